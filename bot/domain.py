@@ -1,0 +1,272 @@
+"""Plain domain objects shared by the store, the resolver, the answers and both adapters.
+
+Nothing here knows about SQLite or Telegram, so every layer can pass these around freely.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What the relationship between two platforms is about."""
+
+    PAYMENTS = "payments"
+    LOGISTICS = "logistics"
+    SHOPPING = "shopping/links"
+    MESSAGING = "messaging"
+    LOGIN = "login"
+    CONTENT = "content"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, text: str) -> Kind:
+        """Accept the value or a friendly synonym ("shopping", "links"), so admins need not recall slashes."""
+        key = text.strip().lower()
+        for kind in cls:
+            if key == kind.value or key == kind.name.lower():
+                return kind
+        if key in {"links", "shopping", "link"}:
+            return cls.SHOPPING
+        raise InvalidValue("kind", text, [k.value for k in cls])
+
+
+class Status(StrEnum):
+    """Where an integration stands at the date of a fact."""
+
+    LIVE = "live"
+    PARTIAL = "partial"
+    ANNOUNCED = "announced"
+    ENDED = "ended"
+
+    @classmethod
+    def parse(cls, text: str) -> Status:
+        key = text.strip().lower()
+        for status in cls:
+            if key == status.value:
+                return status
+        raise InvalidValue("status", text, [s.value for s in cls])
+
+
+class Verdict(StrEnum):
+    """The headline of a check: a status, or the honest "we have nothing on this pair"."""
+
+    LIVE = "live"
+    PARTIAL = "partial"
+    ANNOUNCED = "announced"
+    ENDED = "ended"
+    NO_RECORD = "no_record"
+
+
+class InteropError(Exception):
+    """Base for every error the project raises on purpose; adapters show its message to people."""
+
+
+class InvalidValue(InteropError):
+    """A field value outside the allowed set; carries the allowed values so replies can list them."""
+
+    def __init__(self, field_name: str, value: str, allowed: list[str]) -> None:
+        self.field_name = field_name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field_name} {value!r} is not one of: {', '.join(allowed)}")
+
+
+class ValidationError(InteropError):
+    """Input that cannot be stored as given; the message says what to fix."""
+
+
+class NotFound(InteropError):
+    """An id or name that does not exist (or no longer does)."""
+
+
+class Conflict(InteropError):
+    """A write that would duplicate an existing row; ``existing_id`` points at it."""
+
+    def __init__(self, message: str, existing_id: int | None = None) -> None:
+        self.existing_id = existing_id
+        super().__init__(message)
+
+
+class StorageError(InteropError):
+    """The database refused a write (read-only file, full disk...); reads may still work."""
+
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_fact_date(text: str, *, today: date | None = None) -> str:
+    """Validate a YYYY, YYYY-MM or YYYY-MM-DD date and keep its precision.
+
+    The empty string means "the source gives no date" and is allowed. Dates more than a year
+    ahead are refused: facts record events, and an announcement date is never that far out.
+    """
+    text = text.strip()
+    if not text:
+        return ""
+    match = _DATE_RE.match(text)
+    if not match:
+        raise ValidationError(f"date {text!r} must look like YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    assert year is not None
+    if year < 1990:
+        raise ValidationError(f"date {text!r} is before 1990")
+    try:
+        earliest = date(year, month or 1, day or 1)
+    except ValueError:
+        raise ValidationError(f"date {text!r} is not a real calendar date") from None
+    limit = (today or date.today()).replace(month=1, day=1)
+    if earliest.year > limit.year + 1:
+        raise ValidationError(f"date {text!r} is too far in the future")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A platform, service or group. ``parent_id`` links make up groups (Taobao -> Alibaba)."""
+
+    id: int
+    name: str
+    kind: str = ""
+    parent_id: int | None = None
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    url: str
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One dated event between a subject (accepts/hosts/offers) and an object (the outside service)."""
+
+    id: int
+    subject_id: int
+    object_id: int
+    kind: Kind
+    status: Status
+    date: str
+    summary: str
+    sources: tuple[Source, ...] = ()
+    kind_detail: str = ""
+    date_note: str = ""
+    confidence: str = ""
+    key: str = ""
+    retracted: bool = False
+    created_by: str = ""
+    created_at: str = ""
+    updated_by: str = ""
+    updated_at: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int]:
+        """Chronological order; an undated fact sorts first, it is the least informative."""
+        return (self.date, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A ranked resolver guess, for "did you mean" keyboards."""
+
+    company: Company
+    score: float
+    matched: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The outcome of resolving one name.
+
+    Exactly one of three shapes: ``company`` set (confident), ``company`` None with
+    ``candidates`` (ambiguous or unknown with suggestions), or neither (unknown, nothing close).
+    """
+
+    query: str
+    company: Company | None
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def resolved(self) -> bool:
+        return self.company is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FactView:
+    """A fact with its two parties resolved, and whether it reaches the asked pair via an affiliate."""
+
+    fact: Fact
+    subject: Company
+    object: Company
+    via_affiliate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """All facts about one (subject, object, kind): its current state is the latest fact."""
+
+    subject: Company
+    object: Company
+    kind: Kind
+    events: tuple[FactView, ...]
+
+    @property
+    def current(self) -> FactView:
+        return self.events[-1]
+
+    @property
+    def via_affiliate(self) -> bool:
+        return self.current.via_affiliate
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The answer to "does A work with B?": direct threads first, then group roll-up threads."""
+
+    a: Company
+    b: Company
+    verdict: Verdict
+    threads: tuple[Thread, ...] = ()
+    rollup: tuple[Thread, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    company: Company
+    parent: Company | None
+    children: tuple[Company, ...]
+    affiliates: tuple[Company, ...]
+    facts: tuple[FactView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """Why a question could not be answered: each name's resolution, for did-you-mean."""
+
+    resolutions: tuple[Resolution, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    hits: tuple[FactView, ...] = field(default_factory=tuple)
