@@ -1,0 +1,166 @@
+"""Settings from the environment (and an optional .env file), validated once at start.
+
+Every setting is parsed here so that a malformed value stops the program with one clear line
+instead of a traceback somewhere deep in a handler.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = PROJECT_ROOT / "data" / "interop.sqlite3"
+SEED_PATH = PROJECT_ROOT / "data" / "seed.json"
+
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message is the one line shown to the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    database_path: Path = DEFAULT_DATABASE
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    base_url: str | None = None
+    base_file_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    error_chat_id: int | None = None
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+    seed_path: Path = SEED_PATH
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def redactions(self) -> tuple[str, ...]:
+        """Secrets that must never reach a log line."""
+        return tuple(s for s in (self.token, self.webhook_secret) if s)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; the process environment still wins over the file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _int_list(name: str, raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in re.split(r"[,\s]+", raw.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d{1,20}", part):
+            raise ConfigError(f"{name} must be comma-separated numeric Telegram user IDs, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _http_url(name: str, raw: str, *, https_only: bool = False) -> str:
+    parts = urlsplit(raw)
+    allowed = {"https"} if https_only else {"http", "https"}
+    if parts.scheme not in allowed or not parts.hostname:
+        need = "an https:// URL" if https_only else "an http(s):// URL"
+        raise ConfigError(f"{name} must be {need} with a host, got {raw!r}")
+    return raw
+
+
+def _writable_database(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"DATABASE_PATH {raw!r} is a directory; give a file path")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"DATABASE_PATH folder {str(parent)!r} cannot be created: {exc.strerror}") from None
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"DATABASE_PATH {raw!r} is not readable")
+    elif not os.access(parent, os.W_OK):
+        raise ConfigError(f"DATABASE_PATH folder {str(parent)!r} is not writable")
+    return path
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
+    """Build Settings from ``env`` (default: .env file overlaid by os.environ)."""
+    if env is None:
+        merged = read_dotenv(dotenv or PROJECT_ROOT / ".env")
+        merged.update(os.environ)
+        env = merged
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a BotFather token (digits:secret)")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}, got {log_level!r}")
+
+    webhook_url = get("WEBHOOK_URL")
+    if webhook_url:
+        _http_url("WEBHOOK_URL", webhook_url, https_only=True)
+    webhook_secret = get("WEBHOOK_SECRET")
+    if webhook_secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+        raise ConfigError("WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)")
+    if webhook_url and not webhook_secret:
+        raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+    port_raw = get("WEBHOOK_PORT") or "8443"
+    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+        raise ConfigError(f"WEBHOOK_PORT must be a port number, got {port_raw!r}")
+
+    error_chat = get("ERROR_CHAT_ID")
+    if error_chat is not None and not re.fullmatch(r"-?\d{1,20}", error_chat):
+        raise ConfigError(f"ERROR_CHAT_ID must be a numeric chat ID, got {error_chat!r}")
+
+    keep_raw = get("BACKUP_KEEP") or "7"
+    if not keep_raw.isdigit() or int(keep_raw) < 1:
+        raise ConfigError(f"BACKUP_KEEP must be a positive whole number, got {keep_raw!r}")
+    backup_dir = get("BACKUP_DIR")
+
+    base_url = get("TELEGRAM_BASE_URL")
+    base_file_url = get("TELEGRAM_BASE_FILE_URL")
+    return Settings(
+        token=token,
+        database_path=_writable_database(get("DATABASE_PATH") or str(DEFAULT_DATABASE)),
+        admin_ids=_int_list("ADMIN_IDS", get("ADMIN_IDS") or ""),
+        log_level=log_level,
+        base_url=_http_url("TELEGRAM_BASE_URL", base_url) if base_url else None,
+        base_file_url=_http_url("TELEGRAM_BASE_FILE_URL", base_file_url) if base_file_url else None,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_port=int(port_raw),
+        error_chat_id=int(error_chat) if error_chat else None,
+        backup_dir=Path(backup_dir).expanduser() if backup_dir else None,
+        backup_keep=int(keep_raw),
+        seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
+    )

@@ -1,0 +1,91 @@
+"""The terminal adapter: the bot's commands over stdin/stdout, in plain text.
+
+It exists so the answering core can be tried (and piped: ``echo "/check jd alipay" | ...``)
+without a Telegram token, and it uses exactly the same core as the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.answers import Interop
+from bot.domain import CheckResult, Profile, SearchResult, Unresolved
+from bot.render import (
+    PLAIN,
+    plain,
+    render_check,
+    render_profile,
+    render_recent,
+    render_search,
+    render_suggestions_plain,
+    render_unresolved,
+)
+from bot.texts import EXAMPLES, t
+
+MAX_INPUT = 4096
+
+
+async def answer_line(interop: Interop, line: str) -> str:
+    """One console input line -> the plain-text reply."""
+    line = line.strip()
+    if not line:
+        return ""
+    if len(line) > MAX_INPUT:
+        return t("too_long", max=MAX_INPUT)
+    if not line.startswith("/"):
+        return _render(await interop.ask(line))
+    command, _, args = line.partition(" ")
+    command = command.split("@", 1)[0].lower()
+    args = args.strip()
+    if command in {"/start", "/help"}:
+        return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
+    if command == "/check":
+        result = await interop.check_text(args) if args else None
+        if result is None:
+            return t("usage.check")
+        return _render(result)
+    if command == "/company":
+        if not args:
+            return t("usage.company")
+        return _render(await interop.profile_text(args))
+    if command == "/search":
+        if not args:
+            return t("usage.search")
+        return _render(await interop.search(args))
+    if command == "/recent":
+        if args and not args.isdigit():
+            return t("usage.recent", max=50)
+        return plain(render_recent(await interop.recent(int(args) if args else 10), PLAIN))
+    return t("console.unknown_command", cmd=command)
+
+
+def _render(result: CheckResult | Profile | SearchResult | Unresolved) -> str:
+    if isinstance(result, CheckResult):
+        return plain(render_check(result, PLAIN))
+    if isinstance(result, Profile):
+        return plain(render_profile(result, PLAIN))
+    if isinstance(result, SearchResult):
+        return plain(render_search(result, PLAIN))
+    return "\n".join([*render_unresolved(result, PLAIN), *render_suggestions_plain(result)])
+
+
+async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
+                      stdout: TextIO = sys.stdout) -> None:
+    """Interactive with a prompt on a TTY; line by line, no prompt, when piped."""
+    interactive = stdin.isatty()
+    if interactive:
+        print(t("console.intro"), file=stdout)
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        reply = await answer_line(interop, line)
+        if reply:
+            print(reply, file=stdout, flush=True)
+            if not interactive:
+                print(file=stdout)

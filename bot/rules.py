@@ -1,0 +1,73 @@
+"""Validation shared by every way facts get in: admin commands, the guided form and imports.
+
+One set of rules means a value refused by /addfact is refused by /import too, with the same words.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from bot.domain import Source, ValidationError
+
+MAX_SUMMARY = 1000
+MAX_NAME = 120
+MAX_ALIAS = 120
+MAX_URL = 2048
+MAX_TITLE = 300
+MAX_NOTE = 1000
+_INVISIBLE = {"Cc", "Cf"}
+
+
+def clean_text(field: str, value: str, limit: int, *, required: bool = False) -> str:
+    """Trim, drop control characters (keeping newlines out), and enforce a length limit."""
+    text = "".join(ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
+    text = " ".join(text.split())
+    if required and not text:
+        raise ValidationError(f"{field} is missing")
+    if len(text) > limit:
+        raise ValidationError(f"{field} is {len(text)} characters; the limit is {limit}")
+    return text
+
+
+def clean_summary(value: str) -> str:
+    return clean_text("summary", value, MAX_SUMMARY, required=True)
+
+
+def clean_name(value: str, field: str = "name") -> str:
+    name = clean_text(field, value, MAX_NAME, required=True)
+    if not any(ch.isalnum() for ch in name):
+        raise ValidationError(f"{field} {value!r} needs at least one letter or digit")
+    return name
+
+
+def clean_url(value: str) -> str:
+    """Only http(s) links with a host: javascript:, data: and friends never reach a message."""
+    url = value.strip()
+    if not url:
+        raise ValidationError("source URL is missing")
+    if len(url) > MAX_URL:
+        raise ValidationError(f"source URL is longer than {MAX_URL} characters")
+    if any(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
+        raise ValidationError("source URL must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise ValidationError(f"source URL {url!r} is malformed") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ValidationError("source URL must start with http:// or https://")
+    if not host or ("." not in host and host != "localhost"):
+        raise ValidationError(f"source URL {url!r} has no valid host")
+    return url
+
+
+def clean_source(url: str, title: str = "", publisher: str = "", date: str = "") -> Source:
+    from bot.domain import parse_fact_date
+
+    return Source(
+        url=clean_url(url),
+        title=clean_text("source title", title, MAX_TITLE),
+        publisher=clean_text("source publisher", publisher, MAX_TITLE),
+        date=parse_fact_date(date) if date else "",
+    )

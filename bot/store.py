@@ -1,0 +1,664 @@
+"""SQLite persistence: schema and migrations, queries, transactional writes and the audit log.
+
+One writer connection serialises every write in ``BEGIN IMMEDIATE`` transactions, and a small
+pool of read-only connections serves queries concurrently under WAL, so readers never wait for
+a writer and never see half of a write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import (
+    AuditEntry,
+    Company,
+    Conflict,
+    Fact,
+    Kind,
+    NotFound,
+    Source,
+    Status,
+    StorageError,
+    ValidationError,
+)
+
+# Ordered migrations: index i upgrades user_version i -> i + 1. Never edit a released step.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE company (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind        TEXT NOT NULL DEFAULT '',
+        parent_id   INTEGER REFERENCES company(id) ON DELETE SET NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_by  TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX company_parent ON company(parent_id);
+
+    CREATE TABLE alias (
+        id         INTEGER PRIMARY KEY,
+        company_id INTEGER NOT NULL REFERENCES company(id) ON DELETE CASCADE,
+        alias      TEXT NOT NULL COLLATE NOCASE,
+        UNIQUE (company_id, alias)
+    );
+
+    CREATE TABLE fact (
+        id          INTEGER PRIMARY KEY,
+        key         TEXT UNIQUE,
+        subject_id  INTEGER NOT NULL REFERENCES company(id),
+        object_id   INTEGER NOT NULL REFERENCES company(id),
+        kind        TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k.value) for k in Kind)})),
+        kind_detail TEXT NOT NULL DEFAULT '',
+        status      TEXT NOT NULL CHECK (status IN ({", ".join(repr(s.value) for s in Status)})),
+        date        TEXT NOT NULL DEFAULT '',
+        date_note   TEXT NOT NULL DEFAULT '',
+        confidence  TEXT NOT NULL DEFAULT '',
+        summary     TEXT NOT NULL,
+        retracted   INTEGER NOT NULL DEFAULT 0,
+        created_by  TEXT NOT NULL DEFAULT '',
+        created_at  TEXT NOT NULL DEFAULT '',
+        updated_by  TEXT NOT NULL DEFAULT '',
+        updated_at  TEXT NOT NULL DEFAULT '',
+        CHECK (subject_id <> object_id)
+    );
+    CREATE INDEX fact_pair ON fact(subject_id, object_id);
+    CREATE INDEX fact_object ON fact(object_id, subject_id);
+    CREATE INDEX fact_recent ON fact(date DESC, id DESC) WHERE retracted = 0;
+    CREATE UNIQUE INDEX fact_unique ON fact(subject_id, object_id, kind, status, date)
+        WHERE retracted = 0;
+
+    CREATE TABLE source (
+        id        INTEGER PRIMARY KEY,
+        fact_id   INTEGER NOT NULL REFERENCES fact(id) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,
+        url       TEXT NOT NULL,
+        title     TEXT NOT NULL DEFAULT '',
+        publisher TEXT NOT NULL DEFAULT '',
+        date      TEXT NOT NULL DEFAULT '',
+        UNIQUE (fact_id, url)
+    );
+
+    CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        entity    TEXT NOT NULL,
+        entity_id INTEGER,
+        before    TEXT,
+        after     TEXT
+    );
+    CREATE INDEX audit_entity ON audit(entity, entity_id);
+
+    CREATE TABLE admin_grant (
+        user_id    INTEGER PRIMARY KEY,
+        granted_by TEXT NOT NULL,
+        granted_at TEXT NOT NULL
+    );
+
+    -- Full-text search over each fact's summary and its sources' titles and publishers.
+    CREATE VIRTUAL TABLE fact_fts USING fts5(summary, sources, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE TRIGGER fact_fts_insert AFTER INSERT ON fact BEGIN
+        INSERT INTO fact_fts(rowid, summary, sources) VALUES (new.id, new.summary, '');
+    END;
+    CREATE TRIGGER fact_fts_update AFTER UPDATE OF summary ON fact BEGIN
+        UPDATE fact_fts SET summary = new.summary WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER fact_fts_delete AFTER DELETE ON fact BEGIN
+        DELETE FROM fact_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER source_fts_insert AFTER INSERT ON source BEGIN
+        UPDATE fact_fts SET sources = (
+            SELECT group_concat(title || ' ' || publisher, ' ') FROM source WHERE fact_id = new.fact_id
+        ) WHERE rowid = new.fact_id;
+    END;
+    CREATE TRIGGER source_fts_delete AFTER DELETE ON source BEGIN
+        UPDATE fact_fts SET sources = coalesce((
+            SELECT group_concat(title || ' ' || publisher, ' ') FROM source WHERE fact_id = old.fact_id
+        ), '') WHERE rowid = old.fact_id;
+    END;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+FACT_FIELDS = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
+               "confidence", "summary")
+
+_FACT_SELECT = """
+SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date,
+       f.date_note, f.confidence, f.summary, f.retracted, f.created_by, f.created_at,
+       f.updated_by, f.updated_at,
+       (SELECT json_group_array(json_array(s.url, s.title, s.publisher, s.date, s.id))
+          FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s) AS sources
+  FROM fact AS f
+"""
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fact_from_row(row: Sequence[Any]) -> Fact:
+    sources = tuple(
+        Source(url=url, title=title, publisher=publisher, date=date, id=sid)
+        for url, title, publisher, date, sid in json.loads(row[16] or "[]")
+    )
+    return Fact(
+        id=row[0], key=row[1] or "", subject_id=row[2], object_id=row[3], kind=Kind(row[4]),
+        kind_detail=row[5], status=Status(row[6]), date=row[7], date_note=row[8],
+        confidence=row[9], summary=row[10], retracted=bool(row[11]), created_by=row[12],
+        created_at=row[13], updated_by=row[14], updated_at=row[15], sources=sources,
+    )
+
+
+def fact_record(fact: Fact) -> dict[str, Any]:
+    """A fact as plain JSON-able data, for the audit log and exports."""
+    return {
+        "key": fact.key, "subject_id": fact.subject_id, "object_id": fact.object_id,
+        "kind": fact.kind.value, "kind_detail": fact.kind_detail, "status": fact.status.value,
+        "date": fact.date, "date_note": fact.date_note, "confidence": fact.confidence,
+        "summary": fact.summary, "retracted": fact.retracted,
+        "sources": [{"url": s.url, "title": s.title, "publisher": s.publisher, "date": s.date}
+                    for s in fact.sources],
+    }
+
+
+def company_record(company: Company) -> dict[str, Any]:
+    return {"name": company.name, "kind": company.kind, "parent_id": company.parent_id,
+            "description": company.description, "aliases": list(company.aliases)}
+
+
+@dataclass(frozen=True, slots=True)
+class FactDraft:
+    """A fact not yet stored; validated by the caller (see bot.facts)."""
+
+    subject_id: int
+    object_id: int
+    kind: Kind
+    status: Status
+    date: str
+    summary: str
+    sources: tuple[Source, ...]
+    kind_detail: str = ""
+    date_note: str = ""
+    confidence: str = ""
+    key: str | None = None
+
+
+def _storage_error(exc: sqlite3.Error) -> StorageError:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return StorageError("the database is read-only right now, so nothing was saved")
+    if "full" in text:
+        return StorageError("the disk is full, so nothing was saved")
+    if "locked" in text or "busy" in text:
+        return StorageError("the database is busy; please try again in a moment")
+    return StorageError(f"the database refused the change ({exc})")
+
+
+class Store:
+    """Async access to the fact database. Create with ``await Store.open(path)``."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection,
+                 readers: list[aiosqlite.Connection]) -> None:
+        self.path = path
+        self._writer = writer
+        self._readers = readers
+        self._next_reader = itertools.cycle(range(len(readers)))
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path | str, *, readers: int = 2) -> Store:
+        """Open (creating and migrating if needed) and verify the database."""
+        path = Path(path)
+        writer = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await cls._configure(writer)
+            (check,) = await (await writer.execute("PRAGMA quick_check")).fetchone()  # type: ignore[misc]
+            if check != "ok":
+                raise StorageError(f"the database at {path} is damaged ({check})")
+            await cls._migrate(writer)
+            pool = []
+            for _ in range(readers):
+                reader = await aiosqlite.connect(
+                    path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+                await reader.execute("PRAGMA query_only = ON")
+                await reader.execute("PRAGMA busy_timeout = 5000")
+                pool.append(reader)
+        except sqlite3.DatabaseError as exc:
+            await writer.close()
+            raise StorageError(f"cannot open the database at {path}: {exc}") from None
+        return cls(path, writer, pool)
+
+    @staticmethod
+    async def _configure(conn: aiosqlite.Connection) -> None:
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        # A read-only file cannot switch journal mode; it still serves reads, so go on.
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        (version,) = await (await conn.execute("PRAGMA user_version")).fetchone()  # type: ignore[misc]
+        if version > SCHEMA_VERSION:
+            raise StorageError(f"the database schema (v{version}) is newer than this program "
+                               f"(v{SCHEMA_VERSION}); upgrade interop-bot")
+        for step in range(version, SCHEMA_VERSION):
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+                for statement in _split_sql(MIGRATIONS[step]):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {step + 1}")
+                await conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await conn.execute("ROLLBACK")
+                raise _storage_error(exc) from exc
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for conn in [*self._readers, self._writer]:
+            await conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _reader(self) -> aiosqlite.Connection:
+        return self._readers[next(self._next_reader)]
+
+    async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        async with self._reader().execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Serialise writers; commit on success, roll back on any error."""
+        async with self._write_lock:
+            conn = self._writer
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error(exc) from exc
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                await conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise Conflict(f"that would duplicate existing data ({exc})") from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise _storage_error(exc) from exc
+                raise
+
+    @staticmethod
+    async def _audit(conn: aiosqlite.Connection, actor: str, action: str, entity: str,
+                     entity_id: int | None, before: Any, after: Any) -> None:
+        await conn.execute(
+            "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
+            "VALUES (:at, :actor, :action, :entity, :entity_id, :before, :after)",
+            {"at": utcnow(), "actor": actor, "action": action, "entity": entity,
+             "entity_id": entity_id,
+             "before": None if before is None else json.dumps(before, ensure_ascii=False),
+             "after": None if after is None else json.dumps(after, ensure_ascii=False)},
+        )
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT (SELECT count(*) FROM company), (SELECT count(*) FROM alias), "
+            "(SELECT count(*) FROM fact WHERE retracted = 0), (SELECT count(*) FROM fact), "
+            "(SELECT count(*) FROM source), (SELECT count(*) FROM audit)"
+        )
+        keys = ("companies", "aliases", "facts", "facts_all", "sources", "audit")
+        return dict(zip(keys, rows[0], strict=True))
+
+    async def companies(self) -> list[Company]:
+        """Every company with its aliases; feeds the resolver index at start-up."""
+        aliases: dict[int, list[str]] = {}
+        for company_id, alias in await self._all("SELECT company_id, alias FROM alias ORDER BY id"):
+            aliases.setdefault(company_id, []).append(alias)
+        rows = await self._all("SELECT id, name, kind, parent_id, description FROM company")
+        return [Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
+                        aliases=tuple(aliases.get(r[0], ()))) for r in rows]
+
+    async def company(self, company_id: int) -> Company | None:
+        rows = await self._all("SELECT id, name, kind, parent_id, description FROM company "
+                               "WHERE id = ?", (company_id,))
+        if not rows:
+            return None
+        aliases = await self._all("SELECT alias FROM alias WHERE company_id = ? ORDER BY id",
+                                  (company_id,))
+        r = rows[0]
+        return Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
+                       aliases=tuple(a for (a,) in aliases))
+
+    async def company_by_name(self, name: str) -> Company | None:
+        rows = await self._all("SELECT id FROM company WHERE name = ?", (name,))
+        return await self.company(rows[0][0]) if rows else None
+
+    async def fact(self, fact_id: int) -> Fact | None:
+        rows = await self._all(_FACT_SELECT + " WHERE f.id = ?", (fact_id,))
+        return _fact_from_row(rows[0]) if rows else None
+
+    async def facts_between(self, left: Iterable[int], right: Iterable[int]) -> list[Fact]:
+        """Live (not retracted) facts with one party in ``left`` and the other in ``right``."""
+        left_ids, right_ids = sorted(set(left)), sorted(set(right))
+        if not left_ids or not right_ids:
+            return []
+        lq = ",".join("?" * len(left_ids))
+        rq = ",".join("?" * len(right_ids))
+        sql = (_FACT_SELECT + f" WHERE f.retracted = 0 AND ("
+               f"(f.subject_id IN ({lq}) AND f.object_id IN ({rq})) OR "
+               f"(f.subject_id IN ({rq}) AND f.object_id IN ({lq})))")
+        rows = await self._all(sql, [*left_ids, *right_ids, *right_ids, *left_ids])
+        return sorted((_fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def facts_involving(self, company_ids: Iterable[int]) -> list[Fact]:
+        ids = sorted(set(company_ids))
+        if not ids:
+            return []
+        q = ",".join("?" * len(ids))
+        sql = (_FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
+               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
+               f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
+        rows = await self._all(sql, [*ids, *ids])
+        return sorted((_fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def recent(self, limit: int) -> list[Fact]:
+        rows = await self._all(_FACT_SELECT + " WHERE f.retracted = 0 "
+                               "ORDER BY f.date DESC, f.id DESC LIMIT ?", (limit,))
+        return [_fact_from_row(r) for r in rows]
+
+    async def search(self, text: str, limit: int = 10) -> list[Fact]:
+        """FTS5 search: every word as a prefix, all words first, any word as a fallback."""
+        words = [w for w in _fts_words(text) if w]
+        if not words:
+            return []
+        for joiner in (" AND ", " OR "):
+            query = joiner.join(f'"{w}"*' for w in words)
+            rows = await self._all(
+                _FACT_SELECT + " JOIN fact_fts ON fact_fts.rowid = f.id "
+                "WHERE fact_fts MATCH ? AND f.retracted = 0 ORDER BY bm25(fact_fts), f.date DESC "
+                "LIMIT ?", (query, limit))
+            if rows or len(words) == 1:
+                return [_fact_from_row(r) for r in rows]
+        return []
+
+    async def find_duplicate(self, draft: FactDraft) -> int | None:
+        rows = await self._all(
+            "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
+            "AND status = ? AND date = ? AND retracted = 0",
+            (draft.subject_id, draft.object_id, draft.kind.value, draft.status.value, draft.date))
+        return rows[0][0] if rows else None
+
+    async def history(self, entity: str, entity_id: int) -> list[AuditEntry]:
+        rows = await self._all(
+            "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit "
+            "WHERE entity = ? AND entity_id = ? ORDER BY id", (entity, entity_id))
+        return [AuditEntry(id=r[0], at=r[1], actor=r[2], action=r[3], entity=r[4],
+                           entity_id=r[5], before=json.loads(r[6]) if r[6] else None,
+                           after=json.loads(r[7]) if r[7] else None) for r in rows]
+
+    async def granted_admins(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in await self._all(
+            "SELECT user_id, granted_by, granted_at FROM admin_grant ORDER BY granted_at")]
+
+    async def is_granted(self, user_id: int) -> bool:
+        return bool(await self._all("SELECT 1 FROM admin_grant WHERE user_id = ?", (user_id,)))
+
+    # -- writes --------------------------------------------------------------------------
+
+    @staticmethod
+    async def _insert_company(conn: aiosqlite.Connection, company: Company, actor: str) -> int:
+        cursor = await conn.execute(
+            "INSERT INTO company (name, kind, parent_id, description, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (company.name, company.kind, company.parent_id, company.description, actor, utcnow()))
+        company_id = cursor.lastrowid
+        assert company_id is not None
+        for alias in company.aliases:
+            await conn.execute("INSERT OR IGNORE INTO alias (company_id, alias) VALUES (?, ?)",
+                               (company_id, alias))
+        return company_id
+
+    async def add_company(self, company: Company, actor: str) -> Company:
+        async with self.transaction() as conn:
+            rows = await (await conn.execute("SELECT id FROM company WHERE name = ?",
+                                             (company.name,))).fetchall()
+            if rows:
+                raise Conflict(f"a company named {company.name!r} already exists", rows[0][0])
+            company_id = await self._insert_company(conn, company, actor)
+            await self._audit(conn, actor, "add", "company", company_id, None,
+                              company_record(company))
+        stored = await self._company_in(conn, company_id)
+        return stored
+
+    async def _company_in(self, conn: aiosqlite.Connection, company_id: int) -> Company:
+        row = await (await conn.execute(
+            "SELECT id, name, kind, parent_id, description FROM company WHERE id = ?",
+            (company_id,))).fetchone()
+        if row is None:
+            raise NotFound(f"company {company_id} does not exist")
+        aliases = await (await conn.execute(
+            "SELECT alias FROM alias WHERE company_id = ? ORDER BY id", (company_id,))).fetchall()
+        return Company(id=row[0], name=row[1], kind=row[2], parent_id=row[3], description=row[4],
+                       aliases=tuple(a for (a,) in aliases))
+
+    async def set_aliases(self, company_id: int, add: Sequence[str], remove: Sequence[str],
+                          actor: str) -> Company:
+        async with self.transaction() as conn:
+            before = await self._company_in(conn, company_id)
+            for alias in remove:
+                await conn.execute("DELETE FROM alias WHERE company_id = ? AND alias = ?",
+                                   (company_id, alias))
+            for alias in add:
+                await conn.execute("INSERT OR IGNORE INTO alias (company_id, alias) VALUES (?, ?)",
+                                   (company_id, alias))
+            after = await self._company_in(conn, company_id)
+            await self._audit(conn, actor, "alias", "company", company_id,
+                              {"aliases": list(before.aliases)}, {"aliases": list(after.aliases)})
+        return after
+
+    async def add_fact(self, draft: FactDraft, actor: str) -> Fact:
+        async with self.transaction() as conn:
+            fact_id = await self._insert_fact(conn, draft, actor)
+        fact = await self._fact_via_writer(fact_id)
+        return fact
+
+    async def _fact_via_writer(self, fact_id: int) -> Fact:
+        async with self._write_lock:
+            row = await (await self._writer.execute(_FACT_SELECT + " WHERE f.id = ?",
+                                                    (fact_id,))).fetchone()
+        if row is None:
+            raise NotFound(f"fact #{fact_id} does not exist")
+        return _fact_from_row(row)
+
+    async def _insert_fact(self, conn: aiosqlite.Connection, draft: FactDraft, actor: str) -> int:
+        dup = await (await conn.execute(
+            "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
+            "AND status = ? AND date = ? AND retracted = 0",
+            (draft.subject_id, draft.object_id, draft.kind.value, draft.status.value,
+             draft.date))).fetchone()
+        if dup:
+            raise Conflict(f"the same fact already exists as #{dup[0]}", dup[0])
+        now = utcnow()
+        cursor = await conn.execute(
+            "INSERT INTO fact (key, subject_id, object_id, kind, kind_detail, status, date, "
+            "date_note, confidence, summary, created_by, created_at, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (draft.key, draft.subject_id, draft.object_id, draft.kind.value, draft.kind_detail,
+             draft.status.value, draft.date, draft.date_note, draft.confidence, draft.summary,
+             actor, now, actor, now))
+        fact_id = cursor.lastrowid
+        assert fact_id is not None
+        if not draft.key:
+            await conn.execute("UPDATE fact SET key = ? WHERE id = ?", (f"fact-{fact_id}", fact_id))
+        for position, source in enumerate(draft.sources):
+            await conn.execute(
+                "INSERT OR IGNORE INTO source (fact_id, position, url, title, publisher, date) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (fact_id, position, source.url, source.title, source.publisher, source.date))
+        row = await (await conn.execute(_FACT_SELECT + " WHERE f.id = ?", (fact_id,))).fetchone()
+        assert row is not None
+        await self._audit(conn, actor, "add", "fact", fact_id, None,
+                          fact_record(_fact_from_row(row)))
+        return fact_id
+
+    async def _locked_fact(self, conn: aiosqlite.Connection, fact_id: int,
+                           *, allow_retracted: bool = False) -> Fact:
+        row = await (await conn.execute(_FACT_SELECT + " WHERE f.id = ?", (fact_id,))).fetchone()
+        if row is None:
+            raise NotFound(f"there is no fact #{fact_id}")
+        fact = _fact_from_row(row)
+        if fact.retracted and not allow_retracted:
+            raise ValidationError(f"fact #{fact_id} is retracted; /restore {fact_id} it first")
+        return fact
+
+    async def add_source(self, fact_id: int, source: Source, actor: str) -> Fact:
+        async with self.transaction() as conn:
+            before = await self._locked_fact(conn, fact_id)
+            if any(s.url == source.url for s in before.sources):
+                raise Conflict(f"fact #{fact_id} already cites that URL", fact_id)
+            await conn.execute(
+                "INSERT INTO source (fact_id, position, url, title, publisher, date) "
+                "VALUES (?, (SELECT coalesce(max(position), -1) + 1 FROM source WHERE fact_id = ?),"
+                " ?, ?, ?, ?)",
+                (fact_id, fact_id, source.url, source.title, source.publisher, source.date))
+            await self._touch(conn, fact_id, actor)
+            after = await self._locked_fact(conn, fact_id)
+            await self._audit(conn, actor, "add_source", "fact", fact_id,
+                              fact_record(before), fact_record(after))
+        return after
+
+    @staticmethod
+    async def _touch(conn: aiosqlite.Connection, fact_id: int, actor: str) -> None:
+        await conn.execute("UPDATE fact SET updated_by = ?, updated_at = ? WHERE id = ?",
+                           (actor, utcnow(), fact_id))
+
+    async def edit_fact(self, fact_id: int, changes: dict[str, Any], actor: str) -> Fact:
+        unknown = set(changes) - set(FACT_FIELDS)
+        if unknown:
+            raise ValidationError(f"cannot edit {', '.join(sorted(unknown))}")
+        async with self.transaction() as conn:
+            before = await self._locked_fact(conn, fact_id)
+            values = {k: (v.value if isinstance(v, Kind | Status) else v) for k, v in changes.items()}
+            merged = {**fact_record(before), **values}
+            dup = await (await conn.execute(
+                "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
+                "AND status = ? AND date = ? AND retracted = 0 AND id <> ?",
+                (merged["subject_id"], merged["object_id"], merged["kind"], merged["status"],
+                 merged["date"], fact_id))).fetchone()
+            if dup:
+                raise Conflict(f"that edit would duplicate fact #{dup[0]}", dup[0])
+            assignments = ", ".join(f"{k} = :{k}" for k in values)
+            await conn.execute(f"UPDATE fact SET {assignments} WHERE id = :id",
+                               {**values, "id": fact_id})
+            await self._touch(conn, fact_id, actor)
+            after = await self._locked_fact(conn, fact_id)
+            await self._audit(conn, actor, "edit", "fact", fact_id,
+                              fact_record(before), fact_record(after))
+        return after
+
+    async def set_retracted(self, fact_id: int, retracted: bool, actor: str) -> Fact:
+        async with self.transaction() as conn:
+            before = await self._locked_fact(conn, fact_id, allow_retracted=True)
+            if before.retracted == retracted:
+                state = "already retracted" if retracted else "not retracted"
+                raise ValidationError(f"fact #{fact_id} is {state}")
+            if not retracted:
+                dup = await (await conn.execute(
+                    "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
+                    "AND status = ? AND date = ? AND retracted = 0",
+                    (before.subject_id, before.object_id, before.kind.value,
+                     before.status.value, before.date))).fetchone()
+                if dup:
+                    raise Conflict(f"restoring would duplicate fact #{dup[0]}", dup[0])
+            await conn.execute("UPDATE fact SET retracted = ? WHERE id = ?",
+                               (int(retracted), fact_id))
+            await self._touch(conn, fact_id, actor)
+            after = await self._locked_fact(conn, fact_id, allow_retracted=True)
+            await self._audit(conn, actor, "retract" if retracted else "restore", "fact",
+                              fact_id, fact_record(before), fact_record(after))
+        return after
+
+    async def set_grant(self, user_id: int, granted: bool, actor: str) -> bool:
+        """Grant or revoke; returns False when nothing changed."""
+        async with self.transaction() as conn:
+            exists = await (await conn.execute("SELECT 1 FROM admin_grant WHERE user_id = ?",
+                                               (user_id,))).fetchone()
+            if bool(exists) == granted:
+                return False
+            if granted:
+                await conn.execute("INSERT INTO admin_grant VALUES (?, ?, ?)",
+                                   (user_id, actor, utcnow()))
+            else:
+                await conn.execute("DELETE FROM admin_grant WHERE user_id = ?", (user_id,))
+            await self._audit(conn, actor, "grant" if granted else "revoke", "admin", user_id,
+                              {"admin": not granted}, {"admin": granted})
+        return True
+
+    @asynccontextmanager
+    async def exclusive_writes(self) -> AsyncIterator[None]:
+        """Hold the single-writer slot while bulk work writes through its own connection."""
+        async with self._write_lock:
+            yield
+
+    async def backup(self, target: Path) -> Path:
+        """A consistent copy made with SQLite's online backup API, safe while the bot runs."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".part")
+        tmp.unlink(missing_ok=True)
+        dest = await aiosqlite.connect(tmp)
+        try:
+            async with self._write_lock:
+                await self._writer.backup(dest)
+        finally:
+            await dest.close()
+        tmp.replace(target)
+        return target
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def _fts_words(text: str) -> list[str]:
+    """Words safe to quote in an FTS5 query (quotes doubled, operators neutralised)."""
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.casefold())
+    return [w.replace('"', '""') for w in cleaned.split()][:12]
