@@ -201,7 +201,8 @@ def _apply(path: str, doc: dict[str, Any], actor: str, dry_run: bool) -> ImportR
                 raise _DryRun
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     except _DryRun:
         pass

@@ -227,22 +227,25 @@ class Store:
         """Open (creating and migrating if needed) and verify the database."""
         path = Path(path)
         writer = await aiosqlite.connect(path, isolation_level=None)
+        pool: list[aiosqlite.Connection] = []
         try:
             await cls._configure(writer)
             (check,) = await (await writer.execute("PRAGMA quick_check")).fetchone()  # type: ignore[misc]
             if check != "ok":
                 raise StorageError(f"the database at {path} is damaged ({check})")
             await cls._migrate(writer)
-            pool = []
             for _ in range(readers):
                 reader = await aiosqlite.connect(
                     path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+                pool.append(reader)
                 await reader.execute("PRAGMA query_only = ON")
                 await reader.execute("PRAGMA busy_timeout = 5000")
-                pool.append(reader)
-        except sqlite3.DatabaseError as exc:
-            await writer.close()
-            raise StorageError(f"cannot open the database at {path}: {exc}") from None
+        except BaseException as exc:
+            for conn in [*pool, writer]:
+                await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StorageError(f"cannot open the database at {path}: {exc}") from None
+            raise
         return cls(path, writer, pool)
 
     @staticmethod
@@ -267,7 +270,8 @@ class Store:
                 await conn.execute(f"PRAGMA user_version = {step + 1}")
                 await conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise _storage_error(exc) from exc
 
     async def close(self) -> None:
@@ -305,7 +309,8 @@ class Store:
                 yield conn
                 await conn.execute("COMMIT")
             except BaseException as exc:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLITE_FULL and friends may have rolled back already
+                    await conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.IntegrityError):
                     raise Conflict(f"that would duplicate existing data ({exc})") from exc
                 if isinstance(exc, sqlite3.Error):

@@ -1,0 +1,175 @@
+"""Store: schema, migrations, writes with audit, read-only and damaged files, backups."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.domain import Company, Conflict, Kind, NotFound, Source, Status, StorageError, ValidationError
+from bot.store import SCHEMA_VERSION, FactDraft, Store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> Store:
+    s = await Store.open(tmp_path / "t.sqlite3")
+    yield s
+    await s.close()
+
+
+async def _pair(store: Store) -> tuple[Company, Company]:
+    jd = await store.add_company(
+        Company(id=0, name="JD.com", kind="marketplace", aliases=("JD", "京东")), "t")
+    ali = await store.add_company(Company(id=0, name="Alipay", kind="payments"), "t")
+    return jd, ali
+
+
+def _draft(a: Company, b: Company, **kw: object) -> FactDraft:
+    base: dict[str, object] = dict(subject_id=a.id, object_id=b.id, kind=Kind.PAYMENTS, status=Status.LIVE,
+                                   date="2024-10", summary="JD.com accepts Alipay.",
+                                   sources=(Source("https://example.com/a", "A title", "Pub"),))
+    base.update(kw)
+    return FactDraft(**base)  # type: ignore[arg-type]
+
+
+async def test_schema_is_versioned_with_wal_and_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    store = await Store.open(path)
+    await store.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"company", "alias", "fact", "source", "audit", "fact_fts", "admin_grant"} <= tables
+    conn.close()
+    # Re-opening runs no migration twice and keeps the version.
+    store = await Store.open(path)
+    assert (await store.counts())["companies"] == 0
+    await store.close()
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(StorageError, match="newer than this program"):
+        await Store.open(path)
+
+
+async def test_add_fact_roundtrip_keeps_sources_in_order_and_audits(store: Store) -> None:
+    jd, ali = await _pair(store)
+    sources = (Source("https://b.example/1", "First"), Source("https://a.example/2", "Second"))
+    fact = await store.add_fact(_draft(jd, ali, sources=sources), "tg:1")
+    assert fact.key == f"fact-{fact.id}"
+    assert [s.url for s in fact.sources] == ["https://b.example/1", "https://a.example/2"]
+    assert fact.created_by == "tg:1" and not fact.retracted
+    history = await store.history("fact", fact.id)
+    assert [(h.action, h.actor) for h in history] == [("add", "tg:1")]
+    assert history[0].before is None and history[0].after["summary"] == "JD.com accepts Alipay."
+
+
+async def test_duplicate_fact_is_refused_with_existing_id(store: Store) -> None:
+    jd, ali = await _pair(store)
+    fact = await store.add_fact(_draft(jd, ali), "t")
+    with pytest.raises(Conflict) as err:
+        await store.add_fact(_draft(jd, ali, summary="other words"), "t")
+    assert err.value.existing_id == fact.id
+    assert (await store.counts())["facts"] == 1
+
+
+async def test_edit_retract_restore_are_audited_with_before_and_after(store: Store) -> None:
+    jd, ali = await _pair(store)
+    fact = await store.add_fact(_draft(jd, ali), "a")
+    edited = await store.edit_fact(fact.id, {"status": Status.PARTIAL, "summary": "Rolling out."}, "b")
+    assert edited.status is Status.PARTIAL and edited.updated_by == "b"
+    await store.set_retracted(fact.id, True, "c")
+    assert await store.recent(5) == []
+    with pytest.raises(ValidationError, match="retracted"):
+        await store.edit_fact(fact.id, {"summary": "x"}, "d")
+    restored = await store.set_retracted(fact.id, False, "e")
+    assert not restored.retracted
+    history = await store.history("fact", fact.id)
+    assert [h.action for h in history] == ["add", "edit", "retract", "restore"]
+    edit = history[1]
+    assert edit.before["status"] == "live" and edit.after["status"] == "partial"
+    assert edit.before["summary"] == "JD.com accepts Alipay." and edit.actor == "b"
+
+
+async def test_unknown_fact_and_source_rules(store: Store) -> None:
+    jd, ali = await _pair(store)
+    with pytest.raises(NotFound):
+        await store.edit_fact(999, {"summary": "x"}, "t")
+    fact = await store.add_fact(_draft(jd, ali), "t")
+    more = await store.add_source(fact.id, Source("https://example.com/b", "B"), "t")
+    assert [s.url for s in more.sources] == ["https://example.com/a", "https://example.com/b"]
+    with pytest.raises(Conflict):
+        await store.add_source(fact.id, Source("https://example.com/b"), "t")
+
+
+async def test_fts_search_finds_summary_and_source_titles(store: Store) -> None:
+    jd, ali = await _pair(store)
+    await store.add_fact(_draft(jd, ali, summary="Gradual rollout of wallet payments.",
+                                sources=(Source("https://x.example", "Walled gardens fall", "SCMP"),)), "t")
+    assert len(await store.search("rollout")) == 1
+    assert len(await store.search("walled gardens")) == 1  # source title
+    assert len(await store.search("roll")) == 1  # prefix
+    assert await store.search("nothing-like-this") == []
+    assert await store.search('"; DROP TABLE fact; --') == []  # FTS syntax is neutralised
+
+
+async def test_aliases_and_grants(store: Store) -> None:
+    jd, _ = await _pair(store)
+    updated = await store.set_aliases(jd.id, add=["Jingdong"], remove=["JD"], actor="t")
+    assert updated.aliases == ("京东", "Jingdong")
+    assert await store.set_grant(42, True, "owner") is True
+    assert await store.set_grant(42, True, "owner") is False
+    assert await store.is_granted(42)
+    assert await store.set_grant(42, False, "owner") is True
+    assert not await store.is_granted(42)
+    assert [h.action for h in await store.history("admin", 42)] == ["grant", "revoke"]
+
+
+async def test_readonly_database_reads_but_refuses_writes(store: Store) -> None:
+    jd, ali = await _pair(store)
+    await store.add_fact(_draft(jd, ali), "t")
+    # Fault injection through SQLite itself: the writer now gets SQLITE_READONLY on every write.
+    await store._writer.execute("PRAGMA query_only = ON")
+    with pytest.raises(StorageError, match="read-only"):
+        await store.add_fact(_draft(jd, ali, date="2025"), "t")
+    assert len(await store.recent(5)) == 1  # reads keep working
+    await store._writer.execute("PRAGMA query_only = OFF")
+    assert (await store.add_fact(_draft(jd, ali, date="2025"), "t")).date == "2025"
+
+
+async def test_full_disk_refuses_writes_cleanly_and_loses_nothing(store: Store) -> None:
+    jd, ali = await _pair(store)
+    before = await store.counts()
+    (pages,) = await (await store._writer.execute("PRAGMA page_count")).fetchone()  # type: ignore[misc]
+    await store._writer.execute(f"PRAGMA max_page_count = {pages}")
+    big = "x" * 900
+    with pytest.raises(StorageError, match="disk is full"):
+        for n in range(200):
+            await store.add_fact(_draft(jd, ali, date=f"{2000 + n % 25}", summary=f"{n} {big}",
+                                        kind=list(Kind)[n // 25 % 7]), "t")
+    after = await store.counts()
+    # Every stored fact has exactly its audit row and its source: nothing half-written.
+    assert after["audit"] - before["audit"] == after["facts"] == after["sources"]
+    assert len(await store.recent(3)) == min(3, after["facts"])
+
+
+async def test_damaged_file_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match=r"cannot open|damaged"):
+        await Store.open(path)
+
+
+async def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
+    jd, ali = await _pair(store)
+    await store.add_fact(_draft(jd, ali), "t")
+    target = await store.backup(tmp_path / "backups" / "b.sqlite3")
+    copy = await Store.open(target)
+    assert (await copy.counts())["facts"] == 1
+    await copy.close()
