@@ -1,0 +1,132 @@
+"""Rendering: verdict lines, date precision, escaping of hostile text, pagination limits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain import (
+    CheckResult,
+    Company,
+    Fact,
+    FactView,
+    Kind,
+    Profile,
+    Source,
+    Status,
+    Thread,
+    Verdict,
+)
+from bot.render import (
+    HTML,
+    PLAIN,
+    TELEGRAM_LIMIT,
+    human_date,
+    paginate,
+    render_check,
+    render_profile,
+    visible_len,
+)
+from tests.fakebot.html_check import check_telegram_html
+
+EVIL = Company(id=1, name="<b>Evil</b> & Co", kind="<i>x")
+ALI = Company(id=2, name="Alipay", kind="payments")
+
+
+def fact(i: int, status: Status = Status.LIVE, date: str = "2024-10", summary: str = "s",
+         sources: tuple[Source, ...] = (Source("https://example.com/a?x=1&y=\"2\"", "T", "SCMP, by X"),)
+         ) -> Fact:
+    return Fact(id=i, subject_id=1, object_id=2, kind=Kind.PAYMENTS, status=status, date=date,
+                summary=summary, sources=sources)
+
+
+def check_result(*facts: Fact) -> CheckResult:
+    views = tuple(FactView(f, EVIL, ALI) for f in facts)
+    thread = Thread(EVIL, ALI, Kind.PAYMENTS, views)
+    return CheckResult(EVIL, ALI, Verdict(facts[-1].status.value), (thread,))
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("2024", "2024"), ("2024-10", "Oct 2024"), ("2025-01-07", "7 Jan 2025"), ("", "date unknown"),
+])
+def test_dates_keep_their_precision(raw: str, shown: str) -> None:
+    assert human_date(raw) == shown
+
+
+def test_check_leads_with_verdict_then_history_newest_first() -> None:
+    blocks = render_check(check_result(fact(1, Status.ENDED, "2011"), fact(2, Status.PARTIAL, "2025-01-07")))
+    assert blocks[0].startswith("🟡 Partly")
+    thread = blocks[1]
+    assert thread.index("7 Jan 2025") < thread.index("2011")
+    assert "🟡 partial since 7 Jan 2025" in thread
+
+
+def test_no_record_is_not_ended() -> None:
+    empty = CheckResult(EVIL, ALI, Verdict.NO_RECORD)
+    text = render_check(empty, PLAIN)[0]
+    assert text.startswith("❔ No record between <b>Evil</b> & Co and Alipay")
+    assert "not the same as “ended”" in text
+
+
+def test_hostile_text_is_escaped_and_parses_as_telegram_html() -> None:
+    hostile = fact(1, summary="<script>alert(1)</script> & co &amp; </b>",
+                   sources=(Source('https://e.com/"><script>', "<t>", "<pub>"),))
+    for block in render_check(check_result(hostile)):
+        check_telegram_html(block)
+    text = "\n\n".join(render_check(check_result(hostile)))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co &amp;amp; &lt;/b&gt;" in text
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in text
+    assert 'href="https://e.com/&quot;&gt;&lt;script&gt;"' in text
+    assert "<script>" not in text
+
+
+def test_plain_text_has_no_markup_and_shows_urls() -> None:
+    text = "\n".join(render_check(check_result(fact(1))), )
+    plain_text = "\n".join(render_check(check_result(fact(1)), PLAIN))
+    assert "<a href" in text
+    assert "<a href" not in plain_text and "SCMP <https://example.com/a?x=1&y=\"2\">" in plain_text
+
+
+def test_profile_groups_by_kind_and_names_the_family() -> None:
+    parent = Company(id=9, name="Ant Group")
+    views = tuple(FactView(fact(i, date=f"20{10 + i}"), EVIL, ALI) for i in range(3))
+    blocks = render_profile(Profile(ALI, parent, (), (EVIL,), views), PLAIN)
+    assert "Part of Ant Group" in blocks[0] and "Sister companies: <b>Evil</b> & Co" in blocks[0]
+    assert blocks[1] == "💳 Payments"
+    assert len(blocks) == 5
+
+
+def test_pagination_never_exceeds_the_limit_and_loses_nothing() -> None:
+    many = tuple(fact(i, date=f"{2000 + i % 25}", summary=f"fact {i} " + "& <x> " * 150) for i in range(60))
+    views = tuple(FactView(f, EVIL, ALI) for f in many)
+    blocks = render_profile(Profile(EVIL, None, (), (), views))
+    pages = paginate(blocks)
+    assert len(pages) > 1
+    for page in pages:
+        assert visible_len(page) <= 3500 < TELEGRAM_LIMIT
+        check_telegram_html(page)
+    joined = "\n\n".join(pages)
+    assert all(f"fact {i} " in joined for i in range(60))
+
+
+@settings(max_examples=200, deadline=None)
+@given(summary=st.text(max_size=1000), name=st.text(min_size=1, max_size=60),
+       url_tail=st.text(max_size=50))
+def test_any_stored_text_renders_to_valid_html(summary: str, name: str, url_tail: str) -> None:
+    company = Company(id=1, name=name)
+    f = fact(1, summary=summary, sources=(Source("https://example.com/" + url_tail, name, name),))
+    view = FactView(f, company, ALI)
+    result = CheckResult(company, ALI, Verdict.LIVE, (Thread(company, ALI, Kind.PAYMENTS, (view,)),))
+    for page in paginate(render_check(result)) + paginate(render_profile(Profile(company, None, (), (), (view,)))):
+        check_telegram_html(page)
+        assert visible_len(page) <= 3500
+
+
+def test_oversized_single_line_is_cut_without_breaking_markup() -> None:
+    line = HTML.b("x") + HTML.text("& " * 5000)
+    pages = paginate([line], budget=1000)
+    assert len(pages) >= 10
+    for page in pages:
+        check_telegram_html(page)
+        assert visible_len(page) <= 1000
