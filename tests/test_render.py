@@ -118,7 +118,8 @@ def test_any_stored_text_renders_to_valid_html(summary: str, name: str, url_tail
     f = fact(1, summary=summary, sources=(Source("https://example.com/" + url_tail, name, name),))
     view = FactView(f, company, ALI)
     result = CheckResult(company, ALI, Verdict.LIVE, (Thread(company, ALI, Kind.PAYMENTS, (view,)),))
-    for page in paginate(render_check(result)) + paginate(render_profile(Profile(company, None, (), (), (view,)))):
+    profile = Profile(company, None, (), (), (view,))
+    for page in paginate(render_check(result)) + paginate(render_profile(profile)):
         check_telegram_html(page)
         assert visible_len(page) <= 3500
 
