@@ -98,13 +98,16 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str
     return line
 
 
-def _thread_block(m: Markup, thread: Thread) -> str:
+def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
     current = thread.current.fact
-    lines = [
-        f"{m.text(t('kind.' + thread.kind.value))}: {_relation(m, thread)} — "
-        f"{t('status.' + current.status.value)} "
-        f"{m.text(t('check.since', date=human_date(current.date)))}"
-    ]
+    head = (f"{m.text(t('kind.' + thread.kind.value))}: {_relation(m, thread)} — "
+            f"{t('status.' + current.status.value)} "
+            f"{m.text(t('check.since', date=human_date(current.date)))}")
+    if asked is not None:
+        members = [c.name for c in (thread.subject, thread.object) if c.id not in {x.id for x in asked}]
+        if members:
+            head += " " + m.i(t("check.via", names=", ".join(members)))
+    lines = [head]
     lines += [_event_line(m, v) for v in reversed(thread.events)]
     return "\n".join(lines)
 
@@ -121,7 +124,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     if result.rollup:
         intro = t("check.rollup") if result.threads else t("check.rollup_only", a=a, b=b)
         blocks.append(m.i(intro))
-        blocks += [_thread_block(m, th) for th in result.rollup]
+        blocks += [_thread_block(m, th, (result.a, result.b)) for th in result.rollup]
     return blocks
 
 

@@ -24,7 +24,7 @@ EN: dict[str, str] = {
                        "nobody has reported a link either way yet.",
     "check.rollup_only": "No direct record between {a} and {b}, but their groups are linked:",
     "check.rollup": "Through group companies and affiliates:",
-    "check.history": "History",
+    "check.via": "(via affiliate: {names})",
     "check.since": "since {date}",
     "kind.payments": "💳 Payments",
     "kind.logistics": "📦 Logistics",
