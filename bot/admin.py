@@ -1,0 +1,516 @@
+"""What admins may do to the facts, without any Telegram: rights, one-line parsers and audited writes.
+
+The Telegram handlers (bot/telegram/admin.py) only parse updates, call an ``Editor`` method and
+format what it returns. Every write goes through the Store (one transaction with an audit row)
+and then refreshes the live company index through ``Interop``, so a change is visible to every
+chat at once. Every refusal is an ``InteropError`` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from bot import dataset
+from bot.answers import Interop
+from bot.domain import (
+    Candidate,
+    Company,
+    Conflict,
+    Fact,
+    FactView,
+    InteropError,
+    Kind,
+    NotFound,
+    Resolution,
+    Source,
+    Status,
+    ValidationError,
+    parse_fact_date,
+)
+from bot.resolver import normalize
+from bot.rules import MAX_ALIAS, MAX_NOTE, clean_name, clean_source, clean_summary, clean_text
+from bot.store import FactDraft, Store
+
+EDITABLE_FIELDS = ("subject", "object", "kind", "status", "date", "summary", "kind_detail",
+                   "date_note", "confidence")
+# Fields an admin may empty with "-" (the others are required).
+CLEARABLE_FIELDS = frozenset({"date", "kind_detail", "date_note", "confidence"})
+MAX_KIND_DETAIL = 120
+MAX_CONFIDENCE = 40
+MAX_COMPANY_KIND = 60
+_ID_RE = re.compile(r"^#?(\d{1,12})$")
+_USER_ID_RE = re.compile(r"^-?\d{1,20}$")
+
+
+class Access(IntEnum):
+    """How much a Telegram user may change: owners also manage admins and take backups."""
+
+    NONE = 0
+    ADMIN = 1
+    OWNER = 2
+
+
+class UnknownCompany(InteropError):
+    """A company name in an admin command that does not resolve; carries the close matches."""
+
+    def __init__(self, role: str, resolution: Resolution) -> None:
+        self.role = role
+        self.resolution = resolution
+        super().__init__(f"{role} “{resolution.query}” is not a known company")
+
+    @property
+    def name(self) -> str:
+        return self.resolution.query
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        return self.resolution.candidates
+
+
+@dataclass(frozen=True, slots=True)
+class FactFields:
+    """The raw text of each /addfact field, as typed; validated by ``Editor.draft``."""
+
+    subject: str
+    object: str
+    kind: str
+    status: str
+    date: str
+    summary: str
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field's value before and after an audited change, as readable text."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One audit entry of a fact, reduced to the fields that changed."""
+
+    at: str
+    actor: str
+    action: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Who may change facts: configured owners and the admins they granted."""
+
+    owners: tuple[int, ...]
+    granted: tuple[tuple[int, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    data: bytes
+
+
+# -- one-line parsers (pure) -----------------------------------------------------------------
+
+
+def actor_label(user_id: int, name: str = "") -> str:
+    """How the audit log names a Telegram user: the id is what identifies, the name helps humans."""
+    name = " ".join(name.split())[:64]
+    return f"tg:{user_id} {name}" if name else f"tg:{user_id}"
+
+
+def parse_fact_id(text: str) -> int:
+    """ "12" or "#12" -> 12; anything else is a clear error."""
+    match = _ID_RE.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValidationError(f"“{text.strip()}” is not a fact number (like 12 or #12)")
+    return int(match.group(1))
+
+
+def parse_user_id(text: str) -> int:
+    """A numeric Telegram user id: usernames cannot be resolved to ids by a bot."""
+    value = text.strip()
+    if not _USER_ID_RE.match(value) or int(value) <= 0:
+        raise ValidationError(f"“{value}” is not a numeric Telegram user id (like 123456789)")
+    return int(value)
+
+
+def parse_fact_line(text: str) -> FactFields:
+    """``SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL [| SOURCE_TITLE]``."""
+    parts = [p.strip() for p in text.split("|")]
+    names = ("subject", "object", "kind", "status", "date", "summary", "source URL")
+    if len(parts) < 7:
+        missing = ", ".join(names[len(parts):]) if text.strip() else ", ".join(names)
+        raise ValidationError(f"some fields are missing: {missing}")
+    if len(parts) > 8:
+        raise ValidationError("there are more than 8 fields; a summary cannot contain “|”")
+    for name, value in zip(names, parts, strict=False):
+        if not value and name != "date":
+            raise ValidationError(f"the {name} is empty")
+    return FactFields(*parts[:7], title=parts[7] if len(parts) == 8 else "")
+
+
+def parse_addsource(text: str) -> tuple[int, str, str]:
+    """``FACT_ID URL [TITLE]``."""
+    parts = text.split(maxsplit=2)
+    if len(parts) < 2:
+        raise ValidationError("please give a fact number and a URL")
+    return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else ""
+
+
+def parse_edit(text: str) -> tuple[int, str, str]:
+    """``FACT_ID FIELD VALUE``; the field name is checked here, the value by ``Editor.edit_fact``."""
+    parts = text.split(maxsplit=2)
+    if len(parts) < 3:
+        raise ValidationError("please give a fact number, a field and the new value")
+    fact_id = parse_fact_id(parts[0])
+    field_name = parts[1].strip().lower().replace("-", "_")
+    if field_name not in EDITABLE_FIELDS:
+        raise ValidationError(f"“{parts[1]}” is not a field you can edit; "
+                              f"use one of: {', '.join(EDITABLE_FIELDS)}")
+    return fact_id, field_name, parts[2].strip()
+
+
+def parse_company_line(text: str) -> tuple[str, str, str]:
+    """``NAME [| PARENT] [| KIND]`` -> (name, parent or "", kind or "")."""
+    parts = [p.strip() for p in text.split("|")]
+    if not parts[0]:
+        raise ValidationError("the company name is missing")
+    if len(parts) > 3:
+        raise ValidationError("use at most three parts: NAME | PARENT | KIND")
+    parts += [""] * (3 - len(parts))
+    return parts[0], parts[1], parts[2]
+
+
+def alias_splits(text: str) -> list[tuple[str, str]]:
+    """Ways to read ``COMPANY ALIAS``: an explicit ``|`` wins, else each word boundary, longest first."""
+    if "|" in text:
+        company, _, alias = text.partition("|")
+        if not company.strip() or not alias.strip():
+            raise ValidationError("please give a company and an alias")
+        return [(company.strip(), alias.strip())]
+    words = text.split()
+    if len(words) < 2:
+        raise ValidationError("please give a company and an alias")
+    return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(len(words) - 1, 0, -1)]
+
+
+def clean_company_kind(value: str) -> str:
+    return clean_text("company kind", value, MAX_COMPANY_KIND)
+
+
+def clean_alias(value: str) -> str:
+    alias = clean_name(value, "alias")
+    if len(alias) > MAX_ALIAS:
+        raise ValidationError(f"the alias is longer than {MAX_ALIAS} characters")
+    return alias
+
+
+def _same_label(label: str, company: Company) -> bool:
+    """Whether ``label`` is one of the company's names once case, spacing and suffixes are ignored."""
+    keys = {label.casefold(), normalize(label)} - {""}
+    return any(name.casefold() in keys or normalize(name) in keys
+               for name in (company.name, *company.aliases))
+
+
+def _clearable(value: str) -> str:
+    """A lone "-" empties an optional field, since a command cannot end with an empty value."""
+    return "" if value.strip() == "-" else value
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _source_urls(record: dict[str, Any] | None) -> list[str]:
+    if not record:
+        return []
+    return [s.get("url", "") if isinstance(s, dict) else str(s[0]) for s in record.get("sources", [])]
+
+
+# -- the operations --------------------------------------------------------------------------
+
+
+class Editor:
+    """Every admin operation: validate, write through the Store, then refresh the live index."""
+
+    def __init__(self, interop: Interop, owners: Iterable[int]) -> None:
+        self.interop = interop
+        self.owners = frozenset(owners)
+
+    @property
+    def store(self) -> Store:
+        return self.interop.store
+
+    # -- rights --------------------------------------------------------------------------
+
+    async def access(self, user_id: int | None) -> Access:
+        """Owners come from settings, admins from grants in the database; nobody else, ever."""
+        if user_id is None:
+            return Access.NONE
+        if user_id in self.owners:
+            return Access.OWNER
+        if await self.store.is_granted(user_id):
+            return Access.ADMIN
+        return Access.NONE
+
+    async def roster(self) -> Roster:
+        granted = tuple(g for g in await self.store.granted_admins() if g[0] not in self.owners)
+        return Roster(owners=tuple(sorted(self.owners)), granted=granted)
+
+    async def grant(self, user_id: int, actor: str) -> bool:
+        """Make a user an admin; False when they already were one."""
+        if user_id in self.owners:
+            raise ValidationError(f"{user_id} is an owner already (owners are set in ADMIN_IDS)")
+        return bool(await self.store.set_grant(user_id, True, actor))
+
+    async def revoke(self, user_id: int, actor: str) -> bool:
+        """Withdraw a grant; False when there was none. Owners cannot be revoked from the chat."""
+        if user_id in self.owners:
+            raise ValidationError(f"{user_id} is an owner; owners are changed in ADMIN_IDS, not by /revoke")
+        return bool(await self.store.set_grant(user_id, False, actor))
+
+    # -- companies -----------------------------------------------------------------------
+
+    def resolve(self, role: str, name: str) -> Company:
+        """An exact name or alias, or ``UnknownCompany`` with close candidates to pick from.
+
+        Answers may accept a confident fuzzy match, but a write must not: "Alipay HK" typed
+        by an admin may well be a new company rather than a typo for Alipay.
+        """
+        resolution = self.interop.resolver.resolve(name)
+        company = resolution.company
+        if company is not None and _same_label(name, company):
+            return company
+        if company is not None:
+            others = tuple(c for c in resolution.candidates if c.company.id != company.id)
+            suggested = (Candidate(company, 100.0, company.name), *others)
+            resolution = Resolution(resolution.query, None, suggested)
+        elif not resolution.candidates:
+            resolution = Resolution(resolution.query, None,
+                                    tuple(self.interop.resolver.suggest(name)))
+        raise UnknownCompany(role, resolution)
+
+    async def _label_owner(self, label: str) -> Company | None:
+        """The company already called ``label`` (by name or alias), as the resolver compares names."""
+        for company in await self.store.companies():
+            if _same_label(label, company):
+                return company
+        return None
+
+    async def add_company(self, name: str, parent: str, kind: str, actor: str) -> Company:
+        """Create a company (optionally inside a group) and index it at once."""
+        name = clean_name(name)
+        kind = clean_company_kind(kind)
+        parent_company = self.resolve("parent", parent) if parent.strip() else None
+        owner = await self._label_owner(name)
+        if owner is not None:
+            raise Conflict(f"“{name}” is already used by {owner.name}", owner.id)
+        company = await self.store.add_company(
+            Company(id=0, name=name, kind=kind,
+                    parent_id=parent_company.id if parent_company else None), actor)
+        await self.interop.refresh_companies([company.id])
+        return company
+
+    async def _alias_target(self, text: str) -> tuple[Company, str]:
+        last: UnknownCompany | None = None
+        for company_name, alias in alias_splits(text):
+            try:
+                return self.resolve("company", company_name), alias
+            except UnknownCompany as exc:
+                last = exc if last is None else last
+        assert last is not None
+        raise last
+
+    async def add_alias(self, text: str, actor: str) -> tuple[Company, str]:
+        """``COMPANY ALIAS``: refused when the alias already names another company."""
+        company, raw_alias = await self._alias_target(text)
+        alias = clean_alias(raw_alias)
+        owner = await self._label_owner(alias)
+        if owner is not None and owner.id != company.id:
+            raise Conflict(f"“{alias}” already belongs to {owner.name}", owner.id)
+        if owner is not None:
+            raise ValidationError(f"{company.name} is already called “{alias}”")
+        updated = await self.store.set_aliases(company.id, [alias], [], actor)
+        await self.interop.refresh_companies([company.id])
+        return updated, alias
+
+    async def remove_alias(self, text: str, actor: str) -> tuple[Company, str]:
+        """``COMPANY ALIAS``: the alias must be one of that company's."""
+        company, raw_alias = await self._alias_target(text)
+        current = await self.store.company(company.id)
+        if current is None:
+            raise NotFound(f"{company.name} no longer exists")
+        key = " ".join(raw_alias.split()).casefold()
+        stored = next((a for a in current.aliases if a.casefold() == key), None)
+        if stored is None:
+            known = ", ".join(current.aliases) or "none"
+            raise ValidationError(f"{current.name} has no alias “{raw_alias.strip()}” (aliases: {known})")
+        updated = await self.store.set_aliases(company.id, [], [stored], actor)
+        await self.interop.refresh_companies([company.id])
+        return updated, stored
+
+    # -- facts ---------------------------------------------------------------------------
+
+    def draft(self, fields: FactFields, *, today: date | None = None) -> FactDraft:
+        """Validate every field (cheap checks first) and resolve both names."""
+        kind = Kind.parse(fields.kind)
+        status = Status.parse(fields.status)
+        fact_date = parse_fact_date(fields.date, today=today)
+        summary = clean_summary(fields.summary)
+        source = clean_source(fields.url, fields.title)
+        subject = self.resolve("subject", fields.subject)
+        obj = self.resolve("object", fields.object)
+        if subject.id == obj.id:
+            raise ValidationError(f"subject and object are both {subject.name}; name two companies")
+        return FactDraft(subject_id=subject.id, object_id=obj.id, kind=kind, status=status,
+                         date=fact_date, summary=summary, sources=(source,))
+
+    async def add_fact(self, draft: FactDraft, actor: str) -> FactView:
+        """Store a validated draft; a duplicate raises ``Conflict`` with the existing id."""
+        fact = await self.store.add_fact(draft, actor)
+        return self.interop.view(fact)
+
+    async def fact(self, fact_id: int) -> Fact:
+        fact = await self.store.fact(fact_id)
+        if fact is None:
+            raise NotFound(f"there is no fact #{fact_id}")
+        return fact
+
+    async def view(self, fact_id: int) -> FactView:
+        return self.interop.view(await self.fact(fact_id))
+
+    async def add_source(self, fact_id: int, url: str, title: str, actor: str) -> FactView:
+        source: Source = clean_source(url, title)
+        await self.fact(fact_id)
+        return self.interop.view(await self.store.add_source(fact_id, source, actor))
+
+    def edit_value(self, field_name: str, value: str) -> dict[str, Any]:
+        """One validated ``{column: value}`` for ``Store.edit_fact``."""
+        if field_name in CLEARABLE_FIELDS:
+            value = _clearable(value)
+        match field_name:
+            case "subject" | "object":
+                return {f"{field_name}_id": self.resolve(field_name, value).id}
+            case "kind":
+                return {"kind": Kind.parse(value)}
+            case "status":
+                return {"status": Status.parse(value)}
+            case "date":
+                return {"date": parse_fact_date(value)}
+            case "summary":
+                return {"summary": clean_summary(value)}
+            case "kind_detail":
+                return {"kind_detail": clean_text("kind_detail", value, MAX_KIND_DETAIL)}
+            case "date_note":
+                return {"date_note": clean_text("date_note", value, MAX_NOTE)}
+            case "confidence":
+                return {"confidence": clean_text("confidence", value, MAX_CONFIDENCE)}
+        raise ValidationError(f"“{field_name}” is not a field you can edit; "
+                              f"use one of: {', '.join(EDITABLE_FIELDS)}")
+
+    async def edit_fact(self, fact_id: int, field_name: str, value: str, actor: str) -> FactView:
+        """Change one field; retracted facts must be restored first (the Store refuses them)."""
+        fact = await self.fact(fact_id)
+        if fact.retracted:
+            raise ValidationError(f"fact #{fact_id} is retracted; /restore {fact_id} it first")
+        changes = self.edit_value(field_name, value)
+        subject = changes.get("subject_id", fact.subject_id)
+        obj = changes.get("object_id", fact.object_id)
+        if subject == obj:
+            raise ValidationError("subject and object would be the same company")
+        return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
+
+    async def retract(self, fact_id: int, actor: str) -> FactView:
+        await self.fact(fact_id)
+        return self.interop.view(await self.store.set_retracted(fact_id, True, actor))
+
+    async def restore(self, fact_id: int, actor: str) -> FactView:
+        await self.fact(fact_id)
+        return self.interop.view(await self.store.set_retracted(fact_id, False, actor))
+
+    async def history(self, fact_id: int) -> list[Change]:
+        """The fact's audit trail, each entry reduced to the fields it changed."""
+        await self.fact(fact_id)
+        changes: list[Change] = []
+        for entry in await self.store.history("fact", fact_id):
+            changes.append(Change(at=entry.at, actor=entry.actor, action=entry.action,
+                                  fields=tuple(self._diff(entry.before, entry.after))))
+        return changes
+
+    def _field_text(self, key: str, value: Any) -> str:
+        if key in {"subject_id", "object_id"} and isinstance(value, int):
+            return self.interop.company(value).name
+        return _text(value)
+
+    def _diff(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldChange]:
+        old, new = before or {}, after or {}
+        diffs: list[FieldChange] = []
+        for key in dict.fromkeys([*old, *new]):
+            if key in {"sources", "key", "subject", "object"}:
+                continue
+            if before is not None and old.get(key) == new.get(key):
+                continue
+            if before is None and new.get(key) in ("", None, False):
+                continue
+            label = key.removesuffix("_id")
+            diffs.append(FieldChange(label, self._field_text(key, old.get(key)) if before else "",
+                                     self._field_text(key, new.get(key))))
+        old_urls, new_urls = _source_urls(before), _source_urls(after)
+        for url in new_urls:
+            if url not in old_urls:
+                diffs.append(FieldChange("source", "", url))
+        for url in old_urls:
+            if url not in new_urls:
+                diffs.append(FieldChange("source", url, ""))
+        return diffs
+
+    # -- bulk ----------------------------------------------------------------------------
+
+    async def preview_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
+        """What an import would do; the same code path as applying it, rolled back."""
+        doc = dataset.parse_document(filename, data)
+        return await dataset.import_document(self.store, doc, actor, dry_run=True)
+
+    async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
+        """Apply an import in one transaction, then re-index every company."""
+        doc = dataset.parse_document(filename, data)
+        report = await dataset.import_document(self.store, doc, actor, dry_run=False)
+        await self.interop.refresh_companies()
+        return report
+
+    async def export(self, today: date | None = None) -> list[ExportFile]:
+        """The whole store as JSON and CSV files that /import takes back unchanged."""
+        doc = await dataset.export_document(self.store)
+        stamp = (today or datetime.now(UTC).date()).strftime("%Y%m%d")
+        return [ExportFile(f"interop-export-{stamp}.json", dataset.to_json_bytes(doc)),
+                ExportFile(f"interop-export-{stamp}.csv", dataset.to_csv_bytes(doc))]
+
+    async def backup(self, directory: Path | None = None) -> Path:
+        """A consistent SQLite copy made with the online backup API, safe while the bot runs."""
+        folder = directory or Path(tempfile.mkdtemp(prefix="interop-backup-"))
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return await self.store.backup(folder / f"interop-backup-{stamp}.sqlite3")
+
+
+def describe_candidates(candidates: Sequence[Candidate], limit: int = 5) -> str:
+    """Close matches as a short comma list, for plain-text suggestions."""
+    return ", ".join(c.company.name for c in candidates[:limit])
