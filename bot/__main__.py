@@ -20,6 +20,9 @@ from bot.logs import setup_logging
 from bot.texts import t
 
 log = logging.getLogger("bot")
+# The operator's own files on the server: far more generous than chat uploads.
+CLI_MAX_IMPORT_BYTES = 2 * 1024**3
+CLI_MAX_IMPORT_ROWS = 10_000_000
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +57,8 @@ async def _console(settings: Settings) -> int:
 async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
     interop = await _open(settings)
     try:
-        doc = dataset.parse_document(file.name, await asyncio.to_thread(file.read_bytes))
+        doc = dataset.parse_document(file.name, await asyncio.to_thread(file.read_bytes),
+                                     max_bytes=CLI_MAX_IMPORT_BYTES, max_rows=CLI_MAX_IMPORT_ROWS)
         report = await dataset.import_document(interop.store, doc, "cli", dry_run=dry_run)
     finally:
         await interop.close()

@@ -58,17 +58,21 @@ class _DryRun(Exception):
 # -- parsing ---------------------------------------------------------------------------------
 
 
-def parse_document(filename: str, data: bytes) -> dict[str, Any]:
-    """Bytes of a JSON or CSV export -> the canonical document; clear errors for broken files."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES,
+                   max_rows: int = MAX_IMPORT_ROWS) -> dict[str, Any]:
+    """Bytes of a JSON or CSV export -> the canonical document; clear errors for broken files.
+
+    The limits guard the bot against oversized uploads; the offline CLI may raise them.
+    """
+    if len(data) > max_bytes:
+        raise ValidationError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError("the file is not UTF-8 text") from None
     name = filename.lower()
     if name.endswith(".csv") or (not name.endswith(".json") and not text.lstrip().startswith("{")):
-        return _parse_csv(text)
+        return _parse_csv(text, max_rows)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -76,8 +80,8 @@ def parse_document(filename: str, data: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", []), list) \
             or not isinstance(doc.get("companies", []), list):
         raise ValidationError("the JSON must be an object with 'companies' and 'facts' lists")
-    if len(doc.get("facts", [])) + len(doc.get("companies", [])) > MAX_IMPORT_ROWS:
-        raise ValidationError(f"the file has more than {MAX_IMPORT_ROWS} rows")
+    if len(doc.get("facts", [])) + len(doc.get("companies", [])) > max_rows:
+        raise ValidationError(f"the file has more than {max_rows} rows")
     return doc
 
 
@@ -88,7 +92,7 @@ def _uncell(value: str) -> str:
     return value
 
 
-def _parse_csv(text: str) -> dict[str, Any]:
+def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = reader.fieldnames or []
@@ -98,8 +102,8 @@ def _parse_csv(text: str) -> dict[str, Any]:
         companies: list[Any] = []
         facts: list[Any] = []
         for line_no, row in enumerate(reader, start=2):
-            if len(companies) + len(facts) >= MAX_IMPORT_ROWS:
-                raise ValidationError(f"the file has more than {MAX_IMPORT_ROWS} rows")
+            if len(companies) + len(facts) >= max_rows:
+                raise ValidationError(f"the file has more than {max_rows} rows")
             cells = {k: _uncell(v or "") for k, v in row.items() if k}
             record = cells.get("record", "").strip().lower()
             try:
@@ -133,18 +137,28 @@ def _label(kind: str, index: int, row: dict[str, Any]) -> str:
     return f"row {row['_row']}" if "_row" in row else f"{kind} {index}"
 
 
+def _str(raw: dict[str, Any], key: str) -> str:
+    """A text field, refusing numbers, lists and the like instead of stringifying them."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{key} must be text, not {type(value).__name__}")
+    return value
+
+
 def _validate_company(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ValidationError("not an object")
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ValidationError("aliases must be a list of strings")
-    parent = raw.get("parent")
+    parent = _str(raw, "parent")
     return {
-        "name": clean_name(str(raw.get("name", ""))),
-        "kind": clean_text("kind", str(raw.get("kind") or ""), 60),
-        "parent": clean_name(str(parent), "parent") if parent else None,
-        "description": clean_text("description", str(raw.get("description") or ""), 500),
+        "name": clean_name(_str(raw, "name")),
+        "kind": clean_text("kind", _str(raw, "kind"), 60),
+        "parent": clean_name(parent, "parent") if parent else None,
+        "description": clean_text("description", _str(raw, "description"), 500),
         "aliases": list(dict.fromkeys(clean_name(a, "alias") for a in aliases)),
     }
 
@@ -161,26 +175,26 @@ def _validate_fact(raw: Any) -> dict[str, Any]:
     for s in sources_raw:
         if not isinstance(s, dict):
             raise ValidationError("each source must be an object with a url")
-        sources.append(clean_source(str(s.get("url", "")), str(s.get("title") or ""),
-                                    str(s.get("publisher") or ""), str(s.get("date") or "")))
+        sources.append(clean_source(_str(s, "url"), _str(s, "title"), _str(s, "publisher"),
+                                    _str(s, "date")))
     if len({s.url for s in sources}) != len(sources):
         raise ValidationError("the same source URL is listed twice")
-    subject = clean_name(str(raw.get("subject", "")), "subject")
-    obj = clean_name(str(raw.get("object", "")), "object")
+    subject = clean_name(_str(raw, "subject"), "subject")
+    obj = clean_name(_str(raw, "object"), "object")
     if subject.casefold() == obj.casefold():
         raise ValidationError("subject and object are the same company")
     return {
-        "key": clean_text("key", str(raw.get("key") or ""), 120),
+        "key": clean_text("key", _str(raw, "key"), 120),
         "subject": subject,
         "object": obj,
-        "kind": Kind.parse(str(raw.get("kind", ""))).value,
-        "kind_detail": clean_text("kind_detail", str(raw.get("kind_detail") or ""), 120),
-        "status": Status.parse(str(raw.get("status", ""))).value,
-        "date": parse_fact_date(str(raw.get("date") or "")),
-        "date_note": clean_text("date_note", str(raw.get("date_note") or ""), MAX_NOTE),
-        "confidence": clean_text("confidence", str(raw.get("confidence") or ""), 40),
-        "summary": clean_summary(str(raw.get("summary", ""))),
-        "retracted": bool(raw.get("retracted", False)),
+        "kind": Kind.parse(_str(raw, "kind")).value,
+        "kind_detail": clean_text("kind_detail", _str(raw, "kind_detail"), 120),
+        "status": Status.parse(_str(raw, "status")).value,
+        "date": parse_fact_date(_str(raw, "date")),
+        "date_note": clean_text("date_note", _str(raw, "date_note"), MAX_NOTE),
+        "confidence": clean_text("confidence", _str(raw, "confidence"), 40),
+        "summary": clean_summary(_str(raw, "summary")),
+        "retracted": raw.get("retracted", False) is True,
         "sources": sources,
     }
 
