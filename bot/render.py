@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -231,27 +231,25 @@ def paginate(blocks: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML)
     for block in blocks:
         if size(block) <= budget:
             pieces.append(block)
-            continue
-        chunk = ""
-        for line in block.split("\n"):
-            parts = [line] if size(line) <= budget else cut(line)
-            for part in parts:
-                if chunk and size(chunk) + 1 + size(part) > budget:
-                    pieces.append(chunk)
-                    chunk = ""
-                chunk = f"{chunk}\n{part}" if chunk else part
-        if chunk:
-            pieces.append(chunk)
-    pages: list[str] = []
+        else:
+            lines = [part for line in block.split("\n")
+                     for part in ([line] if size(line) <= budget else cut(line))]
+            pieces += _pack(lines, "\n", budget, size)
+    return _pack(pieces, "\n\n", budget, size) or [""]
+
+
+def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int]) -> list[str]:
+    """Greedily join items with ``sep`` into chunks no larger than ``budget``."""
+    chunks: list[str] = []
     current = ""
-    for piece in pieces:
-        if current and size(current) + 2 + size(piece) > budget:
-            pages.append(current)
+    for item in items:
+        if current and size(current) + len(sep) + size(item) > budget:
+            chunks.append(current)
             current = ""
-        current = f"{current}\n\n{piece}" if current else piece
+        current = f"{current}{sep}{item}" if current else item
     if current:
-        pages.append(current)
-    return pages or [""]
+        chunks.append(current)
+    return chunks
 
 
 def plain(blocks: Sequence[str]) -> str:

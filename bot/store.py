@@ -146,6 +146,19 @@ SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, 
 """
 
 
+_DUPLICATE_SQL = """
+SELECT id FROM fact
+ WHERE subject_id = :subject_id AND object_id = :object_id AND kind = :kind AND status = :status
+   AND date = :date AND retracted = 0 AND id <> :exclude
+"""
+
+
+def _duplicate_params(subject_id: int, object_id: int, kind: str, status: str, date: str,
+                      exclude: int = 0) -> dict[str, Any]:
+    return {"subject_id": subject_id, "object_id": object_id, "kind": kind, "status": status,
+            "date": date, "exclude": exclude}
+
+
 def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -182,7 +195,7 @@ def company_record(company: Company) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class FactDraft:
-    """A fact not yet stored; validated by the caller (see bot.facts)."""
+    """A fact not yet stored; validated by the caller (see bot.rules and bot.admin)."""
 
     subject_id: int
     object_id: int
@@ -413,10 +426,8 @@ class Store:
         return []
 
     async def find_duplicate(self, draft: FactDraft) -> int | None:
-        rows = await self._all(
-            "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
-            "AND status = ? AND date = ? AND retracted = 0",
-            (draft.subject_id, draft.object_id, draft.kind.value, draft.status.value, draft.date))
+        rows = await self._all(_DUPLICATE_SQL, _duplicate_params(
+            draft.subject_id, draft.object_id, draft.kind.value, draft.status.value, draft.date))
         return rows[0][0] if rows else None
 
     async def history(self, entity: str, entity_id: int) -> list[AuditEntry]:
@@ -502,11 +513,9 @@ class Store:
         return _fact_from_row(row)
 
     async def _insert_fact(self, conn: aiosqlite.Connection, draft: FactDraft, actor: str) -> int:
-        dup = await (await conn.execute(
-            "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
-            "AND status = ? AND date = ? AND retracted = 0",
-            (draft.subject_id, draft.object_id, draft.kind.value, draft.status.value,
-             draft.date))).fetchone()
+        dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
+            draft.subject_id, draft.object_id, draft.kind.value, draft.status.value,
+            draft.date))).fetchone()
         if dup:
             raise Conflict(f"the same fact already exists as #{dup[0]}", dup[0])
         now = utcnow()
@@ -571,11 +580,9 @@ class Store:
             before = await self._locked_fact(conn, fact_id)
             values = {k: (v.value if isinstance(v, Kind | Status) else v) for k, v in changes.items()}
             merged = {**fact_record(before), **values}
-            dup = await (await conn.execute(
-                "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
-                "AND status = ? AND date = ? AND retracted = 0 AND id <> ?",
-                (merged["subject_id"], merged["object_id"], merged["kind"], merged["status"],
-                 merged["date"], fact_id))).fetchone()
+            dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
+                merged["subject_id"], merged["object_id"], merged["kind"], merged["status"],
+                merged["date"], fact_id))).fetchone()
             if dup:
                 raise Conflict(f"that edit would duplicate fact #{dup[0]}", dup[0])
             assignments = ", ".join(f"{k} = :{k}" for k in values)
@@ -594,11 +601,9 @@ class Store:
                 state = "already retracted" if retracted else "not retracted"
                 raise ValidationError(f"fact #{fact_id} is {state}")
             if not retracted:
-                dup = await (await conn.execute(
-                    "SELECT id FROM fact WHERE subject_id = ? AND object_id = ? AND kind = ? "
-                    "AND status = ? AND date = ? AND retracted = 0",
-                    (before.subject_id, before.object_id, before.kind.value,
-                     before.status.value, before.date))).fetchone()
+                dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
+                    before.subject_id, before.object_id, before.kind.value,
+                    before.status.value, before.date, fact_id))).fetchone()
                 if dup:
                     raise Conflict(f"restoring would duplicate fact #{dup[0]}", dup[0])
             await conn.execute("UPDATE fact SET retracted = ? WHERE id = ?",
