@@ -1,0 +1,146 @@
+"""Builds and runs the Telegram bot; ``register_handlers`` is the whole bot on one screen.
+
+Long-lived services live in ``bot_data``: the ``Interop`` (opened in ``post_init`` unless one
+is passed in, closed in ``post_shutdown`` if we opened it), the ``Settings`` and the per-user
+``RateLimiter``. ``run_bot`` polls by default and uses PTB's built-in webhook server when
+``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.answers import Interop
+from bot.config import Settings
+from bot.ratelimit import RateLimiter
+from bot.telegram import callbacks, errors, inline, user
+from bot.telegram.admin import admin_handlers
+from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
+from bot.telegram.menus import set_menus
+from bot.telegram.user import LIMITER, SETTINGS
+
+log = logging.getLogger(__name__)
+
+OWNS_INTEROP = "owns_interop"
+RATE_BURST = 20
+RATE_PER_SECOND = 1.0
+
+
+def register_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Every handler, in order. Within a group the first matching handler wins.
+
+    Admin handlers come first (in the groups they ask for). An admin handler in a group below 0
+    that consumes an update must raise ApplicationHandlerStop, or group 0 answers it too.
+    """
+    for handler, group in admin_handlers(settings):
+        app.add_handler(handler, group)
+
+    new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    app.add_handlers([
+        # Commands; CommandHandler accepts /cmd@ThisBot and ignores /cmd@OtherBot.
+        CommandHandler("start", user.start, filters=new),
+        CommandHandler("help", user.help_command, filters=new),
+        CommandHandler("check", user.check, filters=new),
+        CommandHandler("company", user.company, filters=new),
+        CommandHandler("search", user.search, filters=new),
+        CommandHandler("recent", user.recent, filters=new),
+        # Free questions: anything in private; in groups only what is addressed to the bot.
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
+        MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & user.ADDRESSED_TO_BOT,
+                       user.group_text),
+        MessageHandler(new & private & filters.COMMAND, user.unknown_command),
+        MessageHandler(new & private & ~filters.TEXT & ~filters.Document.ALL & ~filters.StatusUpdate.ALL,
+                       user.private_other),
+        # Inline mode and buttons (admin buttons start with "a:" and are never caught here).
+        InlineQueryHandler(inline.inline_query),
+        CallbackQueryHandler(user.example_pressed, pattern=EXAMPLE_PATTERN),
+        CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
+        CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
+    ], group=0)
+    app.add_error_handler(errors.on_error)
+
+
+async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    """Open the store and index (unless given one), then set the command menus."""
+    settings: Settings = app.bot_data[SETTINGS]
+    if app.bot_data.get(INTEROP) is None:
+        app.bot_data[INTEROP] = await Interop.open(settings.database_path, seed=settings.seed_path)
+        app.bot_data[OWNS_INTEROP] = True
+    await set_menus(app.bot, settings.admin_ids)
+    log.info("Bot @%s ready", app.bot.username)
+
+
+async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
+    interop = app.bot_data.get(INTEROP)
+    if interop is not None and app.bot_data.pop(OWNS_INTEROP, False):
+        await interop.close()
+        app.bot_data[INTEROP] = None
+
+
+def build_application(settings: Settings, interop: Interop | None = None, *,
+                      request: BaseRequest | None = None,
+                      get_updates_request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+    """The configured Application; ``request``/``get_updates_request`` let tests record calls."""
+    if not settings.token:
+        raise ValueError("build_application needs settings.token")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
+        .rate_limiter(AIORateLimiter())
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if settings.base_file_url:
+        builder = builder.base_file_url(settings.base_file_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    app = builder.build()
+    app.bot_data[SETTINGS] = settings
+    app.bot_data[INTEROP] = interop
+    app.bot_data[LIMITER] = RateLimiter(RATE_BURST, RATE_PER_SECOND)
+    register_handlers(app, settings)
+    return app
+
+
+def run_bot(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM (PTB's stop_signals), finishing in-flight updates; returns 0."""
+    app = build_application(settings)
+    if settings.webhook_url:
+        url_path = urlsplit(settings.webhook_url).path.lstrip("/")
+        log.info("Starting webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=url_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    else:
+        log.info("Starting long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

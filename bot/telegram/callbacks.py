@@ -1,0 +1,341 @@
+"""Buttons: the callback-data codec, paged answers, did-you-mean keyboards, and button presses.
+
+Callback data is stateless wherever possible, so a button keeps working after a restart:
+
+==========================  ===================================================
+``pf:<company>:<page>:<uid>``  a page of a company profile
+``ck:<a>:<b>:<page>:<uid>``    a page of the check "a × b"
+``rc:<n>:<page>:<uid>``        a page of the latest ``n`` facts
+``sr:<token>:<page>:<uid>``    a page of a search; the query sits in ``chat_data``
+``ex:<i>``                     run ``EXAMPLES[i]`` (the /help keyboard)
+``pg``                         the "Page 2/5" label; does nothing
+==========================  ===================================================
+
+``uid`` is the Telegram user who asked: in groups only they may page or choose. A did-you-mean
+choice is just a ``pf`` or ``ck`` button for page 1, and pressing any of them EDITS the message.
+Everything is far below Telegram's 64-byte limit; ``encode`` asserts it. Admin buttons use the
+prefix ``a:``, which nothing here matches.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.answers import Interop
+from bot.domain import CheckResult, Company, Profile, Resolution, SearchResult, Unresolved
+from bot.render import (
+    PAGE_BUDGET,
+    paginate,
+    render_check,
+    render_profile,
+    render_recent,
+    render_search,
+    render_unresolved,
+)
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+MAX_CALLBACK_BYTES = 64
+INTEROP = "interop"  # bot_data key of the Interop
+PAGE_BUDGET_KEY = "page_budget"  # bot_data override of render.PAGE_BUDGET (tests)
+SEARCHES = "searches"  # chat_data key: token -> query text
+MAX_SEARCHES = 50  # per chat; the oldest token is forgotten first
+SEARCH_LIMIT = 30
+MAX_CHOICES = 5
+PAGER_PATTERN = re.compile(r"^(pf|ck|rc|sr|pg)(:|$)")
+EXAMPLE_PATTERN = re.compile(r"^ex:\d{1,2}$")
+NOT_ADMIN_PATTERN = re.compile(r"^(?!a:)")
+
+
+# -- codec --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    company_id: int
+    page: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckPage:
+    a_id: int
+    b_id: int
+    page: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecentPage:
+    n: int
+    page: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    token: str
+    page: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageLabel:
+    pass
+
+
+ButtonData = ProfilePage | CheckPage | RecentPage | SearchPage | Example | PageLabel
+Pager = ProfilePage | CheckPage | RecentPage | SearchPage
+
+_INT = r"(\d{1,19})"
+_FORMS: tuple[tuple[re.Pattern[str], Callable[..., ButtonData]], ...] = (
+    (re.compile(rf"pf:{_INT}:{_INT}:{_INT}"), lambda c, p, u: ProfilePage(int(c), int(p), int(u))),
+    (re.compile(rf"ck:{_INT}:{_INT}:{_INT}:{_INT}"),
+     lambda a, b, p, u: CheckPage(int(a), int(b), int(p), int(u))),
+    (re.compile(rf"rc:{_INT}:{_INT}:{_INT}"), lambda n, p, u: RecentPage(int(n), int(p), int(u))),
+    (re.compile(rf"sr:([A-Za-z0-9_-]{{1,16}}):{_INT}:{_INT}"),
+     lambda k, p, u: SearchPage(k, int(p), int(u))),
+    (re.compile(r"ex:(\d{1,2})"), lambda i: Example(int(i))),
+    (re.compile(r"pg"), lambda: PageLabel()),
+)
+
+
+def encode(data: ButtonData) -> str:
+    """The callback_data string for ``data``; never longer than 64 bytes."""
+    match data:
+        case ProfilePage(company_id, page, uid):
+            text = f"pf:{company_id}:{page}:{uid}"
+        case CheckPage(a, b, page, uid):
+            text = f"ck:{a}:{b}:{page}:{uid}"
+        case RecentPage(n, page, uid):
+            text = f"rc:{n}:{page}:{uid}"
+        case SearchPage(token, page, uid):
+            text = f"sr:{token}:{page}:{uid}"
+        case Example(index):
+            text = f"ex:{index}"
+        case PageLabel():
+            text = "pg"
+    assert len(text.encode()) <= MAX_CALLBACK_BYTES, text
+    return text
+
+
+def decode(text: str | None) -> ButtonData | None:
+    """The button behind ``text``, or None for data this version does not understand."""
+    if not text:
+        return None
+    for pattern, build in _FORMS:
+        match = pattern.fullmatch(text)
+        if match:
+            return build(*match.groups())
+    return None
+
+
+def with_page(pager: Pager, page: int) -> Pager:
+    """The same answer at another page."""
+    match pager:
+        case ProfilePage(c, _, u):
+            return ProfilePage(c, page, u)
+        case CheckPage(a, b, _, u):
+            return CheckPage(a, b, page, u)
+        case RecentPage(n, _, u):
+            return RecentPage(n, page, u)
+        case SearchPage(k, _, u):
+            return SearchPage(k, page, u)
+    raise TypeError(pager)
+
+
+# -- answers as messages ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to send or to edit into: HTML text, its keyboard, and whether to show a preview."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    notice: str | None = None  # for a button press: the toast to show
+
+    @property
+    def links(self) -> int:
+        return self.text.count("<a href=")
+
+    @property
+    def link_preview(self) -> LinkPreviewOptions | None:
+        """No preview when several sources compete for it; Telegram's default otherwise."""
+        return LinkPreviewOptions(is_disabled=True) if self.links > 1 else None
+
+
+def page_budget(context: ContextTypes.DEFAULT_TYPE) -> int:
+    return int(context.bot_data.get(PAGE_BUDGET_KEY, PAGE_BUDGET))
+
+
+def paged(blocks: Sequence[str], pager: Pager | None, budget: int = PAGE_BUDGET,
+          notice: str | None = None) -> Reply:
+    """The page ``pager.page`` of ``blocks``, with ◀ Page x/y ▶ buttons when there are several."""
+    pages = paginate(blocks, budget)
+    if pager is None or len(pages) == 1:
+        return Reply(pages[0], None, notice)
+    page = pager.page
+    if not 1 <= page <= len(pages):
+        page = min(max(page, 1), len(pages))
+        notice = notice or t("tg.stale_page")
+    row = []
+    if page > 1:
+        row.append(InlineKeyboardButton("◀", callback_data=encode(with_page(pager, page - 1))))
+    row.append(InlineKeyboardButton(t("page", page=page, pages=len(pages)),
+                                    callback_data=encode(PageLabel())))
+    if page < len(pages):
+        row.append(InlineKeyboardButton("▶", callback_data=encode(with_page(pager, page + 1))))
+    return Reply(pages[page - 1], InlineKeyboardMarkup([row]), notice)
+
+
+def remember_search(chat_data: dict[Any, Any] | None, query: str) -> str | None:
+    """Keep a search query under a short token for its page buttons; None without a chat."""
+    if chat_data is None:
+        return None
+    searches = chat_data.get(SEARCHES)
+    if not isinstance(searches, OrderedDict):
+        searches = chat_data[SEARCHES] = OrderedDict()
+    token = secrets.token_urlsafe(6)
+    searches[token] = query
+    while len(searches) > MAX_SEARCHES:
+        searches.popitem(last=False)
+    return token
+
+
+def choices_keyboard(unresolved: Unresolved, user_id: int) -> InlineKeyboardMarkup | None:
+    """Did-you-mean buttons: candidate profiles, or candidate pairs for a check."""
+    res = unresolved.resolutions
+    rows: list[list[InlineKeyboardButton]] = []
+    if len(res) == 1:
+        rows = [[InlineKeyboardButton(c.name, callback_data=encode(ProfilePage(c.id, 1, user_id)))]
+                for c in _options(res[0], MAX_CHOICES)]
+    elif len(res) == 2:
+        a, b = res
+        per_side = MAX_CHOICES if a.company or b.company else 3
+        left, right = _options(a, per_side), _options(b, per_side)
+        for x in left:
+            for y in right:
+                if x.id != y.id:
+                    label = f"{x.name} × {y.name}"
+                    rows.append([InlineKeyboardButton(
+                        label, callback_data=encode(CheckPage(x.id, y.id, 1, user_id)))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _options(resolution: Resolution, limit: int) -> list[Company]:
+    if resolution.company is not None:
+        return [resolution.company]
+    return [c.company for c in resolution.candidates[:limit]]
+
+
+def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id: int,
+              context: ContextTypes.DEFAULT_TYPE, page: int = 1,
+              search_token: str | None = None) -> Reply:
+    """Any answer as page ``page`` of a message, with its buttons."""
+    budget = page_budget(context)
+    if isinstance(result, CheckResult):
+        return paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
+    if isinstance(result, Profile):
+        return paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget)
+    if isinstance(result, SearchResult):
+        blocks = render_search(result)
+        if search_token is None and len(paginate(blocks, budget)) > 1:
+            search_token = remember_search(context.chat_data, result.query)
+        pager = SearchPage(search_token, page, user_id) if search_token else None
+        return paged(blocks, pager, budget)
+    lines = render_unresolved(result)
+    return Reply("\n".join(lines) or t("usage.check"), choices_keyboard(result, user_id))
+
+
+async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
+                       context: ContextTypes.DEFAULT_TYPE) -> Reply:
+    return paged(render_recent(await interop.recent(n)), RecentPage(n, page, user_id),
+                 page_budget(context))
+
+
+# -- presses --------------------------------------------------------------------------------
+
+
+async def _reply_for_pager(data: Pager, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+    """Recompute the answer behind a page button; None when it no longer exists."""
+    interop: Interop = context.bot_data[INTEROP]
+    match data:
+        case ProfilePage(company_id, page, uid):
+            company = interop.resolver.company(company_id)
+            if company is None:
+                return None
+            return reply_for(await interop.profile(company), uid, context, page)
+        case CheckPage(a_id, b_id, page, uid):
+            a, b = interop.resolver.company(a_id), interop.resolver.company(b_id)
+            if a is None or b is None or a.id == b.id:
+                return None
+            return reply_for(await interop.check(a, b), uid, context, page)
+        case RecentPage(n, page, uid):
+            return await recent_reply(interop, n, page, uid, context)
+        case SearchPage(token, page, uid):
+            searches = (context.chat_data or {}).get(SEARCHES) or {}
+            query = searches.get(token)
+            if query is None:
+                return None
+            result = await interop.search(query, SEARCH_LIMIT)
+            return reply_for(result, uid, context, page, search_token=token)
+    return None
+
+
+async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show another page (or a did-you-mean choice) by editing the message the button is on."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data)
+    notice: str | None = None
+    if data is None:
+        notice = t("tg.stale")
+    elif isinstance(data, PageLabel):
+        notice = None
+    elif data.user_id and query.from_user.id != data.user_id:
+        notice = t("tg.not_yours")
+    else:
+        assert not isinstance(data, Example)
+        reply = await _reply_for_pager(data, context)
+        if reply is None:
+            notice = t("tg.stale")
+        else:
+            notice = reply.notice
+            try:
+                await query.edit_message_text(reply.text, reply_markup=reply.markup,
+                                              link_preview_options=reply.link_preview)
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    log.info("Could not edit for %s: %s", query.data, exc.message)
+                    notice = t("tg.stale")
+    # Answer last and exactly once: if anything above raised, the error handler answers.
+    await query.answer(notice)
+
+
+async def stale_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button from an older version of the bot: say so instead of spinning forever."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(t("tg.stale"))

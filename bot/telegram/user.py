@@ -1,0 +1,376 @@
+"""What people can ask: /start (with deep links), /help, /check, /company, /search, /recent,
+free questions in private chats, and questions addressed to the bot in groups.
+
+Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders.
+Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
+stays cheap on purpose. "typing…" is sent only when an answer is slow to compute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import math
+import re
+from collections.abc import AsyncIterator
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes, filters
+
+from bot.answers import Interop
+from bot.config import Settings
+from bot.domain import CheckResult, Profile, SearchResult, Unresolved
+from bot.ratelimit import RateLimiter
+from bot.telegram.admin import ADMIN_COMMANDS
+from bot.telegram.callbacks import (
+    INTEROP,
+    SEARCH_LIMIT,
+    Example,
+    Reply,
+    decode,
+    encode,
+    recent_reply,
+    reply_for,
+)
+from bot.texts import EXAMPLES, t
+
+log = logging.getLogger(__name__)
+
+SETTINGS = "settings"  # bot_data keys
+LIMITER = "limiter"
+TYPING_DELAY = "typing_delay"
+DEFAULT_TYPING_DELAY = 0.3
+MAX_TEXT = 4096
+DEFAULT_RECENT = 10
+MAX_RECENT = 50
+
+Answer = CheckResult | Profile | SearchResult | Unresolved
+
+
+# -- plumbing -------------------------------------------------------------------------------
+
+
+def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
+    return context.bot_data[INTEROP]
+
+
+def _user_id(update: Update) -> int:
+    return update.effective_user.id if update.effective_user else 0
+
+
+async def send(update: Update, reply: Reply) -> Message | None:
+    """Answer the update's message: quoting it in groups, plainly in private chats."""
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.chat.type == ChatType.PRIVATE:
+        return await message.reply_text(reply.text, reply_markup=reply.markup, do_quote=False,
+                                        link_preview_options=reply.link_preview)
+    quote = ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+    return await message.reply_text(reply.text, reply_markup=reply.markup, reply_parameters=quote,
+                                    link_preview_options=reply.link_preview)
+
+
+async def say(update: Update, text: str) -> None:
+    """A short plain sentence from texts.py, escaped."""
+    await send(update, Reply(html.escape(text, quote=False)))
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+@contextlib.asynccontextmanager
+async def typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> AsyncIterator[None]:
+    """Show "typing…" only if the block takes longer than the delay: fast answers cost no extra call."""
+    if chat_id is None:
+        yield
+        return
+    delay = float(context.bot_data.get(TYPING_DELAY, DEFAULT_TYPING_DELAY))
+
+    async def typing() -> None:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    def fire() -> None:
+        task = asyncio.get_running_loop().create_task(typing())
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+
+    handle = asyncio.get_running_loop().call_later(delay, fire)
+    try:
+        yield
+    finally:
+        handle.cancel()
+
+
+async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Spend one of the user's tokens; tell them (once per cooldown) when they have none left."""
+    user = update.effective_user
+    settings: Settings = context.bot_data[SETTINGS]
+    if user is None or user.id in settings.admin_ids:
+        return True
+    limiter: RateLimiter = context.bot_data[LIMITER]
+    decision = limiter.hit(user.id)
+    if decision.allowed:
+        return True
+    if decision.notify and update.effective_message is not None:
+        await say(update, t("rate_limited", seconds=max(1, math.ceil(decision.retry_after))))
+    return False
+
+
+async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, result: Answer) -> None:
+    await send(update, reply_for(result, _user_id(update), context))
+
+
+def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or ()).strip()
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+def help_reply() -> Reply:
+    examples = "\n".join(f"• {e}" for e in EXAMPLES)
+    rows = [[InlineKeyboardButton(e, callback_data=encode(Example(i)))] for i, e in enumerate(EXAMPLES)]
+    return Reply(html.escape(t("help", examples=examples), quote=False), InlineKeyboardMarkup(rows))
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet with help, or open straight into an answer for a deep link (t.me/bot?start=check_jd_alipay)."""
+    payload = _args(context)
+    if payload:
+        result = await deep_link(_interop(context), payload)
+        if result is not None:
+            await _answer(update, context, result)
+            return
+    await send(update, help_reply())
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain what the bot does, with tappable examples."""
+    await send(update, help_reply())
+
+
+async def deep_link(interop: Interop, payload: str) -> Answer | None:
+    """``check_<a>_<b>`` (names or ids) and ``company_<name-or-id>``; None for anything else."""
+    kind, _, rest = payload.partition("_")
+    words = [w for w in rest.split("_") if w]
+    if kind == "check" and len(words) >= 2:
+        if len(words) == 2 and all(w.isdigit() for w in words):
+            a, b = (interop.resolver.company(int(w)) for w in words)
+            if a is not None and b is not None and a.id != b.id:
+                return await interop.check(a, b)
+            return None
+        result = await interop.check_text(" ".join(w.replace("-", " ") for w in words))
+        return result
+    if kind == "company" and words:
+        if len(words) == 1 and words[0].isdigit():
+            company = interop.resolver.company(int(words[0]))
+            return await interop.profile(company) if company else None
+        return await interop.profile_text(" ".join(w.replace("-", " ") for w in words))
+    return None
+
+
+async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/check A B: the verdict for a pair, or a usage line / did-you-mean when it is not one."""
+    args = _args(context)
+    interop = _interop(context)
+    result = await interop.check_text(args) if args else None
+    if result is None:
+        await say(update, _check_usage(interop, args))
+        return
+    await _answer(update, context, result)
+
+
+def _check_usage(interop: Interop, args: str) -> str:
+    pair = interop.resolver.split_pair(args) if args else None
+    if pair is not None and pair[0].company is not None and pair[1].company is not None \
+            and pair[0].company.id == pair[1].company.id:
+        return f"{t('same.company', name=pair[0].company.name)}\n{t('usage.check')}"
+    return t("usage.check")
+
+
+async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/company NAME: a company's profile, or did-you-mean choices."""
+    args = _args(context)
+    if not args:
+        await say(update, t("usage.company"))
+        return
+    if len(args) > MAX_TEXT:
+        await say(update, t("too_long", max=MAX_TEXT))
+        return
+    if not await allowed(update, context):
+        return
+    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+        result = await _interop(context).profile_text(args)
+    await _answer(update, context, result)
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/search TEXT: full-text search over the facts, paged."""
+    args = _args(context)
+    if not args:
+        await say(update, t("usage.search"))
+        return
+    if len(args) > MAX_TEXT:
+        await say(update, t("too_long", max=MAX_TEXT))
+        return
+    if not await allowed(update, context):
+        return
+    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+        result = await _interop(context).search(args, SEARCH_LIMIT)
+    await _answer(update, context, result)
+
+
+async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/recent [N]: the latest changes, newest first."""
+    args = _args(context)
+    if args and not args.isdigit():
+        await say(update, t("usage.recent", max=MAX_RECENT))
+        return
+    n = min(max(int(args), 1), MAX_RECENT) if args else DEFAULT_RECENT
+    await send(update, await recent_reply(_interop(context), n, 1, _user_id(update), context))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command this bot does not have (private chats only): point to /help."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    command = message.text.split()[0].split("@", 1)[0]
+    if command[1:].lower() in {name for name, _ in ADMIN_COMMANDS}:
+        return  # the admin handlers answer these (or refuse non-admins) themselves
+    await say(update, t("tg.unknown_command", cmd=command[:64]))
+
+
+# -- free questions ---------------------------------------------------------------------------
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Any question: two names -> check, one -> profile, otherwise a search."""
+    text = text.strip()
+    if not text:
+        await say(update, t("tg.empty"))
+        return
+    if len(text) > MAX_TEXT:
+        await say(update, t("too_long", max=MAX_TEXT))
+        return
+    if not await allowed(update, context):
+        return
+    interop = _interop(context)
+    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+        result: Answer = await interop.ask(text)
+        if isinstance(result, SearchResult) and not result.hits:
+            result = _suggestions(interop, text) or result
+    await _answer(update, context, result)
+
+
+def _suggestions(interop: Interop, text: str) -> Unresolved | None:
+    """Nothing matched a free question: if it is a misspelt name, offer did-you-mean instead."""
+    resolution = interop.resolve(text)
+    if resolution.company is not None:
+        return None
+    return Unresolved((resolution,)) if resolution.candidates else None
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat every plain message is a question."""
+    message = update.effective_message
+    assert message is not None
+    await ask(update, context, message.text or "")
+
+
+async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos and the like in a private chat: explain what to send instead."""
+    await say(update, t("tg.empty"))
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message that mentions or replies to the bot: the rest of the text is the question."""
+    message = update.effective_message
+    assert message is not None
+    await ask(update, context, _without_mentions(message))
+
+
+def _without_mentions(message: Message) -> str:
+    """The text minus @mentions of this bot."""
+    text = message.text or ""
+    username = message.get_bot().username
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Messages that @mention this bot or reply to one of its messages (what privacy mode lets in)."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if (reply is not None and reply.from_user is not None and reply.from_user.id == bot.id
+                and reply.forum_topic_created is None):
+            return True
+        username = (bot.username or "").lower()
+        for entity, text in message.parse_entities(
+                [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]).items():
+            if entity.type == MessageEntity.MENTION and text[1:].lower() == username:
+                return True
+            if entity.user is not None and entity.user.id == bot.id:
+                return True
+        return False
+
+
+ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
+
+
+# -- the /help example buttons ----------------------------------------------------------------
+
+
+async def example_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run a /help example and send its answer as a new message."""
+    query = update.callback_query
+    assert query is not None
+    data = decode(query.data)
+    chat = query.message.chat if query.message is not None else None
+    if not isinstance(data, Example) or not 0 <= data.index < len(EXAMPLES) or chat is None:
+        await query.answer(t("tg.stale"))
+        return
+    result = await run_example(_interop(context), EXAMPLES[data.index])
+    reply = reply_for(result, query.from_user.id, context)
+    await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup,
+                                   link_preview_options=reply.link_preview,
+                                   message_thread_id=_thread_id(query.message))
+    await query.answer()
+
+
+def _thread_id(message: object) -> int | None:
+    """Keep answers in the forum topic the button was pressed in."""
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+async def run_example(interop: Interop, example: str) -> Answer:
+    """The same parsing as the commands, for the examples texts.py lists."""
+    command, _, args = example.partition(" ")
+    if command == "/check":
+        result = await interop.check_text(args)
+        if result is not None:
+            return result
+    if command == "/company":
+        return await interop.profile_text(args)
+    if command == "/search":
+        return await interop.search(args, SEARCH_LIMIT)
+    return await interop.ask(example)
