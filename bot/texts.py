@@ -104,6 +104,139 @@ EN: dict[str, str] = {
     "cmd.help": "What this bot does, with examples",
 }
 
+# Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+EN.update({
+    "admin.refused": "Sorry, {command} is for the bot's admins only. Being admin of a group does not "
+                     "make you one; the bot's owners can grant it.",
+    "admin.owners_only": "Sorry, {command} is for the bot's owners only.",
+    "admin.anonymous": "I can't tell who you are when you post as the group (anonymous admin), so I "
+                       "can't take admin commands this way. Please send it to me in a private chat.",
+    "admin.button_refused": "Sorry, these buttons are for the bot's admins only.",
+    "admin.button_not_yours": "This choice belongs to the admin who sent the command.",
+    "admin.button_stale": "This choice has expired (or the bot restarted). Please send the command again.",
+    "admin.error": "⚠️ {error}",
+    "admin.usage": "Use: {usage}",
+    "admin.invalid_value": "⚠️ The {field} “{value}” is not allowed. Use one of: {allowed}.",
+    "admin.unknown_company": "⚠️ I don't know the {role} “{name}”.",
+    "admin.did_you_mean": "Did you mean: {names}?",
+    "admin.create_or_pick": "Create it as a new company, or pick the one you meant:",
+    "admin.create_only": "Create it as a new company, or send the command again with another name.",
+    "admin.duplicate": "⚠️ That fact already exists as #{id} (same pair, kind, status and date). "
+                       "Change it with /editfact {id} FIELD VALUE, or see /history {id}.",
+    "admin.fact_saved": "✅ Saved as fact #{id}. It now reads:",
+    "admin.source_added": "✅ Source added to fact #{id}:",
+    "admin.edited": "✅ Fact #{id}: {field} changed. It now reads:",
+    "admin.retract_confirm": "Retract fact #{id}? It disappears from answers but stays in the history, "
+                             "and /restore {id} brings it back.",
+    "admin.retracted": "🗑 Fact #{id} is retracted. /restore {id} brings it back.",
+    "admin.retract_kept": "Kept fact #{id}; nothing changed.",
+    "admin.restored": "♻️ Fact #{id} is restored. It reads:",
+    "admin.history.header": "🕘 History of fact #{id}",
+    "admin.history.entry": "{at} · {actor} · {action}",
+    "admin.history.change": "  {field}: {before} → {after}",
+    "admin.history.set": "  {field}: {after}",
+    "admin.history.removed": "  {field} removed: {before}",
+    "admin.history.older": "({n} older entries not shown)",
+    "admin.action.add": "created",
+    "admin.action.edit": "edited",
+    "admin.action.add_source": "source added",
+    "admin.action.retract": "retracted",
+    "admin.action.restore": "restored",
+    "admin.action.import": "imported",
+    "admin.card.retracted": "🗑 retracted",
+    "admin.card.detail": "Detail: {text}",
+    "admin.card.date_note": "Date note: {text}",
+    "admin.card.confidence": "Confidence: {text}",
+    "admin.card.sources": "Sources:",
+    "admin.company_added": "✅ Added company {name} (#{id}). It answers in /check and /company now.",
+    "admin.company_parent": "Part of {parent}.",
+    "admin.alias_added": "✅ {company} is now also called “{alias}”.",
+    "admin.alias_removed": "✅ “{alias}” no longer names {company}.",
+    "admin.granted": "✅ {user} is now an admin.",
+    "admin.already_admin": "{user} is already an admin; nothing changed.",
+    "admin.revoked": "✅ {user} is no longer an admin.",
+    "admin.not_admin": "{user} was not an admin; nothing changed.",
+    "admin.roster": "<b>Owners</b> (from ADMIN_IDS): {owners}\n<b>Granted admins</b>: {granted}",
+    "admin.roster_grant": "{user} (by {by}, {at})",
+    "admin.roster_none": "none",
+    "admin.import.need_file": "Send a JSON or CSV file (like the ones /export sends) with the caption "
+                              "/import, or reply /import to such a file.",
+    "admin.import.wrong_type": "⚠️ “{name}” is not a .json or .csv file. Use the files /export sends "
+                               "as a template.",
+    "admin.import.too_big": "⚠️ That file is {size} MB; the limit is {limit} MB. Please split it.",
+    "admin.import.bad_file": "⚠️ I couldn't read “{name}”: {error}",
+    "admin.import.report": "{head} {new} new, {updated} updated, {unchanged} unchanged facts; "
+                           "{new_companies} new and {updated_companies} updated companies; "
+                           "{rejected} rejected.",
+    "admin.import.dry_run": "<b>Dry run</b> of “{name}”:",
+    "admin.import.applied": "✅ <b>Imported</b> “{name}”:",
+    "admin.import.rejected_head": "Rejected rows (not imported):",
+    "admin.import.rejected_line": "• {label}: {reason}",
+    "admin.import.more_rejected": "… and {n} more.",
+    "admin.import.nothing": "Nothing would change, so there is nothing to apply.",
+    "admin.import.confirm": "Apply it? The whole file goes in at once, or not at all.",
+    "admin.import.cancelled": "Import cancelled; nothing was changed.",
+    "admin.export.caption": "Full export ({fmt}): {companies} companies, {facts} facts. "
+                            "Send it back with the caption /import.",
+    "admin.backup.caption": "Backup of the database, {at}. To restore: stop the bot, replace the "
+                            "database file with this one, start the bot.",
+    "admin.cancelled": "Cancelled; nothing was saved.",
+    "admin.nothing_to_cancel": "There is nothing to cancel.",
+    "admin.form.subject": "New fact, step 1/7: which platform accepts, hosts or offers something? "
+                          "(the <b>subject</b>, e.g. JD.com). /cancel stops at any point.",
+    "admin.form.object": "Step 2/7: and the outside service? (the <b>object</b>, e.g. Alipay)",
+    "admin.form.kind": "Step 3/7: what kind of link is it?",
+    "admin.form.status": "Step 4/7: where does it stand?",
+    "admin.form.date": "Step 5/7: when? YYYY, YYYY-MM or YYYY-MM-DD, or - if the source gives no date.",
+    "admin.form.summary": "Step 6/7: a one-sentence summary (up to {max} characters).",
+    "admin.form.source": "Step 7/7: the source URL, optionally followed by a space and its title.",
+    "admin.form.chosen": "{field}: {value}",
+    "admin.form.preview": "Please check the new fact, then tap Save:",
+    "admin.form.tap": "Please tap one of the buttons above, or /cancel.",
+    "admin.form.timeout": "The new-fact form timed out; nothing was saved. Send /addfact to start again.",
+    "admin.form.retry": "Please send it again, or /cancel.",
+    "admin.button.create": "➕ Create “{name}”",
+    "admin.button.save": "✅ Save",
+    "admin.button.cancel": "✖️ Cancel",
+    "admin.button.retract": "🗑 Retract #{id}",
+    "admin.button.keep": "Keep it",
+    "admin.button.apply": "✅ Apply import",
+    "admin.usage.addfact": "/addfact SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL "
+                           "[| SOURCE_TITLE]\ne.g. /addfact JD.com | Alipay | payments | live | 2024-10 | "
+                           "JD.com accepts Alipay at checkout. | https://example.com/news\n"
+                           "Kinds: {kinds}. Statuses: {statuses}. Or send a bare /addfact for a "
+                           "guided form.",
+    "admin.usage.addsource": "/addsource FACT_ID URL [TITLE], e.g. /addsource 12 https://example.com/news",
+    "admin.usage.editfact": "/editfact FACT_ID FIELD VALUE, e.g. /editfact 12 status ended\n"
+                            "Fields: {fields}. A value of - empties date, kind_detail, date_note "
+                            "or confidence.",
+    "admin.usage.retract": "/retract FACT_ID, e.g. /retract 12",
+    "admin.usage.restore": "/restore FACT_ID, e.g. /restore 12",
+    "admin.usage.history": "/history FACT_ID, e.g. /history 12",
+    "admin.usage.addcompany": "/addcompany NAME [| PARENT] [| KIND], e.g. /addcompany Alipay HK | "
+                              "Ant Group | payments",
+    "admin.usage.alias": "/alias COMPANY ALIAS, e.g. /alias Alipay 支付宝 (use | when the company "
+                         "name has spaces: /alias WeChat Pay | WXP)",
+    "admin.usage.unalias": "/unalias COMPANY ALIAS, e.g. /unalias Alipay Zhifubao",
+    "admin.usage.grant": "/grant USER_ID, e.g. /grant 123456789 (the numeric id, from @userinfobot)",
+    "admin.usage.revoke": "/revoke USER_ID, e.g. /revoke 123456789",
+    "cmd.addfact": "Add a fact (one line, or a guided form)",
+    "cmd.addsource": "Add a source to a fact",
+    "cmd.editfact": "Change one field of a fact",
+    "cmd.retract": "Retract a fact (soft delete)",
+    "cmd.restore": "Restore a retracted fact",
+    "cmd.history": "Who changed a fact, and when",
+    "cmd.addcompany": "Add a company",
+    "cmd.alias": "Add another name for a company",
+    "cmd.unalias": "Remove a name of a company",
+    "cmd.import": "Import a JSON/CSV file (dry run first)",
+    "cmd.export": "Download everything as JSON and CSV",
+    "cmd.admins": "List owners and admins",
+    "cmd.grant": "Make a user an admin (owners)",
+    "cmd.revoke": "Withdraw a user's admin rights (owners)",
+    "cmd.backup": "Download a database backup (owners)",
+})
+
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
 
 
