@@ -25,11 +25,14 @@ Typical use (pytest-asyncio, asyncio_mode=auto)::
             results = answer.params["results"]
 
 ``make_app(tmp_path, *, admin_ids=(), error_chat_id=None, interop=None, seed=True,
-strict=True, **settings)`` builds the app with ``bot.telegram.app.build_application`` against a
-fresh SQLite file ``tmp_path / "interop.sqlite3"`` seeded from ``data/seed.json`` (``seed=False``
-for an empty store), enters ``async with app`` (getMe is answered by the recorder), runs
+strict=True, before_post_init=None, **settings)`` builds the app with
+``bot.telegram.app.build_application`` against a fresh SQLite file
+``tmp_path / "interop.sqlite3"`` seeded from ``data/seed.json`` (``seed=False`` for an empty
+store), enters ``async with app`` (getMe is answered by the recorder), runs
 ``post_init`` (so set_my_commands is recorded; ``h.rec.clear()`` if you do not care), yields a
-``Harness`` and runs ``post_shutdown`` on exit.
+``Harness`` and runs ``post_shutdown`` on exit. ``before_post_init(harness)`` (sync or async)
+runs just before ``post_init``, e.g. to arm ``h.rec.fail_when`` for setMyCommands. Extra
+keyword arguments become ``Settings`` fields (``base_url=...``, ``webhook_url=...``).
 
 Harness API:
 
@@ -432,6 +435,7 @@ def settings_for(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_id
 @asynccontextmanager
 async def make_app(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_id: int | None = None,
                    interop: Interop | None = None, seed: bool = True, strict: bool = True,
+                   before_post_init: Callable[[Harness], Any] | None = None,
                    **settings: Any) -> AsyncIterator[Harness]:
     """The real application on a temp database, initialised and post_init'ed (see module doc)."""
     if not seed:
@@ -444,6 +448,10 @@ async def make_app(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_
     async with app:
         try:
             assert app.post_init is not None
+            if before_post_init is not None:
+                outcome = before_post_init(harness)
+                if inspect.isawaitable(outcome):
+                    await outcome
             await app.post_init(app)
             yield harness
         finally:

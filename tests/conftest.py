@@ -1,0 +1,20 @@
+"""Shared fixtures. Keep additions additive: each block owns its fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.tg import Harness, make_app
+
+# -- Telegram adapter (tests/tg.py) -------------------------------------------------------------
+
+
+@pytest.fixture
+async def tg(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The real bot on a seeded temp database, post_init done and its setMyCommands calls cleared."""
+    async with make_app(tmp_path, admin_ids={42}) as harness:
+        harness.rec.clear()
+        yield harness
