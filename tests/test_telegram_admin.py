@@ -480,3 +480,38 @@ async def test_backup_for_owners(h: Harness) -> None:
     assert "Backup of the database" in doc.params["caption"]
     name, data = files.sent[-1]
     assert name.endswith(".sqlite3") and data.startswith(b"SQLite format 3")
+
+
+async def test_import_caption_for_another_bot_is_ignored(h: Harness) -> None:
+    files = Files(h)
+    payload = files.document(h, "x.json", b"{nope", caption="/import@OtherBot")
+    assert await h.process(payload) == []
+    payload = files.document(h, "x.json", b"{nope", caption="/import@InteropTestBot")
+    assert "JSON is broken" in only_text(await h.process(payload))
+
+
+async def test_edited_commands_are_not_run_again(h: Harness) -> None:
+    fact_id = await add_line(h)
+    payload = h.updates.message(f"/retract {fact_id}", user=ADMIN)
+    payload["edited_message"] = payload.pop("message")
+    payload["edited_message"]["edit_date"] = payload["edited_message"]["date"]
+    assert not [c for c in await h.process(payload) if "Retract" in c.text]
+
+
+async def test_guided_form_in_a_group_forces_a_reply(h: Harness) -> None:
+    original = h.rec._result
+
+    def result(call: Call) -> Any:
+        # Telegram returns only inline keyboards in a Message; the recorder echoes any markup.
+        message = original(call)
+        if isinstance(message, dict) and "force_reply" in message.get("reply_markup", {}):
+            message = {k: v for k, v in message.items() if k != "reply_markup"}
+        return message
+
+    h.rec._result = result  # type: ignore[method-assign]
+    [call] = sent(await h.send("/addfact", chat=GROUP))
+    assert call.reply_markup == {"force_reply": True, "selective": True}
+    prompt = {k: v for k, v in h.message_of(call).items() if k != "reply_markup"}
+    assert "Step 2/7" in only_text(await h.send("JD.com", chat=GROUP, reply_to=prompt))
+    # Someone else in the group is not inside this admin's form.
+    assert not [c for c in await h.send("Alipay", chat=GROUP, user=USER) if "Step 3/7" in c.text]

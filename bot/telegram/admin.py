@@ -121,6 +121,8 @@ MAX_CANDIDATES = 4
 IMPORT_SUFFIXES = (".json", ".csv")
 IMPORT_CAPTION = re.compile(r"^/import(@\w+)?(\s|$)", re.IGNORECASE)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NEW = filters.UpdateType.MESSAGE
+"""Not edits: editing an old /retract or form answer must not run it again."""
 
 SUBJECT, OBJECT, KIND, STATUS, DATE, SUMMARY, SOURCE, CONFIRM = range(8)
 _FORM_STEPS = {SUBJECT: "subject", OBJECT: "object", KIND: "kind", STATUS: "status", DATE: "date",
@@ -304,6 +306,7 @@ class AdminBot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._import_command = self.command("import", self.import_)
 
     def editor(self, context: ContextTypes.DEFAULT_TYPE) -> Editor:
         interop: Interop = context.bot_data[INTEROP]
@@ -635,6 +638,16 @@ class AdminBot:
                                         _button(t("admin.button.cancel"), f"a:drop:{token}")]])
         await _reply(update, text + "\n\n" + _e(t("admin.import.confirm")), markup)
 
+    async def import_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A file with the caption /import (or /import@ThisBot; /import@OtherBot is not ours)."""
+        message = update.effective_message
+        assert message is not None and message.caption is not None
+        match = IMPORT_CAPTION.match(message.caption)
+        addressee = (match.group(1) or "").lstrip("@").lower() if match else ""
+        if addressee and addressee != (context.bot.username or "").lower():
+            return
+        await self._import_command(update, context)
+
     async def import_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """a:imp: apply the pending import atomically, then re-index every company."""
         query = update.callback_query
@@ -957,7 +970,7 @@ class AdminBot:
 
     def conversation(self) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
         """Bare /addfact: subject, object, kind, status, date, summary, source, preview, Save."""
-        text = filters.TEXT & ~filters.COMMAND
+        text = NEW & filters.TEXT & ~filters.COMMAND
         company = CallbackQueryHandler(self.step(self.form_company_pressed), pattern=r"^a:f(new|pick:\d+)$")
         choice = CallbackQueryHandler(self.step(self.form_choice_pressed), pattern=r"^a:f[ks]:\w+$")
         cancel_button = CallbackQueryHandler(self.step(self.form_cancel), pattern=r"^a:fcancel$")
@@ -965,7 +978,7 @@ class AdminBot:
             # Buttons belong to the user's conversation, not to one message: per_message stays off.
             warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
             return ConversationHandler(
-                entry_points=[CommandHandler("addfact", self.form_start)],
+                entry_points=[CommandHandler("addfact", self.form_start, filters=NEW)],
                 states={
                     SUBJECT: [MessageHandler(text, self.step(self.form_subject)), company],
                     OBJECT: [MessageHandler(text, self.step(self.form_object)), company],
@@ -978,7 +991,7 @@ class AdminBot:
                               MessageHandler(text, self.step(self.form_tap))],
                     ConversationHandler.TIMEOUT: [TypeHandler(Update, self.form_timeout)],
                 },
-                fallbacks=[CommandHandler("cancel", self.step(self.form_cancel)), cancel_button],
+                fallbacks=[CommandHandler("cancel", self.step(self.form_cancel), filters=NEW), cancel_button],
                 per_user=True,
                 per_chat=True,
                 allow_reentry=True,
@@ -989,6 +1002,7 @@ class AdminBot:
     # -- registration ---------------------------------------------------------------------
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]]:
+        """Every admin handler in matching order: the form first, the catch-all button last."""
         commands: list[tuple[str, Any, Access, str | None]] = [
             ("addsource", self.addsource, Access.ADMIN, "addsource"),
             ("editfact", self.editfact, Access.ADMIN, "editfact"),
@@ -1006,17 +1020,17 @@ class AdminBot:
             ("backup", self.backup, Access.OWNER, None),
         ]
         handlers: list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]] = [self.conversation()]
-        handlers += [CommandHandler(name, self.command(name, body, need, usage))
+        handlers += [CommandHandler(name, self.command(name, body, need, usage), filters=NEW)
                      for name, body, need, usage in commands]
         handlers += [
-            MessageHandler(filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
-                           self.command("import", self.import_)),
+            MessageHandler(NEW & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
+                           self.import_caption),
             CallbackQueryHandler(self.name_chosen, pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
             CallbackQueryHandler(self.retract_pressed, pattern=r"^a:(ret|keep):\d+:\d+$"),
             CallbackQueryHandler(self.import_pressed, pattern=r"^a:imp:[\w-]+$"),
             CallbackQueryHandler(self.drop_pressed, pattern=r"^a:drop:[\w-]+$"),
             CallbackQueryHandler(self.stale_pressed, pattern=r"^a:"),
-            CommandHandler("cancel", self.cancel_outside),
+            CommandHandler("cancel", self.cancel_outside, filters=NEW),
         ]
         return handlers
 
