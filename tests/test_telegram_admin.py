@@ -6,6 +6,7 @@ Only Telegram is faked (tests/tg.py's recording BaseRequest); the store is a rea
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -515,3 +516,24 @@ async def test_guided_form_in_a_group_forces_a_reply(h: Harness) -> None:
     assert "Step 2/7" in only_text(await h.send("JD.com", chat=GROUP, reply_to=prompt))
     # Someone else in the group is not inside this admin's form.
     assert not [c for c in await h.send("Alipay", chat=GROUP, user=USER) if "Step 3/7" in c.text]
+
+
+async def test_guided_form_times_out_politely(h: Harness) -> None:
+    from telegram.ext import ConversationHandler
+
+    [form] = [x for x in h.app.handlers[-1] if isinstance(x, ConversationHandler)]
+    form._conversation_timeout = 0.2  # type: ignore[attr-defined]  # 10 minutes in production
+    assert h.app.job_queue is not None
+    await h.app.job_queue.start()
+    try:
+        await h.send("/addfact")
+        await h.send("JD.com")
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if any("timed out" in c.text for c in h.rec.of("sendMessage")):
+                break
+        assert "timed out; nothing was saved" in h.rec.last("sendMessage").text
+    finally:
+        await h.app.job_queue.stop()
+    # The form is over: the next text is an ordinary question again.
+    assert "Step 3/7" not in only_text(await h.send("Alipay"))
