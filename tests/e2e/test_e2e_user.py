@@ -14,6 +14,7 @@ from .harness import (
     BOT_USERNAME,
     REPLY_TIMEOUT,
     BotProcess,
+    Launch,
     button,
     buttons,
     edits_of,
@@ -88,6 +89,22 @@ async def test_group_chatter_and_other_bots_commands_are_ignored(bot: BotProcess
     assert_sourced(asked, JD_ALIPAY)
     replies = replies_in(fake, chat, since)
     assert [c.result["reply_to_message"]["text"] for c in replies] == ["/check jd alipay"]
+
+
+async def test_bot_that_sees_all_group_messages_still_answers_only_what_is_for_it(launch: Launch) -> None:
+    """As a group admin (no privacy filter) the bot receives everything and must filter itself."""
+    fake = launch(privacy_mode=False).fake
+    chat = GROUP - 4
+    since = fake.mark()
+    for text in ("/check@OtherBot jd alipay", "does jd accept alipay? anyone?", "jd alipay"):
+        update = fake.group_message(chat, 100_015, text)
+        await _fetched(fake, update["update_id"])  # the bot has it in hand
+    mention = await say_group(fake, chat, 100_016, f"@{BOT_USERNAME} does jd accept alipay?")
+    assert_sourced(mention, JD_ALIPAY)
+    command = await say_group(fake, chat, 100_017, f"/check@{BOT_USERNAME} jd alipay")
+    assert_sourced(command, JD_ALIPAY)
+    quoted = [c.result["reply_to_message"]["text"] for c in replies_in(fake, chat, since)]
+    assert quoted == [f"@{BOT_USERNAME} does jd accept alipay?", f"/check@{BOT_USERNAME} jd alipay"]
 
 
 async def test_group_reply_to_the_bot_is_a_question(bot: BotProcess) -> None:

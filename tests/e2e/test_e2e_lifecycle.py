@@ -1,0 +1,67 @@
+"""The process itself: it stops cleanly on a signal and never writes the token to its logs.
+
+Each test here needs a process of its own (``launch``), because stopping one, or running it at
+another log level, is the point of the test.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from .harness import (
+    ERROR_CHAT_ID,
+    OWNER_ID,
+    REPLY_TIMEOUT,
+    STOP_TIMEOUT,
+    TOKEN,
+    TOKEN_SECRET,
+    Launch,
+    button,
+    press,
+    say_private,
+    visible,
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_signal_stops_the_bot_within_5_s_with_exit_code_0(launch: Launch, signum: int) -> None:
+    bot = launch()
+    reply = await say_private(bot.fake, 200_001, "/check jd alipay")  # fully up, not just polling
+    assert visible(reply).startswith("🟡 Partly: JD.com × Alipay")
+    bot.fake.wait_until_polling()  # the signal lands while a long poll is parked, as in production
+    code = bot.stop(timeout=STOP_TIMEOUT, signum=signum)  # fails if the process outlives the timeout
+    assert code == 0, bot.log()
+    assert bot.stop_seconds is not None and bot.stop_seconds < STOP_TIMEOUT
+    assert "Application.stop() complete" in bot.log()
+
+
+async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
+    """At DEBUG every request and update is logged; a failed poll logs a traceback: still no token."""
+    bot = launch(log_level="DEBUG", failures_expected=True)
+    fake, user = bot.fake, 200_010
+
+    since = fake.mark()
+    fake.inject_error("getUpdates", "Bad Gateway", error_code=502)
+    await say_private(fake, user, "does JD accept Alipay?")  # wakes the parked poll; the next one fails
+    await fake.await_for(lambda c: c.method == "getUpdates" and not c.ok, REPLY_TIMEOUT, since=since)
+    await fake.await_polling(REPLY_TIMEOUT)  # PTB backed off and polls again (no poll was parked)
+
+    question = await say_private(fake, user, "/check jd ali")
+    await press(fake, question, button(question, "JD.com × Alipay"), user)
+    await say_private(fake, user, "/nosuchcommand")
+    query_id = fake.inline_query(user, "wechat taobao")
+    await fake.await_for(lambda c: c.params.get("inline_query_id") == query_id, REPLY_TIMEOUT)
+    await say_private(fake, OWNER_ID, "/help")
+
+    assert bot.stop() == 0
+    log = bot.log()
+    assert " DEBUG " in log, "LOG_LEVEL=DEBUG was not applied"
+    assert "Bad Gateway" in log  # the failure was logged, with its traceback
+    assert TOKEN not in log and TOKEN_SECRET not in log
+    assert TOKEN.replace(":", "%3A") not in log
+    # PTB hands polling errors to the error handler too: the operators' report is redacted as well.
+    reports = [visible(m) for m in fake.sent(ERROR_CHAT_ID)]
+    assert any("Bad Gateway" in r for r in reports), reports
+    assert not any(TOKEN_SECRET in r for r in reports)
