@@ -194,12 +194,14 @@ def paged(blocks: Sequence[str], pager: Pager | None, budget: int = PAGE_BUDGET,
           notice: str | None = None) -> Reply:
     """The page ``pager.page`` of ``blocks``, with ◀ Page x/y ▶ buttons when there are several."""
     pages = paginate(blocks, budget)
-    if pager is None or len(pages) == 1:
+    if pager is None:
         return Reply(pages[0], None, notice)
     page = pager.page
-    if not 1 <= page <= len(pages):
+    if not 1 <= page <= len(pages):  # the answer shrank (a fact was retracted): show its end
         page = min(max(page, 1), len(pages))
         notice = notice or t("tg.stale_page")
+    if len(pages) == 1:
+        return Reply(pages[0], None, notice)
     row = []
     if page > 1:
         row.append(InlineKeyboardButton("◀", callback_data=encode(with_page(pager, page - 1))))

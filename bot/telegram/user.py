@@ -38,6 +38,7 @@ from bot.telegram.callbacks import (
     SEARCH_LIMIT,
     Example,
     Reply,
+    choices_keyboard,
     decode,
     encode,
     recent_reply,
@@ -54,6 +55,7 @@ DEFAULT_TYPING_DELAY = 0.3
 MAX_TEXT = 4096
 DEFAULT_RECENT = 10
 MAX_RECENT = 50
+MAX_NAME_WORDS = 3  # a longer free question is a sentence, not a misspelt name
 
 Answer = CheckResult | Profile | SearchResult | Unresolved
 
@@ -270,17 +272,28 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> 
     interop = _interop(context)
     async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
         result: Answer = await interop.ask(text)
-        if isinstance(result, SearchResult) and not result.hits:
-            result = _suggestions(interop, text) or result
-    await _answer(update, context, result)
+    suggestions = _suggestions(interop, text) if isinstance(result, SearchResult) else None
+    if suggestions is None:
+        await _answer(update, context, result)
+        return
+    assert isinstance(result, SearchResult)
+    if not result.hits:  # a misspelt name rather than a topic: did-you-mean instead
+        await _answer(update, context, suggestions)
+        return
+    reply = reply_for(result, _user_id(update), context)
+    if reply.markup is None:  # a one-page search: offer the names it may have meant too
+        reply = Reply(reply.text, choices_keyboard(suggestions, _user_id(update)))
+    await send(update, reply)
 
 
 def _suggestions(interop: Interop, text: str) -> Unresolved | None:
-    """Nothing matched a free question: if it is a misspelt name, offer did-you-mean instead."""
-    resolution = interop.resolve(text)
-    if resolution.company is not None:
+    """Did-you-mean choices for a short question that looks like a misspelt or partial name."""
+    if len(text.split()) > MAX_NAME_WORDS:
         return None
-    return Unresolved((resolution,)) if resolution.candidates else None
+    resolution = interop.resolve(text)
+    if resolution.company is not None or not resolution.candidates:
+        return None
+    return Unresolved((resolution,))
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,322 @@
+"""Buttons: the callback-data codec, did-you-mean choices, pagination, stale buttons, presses by
+other users, and that every press is answered exactly once.
+
+Runs the real Application (tests/tg.py) on a seeded SQLite file in tmp_path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain import Company, Kind, Source, Status
+from bot.render import visible_len
+from bot.store import FactDraft
+from bot.telegram.callbacks import (
+    MAX_CALLBACK_BYTES,
+    PAGE_BUDGET_KEY,
+    CheckPage,
+    Example,
+    PageLabel,
+    ProfilePage,
+    RecentPage,
+    SearchPage,
+    decode,
+    encode,
+)
+from bot.texts import t
+from tests.fakebot.html_check import parse_telegram_html
+from tests.tg import GROUP, OTHER, SUPERGROUP, USER, Call, Harness
+
+JD_ALIPAY = "🟡 Partly: JD.com × Alipay"
+
+
+def visible(call: Call) -> str:
+    return parse_telegram_html(call.text)[0]
+
+
+def only(calls: list[Call], method: str = "sendMessage") -> Call:
+    assert [c.method for c in calls] == [method], [(c.method, c.text[:80]) for c in calls]
+    return calls[0]
+
+
+def edited(calls: list[Call], sent: Call) -> tuple[Call, Call]:
+    """A press that edits ``sent`` in place: [editMessageText, answerCallbackQuery]."""
+    assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"], \
+        [(c.method, c.params.get("text")) for c in calls]
+    edit, answer = calls
+    assert edit.chat_id == sent.chat_id
+    assert edit.params["message_id"] == sent.result["message_id"]
+    return edit, answer
+
+
+def toast(calls: list[Call]) -> str | None:
+    """A press that only answers: its notice text."""
+    assert [c.method for c in calls] == ["answerCallbackQuery"], [c.method for c in calls]
+    assert not calls[0].params.get("show_alert")
+    return calls[0].params.get("text")
+
+
+def cid(h: Harness, name: str) -> int:
+    company = h.interop.resolve(name).company
+    assert company is not None, name
+    return company.id
+
+
+async def add_facts(h: Harness, subject: str, objects: list[str], n: int) -> list[int]:
+    """``n`` long, distinct facts from ``subject`` to each object, to make answers span pages."""
+    ids = []
+    for i in range(n):
+        obj = objects[i % len(objects)]
+        draft = FactDraft(
+            subject_id=cid(h, subject), object_id=cid(h, obj), kind=Kind.PAYMENTS,
+            status=Status.PARTIAL if i % 2 else Status.LIVE, date=f"{2001 + i}-01",
+            summary=f"Fact number {i}: " + "a long, carefully sourced summary sentence. " * 6,
+            sources=(Source(url=f"https://example.com/{i}", publisher="Example"),
+                     Source(url=f"https://example.org/{i}", publisher="Other")))
+        ids.append((await h.interop.store.add_fact(draft, "test")).id)
+    return ids
+
+
+# -- codec ---------------------------------------------------------------------------------------
+
+_ID = st.integers(0, 10**9)
+_PAGE = st.integers(1, 999)
+_UID = st.integers(0, 2**53)  # Telegram user ids fit in 52 bits
+_TOKEN = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=16)
+_BUTTONS = st.one_of(
+    st.builds(ProfilePage, _ID, _PAGE, _UID),
+    st.builds(CheckPage, _ID, _ID, _PAGE, _UID),
+    st.builds(RecentPage, st.integers(1, 50), _PAGE, _UID),
+    st.builds(SearchPage, _TOKEN, _PAGE, _UID),
+    st.builds(Example, st.integers(0, 99)),
+    st.just(PageLabel()),
+)
+
+
+@given(_BUTTONS)
+def test_every_kind_of_callback_data_round_trips_within_64_bytes(data: Any) -> None:
+    text = encode(data)
+    assert len(text.encode()) <= MAX_CALLBACK_BYTES
+    assert decode(text) == data
+    assert not text.startswith("a:")  # the admin prefix
+
+
+@pytest.mark.parametrize("junk", [None, "", "a:ret:1:2", "pf", "pf:x:1:2", "ck:1:2:3", "zz:1",
+                                  "pf:1:1:1:extra", "ex:100"])
+def test_unknown_callback_data_decodes_to_none(junk: str | None) -> None:
+    assert decode(junk) is None
+
+
+async def test_all_buttons_the_bot_sends_fit_64_bytes(tg: Harness) -> None:
+    await add_facts(tg, "alipay", ["jd", "taobao", "wechat"], 12)
+    tg.bot_data[PAGE_BUDGET_KEY] = 400
+    for text in ("/help", "/company alipay", "/check jd alipay", "/search payments", "/recent 50",
+                 "/company ali", "/check jd ali", "/check ali tao", "tao"):
+        await tg.send(text, user=USER)
+    data = [d for call in tg.rec.calls for d in call.callback_data]
+    kinds = {d.split(":")[0] for d in data}
+    assert kinds == {"ex", "pf", "ck", "sr", "rc", "pg"}
+    assert all(len(d.encode()) <= MAX_CALLBACK_BYTES for d in data)
+
+
+# -- did you mean --------------------------------------------------------------------------------
+
+
+async def test_did_you_mean_company_edits_into_the_profile(tg: Harness) -> None:
+    question = only(await tg.send("/company ali"))
+    assert visible(question) == f"{t('unknown.name', name='ali')} {t('unknown.suggest')}"
+    labels = [label for label, _ in question.buttons]
+    assert {"Alipay", "Alibaba Group", "Alimama"} <= set(labels)
+    assert question.buttons[labels.index("Alimama")][1] == f"pf:{cid(tg, 'alimama')}:1:{USER['id']}"
+    edit, answer = edited(await tg.press(question, "Alimama"), question)
+    assert visible(edit).startswith("Alimama")
+    assert answer.params.get("text") is None
+
+
+async def test_did_you_mean_pair_keeps_the_resolved_side(tg: Harness) -> None:
+    question = only(await tg.send("/check jd ali"))
+    assert "Did you mean" in visible(question)
+    jd, alipay = cid(tg, "jd"), cid(tg, "alipay")
+    assert ("JD.com × Alipay", f"ck:{jd}:{alipay}:1:{USER['id']}") in question.buttons
+    assert all(label.startswith("JD.com × ") for label, _ in question.buttons)
+    edit, _ = edited(await tg.press(question, "JD.com × Alipay"), question)
+    assert visible(edit).startswith(JD_ALIPAY)
+    assert edit.params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_did_you_mean_with_both_sides_unknown_offers_pairs(tg: Harness) -> None:
+    question = only(await tg.send("/check ali tao"))
+    labels = [label for label, _ in question.buttons]
+    assert 1 < len(labels) <= 9 and all(" × " in label for label in labels)
+    edit, _ = edited(await tg.press(question, labels[0]), question)
+    a, b = labels[0].split(" × ")
+    assert a in visible(edit) and b in visible(edit)
+
+
+async def test_did_you_mean_for_a_partial_name_as_a_free_question(tg: Harness) -> None:
+    question = only(await tg.send("tao"))
+    assert visible(question).startswith("🔎")  # what the text search found...
+    labels = [label for label, _ in question.buttons]
+    assert "Taobao" in labels  # ...and the names it may have meant
+    edit, _ = edited(await tg.press(question, "Taobao"), question)
+    assert visible(edit).startswith("Taobao")
+
+
+async def test_did_you_mean_instead_of_an_empty_search(tg: Harness) -> None:
+    for name in ("Zebrafish Pay", "Zebrafish Mall"):
+        company = await tg.interop.store.add_company(Company(id=0, name=name), "test")
+        await tg.interop.refresh_companies([company.id])
+    question = only(await tg.send("zebrafsh"))
+    assert visible(question).startswith(t("unknown.name", name="zebrafsh"))
+    assert {"Zebrafish Pay", "Zebrafish Mall"} <= {label for label, _ in question.buttons}
+    edit, _ = edited(await tg.press(question, "Zebrafish Mall"), question)
+    assert visible(edit).startswith("Zebrafish Mall")
+
+
+async def test_nothing_close_means_no_keyboard(tg: Harness) -> None:
+    call = only(await tg.send("/company qqxxzz"))
+    assert call.reply_markup is None
+    assert t("unknown.nothing_close") in visible(call)
+
+
+# -- pagination ----------------------------------------------------------------------------------
+
+
+async def test_long_profile_pages_forward_and_back_in_the_same_message(tg: Harness) -> None:
+    await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
+    page1 = only(await tg.send("/company alipay"))
+    labels = [label for label, _ in page1.buttons]
+    assert labels[0].startswith("Page 1/") and labels[-1] == "▶"
+    pages = int(labels[0].split("/")[1])
+    assert pages >= 3
+    seen = [visible(page1)]
+    current = page1
+    assert visible_len(page1.text) == len(seen[0]) <= 4096
+    for n in range(2, pages + 1):
+        edit, answer = edited(await tg.press(page1, "▶"), page1)
+        assert answer.params.get("text") is None
+        labels = [label for label, _ in edit.buttons]
+        assert labels[0] == "◀" and f"Page {n}/{pages}" in labels
+        assert (labels[-1] == "▶") == (n < pages)
+        seen.append(visible(edit))
+        assert len(seen[-1]) <= 4096
+        current = edit
+    assert len(set(seen)) == pages
+    back, _ = edited(await tg.press(page1, "◀"), page1)
+    assert visible(back) == seen[-2]
+    assert current.params["message_id"] == page1.result["message_id"]
+
+
+async def test_long_check_pages_with_stateless_buttons(tg: Harness) -> None:
+    await add_facts(tg, "jd", ["alipay"], 30)
+    page1 = only(await tg.send("/check jd alipay"))
+    jd, alipay = cid(tg, "jd"), cid(tg, "alipay")
+    assert page1.buttons[-1] == ("▶", f"ck:{jd}:{alipay}:2:{USER['id']}")
+    edit, _ = edited(await tg.press(page1, "▶"), page1)
+    assert edit.buttons[0] == ("◀", f"ck:{jd}:{alipay}:1:{USER['id']}")
+
+
+async def test_page_label_does_nothing_but_answer(tg: Harness) -> None:
+    await add_facts(tg, "alipay", ["jd", "taobao"], 30)
+    page1 = only(await tg.send("/company alipay"))
+    assert toast(await tg.press(page1, page1.buttons[0][0])) is None
+
+
+async def test_search_pages_keep_the_query_in_chat_data_until_a_restart(tg: Harness) -> None:
+    tg.bot_data[PAGE_BUDGET_KEY] = 500
+    page1 = only(await tg.send("/search payments"))
+    forward = page1.buttons[-1]
+    assert forward[0] == "▶" and forward[1].startswith("sr:")
+    edit, _ = edited(await tg.press(page1, "▶"), page1)
+    assert "Page 2/" in " ".join(label for label, _ in edit.buttons)
+    tg.app.chat_data[USER["id"]].clear()  # what a restart without persistence does
+    assert toast(await tg.press(page1, "◀")) == t("tg.stale")
+
+
+async def test_recent_pages(tg: Harness) -> None:
+    page1 = only(await tg.send("/recent 50"))
+    assert page1.buttons[-1] == ("▶", f"rc:50:2:{USER['id']}")
+    edit, _ = edited(await tg.press(page1, "▶"), page1)
+    assert visible(edit) != visible(page1)
+
+
+# -- stale buttons and other people's presses -----------------------------------------------------
+
+
+async def test_buttons_for_a_company_that_is_gone_are_stale(tg: Harness) -> None:
+    question = only(await tg.send("/company ali"))
+    tg.interop.resolver.remove_company(cid(tg, "alimama"))  # as refresh_companies does after a delete
+    assert toast(await tg.press(question, "Alimama")) == t("tg.stale")
+    jd = cid(tg, "jd")
+    for data in ("pf:999999:1:1001", f"ck:{jd}:999999:1:1001", f"ck:{jd}:{jd}:1:1001",
+                 "zz:old-format", "ex:99", "pf:1:x"):
+        assert toast(await tg.press(question, data=data)) == t("tg.stale"), data
+
+
+async def test_a_page_that_no_longer_exists_shows_the_last_one(tg: Harness) -> None:
+    ids = await add_facts(tg, "alipay", ["jd", "taobao", "wechat"], 30)
+    page1 = only(await tg.send("/company alipay"))
+    pages = int(page1.buttons[0][0].split("/")[1])
+    last = f"pf:{cid(tg, 'alipay')}:{pages}:{USER['id']}"
+    for fact_id in ids:
+        await tg.interop.store.set_retracted(fact_id, True, "test")
+    edit, answer = edited(await tg.press(page1, data=last), page1)
+    assert answer.params["text"] == t("tg.stale_page")
+    assert visible(edit).startswith("Alipay")
+
+
+async def test_only_the_asker_may_press_in_a_group(tg: Harness) -> None:
+    await add_facts(tg, "alipay", ["jd", "taobao"], 30)
+    page1 = only(await tg.send("/company@InteropTestBot alipay", chat=SUPERGROUP))
+    assert toast(await tg.press(page1, "▶", user=OTHER)) == t("tg.not_yours")
+    question = only(await tg.send("/company ali", chat=GROUP))
+    assert toast(await tg.press(question, "Alimama", user=OTHER)) == t("tg.not_yours")
+    edit, _ = edited(await tg.press(page1, "▶"), page1)
+    assert "Page 2/" in " ".join(label for label, _ in edit.buttons)
+
+
+async def test_unchanged_or_vanished_messages_are_handled_politely(tg: Harness) -> None:
+    question = only(await tg.send("/company ali"))
+    tg.rec.fail_when("editMessageText", lambda p: True,
+                     "Bad Request: message is not modified: specified new message content and "
+                     "reply markup are exactly the same as a current content and reply markup")
+    calls = await tg.press(question, "Alimama")
+    assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
+    assert calls[1].params.get("text") is None
+    tg.rec._failures.clear()
+    tg.rec.fail_when("editMessageText", lambda p: True, "Bad Request: message to edit not found")
+    calls = await tg.press(question, "Alipay")
+    assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
+    assert calls[1].params["text"] == t("tg.stale")
+
+
+async def test_a_failing_press_is_answered_once_with_the_generic_error(
+        tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = only(await tg.send("/company ali"))
+
+    async def broken(company: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(tg.interop, "profile", broken)
+    calls = await tg.press(question, "Alimama")
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and answers[0].params["text"] == t("error.generic")
+    assert not [c for c in calls if c.method == "editMessageText"]
+
+
+async def test_every_press_is_answered_exactly_once(tg: Harness) -> None:
+    await add_facts(tg, "alipay", ["jd", "taobao"], 30)
+    page1 = only(await tg.send("/company alipay", chat=SUPERGROUP))
+    question = only(await tg.send("/check jd ali"))
+    presses = [(page1, "▶", OTHER), (page1, "▶", USER), (page1, "Page 2/4", USER),
+               (question, "JD.com × Alipay", OTHER), (question, "JD.com × Alipay", USER)]
+    for message, label, who in presses:
+        calls = await tg.press(message, label, user=who)
+        assert sum(c.method == "answerCallbackQuery" for c in calls) == 1
+    for data in ("zz", "pf:999999:1:1001", "ex:0"):
+        calls = await tg.press(question, data=data)
+        assert sum(c.method == "answerCallbackQuery" for c in calls) == 1
