@@ -188,7 +188,8 @@ async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/check A B: the verdict for a pair, or a usage line / did-you-mean when it is not one."""
     args = _args(context)
     interop = _interop(context)
-    result = await interop.check_text(args) if args else None
+    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+        result = await interop.check_text(args) if args else None
     if result is None:
         await say(update, _check_usage(interop, args))
         return
