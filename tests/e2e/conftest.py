@@ -54,6 +54,7 @@ def shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]
         process.start()
         yield process
         _finish(process)
+        _health(fake, 0, [process])  # includes start-up (menus) and shutdown calls
     finally:
         process.kill()
         fake.stop()

@@ -29,6 +29,8 @@ TOKEN = "7355608123:E2eSecretPartThatMustNeverBeLogged_x9Q"
 TOKEN_SECRET = TOKEN.split(":", 1)[1]
 BOT_USERNAME = "InteropTestBot"
 OWNER_ID = 700_001  # in ADMIN_IDS
+# More owners, so each admin journey has its own private chat (and its own form state).
+OWNER_IDS = (OWNER_ID, 700_002, 700_003, 700_004)
 ERROR_CHAT_ID = -100_777_000_999  # where the bot reports handler failures; must stay silent
 START_TIMEOUT = 30.0  # generous: two cores shared with other test processes
 REPLY_TIMEOUT = 15.0
@@ -46,7 +48,8 @@ _SETTINGS = (
 def new_fake(*, privacy_mode: bool = True) -> FakeTelegram:
     """A started fake server for TOKEN, with the operators' chats known (as if they had /start-ed)."""
     fake = FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME, privacy_mode=privacy_mode).start()
-    fake.add_chat(OWNER_ID, first_name="Owner")
+    for owner in OWNER_IDS:
+        fake.add_chat(owner, first_name="Owner")
     fake.add_chat(ERROR_CHAT_ID, chat_type="supergroup", title="Bot errors")
     return fake
 
@@ -58,7 +61,7 @@ class BotProcess:
     fake: FakeTelegram
     database: Path
     log_path: Path
-    admin_ids: tuple[int, ...] = (OWNER_ID,)
+    admin_ids: tuple[int, ...] = OWNER_IDS
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
     failures_expected: bool = False  # tracebacks and error reports: only where a test injects them
@@ -229,6 +232,31 @@ async def say_group(fake: FakeTelegram, chat_id: int, user_id: int, text: str, *
     since = fake.mark()
     fake.group_message(chat_id, user_id, text, **kw)
     return await fake.await_for_message(chat_id, since=since, timeout=REPLY_TIMEOUT)
+
+
+async def press_for_message(fake: FakeTelegram, message: dict[str, Any], data: str, user_id: int,
+                            contains: str | None = None) -> dict[str, Any]:
+    """Press a button whose handler sends a new message (the next form step); returns that message."""
+    chat_id = message["chat"]["id"]
+    since = fake.mark()
+    fake.press_button(chat_id, message["message_id"], data, user_id=user_id)
+    return await fake.await_for_message(chat_id, contains=contains, since=since, timeout=REPLY_TIMEOUT)
+
+
+async def press_for_edit(fake: FakeTelegram, message: dict[str, Any], data: str, user_id: int,
+                         contains: str) -> dict[str, Any]:
+    """Press a button and wait until the message it is on has been edited to contain ``contains``."""
+    chat_id, message_id = message["chat"]["id"], message["message_id"]
+    since = fake.mark()
+    fake.press_button(chat_id, message_id, data, user_id=user_id)
+
+    def edited(call: Call) -> bool:
+        return (call.ok and call.method == "editMessageText" and isinstance(call.result, dict)
+                and call.result["chat"]["id"] == chat_id and call.result["message_id"] == message_id
+                and contains in visible(call.result))
+
+    await fake.await_for(edited, REPLY_TIMEOUT, since=since)
+    return fake.message(chat_id, message_id)
 
 
 async def press(fake: FakeTelegram, message: dict[str, Any], data: str, user_id: int) -> dict[str, Any]:

@@ -1,0 +1,172 @@
+"""What the bot's admins do, against one real bot process, and what other users see right after.
+
+Every admin journey writes a pair that has no record in the seed (Temu × BirdyChat, ...), so the
+journeys share the module's bot and database without seeing each other's facts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .harness import (
+    OWNER_IDS,
+    BotProcess,
+    button,
+    buttons,
+    links,
+    press_for_edit,
+    press_for_message,
+    replies_in,
+    say_private,
+    visible,
+)
+
+NO_RECORD = "❔ No record between"
+REFUSED = "is for the bot's admins only"
+
+
+def fact_line(subject: str, obj: str, url: str, *, kind: str = "messaging", status: str = "live") -> str:
+    return (f"/addfact {subject} | {obj} | {kind} | {status} | 2025-03 | "
+            f"E2E: {subject} and {obj} were linked in March 2025. | {url} | E2E source")
+
+
+async def test_one_line_addfact_is_visible_to_another_user_at_once(bot: BotProcess) -> None:
+    fake, admin, reader = bot.fake, OWNER_IDS[0], 300_001
+    before = await say_private(fake, reader, "/check temu birdychat")
+    assert visible(before).startswith(NO_RECORD), visible(before)
+
+    url = "https://example.org/e2e/temu-birdychat"
+    saved = await say_private(fake, admin, fact_line("Temu", "BirdyChat", url))
+    assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
+    assert url in links(saved)
+
+    after = await say_private(fake, reader, "/check temu birdychat")
+    assert visible(after).startswith("✅ Yes: Temu × BirdyChat"), visible(after)[:200]
+    assert url in links(after)
+    assert "E2E: Temu and BirdyChat were linked in March 2025." in visible(after)
+
+
+async def test_non_admin_is_refused_and_nothing_changes(bot: BotProcess) -> None:
+    fake, stranger = bot.fake, 300_010
+    url = "https://example.org/e2e/pdd-whatsapp"
+    refused = await say_private(fake, stranger, fact_line("Pinduoduo", "WhatsApp", url))
+    assert REFUSED in visible(refused) and "/addfact" in visible(refused), visible(refused)
+    guided = await say_private(fake, stranger, "/addfact")
+    assert REFUSED in visible(guided), visible(guided)
+    exported = await say_private(fake, stranger, "/export")
+    assert REFUSED in visible(exported), visible(exported)
+
+    since = fake.mark()
+    fake.upload_document(stranger, stranger, "evil.json", b'{"companies": [], "facts": []}',
+                         caption="/import")
+    imported = await fake.await_for_message(stranger, since=since)
+    assert REFUSED in visible(imported), visible(imported)
+    assert not [c for c in fake.calls[since:] if c.method == "getFile"], "it fetched a non-admin's upload"
+    assert not [d for d in fake.documents if d["chat_id"] == stranger]
+
+    check = await say_private(fake, stranger, "/check pinduoduo whatsapp")
+    assert visible(check).startswith(NO_RECORD), visible(check)
+
+
+async def test_guided_addfact_form_with_buttons_through_save(bot: BotProcess) -> None:
+    fake, admin, reader = bot.fake, OWNER_IDS[1], 300_020
+    step1 = await say_private(fake, admin, "/addfact")
+    assert "step 1/7" in visible(step1), visible(step1)
+    step2 = await say_private(fake, admin, "Xiaohongshu")
+    assert "Step 2/7" in visible(step2), visible(step2)
+
+    step3 = await say_private(fake, admin, "whatsapp")
+    assert "Step 3/7" in visible(step3), visible(step3)
+    step4 = await press_for_message(fake, step3, button(step3, "Messaging"), admin, contains="Step 4/7")
+    assert "kind: messaging" in visible(fake.message(admin, step3["message_id"]))  # the choice stays visible
+    assert [label for label, _ in buttons(step4)] == ["✅ live", "🟡 partial", "🕓 announced", "⛔ ended"]
+    step5 = await press_for_message(fake, step4, button(step4, "announced"), admin, contains="Step 5/7")
+
+    step6 = await say_private(fake, admin, "2025-06")
+    assert "Step 6/7" in visible(step6), visible(step6)
+    step7 = await say_private(fake, admin, "E2E: Xiaohongshu said WhatsApp sharing is coming.")
+    assert "Step 7/7" in visible(step7), visible(step7)
+    url = "https://example.org/e2e/xhs-whatsapp"
+    preview = await say_private(fake, admin, f"{url} The E2E announcement")
+    assert "Please check the new fact" in visible(preview), visible(preview)
+    assert "Xiaohongshu" in visible(preview) and "WhatsApp" in visible(preview)
+    assert url in links(preview)
+
+    middle = await say_private(fake, reader, "/check xiaohongshu whatsapp")
+    assert visible(middle).startswith(NO_RECORD), "the preview must not save anything"
+
+    saved = await press_for_edit(fake, preview, button(preview, "Save"), admin, contains="Saved as fact")
+    assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
+    assert not buttons(saved)
+    assert step5["message_id"] < preview["message_id"]
+
+    after = await say_private(fake, reader, "/check xiaohongshu whatsapp")
+    assert visible(after).startswith("🕓 Announced: Xiaohongshu × WhatsApp"), visible(after)[:200]
+    assert url in links(after)
+
+
+async def test_form_answers_are_not_read_as_questions(bot: BotProcess) -> None:
+    """While the form is open, "jd alipay" is a subject name, not a question to answer."""
+    fake, admin = bot.fake, OWNER_IDS[2]
+    await say_private(fake, admin, "/addfact")
+    since = fake.mark()
+    reply = await say_private(fake, admin, "jd")
+    assert "Step 2/7" in visible(reply), visible(reply)
+    cancelled = await say_private(fake, admin, "/cancel")
+    assert "Cancelled" in visible(cancelled), visible(cancelled)
+    texts = [visible(c.result) for c in replies_in(fake, admin, since)]
+    assert not any("JD.com ×" in text for text in texts), texts
+    question = await say_private(fake, admin, "jd alipay")  # the form is closed: a question again
+    assert visible(question).startswith("🟡 Partly: JD.com × Alipay")
+
+
+async def test_export_then_import_with_dry_run_and_confirm(bot: BotProcess) -> None:
+    fake, admin, reader = bot.fake, OWNER_IDS[3], 300_030
+    since = fake.mark()
+    fake.private_message(admin, "/export")
+    await fake.await_for(lambda c: c.ok and c.method == "sendDocument" and c.params["chat_id"] == admin
+                         and c.result["document"]["file_name"].endswith(".csv"), since=since)
+    docs = {d["filename"].rsplit(".", 1)[-1]: d for d in fake.documents if d["chat_id"] == admin}
+    assert set(docs) == {"json", "csv"}, list(docs)
+    for doc in docs.values():
+        assert doc["caption"] and doc["caption"].startswith("Full export"), doc["caption"]
+
+    exported = json.loads(docs["json"]["content"])
+    assert {"companies", "facts"} <= set(exported)
+    assert "cn-jd-alipay-2024-live" in {f.get("key") for f in exported["facts"]}
+    rows = list(csv.DictReader(io.StringIO(docs["csv"]["content"].decode("utf-8-sig"))))
+    assert {r["record"] for r in rows} == {"company", "fact"}
+    assert len([r for r in rows if r["record"] == "fact"]) == len(exported["facts"])
+
+    # The CSV comes back unchanged: the dry run says so and offers nothing to apply.
+    same = await _upload(bot, admin, "export.csv", docs["csv"]["content"])
+    assert "Dry run" in visible(same) and "0 new, 0 updated" in visible(same), visible(same)
+    assert "Nothing would change" in visible(same) and not buttons(same)
+
+    url = "https://example.org/e2e/meituan-birdychat"
+    exported["facts"].append({
+        "key": "e2e-meituan-birdychat", "subject": "Meituan", "object": "BirdyChat", "kind": "messaging",
+        "status": "partial", "date": "2025-04", "summary": "E2E: Meituan support reachable from BirdyChat.",
+        "sources": [{"url": url, "title": "E2E import source"}],
+    })
+    dry = await _upload(bot, admin, "e2e-import.json", json.dumps(exported).encode())
+    assert "Dry run" in visible(dry) and "1 new, 0 updated" in visible(dry), visible(dry)
+    assert "Apply it?" in visible(dry)
+    not_yet = await say_private(fake, reader, "/check meituan birdychat")
+    assert visible(not_yet).startswith(NO_RECORD), "the dry run must not write"
+
+    applied = await press_for_edit(fake, dry, button(dry, "Apply import"), admin, contains="Imported")
+    assert "1 new, 0 updated" in visible(applied) and not buttons(applied), visible(applied)
+    after = await say_private(fake, reader, "/check meituan birdychat")
+    assert visible(after).startswith("🟡 Partly: Meituan × BirdyChat"), visible(after)[:200]
+    assert url in links(after)
+
+
+async def _upload(bot: BotProcess, user: int, filename: str, content: bytes) -> dict[str, object]:
+    """The admin sends a file with the caption /import; returns the bot's (dry-run) reply."""
+    since = bot.fake.mark()
+    mime = "text/csv" if filename.endswith(".csv") else "application/json"
+    bot.fake.upload_document(user, user, filename, content, caption="/import", mime_type=mime)
+    return await bot.fake.await_for_message(user, since=since)
