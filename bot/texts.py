@@ -85,7 +85,6 @@ EN: dict[str, str] = {
                         "(see .env.example).",
     "console.unknown_command": "Unknown command {cmd}. Try /help.",
     # Telegram adapter (bot/telegram/)
-    "tg.examples": "Tap an example:",
     "tg.empty": "Ask me about two platforms, e.g. “does JD accept Alipay?”, or send /help.",
     "tg.unknown_command": "I don't know {cmd}. Send /help to see what I can do.",
     "tg.more": "Open all pages in the bot",
@@ -93,10 +92,8 @@ EN: dict[str, str] = {
     "tg.stale_page": "The answer has changed since; showing the latest version.",
     "tg.not_yours": "Only the person who asked can use these buttons. Ask your own question!",
     "tg.no_results": "Nothing found for “{query}”",
-    "tg.no_results_hint": "Try a company name, e.g. jd alipay",
     "tg.slow_inline": "You're asking very fast; please wait a moment.",
     "tg.error_inline": "Something went wrong; please try again.",
-    "tg.recent_title": "🆕 {relation}",
     "cmd.check": "Does A work with B? e.g. /check jd alipay",
     "cmd.company": "Everything about one company",
     "cmd.search": "Search the facts",
