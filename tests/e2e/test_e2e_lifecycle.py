@@ -7,6 +7,7 @@ another log level, is the point of the test.
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from .harness import (
     TOKEN_SECRET,
     Launch,
     button,
+    links,
     press,
     say_private,
     visible,
@@ -54,6 +56,11 @@ async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
     query_id = fake.inline_query(user, "wechat taobao")
     await fake.await_for(lambda c: c.params.get("inline_query_id") == query_id, REPLY_TIMEOUT)
     await say_private(fake, OWNER_ID, "/help")
+    since = fake.mark()  # an admin upload: the bot downloads it from a URL that embeds the token
+    fake.upload_document(OWNER_ID, OWNER_ID, "debug.json", b'{"companies": [], "facts": []}',
+                         caption="/import")
+    await fake.await_for_message(OWNER_ID, contains="Dry run", since=since)
+    assert fake.downloads
 
     assert bot.stop() == 0
     log = bot.log()
@@ -65,3 +72,20 @@ async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
     reports = [visible(m) for m in fake.sent(ERROR_CHAT_ID)]
     assert any("Bad Gateway" in r for r in reports), reports
     assert not any(TOKEN_SECRET in r for r in reports)
+
+
+async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, tmp_path: Path) -> None:
+    database = tmp_path / "persistent.sqlite3"
+    first = launch(database)
+    url = "https://example.org/e2e/persisted"
+    saved = await say_private(first.fake, OWNER_ID,
+                              f"/addfact Temu | Haiket | messaging | live | 2025-05 | "
+                              f"E2E: Temu chats open in Haiket. | {url}")
+    assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
+    assert first.stop() == 0, first.log()
+
+    second = launch(database)  # same file, new process, new fake server
+    reply = await say_private(second.fake, 200_020, "/check temu haiket")
+    assert visible(reply).startswith("✅ Yes: Temu × Haiket"), visible(reply)[:200]
+    assert url in links(reply)
+    assert "Loaded seed" not in second.log(), "the restarted bot seeded again over existing data"
