@@ -57,6 +57,12 @@ or to set an asyncio.Event), ``messages`` ((chat_id, message_id) -> message dict
 ``text``, ``chat_id``, ``reply_markup``, ``buttons`` ([(label, callback_data or url)]),
 ``callback_data`` (list), ``result`` (what the recorder answered).
 
+For benchmarks: ``make_app(..., strict=False)`` skips the HTML/markup validation (recording
+stays), and ``h.app.process_update(Update.de_json(payload, h.app.bot))`` is the raw path; build
+payloads up front with ``h.updates.message(...)``. For admin handler tests: pass
+``admin_ids={ADMIN["id"]}`` and send as ``user=ADMIN``; admin buttons (``a:...``) are pressed
+with ``h.press(call, label)`` like any other.
+
 ``UpdateFactory`` builds real payloads with correct entities: ``message(text, chat=, user=,
 reply_to=, message_id=)`` adds ``bot_command`` (leading ``/cmd`` or ``/cmd@Bot``) and
 ``mention`` entities with UTF-16 offsets; ``callback(data, message, user=)``;

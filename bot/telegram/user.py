@@ -71,6 +71,10 @@ def _user_id(update: Update) -> int:
     return update.effective_user.id if update.effective_user else 0
 
 
+def _chat_id(update: Update) -> int | None:
+    return update.effective_chat.id if update.effective_chat else None
+
+
 async def send(update: Update, reply: Reply) -> Message | None:
     """Answer the update's message: quoting it in groups, plainly in private chats."""
     message = update.effective_message
@@ -188,7 +192,7 @@ async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/check A B: the verdict for a pair, or a usage line / did-you-mean when it is not one."""
     args = _args(context)
     interop = _interop(context)
-    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+    async with typing_if_slow(context, _chat_id(update)):
         result = await interop.check_text(args) if args else None
     if result is None:
         await say(update, _check_usage(interop, args))
@@ -215,7 +219,7 @@ async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not await allowed(update, context):
         return
-    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+    async with typing_if_slow(context, _chat_id(update)):
         result = await _interop(context).profile_text(args)
     await _answer(update, context, result)
 
@@ -231,7 +235,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if not await allowed(update, context):
         return
-    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+    async with typing_if_slow(context, _chat_id(update)):
         result = await _interop(context).search(args, SEARCH_LIMIT)
     await _answer(update, context, result)
 
@@ -271,7 +275,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> 
     if not await allowed(update, context):
         return
     interop = _interop(context)
-    async with typing_if_slow(context, update.effective_chat and update.effective_chat.id):
+    async with typing_if_slow(context, _chat_id(update)):
         result: Answer = await interop.ask(text)
     suggestions = _suggestions(interop, text) if isinstance(result, SearchResult) else None
     if suggestions is None:
