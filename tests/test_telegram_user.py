@@ -428,3 +428,32 @@ async def test_hostile_stored_text_is_escaped_everywhere(tg: Harness) -> None:
     content = inline.params["results"][0]["input_message_content"]["message_text"]
     check_telegram_html(content)
     assert "&lt;script&gt;" in content
+
+
+# -- the limiter on its own ----------------------------------------------------------------------
+
+
+def test_token_bucket_refills_and_notifies_once_per_cooldown() -> None:
+    now = [0.0]
+    limiter = RateLimiter(2, 0.5, clock=lambda: now[0])
+    assert [limiter.hit("u").allowed for _ in range(2)] == [True, True]
+    first = limiter.hit("u")
+    assert not first.allowed and first.notify and first.retry_after == pytest.approx(2.0)
+    assert not limiter.hit("u").notify  # same cooldown: stay quiet
+    now[0] += 2.0
+    assert limiter.hit("u").allowed
+    again = limiter.hit("u")
+    assert not again.allowed and again.notify  # a new cooldown: say it once more
+    assert limiter.hit("other").allowed
+
+
+def test_token_bucket_forgets_idle_users() -> None:
+    now = [0.0]
+    limiter = RateLimiter(1, 1.0, clock=lambda: now[0], max_keys=3)
+    for key in range(3):
+        limiter.hit(key)
+    now[0] += 10
+    limiter.hit("new")
+    assert len(limiter) == 1
+    with pytest.raises(ValueError):
+        RateLimiter(0, 1.0)
