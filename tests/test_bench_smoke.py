@@ -1,0 +1,37 @@
+"""The benchmark must keep running as the code changes; this runs a tiny one end to end.
+
+It asserts that every required figure is written as a finite number, never how fast anything
+was: timings on a shared CI machine are not a test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.run import REQUIRED_KEYS, TARGETS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "0.001", "--seed", "7", "--out", str(out),
+         "--cache-dir", str(tmp_path / "cache"), "--samples", "40", "--checks", "40",
+         "--scan-queries", "5", "--difflib-queries", "4"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for key in REQUIRED_KEYS:
+        assert isinstance(results[key], int | float) and not isinstance(results[key], bool), key
+        assert math.isfinite(results[key]), key
+    assert set(results["targets"]) == {key for key, *_ in TARGETS}
+    assert all(isinstance(t["met"], bool) for t in results["targets"].values())
+    assert results["scale"] == 0.001 and results["seed"] == 7
+    assert results["machine"]["cpu_count"] and results["versions"]["rapidfuzz"]
+    assert (tmp_path / "cache").is_dir()
+    assert "| Figure |" in result.stdout
