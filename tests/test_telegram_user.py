@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application
 
@@ -25,7 +26,20 @@ from bot.telegram.menus import USER_COMMANDS
 from bot.telegram.user import LIMITER, TYPING_DELAY
 from bot.texts import EXAMPLES, t
 from tests.fakebot.html_check import check_telegram_html, parse_telegram_html
-from tests.tg import ADMIN, GROUP, OTHER, SUPERGROUP, TOKEN, USER, Call, Harness, make_app, settings_for
+from tests.tg import (
+    ADMIN,
+    BOT_USER,
+    GROUP,
+    OTHER,
+    SUPERGROUP,
+    TOKEN,
+    USER,
+    Call,
+    Harness,
+    UpdateFactory,
+    make_app,
+    settings_for,
+)
 
 JD_ALIPAY = "🟡 Partly: JD.com × Alipay"
 
@@ -69,6 +83,31 @@ async def test_post_init_opens_the_store_and_post_shutdown_closes_it(tmp_path: P
     assert h.bot_data["interop"] is None
     with pytest.raises(Exception):  # noqa: B017 - closed store: any error will do
         await interop.store.counts()
+
+
+async def test_updates_run_in_order_per_chat_and_concurrently_across_chats() -> None:
+    processor = tg_app.PerChatOrder()
+    factory = UpdateFactory(BOT_USER)
+    first, second = (Update.de_json(factory.message(t, user=USER), None) for t in ("a", "b"))
+    elsewhere = Update.de_json(factory.message("c", user=OTHER), None)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def slow() -> None:
+        await gate.wait()
+        order.append("first")
+
+    async def fast() -> None:
+        order.append("second")
+
+    async def other_chat() -> None:
+        order.append("other chat")
+        gate.set()
+
+    await asyncio.gather(processor.process_update(first, slow()), processor.process_update(second, fast()),
+                         processor.process_update(elsewhere, other_chat()))
+    assert order == ["other chat", "first", "second"]
+    assert not processor._queues  # nothing left behind
 
 
 def test_run_bot_polls_by_default_and_returns_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,14 +2,18 @@
 
 Long-lived services live in ``bot_data``: the ``Interop`` (opened in ``post_init`` unless one
 is passed in, closed in ``post_shutdown`` if we opened it), the ``Settings`` and the per-user
-``RateLimiter``. ``run_bot`` polls by default and uses PTB's built-in webhook server when
+``RateLimiter``. Updates run concurrently, but in order per user and chat (``PerChatOrder``).
+``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Hashable
 from datetime import UTC
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -18,6 +22,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -41,6 +46,51 @@ log = logging.getLogger(__name__)
 OWNS_INTEROP = "owns_interop"
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
+MAX_CONCURRENT_UPDATES = 256
+
+
+class PerChatOrder(BaseUpdateProcessor):
+    """Concurrent across chats, one at a time (in arrival order) for each user in each chat.
+
+    Plain ``concurrent_updates(True)`` lets a user's next message overtake the previous
+    button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
+    """
+
+    __slots__ = ("_queues",)
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._queues: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}
+
+    @staticmethod
+    def key(update: object) -> Hashable | None:
+        if not isinstance(update, Update):
+            return None
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None and user is None:
+            return None
+        return (chat.id if chat else None, user.id if user else None)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self.key(update)
+        if key is None:
+            await coroutine
+            return
+        lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
+        waiting[0] += 1
+        try:
+            async with lock:  # asyncio.Lock is FIFO, and updates arrive in order
+                await coroutine
+        finally:
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                del self._queues[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 def register_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
@@ -107,7 +157,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .rate_limiter(AIORateLimiter())
-        .concurrent_updates(True)
+        .concurrent_updates(PerChatOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
