@@ -21,7 +21,10 @@ _INVISIBLE = {"Cc", "Cf"}
 
 def clean_text(field: str, value: str, limit: int, *, required: bool = False) -> str:
     """Trim, drop control characters (keeping newlines out), and enforce a length limit."""
-    text = "".join(ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
+    # isprintable() is False for every Cc/Cf character, so printable text (nearly all of it) skips
+    # the per-character scan, which dominated bulk imports; the result is identical.
+    text = value if value.isprintable() else "".join(
+        ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
     text = " ".join(text.split())
     if required and not text:
         raise ValidationError(f"{field} is missing")
@@ -48,7 +51,9 @@ def clean_url(value: str) -> str:
         raise ValidationError("source URL is missing")
     if len(url) > MAX_URL:
         raise ValidationError(f"source URL is longer than {MAX_URL} characters")
-    if any(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
+    # Printable and no ASCII space means no whitespace and no Cc/Cf at all: skip the scan.
+    if (not url.isprintable() or " " in url) and any(
+            ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
         raise ValidationError("source URL must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
