@@ -554,6 +554,22 @@ class Resolver:
         if not splits:
             return None
         ordered = sorted(splits.items(), key=lambda item: not item[1])[:MAX_SPLITS]
+        # Two unique exact names outrank any split with a fuzzy side (quality 202 vs <= 201),
+        # and among such splits the first in ``ordered`` wins, so when one exists the fuzzy
+        # pass below cannot change the choice. Most /check arguments end here, without fuzzing.
+        unique: dict[str, bool] = {}
+
+        def exact_unique(part: str) -> bool:
+            if part not in unique:
+                loose, core = _keys(part)
+                unique[part] = bool(core) and len(self._exact_hits(loose, core)) == 1
+            return unique[part]
+
+        for (left_end, right_start), _ in ordered:
+            left_part = folded[pieces[first].start : left_end].strip()
+            right_part = folded[right_start : pieces[last].end].strip()
+            if exact_unique(left_part) and exact_unique(right_part):
+                return self.resolve(left_part), self.resolve(right_part)
         cache: dict[str, tuple[Resolution, float]] = {}
 
         def side(part: str) -> tuple[Resolution, float]:
