@@ -353,6 +353,12 @@ class Store:
         keys = ("companies", "aliases", "facts", "facts_all", "sources", "audit")
         return dict(zip(keys, rows[0], strict=True))
 
+    async def is_empty(self) -> bool:
+        """No company and no fact (retracted or not): cheap, unlike counts()."""
+        rows = await self._all("SELECT NOT EXISTS (SELECT 1 FROM company) "
+                               "AND NOT EXISTS (SELECT 1 FROM fact)")
+        return bool(rows[0][0])
+
     async def companies(self) -> list[Company]:
         """Every company with its aliases; feeds the resolver index at start-up."""
         aliases: dict[int, list[str]] = {}
