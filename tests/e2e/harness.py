@@ -30,7 +30,7 @@ TOKEN_SECRET = TOKEN.split(":", 1)[1]
 BOT_USERNAME = "InteropTestBot"
 OWNER_ID = 700_001  # in ADMIN_IDS
 # More owners, so each admin journey has its own private chat (and its own form state).
-OWNER_IDS = (OWNER_ID, 700_002, 700_003, 700_004)
+OWNER_IDS = (OWNER_ID, 700_002, 700_003, 700_004, 700_005)
 ERROR_CHAT_ID = -100_777_000_999  # where the bot reports handler failures; must stay silent
 START_TIMEOUT = 30.0  # generous: two cores shared with other test processes
 REPLY_TIMEOUT = 15.0

@@ -12,6 +12,7 @@ import json
 
 from .harness import (
     OWNER_IDS,
+    REPLY_TIMEOUT,
     BotProcess,
     button,
     buttons,
@@ -61,7 +62,7 @@ async def test_non_admin_is_refused_and_nothing_changes(bot: BotProcess) -> None
     since = fake.mark()
     fake.upload_document(stranger, stranger, "evil.json", b'{"companies": [], "facts": []}',
                          caption="/import")
-    imported = await fake.await_for_message(stranger, since=since)
+    imported = await fake.await_for_message(stranger, since=since, timeout=REPLY_TIMEOUT)
     assert REFUSED in visible(imported), visible(imported)
     assert not [c for c in fake.calls[since:] if c.method == "getFile"], "it fetched a non-admin's upload"
     assert not [d for d in fake.documents if d["chat_id"] == stranger]
@@ -107,6 +108,34 @@ async def test_guided_addfact_form_with_buttons_through_save(bot: BotProcess) ->
     assert url in links(after)
 
 
+async def test_guided_form_typed_ahead_without_waiting_for_prompts(bot: BotProcess) -> None:
+    """A fast admin (or a burst after a network hiccup): answers arrive before the prompts do.
+
+    Each answer, and the button press ahead of them, must be read in the state the previous one
+    left, so the updates of one user in one chat have to be handled in order.
+    """
+    fake, admin, reader = bot.fake, OWNER_IDS[4], 300_040
+    since = fake.mark()
+    for text in ("/addfact", "Douyin", "BirdyChat"):
+        fake.private_message(admin, text)
+    step3 = await fake.await_for_message(admin, contains="Step 3/7", since=since, timeout=REPLY_TIMEOUT)
+    url = "https://example.org/e2e/douyin-birdychat"
+    fake.press_button(admin, step3["message_id"], button(step3, "Content"), user_id=admin)
+    for text in ("partial", "2025-07", "E2E: Douyin clips can be shared to BirdyChat.", url):
+        fake.private_message(admin, text)
+    preview = await fake.await_for_message(admin, contains="Please check the new fact", since=since,
+                                           timeout=REPLY_TIMEOUT)
+    saved = await press_for_edit(fake, preview, button(preview, "Save"), admin, contains="Saved as fact")
+    assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
+    assert "shares content with" in visible(saved), visible(saved)
+    replies = [visible(c.result) for c in replies_in(fake, admin, since)]
+    assert not [r for r in replies if "send it again" in r], replies
+
+    after = await say_private(fake, reader, "/check douyin birdychat")
+    assert visible(after).startswith("🟡 Partly: Douyin × BirdyChat"), visible(after)[:200]
+    assert url in links(after)
+
+
 async def test_form_answers_are_not_read_as_questions(bot: BotProcess) -> None:
     """While the form is open, "jd alipay" is a subject name, not a question to answer."""
     fake, admin = bot.fake, OWNER_IDS[2]
@@ -127,7 +156,7 @@ async def test_export_then_import_with_dry_run_and_confirm(bot: BotProcess) -> N
     since = fake.mark()
     fake.private_message(admin, "/export")
     await fake.await_for(lambda c: c.ok and c.method == "sendDocument" and c.params["chat_id"] == admin
-                         and c.result["document"]["file_name"].endswith(".csv"), since=since)
+                         and c.result["document"]["file_name"].endswith(".csv"), REPLY_TIMEOUT, since=since)
     docs = {d["filename"].rsplit(".", 1)[-1]: d for d in fake.documents if d["chat_id"] == admin}
     assert set(docs) == {"json", "csv"}, list(docs)
     for doc in docs.values():
@@ -169,4 +198,4 @@ async def _upload(bot: BotProcess, user: int, filename: str, content: bytes) -> 
     since = bot.fake.mark()
     mime = "text/csv" if filename.endswith(".csv") else "application/json"
     bot.fake.upload_document(user, user, filename, content, caption="/import", mime_type=mime)
-    return await bot.fake.await_for_message(user, since=since)
+    return await bot.fake.await_for_message(user, since=since, timeout=REPLY_TIMEOUT)

@@ -59,7 +59,7 @@ async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
     since = fake.mark()  # an admin upload: the bot downloads it from a URL that embeds the token
     fake.upload_document(OWNER_ID, OWNER_ID, "debug.json", b'{"companies": [], "facts": []}',
                          caption="/import")
-    await fake.await_for_message(OWNER_ID, contains="Dry run", since=since)
+    await fake.await_for_message(OWNER_ID, contains="Dry run", since=since, timeout=REPLY_TIMEOUT)
     assert fake.downloads
 
     assert bot.stop() == 0
