@@ -22,6 +22,7 @@ from .harness import (
     button,
     links,
     press,
+    replies_in,
     say_private,
     visible,
 )
@@ -37,6 +38,27 @@ async def test_signal_stops_the_bot_within_5_s_with_exit_code_0(launch: Launch, 
     assert code == 0, bot.log()
     assert bot.stop_seconds is not None and bot.stop_seconds < STOP_TIMEOUT
     assert "Application.stop() complete" in bot.log()
+
+
+async def test_an_update_taken_just_before_sigterm_is_never_lost(launch: Launch) -> None:
+    """SIGTERM as the bot receives a question: PTB either finishes it before exiting, or (if the
+    signal beat the poll's response) leaves it unconfirmed so Telegram delivers it again. Both
+    happen, depending on timing; what must never happen is a question confirmed but unanswered."""
+    bot = launch()
+    fake, user = bot.fake, 200_002
+    since = fake.mark()
+    update_id = fake.private_message(user, "/company alibaba")["update_id"]
+    await fake.await_for(
+        lambda c: c.ok and c.method == "getUpdates" and any(u["update_id"] == update_id for u in c.result),
+        REPLY_TIMEOUT,
+    )
+    assert bot.stop() == 0, bot.log()
+    if not replies_in(fake, user, since):
+        assert update_id in [u["update_id"] for u in fake.pending_updates], "confirmed but never answered"
+        launch(bot.database, fake=fake)
+        await fake.await_for_message(user, since=since, timeout=REPLY_TIMEOUT)
+    answers = replies_in(fake, user, since)
+    assert len(answers) == 1 and visible(answers[0].result).startswith("Alibaba Group")
 
 
 async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
@@ -75,17 +97,27 @@ async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
 
 
 async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, tmp_path: Path) -> None:
-    database = tmp_path / "persistent.sqlite3"
+    """Stop, start again on the same database and the same Telegram: the fact is still there,
+    a question sent while the bot was down is answered, and nothing is handled twice."""
+    database, reader = tmp_path / "persistent.sqlite3", 200_020
     first = launch(database)
+    fake = first.fake
     url = "https://example.org/e2e/persisted"
-    saved = await say_private(first.fake, OWNER_ID,
+    saved = await say_private(fake, OWNER_ID,
                               f"/addfact Temu | Haiket | messaging | live | 2025-05 | "
                               f"E2E: Temu chats open in Haiket. | {url}")
     assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
     assert first.stop() == 0, first.log()
 
-    second = launch(database)  # same file, new process, new fake server
-    reply = await say_private(second.fake, 200_020, "/check temu haiket")
+    since = fake.mark()
+    fake.private_message(reader, "/check temu haiket")  # while the bot is down
+    second = launch(database, fake=fake)  # same file, new process, same server
+    reply = await fake.await_for_message(reader, since=since, timeout=REPLY_TIMEOUT)
     assert visible(reply).startswith("✅ Yes: Temu × Haiket"), visible(reply)[:200]
     assert url in links(reply)
-    assert "Loaded seed" not in second.log(), "the restarted bot seeded again over existing data"
+
+    # Updates of one chat run in order: once this is answered, a re-delivered /addfact would have been.
+    again = await say_private(fake, OWNER_ID, "/check temu haiket")
+    assert visible(again).startswith("✅ Yes: Temu × Haiket")
+    assert len(replies_in(fake, OWNER_ID, since)) == 1, "an update was handled again after the restart"
+    assert "Loaded seed" in first.log() and "Loaded seed" not in second.log(), "seeded over existing data"
