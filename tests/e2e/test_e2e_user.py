@@ -206,3 +206,39 @@ async def test_only_the_asker_may_page_a_group_answer(bot: BotProcess) -> None:
     assert "Only the person who asked" in (toast.get("text") or ""), toast
     page2 = await press(fake, page1, button(page1, "▶"), asker)
     assert "Page 2/" in " ".join(label for label, _ in buttons(page2))
+
+
+async def test_long_inline_answer_links_to_the_whole_answer_in_the_bot(bot: BotProcess) -> None:
+    """Inline results hold one page; their "Open all pages" deep link starts a paged answer in private."""
+    fake, user = bot.fake, 100_050
+    since = fake.mark()
+    query_id = fake.inline_query(user, "alibaba")
+    await fake.await_for(
+        lambda c: c.method == "answerInlineQuery" and c.params.get("inline_query_id") == query_id,
+        REPLY_TIMEOUT,
+        since=since,
+    )
+    (answer,) = [a for a in fake.inline_answers if a["inline_query_id"] == query_id]
+    first = answer["results"][0]
+    assert first["title"] == "Alibaba Group"
+    (link,) = [b["url"] for row in first["reply_markup"]["inline_keyboard"] for b in row]
+    prefix = f"https://t.me/{BOT_USERNAME}?start="
+    assert link.startswith(prefix), link
+
+    page1 = await say_private(fake, user, f"/start {link.removeprefix(prefix)}")  # what Telegram sends
+    assert visible(page1).startswith("Alibaba Group"), visible(page1)[:200]
+    assert first["input_message_content"]["message_text"].startswith("<b>Alibaba Group</b>")
+    page2 = await press(fake, page1, button(page1, "▶"), user)
+    assert "Page 2/" in " ".join(label for label, _ in buttons(page2))
+
+
+async def test_help_example_button_sends_its_answer(bot: BotProcess) -> None:
+    fake, user = bot.fake, 100_060
+    help_message = await say_private(fake, user, "/help")
+    assert "/check A B" in visible(help_message)
+    since = fake.mark()
+    example = button(help_message, "/check jd alipay")
+    fake.press_button(user, help_message["message_id"], example, user_id=user)
+    answer = await fake.await_for_message(user, since=since, timeout=REPLY_TIMEOUT)
+    assert_sourced(answer, JD_ALIPAY)
+    assert fake.message(user, help_message["message_id"]) == help_message  # the help stays as it was
