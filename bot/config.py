@@ -92,6 +92,8 @@ def _writable_database(raw: str) -> Path:
     if path.is_dir():
         raise ConfigError(f"DATABASE_PATH {raw!r} is a directory; give a file path")
     parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise ConfigError(f"DATABASE_PATH folder {str(parent)!r} is a file, not a folder")
     if not parent.exists():
         try:
             parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ is passed in, closed in ``post_shutdown`` if we opened it), the ``Settings`` and
 ``RateLimiter``. Updates run concurrently, but in order per user and chat (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
+With ``BACKUP_DIR`` set, a daily JobQueue job writes a rotating online backup there.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Hashable
-from datetime import UTC
+from datetime import UTC, time
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,6 +27,7 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -33,6 +36,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.answers import Interop
+from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.telegram import callbacks, errors, inline, user
@@ -47,6 +51,8 @@ OWNS_INTEROP = "owns_interop"
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 MAX_CONCURRENT_UPDATES = 256
+BACKUP_JOB = "daily_backup"
+BACKUP_TIME = time(3, 17, tzinfo=UTC)
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -128,6 +134,37 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
     app.add_error_handler(errors.on_error)
 
 
+async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily backup: logs (and reports to ERROR_CHAT_ID) a failure, never raises."""
+    settings: Settings = context.bot_data[SETTINGS]
+    interop: Interop | None = context.bot_data.get(INTEROP)
+    if settings.backup_dir is None or interop is None:
+        return
+    try:
+        path = await write_backup(interop.store, settings.backup_dir, settings.backup_keep)
+    except Exception as exc:  # a failed backup must not take the bot (or the JobQueue) down
+        log.exception("Scheduled backup into %s failed", settings.backup_dir)
+        if settings.error_chat_id is not None:
+            try:
+                await context.bot.send_message(
+                    settings.error_chat_id, f"⚠️ Scheduled backup failed: {type(exc).__name__}",
+                    parse_mode=None)
+            except TelegramError as report_exc:
+                log.warning("Could not report the failed backup: %s", report_exc)
+        return
+    log.info("Backup written to %s (keeping the newest %d)", path, settings.backup_keep)
+
+
+def schedule_backups(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Register the daily backup job when BACKUP_DIR is set (the JobQueue starts with the app)."""
+    if settings.backup_dir is None:
+        return
+    if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        log.warning("BACKUP_DIR is set but there is no JobQueue; no scheduled backups")
+        return
+    app.job_queue.run_daily(backup_job, BACKUP_TIME, name=BACKUP_JOB)
+
+
 async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Open the store and index (unless given one), then set the command menus."""
     settings: Settings = app.bot_data[SETTINGS]
@@ -172,6 +209,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
     app.bot_data[INTEROP] = interop
     app.bot_data[LIMITER] = RateLimiter(RATE_BURST, RATE_PER_SECOND)
     register_handlers(app, settings)
+    schedule_backups(app, settings)
     return app
 
 
