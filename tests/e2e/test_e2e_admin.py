@@ -11,15 +11,18 @@ import io
 import json
 
 from .harness import (
+    BOT_USERNAME,
     OWNER_IDS,
     REPLY_TIMEOUT,
     BotProcess,
     button,
     buttons,
     links,
+    press,
     press_for_edit,
     press_for_message,
     replies_in,
+    say_group,
     say_private,
     visible,
 )
@@ -199,3 +202,46 @@ async def _upload(bot: BotProcess, user: int, filename: str, content: bytes) -> 
     mime = "text/csv" if filename.endswith(".csv") else "application/json"
     bot.fake.upload_document(user, user, filename, content, caption="/import", mime_type=mime)
     return await bot.fake.await_for_message(user, since=since, timeout=REPLY_TIMEOUT)
+
+
+async def test_guided_form_in_a_privacy_mode_group_works_by_replying(bot: BotProcess) -> None:
+    """In a group the bot only sees replies to itself, so each text step asks for a forced reply."""
+    fake, admin, chat, reader = bot.fake, OWNER_IDS[0], -100_500_600_700, 300_050
+    since = fake.mark()
+    prompt = await say_group(fake, chat, admin, f"/addfact@{BOT_USERNAME}")
+    assert "step 1/7" in visible(prompt)
+    (call,) = replies_in(fake, chat, since)
+    assert call.params["reply_markup"].get("force_reply") is True
+
+    hidden = len(fake.undelivered)
+    fake.group_message(chat, admin, "Ele.me")  # not a reply: privacy mode keeps it from the bot
+    assert len(fake.undelivered) == hidden + 1
+    prompt = await say_group(fake, chat, admin, "Ele.me", reply_to_message_id=prompt["message_id"])
+    assert "Step 2/7" in visible(prompt), visible(prompt)
+    kinds = await say_group(fake, chat, admin, "BirdyChat", reply_to_message_id=prompt["message_id"])
+    statuses = await press_for_message(fake, kinds, button(kinds, "Logistics"), admin, contains="Step 4/7")
+    prompt = await press_for_message(fake, statuses, button(statuses, "ended"), admin, contains="Step 5/7")
+    for text in ("2023-11-02", "E2E: Ele.me stopped BirdyChat delivery updates.",
+                 "https://example.org/e2e/eleme-birdychat"):
+        prompt = await say_group(fake, chat, admin, text, reply_to_message_id=prompt["message_id"])
+    assert "Please check the new fact" in visible(prompt), visible(prompt)
+
+    refused = await press(fake, prompt, button(prompt, "Save"), reader)  # a bystander taps Save
+    assert buttons(refused) == buttons(prompt)
+    assert "admins only" in (fake.answers_to_callbacks[-1].get("text") or "")
+    saved = await press_for_edit(fake, prompt, button(prompt, "Save"), admin, contains="Saved as fact")
+    assert visible(saved).startswith("✅ Saved as fact #")
+
+    after = await say_group(fake, chat, reader, "/check eleme birdychat")
+    assert visible(after).startswith("⛔ No longer: Ele.me × BirdyChat"), visible(after)[:200]
+
+
+async def test_anonymous_group_admin_cannot_run_admin_commands(bot: BotProcess) -> None:
+    """Posting as the group hides who sent it, so nobody's rights can be checked."""
+    fake, chat = bot.fake, -100_500_600_701
+    since = fake.mark()
+    group = {"id": chat, "type": "supergroup", "title": "Interop Test Group"}
+    fake.group_message(chat, OWNER_IDS[0], "/export", sender_chat=group)
+    reply = await fake.await_for_message(chat, since=since, timeout=REPLY_TIMEOUT)
+    assert "anonymous admin" in visible(reply), visible(reply)
+    assert not [c for c in fake.calls[since:] if c.method == "sendDocument"]
