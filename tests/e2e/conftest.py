@@ -79,16 +79,15 @@ def launch(tmp_path: Path) -> Iterator[Launch]:
     """
     started: list[tuple[BotProcess, bool]] = []
 
-    def start(database: Path | None = None, *, fake: FakeTelegram | None = None,
-              privacy_mode: bool = True, **options: Any) -> BotProcess:
+    async def start(database: Path | None = None, *, fake: FakeTelegram | None = None,
+                    privacy_mode: bool = True, **options: Any) -> BotProcess:
         own = fake is None
         server = fake if fake is not None else new_fake(privacy_mode=privacy_mode)
         index = len(started)
         process = BotProcess(server, database or tmp_path / "interop.sqlite3",
                              tmp_path / f"bot-{index}.log", **options)
         started.append((process, own))
-        process.start()
-        return process
+        return await process.astart()
 
     yield start
     try:

@@ -10,13 +10,14 @@ the process exiting) with a timeout, so a slow machine only makes the suite slow
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,8 @@ class BotProcess:
         env.update(self.extra_env)
         return env
 
-    def start(self) -> BotProcess:
-        """Spawn the bot and block until it long-polls the fake (or fail with its log)."""
+    def spawn(self) -> None:
+        """Start ``python -m bot`` from the repository root, output appended to ``log_path``."""
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot"],
@@ -97,24 +98,36 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self.wait_until_polling()
-        return self
 
-    def wait_until_polling(self, timeout: float = START_TIMEOUT) -> None:
-        """The fake's own event (a waiting getUpdates), checked in slices so a crash fails at once."""
-        deadline = time.monotonic() + timeout
+    def start(self) -> BotProcess:
+        """Spawn and block until the bot long-polls the fake (for sync fixtures)."""
+        self.spawn()
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
                 self.fake.wait_until_polling(timeout=0.25)
-                return
+                return self
             except TimeoutError:
-                assert self.proc is not None
-                if self.proc.poll() is not None:
-                    raise AssertionError(
-                        f"the bot exited with {self.proc.returncode} before polling:\n{self.log()}"
-                    ) from None
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"the bot did not poll within {timeout} s:\n{self.log()}") from None
+                self._check_starting(deadline)
+
+    async def astart(self) -> BotProcess:
+        """Spawn and wait, without blocking the event loop, until the bot long-polls the fake."""
+        self.spawn()
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                await self.fake.await_polling(0.25)
+                return self
+            except TimeoutError:
+                self._check_starting(deadline)
+
+    def _check_starting(self, deadline: float) -> None:
+        """Between short waits for polling: fail at once if the bot died, or at the deadline."""
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the bot exited with {self.proc.returncode} before polling:\n{self.log()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the bot did not poll within {START_TIMEOUT} s:\n{self.log()}")
 
     def stop(self, timeout: float = STOP_TIMEOUT, signum: int = signal.SIGTERM) -> int:
         """Send ONE signal, then wait up to ``timeout``; a hang is killed and reported as a failure.
@@ -136,6 +149,11 @@ class BotProcess:
         self.returncode = self.proc.returncode
         return self.returncode
 
+    async def astop(self, timeout: float = STOP_TIMEOUT,  # noqa: ASYNC109 - mirrors stop()
+                    signum: int = signal.SIGTERM) -> int:
+        """``stop`` for async tests: the wait runs in a thread, the event loop stays free."""
+        return await asyncio.to_thread(self.stop, timeout, signum)
+
     def kill(self) -> None:
         """Last resort in a teardown that already failed: never leave an orphan behind."""
         if self.proc is not None and self.proc.poll() is None:
@@ -154,8 +172,9 @@ class BotProcess:
             assert "Traceback" not in text, f"the bot logged a traceback:\n{text}"
 
 
-# The ``launch`` fixture: start another bot process (keyword options as for BotProcess).
-Launch = Callable[..., BotProcess]
+# The ``launch`` fixture: ``await launch(database=None, *, fake=None, privacy_mode=True, **options)``
+# starts another bot process (options as for BotProcess) and returns it once it polls.
+Launch = Callable[..., Awaitable[BotProcess]]
 
 
 # -- observing the bot ------------------------------------------------------------------------

@@ -30,11 +30,11 @@ from .harness import (
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_signal_stops_the_bot_within_5_s_with_exit_code_0(launch: Launch, signum: int) -> None:
-    bot = launch()
+    bot = await launch()
     reply = await say_private(bot.fake, 200_001, "/check jd alipay")  # fully up, not just polling
     assert visible(reply).startswith("🟡 Partly: JD.com × Alipay")
-    bot.fake.wait_until_polling()  # the signal lands while a long poll is parked, as in production
-    code = bot.stop(timeout=STOP_TIMEOUT, signum=signum)  # fails if the process outlives the timeout
+    await bot.fake.await_polling()  # the signal lands while a long poll is parked, as in production
+    code = await bot.astop(STOP_TIMEOUT, signum)  # fails if the process outlives the timeout
     assert code == 0, bot.log()
     assert bot.stop_seconds is not None and bot.stop_seconds < STOP_TIMEOUT
     assert "Application.stop() complete" in bot.log()
@@ -44,7 +44,7 @@ async def test_an_update_taken_just_before_sigterm_is_never_lost(launch: Launch)
     """SIGTERM as the bot receives a question: PTB either finishes it before exiting, or (if the
     signal beat the poll's response) leaves it unconfirmed so Telegram delivers it again. Both
     happen, depending on timing; what must never happen is a question confirmed but unanswered."""
-    bot = launch()
+    bot = await launch()
     fake, user = bot.fake, 200_002
     since = fake.mark()
     update_id = fake.private_message(user, "/company alibaba")["update_id"]
@@ -52,10 +52,10 @@ async def test_an_update_taken_just_before_sigterm_is_never_lost(launch: Launch)
         lambda c: c.ok and c.method == "getUpdates" and any(u["update_id"] == update_id for u in c.result),
         REPLY_TIMEOUT,
     )
-    assert bot.stop() == 0, bot.log()
+    assert await bot.astop() == 0, bot.log()
     if not replies_in(fake, user, since):
         assert update_id in [u["update_id"] for u in fake.pending_updates], "confirmed but never answered"
-        launch(bot.database, fake=fake)
+        await launch(bot.database, fake=fake)
         await fake.await_for_message(user, since=since, timeout=REPLY_TIMEOUT)
     answers = replies_in(fake, user, since)
     assert len(answers) == 1 and visible(answers[0].result).startswith("Alibaba Group")
@@ -63,7 +63,7 @@ async def test_an_update_taken_just_before_sigterm_is_never_lost(launch: Launch)
 
 async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
     """At DEBUG every request and update is logged; a failed poll logs a traceback: still no token."""
-    bot = launch(log_level="DEBUG", failures_expected=True)
+    bot = await launch(log_level="DEBUG", failures_expected=True)
     fake, user = bot.fake, 200_010
 
     since = fake.mark()
@@ -84,7 +84,7 @@ async def test_debug_log_never_contains_the_token(launch: Launch) -> None:
     await fake.await_for_message(OWNER_ID, contains="Dry run", since=since, timeout=REPLY_TIMEOUT)
     assert fake.downloads
 
-    assert bot.stop() == 0
+    assert await bot.astop() == 0
     log = bot.log()
     assert " DEBUG " in log, "LOG_LEVEL=DEBUG was not applied"
     assert "Bad Gateway" in log  # the failure was logged, with its traceback
@@ -100,18 +100,18 @@ async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, t
     """Stop, start again on the same database and the same Telegram: the fact is still there,
     a question sent while the bot was down is answered, and nothing is handled twice."""
     database, reader = tmp_path / "persistent.sqlite3", 200_020
-    first = launch(database)
+    first = await launch(database)
     fake = first.fake
     url = "https://example.org/e2e/persisted"
     saved = await say_private(fake, OWNER_ID,
                               f"/addfact Temu | Haiket | messaging | live | 2025-05 | "
                               f"E2E: Temu chats open in Haiket. | {url}")
     assert visible(saved).startswith("✅ Saved as fact #"), visible(saved)
-    assert first.stop() == 0, first.log()
+    assert await first.astop() == 0, first.log()
 
     since = fake.mark()
     fake.private_message(reader, "/check temu haiket")  # while the bot is down
-    second = launch(database, fake=fake)  # same file, new process, same server
+    second = await launch(database, fake=fake)  # same file, new process, same server
     reply = await fake.await_for_message(reader, since=since, timeout=REPLY_TIMEOUT)
     assert visible(reply).startswith("✅ Yes: Temu × Haiket"), visible(reply)[:200]
     assert url in links(reply)

@@ -93,7 +93,7 @@ async def test_group_chatter_and_other_bots_commands_are_ignored(bot: BotProcess
 
 async def test_bot_that_sees_all_group_messages_still_answers_only_what_is_for_it(launch: Launch) -> None:
     """As a group admin (no privacy filter) the bot receives everything and must filter itself."""
-    fake = launch(privacy_mode=False).fake
+    fake = (await launch(privacy_mode=False)).fake
     chat = GROUP - 4
     since = fake.mark()
     for text in ("/check@OtherBot jd alipay", "does jd accept alipay? anyone?", "jd alipay"):
