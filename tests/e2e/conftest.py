@@ -1,6 +1,6 @@
 """Fixtures for the end-to-end suite: the real bot process against a local fake Telegram.
 
-Starting a process costs about a second, so each module shares one bot (``bot``) and its
+Starting a process costs about half a second, so each module shares one bot (``bot``) and its
 journeys keep apart by using their own user and chat ids. Tests that need a process of their
 own (restart, shutdown, debug logging) use ``launch``. Either way, every test ends with the
 same health checks: the token is not in the log, no traceback, no error report, and the fake

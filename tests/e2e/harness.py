@@ -35,7 +35,7 @@ OWNER_IDS = (OWNER_ID, 700_002, 700_003, 700_004, 700_005)
 ERROR_CHAT_ID = -100_777_000_999  # where the bot reports handler failures; must stay silent
 START_TIMEOUT = 30.0  # generous: two cores shared with other test processes
 REPLY_TIMEOUT = 15.0
-STOP_TIMEOUT = 5.0  # the brief: SIGTERM ends the process within 5 s
+STOP_TIMEOUT = 5.0  # the requirement: SIGTERM ends the process within 5 s
 GENERIC_ERROR = "Sorry, something went wrong"
 
 # Every setting bot/config.py reads, so a developer's .env can never leak into a test run.
@@ -132,7 +132,8 @@ class BotProcess:
     def stop(self, timeout: float = STOP_TIMEOUT, signum: int = signal.SIGTERM) -> int:
         """Send ONE signal, then wait up to ``timeout``; a hang is killed and reported as a failure.
 
-        Exactly one: a second signal during PTB's shutdown interrupts it (see the final report).
+        Exactly one, as a supervisor sends: today a second signal that lands during PTB's shutdown
+        skips post_shutdown, and the process then hangs on the store's non-daemon worker threads.
         """
         assert self.proc is not None
         if self.proc.poll() is None:
