@@ -125,7 +125,7 @@ def resolution_figures(interop: Any, work: Workload, *, scan_queries: int,
     out["resolve_free_text_p50_ms"] = percentile(times, 0.5)
     out["resolve_free_text_p99_ms"] = percentile(times, 0.99)
     out["resolve_free_text_accuracy"] = _share(
-        a[:2] == list(q.expected) for a, q in zip(answers, work.free_text, strict=True))
+        set(a[:2]) == set(q.expected) for a, q in zip(answers, work.free_text, strict=True))
     out["resolve_queries"] = len(name_times) + len(times)
 
     # Baseline: one rapidfuzz WRatio scan over every indexed name and alias. Choices are
@@ -151,6 +151,8 @@ def resolution_figures(interop: Any, work: Workload, *, scan_queries: int,
         if kind == "typo":
             out["full_scan_typo_accuracy"] = _share(
                 a == q.expected[0] for a, q in zip(answers, queries, strict=True))
+            out["full_scan_typo_wrong"] = _share(
+                a is not None and a != q.expected[0] for a, q in zip(answers, queries, strict=True))
             out["resolver_typo_accuracy_same_queries"] = _share(
                 a == q.expected[0] for a, q in zip(ours_answers, queries, strict=True))
     out["full_scan_p50_ms"] = percentile(scan_name_times, 0.5)
@@ -410,7 +412,7 @@ def table(r: dict[str, Any]) -> str:
 
     rows = [
         ("Free-text resolution p50 / p99", f"{ms('resolve_free_text_p50_ms')} / "
-         f"{ms('resolve_free_text_p99_ms')}", f"accuracy {r['resolve_free_text_accuracy']:.0%}",
+         f"{ms('resolve_free_text_p99_ms')}", f"both names found {r['resolve_free_text_accuracy']:.0%}",
          f"{met('resolve_free_text_p50_ms')} / {met('resolve_free_text_p99_ms')}"),
         ("Name resolution p50 / p99 (all)", f"{ms('resolve_name_p50_ms')} / {ms('resolve_name_p99_ms')}",
          "", ""),
@@ -420,8 +422,9 @@ def table(r: dict[str, Any]) -> str:
          f"{r['resolve_typo_top_suggestion_accuracy'] - r['resolve_typo_accuracy']:.1%}",
          "resolver never guesses when unsure", ""),
         ("Full scan (rapidfuzz WRatio) p50, names", ms("full_scan_p50_ms"),
-         f"{r['speedup_names_vs_full_scan']:.0f}x slower than resolver; typo accuracy "
-         f"{r['full_scan_typo_accuracy']:.0%} (resolver {r['resolver_typo_accuracy_same_queries']:.0%})", ""),
+         f"{r['speedup_names_vs_full_scan']:.0f}x slower than resolver; on the same typos right "
+         f"{r['full_scan_typo_accuracy']:.0%}, wrong {r['full_scan_typo_wrong']:.0%} "
+         f"(resolver right {r['resolver_typo_accuracy_same_queries']:.0%})", ""),
         ("Full scan p50, free text", ms("full_scan_free_text_p50_ms"),
          f"speedup {r['speedup_vs_full_scan']:.0f}x", met("speedup_vs_full_scan")),
         ("difflib.get_close_matches p50", ms("difflib_p50_ms"),
