@@ -21,6 +21,7 @@ from bot.domain import Company, Kind, Source, Status
 from bot.ratelimit import RateLimiter
 from bot.store import FactDraft
 from bot.telegram import app as tg_app
+from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import USER_COMMANDS
 from bot.telegram.user import LIMITER, TYPING_DELAY
@@ -421,6 +422,26 @@ async def test_error_reports_are_trimmed_to_one_message(tmp_path: Path,
         calls = await h.send("q" * 4000)
     [report] = [c for c in calls if c.chat_id == -100777]
     assert len(visible(report)) < 4096
+
+
+async def test_polling_network_hiccups_are_logged_not_reported(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """PTB retries getUpdates by itself; a 502 must not page the operators every time."""
+    from telegram.error import NetworkError
+    from telegram.ext import CallbackContext
+
+    caplog.set_level(logging.WARNING)
+    async with make_app(tmp_path, error_chat_id=-100777) as h:
+        h.rec.clear()
+        app = h.app
+        for error, update in ((NetworkError(f"Bad Gateway at /bot{TOKEN}/getUpdates"), None),
+                              (RuntimeError("a real bug"), None)):
+            context = CallbackContext.from_error(update, error, app)
+            await errors.on_error(update, context)
+        reports = [c for c in h.rec.calls if c.chat_id == -100777]
+    assert len(reports) == 1 and "RuntimeError" in reports[0].text
+    warning = [r for r in caplog.records if r.levelno == logging.WARNING and "retrying" in r.getMessage()]
+    assert warning and TOKEN not in warning[0].getMessage()
 
 
 async def test_without_an_error_chat_the_user_is_still_told(tg: Harness,

@@ -15,7 +15,7 @@ import traceback
 from typing import Any
 
 from telegram import InlineQueryResultsButton, Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
@@ -65,6 +65,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its update, tell the user, and report it to the error chat."""
     settings: Settings | None = context.bot_data.get(SETTINGS)
     redact = RedactingFilter(settings.redactions if settings else ())
+    if update is None and isinstance(context.error, NetworkError):
+        # A polling hiccup (502, timeout, reset): PTB retries by itself, so no one needs paging.
+        log.warning("Network problem while polling, retrying: %s", redact.redact(str(context.error)))
+        return
     payload = update.to_dict() if isinstance(update, Update) else repr(update)
     log.error("Update %s caused an error",
               redact.redact(json.dumps(payload, ensure_ascii=False, default=str)),
