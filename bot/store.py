@@ -239,7 +239,10 @@ class Store:
     async def open(cls, path: Path | str, *, readers: int = 2) -> Store:
         """Open (creating and migrating if needed) and verify the database."""
         path = Path(path)
-        writer = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database at {path}: {exc}") from None
         pool: list[aiosqlite.Connection] = []
         try:
             await cls._configure(writer)

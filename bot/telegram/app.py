@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Awaitable, Hashable
 from datetime import UTC, time
 from typing import Any
@@ -181,6 +182,7 @@ async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     if interop is not None and app.bot_data.pop(OWNS_INTEROP, False):
         await interop.close()
         app.bot_data[INTEROP] = None
+        log.info("Store closed")
 
 
 def build_application(settings: Settings, interop: Interop | None = None, *,
@@ -213,9 +215,33 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
     return app
 
 
+def _stop_on_first_signal(loop: asyncio.AbstractEventLoop) -> None:
+    """Stop on the first SIGINT/SIGTERM/SIGABRT and ignore repeats.
+
+    PTB's own handler raises SystemExit on every signal, so a second one lands inside its
+    shutdown and skips post_shutdown: the store's threads stay alive and the process hangs.
+    """
+    stopping = False
+
+    def on_signal() -> None:
+        nonlocal stopping
+        if stopping:  # both signals may already be queued: the flag, not the handler, decides
+            log.info("Already shutting down")
+            return
+        stopping = True
+        log.info("Stop signal received; finishing in-flight updates")
+        raise SystemExit
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        loop.add_signal_handler(sig, on_signal)
+
+
 def run_bot(settings: Settings) -> int:
-    """Run until SIGINT/SIGTERM (PTB's stop_signals), finishing in-flight updates; returns 0."""
+    """Run until SIGINT/SIGTERM, finishing in-flight updates; returns 0."""
     app = build_application(settings)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
+    _stop_on_first_signal(loop)
     if settings.webhook_url:
         url_path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info("Starting webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
@@ -227,8 +253,9 @@ def run_bot(settings: Settings) -> int:
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
+            stop_signals=None,
         )
     else:
         log.info("Starting long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, stop_signals=None)
     return 0
