@@ -173,3 +173,8 @@ async def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None
     copy = await Store.open(target)
     assert (await copy.counts())["facts"] == 1
     await copy.close()
+
+
+async def test_unopenable_path_is_a_storage_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot open"):
+        await Store.open(tmp_path / "missing-folder" / "db.sqlite3")
