@@ -52,7 +52,6 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationHandlerStop,
-    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -106,7 +105,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
         "unalias", "import", "export", "admins", "grant", "revoke", "backup")
 ]
 
-ADMIN_GROUP = -1
+ADMIN_GROUP = -1  # before the user handlers in group 0
 """Before the user handlers (group 0), so form answers and admin verbs are never read as questions."""
 INTEROP = "interop"  # bot_data key of the Interop (see bot.telegram.callbacks)
 PENDING = "admin_pending"  # bot_data key: token -> Pending
@@ -122,6 +121,8 @@ IMPORT_SUFFIXES = (".json", ".csv")
 IMPORT_CAPTION = re.compile(r"^/import(@\w+)?(\s|$)", re.IGNORECASE)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NEW = filters.UpdateType.MESSAGE
+# A command body: the update, the context, an Editor acting for the sender, and the arguments.
+AdminCommand = Callable[[Update, ContextTypes.DEFAULT_TYPE, Editor, str], Awaitable[None]]
 """Not edits: editing an old /retract or form answer must not run it again."""
 
 SUBJECT, OBJECT, KIND, STATUS, DATE, SUMMARY, SOURCE, CONFIRM = range(8)
@@ -338,8 +339,7 @@ class AdminBot:
             return False
         return True
 
-    def command(self, name: str, body: Callable[[Update, ContextTypes.DEFAULT_TYPE, Editor, str],
-                                                Awaitable[None]],
+    def command(self, name: str, body: AdminCommand,
                 need: Access = Access.ADMIN, usage: str | None = None) -> Handler:
         """Wrap a command body: refuse anonymous senders and non-admins, turn errors into replies."""
 
@@ -999,48 +999,8 @@ class AdminBot:
                 name="admin_addfact",
             )
 
-    # -- registration ---------------------------------------------------------------------
-
-    def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]]:
-        """Every admin handler in matching order: the form first, the catch-all button last."""
-        commands: list[tuple[str, Any, Access, str | None]] = [
-            ("addsource", self.addsource, Access.ADMIN, "addsource"),
-            ("editfact", self.editfact, Access.ADMIN, "editfact"),
-            ("retract", self.retract, Access.ADMIN, "retract"),
-            ("restore", self.restore, Access.ADMIN, "restore"),
-            ("history", self.history, Access.ADMIN, "history"),
-            ("addcompany", self.addcompany, Access.ADMIN, "addcompany"),
-            ("alias", self.alias, Access.ADMIN, "alias"),
-            ("unalias", self.unalias, Access.ADMIN, "unalias"),
-            ("export", self.export, Access.ADMIN, None),
-            ("import", self.import_, Access.ADMIN, None),
-            ("admins", self.admins, Access.ADMIN, None),
-            ("grant", self.grant, Access.OWNER, "grant"),
-            ("revoke", self.revoke, Access.OWNER, "revoke"),
-            ("backup", self.backup, Access.OWNER, None),
-        ]
-        handlers: list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Any]] = [self.conversation()]
-        handlers += [CommandHandler(name, self.command(name, body, need, usage), filters=NEW)
-                     for name, body, need, usage in commands]
-        handlers += [
-            MessageHandler(NEW & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
-                           self.import_caption),
-            CallbackQueryHandler(self.name_chosen, pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
-            CallbackQueryHandler(self.retract_pressed, pattern=r"^a:(ret|keep):\d+:\d+$"),
-            CallbackQueryHandler(self.import_pressed, pattern=r"^a:imp:[\w-]+$"),
-            CallbackQueryHandler(self.drop_pressed, pattern=r"^a:drop:[\w-]+$"),
-            CallbackQueryHandler(self.stale_pressed, pattern=r"^a:"),
-            CommandHandler("cancel", self.cancel_outside, filters=NEW),
-        ]
-        return handlers
-
 
 def _preview_fact(draft: FactDraft) -> Fact:
     """The draft as a Fact (id 0) so the preview renders exactly like the saved fact will."""
     return Fact(id=0, subject_id=draft.subject_id, object_id=draft.object_id, kind=draft.kind,
                 status=draft.status, date=draft.date, summary=draft.summary, sources=draft.sources)
-
-
-def admin_handlers(settings: Settings) -> list[tuple[BaseHandler, int]]:  # type: ignore[type-arg]
-    """Every admin handler with its group: all in ``ADMIN_GROUP``, before the user handlers."""
-    return [(handler, ADMIN_GROUP) for handler in AdminBot(settings).handlers()]

@@ -36,12 +36,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.telegram import callbacks, errors, inline, user
-from bot.telegram.admin import admin_handlers
+from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
 from bot.telegram.user import LIMITER, SETTINGS
@@ -103,13 +104,43 @@ class PerChatOrder(BaseUpdateProcessor):
 def register_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Every handler, in order. Within a group the first matching handler wins.
 
-    Admin handlers come first (in the groups they ask for). An admin handler in a group below 0
-    that consumes an update must raise ApplicationHandlerStop, or group 0 answers it too.
+    Admin handlers come first, in ``ADMIN_GROUP``: each checks rights on its own (every command,
+    form step and button press) and raises ApplicationHandlerStop when it takes an update, so
+    group 0 never answers it a second time.
     """
-    for handler, group in admin_handlers(settings):
-        app.add_handler(handler, group)
-
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
+    admin = AdminBot(settings)
+
+    def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
+                      usage: str | None = None) -> CommandHandler:  # type: ignore[type-arg]
+        return CommandHandler(name, admin.command(name, body, need, usage), filters=new)
+
+    app.add_handlers([
+        admin.conversation(),  # /addfact: one line saves at once; bare starts the guided form
+        admin_command("addsource", admin.addsource, usage="addsource"),
+        admin_command("editfact", admin.editfact, usage="editfact"),
+        admin_command("retract", admin.retract, usage="retract"),
+        admin_command("restore", admin.restore, usage="restore"),
+        admin_command("history", admin.history, usage="history"),
+        admin_command("addcompany", admin.addcompany, usage="addcompany"),
+        admin_command("alias", admin.alias, usage="alias"),
+        admin_command("unalias", admin.unalias, usage="unalias"),
+        admin_command("export", admin.export),
+        admin_command("import", admin.import_),
+        admin_command("admins", admin.admins),
+        admin_command("grant", admin.grant, Access.OWNER, usage="grant"),
+        admin_command("revoke", admin.revoke, Access.OWNER, usage="revoke"),
+        admin_command("backup", admin.backup, Access.OWNER),
+        MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
+                       admin.import_caption),
+        CallbackQueryHandler(admin.name_chosen, pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
+        CallbackQueryHandler(admin.retract_pressed, pattern=r"^a:(ret|keep):\d+:\d+$"),
+        CallbackQueryHandler(admin.import_pressed, pattern=r"^a:imp:[\w-]+$"),
+        CallbackQueryHandler(admin.drop_pressed, pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(admin.stale_pressed, pattern=r"^a:"),  # anything else is out of date
+        CommandHandler("cancel", admin.cancel_outside, filters=new),
+    ], group=ADMIN_GROUP)
+
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     app.add_handlers([
         # Commands; CommandHandler accepts /cmd@ThisBot and ignores /cmd@OtherBot.
@@ -242,20 +273,24 @@ def run_bot(settings: Settings) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
     _stop_on_first_signal(loop)
-    if settings.webhook_url:
-        url_path = urlsplit(settings.webhook_url).path.lstrip("/")
-        log.info("Starting webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=url_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-            stop_signals=None,
-        )
-    else:
-        log.info("Starting long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, stop_signals=None)
+    try:
+        if settings.webhook_url:
+            url_path = urlsplit(settings.webhook_url).path.lstrip("/")
+            log.info("Starting webhook on %s:%d", settings.webhook_listen, settings.webhook_port)
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=url_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+                stop_signals=None,
+            )
+        else:
+            log.info("Starting long polling")
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, stop_signals=None)
+    finally:
+        if not loop.is_closed():  # PTB closes it; this is for runs that never got that far
+            loop.close()
     return 0
