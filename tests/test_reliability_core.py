@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -197,3 +198,65 @@ async def test_unicode_edge_cases_get_answers(tmp_path: Path, text: str) -> None
             assert reply.strip()
     finally:
         await interop.close()
+
+
+# -- admin one-line parsers: valid result or the project's own error, never anything else -----------
+
+_PIECES = st.one_of(
+    st.sampled_from(["JD.com", "alipay", "京东", "taobao", "Amazon", "<b>x</b>", "", " ", "&amp;", "\u202e",
+                     "payments", "logistics", "shopping", "live", "ended", "maybe", "2024-10", "2024-13",
+                     "2999", "https://example.com/a", "javascript:alert(1)", "data:text/html,x", "|", "#12"]),
+    st.text(max_size=30),
+)
+_LINES = st.lists(_PIECES, min_size=0, max_size=10).map(" | ".join) | st.text(max_size=200)
+
+
+@pytest.fixture(scope="module")
+def seeded_editor(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import asyncio
+
+    from bot.admin import Editor
+
+    loop = asyncio.new_event_loop()
+    interop = loop.run_until_complete(
+        Interop.open(tmp_path_factory.mktemp("editor") / "e.sqlite3", seed=SEED_PATH))
+    yield Editor(interop, owners=[1])
+    loop.run_until_complete(interop.close())
+    loop.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES)
+def test_addfact_line_parsing_and_validation_total(seeded_editor: Any, line: str) -> None:
+    from bot.admin import parse_fact_line
+
+    try:
+        draft = seeded_editor.draft(parse_fact_line(line))
+    except InteropError as exc:
+        assert str(exc)  # a message the reply can show
+        return
+    assert draft.subject_id != draft.object_id
+    assert draft.sources and draft.sources[0].url.startswith(("http://", "https://"))
+    assert 0 < len(draft.summary) <= 1000
+    assert draft.kind in set(Kind) and draft.status in set(Status)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.sampled_from(["fact_id", "user_id", "addsource", "edit", "company"]))
+def test_other_admin_parsers_total(text: str, which: str) -> None:
+    from bot import admin
+
+    parser = {"fact_id": admin.parse_fact_id, "user_id": admin.parse_user_id,
+              "addsource": admin.parse_addsource, "edit": admin.parse_edit,
+              "company": admin.parse_company_line}[which]
+    try:
+        result = parser(text)
+    except InteropError as exc:
+        assert str(exc)
+        return
+    if which in {"fact_id", "user_id"}:
+        assert isinstance(result, int) and result > 0
+    elif which == "company":
+        assert result[0].strip()
+    else:
+        assert isinstance(result[0], int) and result[0] > 0 and result[1]
