@@ -70,6 +70,9 @@ EN: dict[str, str] = {
         "/recent [N] — the latest changes\n\n"
         "You can also just ask: “does JD accept Alipay?” or “京东支持支付宝吗？”"
     ),
+    "check.one_name": "Check {name} with what? Name a second company, e.g. /check {name}, {partner} "
+                      "— or see everything about {name} with /company {name}",
+    "check.one_name_alone": "Check {name} with what? Name a second company, e.g. /check {name}, alipay",
     "usage.check": "Tell me two names, e.g. /check jd alipay or /check taobao, jd logistics",
     "usage.company": "Tell me a name, e.g. /company wechat",
     "usage.search": "Tell me what to look for, e.g. /search rcs",
