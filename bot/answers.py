@@ -210,6 +210,14 @@ class Interop:
             return await self.profile(found[0])
         return await self.search(text)
 
+    async def partner_for(self, company: Company) -> Company | None:
+        """The other party of the company's latest fact: a pair worth suggesting."""
+        facts = await self.store.facts_involving([company.id])
+        if not facts:
+            return None
+        latest = facts[-1]
+        return self.company(latest.object_id if latest.subject_id == company.id else latest.subject_id)
+
     async def fact_view(self, fact_id: int) -> FactView | None:
         fact = await self.store.fact(fact_id)
         return self.view(fact) if fact else None

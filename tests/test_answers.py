@@ -124,6 +124,8 @@ async def test_admin_writes_are_live_in_answers_without_restart(interop: Interop
 async def test_console_commands(interop: Interop) -> None:
     assert "/check A B" in await answer_line(interop, "/help")
     assert "Tell me two names" in await answer_line(interop, "/check")
+    assert (await answer_line(interop, "/check birdychat")).startswith(
+        "Check BirdyChat with what? Name a second company, e.g. /check BirdyChat, WhatsApp")
     assert "“amazon”" in await answer_line(interop, "/check amazon alipay")
     assert "Use /recent" in await answer_line(interop, "/recent lots")
     assert "Unknown command /frobnicate" in await answer_line(interop, "/frobnicate")

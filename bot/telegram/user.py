@@ -208,9 +208,7 @@ async def _check_usage(interop: Interop, args: str) -> str:
     if pair is None and args:
         single = interop.resolve(args).company
         if single is not None:  # "/check whatsapp": name the company and suggest a real pair
-            facts = await interop.store.facts_involving([single.id])
-            partner = next((interop.company(f.object_id if f.subject_id == single.id else f.subject_id)
-                            for f in reversed(facts)), None)
+            partner = await interop.partner_for(single)
             name = html.escape(single.name, quote=False)
             if partner is None:
                 return t("check.one_name_alone", name=name)
