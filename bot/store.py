@@ -236,9 +236,15 @@ class Store:
     # -- lifecycle -----------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str, *, readers: int = 2) -> Store:
-        """Open (creating and migrating if needed) and verify the database."""
+    async def open(cls, path: Path | str, *, readers: int = 2, check: bool = True) -> Store:
+        """Open (creating and migrating if needed) and verify the database.
+
+        With ``check=False`` the caller promises to ``await store.quick_check()`` itself (start-up
+        overlaps it with building the index); a file that needs migrating is always checked first.
+        """
         path = Path(path)
+        if not path.parent.is_dir():  # checked first: a failed aiosqlite.connect leaks its thread
+            raise StorageError(f"cannot open the database at {path}: its folder does not exist")
         try:
             writer = await aiosqlite.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
@@ -246,9 +252,9 @@ class Store:
         pool: list[aiosqlite.Connection] = []
         try:
             await cls._configure(writer)
-            (check,) = await (await writer.execute("PRAGMA quick_check")).fetchone()  # type: ignore[misc]
-            if check != "ok":
-                raise StorageError(f"the database at {path} is damaged ({check})")
+            (version,) = await (await writer.execute("PRAGMA user_version")).fetchone()  # type: ignore[misc]
+            if check or version != SCHEMA_VERSION:
+                await _quick_check(writer, path)
             await cls._migrate(writer)
             for _ in range(readers):
                 reader = await aiosqlite.connect(
@@ -289,6 +295,10 @@ class Store:
                 if conn.in_transaction:
                     await conn.execute("ROLLBACK")
                 raise _storage_error(exc) from exc
+
+    async def quick_check(self) -> None:
+        """SQLite's structural check, on a reader so it can run beside other start-up work."""
+        await _quick_check(self._reader(), self.path)
 
     async def close(self) -> None:
         if self._closed:
@@ -659,6 +669,12 @@ class Store:
             await dest.close()
         tmp.replace(target)
         return target
+
+
+async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
+    (result,) = await (await conn.execute("PRAGMA quick_check")).fetchone()  # type: ignore[misc]
+    if result != "ok":
+        raise StorageError(f"the database at {path} is damaged ({result})")
 
 
 def _split_sql(script: str) -> list[str]:

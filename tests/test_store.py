@@ -178,3 +178,25 @@ async def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None
 async def test_unopenable_path_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="cannot open"):
         await Store.open(tmp_path / "missing-folder" / "db.sqlite3")
+
+
+async def test_deferred_quick_check_still_catches_damage(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    store = await Store.open(path)
+    jd, ali = await _pair(store)
+    for year in range(2000, 2030):
+        await store.add_fact(_draft(jd, ali, date=str(year), summary="x" * 500), "t")
+    await store.close()
+    # Damage a page in the middle of the file (not the header): opening still works...
+    data = bytearray(path.read_bytes())
+    page = 4096
+    data[page * 3: page * 3 + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    store = await Store.open(path, check=False)
+    try:
+        with pytest.raises(StorageError, match="damaged"):  # ...but the deferred check refuses it
+            await store.quick_check()
+    finally:
+        await store.close()
+    with pytest.raises(StorageError):
+        await Store.open(path)
