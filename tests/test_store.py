@@ -200,3 +200,35 @@ async def test_deferred_quick_check_still_catches_damage(tmp_path: Path) -> None
         await store.close()
     with pytest.raises(StorageError):
         await Store.open(path)
+
+
+async def test_point_reads_match_threaded_reads_and_fall_back_when_busy(store: Store) -> None:
+    jd, ali = await _pair(store)
+    for year in ("2011", "2024-10", "2025-01-07"):
+        await store.add_fact(_draft(jd, ali, date=year), "t")
+    fast = await store.facts_between([jd.id], [ali.id])
+    rows = await store._all("SELECT id FROM fact WHERE retracted = 0 ORDER BY date")
+    assert [f.id for f in fast] == [r[0] for r in rows] and len(fast) == 3
+    assert all(f.sources for f in fast)
+    # A busy file (simulated: the point connection refuses) takes the threaded path, same answer.
+    real = store._point
+    store._point = sqlite3.connect(":memory:")  # no such tables: an OperationalError, like SQLITE_BUSY
+    try:
+        assert [f.id for f in await store.facts_between([ali.id], [jd.id])] == [f.id for f in fast]
+    finally:
+        store._point.close()
+        store._point = real
+
+
+async def test_data_version_moves_on_every_commit_from_anywhere(store: Store, tmp_path: Path) -> None:
+    jd, ali = await _pair(store)
+    seen = store.data_version()
+    assert store.data_version() == seen  # stable while nothing is written
+    await store.add_fact(_draft(jd, ali), "t")
+    assert store.data_version() != seen
+    seen = store.data_version()
+    other = sqlite3.connect(store.path)  # another process or tool writing the same file
+    other.execute("UPDATE company SET description = 'changed elsewhere' WHERE id = ?", (jd.id,))
+    other.commit()
+    other.close()
+    assert store.data_version() != seen
