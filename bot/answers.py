@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # Which current state answers "does it work?" best: a live thread beats a newer ended one.
 _STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.ENDED: 3}
 MAX_RECENT = 50
+CHECK_CACHE_SIZE = 4096
 
 
 class Interop:
@@ -45,6 +46,9 @@ class Interop:
         self.resolver = resolver
         self._children: dict[int, set[int]] = defaultdict(set)
         self._parent: dict[int, int | None] = {}
+        # Popular pairs are asked again and again; each entry remembers the store's data_version,
+        # so any commit anywhere (an admin, an import, another process) invalidates it.
+        self._checks: OrderedDict[tuple[int, int], tuple[int, CheckResult]] = OrderedDict()
         for company in companies:
             self._link(company)
 
@@ -141,14 +145,28 @@ class Interop:
 
     async def check(self, a: Company, b: Company) -> CheckResult:
         """Direct facts in both directions, plus facts between the two groups' members."""
-        direct = await self.store.facts_between([a.id], [b.id])
+        key = (a.id, b.id)
+        version = self.store.data_version()  # read first: a later commit can only invalidate
+        cached = self._checks.get(key)
+        if cached is not None and cached[0] == version and cached[1].a == a and cached[1].b == b:
+            self._checks.move_to_end(key)
+            return cached[1]
+        result = await self._check(a, b)
+        self._checks[key] = (version, result)
+        if len(self._checks) > CHECK_CACHE_SIZE:
+            self._checks.popitem(last=False)
+        return result
+
+    async def _check(self, a: Company, b: Company) -> CheckResult:
         group_a = self.descendants(a.id) | {a.id}
         group_b = self.descendants(b.id) | {b.id}
-        rollup: list[Fact] = []
-        if len(group_a) > 1 or len(group_b) > 1:
-            direct_ids = {f.id for f in direct}
-            rollup = [f for f in await self.store.facts_between(group_a, group_b)
-                      if f.id not in direct_ids]
+        if len(group_a) > 1 or len(group_b) > 1:  # one query covers both the pair and the groups
+            found = await self.store.facts_between(group_a, group_b)
+            pair = {a.id, b.id}
+            direct = [f for f in found if {f.subject_id, f.object_id} == pair]
+            rollup = [f for f in found if {f.subject_id, f.object_id} != pair]
+        else:
+            direct, rollup = await self.store.facts_between([a.id], [b.id]), []
         threads = self._threads(self.view(f) for f in direct)
         rolled = self._threads(self.view(f, via_affiliate=True) for f in rollup)
         best = threads[0] if threads else (rolled[0] if rolled else None)
