@@ -147,3 +147,23 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "(via affiliate: Taobao, JD Logistics)" in out
     assert "I don't know “amazon”" in out
     assert "WeChat — super-app" in out and "Part of Tencent" in out
+
+
+async def test_check_cache_never_serves_a_stale_answer(interop: Interop) -> None:
+    import sqlite3
+
+    jd, ali = named(interop, "jd"), named(interop, "alipay")
+    first = await interop.check(jd, ali)
+    assert await interop.check(jd, ali) is first  # the popular pair is served from the cache
+    await interop.store.add_fact(FactDraft(
+        jd.id, ali.id, Kind.PAYMENTS, Status.LIVE, "2025-06", "Rolled out to every merchant.",
+        (Source("https://example.com/rollout"),)), "t")
+    second = await interop.check(jd, ali)
+    assert second is not first and second.verdict is Verdict.LIVE
+    # A write by another process (e.g. `python -m bot import` while the bot runs) also invalidates.
+    other = sqlite3.connect(interop.store.path)
+    other.execute("UPDATE fact SET retracted = 1 WHERE date = '2025-06'")
+    other.commit()
+    other.close()
+    third = await interop.check(jd, ali)
+    assert third.verdict is Verdict.PARTIAL and third is not second
