@@ -28,7 +28,7 @@ from bot.domain import (
     Verdict,
 )
 from bot.resolver import Resolver
-from bot.store import Store
+from bot.store import StorageError, Store
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,39 @@ class Interop:
 
     @classmethod
     async def open(cls, path: Path | str, *, seed: Path | None = None) -> Interop:
-        """Open the store, load the seed into an empty database, and index every company."""
-        store = await Store.open(path)
+        """Open the store, load the seed into an empty database, and index every company.
+
+        The integrity check reads the whole file (seconds at 1M facts) in SQLite's C code,
+        without the GIL, so it runs on a reader thread while the companies load and the index
+        is built; the index build pauses at each chunk so the event loop stays responsive. A
+        damaged file still fails start-up with a StorageError, with every connection closed.
+        """
+        store = await Store.open(path, check=False)
+        check: asyncio.Task[None] | None = None
         try:
             # counts() scans every fact and source (seconds at 1M facts); only ask when a seed
             # could be loaded, and only whether the store is empty.
             if seed is not None and await store.is_empty():
+                await store.quick_check()  # never write into a damaged file; an empty one is quick
                 doc = dataset.parse_document(seed.name, await asyncio.to_thread(seed.read_bytes))
                 report = await dataset.import_document(store, doc, "seed", dry_run=False)
                 log.info("Loaded seed: %d companies, %d facts", report.new_companies, report.new)
+            else:
+                check = asyncio.create_task(store.quick_check())
+            # Awaited at once, companies() takes a reader before the check task starts; readers
+            # are handed out in turn, so its second query goes to the one the first freed, not
+            # behind the check.
             companies = await store.companies()
-        except BaseException:
+            resolver = Resolver()
+            for _ in resolver.bulk_index(companies):
+                await asyncio.sleep(0)
+            if check is not None:
+                await check
+        except BaseException as exc:
+            await _settle(check, exc)
             await store.close()
             raise
-        return cls(store, Resolver(companies), companies)
+        return cls(store, resolver, companies)
 
     async def close(self) -> None:
         await self.store.close()
@@ -239,6 +258,26 @@ class Interop:
     async def fact_view(self, fact_id: int) -> FactView | None:
         fact = await self.store.fact(fact_id)
         return self.view(fact) if fact else None
+
+
+async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
+    """Finish a start-up integrity check after a failure, raising its verdict if it found damage.
+
+    Loading a damaged file may fail with a raw SQLite error before the check is done; the
+    check's "the database is damaged" is the clearer message, so it wins. On cancellation the
+    check is just cancelled (its connection finishes the statement, then closes).
+    """
+    if check is None:
+        return
+    if not isinstance(exc, Exception):
+        check.cancel()
+    try:
+        await check
+    except StorageError as damage:
+        if damage is not exc:
+            raise damage from exc
+    except BaseException:  # cancelled, or an error of its own: the original failure is the news
+        pass
 
 
 def _neg(date: str) -> str:

@@ -13,10 +13,11 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice, pairwise
+from functools import partial
+from itertools import chain, islice, pairwise, repeat
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -69,6 +70,9 @@ MAX_TEXT_FUZZY = 6
 """Fuzzy lookups per free-text message, so long noisy text keeps a bounded cost."""
 MAX_SPLITS = 32
 """Split points tried for a /check argument, so a pasted paragraph cannot stall the bot."""
+BUILD_CHUNK = 8192
+"""Companies indexed per step of a bulk build: bounds its scratch memory, and how long it
+holds the event loop between steps."""
 
 _EXACT_QUALITY = 101.0
 
@@ -83,6 +87,20 @@ _PAIR_RE = re.compile(f"(?P<cjk>[{_CJK_RANGES}]+)|(?P<word>[^\\W_{_CJK_RANGES}]+
 _DROPPED = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e'\u2019\u02bc`"), None
 )
+
+# ASCII fast path of _keys (most names): NFKC is the identity on ASCII and casefold is lower(),
+# so one translate() does the folding. _ASCII_LOOSE keeps only word characters (the loose key
+# at once); _ASCII_WORDS turns every separator into a space and "." into " ." so split() yields
+# the words, each prefixed by "." when written right after a dot (or a lone "." to ignore).
+_ASCII_LOOSE = {c: (chr(c).lower() if chr(c).isalnum() else None) for c in range(128)}
+_ASCII_WORDS = {
+    c: chr(c).lower() if chr(c).isalnum() else " ." if chr(c) == "." else None if c in _DROPPED else " "
+    for c in range(128)
+}
+_LATIN_GRAMS = re.compile(r"(?=([^$][^$^][^^]))")
+"""Padded trigrams of "^key1$^key2$...", none spanning two keys (keys hold no "^" or "$")."""
+_CJK_GRAMS = re.compile(r"(?=([^$][^^]))")
+"""The same for padded bigrams."""
 
 _TLDS = frozenset({"com", "net", "org", "cn", "io", "hk", "tw", "jp", "co", "app"})
 """Web suffixes dropped from a key when written after a dot ("jd.com" -> "jd")."""
@@ -140,18 +158,28 @@ def _keys(text: str) -> tuple[str, str]:
     Both are indexed so "JD.com Inc" is found as written and as "jd", while an alias written
     exactly as typed ("PDD" of Pinduoduo) still beats a stripped one ("PDD Holdings").
     """
+    return _ascii_keys(text) if text.isascii() else _unicode_keys(text)
+
+
+def _unicode_keys(text: str) -> tuple[str, str]:
+    """``_keys`` for any text: the reference the ASCII fast path must agree with."""
     folded = _fold(text)
-    parts = [(m.group(), m.start()) for m in _WORD_RE.finditer(folded)]
-    loose = "".join(word for word, _ in parts)
-    while len(parts) > 1:
-        word, start = parts[-1]
-        dotted = start > 0 and folded[start - 1] == "."
-        if word in _CORPORATE or (dotted and word in _TLDS):
-            parts.pop()
-            continue
-        break
-    core = "".join(word for word, _ in parts)
-    stripped = True
+    if _WORD_RE.fullmatch(folded):  # a single word, as most CJK names are: nothing to strip
+        loose = core = folded
+    else:
+        parts = [(m.group(), m.start()) for m in _WORD_RE.finditer(folded)]
+        loose = "".join(word for word, _ in parts)
+        while len(parts) > 1:
+            word, start = parts[-1]
+            dotted = start > 0 and folded[start - 1] == "."
+            if word in _CORPORATE or (dotted and word in _TLDS):
+                parts.pop()
+                continue
+            break
+        core = "".join(word for word, _ in parts)
+        if core == loose:
+            core = loose  # one string object for both keys: the index keeps ~400k of them
+    stripped = core.endswith(_CJK_CORPORATE)
     while stripped:
         stripped = False
         for suffix in _CJK_CORPORATE:
@@ -160,6 +188,33 @@ def _keys(text: str) -> tuple[str, str]:
                 stripped = True
                 break
     return loose, core
+
+
+def _ascii_keys(text: str) -> tuple[str, str]:
+    """``_keys`` for ASCII text with C-level string methods: 3-4x faster, same result."""
+    loose = text.translate(_ASCII_LOOSE)
+    if not loose:
+        return "", ""
+    words = text.translate(_ASCII_WORDS).split()
+    if len(words) == 1:
+        return loose, loose
+    last = words[-1]
+    if last != ".":
+        dotted = last[0] == "."
+        word = last[1:] if dotted else last
+        if word not in _CORPORATE and not (dotted and word in _TLDS):
+            return loose, loose
+    words = [word for word in words if word != "."]
+    while len(words) > 1:
+        last = words[-1]
+        dotted = last[0] == "."
+        word = last[1:] if dotted else last
+        if word in _CORPORATE or (dotted and word in _TLDS):
+            words.pop()
+            continue
+        break
+    core = "".join(words).replace(".", "")
+    return loose, (loose if core == loose else core)
 
 
 def normalize(text: str) -> str:
@@ -233,13 +288,12 @@ class Resolver:
         self._alias_text: list[str] = []
         self._alias_company = array("q")
         self._free: list[int] = []
-        # Key -> alias id, or a list of ids on the rare collision (saves a list per key).
-        self._exact: dict[str, int | list[int]] = {}
+        # Key -> alias id, or a tuple of ids when names share a key (no container per key).
+        self._exact: dict[str, int | tuple[int, ...]] = {}
         # Gram -> alias ids, sorted, as compact C ints.
         self._postings: dict[str, array[int]] = {}
         self._max_cjk = 2
-        for company in companies:
-            self.upsert_company(company)
+        deque(self.bulk_index(companies), maxlen=0)
 
     def __len__(self) -> int:
         return len(self._companies)
@@ -253,6 +307,97 @@ class Resolver:
             self._unindex(old)
         self._companies[company.id] = company
         self._index(company)
+
+    def bulk_index(self, companies: Iterable[Company]) -> Iterator[None]:
+        """Index many companies, pausing after each chunk: iterate it to the end.
+
+        Start-up indexes 100k companies (400k names) while the store's integrity check runs in
+        another thread, so the caller may yield to its event loop at each pause. The result is
+        the same as upserting them one by one; it is just built in bulk, several times faster.
+        """
+        batch: list[Company] = []
+        for company in companies:
+            if self._free or company.id in self._companies:
+                # Reusing a slot or replacing a company is what upsert is for; rare here.
+                self._append(batch)
+                batch = []
+                self.upsert_company(company)
+                continue
+            self._companies[company.id] = company
+            batch.append(company)
+            if len(batch) >= BUILD_CHUNK:
+                self._append(batch)
+                batch = []
+                yield
+        self._append(batch)
+
+    def _append(self, companies: list[Company]) -> None:
+        """Index companies (already in ``_companies``, not yet indexed) under new alias ids.
+
+        New ids only grow, so each gram's ids can be appended to its posting list as they come.
+        The grams of a whole chunk of keys are cut by one regex pass over the keys joined, and
+        grouped by gram through C-level map() calls: no Python loop per (gram, alias) pair.
+        """
+        keys, texts, owners, exact = self._alias_key, self._alias_text, self._alias_company, self._exact
+        latin: list[str] = []  # keys indexed by trigrams...
+        latin_ids: list[int] = []
+        cjk: list[str] = []  # ...and by bigrams
+        cjk_ids: list[int] = []
+        max_cjk = self._max_cjk
+        for company in companies:
+            cid = company.id
+            seen: set[tuple[str, str]] | None = set() if company.aliases else None
+            for text in (company.name, *company.aliases):
+                loose, core = _keys(text)
+                if not core:
+                    continue
+                if seen is not None:
+                    if (loose, core) in seen:
+                        continue
+                    seen.add((loose, core))
+                aid = len(keys)
+                keys.append(core)
+                texts.append(text)
+                owners.append(cid)
+                if exact.setdefault(loose, aid) is not aid:  # a key shared by several names
+                    self._exact_add(loose, aid)
+                if core != loose and exact.setdefault(core, aid) is not aid:
+                    self._exact_add(core, aid)
+                if core.isascii() or not _has_cjk(core):
+                    latin.append(core)
+                    latin_ids.append(aid)
+                else:
+                    cjk.append(core)
+                    cjk_ids.append(aid)
+                if not loose.isascii() and _has_cjk(loose):
+                    max_cjk = max(max_cjk, min(len(loose), MAX_CJK_KEY))
+        self._max_cjk = max_cjk
+        # A padded key of n characters has n trigrams, or n + 1 bigrams.
+        self._append_grams(_LATIN_GRAMS, latin, latin_ids, map(len, latin))
+        self._append_grams(_CJK_GRAMS, cjk, cjk_ids, map((1).__add__, map(len, cjk)))
+
+    def _append_grams(
+        self, pattern: re.Pattern[str], keys: list[str], ids: list[int], counts: Iterable[int]
+    ) -> None:
+        if not keys:
+            return
+        grams = pattern.findall("^" + "$^".join(keys) + "$")
+        owners = chain.from_iterable(map(repeat, ids, counts))
+        # Grouped straight into C arrays: unlike lists they are not tracked by the garbage
+        # collector, whose full passes over a growing index would otherwise cost ~10%.
+        grouped: defaultdict[str, array[int]] = defaultdict(partial(array, "i"))
+        deque(map(array.append, map(grouped.__getitem__, grams), owners), maxlen=0)
+        postings = self._postings
+        for gram, aids in grouped.items():
+            # A gram repeated inside one key ("ana" in "banana") is listed once; an end gram
+            # ("^ba", "na$") cannot repeat, so most lists skip the check.
+            if gram[0] != "^" and gram[-1] != "$" and len(aids) > 1 and len(set(aids)) < len(aids):
+                aids = array("i", dict.fromkeys(aids))
+            posting = postings.get(gram)
+            if posting is None:
+                postings[gram] = aids
+            else:
+                posting.extend(aids)
 
     def remove_company(self, company_id: int) -> None:
         old = self._companies.pop(company_id, None)
@@ -324,10 +469,8 @@ class Resolver:
         current = self._exact.get(key)
         if current is None:
             self._exact[key] = aid
-        elif isinstance(current, int):
-            self._exact[key] = [current, aid]
-        else:
-            current.append(aid)
+        else:  # a tuple, not a list: tuples of ints drop out of the garbage collector's view
+            self._exact[key] = (current, aid) if isinstance(current, int) else (*current, aid)
 
     def _exact_remove(self, key: str, aid: int) -> None:
         current = self._exact.get(key)
@@ -337,10 +480,8 @@ class Resolver:
             if current == aid:
                 del self._exact[key]
             return
-        if aid in current:
-            current.remove(aid)
-        if len(current) == 1:
-            self._exact[key] = current[0]
+        rest = tuple(other for other in current if other != aid)
+        self._exact[key] = rest[0] if len(rest) == 1 else rest
 
     def _exact_ids(self, key: str) -> Sequence[int]:
         current = self._exact.get(key)

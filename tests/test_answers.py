@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.console import answer_line
 from bot.domain import CheckResult, Company, Kind, Profile, SearchResult, Source, Status, Unresolved, Verdict
-from bot.store import FactDraft
+from bot.store import FactDraft, StorageError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,6 +148,30 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "(via affiliate: Taobao, JD Logistics)" in out
     assert "I don't know “amazon”" in out
     assert "WeChat — super-app" in out and "Part of Tencent" in out
+
+
+async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: Path) -> None:
+    """The integrity check overlaps start-up but still has the last word (issue 7)."""
+    path = tmp_path / "t.sqlite3"
+    service = await Interop.open(path, seed=SEED_PATH)
+    jd, ali = named(service, "jd"), named(service, "alipay")
+    for year in range(2000, 2030):
+        await service.store.add_fact(FactDraft(
+            subject_id=jd.id, object_id=ali.id, kind=Kind.PAYMENTS, status=Status.LIVE,
+            date=str(year), summary="x" * 500, sources=()), "t")
+    await service.close()
+    # Damage a page in the middle of the file, not the header: the file still opens...
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > page * 8
+    data[page * 3: page * 3 + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    before = set(threading.enumerate())
+    with pytest.raises(StorageError, match="damaged"):  # ...but start-up refuses it
+        await Interop.open(path)
+    for thread in set(threading.enumerate()) - before:  # every connection's thread has ended
+        thread.join(timeout=10)
+        assert not thread.is_alive(), thread
 
 
 async def test_check_cache_never_serves_a_stale_answer(interop: Interop) -> None:

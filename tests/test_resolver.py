@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Company, Resolution
-from bot.resolver import Resolver, normalize
+from bot.resolver import Resolver, _ascii_keys, _unicode_keys, normalize
 from tests.resolver_cases import (
     AMBIGUOUS,
     NEGATIVES,
@@ -397,3 +397,58 @@ def test_any_text_keeps_the_result_shapes(text: str) -> None:
 
 
 _SHARED = Resolver(fixture_companies())
+
+
+# --- bulk build ---------------------------------------------------------------------------
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+@settings(max_examples=500, deadline=None)
+def test_ascii_fast_path_keys_match_the_unicode_path(text: str) -> None:
+    assert _ascii_keys(text) == _unicode_keys(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["JD.com Inc", "x . com", "x .com", "x..com", "a.'com", "Foo Inc.", "Foo Inc .", "...", "Group",
+     "Alibaba Group Holding", "What's App", "inc.com", ". jd", "co.co", "a_b", "T-Mall Co., Ltd."],
+)
+def test_ascii_fast_path_edge_cases(text: str) -> None:
+    assert _ascii_keys(text) == _unicode_keys(text)
+
+
+def _index_state(resolver: Resolver) -> tuple[object, ...]:
+    """Everything the lookups read, including the order of ids in shared keys and postings."""
+    return (
+        resolver._companies, resolver._alias_key, resolver._alias_text,
+        list(resolver._alias_company), resolver._free, resolver._max_cjk,
+        sorted((key, ids if isinstance(ids, int) else list(ids)) for key, ids in resolver._exact.items()),
+        sorted((gram, list(ids)) for gram, ids in resolver._postings.items()),
+    )  # fmt: skip
+
+
+def test_bulk_build_equals_one_by_one_upserts() -> None:
+    """The chunked bulk build must leave exactly the index sequential upserts would."""
+    companies = [
+        *fixture_companies(),
+        *_synthetic(600, seed=3),
+        # shared keys, a name repeated as its own alias, grams repeated inside one key, mixed scripts
+        Company(id=50_001, name="Banana Bandana", aliases=("banana bandana", "Banana-Bandana Inc")),
+        Company(id=50_002, name="Banana Bandana Group", aliases=("京东集团", "ＪＤ", "Ananas.com")),
+        Company(id=50_003, name="x . com", aliases=("x .com", "x.com", "京东Pay", "😀")),
+        # a company listed twice: the second replaces the first, as upsert does
+        Company(id=50_001, name="Banana Republic"),  # frees a slot: the next one reuses it
+        Company(id=50_004, name="Aaaaaa", aliases=("Aaaa", "佐佐佐佐")),
+    ]
+    sequential = Resolver()
+    for company in companies:
+        sequential.upsert_company(company)
+    for chunk in (1, 7, 4096):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("bot.resolver.BUILD_CHUNK", chunk)
+            bulk = Resolver()
+            steps = sum(1 for _ in bulk.bulk_index(companies))
+        assert _index_state(bulk) == _index_state(sequential), chunk
+        assert steps >= len(companies) // chunk - 2
+    for query in ("banana bandana", "bananna", "x.com", "京东", "aaaa", "jd"):
+        assert bulk.resolve(query) == sequential.resolve(query), query
