@@ -49,6 +49,10 @@ class Interop:
         # Popular pairs are asked again and again; each entry remembers the store's data_version,
         # so any commit anywhere (an admin, an import, another process) invalidates it.
         self._checks: OrderedDict[tuple[int, int], tuple[int, CheckResult]] = OrderedDict()
+        # The same few questions come in the same words; their split is reused until the index
+        # changes (every in-process index change goes through refresh_companies).
+        self._index_version = 0
+        self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
         for company in companies:
             self._link(company)
 
@@ -129,6 +133,7 @@ class Interop:
 
     async def refresh_companies(self, company_ids: Iterable[int] | None = None) -> None:
         """Bring the index up to date after a write: only the named companies, or all."""
+        self._index_version += 1
         if company_ids is None:
             for company in await self.store.companies():
                 if self.resolver.company(company.id) != company:
@@ -194,7 +199,7 @@ class Interop:
 
     async def check_text(self, text: str) -> CheckResult | Unresolved | None:
         """``/check`` arguments; None when they are not two names at all."""
-        pair = self.resolver.split_pair(text)
+        pair = self._split_pair(text)
         if pair is None:
             return None
         ra, rb = pair
@@ -203,6 +208,17 @@ class Interop:
                 return None
             return await self.check(ra.company, rb.company)
         return Unresolved((ra, rb))
+
+    def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
+        cached = self._splits.get(text)
+        if cached is not None and cached[0] == self._index_version:
+            self._splits.move_to_end(text)
+            return cached[1]
+        pair = self.resolver.split_pair(text)
+        self._splits[text] = (self._index_version, pair)
+        if len(self._splits) > CHECK_CACHE_SIZE:
+            self._splits.popitem(last=False)
+        return pair
 
     async def profile(self, company: Company) -> Profile:
         family = self.descendants(company.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -112,8 +113,29 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
     return "\n".join(lines)
 
 
+_RENDERED: OrderedDict[tuple[int, bool], tuple[CheckResult, list[str]]] = OrderedDict()
+_RENDERED_SIZE = 1024
+
+
 def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
-    """Verdict first, then each thread's history with sources, then the group roll-up."""
+    """Verdict first, then each thread's history with sources, then the group roll-up.
+
+    Popular answers are cached objects (see Interop.check), so their rendering is remembered by
+    identity: the same object always renders the same way.
+    """
+    key = (id(result), m.html)
+    hit = _RENDERED.get(key)
+    if hit is not None and hit[0] is result:
+        _RENDERED.move_to_end(key)
+        return list(hit[1])
+    blocks = _render_check(result, m)
+    _RENDERED[key] = (result, blocks)
+    if len(_RENDERED) > _RENDERED_SIZE:
+        _RENDERED.popitem(last=False)
+    return list(blocks)
+
+
+def _render_check(result: CheckResult, m: Markup) -> list[str]:
     a, b = result.a.name, result.b.name
     if not result.threads and not result.rollup:
         return [m.text(t("check.no_record", a=a, b=b))]

@@ -192,3 +192,11 @@ async def test_check_cache_never_serves_a_stale_answer(interop: Interop) -> None
     other.close()
     third = await interop.check(jd, ali)
     assert third.verdict is Verdict.PARTIAL and third is not second
+
+
+async def test_split_memo_follows_index_changes(interop: Interop) -> None:
+    assert isinstance(await interop.check_text("zalando alipay"), Unresolved)
+    added = await interop.store.add_company(Company(id=0, name="Zalando", kind="marketplace"), "t")
+    await interop.refresh_companies([added.id])
+    result = await interop.check_text("zalando alipay")  # same words, new index: not the old split
+    assert isinstance(result, CheckResult) and result.a.name == "Zalando"
