@@ -14,7 +14,7 @@ import html
 import logging
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from telegram import (
     InlineKeyboardButton,
@@ -216,11 +216,12 @@ async def _check_usage(interop: Interop, args: str) -> str:
     return t("usage.check")
 
 
-async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/company NAME: a company's profile, or did-you-mean choices."""
+async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str,
+                  ask: Callable[[Interop, str], Awaitable[Answer]]) -> None:
+    """The shared shape of the expensive commands: usage, size and rate checks, then the answer."""
     args = _args(context)
     if not args:
-        await say(update, t("usage.company"))
+        await say(update, t(usage))
         return
     if len(args) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
@@ -228,24 +229,18 @@ async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await allowed(update, context):
         return
     async with typing_if_slow(context, _chat_id(update)):
-        result = await _interop(context).profile_text(args)
+        result = await ask(_interop(context), args)
     await _answer(update, context, result)
+
+
+async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/company NAME: a company's profile, or did-you-mean choices."""
+    await _lookup(update, context, "usage.company", lambda interop, args: interop.profile_text(args))
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/search TEXT: full-text search over the facts, paged."""
-    args = _args(context)
-    if not args:
-        await say(update, t("usage.search"))
-        return
-    if len(args) > MAX_TEXT:
-        await say(update, t("too_long", max=MAX_TEXT))
-        return
-    if not await allowed(update, context):
-        return
-    async with typing_if_slow(context, _chat_id(update)):
-        result = await _interop(context).search(args, SEARCH_LIMIT)
-    await _answer(update, context, result)
+    await _lookup(update, context, "usage.search", lambda interop, args: interop.search(args, SEARCH_LIMIT))
 
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
