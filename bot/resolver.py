@@ -70,7 +70,7 @@ MAX_TEXT_FUZZY = 6
 """Fuzzy lookups per free-text message, so long noisy text keeps a bounded cost."""
 MAX_SPLITS = 32
 """Split points tried for a /check argument, so a pasted paragraph cannot stall the bot."""
-BUILD_CHUNK = 8192
+BUILD_CHUNK = 4096
 """Companies indexed per step of a bulk build: bounds its scratch memory, and how long it
 holds the event loop between steps."""
 
