@@ -11,23 +11,43 @@ import asyncio
 import csv
 import io
 import json
+import os
 import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import InteropError, Kind, Status, ValidationError, parse_fact_date
+from bot.domain import (
+    InteropError,
+    Kind,
+    Status,
+    StorageError,
+    ValidationError,
+    parse_fact_date,
+)
 from bot.rules import (
     MAX_NOTE,
+    MAX_TITLE,
     clean_name,
-    clean_source,
     clean_summary,
     clean_text,
+    clean_url,
 )
-from bot.store import Store, utcnow
+from bot.store import (
+    Store,
+    index_new_facts,
+    restore_fts_triggers,
+    suspend_fts_insert_triggers,
+    utcnow,
+)
 
 FORMAT = "interop-bot/1"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
+IMPORT_CACHE_KIB = 64 * 1024
+_DEFAULT_CACHE_KIB = 2000  # SQLite's own default
 CSV_COLUMNS = ("record", "name", "kind", "parent", "description", "aliases", "key", "subject",
                "object", "kind_detail", "status", "date", "date_note", "confidence", "summary",
                "sources", "retracted")
@@ -163,7 +183,65 @@ def _validate_company(raw: Any) -> dict[str, Any]:
     }
 
 
-def _validate_fact(raw: Any) -> dict[str, Any]:
+class _Checks:
+    """The shared rules (bot.rules), remembered for values that repeat from row to row.
+
+    A bulk file names the same companies, kinds, statuses, dates and publishers thousands of
+    times: each distinct value goes through its rule once per import. Only accepted values are
+    remembered, so a bad value meets its rule again and is refused with the same words.
+    """
+
+    __slots__ = ("dates", "kinds", "names", "statuses", "texts")
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.statuses: dict[str, str] = {}
+        self.dates: dict[str, str] = {}
+        self.texts: dict[int, dict[str, str]] = {}
+
+    def name(self, value: str, field_name: str) -> str:
+        cleaned = self.names.get(value)
+        if cleaned is None:
+            cleaned = self.names[value] = clean_name(value, field_name)
+        return cleaned
+
+    def text(self, field_name: str, value: str, limit: int) -> str:
+        memo = self.texts.get(limit)
+        if memo is None:
+            memo = self.texts[limit] = {}
+        cleaned = memo.get(value)
+        if cleaned is None:
+            cleaned = memo[value] = clean_text(field_name, value, limit)
+        return cleaned
+
+    def kind(self, value: str) -> str:
+        parsed = self.kinds.get(value)
+        if parsed is None:
+            parsed = self.kinds[value] = Kind.parse(value).value
+        return parsed
+
+    def status(self, value: str) -> str:
+        parsed = self.statuses.get(value)
+        if parsed is None:
+            parsed = self.statuses[value] = Status.parse(value).value
+        return parsed
+
+    def date(self, value: str) -> str:
+        parsed = self.dates.get(value)
+        if parsed is None:
+            parsed = self.dates[value] = parse_fact_date(value)
+        return parsed
+
+
+def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
+    """A document row -> the values to store; sources come back as JSON-able dicts.
+
+    Checks run in a fixed order (sources, parties, then the fields in column order), so a row
+    with several problems is always refused for the same first one.
+    """
+    if checks is None:
+        checks = _Checks()
     if not isinstance(raw, dict):
         raise ValidationError("not an object")
     if "_error" in raw:
@@ -171,28 +249,32 @@ def _validate_fact(raw: Any) -> dict[str, Any]:
     sources_raw = raw.get("sources") or []
     if not isinstance(sources_raw, list) or not sources_raw:
         raise ValidationError("a fact needs at least one source")
-    sources = []
+    sources: list[dict[str, str]] = []
     for s in sources_raw:
         if not isinstance(s, dict):
             raise ValidationError("each source must be an object with a url")
-        sources.append(clean_source(_str(s, "url"), _str(s, "title"), _str(s, "publisher"),
-                                    _str(s, "date")))
-    if len({s.url for s in sources}) != len(sources):
+        url, title, publisher, date = (_str(s, "url"), _str(s, "title"), _str(s, "publisher"),
+                                       _str(s, "date"))
+        sources.append({"url": clean_url(url),
+                        "title": checks.text("source title", title, MAX_TITLE),
+                        "publisher": checks.text("source publisher", publisher, MAX_TITLE),
+                        "date": checks.date(date) if date else ""})
+    if len(sources) > 1 and len({s["url"] for s in sources}) != len(sources):
         raise ValidationError("the same source URL is listed twice")
-    subject = clean_name(_str(raw, "subject"), "subject")
-    obj = clean_name(_str(raw, "object"), "object")
+    subject = checks.name(_str(raw, "subject"), "subject")
+    obj = checks.name(_str(raw, "object"), "object")
     if subject.casefold() == obj.casefold():
         raise ValidationError("subject and object are the same company")
     return {
         "key": clean_text("key", _str(raw, "key"), 120),
         "subject": subject,
         "object": obj,
-        "kind": Kind.parse(_str(raw, "kind")).value,
-        "kind_detail": clean_text("kind_detail", _str(raw, "kind_detail"), 120),
-        "status": Status.parse(_str(raw, "status")).value,
-        "date": parse_fact_date(_str(raw, "date")),
-        "date_note": clean_text("date_note", _str(raw, "date_note"), MAX_NOTE),
-        "confidence": clean_text("confidence", _str(raw, "confidence"), 40),
+        "kind": checks.kind(_str(raw, "kind")),
+        "kind_detail": checks.text("kind_detail", _str(raw, "kind_detail"), 120),
+        "status": checks.status(_str(raw, "status")),
+        "date": checks.date(_str(raw, "date")),
+        "date_note": checks.text("date_note", _str(raw, "date_note"), MAX_NOTE),
+        "confidence": checks.text("confidence", _str(raw, "confidence"), 40),
         "summary": clean_summary(_str(raw, "summary")),
         "retracted": raw.get("retracted", False) is True,
         "sources": sources,
@@ -208,6 +290,7 @@ def _apply(path: str, doc: dict[str, Any], actor: str, dry_run: bool) -> ImportR
     try:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute(f"PRAGMA cache_size = -{_import_cache_kib(path)}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             _apply_in_tx(conn, doc, actor, report)
@@ -225,11 +308,47 @@ def _apply(path: str, doc: dict[str, Any], actor: str, dry_run: bool) -> ImportR
     return report
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+"""json.dumps(..., ensure_ascii=False) without building an encoder per call (one per audit row)."""
+
+
+class _Clock:
+    """utcnow() for the audit rows, formatted once per second instead of once per row."""
+
+    __slots__ = ("second", "text")
+
+    def __init__(self) -> None:
+        self.second = -1
+        self.text = ""
+
+    def __call__(self) -> str:
+        second = int(time.time())
+        if second != self.second:
+            self.second = second
+            self.text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.text
+
+
+def _import_cache_kib(path: str) -> int:
+    """Page cache for an import's connection, sized to the file it writes into.
+
+    New facts land at random places in the fact table's five indexes, so the pages an import
+    keeps rewriting grow with the file: on a big store the default 2 MB cache spills dirty
+    pages again and again, which costs a third of the import. More than the file is useless.
+    The memory is taken only as pages are touched and goes with the connection.
+    """
+    try:
+        size_kib = os.path.getsize(path) // 1024
+    except OSError:
+        size_kib = 0
+    return max(_DEFAULT_CACHE_KIB, min(IMPORT_CACHE_KIB, size_kib))
+
+
 def _audit(rows: list[tuple[Any, ...]], actor: str, action: str, entity: str, entity_id: int,
-           before: Any, after: Any) -> None:
-    rows.append((utcnow(), actor, action, entity, entity_id,
-                 None if before is None else json.dumps(before, ensure_ascii=False),
-                 None if after is None else json.dumps(after, ensure_ascii=False)))
+           before: Any, after: Any, clock: Callable[[], str] = utcnow) -> None:
+    rows.append((clock(), actor, action, entity, entity_id,
+                 None if before is None else _to_json(before),
+                 None if after is None else _to_json(after)))
 
 
 def _apply_in_tx(conn: sqlite3.Connection, doc: dict[str, Any], actor: str,
@@ -286,84 +405,142 @@ def _apply_in_tx(conn: sqlite3.Connection, doc: dict[str, Any], actor: str,
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
 
+    _apply_facts(conn, doc.get("facts", []), actor, now, ids, audit, report)
+    conn.executemany("INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)", audit)
+
+
+_FACT_COLS = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
+              "confidence", "summary", "retracted")
+_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date) "
+                  "VALUES (?, ?, ?, ?, ?, ?)")
+_FLUSH_ROWS = 20_000
+_MAX_ROWID = 2**63 - 1
+
+
+class _NewFacts:
+    """New facts and their sources, written with executemany instead of one row at a time.
+
+    Ids are handed out as SQLite itself would (one more than the largest, row after row): the
+    import holds the write lock from BEGIN IMMEDIATE, so nobody else can take them, and the
+    sources and the audit need them before the rows are written. At the first write the FTS
+    insert triggers are suspended (they rewrote a fact's FTS row once per source); ``finish``
+    indexes every new fact in one statement and restores them, in the same transaction.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, actor: str, now: str) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.now = now
+        (top,) = conn.execute("SELECT max(id) FROM fact").fetchone()
+        self.first_id = self.next_id = (top or 0) + 1
+        self.facts: list[tuple[Any, ...]] = []
+        self.sources: list[tuple[Any, ...]] = []
+        self.changed_sources: list[int] = []
+        self.triggers: list[str] | None = None
+
+    def add(self, key: str, values: tuple[Any, ...], sources: list[tuple[str, ...]]) -> int:
+        fid = self.next_id
+        if fid > _MAX_ROWID:
+            raise StorageError("the fact table has run out of ids")
+        self.next_id += 1
+        self.facts.append((fid, key or f"fact-{fid}", *values,
+                           self.actor, self.now, self.actor, self.now))
+        self.sources.extend([(fid, i, *s) for i, s in enumerate(sources)])
+        if len(self.facts) >= _FLUSH_ROWS:
+            self.flush()
+        return fid
+
+    def flush(self) -> None:
+        """Write what is buffered; called before any other write, so writes keep file order."""
+        if not self.facts:
+            return
+        if self.triggers is None:
+            self.triggers = suspend_fts_insert_triggers(self.conn)
+        self.conn.executemany(
+            f"INSERT INTO fact (id, key, {', '.join(_FACT_COLS)}, created_by, created_at, "
+            f"updated_by, updated_at) VALUES ({', '.join('?' * (len(_FACT_COLS) + 6))})",
+            self.facts)
+        self.conn.executemany(_INSERT_SOURCE, self.sources)
+        self.facts.clear()
+        self.sources.clear()
+
+    def finish(self) -> None:
+        self.flush()
+        if self.triggers is not None:
+            index_new_facts(self.conn, self.first_id, self.changed_sources)
+            restore_fts_triggers(self.conn, self.triggers)
+            self.triggers = None
+
+
+def _apply_facts(conn: sqlite3.Connection, rows: list[Any], actor: str, now: str,
+                 ids: dict[str, int], audit: list[tuple[Any, ...]], report: ImportReport) -> None:
     existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
-    live_pairs = {tuple(r[1:]): r[0] for r in conn.execute(
+    live_pairs = {(s, o, k, st, d): fid for fid, s, o, k, st, d in conn.execute(
         "SELECT id, subject_id, object_id, kind, status, date FROM fact WHERE retracted = 0")}
-    pair_of = {fid: pair for pair, fid in live_pairs.items()}
-    fact_cols = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
-                 "confidence", "summary", "retracted")
-    for index, raw in enumerate(doc.get("facts", []), start=1):
-        label = _label("fact", index, raw if isinstance(raw, dict) else {})
+    checks = _Checks()
+    clock = _Clock()
+    new_facts = _NewFacts(conn, actor, now)
+    for index, raw in enumerate(rows, start=1):
         try:
-            row = _validate_fact(raw)
+            row = _validate_fact(raw, checks)
             subject_id = ids.get(row["subject"].casefold())
             object_id = ids.get(row["object"].casefold())
             for role, value, cid in (("subject", row["subject"], subject_id),
                                      ("object", row["object"], object_id)):
                 if cid is None:
                     raise ValidationError(f"{role} {value!r} is not a known company")
-            values = {"subject_id": subject_id, "object_id": object_id,
-                      **{k: row[k] for k in fact_cols[2:]}}
-            values["retracted"] = int(values["retracted"])
+            retracted = row["retracted"]
+            values = (subject_id, object_id, row["kind"], row["kind_detail"], row["status"],
+                      row["date"], row["date_note"], row["confidence"], row["summary"],
+                      int(retracted))
             pair = (subject_id, object_id, row["kind"], row["status"], row["date"])
-            fid = existing.get(row["key"]) if row["key"] else None
+            key = row["key"]
+            fid = existing.get(key) if key else None
             dup = live_pairs.get(pair)
-            if dup is not None and dup != fid and not row["retracted"]:
+            if dup is not None and dup != fid and not retracted:
                 raise ValidationError(f"duplicates fact #{dup} (same pair, kind, status and date)")
-            sources = [(s.url, s.title, s.publisher, s.date) for s in row["sources"]]
+            sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
             if fid is None:
-                cur = conn.execute(
-                    f"INSERT INTO fact (key, {', '.join(fact_cols)}, created_by, created_at, "
-                    f"updated_by, updated_at) VALUES (?, {', '.join('?' * len(fact_cols))}, "
-                    "?, ?, ?, ?)",
-                    (row["key"] or None, *(values[c] for c in fact_cols), actor, now, actor, now))
-                fid = cur.lastrowid
-                assert fid is not None
-                if not row["key"]:
-                    conn.execute("UPDATE fact SET key = ? WHERE id = ?", (f"fact-{fid}", fid))
-                else:
-                    existing[row["key"]] = fid
-                conn.executemany(
-                    "INSERT INTO source (fact_id, position, url, title, publisher, date) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", [(fid, i, *s) for i, s in enumerate(sources)])
+                fid = new_facts.add(key, values, sources)
+                if key:
+                    existing[key] = fid
                 report.new += 1
-                _audit(audit, actor, "import", "fact", fid, None, _jsonable(row))
+                _audit(audit, actor, "import", "fact", fid, None, row, clock)
+                if not retracted:
+                    live_pairs[pair] = fid
             else:
-                old = conn.execute(f"SELECT {', '.join(fact_cols)} FROM fact WHERE id = ?",
+                new_facts.flush()  # the row may be one buffered earlier in this file
+                old = conn.execute(f"SELECT {', '.join(_FACT_COLS)} FROM fact WHERE id = ?",
                                    (fid,)).fetchone()
                 old_sources = conn.execute(
                     "SELECT url, title, publisher, date FROM source WHERE fact_id = ? "
                     "ORDER BY position", (fid,)).fetchall()
-                if tuple(old) == tuple(values[c] for c in fact_cols) and old_sources == sources:
+                if tuple(old) == values and old_sources == sources:
                     report.unchanged += 1
                     continue
-                conn.execute(f"UPDATE fact SET {', '.join(c + ' = ?' for c in fact_cols)}, "
+                conn.execute(f"UPDATE fact SET {', '.join(c + ' = ?' for c in _FACT_COLS)}, "
                              "updated_by = ?, updated_at = ? WHERE id = ?",
-                             (*(values[c] for c in fact_cols), actor, now, fid))
+                             (*values, actor, now, fid))
                 if old_sources != sources:
                     conn.execute("DELETE FROM source WHERE fact_id = ?", (fid,))
-                    conn.executemany(
-                        "INSERT INTO source (fact_id, position, url, title, publisher, date) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [(fid, i, *s) for i, s in enumerate(sources)])
+                    conn.executemany(_INSERT_SOURCE,
+                                     [(fid, i, *s) for i, s in enumerate(sources)])
+                    new_facts.changed_sources.append(fid)
                 report.updated += 1
                 _audit(audit, actor, "import", "fact", fid,
-                       {**dict(zip(fact_cols, old, strict=True)),
-                        "sources": [list(s) for s in old_sources]}, _jsonable(row))
-            previous = pair_of.pop(fid, None)
-            if previous is not None and live_pairs.get(previous) == fid:
-                del live_pairs[previous]
-            if not row["retracted"]:
-                live_pairs[pair] = fid
-                pair_of[fid] = pair
+                       {**dict(zip(_FACT_COLS, old, strict=True)),
+                        "sources": [list(s) for s in old_sources]}, row, clock)
+                # The stored row (earlier rows of this file included) says where it was live.
+                previous = None if old[9] else (old[0], old[1], old[2], old[4], old[5])
+                if previous is not None and live_pairs.get(previous) == fid:
+                    del live_pairs[previous]
+                if not retracted:
+                    live_pairs[pair] = fid
         except InteropError as exc:
-            report.rejected.append((label, str(exc)))
-    conn.executemany("INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)", audit)
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "sources": [{"url": s.url, "title": s.title, "publisher": s.publisher,
-                                "date": s.date} for s in row["sources"]]}
+            report.rejected.append((_label("fact", index, raw if isinstance(raw, dict) else {}),
+                                    str(exc)))
+    new_facts.finish()
 
 
 async def import_document(store: Store, doc: dict[str, Any], actor: str,

@@ -5,6 +5,7 @@ One set of rules means a value refused by /addfact is refused by /import too, wi
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -17,6 +18,10 @@ MAX_URL = 2048
 MAX_TITLE = 300
 MAX_NOTE = 1000
 _INVISIBLE = {"Cc", "Cf"}
+# http(s)://host.name followed by a path, query, fragment or nothing: plain ASCII, no user, no
+# port, no brackets. For such a URL urlsplit can only find that scheme and that host, so it is
+# accepted without parsing; anything else (ports, IPv6, IDNs...) takes the full check.
+_PLAIN_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?=[/?#]|\Z)")
 
 
 def clean_text(field: str, value: str, limit: int, *, required: bool = False) -> str:
@@ -55,6 +60,8 @@ def clean_url(value: str) -> str:
     if (not url.isprintable() or " " in url) and any(
             ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
         raise ValidationError("source URL must not contain spaces or control characters")
+    if _PLAIN_HTTP_URL.match(url):  # bulk imports: most URLs; same verdict as below, 10x cheaper
+        return url
     try:
         parts = urlsplit(url)
         host = parts.hostname

@@ -728,6 +728,52 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+# -- bulk loading: FTS maintenance once per fact instead of once per row ---------------------
+
+FTS_INSERT_TRIGGERS = ("fact_fts_insert", "source_fts_insert")
+"""Triggers that index a new fact and rewrite its FTS row once per source: a bulk load
+suspends them and indexes its facts in one statement (``index_new_facts``)."""
+
+_FTS_SOURCES = ("coalesce((SELECT group_concat(title || ' ' || publisher, ' ') FROM source "
+                "WHERE fact_id = {}), '')")
+"""The ``sources`` text of a fact's FTS row, as the triggers build it."""
+
+
+def suspend_fts_insert_triggers(conn: sqlite3.Connection) -> list[str]:
+    """Drop the FTS insert triggers inside the caller's write transaction; returns their SQL.
+
+    The caller must pass the result to ``restore_fts_triggers`` before it commits. DDL is
+    transactional, so no other connection ever sees the schema without them, and a rollback
+    (a dry run, a crash) brings them back by itself. Taking the SQL from the file, not from
+    MIGRATIONS, restores exactly what was there, whatever created it.
+    """
+    assert conn.in_transaction, "suspend the FTS triggers only inside a write transaction"
+    marks = ", ".join("?" * len(FTS_INSERT_TRIGGERS))
+    rows = conn.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                        f"AND name IN ({marks})", FTS_INSERT_TRIGGERS).fetchall()
+    for name, _ in rows:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    return [sql for _, sql in rows]
+
+
+def restore_fts_triggers(conn: sqlite3.Connection, statements: Sequence[str]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+def index_new_facts(conn: sqlite3.Connection, first_id: int, changed_sources: Iterable[int]) -> None:
+    """Bring fact_fts up to date after writes made with the insert triggers suspended.
+
+    Facts from ``first_id`` on were inserted while suspended and have no FTS row yet: one
+    INSERT ... SELECT indexes them (the same summary and sources text the triggers write).
+    Older facts whose sources were replaced get their sources text recomputed.
+    """
+    conn.execute("INSERT INTO fact_fts (rowid, summary, sources) SELECT id, summary, "
+                 f"{_FTS_SOURCES.format('fact.id')} FROM fact WHERE id >= ?", (first_id,))
+    conn.executemany(f"UPDATE fact_fts SET sources = {_FTS_SOURCES.format('?')} WHERE rowid = ?",
+                     [(fid, fid) for fid in changed_sources if fid < first_id])
+
+
 def _fts_words(text: str) -> list[str]:
     """Words safe to quote in an FTS5 query (quotes doubled, operators neutralised)."""
     cleaned = "".join(ch if ch.isalnum() else " " for ch in text.casefold())

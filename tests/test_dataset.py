@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot import dataset
+from bot import dataset, rules
 from bot.config import SEED_PATH
-from bot.domain import ValidationError
+from bot.domain import InvalidValue, Source, ValidationError
 from bot.store import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop-facts.json"
@@ -136,3 +140,143 @@ async def test_csv_neutralises_formulas_reversibly(store: Store) -> None:
 def test_broken_files_get_clear_errors(name: str, data: bytes, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         dataset.parse_document(name, data)
+
+
+# -- bulk import: FTS kept in sync with the insert triggers suspended, same validation ---------
+
+
+def _fts_state(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
+    """(FTS rows, the words each fact's sources should index, the trigger SQL) read directly."""
+    conn = sqlite3.connect(path)
+    try:
+        fts = conn.execute("SELECT rowid, summary, sources FROM fact_fts ORDER BY rowid").fetchall()
+        words: dict[int, list[str]] = {}
+        for fid, title, publisher in conn.execute("SELECT fact_id, title, publisher FROM source"):
+            words.setdefault(fid, []).extend(f"{title} {publisher}".split())
+        expected = [(fid, summary, sorted(words.get(fid, [])))
+                    for fid, summary in conn.execute("SELECT id, summary FROM fact ORDER BY id")]
+        triggers = [sql for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")]
+    finally:
+        conn.close()
+    actual = [(fid, summary, sorted(sources.split())) for fid, summary, sources in fts]
+    return actual, expected, triggers
+
+
+def _fact(key: str, summary: str, *sources: tuple[str, str], **kw: Any) -> dict[str, Any]:
+    return {"key": key, "subject": "JD.com", "object": "WeChat", "kind": "login", "status": "live",
+            "summary": summary, "sources": [{"url": u, "title": t, "publisher": "Pub"}
+                                            for u, t in sources], **kw}
+
+
+async def test_import_indexes_new_and_changed_facts_like_the_triggers(store: Store) -> None:
+    await dataset.import_document(store, seed_doc(), "t", dry_run=False)
+    _, _, triggers_before = _fts_state(store.path)
+    seeded = seed_doc()["facts"][0]
+    changed = {**seeded, "summary": "Quokka handshake", "sources": [
+        {"url": "https://example.com/new", "title": "Wombat chronicle", "publisher": "Pub"}]}
+    doc = {"companies": [], "facts": [
+        _fact("bulk-1", "Zebra payments", ("https://a.example/1", "Okapi report"),
+              ("https://a.example/2", "Narwhal digest"), date="2020"),
+        changed,  # an update after a buffered insert: writes stay in file order
+        _fact("", "Keyless axolotl", ("https://a.example/3", "Pangolin notes"), date="2021"),
+        _fact("bulk-1", "Zebra payments again", ("https://a.example/9", "Capybara memo"),
+              date="2020"),  # the same key twice: the second row updates the first
+    ]}
+    preview = await dataset.import_document(store, doc, "t", dry_run=True)
+    assert (preview.new, preview.updated, preview.rejected) == (2, 2, [])
+    assert await store.search("okapi") == []  # the dry run left the index alone
+
+    report = await dataset.import_document(store, doc, "t", dry_run=False)
+    assert (report.new, report.updated, report.rejected) == (2, 2, [])
+    actual, expected, triggers_after = _fts_state(store.path)
+    assert actual == expected
+    assert triggers_after == triggers_before  # suspended only inside the transaction
+    assert [f.key for f in await store.search("capybara")] == ["bulk-1"]
+    assert await store.search("okapi") == [] and await store.search("narwhal") == []
+    assert [f.key for f in await store.search("wombat")] == [seeded["key"]]
+    assert [f.key for f in await store.search("quokka")] == [seeded["key"]]
+    keyless = await store.search("pangolin")
+    assert [f.key for f in keyless] == [f"fact-{keyless[0].id}"]
+    assert [h.action for h in await store.history("fact", keyless[0].id)] == ["import"]
+
+    # Single writes after an import still go through the restored triggers.
+    fact = (await store.search("capybara"))[0]
+    await store.add_source(fact.id, Source("https://a.example/10", "Dugong letter"), "t")
+    assert [f.id for f in await store.search("dugong")] == [fact.id]
+
+
+async def test_import_assigns_the_ids_sqlite_would(store: Store) -> None:
+    await dataset.import_document(store, seed_doc(), "t", dry_run=False)
+    facts = seed_doc()["facts"]
+    conn = sqlite3.connect(store.path)
+    try:
+        top = conn.execute("SELECT max(id) FROM fact").fetchone()[0]
+        conn.execute("DELETE FROM fact WHERE id = ?", (top,))  # ids follow max(id), not a counter
+        conn.commit()
+    finally:
+        conn.close()
+    doc = {"companies": [], "facts": [_fact(f"n{i}", f"Note {i}", (f"https://n.example/{i}", "T"),
+                                            date=f"20{10 + i}") for i in range(3)]}
+    await dataset.import_document(store, doc, "t", dry_run=False)
+    ids = [(await store.search(f"note {i}"))[0].id for i in range(3)]
+    assert ids == [top, top + 1, top + 2]
+    assert len(facts) == top
+
+
+def _slow_clean_url(text: str) -> str:
+    """clean_url with the plain-URL shortcut switched off: the reference verdict."""
+    saved = rules._PLAIN_HTTP_URL
+    rules._PLAIN_HTTP_URL = re.compile(r"(?!)")
+    try:
+        return rules.clean_url(text)
+    finally:
+        rules._PLAIN_HTTP_URL = saved
+
+
+_URL_PIECES = st.sampled_from(["http", "https", "HTTP", "hTTps", "ftp", "javascript", ":", "//", "/",
+                               "a", "b.c", ".", "-", "@", ":80", "[", "]", "::1", "?", "#", "x.com",
+                               "é", "例え", "%20", " ", "\t", "\u200b", "localhost", "user:pw@"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_URL_PIECES, max_size=8).map("".join), st.text(max_size=40),
+                 st.from_regex(r"[Hh][Tt]{2}[Pp][Ss]?://[\w.:@\[\]-]{0,20}[/?#]?.{0,10}")))
+def test_url_shortcut_gives_the_same_verdict(text: str) -> None:
+    outcomes = []
+    for check in (rules.clean_url, _slow_clean_url):
+        try:
+            outcomes.append(("ok", check(text)))
+        except ValidationError as exc:
+            outcomes.append(("refused", str(exc)))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_validation_memo_refuses_a_bad_value_every_time() -> None:
+    checks = dataset._Checks()
+    good = _fact("k", "S", ("https://e.example/1", "T"), date="2024-02")
+    assert dataset._validate_fact(good, checks)["date"] == "2024-02"
+    for _ in range(2):  # a refused value is never remembered as accepted
+        with pytest.raises(ValidationError, match="calendar"):
+            dataset._validate_fact({**good, "date": "2024-02-30"}, checks)
+        with pytest.raises(InvalidValue, match="kind"):
+            dataset._validate_fact({**good, "kind": "telepathy"}, checks)
+        with pytest.raises(ValidationError, match="subject"):
+            dataset._validate_fact({**good, "subject": "\u200b"}, checks)
+    first = dataset._validate_fact(good, checks)
+    assert first == dataset._validate_fact(good)  # the memo changes nothing but the speed
+
+
+async def test_a_failed_import_keeps_the_fts_triggers(store: Store) -> None:
+    await dataset.import_document(store, seed_doc(), "t", dry_run=False)
+    _, _, triggers = _fts_state(store.path)
+    counts = await store.counts()
+    top = counts["facts_all"]
+    # A keyless fact is keyed fact-<id>; a later row claiming that key breaks the unique key.
+    doc = {"companies": [], "facts": [
+        _fact("", "Keyless", ("https://k.example/1", "T"), date="2011"),
+        _fact(f"fact-{top + 1}", "Claims the key", ("https://k.example/2", "T"), date="2012")]}
+    with pytest.raises(sqlite3.IntegrityError):
+        await dataset.import_document(store, doc, "t", dry_run=False)
+    assert await store.counts() == counts
+    assert _fts_state(store.path)[2] == triggers
