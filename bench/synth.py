@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.domain import Kind, Status
-from bot.store import MIGRATIONS, Store, _split_sql
+from bot.store import Store, index_new_facts, restore_fts_triggers, suspend_fts_insert_triggers
 
 GEN_VERSION = 1
 """Bump when generation changes, so stale cached databases are not reused."""
@@ -239,17 +239,6 @@ def fact_rows(rng: random.Random, companies: list[SynthCompany], count: int,
     return facts, sources
 
 
-def _triggers_to_defer() -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the FTS insert triggers, taken from the real migration."""
-    found = []
-    for statement in _split_sql(MIGRATIONS[0]):
-        for name in ("fact_fts_insert", "source_fts_insert"):
-            if statement.startswith(f"CREATE TRIGGER {name} "):
-                found.append((name, statement))
-    assert len(found) == 2, "the FTS triggers changed; update bench/synth.py"
-    return found
-
-
 def write_store(path: Path, companies: list[SynthCompany],
                 facts: list[tuple[object, ...]], sources: list[tuple[object, ...]]) -> None:
     """Migrate with the project's own code, then bulk-insert; FTS is filled in one pass."""
@@ -260,11 +249,9 @@ def write_store(path: Path, companies: list[SynthCompany],
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -512000")
         conn.execute("BEGIN")
-        # Per-row FTS triggers would rewrite each fact's FTS row once per source; filling the
-        # FTS table once at the end gives the same content far faster.
-        deferred = _triggers_to_defer()
-        for name, _ in deferred:
-            conn.execute(f"DROP TRIGGER {name}")
+        # Per-row FTS triggers would rewrite each fact's FTS row once per source: the store's own
+        # bulk-load helpers suspend them (as they are in the file) and index every fact at once.
+        deferred = suspend_fts_insert_triggers(conn)
         conn.executemany(
             "INSERT INTO company (id, name, kind, parent_id, description, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, 'bench', ?)",
@@ -278,12 +265,8 @@ def write_store(path: Path, companies: list[SynthCompany],
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", facts)
         conn.executemany("INSERT INTO source (fact_id, position, url, title, publisher, date) "
                          "VALUES (?, ?, ?, ?, ?, ?)", sources)
-        conn.execute(
-            "INSERT INTO fact_fts (rowid, summary, sources) SELECT f.id, f.summary, coalesce(("
-            "SELECT group_concat(title || ' ' || publisher, ' ') FROM source WHERE fact_id = f.id"
-            "), '') FROM fact AS f")
-        for _, statement in deferred:
-            conn.execute(statement)
+        index_new_facts(conn, first_id=1, changed_sources=())
+        restore_fts_triggers(conn, deferred)
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode = WAL")
     finally:
