@@ -28,19 +28,7 @@ from bot.telegram.callbacks import (
     encode,
 )
 from bot.texts import t
-from tests.fakebot.html_check import parse_telegram_html
-from tests.tg import GROUP, OTHER, SUPERGROUP, USER, Call, Harness
-
-JD_ALIPAY = "🟡 Partly: JD.com × Alipay"
-
-
-def visible(call: Call) -> str:
-    return parse_telegram_html(call.text)[0]
-
-
-def only(calls: list[Call], method: str = "sendMessage") -> Call:
-    assert [c.method for c in calls] == [method], [(c.method, c.text[:80]) for c in calls]
-    return calls[0]
+from tests.tg import GROUP, JD_ALIPAY, OTHER, SUPERGROUP, USER, Call, Harness, only, visible
 
 
 def edited(calls: list[Call], sent: Call) -> tuple[Call, Call]:

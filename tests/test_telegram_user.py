@@ -26,32 +26,23 @@ from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import USER_COMMANDS
 from bot.telegram.user import LIMITER, TYPING_DELAY
 from bot.texts import EXAMPLES, t
-from tests.fakebot.html_check import check_telegram_html, parse_telegram_html
+from tests.fakebot.html_check import check_telegram_html
 from tests.tg import (
     ADMIN,
     BOT_USER,
     GROUP,
+    JD_ALIPAY,
     OTHER,
     SUPERGROUP,
     TOKEN,
     USER,
-    Call,
     Harness,
     UpdateFactory,
     make_app,
+    only,
     settings_for,
+    visible,
 )
-
-JD_ALIPAY = "🟡 Partly: JD.com × Alipay"
-
-
-def visible(call: Call) -> str:
-    return parse_telegram_html(call.text)[0]
-
-
-def only(calls: list[Call], method: str = "sendMessage") -> Call:
-    assert [c.method for c in calls] == [method], [(c.method, c.text[:80]) for c in calls]
-    return calls[0]
 
 
 def cid(h: Harness, name: str) -> int:

@@ -90,6 +90,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.answers import Interop
 from bot.config import SEED_PATH, Settings
 from bot.telegram.app import build_application
+from tests.fakebot.html_check import parse_telegram_html
 
 try:  # the strict fake-server checks, when that module is around
     from tests.fakebot import checks as _checks
@@ -463,3 +464,19 @@ async def make_app(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_
         finally:
             if app.post_shutdown is not None:
                 await app.post_shutdown(app)
+
+
+# -- assertions shared by the handler tests ------------------------------------------------------
+
+JD_ALIPAY = "🟡 Partly: JD.com × Alipay"
+
+
+def visible(call: Call) -> str:
+    """The text as the user sees it: HTML parsed the way Telegram parses it."""
+    return parse_telegram_html(call.text)[0]
+
+
+def only(calls: list[Call], method: str = "sendMessage") -> Call:
+    """The single call an update caused, which must be ``method``."""
+    assert [c.method for c in calls] == [method], [(c.method, c.text[:80]) for c in calls]
+    return calls[0]
