@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -510,7 +510,3 @@ class Editor:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return await self.store.backup(folder / f"interop-backup-{stamp}.sqlite3")
 
-
-def describe_candidates(candidates: Sequence[Candidate], limit: int = 5) -> str:
-    """Close matches as a short comma list, for plain-text suggestions."""
-    return ", ".join(c.company.name for c in candidates[:limit])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot import dataset
 from bot.domain import (
+    CheckHint,
     CheckResult,
     Company,
     Fact,
@@ -263,6 +264,17 @@ class Interop:
             return await self.profile(found[0])
         return await self.search(text)
 
+    async def check_hint(self, text: str) -> CheckHint:
+        """What to tell someone whose ``/check`` text was not two different companies."""
+        pair = self._split_pair(text) if text else None
+        if pair is not None:
+            a, b = pair[0].company, pair[1].company
+            return CheckHint(same=a) if a is not None and b is not None and a.id == b.id else CheckHint()
+        single = self.resolve(text).company if text else None
+        if single is None:
+            return CheckHint()
+        return CheckHint(single=single, partner=await self.partner_for(single))
+
     async def partner_for(self, company: Company) -> Company | None:
         """The other party of the company's latest fact: a pair worth suggesting."""
         facts = await self.store.facts_involving([company.id])
@@ -271,9 +283,6 @@ class Interop:
         latest = facts[-1]
         return self.company(latest.object_id if latest.subject_id == company.id else latest.subject_id)
 
-    async def fact_view(self, fact_id: int) -> FactView | None:
-        fact = await self.store.fact(fact_id)
-        return self.view(fact) if fact else None
 
 
 async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:

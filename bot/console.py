@@ -16,6 +16,7 @@ from bot.render import (
     PLAIN,
     plain,
     render_check,
+    render_check_hint,
     render_profile,
     render_recent,
     render_search,
@@ -44,7 +45,7 @@ async def answer_line(interop: Interop, line: str) -> str:
     if command == "/check":
         result = await interop.check_text(args) if args else None
         if result is None:
-            return await _check_usage(interop, args)
+            return render_check_hint(await interop.check_hint(args), PLAIN)
         return _render(result)
     if command == "/company":
         if not args:
@@ -59,16 +60,6 @@ async def answer_line(interop: Interop, line: str) -> str:
             return t("usage.recent", max=50)
         return plain(render_recent(await interop.recent(int(args) if args else 10), PLAIN))
     return t("console.unknown_command", cmd=command)
-
-
-async def _check_usage(interop: Interop, args: str) -> str:
-    single = interop.resolve(args).company if args else None
-    if single is None:
-        return t("usage.check")
-    partner = await interop.partner_for(single)
-    if partner is None:
-        return t("check.one_name_alone", name=single.name)
-    return t("check.one_name", name=single.name, partner=partner.name)
 
 
 def _render(result: CheckResult | Profile | SearchResult | Unresolved) -> str:

@@ -267,6 +267,18 @@ class Unresolved:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckHint:
+    """Why ``/check`` text was not a pair: one company named twice, or one name alone.
+
+    For one name, ``partner`` is a company it has facts with, so the hint can suggest a real pair.
+    """
+
+    same: Company | None = None
+    single: Company | None = None
+    partner: Company | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
     query: str
     hits: tuple[FactView, ...] = field(default_factory=tuple)

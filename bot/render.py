@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.domain import (
+    CheckHint,
     CheckResult,
     Company,
     FactView,
@@ -148,6 +149,17 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
         blocks.append(m.i(intro))
         blocks += [_thread_block(m, th, (result.a, result.b)) for th in result.rollup]
     return blocks
+
+
+def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
+    """The usage line for ``/check``, naming the company when only one (or one twice) was given."""
+    if hint.same is not None:
+        return m.text(f"{t('same.company', name=hint.same.name)}\n{t('usage.check')}")
+    if hint.single is not None and hint.partner is not None:
+        return m.text(t("check.one_name", name=hint.single.name, partner=hint.partner.name))
+    if hint.single is not None:
+        return m.text(t("check.one_name_alone", name=hint.single.name))
+    return m.text(t("usage.check"))
 
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:

@@ -422,9 +422,6 @@ class Store:
         return Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
                        aliases=tuple(a for (a,) in aliases))
 
-    async def company_by_name(self, name: str) -> Company | None:
-        rows = await self._all("SELECT id FROM company WHERE name = ?", (name,))
-        return await self.company(rows[0][0]) if rows else None
 
     async def fact(self, fact_id: int) -> Fact | None:
         rows = await self._all(_FACT_SELECT + " WHERE f.id = ?", (fact_id,))

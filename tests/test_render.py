@@ -131,3 +131,17 @@ def test_oversized_single_line_is_cut_without_breaking_markup() -> None:
     for page in pages:
         check_telegram_html(page)
         assert visible_len(page) <= 1000
+
+
+def test_check_hint_escapes_stored_names_and_names_the_partner() -> None:
+    from bot.domain import CheckHint
+    from bot.render import render_check_hint
+
+    same = render_check_hint(CheckHint(same=EVIL))
+    check_telegram_html(same)
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in same and "<b>" not in same
+    one = render_check_hint(CheckHint(single=EVIL, partner=ALI))
+    check_telegram_html(one)
+    assert "/check &lt;b&gt;Evil&lt;/b&gt; &amp; Co, Alipay" in one
+    assert render_check_hint(CheckHint(single=ALI), PLAIN).startswith("Check Alipay with what?")
+    assert render_check_hint(CheckHint(), PLAIN).startswith("Tell me two names")

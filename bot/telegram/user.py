@@ -32,6 +32,7 @@ from bot.answers import Interop
 from bot.config import Settings
 from bot.domain import CheckResult, Profile, SearchResult, Unresolved
 from bot.ratelimit import RateLimiter
+from bot.render import render_check_hint
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
     INTEROP,
@@ -195,25 +196,9 @@ async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with typing_if_slow(context, _chat_id(update)):
         result = await interop.check_text(args) if args else None
     if result is None:
-        await say(update, await _check_usage(interop, args))
+        await say(update, render_check_hint(await interop.check_hint(args)))
         return
     await _answer(update, context, result)
-
-
-async def _check_usage(interop: Interop, args: str) -> str:
-    pair = interop.resolver.split_pair(args) if args else None
-    if pair is not None and pair[0].company is not None and pair[1].company is not None \
-            and pair[0].company.id == pair[1].company.id:
-        return f"{t('same.company', name=pair[0].company.name)}\n{t('usage.check')}"
-    if pair is None and args:
-        single = interop.resolve(args).company
-        if single is not None:  # "/check whatsapp": name the company and suggest a real pair
-            partner = await interop.partner_for(single)
-            name = html.escape(single.name, quote=False)
-            if partner is None:
-                return t("check.one_name_alone", name=name)
-            return t("check.one_name", name=name, partner=html.escape(partner.name, quote=False))
-    return t("usage.check")
 
 
 async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str,
