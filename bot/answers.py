@@ -17,18 +17,31 @@ from bot import dataset
 from bot.domain import (
     CheckHint,
     CheckResult,
+    Checks,
     Company,
+    Decision,
     Fact,
     FactView,
+    Kind,
+    KindFacts,
+    Latest,
+    Link,
+    Meaning,
+    Ownership,
+    OwnershipVerdict,
     Profile,
+    Relation,
     Resolution,
     SearchResult,
+    SmallTalk,
     Status,
+    Substitution,
     Thread,
     Unresolved,
     Verdict,
 )
-from bot.resolver import Resolver
+from bot.names.reading import Intent, Reading, read
+from bot.names.resolver import Resolver
 from bot.store import StorageError, Store
 
 log = logging.getLogger(__name__)
@@ -37,6 +50,11 @@ log = logging.getLogger(__name__)
 _STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.ENDED: 3}
 MAX_RECENT = 50
 CHECK_CACHE_SIZE = 4096
+MAX_PAIRS = 6
+"""Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
+MAX_SEARCH_NAME_WORDS = 3
+"""A message this short with no name in it may be a misspelt name: offer close names."""
+MODES = ("ask", "check", "company", "inline")
 
 
 class Interop:
@@ -54,6 +72,10 @@ class Interop:
         # changes (every in-process index change goes through refresh_companies).
         self._index_version = 0
         self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
+        self._readings: OrderedDict[tuple[str, bool], tuple[int, Reading]] = OrderedDict()
+        # The store's data_version when the index last matched it: when it moves without an
+        # in-process refresh (an import run by another process), the companies are reloaded.
+        self._synced_version: int | None = None
         for company in companies:
             self._link(company)
 
@@ -133,21 +155,50 @@ class Interop:
         return chain
 
     async def refresh_companies(self, company_ids: Iterable[int] | None = None) -> None:
-        """Bring the index up to date after a write: only the named companies, or all."""
-        self._index_version += 1
+        """Bring the index up to date after a write: only the named companies, or all.
+
+        The split and reading caches are versioned by the index they were computed from, so
+        the version moves only once the index has changed, after every await: a question
+        answered meanwhile is stored under the old version and cannot outlive this refresh.
+        """
+        version = self.store.data_version()
         if company_ids is None:
-            for company in await self.store.companies():
+            companies = await self.store.companies()
+            present = {c.id for c in companies}
+            for company in companies:
                 if self.resolver.company(company.id) != company:
                     self.resolver.upsert_company(company)
                     self._link(company)
-            return
-        for company_id in company_ids:
-            company = await self.store.company(company_id)
-            if company is None:
-                self.resolver.remove_company(company_id)
-            else:
-                self.resolver.upsert_company(company)
-                self._link(company)
+            for gone in [cid for cid in self._parent if cid not in present]:
+                self._unlink(gone)
+                self.resolver.remove_company(gone)
+        else:
+            loaded = [(cid, await self.store.company(cid)) for cid in company_ids]
+            for company_id, company in loaded:
+                if company is None:
+                    self._unlink(company_id)
+                    self.resolver.remove_company(company_id)
+                else:
+                    self.resolver.upsert_company(company)
+                    self._link(company)
+        self._index_version += 1
+        if self._synced_version is None or company_ids is None:
+            self._synced_version = version
+
+    async def sync(self) -> None:
+        """Reload the companies when another process (``python -m bot import``) changed the
+        store: its data_version moved since the index last matched it."""
+        version = self.store.data_version()
+        if self._synced_version is None:
+            self._synced_version = version
+        elif version != self._synced_version:
+            await self.refresh_companies()
+            self._synced_version = version
+
+    def _unlink(self, company_id: int) -> None:
+        parent = self._parent.pop(company_id, None)
+        if parent is not None:
+            self._children[parent].discard(company_id)
 
     # -- answers -------------------------------------------------------------------------
 
@@ -155,18 +206,59 @@ class Interop:
         return FactView(fact, self.company(fact.subject_id), self.company(fact.object_id),
                         via_affiliate)
 
-    def _threads(self, views: Iterable[FactView]) -> tuple[Thread, ...]:
+    def _threads(self, views: Iterable[FactView],
+                 asked: tuple[Company, Company] | None = None) -> tuple[Thread, ...]:
+        """Facts grouped per (subject, object, kind, scope), best standing first; for a roll-up
+        (``asked`` set) each thread says how its parties belong to the asked companies."""
         grouped: dict[tuple[int, int, str, str], list[FactView]] = defaultdict(list)
         for v in views:
             grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value, v.fact.scope)].append(v)
         threads = [
             Thread(subject=vs[0].subject, object=vs[0].object, kind=vs[0].fact.kind,
-                   events=tuple(sorted(vs, key=lambda v: v.fact.sort_key)))
+                   events=tuple(sorted(vs, key=lambda v: v.fact.sort_key)),
+                   links=self._via(vs[0].subject, vs[0].object, asked) if asked else ())
             for vs in grouped.values()
         ]
-        threads.sort(key=lambda t: (_STATUS_RANK[t.current.fact.status],
-                                    _neg(t.current.fact.date), t.subject.name))
+        threads.sort(key=lambda t: (_STATUS_RANK[t.standing.fact.status],
+                                    _neg(t.standing.fact.date), t.subject.name))
         return tuple(threads)
+
+    def _via(self, subject: Company, obj: Company, asked: tuple[Company, Company]) -> tuple[Link, ...]:
+        """For each party that is not an asked company: the link that says how it belongs.
+
+        The weakest link on the way up counts ("via Ant Group (Alibaba affiliate)"); if all are
+        owned, the party's own link does ("via WeChat Pay, WeChat's payment service").
+        """
+        asked_ids = {c.id for c in asked}
+        links: list[Link] = []
+        for party in (subject, obj):
+            if party.id in asked_ids:
+                continue
+            chain = self.chain(party)
+            upto: list[Link] = []
+            for link in chain:
+                upto.append(link)
+                if link.parent.id in asked_ids:
+                    break
+            if not upto:
+                continue
+            weak = [link for link in upto if link.relation is Relation.AFFILIATE]
+            links.append(weak[-1] if weak else upto[0])
+        return tuple(links)
+
+    def chain(self, company: Company) -> tuple[Link, ...]:
+        """The company's links upwards: itself to its parent, the parent to its own, ..."""
+        links: list[Link] = []
+        seen = {company.id}
+        child = company
+        parent_id = self._parent.get(company.id, company.parent_id)
+        while parent_id is not None and parent_id not in seen:
+            parent = self.company(parent_id)
+            links.append(Link(child, parent, child.relation))
+            seen.add(parent_id)
+            child = parent
+            parent_id = self._parent.get(parent_id)
+        return tuple(links)
 
     async def check(self, a: Company, b: Company) -> CheckResult:
         """Direct facts in both directions, plus facts between the two groups' members."""
@@ -193,10 +285,23 @@ class Interop:
         else:
             direct, rollup = await self.store.facts_between([a.id], [b.id]), []
         threads = self._threads(self.view(f) for f in direct)
-        rolled = self._threads(self.view(f, via_affiliate=True) for f in rollup)
+        rolled = self._threads((self.view(f, via_affiliate=True) for f in rollup), (a, b))
         best = threads[0] if threads else (rolled[0] if rolled else None)
-        verdict = Verdict(best.current.fact.status.value) if best else Verdict.NO_RECORD
+        verdict = Verdict(best.standing.fact.status.value) if best else Verdict.NO_RECORD
         return CheckResult(a=a, b=b, verdict=verdict, threads=threads, rollup=rolled)
+
+    async def check_kind(self, a: Company, b: Company, kind: Kind | None,
+                         scope: str = "") -> CheckResult:
+        """A check whose headline answers ``kind`` (the pair's best state when None)."""
+        result = await self.check(a, b)
+        if kind is None:
+            return result
+        focus = result.of_kind(kind)
+        if scope:
+            focus = tuple(t for t in focus if t.scope == scope) or focus
+        verdict = Verdict(focus[0].standing.fact.status.value) if focus else Verdict.NO_RECORD
+        return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
+                           rollup=result.rollup, kind=kind, scope=scope)
 
     async def check_text(self, text: str) -> CheckResult | Unresolved | None:
         """``/check`` arguments; None when they are not two names at all."""
@@ -284,6 +389,237 @@ class Interop:
         return self.company(latest.object_id if latest.subject_id == company.id else latest.subject_id)
 
 
+    # -- what a text means: the one answering policy -------------------------------------
+
+    def read(self, text: str, *, command: bool = False) -> Reading:
+        """The reading of a text, reused while the index is unchanged (the same few questions
+        come in the same words)."""
+        key = (text, command)
+        cached = self._readings.get(key)
+        if cached is not None and cached[0] == self._index_version:
+            self._readings.move_to_end(key)
+            return cached[1]
+        version = self._index_version
+        reading = read(self.resolver, text, command=command)
+        self._readings[key] = (version, reading)
+        if len(self._readings) > CHECK_CACHE_SIZE:
+            self._readings.popitem(last=False)
+        return reading
+
+    async def decide(self, text: str, mode: str = "ask") -> Decision:
+        """What any text means, answered: /check and /company arguments (``mode`` "check",
+        "company"), free text in chats ("ask") and inline queries ("inline").
+
+        Every adapter renders this one decision, so the console, chats and inline mode can
+        never answer the same text differently.
+        """
+        await self.sync()
+        text = text.strip()
+        if mode == "check":
+            return await self._decide_check(text)
+        if mode == "company":
+            return await self._decide_company(text)
+        return await self._decide_ask(text)
+
+    async def _decide_check(self, text: str) -> Decision:
+        if not text:
+            return Decision(CheckHint())
+        whole = self.resolver.resolve(text)
+        if whole.company is not None and self._exact(text, whole.company):
+            # One known name, even with a separator inside ("AT&T", "wechat pay"): the hint.
+            return Decision(await self.check_hint_for(whole.company))
+        reading = self.read(text, command=True)
+        companies = reading.companies()
+        unknown = tuple(n.resolution for n in reading.unknown)
+        doubtful = tuple(n.resolution for n in reading.doubtful)
+        if len(companies) >= 2:
+            return await self._pairs(reading, unknown + doubtful)
+        if doubtful:
+            return Decision(Unresolved(tuple(n.resolution for n in reading.names
+                                             if n.company is not None or n.candidates)),
+                            unknown)
+        pair = self._split_pair(text)  # the old two-sided split, for what the reading missed
+        if pair is not None and pair[0].company and pair[1].company \
+                and pair[0].company.id != pair[1].company.id and not unknown:
+            return Decision(await self.check(pair[0].company, pair[1].company))
+        if len(companies) == 1:
+            if len(reading.known) > 1 and not unknown:
+                return Decision(CheckHint(same=companies[0]))
+            return Decision(await self.check_hint_for(companies[0]), unknown)
+        if unknown:
+            return Decision(Unresolved(unknown))
+        return Decision(CheckHint())
+
+    def _exact(self, text: str, company: Company) -> bool:
+        """Whether ``text`` is exactly one of the company's names (not a fuzzy guess)."""
+        from bot.names.resolver import _keys, names_of
+        loose, core = _keys(text)
+        return any(core in _keys(name) or loose in _keys(name) for name in names_of(company))
+
+    async def check_hint_for(self, company: Company) -> CheckHint:
+        return CheckHint(single=company, partner=await self.partner_for(company))
+
+    async def _decide_company(self, text: str) -> Decision:
+        if not text:
+            return Decision(Unresolved(()))
+        whole = self.resolver.resolve(text)
+        if whole.company is not None:
+            return Decision(await self.profile(whole.company))
+        reading = self.read(text, command=True)
+        companies = reading.companies()
+        if len(companies) == 1 and not reading.doubtful:
+            unknown = tuple(n.resolution for n in reading.unknown)
+            return Decision(await self.profile(companies[0]), unknown)
+        return Decision(Unresolved((whole,)))
+
+    async def _decide_ask(self, text: str) -> Decision:
+        if not text:
+            return Decision(SmallTalk())
+        reading = self.read(text)
+        if reading.intent is Intent.HELP:
+            return Decision(SmallTalk())
+        if reading.intent is Intent.LATEST:
+            return Decision(Latest(tuple(await self.recent(10))))
+        companies = reading.companies()
+        unknown = tuple(n.resolution for n in reading.unknown)
+        doubtful = tuple(n.resolution for n in reading.doubtful)
+        if reading.intent is Intent.OWNERSHIP and companies:
+            return Decision(self.ownership(companies[0], companies[1] if len(companies) > 1 else None,
+                                           reading), unknown + doubtful)
+        if len(companies) >= 2:
+            return await self._pairs(reading, unknown + doubtful)
+        if len(companies) == 1:
+            if doubtful:  # "jd alipya": a pair with one side unsure -> did-you-mean pairs
+                known = next(n for n in reading.names if n.company is not None)
+                return Decision(Unresolved((known.resolution, doubtful[0])), unknown + doubtful[1:])
+            company = companies[0]
+            kind = reading.kind
+            if kind is not None:
+                return Decision(await self.kind_facts(company, kind, reading.scope), unknown)
+            return Decision(await self.profile(company), unknown)
+        if doubtful:
+            return Decision(Unresolved(doubtful), unknown)
+        result = await self.search(reading.text)
+        if not result.hits:
+            if unknown:
+                return Decision(Unresolved(unknown))
+            if len(text.split()) <= MAX_SEARCH_NAME_WORDS:
+                guess = self.resolver.resolve(text)
+                if guess.candidates:  # a lone weak match is a suggestion, never an answer
+                    return Decision(Unresolved((guess,)))
+        return Decision(result)
+
+    async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
+        """Each meaningful pair of the names: across sides when the question has sides ("Alipay
+        or WeChat Pay on JD"), else every pair; one full answer for one pair."""
+        known = reading.known
+        pairs: list[tuple[Company, Company]] = []
+        seen: set[frozenset[int]] = set()
+        sides = {n.side for n in known}
+        for i, x in enumerate(known):
+            for y in known[i + 1:]:
+                assert x.company is not None and y.company is not None
+                key = frozenset((x.company.id, y.company.id))
+                if len(key) < 2 or key in seen:
+                    continue
+                if len(sides) > 1 and x.side == y.side:
+                    continue
+                seen.add(key)
+                pairs.append((x.company, y.company))
+        if not pairs:  # every name on one side twice over: fall back to every pair
+            companies = reading.companies()
+            pairs = [(a, b) for i, a in enumerate(companies) for b in companies[i + 1:]]
+        notes: list[Substitution] = []
+        results: list[CheckResult] = []
+        for a, b in pairs[:MAX_PAIRS]:
+            kind = reading.kind or self._implied_kind(a, b)
+            result = await self.check_kind(a, b, kind, reading.scope)
+            if kind is not None and not result.of_kind(kind):
+                substitute = await self._through_product(a, b, kind, reading.scope)
+                if substitute is not None:
+                    result, note = substitute
+                    notes.append(note)
+            results.append(result)
+        if len(results) == 1:
+            return Decision(results[0], unknown, tuple(notes))
+        more = max(0, len(pairs) - MAX_PAIRS)
+        return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes))
+
+    def _implied_kind(self, a: Company, b: Company) -> Kind | None:
+        """With no kind word, a party that is itself a kind of service ("支付宝" is payments)
+        says what the question is about: "美团能用支付宝吗" asks about paying."""
+        for company in (b, a):
+            try:
+                return Kind.parse(company.kind) if company.kind in {
+                    Kind.PAYMENTS.value, Kind.LOGISTICS.value} else None
+            except Exception:  # noqa: BLE001 - a free-text company kind
+                continue
+        return None
+
+    def products(self, company: Company) -> list[Company]:
+        """The company's products and services (WeChat Pay of WeChat): children typed as
+        products; in a tree without types, family members whose name extends this one."""
+        children = [self.company(c) for c in self._children.get(company.id, ())]
+        typed = [c for c in children if c.relation is Relation.PRODUCT]
+        if typed:
+            return sorted(typed, key=lambda c: c.name)
+        family = set(self._children.get(company.id, ()))
+        if company.parent_id is not None:
+            family |= self._children.get(company.parent_id, set())
+        prefix = company.name.casefold() + " "
+        return sorted((self.company(c) for c in family
+                       if c != company.id and self.company(c).name.casefold().startswith(prefix)
+                       and self.company(c).relation is None), key=lambda c: c.name)
+
+    async def _through_product(self, a: Company, b: Company, kind: Kind, scope: str
+                               ) -> tuple[CheckResult, Substitution] | None:
+        """Answer with a product's facts when the named company holds none of the kind
+        ("pay with WeChat on Ele.me" is WeChat Pay's)."""
+        for asked, other in ((b, a), (a, b)):
+            for product in self.products(asked):
+                if product.id == other.id:
+                    continue
+                result = await self.check_kind(*((other, product) if asked is b else (product, other)),
+                                               kind, scope)
+                if result.of_kind(kind):
+                    return result, Substitution(asked, product, product.relation)
+        return None
+
+    async def kind_facts(self, company: Company, kind: Kind, scope: str = "") -> KindFacts:
+        """One company's threads of one kind, best first ("does rcs work on iPhone?")."""
+        family = self.descendants(company.id)
+        facts = [f for f in await self.store.facts_involving({company.id} | family) if f.kind is kind]
+        threads = self._threads(self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
+                                for f in facts)
+        if scope:
+            threads = tuple(sorted(threads, key=lambda t: t.scope != scope))
+        return KindFacts(company, kind, threads, scope)
+
+    def ownership(self, first: Company, second: Company | None, reading: Reading) -> Ownership:
+        """Answer "who owns X", "is X part of Y", "does Y own X" from the company tree."""
+        if second is None:
+            return Ownership(first, None, OwnershipVerdict.CHAIN, self.chain(first))
+        for child, parent in ((first, second), (second, first)):
+            chain = self.chain(child)
+            upto: list[Link] = []
+            for link in chain:
+                upto.append(link)
+                if link.parent.id == parent.id:
+                    weak = any(x.relation is Relation.AFFILIATE for x in upto)
+                    verdict = OwnershipVerdict.AFFILIATE if weak else OwnershipVerdict.YES
+                    return Ownership(child, parent, verdict, tuple(upto))
+        return Ownership(first, second, OwnershipVerdict.NO, self.chain(first), self.chain(second))
+
+    async def options(self, unresolved: Unresolved) -> list[CheckResult]:
+        """Candidate pairs for a check with one or both names unsure (inline offers them)."""
+        sides: list[list[Company]] = []
+        for r in unresolved.resolutions:
+            sides.append([r.company] if r.company else [c.company for c in r.candidates[:3]])
+        if len(sides) != 2:
+            return []
+        return [await self.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
+
+
 
 async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
     """Finish a start-up integrity check after a failure, raising its verdict if it found damage.
@@ -303,6 +639,17 @@ async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
             raise damage from exc
     except BaseException:  # cancelled, or an error of its own: the original failure is the news
         pass
+
+
+def parse_count(text: str, default: int, maximum: int) -> int | None:
+    """A count argument ("/recent 20"): ASCII digits only, clamped to 1..maximum; None when it
+    is anything else ("²", "①", "٣"), so the adapter shows the usage line instead of failing."""
+    text = text.strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        return None
+    return min(max(int(text), 1), maximum)
 
 
 def _neg(date: str) -> str:

@@ -10,19 +10,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot.answers import Interop
-from bot.domain import CheckResult, Profile, SearchResult, Unresolved
-from bot.render import (
-    PLAIN,
-    plain,
-    render_check,
-    render_check_hint,
-    render_profile,
-    render_recent,
-    render_search,
-    render_suggestions_plain,
-    render_unresolved,
-)
+from bot.answers import Interop, parse_count
+from bot.domain import Decision, Unresolved
+from bot.render import PLAIN, plain, render_decision, render_recent, render_suggestions_plain
 from bot.texts import EXAMPLES, t
 
 MAX_INPUT = 4096
@@ -36,40 +26,36 @@ async def answer_line(interop: Interop, line: str) -> str:
     if len(line) > MAX_INPUT:
         return t("too_long", max=MAX_INPUT)
     if not line.startswith("/"):
-        return _render(await interop.ask(line))
+        return _render(await interop.decide(line, "ask"))
     command, _, args = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     args = args.strip()
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
-        result = await interop.check_text(args) if args else None
-        if result is None:
-            return render_check_hint(await interop.check_hint(args), PLAIN)
-        return _render(result)
+        return _render(await interop.decide(args, "check"))
     if command == "/company":
         if not args:
             return t("usage.company")
-        return _render(await interop.profile_text(args))
+        return _render(await interop.decide(args, "company"))
     if command == "/search":
         if not args:
             return t("usage.search")
-        return _render(await interop.search(args))
+        return _render(Decision(await interop.search(args)))
     if command == "/recent":
-        if args and not args.isdigit():
+        n = parse_count(args, 10, 50)
+        if n is None:
             return t("usage.recent", max=50)
-        return plain(render_recent(await interop.recent(int(args) if args else 10), PLAIN))
+        return plain(render_recent(await interop.recent(n), PLAIN))
     return t("console.unknown_command", cmd=command)
 
 
-def _render(result: CheckResult | Profile | SearchResult | Unresolved) -> str:
-    if isinstance(result, CheckResult):
-        return plain(render_check(result, PLAIN))
-    if isinstance(result, Profile):
-        return plain(render_profile(result, PLAIN))
-    if isinstance(result, SearchResult):
-        return plain(render_search(result, PLAIN))
-    return "\n".join([*render_unresolved(result, PLAIN), *render_suggestions_plain(result)])
+def _render(decision: Decision) -> str:
+    """The decision in plain text; did-you-mean choices as a list under it."""
+    blocks = render_decision(decision, PLAIN)
+    if isinstance(decision.result, Unresolved):
+        return "\n".join([*blocks, *render_suggestions_plain(decision.result)])
+    return plain(blocks)
 
 
 async def run_console(interop: Interop, stdin: TextIO = sys.stdin,

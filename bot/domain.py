@@ -291,17 +291,45 @@ class FactView:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """One edge of the company tree: ``company`` hangs off ``parent`` as ``relation`` says."""
+
+    company: Company
+    parent: Company
+    relation: Relation | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Thread:
-    """All facts about one (subject, object, kind, scope): its current state is the latest fact."""
+    """All facts about one (subject, object, kind, scope): its current state is the latest fact.
+
+    ``links`` say, for a roll-up thread, how its parties belong to the asked companies
+    ("via WeChat Pay, WeChat's payment service").
+    """
 
     subject: Company
     object: Company
     kind: Kind
     events: tuple[FactView, ...]
+    links: tuple[Link, ...] = ()
 
     @property
     def current(self) -> FactView:
         return self.events[-1]
+
+    @property
+    def standing(self) -> FactView:
+        """Where it stands: the latest fact, except that an announcement (an extension, a plan)
+        after a live or partial fact does not hide it; an ended fact does."""
+        latest = self.events[-1]
+        if latest.fact.status is not Status.ANNOUNCED:
+            return latest
+        for view in reversed(self.events[:-1]):
+            if view.fact.status is Status.ENDED:
+                break
+            if view.fact.status in (Status.LIVE, Status.PARTIAL):
+                return view
+        return latest
 
     @property
     def scope(self) -> str:
@@ -321,6 +349,14 @@ class CheckResult:
     verdict: Verdict
     threads: tuple[Thread, ...] = ()
     rollup: tuple[Thread, ...] = ()
+    kind: Kind | None = None
+    """The kind the question asked about: the verdict answers it, other kinds follow briefly."""
+    scope: str = ""
+
+    def of_kind(self, kind: Kind) -> tuple[Thread, ...]:
+        """This kind's threads: direct ones, or else the roll-up's."""
+        direct = tuple(t for t in self.threads if t.kind is kind)
+        return direct or tuple(t for t in self.rollup if t.kind is kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,3 +391,78 @@ class CheckHint:
 class SearchResult:
     query: str
     hits: tuple[FactView, ...] = field(default_factory=tuple)
+
+
+# -- what a text means (Interop.decide): one result type per kind of answer -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """Several pairs named in one question: one verdict line each, ``more`` pairs left out."""
+
+    results: tuple[CheckResult, ...]
+    kind: Kind | None = None
+    more: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class KindFacts:
+    """One company and a kind ("does rcs work on iPhone?"): that company's threads of the kind."""
+
+    company: Company
+    kind: Kind
+    threads: tuple[Thread, ...] = ()
+    scope: str = ""
+
+
+class OwnershipVerdict(StrEnum):
+    YES = "yes"  # owned, or a product of it, all the way up
+    AFFILIATE = "affiliate"  # connected, but through a minority stake
+    NO = "no"
+    CHAIN = "chain"  # "who owns X": just the chain upwards (empty: no parent known)
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """An ownership question answered from the company tree; ``chain`` goes from child upwards."""
+
+    child: Company
+    parent: Company | None
+    verdict: OwnershipVerdict
+    chain: tuple[Link, ...] = ()
+    other_chain: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SmallTalk:
+    """Hi, thanks, help, what can you do: a short friendly help."""
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """What's new: the latest facts."""
+
+    views: tuple[FactView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Substitution:
+    """The question named ``asked`` but the facts are its product's (WeChat -> WeChat Pay)."""
+
+    asked: Company
+    used: Company
+    relation: Relation | None = None
+
+
+Meaning = (CheckResult | Checks | Profile | KindFacts | Ownership | SmallTalk | Latest
+           | SearchResult | Unresolved | CheckHint)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a text means and its answer, plus what must not go unsaid: names the bot does not
+    know (with close names when it has some) and companies answered in place of another."""
+
+    result: Meaning
+    unknown: tuple[Resolution, ...] = ()
+    notes: tuple[Substitution, ...] = ()

@@ -17,12 +17,22 @@ from urllib.parse import urlsplit
 from bot.domain import (
     CheckHint,
     CheckResult,
+    Checks,
     Company,
+    Decision,
     FactView,
+    KindFacts,
+    Latest,
+    Link,
+    Ownership,
+    OwnershipVerdict,
     Profile,
+    Relation,
     Resolution,
     SearchResult,
+    SmallTalk,
     Source,
+    Substitution,
     Thread,
     Unresolved,
 )
@@ -101,11 +111,19 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str
 
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
-    current = thread.current.fact
+    current = thread.standing.fact
     head = (f"{m.text(t('kind.' + thread.kind.value))}: {_relation(m, thread)} — "
             f"{t('status.' + current.status.value)} "
             f"{m.text(t('check.since', date=human_date(current.date)))}")
-    if asked is not None:
+    if thread.scope:
+        head += f" · {m.text(thread.scope)}"
+    latest = thread.current.fact
+    if latest is not current:
+        head += " " + m.text(t("answers.next", status=t("status." + latest.status.value),
+                               date=human_date(latest.date)))
+    if thread.links:
+        head += " " + m.i(t("answers.via", labels="; ".join(link_label(x) for x in thread.links)))
+    elif asked is not None:
         members = [c.name for c in (thread.subject, thread.object) if c.id not in {x.id for x in asked}]
         if members:
             head += " " + m.i(t("check.via", names=", ".join(members)))
@@ -140,6 +158,8 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
     a, b = result.a.name, result.b.name
     if not result.threads and not result.rollup:
         return [m.text(t("check.no_record", a=a, b=b))]
+    if result.kind is not None:
+        return _render_kind_check(result, m)
     headline = t("check.headline", verdict=t(f"verdict.{result.verdict.value}"),
                  a="{a}", b="{b}").format(a=m.b(a), b=m.b(b))
     blocks = [headline]
@@ -149,6 +169,144 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
         blocks.append(m.i(intro))
         blocks += [_thread_block(m, th, (result.a, result.b)) for th in result.rollup]
     return blocks
+
+
+def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
+    """The asked kind first (its verdict in the headline), the pair's other kinds briefly."""
+    assert result.kind is not None
+    a, b = result.a.name, result.b.name
+    kind_label = t("kind." + result.kind.value)
+    focus = result.of_kind(result.kind)
+    if result.scope:
+        focus = tuple(sorted(focus, key=lambda th: th.scope != result.scope))
+    if focus:
+        headline = t("answers.headline_kind", verdict=t(f"verdict.{result.verdict.value}"),
+                     kind=kind_label, a="{a}", b="{b}")
+        blocks = [m.text(headline).format(a=m.b(a), b=m.b(b))]
+        rolled = focus[0] not in result.threads
+        blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
+    else:
+        blocks = [m.text(t("answers.no_kind", kind=kind_label, a=a, b=b))]
+    others = [th for th in (*result.threads, *result.rollup) if th.kind is not result.kind]
+    if others:
+        blocks.append(m.i(t("answers.other_kinds")))
+        blocks.append("\n".join(f"• {_brief(m, th)}" for th in others))
+    return blocks
+
+
+def _brief(m: Markup, thread: Thread) -> str:
+    """One line for a thread: kind, parties, where it stands."""
+    current = thread.standing.fact
+    line = m.text(t("answers.brief", kind=t("kind." + thread.kind.value), relation="{r}",
+                    status=t("status." + current.status.value),
+                    since=t("check.since", date=human_date(current.date))))
+    line = line.replace("{r}", _relation(m, thread))
+    if thread.links:
+        line += " " + m.i(t("answers.via", labels="; ".join(link_label(x) for x in thread.links)))
+    return line
+
+
+def link_label(link: Link) -> str:
+    """What a tree link is, in words: "WeChat Pay, WeChat's payment service"."""
+    child, parent = link.company.name, link.parent.name
+    if link.relation is Relation.PRODUCT:
+        service = t(f"answers.service.{link.company.kind}") if link.company.kind in {
+            "payments", "logistics", "messaging"} else t("answers.service.other")
+        return t("answers.link.product", child=child, parent=parent, service=service)
+    key = link.relation.value if link.relation is not None else "none"
+    return t(f"answers.link.{key}", child=child, parent=parent)
+
+
+def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
+    """Several pairs: one verdict line each, naming both parties, then what was left out."""
+    lines = []
+    for r in result.results:
+        line = m.text(t("answers.pair_line", verdict=t(f"verdict.{r.verdict.value}"), a="{a}", b="{b}"))
+        line = line.format(a=m.b(r.a.name), b=m.b(r.b.name))
+        focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
+        if focus:
+            current = focus[0].standing.fact
+            line += m.text(t("answers.pair_detail", kind=t("kind." + focus[0].kind.value),
+                             status=t("status." + current.status.value),
+                             since=t("check.since", date=human_date(current.date))))
+        lines.append(line)
+    blocks = ["\n".join(lines)]
+    if result.more:
+        blocks.append(m.i(t("answers.more_pairs", n=result.more)))
+    return blocks
+
+
+def render_kind_facts(result: KindFacts, m: Markup = HTML) -> list[str]:
+    kind = t("kind." + result.kind.value)
+    if not result.threads:
+        return [m.text(t("answers.kind_none", kind=kind, name=result.company.name))]
+    blocks = [m.b(t("answers.kind_header", kind=kind, name=result.company.name))]
+    blocks += [_thread_block(m, th) for th in result.threads]
+    return blocks
+
+
+def render_ownership(result: Ownership, m: Markup = HTML) -> list[str]:
+    child = result.child.name
+    if result.verdict is OwnershipVerdict.CHAIN:
+        if not result.chain:
+            return [m.text(t("answers.own.top", child=child))]
+        head = t("answers.own.chain", child=child, top=result.chain[-1].parent.name)
+    else:
+        assert result.parent is not None
+        head = t(f"answers.own.{result.verdict.value}", child=child, parent=result.parent.name)
+    lines = [m.text(head)] + [m.text(_own_line(x)) for x in result.chain]
+    lines += [m.text(_own_line(x)) for x in result.other_chain]
+    return ["\n".join(lines)]
+
+
+def _own_line(link: Link) -> str:
+    key = link.relation.value if link.relation is not None else "none"
+    return t(f"answers.own.line.{key}", child=link.company.name, parent=link.parent.name)
+
+
+def render_decision(decision: Decision, m: Markup = HTML) -> list[str]:
+    """Any decision: first the names the bot does not know (never dropped silently) and what
+    was answered in place of what, then the answer itself."""
+    blocks = [m.text(_unknown_line(r)) for r in decision.unknown]
+    blocks += [m.text(_note(n)) for n in decision.notes]
+    return blocks + render_meaning(decision.result, m)
+
+
+def _unknown_line(r: Resolution) -> str:
+    if r.candidates:
+        return t("answers.unknown_suggest", name=r.query,
+                 names=", ".join(c.company.name for c in r.candidates[:3]))
+    return t("answers.unknown", name=r.query)
+
+
+def _note(note: Substitution) -> str:
+    label = link_label(Link(note.used, note.asked, note.relation or Relation.PRODUCT))
+    return t("answers.substituted", asked=note.asked.name, label=label)
+
+
+def render_meaning(result: object, m: Markup = HTML) -> list[str]:
+    """The blocks of one result of ``Interop.decide``."""
+    if isinstance(result, CheckResult):
+        return render_check(result, m)
+    if isinstance(result, Checks):
+        return render_checks(result, m)
+    if isinstance(result, Profile):
+        return render_profile(result, m)
+    if isinstance(result, KindFacts):
+        return render_kind_facts(result, m)
+    if isinstance(result, Ownership):
+        return render_ownership(result, m)
+    if isinstance(result, SmallTalk):
+        return [m.text(t("answers.hello"))]
+    if isinstance(result, Latest):
+        return render_recent(result.views, m)
+    if isinstance(result, SearchResult):
+        return render_search(result, m)
+    if isinstance(result, CheckHint):
+        return [render_check_hint(result, m)]
+    if isinstance(result, Unresolved):
+        return render_unresolved(result, m) or [m.text(t("usage.check"))]
+    raise TypeError(result)
 
 
 def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:

@@ -237,6 +237,47 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+# answers (bot/answers.py decisions, rendered by bot/render.py)
+EN.update({
+    "answers.unknown": "I don't know “{name}” yet.",
+    "answers.unknown_suggest": "I don't know “{name}” yet. Did you mean {names}?",
+    "answers.headline_kind": "{verdict} ({kind}): {a} × {b}",
+    "answers.no_kind": "❔ No record of {kind} between {a} and {b}.",
+    "answers.other_kinds": "Other links between them:",
+    "answers.brief": "{kind}: {relation} — {status} {since}",
+    "answers.next": "(then {status} {date})",
+    "answers.pair_line": "{verdict}: {a} × {b}",
+    "answers.pair_detail": " — {kind}, {status} {since}",
+    "answers.pairs_header": "{n} pairs:",
+    "answers.more_pairs": "… and {n} more pairs. Ask about two of them for the details.",
+    "answers.kind_header": "{kind} — {name}",
+    "answers.kind_none": "❔ No {kind} facts recorded for {name} yet. See everything about it with "
+                         "/company {name}",
+    "answers.substituted": "{asked}: answering with {label}.",
+    "answers.via": "via {labels}",
+    "answers.link.product": "{child}, {parent}'s {service}",
+    "answers.link.affiliate": "{child} ({parent} affiliate)",
+    "answers.link.subsidiary": "{child} (owned by {parent})",
+    "answers.link.none": "{child} (part of {parent})",
+    "answers.service.payments": "payment service",
+    "answers.service.logistics": "logistics service",
+    "answers.service.messaging": "messaging service",
+    "answers.service.other": "product",
+    "answers.own.yes": "✅ Yes: {child} is part of {parent}.",
+    "answers.own.affiliate": "🟡 Partly: {child} is connected to {parent} through an affiliate "
+                             "(a minority stake), not owned by it.",
+    "answers.own.no": "⛔ No: {child} is not part of {parent} in my records.",
+    "answers.own.chain": "🏢 {child} belongs to {top}.",
+    "answers.own.top": "🏢 {child} has no parent company in my records.",
+    "answers.own.line.product": "• {child} is a product or service of {parent}",
+    "answers.own.line.affiliate": "• {child} is an affiliate of {parent} (minority stake)",
+    "answers.own.line.subsidiary": "• {child} is owned by {parent}",
+    "answers.own.line.none": "• {child} is part of {parent}",
+    "answers.hello": "Hi! I answer “does X work with Y?” about platforms, with sources. Try "
+                     "/check jd alipay, or just ask “does JD accept Alipay?” or “京东能用支付宝吗？”. "
+                     "/help shows everything I can do.",
+})
+
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
 
 

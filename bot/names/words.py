@@ -1,0 +1,117 @@
+"""The words that carry a question's meaning, in English and Chinese: kinds, small talk, ownership.
+
+Kept as data, apart from the code that reads them, so a missed word is a one-line fix.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Kind
+
+# Ordinary English words that are never company names: a fuzzy match for one of them ("metal"
+# -> Meta, "bridge" -> Bridgy) is only ever a suggestion, and a leftover one is not reported
+# as an unknown name.
+_COMMON_TEXT = """
+    about above account across actually add address after again against age ago agree air all
+    almost alone along already also always among amount and animal another answer any anyone
+    anything anyway apple apply area arm around art ask asked away baby back bad bag ball bank
+    bar base be beach bear beat beautiful because become bed been before begin behind believe
+    bell best better between big bill bird bit black blue board boat body book both box boy
+    brain branch bread break bridge bright bring brother brown build building bus business busy
+    but buy cake call camera can car care carry case cat catch cause center chair chance change
+    channel cheap check child choose church city class clean clear clock close cloud club coat
+    code coffee cold color come common cook cool copy corner cost could count country course
+    cover cup cut dark data date day dead deal dear deep design desk detail die dinner direct
+    do doctor dog door double down draw dream dress drink drive drop dry during each early earth
+    east easy eat edge egg end energy enough even evening event every example eye face fact fail
+    fall family far farm fast father fear feel few field fight file fill film final fire first
+    fish floor flower fly food foot force forest form forward free fresh friend front fruit full
+    fun game garden gate general girl give glass gold golden green ground grow guess gun hair
+    half hand happy hard hat head hear heart heat heavy hello help high hill history hit hold
+    hole home hope horse hospital hot hotel hour house huge human hundred idea image important
+    inside iron island job join jump just keep key kid kind king kitchen knee land language large
+    last late later laugh law lead learn leave left leg less letter level life light line list
+    listen little live long lose lost lot loud love low lunch machine main man manage map mark
+    market matter maybe mean meat meet meeting member metal middle might mile milk mind minute
+    miss model moment month moon morning mother mountain mouse mouth move movie music name near
+    neck never next nice night noise north nose note number ocean offer office oil open order
+    paper party pass past pen people perfect person pick picture piece place plan plant play
+    point police pool poor power present press pretty price print private problem program public
+    pull push put question quick quiet race radio rain reach read ready real reason red remember
+    report rest result return rich ride right ring river road rock room round rule run safe salt
+    save say school sea season seat second secret sell sense set shape sheep shirt shoe short
+    show side sign silver simple sing sister sit size skin sky sleep slow small smile snow soft
+    soon sound south space speak special speed spend sport spring square stand star start state
+    station stay step stone stop story street strong student study sugar summer sun sure sweet
+    swim table talk tall taste tea teach team tell test thread threat tiny together tomorrow
+    tonight tool top touch town train travel tree trip true try turn type uncle unit until
+    upon use usual valley value very view visit voice wait walk wall warm wash watch water wave
+    wear week weight west wheel while white whole wide wife wild win wind window winter wish
+    woman wonder wood word world write wrong yard year yellow young zero
+    delivery express pay logistics messages meta apps android quick share messenger threads
+"""
+COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
+    # common words that are also the whole name of a tracked company
+    "android", "threads", "messenger", "meta", "apple",
+}
+"""At least the 500 most frequent ordinary English words, minus names the index holds."""
+
+# What a question asks about. English words match whole words; Chinese ones anywhere in the
+# text left over once the names are taken out.
+KIND_WORDS: dict[Kind, tuple[str, ...]] = {
+    Kind.PAYMENTS: ("pay", "pays", "paying", "paid", "payment", "payments", "checkout", "accept",
+                    "accepts", "accepted", "accepting", "wallet", "card", "cards", "money",
+                    "purchase", "buy", "付款", "支付", "结账", "付钱", "收款", "付", "买单", "钱包"),
+    Kind.LOGISTICS: ("ship", "ships", "shipping", "shipped", "deliver", "delivers", "delivery",
+                     "deliveries", "courier", "couriers", "parcel", "parcels", "logistics",
+                     "express", "快递", "物流", "发货", "配送", "送货"),
+    Kind.LOGIN: ("login", "logins", "log", "signin", "sign", "authenticate", "account",
+                 "登录", "登陆", "授权", "账号"),
+    Kind.MESSAGING: ("message", "messages", "messaging", "chat", "chats", "chatting", "text",
+                     "texts", "texting", "sms", "rcs", "dm", "dms", "聊天", "发消息", "消息",
+                     "短信", "私信"),
+    Kind.SHOPPING: ("link", "links", "linking", "open", "opens", "share", "shares", "sharing",
+                    "url", "urls", "shop", "shopping", "跳转", "分享", "链接", "外链", "打开"),
+    Kind.CONTENT: ("federate", "federates", "federation", "follow", "follows", "following",
+                   "files", "file", "airdrop", "photos", "fediverse", "posts", "互传", "传文件",
+                   "关注", "联邦"),
+}
+TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharing",
+                                "file": "file sharing", "互传": "file sharing",
+                                "传文件": "file sharing"}
+"""Words that also say which feature within the kind: "airdrop" is file sharing."""
+
+# Whole messages that are small talk, once punctuation and the bot's name are gone.
+GREETINGS = frozenset("""
+    hi hello hey hiya yo start help menu thanks thank thx ty cheers ok okay bye goodbye
+    你好 您好 嗨 哈喽 谢谢 多谢 感谢 帮助 帮忙 再见 好的
+""".split())
+HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
+                "who are you", "what are you", "thank you", "good morning", "good evening",
+                "你能做什么", "你会什么", "怎么用", "你是谁")
+LATEST_PHRASES = ("what's new", "whats new", "what is new", "latest", "news", "recent",
+                  "anything new", "updates", "最新", "新闻", "最近", "有什么新")
+
+# Ownership questions: "who owns X", "is X part of Y", "支付宝是阿里巴巴的吗".
+OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
+                             "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
+                             "affiliated", "stake"})
+OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股",
+                     "子公司", "是谁", "收购")
+OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
+
+# Between two names, these make them alternatives of one side ("Alipay or WeChat Pay on JD"):
+# anything else (a verb, "on", "with", "x", "vs") puts the next name on the other side.
+ALTERNATIVE_WORDS = frozenset({"or", "and", "nor", "plus", "和", "与", "或", "或者", "还是",
+                               "及", "以及", "、"})
+SIDE_WORDS = frozenset({"x", "vs", "versus", "to", "on", "for", "via", "with", "against",
+                        "跟", "对", "同", "在", "用"})
+
+# Chinese glue around names: taken out before what remains is treated as an unknown name.
+ZH_FUNCTION = (
+    "可以用", "能不能", "可不可以", "支不支持", "是不是", "有没有", "怎么样", "吗", "呢", "吧", "啊",
+    "么", "嘛", "能", "可以", "用", "支持", "接入", "接受", "是否", "是", "的", "了", "在", "上",
+    "里", "和", "与", "跟", "对", "同", "或", "还是", "及", "我", "你", "他", "她", "它", "们", "怎么",
+    "什么", "如何", "有", "没有", "不", "还", "已经", "现在", "吗", "请问", "一下", "到", "给", "从",
+    "向", "把", "被", "让", "会", "要", "想", "去", "来", "这", "那", "个", "些", "都", "也", "就",
+    "很", "开通", "打通", "互通", "使用", "联通",
+)
