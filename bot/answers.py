@@ -26,7 +26,6 @@ from bot.domain import (
     KindFacts,
     Latest,
     Link,
-    Meaning,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -434,21 +433,22 @@ class Interop:
         doubtful = tuple(n.resolution for n in reading.doubtful)
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
+        pair = self._split_pair(text)  # the two-sided split, for what the reading left unsure
+        if pair is not None and not unknown and len(companies) + len(doubtful) <= 2:
+            a, b = pair[0].company, pair[1].company
+            if a is not None and b is not None and a.id != b.id:
+                return Decision(await self.check(a, b))
+            if (a or pair[0].candidates) and (b or pair[1].candidates) and not (a and b):
+                return Decision(Unresolved(pair))
         if doubtful:
             return Decision(Unresolved(tuple(n.resolution for n in reading.names
                                              if n.company is not None or n.candidates)),
                             unknown)
-        pair = self._split_pair(text)  # the old two-sided split, for what the reading missed
-        if pair is not None and pair[0].company and pair[1].company \
-                and pair[0].company.id != pair[1].company.id and not unknown:
-            return Decision(await self.check(pair[0].company, pair[1].company))
         if len(companies) == 1:
             if len(reading.known) > 1 and not unknown:
                 return Decision(CheckHint(same=companies[0]))
             return Decision(await self.check_hint_for(companies[0]), unknown)
-        if unknown:
-            return Decision(Unresolved(unknown))
-        return Decision(CheckHint())
+        return Decision(CheckHint(), unknown)
 
     def _exact(self, text: str, company: Company) -> bool:
         """Whether ``text`` is exactly one of the company's names (not a fuzzy guess)."""
@@ -532,8 +532,13 @@ class Interop:
         notes: list[Substitution] = []
         results: list[CheckResult] = []
         for a, b in pairs[:MAX_PAIRS]:
-            kind = reading.kind or self._implied_kind(a, b)
+            kind = reading.kind
             result = await self.check_kind(a, b, kind, reading.scope)
+            implied = self._implied_kind(a, b) if kind is None else None
+            if implied is not None:  # the wallet's own kind leads only when it says otherwise
+                focused = await self.check_kind(a, b, implied)
+                if focused.of_kind(implied) and focused.verdict is not result.verdict:
+                    result, kind = focused, implied
             if kind is not None and not result.of_kind(kind):
                 substitute = await self._through_product(a, b, kind, reading.scope)
                 if substitute is not None:
@@ -549,11 +554,8 @@ class Interop:
         """With no kind word, a party that is itself a kind of service ("支付宝" is payments)
         says what the question is about: "美团能用支付宝吗" asks about paying."""
         for company in (b, a):
-            try:
-                return Kind.parse(company.kind) if company.kind in {
-                    Kind.PAYMENTS.value, Kind.LOGISTICS.value} else None
-            except Exception:  # noqa: BLE001 - a free-text company kind
-                continue
+            if company.kind in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
+                return Kind(company.kind)
         return None
 
     def products(self, company: Company) -> list[Company]:

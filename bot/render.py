@@ -267,9 +267,13 @@ def _own_line(link: Link) -> str:
 def render_decision(decision: Decision, m: Markup = HTML) -> list[str]:
     """Any decision: first the names the bot does not know (never dropped silently) and what
     was answered in place of what, then the answer itself."""
+    return render_preamble(decision, m) + render_meaning(decision.result, m)
+
+
+def render_preamble(decision: Decision, m: Markup = HTML) -> list[str]:
+    """The lines that go before any answer: unknown names, and substitutions."""
     blocks = [m.text(_unknown_line(r)) for r in decision.unknown]
-    blocks += [m.text(_note(n)) for n in decision.notes]
-    return blocks + render_meaning(decision.result, m)
+    return blocks + [m.text(_note(n)) for n in decision.notes]
 
 
 def _unknown_line(r: Resolution) -> str:

@@ -241,7 +241,7 @@ EN.update({
 EN.update({
     "answers.unknown": "I don't know “{name}” yet.",
     "answers.unknown_suggest": "I don't know “{name}” yet. Did you mean {names}?",
-    "answers.headline_kind": "{verdict} ({kind}): {a} × {b}",
+    "answers.headline_kind": "{verdict}: {a} × {b} — {kind}",
     "answers.no_kind": "❔ No record of {kind} between {a} and {b}.",
     "answers.other_kinds": "Other links between them:",
     "answers.brief": "{kind}: {relation} — {status} {since}",

@@ -145,7 +145,7 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr  # tells the user how to configure the bot
     assert "🟡 Partly: JD.com × Alipay" in out
     assert "https://mcdn.i-scmp.com/tech/tech-trends/article/3284482/" in out
-    assert "(via affiliate: Taobao, JD Logistics)" in out
+    assert "via Taobao (part of Taobao and Tmall Group); JD Logistics (part of JD.com)" in out
     assert "I don't know “amazon”" in out
     assert "WeChat — super-app" in out and "Part of Tencent" in out
 

@@ -343,13 +343,13 @@ async def test_slow_answers_show_typing_first(tg: Harness, monkeypatch: pytest.M
     tg.bot_data[TYPING_DELAY] = 0
     typing_sent = asyncio.Event()
     tg.rec.on("sendChatAction", lambda call: typing_sent.set())
-    real_ask = tg.interop.ask
+    real_decide = tg.interop.decide
 
-    async def slow_ask(text: str) -> Any:
+    async def slow_decide(text: str, mode: str = "ask") -> Any:
         await typing_sent.wait()  # "slow" = still computing when the typing timer fires
-        return await real_ask(text)
+        return await real_decide(text, mode)
 
-    monkeypatch.setattr(tg.interop, "ask", slow_ask)
+    monkeypatch.setattr(tg.interop, "decide", slow_decide)
     calls = await tg.send("does jd accept alipay?")
     assert [c.method for c in calls] == ["sendChatAction", "sendMessage"]
     assert calls[0].params == {"chat_id": USER["id"], "action": "typing"}
@@ -385,10 +385,10 @@ async def test_errors_are_reported_without_the_token(tmp_path: Path, monkeypatch
     async with make_app(tmp_path, error_chat_id=-100777) as h:
         h.rec.clear()
 
-        async def broken(text: str) -> Any:
+        async def broken(text: str, mode: str = "ask") -> Any:
             raise RuntimeError(f"boom <{TOKEN}> & more")
 
-        monkeypatch.setattr(h.interop, "check_text", broken)
+        monkeypatch.setattr(h.interop, "decide", broken)
         calls = await h.send("/check jd alipay", chat=SUPERGROUP)
     to_user = [c for c in calls if c.chat_id == SUPERGROUP["id"]]
     assert [visible(c) for c in to_user] == [t("error.generic")]
@@ -406,10 +406,10 @@ async def test_errors_are_reported_without_the_token(tmp_path: Path, monkeypatch
 async def test_error_reports_are_trimmed_to_one_message(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     async with make_app(tmp_path, error_chat_id=-100777) as h:
-        async def broken(text: str) -> Any:
+        async def broken(text: str, mode: str = "ask") -> Any:
             raise ValueError("<&>" * 5000)
 
-        monkeypatch.setattr(h.interop, "ask", broken)
+        monkeypatch.setattr(h.interop, "decide", broken)
         calls = await h.send("q" * 4000)
     [report] = [c for c in calls if c.chat_id == -100777]
     assert len(visible(report)) < 4096
@@ -437,10 +437,10 @@ async def test_polling_network_hiccups_are_logged_not_reported(tmp_path: Path,
 
 async def test_without_an_error_chat_the_user_is_still_told(tg: Harness,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(name: str) -> Any:
+    async def broken(name: str, mode: str = "ask") -> Any:
         raise KeyError(name)
 
-    monkeypatch.setattr(tg.interop, "profile_text", broken)
+    monkeypatch.setattr(tg.interop, "decide", broken)
     call = only(await tg.send("/company alipay"))
     assert visible(call) == t("error.generic")
 
@@ -518,4 +518,4 @@ async def test_check_with_one_name_suggests_a_real_pair(tg: Harness) -> None:
     partner = text.split("/check WhatsApp, ")[1].split(" —")[0]
     result = await tg.interop.check_text(f"WhatsApp, {partner}")
     assert result is not None and not hasattr(result, "resolutions") and result.threads  # a real pair
-    assert visible(only(await tg.send("/check zzqx"))) == t("usage.check")
+    assert visible(only(await tg.send("/check zzqx"))) == f"{t('answers.unknown', name='zzqx')}\n\n{t('usage.check')}"

@@ -13,6 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
 from bot.names.resolver import _STOPWORDS, Resolver, _fold
@@ -24,16 +27,12 @@ _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
-_REGION_WORDS = frozenset("""
-    europe european eu eea uk britain england us usa america american japan japanese korea
-    korean india indian singapore thailand malaysia indonesia vietnam philippines australia
-    hongkong hong kong macau macao taiwan mainland asia worldwide abroad overseas foreign
-""".split())
-_GLUE = frozenset("""
-    x vs versus via with and or to on for i im ive id me u ur pls plz dont doesnt isnt cant
-    wont didnt hasnt havent yet still really anymore again ever lol hmm ok okay there bot
-    pay lets let anyone someone somebody people right now currently
-""".split())
+_REGION_WORDS = frozenset(["europe", "european", "eu", "eea", "uk", "britain", "england", "us", "usa", "america", "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand", "malaysia", "indonesia", "vietnam", "philippines", "australia", "hongkong", "hong", "kong", "macau", "macao", "taiwan", "mainland", "asia", "worldwide", "abroad", "overseas", "foreign"])
+_GLUE = frozenset(["x", "vs", "versus", "via", "with", "and", "or", "to", "on", "for", "i", "im", "ive", "id", "me", "u", "ur", "pls", "plz", "dont", "doesnt", "isnt", "cant", "wont", "didnt", "hasnt", "havent", "yet", "still", "really", "anymore", "again", "ever", "lol", "hmm", "ok", "okay", "there", "bot", "pay", "lets", "let", "anyone", "someone", "somebody", "people", "right", "now", "currently"])
+_VOCABULARY = tuple(sorted({*(w for w in _STOPWORDS if len(w) >= 4), *(w for w in W.COMMON_WORDS if len(w) >= 4),
+                            *(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii() and len(w) >= 4)}))
+NEAR_WORD = 0.75
+"""OSA similarity at which a leftover word is a typo of an ordinary word ("acept"), not a name."""
 MAX_NAME_RUN = 4
 """Leftover words glued into one unknown name at most ("procter gamble co")."""
 
@@ -117,6 +116,10 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     kind_hits: list[tuple[int, Kind]] = []
     scope = ""
     for mention in scan.mentions:  # "AirDrop" names the iPhone and says what about it
+        said = _fold(mention.matched)
+        if (topic := _kind_of(said)) is not None:
+            kind_hits.append((mention.start - 10_000, topic))
+            scope = scope or W.TOPIC_SCOPES.get(said, "")
         for feature in mention.company.features:
             if _fold(feature.alias) == _fold(mention.matched):
                 kind_hits.append((mention.start - 10_000, feature.kind))
@@ -129,6 +132,11 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     for token in scan.rest:
         word = token.text
         start, end = token.start, token.start + len(word)
+        if not command and len(word) >= 4 and word not in _STOPWORDS and _kind_of(word) is None:
+            near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
+                                      score_cutoff=NEAR_WORD)
+            if near is not None:
+                word = near[0]  # "acept" reads as "accept": a kind word, not an unknown name
         kind = _kind_of(word)
         if kind is not None:
             kind_hits.append((start, kind))

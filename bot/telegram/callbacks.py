@@ -37,11 +37,12 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, Profile, Resolution, SearchResult, Unresolved
+from bot.domain import CheckResult, Company, Decision, Latest, Profile, Resolution, SearchResult, Unresolved
 from bot.render import (
     PAGE_BUDGET,
     paginate,
     render_check,
+    render_decision,
     render_profile,
     render_recent,
     render_search,
@@ -252,11 +253,13 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
     return [c.company for c in resolution.candidates[:limit]]
 
 
-def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id: int,
+def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
               context: ContextTypes.DEFAULT_TYPE, page: int = 1,
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
+    if isinstance(result, Decision):
+        return _decision_reply(result, user_id, context, page)
     if isinstance(result, CheckResult):
         return paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
     if isinstance(result, Profile):
@@ -269,6 +272,27 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
         return paged(blocks, pager, budget)
     lines = render_unresolved(result)
     return Reply("\n".join(lines) or t("usage.check"), choices_keyboard(result, user_id))
+
+
+def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFAULT_TYPE,
+                    page: int) -> Reply:
+    """A core decision: its blocks (unknown names first), paged like the answer inside it."""
+    inner = decision.result
+    if not decision.unknown and not decision.notes and isinstance(
+            inner, CheckResult | Profile | SearchResult | Unresolved) and not (
+            isinstance(inner, CheckResult) and inner.kind is not None):
+        return reply_for(inner, user_id, context, page)
+    blocks = render_decision(decision)
+    if isinstance(inner, Unresolved):
+        return Reply("\n".join(blocks), choices_keyboard(inner, user_id))
+    pager: Pager | None = None
+    if isinstance(inner, CheckResult):
+        pager = CheckPage(inner.a.id, inner.b.id, page, user_id)
+    elif isinstance(inner, Profile):
+        pager = ProfilePage(inner.company.id, page, user_id)
+    elif isinstance(inner, Latest):
+        pager = RecentPage(max(1, len(inner.views)), page, user_id)
+    return paged(blocks, pager, page_budget(context))
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,

@@ -24,8 +24,31 @@ from telegram.constants import InlineQueryLimit, ParseMode
 from telegram.ext import ContextTypes
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, FactView, Profile, Unresolved
-from bot.render import PAGE_BUDGET, PLAIN, paginate, render_check, render_profile, render_recent
+from bot.domain import (
+    CheckHint,
+    CheckResult,
+    Checks,
+    Decision,
+    FactView,
+    KindFacts,
+    Latest,
+    Ownership,
+    Profile,
+    SearchResult,
+    SmallTalk,
+    Unresolved,
+)
+from bot.render import (
+    HTML,
+    PAGE_BUDGET,
+    PLAIN,
+    paginate,
+    render_check,
+    render_decision,
+    render_preamble,
+    render_profile,
+    render_recent,
+)
 from bot.telegram.callbacks import INTEROP
 from bot.telegram.user import allowed
 from bot.texts import t
@@ -60,20 +83,31 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
         reply_markup=markup)
 
 
-def check_article(result: CheckResult, bot_username: str | None) -> InlineQueryResultArticle:
+def check_article(result: CheckResult, bot_username: str | None,
+                  prefix: Sequence[str] = ()) -> InlineQueryResultArticle:
+    """One pair; ``prefix`` carries the decision's lines that must not be lost (unknown names)."""
     plain_blocks = render_check(result, PLAIN)
-    threads = result.threads or result.rollup
-    description = threads[0].current.fact.summary if threads else plain_blocks[0]
+    threads = (result.of_kind(result.kind) if result.kind else ()) or result.threads or result.rollup
+    description = threads[0].standing.fact.summary if threads else plain_blocks[0]
     title = plain_blocks[0] if threads else f"{t('verdict.no_record')}: {result.a.name} × {result.b.name}"
-    return _article(f"ck:{result.a.id}:{result.b.id}", title, description, render_check(result),
-                    f"check_{result.a.id}_{result.b.id}", bot_username)
+    return _article(f"ck:{result.a.id}:{result.b.id}", title, description,
+                    [*prefix, *render_check(result)], f"check_{result.a.id}_{result.b.id}", bot_username)
 
 
-def profile_article(profile: Profile, bot_username: str | None) -> InlineQueryResultArticle:
+def profile_article(profile: Profile, bot_username: str | None,
+                    prefix: Sequence[str] = ()) -> InlineQueryResultArticle:
     c = profile.company
     description = c.description or t("profile.facts", n=len(profile.facts))
-    return _article(f"pf:{c.id}", c.name, description, render_profile(profile),
+    return _article(f"pf:{c.id}", c.name, description, [*prefix, *render_profile(profile)],
                     f"company_{c.id}", bot_username)
+
+
+def decision_article(result_id: str, decision: Decision) -> InlineQueryResultArticle:
+    """Any other decision as one article: its first lines as title and description."""
+    plain_blocks = [line for block in render_decision(decision, PLAIN) for line in block.split("\n")]
+    title = plain_blocks[0] if plain_blocks else ""
+    description = plain_blocks[1] if len(plain_blocks) > 1 else title
+    return _article(result_id, title, description, render_decision(decision, HTML), None, None)
 
 
 def fact_article(view: FactView) -> InlineQueryResultArticle:
@@ -85,34 +119,37 @@ def fact_article(view: FactView) -> InlineQueryResultArticle:
 
 async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
-    """The articles for a non-empty query, best first, at most 50."""
-    pair = await interop.check_text(text)
-    if isinstance(pair, CheckResult):
-        return [check_article(pair, bot_username)]
-    if isinstance(pair, Unresolved):
-        options = await _pair_options(interop, pair)
-        if options:
-            return [check_article(r, bot_username) for r in options][:MAX_RESULTS]
-    answer = await interop.ask(text)
-    if isinstance(answer, CheckResult):
-        return [check_article(answer, bot_username)]
-    if isinstance(answer, Profile):
-        return [profile_article(answer, bot_username)]
-    if answer.hits:
-        return [fact_article(v) for v in answer.hits[:MAX_RESULTS]]
-    resolution = interop.resolve(text)
-    return [profile_article(await interop.profile(c.company), bot_username)
-            for c in resolution.candidates[:MAX_CHOICES]]
-
-
-async def _pair_options(interop: Interop, unresolved: Unresolved) -> list[CheckResult]:
-    """Candidate pairs for a check with one or both names unresolved."""
-    sides: list[list[Company]] = []
-    for r in unresolved.resolutions:
-        sides.append([r.company] if r.company else [c.company for c in r.candidates[:3]])
-    if len(sides) != 2:
-        return []
-    return [await interop.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
+    """The articles for a non-empty query, best first, at most 50: the core's decision, rendered."""
+    decision = await interop.decide(text, "inline")
+    result = decision.result
+    prefix = render_preamble(decision)  # unknown names are never dropped, inline too
+    if isinstance(result, CheckResult):
+        return [check_article(result, bot_username, prefix)]
+    if isinstance(result, Checks):
+        articles = [decision_article(f"cks:{len(result.results)}:{result.results[0].a.id}", decision)]
+        return articles + [check_article(r, bot_username, prefix) for r in result.results]
+    if isinstance(result, Profile):
+        return [profile_article(result, bot_username, prefix)]
+    if isinstance(result, KindFacts):
+        return [decision_article(f"kf:{result.company.id}:{result.kind.name}", decision)]
+    if isinstance(result, Ownership):
+        parent = result.parent.id if result.parent else 0
+        return [decision_article(f"own:{result.child.id}:{parent}", decision)]
+    if isinstance(result, SmallTalk | CheckHint):
+        return [decision_article("help", decision)]
+    if isinstance(result, Latest):
+        return [fact_article(v) for v in result.views[:MAX_RESULTS]]
+    if isinstance(result, SearchResult):
+        return [fact_article(v) for v in result.hits[:MAX_RESULTS]]
+    assert isinstance(result, Unresolved)
+    options = await interop.options(result)
+    if options:
+        return [check_article(r, bot_username, prefix) for r in options][:MAX_RESULTS]
+    candidates = [c.company for r in result.resolutions if r.company is None for c in r.candidates]
+    if candidates:
+        return [profile_article(await interop.profile(c), bot_username, prefix)
+                for c in candidates[:MAX_CHOICES]]
+    return [decision_article("unknown", decision)] if decision.unknown or result.resolutions else []
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

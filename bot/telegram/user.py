@@ -28,18 +28,16 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, filters
 
-from bot.answers import Interop
+from bot.answers import Interop, parse_count
 from bot.config import Settings
-from bot.domain import CheckResult, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Decision, Profile, SearchResult, Unresolved
 from bot.ratelimit import RateLimiter
-from bot.render import render_check_hint
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
     INTEROP,
     SEARCH_LIMIT,
     Example,
     Reply,
-    choices_keyboard,
     decode,
     encode,
     recent_reply,
@@ -56,9 +54,7 @@ DEFAULT_TYPING_DELAY = 0.3
 MAX_TEXT = 4096
 DEFAULT_RECENT = 10
 MAX_RECENT = 50
-MAX_NAME_WORDS = 3  # a longer free question is a sentence, not a misspelt name
-
-Answer = CheckResult | Profile | SearchResult | Unresolved
+Answer = CheckResult | Profile | SearchResult | Unresolved | Decision
 
 
 # -- plumbing -------------------------------------------------------------------------------
@@ -173,31 +169,30 @@ async def deep_link(interop: Interop, payload: str) -> Answer | None:
     """``check_<a>_<b>`` (names or ids) and ``company_<name-or-id>``; None for anything else."""
     kind, _, rest = payload.partition("_")
     words = [w for w in rest.split("_") if w]
+    ids = all(w.isascii() and w.isdigit() and len(w) <= 19 for w in words)  # never "²" or "①"
     if kind == "check" and len(words) >= 2:
-        if len(words) == 2 and all(w.isdigit() for w in words):
+        if len(words) == 2 and ids:
             a, b = (interop.resolver.company(int(w)) for w in words)
             if a is not None and b is not None and a.id != b.id:
                 return await interop.check(a, b)
             return None
-        result = await interop.check_text(" ".join(w.replace("-", " ") for w in words))
-        return result
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "check")
     if kind == "company" and words:
-        if len(words) == 1 and words[0].isdigit():
+        if len(words) == 1 and ids:
             company = interop.resolver.company(int(words[0]))
             return await interop.profile(company) if company else None
-        return await interop.profile_text(" ".join(w.replace("-", " ") for w in words))
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "company")
     return None
 
 
 async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/check A B: the verdict for a pair, or a usage line / did-you-mean when it is not one."""
     args = _args(context)
-    interop = _interop(context)
-    async with typing_if_slow(context, _chat_id(update)):
-        result = await interop.check_text(args) if args else None
-    if result is None:
-        await say(update, render_check_hint(await interop.check_hint(args)))
+    if len(args) > MAX_TEXT:
+        await say(update, t("too_long", max=MAX_TEXT))
         return
+    async with typing_if_slow(context, _chat_id(update)):
+        result = await _interop(context).decide(args, "check")
     await _answer(update, context, result)
 
 
@@ -220,7 +215,7 @@ async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
 
 async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/company NAME: a company's profile, or did-you-mean choices."""
-    await _lookup(update, context, "usage.company", lambda interop, args: interop.profile_text(args))
+    await _lookup(update, context, "usage.company", lambda interop, args: interop.decide(args, "company"))
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -230,11 +225,10 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/recent [N]: the latest changes, newest first."""
-    args = _args(context)
-    if args and not args.isdigit():
+    n = parse_count(_args(context), DEFAULT_RECENT, MAX_RECENT)
+    if n is None:  # only ASCII digits count: "/recent ²" gets the usage line
         await say(update, t("usage.recent", max=MAX_RECENT))
         return
-    n = min(max(int(args), 1), MAX_RECENT) if args else DEFAULT_RECENT
     await send(update, await recent_reply(_interop(context), n, 1, _user_id(update), context))
 
 
@@ -252,7 +246,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    """Any question: two names -> check, one -> profile, otherwise a search."""
+    """Any question: the core decides what it means (Interop.decide); this only sends it."""
     text = text.strip()
     if not text:
         await say(update, t("tg.empty"))
@@ -262,31 +256,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> 
         return
     if not await allowed(update, context):
         return
-    interop = _interop(context)
     async with typing_if_slow(context, _chat_id(update)):
-        result: Answer = await interop.ask(text)
-    suggestions = _suggestions(interop, text) if isinstance(result, SearchResult) else None
-    if suggestions is None:
-        await _answer(update, context, result)
-        return
-    assert isinstance(result, SearchResult)
-    if not result.hits:  # a misspelt name rather than a topic: did-you-mean instead
-        await _answer(update, context, suggestions)
-        return
-    reply = reply_for(result, _user_id(update), context)
-    if reply.markup is None:  # a one-page search: offer the names it may have meant too
-        reply = Reply(reply.text, choices_keyboard(suggestions, _user_id(update)))
-    await send(update, reply)
-
-
-def _suggestions(interop: Interop, text: str) -> Unresolved | None:
-    """Did-you-mean choices for a short question that looks like a misspelt or partial name."""
-    if len(text.split()) > MAX_NAME_WORDS:
-        return None
-    resolution = interop.resolve(text)
-    if resolution.company is not None or not resolution.candidates:
-        return None
-    return Unresolved((resolution,))
+        result = await _interop(context).decide(text, "ask")
+    await _answer(update, context, result)
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -372,11 +344,9 @@ async def run_example(interop: Interop, example: str) -> Answer:
     """The same parsing as the commands, for the examples texts.py lists."""
     command, _, args = example.partition(" ")
     if command == "/check":
-        result = await interop.check_text(args)
-        if result is not None:
-            return result
+        return await interop.decide(args, "check")
     if command == "/company":
-        return await interop.profile_text(args)
+        return await interop.decide(args, "company")
     if command == "/search":
         return await interop.search(args, SEARCH_LIMIT)
-    return await interop.ask(example)
+    return await interop.decide(example, "ask")
