@@ -378,10 +378,10 @@ async def test_token_and_secret_never_reach_logs_or_the_error_report(
             root.addHandler(caplog.handler)  # after the redacting handler, as a second reader
             h.rec.clear()
 
-            async def broken(text: str) -> Any:
+            async def broken(text: str, mode: str = "ask") -> Any:
                 raise RuntimeError(f"boom with {TOKEN} and {WEBHOOK_SECRET} in it")
 
-            monkeypatch.setattr(h.interop, "check_text", broken)
+            monkeypatch.setattr(h.interop, "decide", broken)
             await h.send(f"/check {TOKEN} {WEBHOOK_SECRET}", chat=SUPERGROUP)
             logging.getLogger("telegram.ext").warning(
                 "Network problem at https://api.telegram.org/bot%s/getUpdates", TOKEN)

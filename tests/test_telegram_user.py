@@ -518,4 +518,5 @@ async def test_check_with_one_name_suggests_a_real_pair(tg: Harness) -> None:
     partner = text.split("/check WhatsApp, ")[1].split(" —")[0]
     result = await tg.interop.check_text(f"WhatsApp, {partner}")
     assert result is not None and not hasattr(result, "resolutions") and result.threads  # a real pair
-    assert visible(only(await tg.send("/check zzqx"))) == f"{t('answers.unknown', name='zzqx')}\n\n{t('usage.check')}"
+    unknown = visible(only(await tg.send("/check zzqx")))
+    assert unknown == f"{t('answers.unknown', name='zzqx')}\n\n{t('usage.check')}"

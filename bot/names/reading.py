@@ -27,12 +27,25 @@ _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
-_REGION_WORDS = frozenset(["europe", "european", "eu", "eea", "uk", "britain", "england", "us", "usa", "america", "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand", "malaysia", "indonesia", "vietnam", "philippines", "australia", "hongkong", "hong", "kong", "macau", "macao", "taiwan", "mainland", "asia", "worldwide", "abroad", "overseas", "foreign"])
-_GLUE = frozenset(["x", "vs", "versus", "via", "with", "and", "or", "to", "on", "for", "i", "im", "ive", "id", "me", "u", "ur", "pls", "plz", "dont", "doesnt", "isnt", "cant", "wont", "didnt", "hasnt", "havent", "yet", "still", "really", "anymore", "again", "ever", "lol", "hmm", "ok", "okay", "there", "bot", "pay", "lets", "let", "anyone", "someone", "somebody", "people", "right", "now", "currently"])
-_VOCABULARY = tuple(sorted({*(w for w in _STOPWORDS if len(w) >= 4), *(w for w in W.COMMON_WORDS if len(w) >= 4),
-                            *(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii() and len(w) >= 4)}))
+_REGION_WORDS = frozenset({
+    "europe", "european", "eu", "eea", "uk", "britain", "england", "us", "usa", "america",
+    "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand",
+    "malaysia", "indonesia", "vietnam", "philippines", "australia", "hongkong", "hong", "kong",
+    "macau", "macao", "taiwan", "mainland", "asia", "worldwide", "abroad", "overseas", "foreign",
+})
+_GLUE = frozenset({
+    "x", "vs", "versus", "via", "with", "and", "or", "to", "on", "for", "i", "im", "ive", "id",
+    "me", "u", "ur", "pls", "plz", "dont", "doesnt", "isnt", "cant", "wont", "didnt", "hasnt",
+    "havent", "yet", "still", "really", "anymore", "again", "ever", "lol", "hmm", "ok", "okay",
+    "there", "bot", "pay", "lets", "let", "anyone", "someone", "somebody", "people", "right",
+    "now", "currently",
+})
+_VOCABULARY = tuple(sorted({
+    *(w for w in _STOPWORDS if len(w) >= 4), *(w for w in W.COMMON_WORDS if len(w) >= 4),
+    *(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii() and len(w) >= 4)}))
 NEAR_WORD = 0.75
 """OSA similarity at which a leftover word is a typo of an ordinary word ("acept"), not a name."""
+_TALK_WORDS = frozenset(w for p in (*W.LATEST_PHRASES, *W.HELP_PHRASES) for w in _LATIN.findall(p))
 MAX_NAME_RUN = 4
 """Leftover words glued into one unknown name at most ("procter gamble co")."""
 
@@ -138,13 +151,13 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             if near is not None:
                 word = near[0]  # "acept" reads as "accept": a kind word, not an unknown name
         kind = _kind_of(word)
-        if kind is not None:
-            kind_hits.append((start, kind))
+        if kind is not None:  # a topic word ("files") says more than a verb ("share")
+            kind_hits.append((start - 5_000 if word in W.TOPIC_SCOPES else start, kind))
             scope = scope or W.TOPIC_SCOPES.get(word, "")
         if word in W.OWNERSHIP_WORDS:
             ownership = True
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
-                     and word not in _REGION_WORDS and not word.isdigit()
+                     and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in _STOPWORDS and word not in W.COMMON_WORDS
                                       and word not in W.GREETINGS and len(word) >= 3)))
         if command and (word in W.ALTERNATIVE_WORDS or word in W.SIDE_WORDS):

@@ -282,6 +282,8 @@ class _Token:
     cjk: bool
     segment: int
     """Words in different segments (split by ",", "?"...) never join into one name."""
+    glued: bool = False
+    """Written right after the previous word with one mark between, no space ("at&t", "h&m")."""
 
 
 _Found = tuple[int, int, int, int, bool]
@@ -837,7 +839,7 @@ class Resolver:
             # Common words that spell a name word for word ("find my") are just words; split
             # differently from the name ("whats app", "we chat pay") they are the name.
             alias_words = _WORD_RE.findall(_fold(self._alias_text[hits[0].alias_id]))
-            if common and alias_words == words:
+            if common and alias_words == words and not all(t.glued for t in window[1:]):
                 continue
             end = window[-1].start + len(window[-1].text)
             found.append((tokens[i].start, end, hits[0].company_id, hits[0].alias_id, False))
@@ -945,5 +947,8 @@ def _tokens(folded: str) -> list[_Token]:
         if kind == "brk":
             segment += 1
             continue
-        tokens.append(_Token(match.group(), match.start(), kind == "cjk", segment))
+        start = match.start()
+        glued = bool(tokens) and start >= 2 and not folded[start - 1].isspace() \
+            and tokens[-1].start + len(tokens[-1].text) == start - 1
+        tokens.append(_Token(match.group(), start, kind == "cjk", segment, glued))
     return tokens

@@ -81,7 +81,11 @@ TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharin
 """Words that also say which feature within the kind: "airdrop" is file sharing."""
 
 # Whole messages that are small talk, once punctuation and the bot's name are gone.
-GREETINGS = frozenset(["hi", "hello", "hey", "hiya", "yo", "start", "help", "menu", "thanks", "thank", "thx", "ty", "cheers", "ok", "okay", "bye", "goodbye", "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的"])
+GREETINGS = frozenset({
+    "hi", "hello", "hey", "hiya", "yo", "start", "help", "menu", "thanks", "thank", "thx", "ty",
+    "cheers", "ok", "okay", "bye", "goodbye",
+    "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的",
+})
 HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
                 "who are you", "what are you", "thank you", "good morning", "good evening",
                 "你能做什么", "你会什么", "怎么用", "你是谁")
