@@ -74,7 +74,7 @@ class Interop:
         self._readings: OrderedDict[tuple[str, bool], tuple[int, Reading]] = OrderedDict()
         # The store's data_version when the index last matched it: when it moves without an
         # in-process refresh (an import run by another process), the companies are reloaded.
-        self._synced_version: int | None = None
+        self._synced_version: int | None = store.data_version()
         for company in companies:
             self._link(company)
 

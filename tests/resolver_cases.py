@@ -327,3 +327,28 @@ SPLITS: list[tuple[str, str, str]] = [
 
 # /check arguments that cannot be split into two non-empty parts
 UNSPLITTABLE: list[str] = ["", "   ", "jd", "and", "jd and", "vs jd", ", |", "😀"]
+
+# Ordinary English words that must never resolve silently, alone or inside a sentence; close
+# names ("metal" -> Meta) may only be offered as suggestions.
+COMMON_WORDS: tuple[str, ...] = (
+    "metal", "bridge", "thread", "water", "market", "lemon", "orange", "table", "window", "paper",
+    "music", "money", "happy", "travel", "garden", "kitchen", "doctor", "school", "letter", "number",
+    "family", "friend", "animal", "picture", "office", "mother", "father", "summer", "winter", "spring",
+    "station", "street", "forest", "island", "mountain", "river", "silver", "golden", "pretty", "simple",
+    "market", "channel", "message", "share", "wallet", "express", "delivery", "ticket", "weather",
+    "coffee", "button", "secret", "change", "listen", "family", "planet", "rocket", "tiger", "meeting",
+    "quick", "threat", "teams", "amazon", "stream", "button",
+)
+"""A name the index does not hold ("amazon") is unknown, never a guess either."""
+
+# Scripts: Traditional Chinese is folded to Simplified, and pinyin is generated for every
+# Chinese alias, so none of these needs a hand-written alias.
+SCRIPT_CASES: list[tuple[str, str]] = [
+    ("京東", "JD.com"), ("支付寶", "Alipay"), ("淘寶", "Taobao"), ("騰訊", "Tencent"),
+    ("餓了麼", "Ele.me"), ("微信支付", "WeChat Pay"), ("京東物流", "JD Logistics"),
+    ("螞蟻集團", "Ant Group"), ("雲閃付", "UnionPay"), ("小紅書", "Xiaohongshu"),
+    ("weixin zhifu", "WeChat Pay"), ("jingdong wuliu", "JD Logistics"), ("zhi fu bao", "Alipay"),
+    ("weixinzhifu", "WeChat Pay"), ("tengxun", "Tencent"), ("mayi jituan", "Ant Group"),
+    ("e le me", "Ele.me"), ("pinduoduo", "Pinduoduo"), ("xiaohongshu", "Xiaohongshu"),
+    ("yun shan fu", "UnionPay"), ("zijie tiaodong", "ByteDance"), ("cainiao wangluo", "Cainiao"),
+]

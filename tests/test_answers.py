@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -200,3 +201,147 @@ async def test_split_memo_follows_index_changes(interop: Interop) -> None:
     await interop.refresh_companies([added.id])
     result = await interop.check_text("zalando alipay")  # same words, new index: not the old split
     assert isinstance(result, CheckResult) and result.a.name == "Zalando"
+
+
+# -- one answering policy (Interop.decide) on a fixture with scopes, a typed tree, features ----
+
+from bot.answers import parse_count  # noqa: E402
+from bot.dataset import import_document  # noqa: E402
+from bot.domain import Checks, Decision, KindFacts, Ownership, SmallTalk  # noqa: E402
+from bot.render import PLAIN, plain, render_decision  # noqa: E402
+from bot.store import Store  # noqa: E402
+from tests import question_fixture  # noqa: E402
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> Interop:
+    service = await Interop.open(tmp_path / "w.sqlite3",
+                                 seed=question_fixture.write(tmp_path / "fixture.json"))
+    yield service
+    await service.close()
+
+
+def said(decision: Decision) -> str:
+    return plain(render_decision(decision, PLAIN))
+
+
+async def test_a_newer_announcement_of_one_scope_never_hides_a_live_other(world: Interop) -> None:
+    decision = await world.decide("cainiao jd", "check")
+    assert isinstance(decision.result, CheckResult) and decision.result.verdict is Verdict.LIVE
+    scopes = {t.scope: t.standing.fact.status for t in decision.result.threads}
+    assert scopes == {"courier delivery": Status.LIVE, "bulky items": Status.ANNOUNCED}
+
+
+async def test_an_announced_extension_in_one_thread_keeps_the_live_standing(world: Interop) -> None:
+    jd, cainiao = named(world, "jd"), named(world, "cainiao")
+    await world.store.add_fact(FactDraft(subject_id=jd.id, object_id=cainiao.id, kind=Kind.LOGISTICS,
+                                         status=Status.ANNOUNCED, date="2025-02", scope="courier delivery",
+                                         summary="More couriers announced.",
+                                         sources=(Source("https://example.com/x"),)), "test")
+    result = await world.check(jd, cainiao)
+    assert result.verdict is Verdict.LIVE
+    courier = next(t for t in result.threads if t.scope == "courier delivery")
+    assert courier.current.fact.status is Status.ANNOUNCED and courier.standing.fact.status is Status.LIVE
+    assert "(then 🕓 announced Feb 2025)" in said(Decision(result))
+
+
+async def test_roll_up_labels_say_what_the_link_is(world: Interop) -> None:
+    text = said(await world.decide("饿了么能用微信付款吗"))
+    assert text.startswith("✅ Yes: Ele.me × WeChat — 💳 Payments")
+    assert "via WeChat Pay, WeChat's payment service" in text
+    text = said(await world.decide("alibaba jd", "check"))
+    assert "via Ant Group (Alibaba Group affiliate)" in text
+    assert "via Cainiao (owned by Alibaba Group)" in text
+    assert "affiliate" not in text.split("via Cainiao")[1].split("\n")[0]
+
+
+async def test_feature_alias_and_kind_word_pick_the_headline(world: Interop) -> None:
+    decision = await world.decide("can iphone airdrop to android")
+    assert isinstance(decision.result, CheckResult)
+    assert decision.result.kind is Kind.CONTENT and decision.result.verdict is Verdict.PARTIAL
+    assert decision.result.scope == "file sharing"
+    assert "Other links between them:" in said(decision)  # the other kinds follow, briefly
+    kind = await world.decide("does rcs work on iPhone?")
+    assert isinstance(kind.result, KindFacts) and kind.result.kind is Kind.MESSAGING
+
+
+async def test_several_names_give_one_line_per_pair_and_say_what_was_left_out(world: Interop) -> None:
+    decision = await world.decide("jd alipay wechat pay meituan taobao tmall", "check")
+    assert isinstance(decision.result, Checks) and decision.result.more == 15 - 6
+    text = said(decision)
+    assert len([line for line in text.split("\n") if " × " in line]) == 6
+    assert "and 9 more pairs" in text
+
+
+async def test_unknown_names_are_reported_and_the_rest_answered(world: Interop) -> None:
+    for text, mode in (("does amazon accept alipay", "ask"), ("amazon, jd, alipay", "check"),
+                       ("亚马逊能用支付宝付款吗", "inline")):
+        decision = await world.decide(text, mode)
+        assert decision.unknown, text
+        assert said(decision).startswith("I don't know “"), text
+        assert "Alipay" in said(decision)
+
+
+async def test_ownership_from_the_typed_tree(world: Interop) -> None:
+    decision = await world.decide("支付宝是阿里巴巴的吗")
+    assert isinstance(decision.result, Ownership)
+    assert "Alipay is owned by Ant Group" in said(decision)
+    assert "Ant Group is an affiliate of Alibaba Group (minority stake)" in said(decision)
+
+
+async def test_small_talk_gets_short_help(world: Interop) -> None:
+    for text in ("hi", "thanks!", "help", "what can you do?", "你好", "谢谢"):
+        assert isinstance((await world.decide(text)).result, SmallTalk), text
+
+
+async def test_counts_take_ascii_digits_only(world: Interop) -> None:
+    assert parse_count("", 10, 50) == 10 and parse_count("20", 10, 50) == 20
+    assert parse_count("999", 10, 50) == 50 and parse_count("0", 10, 50) == 1
+    for bad in ("²", "①", "٣", "x", "-1", "1e3", "9" * 40):
+        assert parse_count(bad, 10, 50) is None, bad
+        assert (await answer_line(world, f"/recent {bad}")).startswith("Use /recent"), bad
+
+
+async def test_a_refresh_cannot_leave_a_stale_split_behind(world: Interop,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 defect 4: a /check read while refresh_companies awaits the store must not be
+    cached under the new index version."""
+    added = await world.store.add_company(Company(id=0, name="Zebra Pay"), "test")
+    release = asyncio.Event()
+    real_company = world.store.company
+
+    async def slow_company(company_id: int) -> Company | None:
+        await release.wait()
+        return await real_company(company_id)
+
+    monkeypatch.setattr(world.store, "company", slow_company)
+    refresh = asyncio.create_task(world.refresh_companies([added.id]))
+    await asyncio.sleep(0)
+    assert world._split_pair("zebra pay, alipay") is not None  # read while the refresh waits
+    assert world.read("zebra pay, alipay", command=True).companies()[:1] != [added]
+    release.set()
+    await refresh
+    split = world._split_pair("zebra pay, alipay")
+    assert split is not None and split[0].company is not None and split[0].company.id == added.id
+    assert world.read("zebra pay, alipay", command=True).companies()[0].id == added.id
+
+
+async def test_writes_from_another_process_reach_the_resolver_and_the_tree(world: Interop,
+                                                                          tmp_path: Path) -> None:
+    """Issue 10 defect 6: an import run by another process is seen by names and groups."""
+    other = await Store.open(tmp_path / "w.sqlite3")
+    try:
+        doc = {"format": "interop-bot/1",
+               "companies": [{"name": "Zebra Wallet", "kind": "payments", "parent": "Alibaba Group",
+                              "relation": "subsidiary", "aliases": ["斑马钱包"]}],
+               "facts": [{"subject": "JD.com", "object": "Zebra Wallet", "kind": "payments",
+                          "status": "live", "date": "2025-06", "summary": "JD takes Zebra Wallet.",
+                          "sources": [{"url": "https://example.com/zebra"}]}]}
+        await import_document(other, doc, "cli", dry_run=False)
+    finally:
+        await other.close()
+    decision = await world.decide("jd 斑马钱包", "check")
+    assert isinstance(decision.result, CheckResult) and decision.result.verdict is Verdict.LIVE
+    rolled = await world.decide("alibaba jd", "check")
+    text = said(rolled)
+    assert "Zebra Wallet (owned by Alibaba Group)" in text and "company #" not in text

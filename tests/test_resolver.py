@@ -13,11 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Company, Resolution
+from bot.names.reading import read
 from bot.names.resolver import Resolver, _ascii_keys, _unicode_keys, normalize
 from tests.resolver_cases import (
     AMBIGUOUS,
+    COMMON_WORDS,
     NEGATIVES,
     RESOLVES,
+    SCRIPT_CASES,
     SPLITS,
     TEXTS,
     UNSPLITTABLE,
@@ -452,3 +455,41 @@ def test_bulk_build_equals_one_by_one_upserts() -> None:
         assert steps >= len(companies) // chunk - 2
     for query in ("banana bandana", "bananna", "x.com", "京东", "aaaa", "jd"):
         assert bulk.resolve(query) == sequential.resolve(query), query
+
+
+def test_at_least_50_common_words_never_resolve_silently(fresh: Resolver) -> None:
+    resolver = fresh
+    words = set(COMMON_WORDS)
+    assert len(words) >= 50
+    for word in sorted(words):
+        assert resolver.resolve(word).company is None, word
+        assert resolver.find_in_text(f"is the {word} working today?") == [], word
+        assert read(resolver, f"does the {word} work with it?").known == (), word
+        for text in (word, f"what about {word}"):
+            assert not read(resolver, text).known, word
+
+
+@pytest.fixture(scope="module")
+def fresh() -> Resolver:
+    return Resolver(fixture_companies())
+
+
+@pytest.mark.parametrize(("query", "expected"), SCRIPT_CASES)
+def test_traditional_and_pinyin_resolve(fresh: Resolver, query: str, expected: str) -> None:
+    resolver = fresh
+    found = resolver.resolve(query).company
+    assert found is not None and found.name == expected
+    assert [c.name for c in resolver.find_in_text(f"{query} ok?")][:1] == [expected]
+
+
+def test_traditional_folds_to_the_same_key() -> None:
+    pairs = (("京東", "京东"), ("支付寶", "支付宝"), ("淘寶", "淘宝"), ("騰訊", "腾讯"))
+    for traditional, simplified in pairs:
+        assert normalize(traditional) == normalize(simplified)
+
+
+def test_pinyin_aliases_are_generated_not_stored(fresh: Resolver) -> None:
+    resolver = fresh
+    wechat_pay = by_name(resolver, "WeChat Pay")
+    assert not any(a.isascii() and "zhifu" in a.casefold() for a in wechat_pay.aliases)
+    assert resolver.resolve("weixin zhifu").company == wechat_pay
