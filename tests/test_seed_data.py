@@ -15,17 +15,18 @@ from typing import Any
 
 import pytest
 
+from bot import dataset
 from bot.config import SEED_PATH
+from bot.domain import FeatureAlias, Kind, Region, Relation, Status
+from bot.store import Store
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RESEARCH_FILES = ("interop-facts.json", "interop-facts-2.json")
 
-KINDS = {"payments", "logistics", "shopping/links", "messaging", "login", "content", "other"}
-STATUSES = {"live", "partial", "announced", "ended"}
-RELATIONS = {"subsidiary", "product", "affiliate"}
-REGIONS = {"", "global", "China mainland", "Hong Kong", "Macau", "Taiwan", "EU/EEA", "UK", "US", "Japan",
-           "South Korea", "India", "Singapore", "Thailand", "Malaysia", "Indonesia", "Sri Lanka",
-           "Philippines", "Vietnam", "Australia"}
+KINDS = {k.value for k in Kind}
+STATUSES = {s.value for s in Status}
+RELATIONS = {r.value for r in Relation}
+REGIONS = {"", *(r.value for r in Region)}
 CONFIDENCE = {"high", "medium"}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -197,3 +198,26 @@ def test_feature_aliases_name_features_that_have_facts() -> None:
         found = [f for f in FACTS if name in (f["subject"], f["object"]) and f["kind"] == kind
                  and (not scope or f.get("scope") == scope)]
         assert found, alias
+
+
+async def test_the_seed_loads_through_the_real_importer_with_every_field(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "seed.sqlite3")
+    try:
+        doc = dataset.parse_document("seed.json", SEED_PATH.read_bytes())
+        report = await dataset.import_document(store, doc, "seed", dry_run=False)
+        assert report.rejected == []
+        assert (report.new, report.new_companies) == (len(FACTS), len(COMPANIES))
+        exported = await dataset.export_document(store)
+        stored = {c["name"]: c for c in exported["companies"]}
+        for company in COMPANIES:
+            assert stored[company["name"]] == company, company["name"]
+        facts = {f["key"]: f for f in exported["facts"]}
+        for fact in FACTS:
+            assert {k: facts[fact["key"]][k] for k in fact} == fact, fact["key"]
+        typed = {c.name: c for c in await store.companies()}
+        assert typed["Ant Group"].relation is Relation.AFFILIATE
+        assert typed["WeChat Pay"].relation is Relation.PRODUCT and typed["WeChat Pay"].name_zh == "微信支付"
+        assert FeatureAlias("AirDrop", Kind.CONTENT, "file sharing") in typed["iPhone"].features
+        assert "AirDrop" not in typed["iPhone"].aliases
+    finally:
+        await store.close()
