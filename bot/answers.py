@@ -34,14 +34,15 @@ from bot.domain import (
     SearchResult,
     SmallTalk,
     Status,
+    StorageError,
     Substitution,
     Thread,
     Unresolved,
     Verdict,
 )
 from bot.names.reading import Intent, Reading, read
-from bot.names.resolver import Resolver
-from bot.store import StorageError, Store
+from bot.names.resolver import Resolver, _keys, names_of
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ MAX_PAIRS = 6
 MAX_SEARCH_NAME_WORDS = 3
 """A message this short with no name in it may be a misspelt name: offer close names."""
 MODES = ("ask", "check", "company", "inline")
+CLOSE_SUGGESTION = 80.0
+"""A doubtful name this close to a company is probably a typo of it: ask which pair was meant.
+Below it, the name is reported as unknown (with the close names) and the rest is answered."""
 
 
 class Interop:
@@ -173,13 +177,13 @@ class Interop:
                 self.resolver.remove_company(gone)
         else:
             loaded = [(cid, await self.store.company(cid)) for cid in company_ids]
-            for company_id, company in loaded:
-                if company is None:
+            for company_id, found in loaded:
+                if found is None:
                     self._unlink(company_id)
                     self.resolver.remove_company(company_id)
                 else:
-                    self.resolver.upsert_company(company)
-                    self._link(company)
+                    self.resolver.upsert_company(found)
+                    self._link(found)
         self._index_version += 1
         if self._synced_version is None or company_ids is None:
             self._synced_version = version
@@ -452,7 +456,6 @@ class Interop:
 
     def _exact(self, text: str, company: Company) -> bool:
         """Whether ``text`` is exactly one of the company's names (not a fuzzy guess)."""
-        from bot.names.resolver import _keys, names_of
         loose, core = _keys(text)
         return any(core in _keys(name) or loose in _keys(name) for name in names_of(company))
 
@@ -489,9 +492,12 @@ class Interop:
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         if len(companies) == 1:
-            if doubtful:  # "jd alipya": a pair with one side unsure -> did-you-mean pairs
+            close = [r for r in doubtful if r.candidates[0].score >= CLOSE_SUGGESTION]
+            if close:  # "jd alipya": a pair with one side unsure -> did-you-mean pairs
                 known = next(n for n in reading.names if n.company is not None)
-                return Decision(Unresolved((known.resolution, doubtful[0])), unknown + doubtful[1:])
+                rest = tuple(r for r in doubtful if r is not close[0])
+                return Decision(Unresolved((known.resolution, close[0])), unknown + rest)
+            unknown += doubtful  # "amazon" is not "Amazon Fire TV": say so, answer the rest
             company = companies[0]
             kind = reading.kind
             if kind is not None:
