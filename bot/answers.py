@@ -26,6 +26,7 @@ from bot.domain import (
     KindFacts,
     Latest,
     Link,
+    Meaning,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -306,17 +307,9 @@ class Interop:
         return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
                            rollup=result.rollup, kind=kind, scope=scope)
 
-    async def check_text(self, text: str) -> CheckResult | Unresolved | None:
-        """``/check`` arguments; None when they are not two names at all."""
-        pair = self._split_pair(text)
-        if pair is None:
-            return None
-        ra, rb = pair
-        if ra.company is not None and rb.company is not None:
-            if ra.company.id == rb.company.id:
-                return None
-            return await self.check(ra.company, rb.company)
-        return Unresolved((ra, rb))
+    async def check_text(self, text: str) -> Meaning:
+        """``/check`` arguments: what ``decide`` makes of them (for callers that want the result)."""
+        return (await self.decide(text, "check")).result
 
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         cached = self._splits.get(text)
@@ -349,11 +342,9 @@ class Interop:
     def resolve(self, name: str) -> Resolution:
         return self.resolver.resolve(name)
 
-    async def profile_text(self, name: str) -> Profile | Unresolved:
-        resolution = self.resolver.resolve(name)
-        if resolution.company is None:
-            return Unresolved((resolution,))
-        return await self.profile(resolution.company)
+    async def profile_text(self, name: str) -> Meaning:
+        """``/company`` arguments: what ``decide`` makes of them."""
+        return (await self.decide(name, "company")).result
 
     async def search(self, text: str, limit: int = 10) -> SearchResult:
         facts = await self.store.search(text, limit)
@@ -363,25 +354,9 @@ class Interop:
         n = max(1, min(n, MAX_RECENT))
         return [self.view(f) for f in await self.store.recent(n)]
 
-    async def ask(self, text: str) -> CheckResult | Profile | SearchResult:
-        """A free question: two names -> check, one -> profile, none -> full-text search."""
-        found = self.resolver.find_in_text(text)
-        if len(found) >= 2:
-            return await self.check(found[0], found[1])
-        if len(found) == 1:
-            return await self.profile(found[0])
-        return await self.search(text)
-
-    async def check_hint(self, text: str) -> CheckHint:
-        """What to tell someone whose ``/check`` text was not two different companies."""
-        pair = self._split_pair(text) if text else None
-        if pair is not None:
-            a, b = pair[0].company, pair[1].company
-            return CheckHint(same=a) if a is not None and b is not None and a.id == b.id else CheckHint()
-        single = self.resolve(text).company if text else None
-        if single is None:
-            return CheckHint()
-        return CheckHint(single=single, partner=await self.partner_for(single))
+    async def ask(self, text: str) -> Meaning:
+        """A free question: what ``decide`` makes of it."""
+        return (await self.decide(text, "ask")).result
 
     async def partner_for(self, company: Company) -> Company | None:
         """The other party of the company's latest fact: a pair worth suggesting."""
@@ -503,9 +478,12 @@ class Interop:
             if kind is not None:
                 return Decision(await self.kind_facts(company, kind, reading.scope), unknown)
             return Decision(await self.profile(company), unknown)
+        result = await self.search(reading.text)
+        if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
+            short = len(text.split()) <= MAX_SEARCH_NAME_WORDS
+            return Decision(result, suggest=Unresolved(doubtful) if doubtful and short else None)
         if doubtful:
             return Decision(Unresolved(doubtful), unknown)
-        result = await self.search(reading.text)
         if not result.hits:
             if unknown:
                 return Decision(Unresolved(unknown))

@@ -55,6 +55,8 @@ def _render(decision: Decision) -> str:
     blocks = render_decision(decision, PLAIN)
     if isinstance(decision.result, Unresolved):
         return "\n".join([*blocks, *render_suggestions_plain(decision.result)])
+    if decision.suggest is not None:
+        return "\n".join([plain(blocks), *render_suggestions_plain(decision.suggest)])
     return plain(blocks)
 
 

@@ -466,3 +466,5 @@ class Decision:
     result: Meaning
     unknown: tuple[Resolution, ...] = ()
     notes: tuple[Substitution, ...] = ()
+    suggest: Unresolved | None = None
+    """Names a short text may have meant, offered beside the answer (as buttons in Telegram)."""

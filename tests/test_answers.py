@@ -14,7 +14,18 @@ import pytest
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.console import answer_line
-from bot.domain import CheckResult, Company, Kind, Profile, SearchResult, Source, Status, Unresolved, Verdict
+from bot.domain import (
+    CheckHint,
+    CheckResult,
+    Company,
+    Kind,
+    Profile,
+    SearchResult,
+    Source,
+    Status,
+    Unresolved,
+    Verdict,
+)
 from bot.store import FactDraft, StorageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,8 +95,9 @@ async def test_best_current_state_leads(interop: Interop) -> None:
 async def test_check_text_reports_unknown_and_same_company(interop: Interop) -> None:
     unknown = await interop.check_text("amazon alipay")
     assert isinstance(unknown, Unresolved)
-    assert unknown.resolutions[0].company is None and unknown.resolutions[1].company is not None
-    assert await interop.check_text("jd jd.com") is None
+    assert [r.query for r in unknown.resolutions if r.company is None] == ["amazon"]
+    same = await interop.check_text("jd jd.com")
+    assert isinstance(same, CheckHint) and same.same is not None and same.same.name == "JD.com"
     assert isinstance(await interop.check_text("taobao jd logistics"), CheckResult)
 
 
@@ -146,7 +158,7 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr  # tells the user how to configure the bot
     assert "🟡 Partly: JD.com × Alipay" in out
     assert "https://mcdn.i-scmp.com/tech/tech-trends/article/3284482/" in out
-    assert "via Taobao (part of Taobao and Tmall Group); JD Logistics (part of JD.com)" in out
+    assert "via Taobao (owned by Taobao and Tmall Group); JD Logistics (owned by JD.com)" in out
     assert "I don't know “amazon”" in out
     assert "WeChat — super-app" in out and "Part of Tencent" in out
 
@@ -196,7 +208,8 @@ async def test_check_cache_never_serves_a_stale_answer(interop: Interop) -> None
 
 
 async def test_split_memo_follows_index_changes(interop: Interop) -> None:
-    assert isinstance(await interop.check_text("zalando alipay"), Unresolved)
+    before = await interop.decide("zalando alipay", "check")
+    assert [r.query for r in before.unknown] == ["zalando"]
     added = await interop.store.add_company(Company(id=0, name="Zalando", kind="marketplace"), "t")
     await interop.refresh_companies([added.id])
     result = await interop.check_text("zalando alipay")  # same words, new index: not the old split
@@ -345,3 +358,45 @@ async def test_writes_from_another_process_reach_the_resolver_and_the_tree(world
     rolled = await world.decide("alibaba jd", "check")
     text = said(rolled)
     assert "Zebra Wallet (owned by Alibaba Group)" in text and "company #" not in text
+
+
+# The examples at the top of issue 11, on the real seed, through the core, the console and Telegram.
+ISSUE_EXAMPLES: list[tuple[str, str]] = [
+    ("美团能用支付宝吗", "⛔ No longer: Meituan × Alipay — 💳 Payments"),
+    ("can I log in to Douyin with WeChat", "⛔ No longer: Douyin × WeChat — 🔑 Login"),
+    ("/check cainiao jd", "✅ Yes: Cainiao × JD.com"),
+    ("can iphone airdrop to android", "🟡 Partly: iPhone × Android — 📰 Content"),
+    ("Can I use Alipay or WeChat Pay on JD?", "🟡 Partly: Alipay × JD.com — 💳 Payments"),
+    ("饿了么能用微信付款吗", "✅ Yes: Ele.me × WeChat — 💳 Payments"),
+    ("does amazon accept alipay", "I don't know “amazon” yet."),
+    ("/check 京東 支付寶", "🟡 Partly: JD.com × Alipay"),
+    ("/check 京东和支付宝", "🟡 Partly: JD.com × Alipay"),
+    ("/check jd x alipay", "🟡 Partly: JD.com × Alipay"),
+    ("hi", "Hi! I answer"), ("thanks", "Hi! I answer"), ("help", "Hi! I answer"),
+    ("is ant group part of alibaba", "🟡 Partly: Ant Group is connected to Alibaba Group through"),
+    ("/recent ²", "Use /recent or /recent 20"),
+    ("who owns Taobao", "🏢 Taobao belongs to Alibaba Group."),
+    ("does Meta own WhatsApp", "✅ Yes: WhatsApp is part of Meta Platforms."),
+    ("支付宝是阿里巴巴的吗", "🟡 Partly: Alipay is connected to Alibaba Group"),
+    ("淘宝和天猫能用微信支付吗", "✅ Yes: Taobao × WeChat Pay — 💳 Payments"),
+    ("/check wechat pay", "Check WeChat Pay with what?"),
+]
+
+
+async def test_issue_examples_answer_right_in_the_console(interop: Interop) -> None:
+    for question, start in ISSUE_EXAMPLES:
+        reply = await answer_line(interop, question)
+        assert reply.startswith(start), (question, reply[:200])
+    cainiao = await answer_line(interop, "/check cainiao jd")
+    assert "courier delivery" in cainiao and "bulky items" in cainiao.lower()
+    several = await answer_line(interop, "Can I use Alipay or WeChat Pay on JD?")
+    assert "✅ Yes: WeChat Pay × JD.com" in several
+    assert "via WeChat Pay, WeChat's payment service" in await answer_line(interop, "饿了么能用微信付款吗")
+
+
+async def test_issue_examples_answer_right_in_telegram(tmp_path: Path) -> None:
+    from tests.tg import USER, make_app, visible
+    async with make_app(tmp_path, admin_ids={USER["id"]}) as tg:
+        for question, start in ISSUE_EXAMPLES:
+            [call] = [c for c in await tg.send(question) if c.method == "sendMessage"]
+            assert visible(call).startswith(start), (question, visible(call)[:200])

@@ -78,7 +78,8 @@ def mismatch(decision: Decision, expect: Expect) -> str | None:
             if not isinstance(result, wanted):
                 return f"not {expect.what}: {type(result).__name__}"
         case "suggest":
-            if not isinstance(result, Unresolved) or not any(r.candidates for r in result.resolutions):
+            offered = result if isinstance(result, Unresolved) else decision.suggest
+            if offered is None or not any(r.candidates for r in offered.resolutions):
                 return f"not a suggestion: {type(result).__name__}"
         case "search":
             if not isinstance(result, SearchResult | Unresolved):

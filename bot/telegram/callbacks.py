@@ -278,6 +278,11 @@ def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFA
                     page: int) -> Reply:
     """A core decision: its blocks (unknown names first), paged like the answer inside it."""
     inner = decision.result
+    if decision.suggest is not None:  # a one-page answer also offers the names it may mean
+        reply = reply_for(Decision(inner, decision.unknown, decision.notes), user_id, context, page)
+        if reply.markup is None:
+            return Reply(reply.text, choices_keyboard(decision.suggest, user_id), reply.notice)
+        return reply
     if not decision.unknown and not decision.notes and isinstance(
             inner, CheckResult | Profile | SearchResult | Unresolved) and not (
             isinstance(inner, CheckResult) and inner.kind is not None):
