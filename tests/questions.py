@@ -105,7 +105,8 @@ ZH = {"JD.com": "京东", "Alipay": "支付宝", "Cainiao": "菜鸟", "Taobao": 
 
 EN_PLAIN = ("/check {a} {b}", "/check {a} x {b}", "/check {a} vs {b}", "/check {a} and {b}",
             "/check {a}, {b}", "/check {a} × {b}", "/check {a} with {b}", "/check {a} or {b}",
-            "does {a} work with {b}?", "{a} {b}", "{a} and {b}?", "what about {a} and {b}")
+            "does {a} work with {b}?", "{a} {b}", "{a} and {b}?", "what about {a} and {b}",
+            "/check {a} to {b}", "/check {a} on {b}", "/check {a} for {b}", "/check {a} via {b}")
 EN_KIND = {
     "payments": ("does {a} accept {b}?", "can I pay with {b} on {a}?", "{a} checkout with {b}"),
     "logistics": ("does {a} ship with {b}?", "can {a} sellers deliver via {b}?"),
@@ -115,7 +116,7 @@ EN_KIND = {
     "content": ("can {a} share files with {b}?",),
 }
 ZH_PLAIN = ("/check {a} {b}", "/check {a}和{b}", "{a}能用{b}吗", "{a}和{b}互通吗", "/check {a}与{b}",
-            "/check {a}、{b}", "{a}跟{b}")
+            "/check {a}、{b}", "{a}跟{b}", "/check {a}对{b}", "/check {a}跟{b}")
 ZH_KIND = {"payments": ("{a}支持{b}付款吗", "在{a}可以用{b}支付吗"),
            "logistics": ("{a}能用{b}发货吗", "{a}的快递能走{b}吗"),
            "login": ("能用{b}登录{a}吗",),
