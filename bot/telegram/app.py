@@ -53,6 +53,7 @@ OWNS_INTEROP = "owns_interop"
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 MAX_CONCURRENT_UPDATES = 256
+RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
 
@@ -62,6 +63,9 @@ class PerChatOrder(BaseUpdateProcessor):
 
     Plain ``concurrent_updates(True)`` lets a user's next message overtake the previous
     button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
+    An update first waits for its turn in its own chat, and only then takes one of the global
+    slots: a busy group (Telegram lets a bot send it 20 messages a minute) queues behind itself
+    and never holds the slots a private chat needs.
     """
 
     __slots__ = ("_queues",)
@@ -79,20 +83,27 @@ class PerChatOrder(BaseUpdateProcessor):
             return None
         return (chat.id if chat else None, user.id if user else None)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this chat's turn without a slot, then run in one of the global slots."""
         key = self.key(update)
         if key is None:
-            await coroutine
+            async with self._semaphore:  # the base class's global slots
+                await coroutine
             return
         lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
         waiting[0] += 1
         try:
             async with lock:  # asyncio.Lock is FIFO, and updates arrive in order
-                await coroutine
+                async with self._semaphore:  # the base class's global slots
+                    await coroutine
         finally:
             waiting[0] -= 1
             if waiting[0] == 0:
                 del self._queues[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Unused: ``process_update`` orders and limits by itself."""
+        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -226,7 +237,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         ApplicationBuilder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
