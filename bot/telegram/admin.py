@@ -24,6 +24,7 @@ Callback data (all under the ``a:`` prefix, all far below 64 bytes):
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
@@ -267,6 +268,27 @@ _ACTIONS = frozenset(f"admin.action.{a}" for a in ("add", "edit", "add_source", 
                                                   "import"))
 
 
+def ends_update(handler: Handler) -> Handler:
+    """Whatever happens in an admin handler, the update ends there.
+
+    PTB hands an exception to the error handler and then goes on to the next group, so a failed
+    form step would be answered again as a user question. Here the error handler still hears of
+    it (and tells the admin), and the update stops; a form stays in the step it was in.
+    """
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        try:
+            return await handler(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except Exception as exc:
+            await context.application.process_error(update, exc)
+            raise ApplicationHandlerStop(None) from exc
+
+    return run
+
+
 # -- sending --------------------------------------------------------------------------------
 
 
@@ -357,7 +379,7 @@ class AdminBot:
             raise ApplicationHandlerStop
 
         run.__doc__ = body.__doc__
-        return run
+        return ends_update(run)
 
     # -- pending confirmations ------------------------------------------------------------
 
@@ -726,7 +748,7 @@ class AdminBot:
             raise ApplicationHandlerStop(await body(update, context))
 
         run.__doc__ = body.__doc__
-        return run
+        return ends_update(run)
 
     @staticmethod
     def form(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
@@ -978,7 +1000,7 @@ class AdminBot:
             # Buttons belong to the user's conversation, not to one message: per_message stays off.
             warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
             return ConversationHandler(
-                entry_points=[CommandHandler("addfact", self.form_start, filters=NEW)],
+                entry_points=[CommandHandler("addfact", ends_update(self.form_start), filters=NEW)],
                 states={
                     SUBJECT: [MessageHandler(text, self.step(self.form_subject)), company],
                     OBJECT: [MessageHandler(text, self.step(self.form_object)), company],
@@ -989,7 +1011,7 @@ class AdminBot:
                     SOURCE: [MessageHandler(text, self.step(self.form_source))],
                     CONFIRM: [CallbackQueryHandler(self.step(self.form_save), pattern=r"^a:fsave$"),
                               MessageHandler(text, self.step(self.form_tap))],
-                    ConversationHandler.TIMEOUT: [TypeHandler(Update, self.form_timeout)],
+                    ConversationHandler.TIMEOUT: [TypeHandler(Update, ends_update(self.form_timeout))],
                 },
                 fallbacks=[CommandHandler("cancel", self.step(self.form_cancel), filters=NEW), cancel_button],
                 per_user=True,

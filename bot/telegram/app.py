@@ -42,7 +42,7 @@ from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.telegram import callbacks, errors, inline, user
-from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand
+from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
 from bot.telegram.user import LIMITER, SETTINGS
@@ -143,13 +143,13 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         admin_command("revoke", admin.revoke, Access.OWNER, usage="revoke"),
         admin_command("backup", admin.backup, Access.OWNER),
         MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
-                       admin.import_caption),
-        CallbackQueryHandler(admin.name_chosen, pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
-        CallbackQueryHandler(admin.retract_pressed, pattern=r"^a:(ret|keep):\d+:\d+$"),
-        CallbackQueryHandler(admin.import_pressed, pattern=r"^a:imp:[\w-]+$"),
-        CallbackQueryHandler(admin.drop_pressed, pattern=r"^a:drop:[\w-]+$"),
-        CallbackQueryHandler(admin.stale_pressed, pattern=r"^a:"),  # anything else is out of date
-        CommandHandler("cancel", admin.cancel_outside, filters=new),
+                       ends_update(admin.import_caption)),
+        CallbackQueryHandler(ends_update(admin.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
+        CallbackQueryHandler(ends_update(admin.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
+        CallbackQueryHandler(ends_update(admin.import_pressed), pattern=r"^a:imp:[\w-]+$"),
+        CallbackQueryHandler(ends_update(admin.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(ends_update(admin.stale_pressed), pattern=r"^a:"),  # anything else is out of date
+        CommandHandler("cancel", ends_update(admin.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
