@@ -540,8 +540,8 @@ async def test_guided_form_times_out_politely(h: Harness) -> None:
     assert "Step 3/7" not in only_text(await h.send("Alipay"))
 
 
-async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(h: Harness,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected error in an admin handler goes to the error handler and stops there: the
     subject typed into the form is never answered as a user question (issue 10, defect 2)."""
     from bot.admin import Editor

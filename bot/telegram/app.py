@@ -93,9 +93,9 @@ class PerChatOrder(BaseUpdateProcessor):
         lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
         waiting[0] += 1
         try:
-            async with lock:  # asyncio.Lock is FIFO, and updates arrive in order
-                async with self._semaphore:  # the base class's global slots
-                    await coroutine
+            # asyncio.Lock is FIFO and updates arrive in order; the slot is taken only once it is our turn.
+            async with lock, self._semaphore:
+                await coroutine
         finally:
             waiting[0] -= 1
             if waiting[0] == 0:
@@ -148,7 +148,7 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         CallbackQueryHandler(ends_update(admin.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
         CallbackQueryHandler(ends_update(admin.import_pressed), pattern=r"^a:imp:[\w-]+$"),
         CallbackQueryHandler(ends_update(admin.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
-        CallbackQueryHandler(ends_update(admin.stale_pressed), pattern=r"^a:"),  # anything else is out of date
+        CallbackQueryHandler(ends_update(admin.stale_pressed), pattern=r"^a:"),  # any other: out of date
         CommandHandler("cancel", ends_update(admin.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)
 
