@@ -55,7 +55,7 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
     preview = LinkPreviewOptions(is_disabled=True) if text.count("<a href=") > 1 else None
     return InlineQueryResultArticle(
         id=result_id, title=_one_line(title, 100), description=_one_line(description),
-        input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML,
+        input_message_content=InputTextMessageContent(str(text), parse_mode=ParseMode.HTML,
                                                       link_preview_options=preview),
         reply_markup=markup)
 
