@@ -41,6 +41,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
+from bot.startup import open_interop
 from bot.telegram import callbacks, errors, inline, user
 from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
@@ -212,7 +213,7 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Open the store and index (unless given one), then set the command menus."""
     settings: Settings = app.bot_data[SETTINGS]
     if app.bot_data.get(INTEROP) is None:
-        app.bot_data[INTEROP] = await Interop.open(settings.database_path, seed=settings.seed_path)
+        app.bot_data[INTEROP] = await open_interop(settings.database_path, seed=settings.seed_path)
         app.bot_data[OWNS_INTEROP] = True
     await set_menus(app.bot, settings.admin_ids)
     log.info("Bot @%s ready", app.bot.username)
