@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import dataset
-from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import SEED_PATH
 from bot.domain import InteropError, InvalidValue, Kind, Status, parse_fact_date
