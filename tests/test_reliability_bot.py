@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes, Job
 from bot.backups import PREFIX, SUFFIX
 from bot.config import PROJECT_ROOT
 from bot.telegram.app import BACKUP_JOB, BACKUP_TIME
+from bot.telegram.context import BotContext
 from bot.texts import t
 from tests.tg import ADMIN, GROUP, OTHER, TOKEN, USER, Call, Harness, make_app
 
@@ -305,7 +306,7 @@ def test_config_errors_are_one_line_naming_the_setting(tmp_path: Path) -> None:
 
 
 def run_job(h: Harness, job: Job[Any]) -> Any:
-    context = ContextTypes.DEFAULT_TYPE.from_job(job, h.app)
+    context = BotContext.from_job(job, h.app)
     return job.callback(context)
 
 

@@ -245,7 +245,7 @@ async def test_unknown_company_cancel_and_restart_stale(h: Harness) -> None:
     [edit] = sent(await h.press(call, "✖️ Cancel"))
     assert "nothing was saved" in edit.text
     [call] = sent(await h.send(LINE.replace("JD.com |", "Nowhere Mart |")))
-    h.bot_data.pop(PENDING)  # as after a restart
+    h.app.chat_data[ADMIN["id"]].pop(PENDING)  # as when it expired
     before = await counts(h)
     [answer] = await h.press(call, call.buttons[0][0])
     assert "expired" in answer.params["text"] and await counts(h) == before
