@@ -31,6 +31,7 @@ from bot.render import (
     render_roster,
     sentence,
 )
+from bot.telegram.admin import files
 from bot.telegram.admin.common import IMPORT_CAPTION, actor_of, button, command, editor_for, send_reply
 from bot.telegram.admin.pending import Pending, remember, save_fields
 from bot.telegram.context import BotContext
@@ -41,7 +42,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
         "addfact", "editfact", "addsource", "retract", "restore", "history", "addcompany", "alias",
         "unalias", "import", "export", "admins", "grant", "revoke", "backup")
 ]
-IMPORT_SUFFIXES = (".json", ".csv")
+IMPORT_SUFFIXES = (".json", ".csv", ".zip")
 
 
 async def addfact_line(update: Update, context: BotContext, editor: Editor,
@@ -159,29 +160,41 @@ async def admins(update: Update, context: BotContext, editor: Editor,
 
 async def backup(update: Update, context: BotContext, editor: Editor,
                  args: str) -> None:
-    """/backup (owners): a consistent SQLite copy, sent as a document, then deleted here."""
+    """/backup (owners): a consistent SQLite copy, zipped off the loop, sent, then deleted here."""
+    message = update.effective_message
+    assert message is not None
     path = await editor.backup()
     try:
-        data = await asyncio.to_thread(path.read_bytes)
-        message = update.effective_message
-        assert message is not None
-        at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        await message.reply_document(InputFile(data, filename=path.name),
-                                     caption=HTML.t("admin.backup.caption", at=at), do_quote=False)
+        archive = await files.backup_archive(path)
     finally:
         await asyncio.to_thread(shutil.rmtree, path.parent, True)
+    if archive.too_big:
+        await send_reply(update, HTML.t("admin.too_big_to_send", what=archive.member,
+                                        size=f"{len(archive.data) / 2**20:.0f}",
+                                        limit=files.TELEGRAM_UPLOAD_LIMIT // 2**20,
+                                        command="python -m bot export FILE.json"))
+        return
+    at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    await message.reply_document(InputFile(archive.data, filename=archive.filename),
+                                 caption=HTML.t("admin.backup.caption", at=at), do_quote=False)
 
 
 async def export(update: Update, context: BotContext, editor: Editor,
                  args: str) -> None:
-    """/export: the whole store as a JSON and a CSV document; /import takes either back."""
+    """/export: the whole store as zipped JSON and CSV documents; /import takes either back."""
     message = update.effective_message
     assert message is not None
     counts = await editor.store.counts()
-    for file in await editor.export():
-        caption = HTML.t("admin.export.caption", fmt=file.filename.rsplit(".", 1)[-1].upper(),
-                    companies=counts["companies"], facts=counts["facts_all"])
-        await message.reply_document(InputFile(file.data, filename=file.filename),
+    for archive in await files.export_archives(editor.store):
+        if archive.too_big:
+            await send_reply(update, HTML.t("admin.too_big_to_send", what=archive.member,
+                                            size=f"{len(archive.data) / 2**20:.0f}",
+                                            limit=files.TELEGRAM_UPLOAD_LIMIT // 2**20,
+                                            command=f"python -m bot export {archive.member}"))
+            continue
+        caption = HTML.t("admin.export.caption", fmt=archive.member.rsplit(".", 1)[-1].upper(),
+                         companies=counts["companies"], facts=counts["facts_all"])
+        await message.reply_document(InputFile(archive.data, filename=archive.filename),
                                      caption=caption, do_quote=False)
 
 
@@ -202,11 +215,12 @@ async def import_(update: Update, context: BotContext, editor: Editor,
         return
     if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
         await send_reply(update, HTML.t("admin.import.too_big", size=f"{document.file_size / 2**20:.1f}",
-                               limit=MAX_IMPORT_BYTES // 2**20))
+                                        limit=MAX_IMPORT_BYTES // 2**20))
         return  # refused before asking Telegram for the file at all
     file = await document.get_file()
     data = bytes(await file.download_as_bytearray())
     try:
+        name, data = await files.unzip_import(name, data)  # /export sends zips
         report = await editor.preview_import(name, data, actor_of(update))
     except ValidationError as exc:
         await send_reply(update, HTML.t("admin.import.bad_file", name=name, error=sentence(str(exc))))
