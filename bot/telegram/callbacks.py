@@ -34,11 +34,11 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, Decision, Latest, Profile, Resolution, SearchResult, Unresolved
 from bot.render import (
+    HTML,
     PAGE_BUDGET,
     paginate,
     render_check,
@@ -48,13 +48,12 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
+from bot.telegram.context import BotContext
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 MAX_CALLBACK_BYTES = 64
-INTEROP = "interop"  # bot_data key of the Interop
-PAGE_BUDGET_KEY = "page_budget"  # bot_data override of render.PAGE_BUDGET (tests)
 SEARCHES = "searches"  # chat_data key: token -> query text
 MAX_SEARCHES = 50  # per chat; the oldest token is forgotten first
 SEARCH_LIMIT = 30
@@ -171,7 +170,7 @@ def with_page(pager: Pager, page: int) -> Pager:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send or to edit into: HTML text, its keyboard, and whether to show a preview."""
+    """One message to send or to edit into: HTML text (``Html``), its keyboard, and link preview."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
@@ -187,8 +186,8 @@ class Reply:
         return LinkPreviewOptions(is_disabled=True) if self.links > 1 else None
 
 
-def page_budget(context: ContextTypes.DEFAULT_TYPE) -> int:
-    return int(context.bot_data.get(PAGE_BUDGET_KEY, PAGE_BUDGET))
+def page_budget(context: BotContext) -> int:
+    return context.page_budget
 
 
 def paged(blocks: Sequence[str], pager: Pager | None, budget: int = PAGE_BUDGET,
@@ -254,7 +253,7 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
 
 
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
-              context: ContextTypes.DEFAULT_TYPE, page: int = 1,
+              context: BotContext, page: int = 1,
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
@@ -271,11 +270,11 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decisi
         pager = SearchPage(search_token, page, user_id) if search_token else None
         return paged(blocks, pager, budget)
     lines = render_unresolved(result)
-    return Reply("\n".join(lines) or t("usage.check"), choices_keyboard(result, user_id))
+    text = HTML.join("\n", lines) if lines else HTML.t("usage.check")
+    return Reply(text, choices_keyboard(result, user_id))
 
 
-def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFAULT_TYPE,
-                    page: int) -> Reply:
+def _decision_reply(decision: Decision, user_id: int, context: BotContext, page: int) -> Reply:
     """A core decision: its blocks (unknown names first), paged like the answer inside it."""
     inner = decision.result
     if decision.suggest is not None:  # a one-page answer also offers the names it may mean
@@ -289,7 +288,7 @@ def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFA
         return reply_for(inner, user_id, context, page)
     blocks = render_decision(decision)
     if isinstance(inner, Unresolved):
-        return Reply("\n".join(blocks), choices_keyboard(inner, user_id))
+        return Reply(HTML.join("\n", blocks), choices_keyboard(inner, user_id))
     pager: Pager | None = None
     if isinstance(inner, CheckResult):
         pager = CheckPage(inner.a.id, inner.b.id, page, user_id)
@@ -301,7 +300,7 @@ def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFA
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
-                       context: ContextTypes.DEFAULT_TYPE) -> Reply:
+                       context: BotContext) -> Reply:
     return paged(render_recent(await interop.recent(n)), RecentPage(n, page, user_id),
                  page_budget(context))
 
@@ -309,9 +308,9 @@ async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
 # -- presses --------------------------------------------------------------------------------
 
 
-async def _reply_for_pager(data: Pager, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
     """Recompute the answer behind a page button; None when it no longer exists."""
-    interop: Interop = context.bot_data[INTEROP]
+    interop = context.interop
     match data:
         case ProfilePage(company_id, page, uid):
             company = interop.resolver.company(company_id)
@@ -335,7 +334,7 @@ async def _reply_for_pager(data: Pager, context: ContextTypes.DEFAULT_TYPE) -> R
     return None
 
 
-async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def page_pressed(update: Update, context: BotContext) -> None:
     """Show another page (or a did-you-mean choice) by editing the message the button is on."""
     query = update.callback_query
     assert query is not None
@@ -355,7 +354,7 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         else:
             notice = reply.notice
             try:
-                await query.edit_message_text(reply.text, reply_markup=reply.markup,
+                await query.edit_message_text(str(reply.text), reply_markup=reply.markup,
                                               link_preview_options=reply.link_preview)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
@@ -365,7 +364,7 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(notice)
 
 
-async def stale_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_pressed(update: Update, context: BotContext) -> None:
     """A button from an older version of the bot: say so instead of spinning forever."""
     query = update.callback_query
     assert query is not None

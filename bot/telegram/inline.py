@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import InlineQueryLimit, ParseMode
-from telegram.ext import ContextTypes
+from telegram.helpers import create_deep_linked_url
 
 from bot.answers import Interop
 from bot.domain import (
@@ -49,15 +49,18 @@ from bot.render import (
     render_profile,
     render_recent,
 )
-from bot.telegram.callbacks import INTEROP
+from bot.telegram.context import BotContext
 from bot.telegram.user import allowed
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 MAX_RESULTS = InlineQueryLimit.RESULTS  # 50
-CACHE_TIME = 300
-RECENT_CACHE_TIME = 30
+# The README promises every change is live everywhere at once; Telegram may serve an inline answer
+# from its cache for this long, so it stays short. Personal: the cache is per user, because a
+# rate-limited user's empty answer must not be served to anyone else.
+CACHE_TIME = 10
+RECENT_CACHE_TIME = 10
 MAX_CHOICES = 5
 DESCRIPTION_LEN = 120
 
@@ -74,11 +77,11 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
     markup = None
     if len(pages) > 1 and deep_link and bot_username:
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            t("tg.more"), url=f"https://t.me/{bot_username}?start={deep_link}")]])
+            t("tg.more"), url=create_deep_linked_url(bot_username, deep_link))]])
     preview = LinkPreviewOptions(is_disabled=True) if text.count("<a href=") > 1 else None
     return InlineQueryResultArticle(
         id=result_id, title=_one_line(title, 100), description=_one_line(description),
-        input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML,
+        input_message_content=InputTextMessageContent(str(text), parse_mode=ParseMode.HTML,
                                                       link_preview_options=preview),
         reply_markup=markup)
 
@@ -152,16 +155,16 @@ async def results_for(interop: Interop, text: str,
     return [decision_article("unknown", decision)] if decision.unknown or result.resolutions else []
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Answer ``@bot <question>`` with ready-to-send answers; the latest facts for an empty query."""
     query = update.inline_query
     assert query is not None
-    interop: Interop = context.bot_data[INTEROP]
+    interop = context.interop
     text = query.query.strip()
     if not text:
         views = await interop.recent(MAX_RESULTS)
         await query.answer([fact_article(v) for v in views][:MAX_RESULTS],
-                           cache_time=RECENT_CACHE_TIME)
+                           cache_time=RECENT_CACHE_TIME, is_personal=True)
         return
     if not await allowed(update, context):
         await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
@@ -172,5 +175,5 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not results:
         button = InlineQueryResultsButton(text=_one_line(t("tg.no_results", query=text), 60),
                                           start_parameter="help")
-    await query.answer(results[:MAX_RESULTS], cache_time=CACHE_TIME, button=button)
+    await query.answer(results[:MAX_RESULTS], cache_time=CACHE_TIME, is_personal=True, button=button)
 
