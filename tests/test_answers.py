@@ -401,3 +401,19 @@ async def test_issue_examples_answer_right_in_telegram(tmp_path: Path) -> None:
         for question, start in ISSUE_EXAMPLES:
             [call] = [c for c in await tg.send(question) if c.method == "sendMessage"]
             assert visible(call).startswith(start), (question, visible(call)[:200])
+
+
+async def test_decisions_escape_every_name_exactly_once(world: Interop) -> None:
+    """Names and unknown words with &, < and quotes, through every new result type, as HTML."""
+    from bot.render import HTML
+    from tests.fakebot.html_check import check_telegram_html, parse_telegram_html
+    for question, mode in (("at&t iphone h&m alipay", "check"), ("who owns procter & gamble", "ask"),
+                           ("does <b>x</b> & co accept alipay", "ask"), ("at&t messages", "ask"),
+                           ("/check h&m", "check"), ("is h&m part of alibaba", "ask")):
+        decision = await world.decide(question, mode)
+        for block in render_decision(decision, HTML):
+            check_telegram_html(str(block))
+            shown = parse_telegram_html(str(block))[0]
+            assert "&amp;" not in shown and "&lt;" not in shown, (question, shown)
+        text = said(decision)
+        assert ("&" in question) <= ("&" in text), question
