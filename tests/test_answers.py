@@ -417,3 +417,15 @@ async def test_decisions_escape_every_name_exactly_once(world: Interop) -> None:
             assert "&amp;" not in shown and "&lt;" not in shown, (question, shown)
         text = said(decision)
         assert ("&" in question) <= ("&" in text), question
+
+
+async def test_non_ascii_digits_never_raise_in_telegram(tmp_path: Path) -> None:
+    from bot.texts import t
+    from tests.tg import USER, make_app, visible
+    async with make_app(tmp_path, admin_ids={USER["id"]}) as tg:
+        for bad in ("²", "①", "٣", "１"):
+            [call] = [c for c in await tg.send(f"/recent {bad}") if c.method == "sendMessage"]
+            assert visible(call) == t("usage.recent", max=50), bad
+        for payload in ("check_①_②", "check_٣_٤", "company_①", "company_²", "check_1_①"):
+            calls = [c for c in await tg.send(f"/start {payload}") if c.method == "sendMessage"]
+            assert len(calls) == 1 and "error" not in visible(calls[0]).lower(), payload
