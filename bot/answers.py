@@ -429,6 +429,11 @@ class Interop:
                                            reading), unknown + doubtful)
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
+        if len(text.split()) <= MAX_SEARCH_NAME_WORDS:  # names only ("at&t corp alipay"): as /check
+            pair = self._split_pair(text)
+            if pair is not None and pair[0].company and pair[1].company \
+                    and pair[0].company.id != pair[1].company.id:
+                return Decision(await self.check(pair[0].company, pair[1].company))
         if len(companies) == 1:
             short = len(text.split()) <= MAX_SEARCH_NAME_WORDS  # "jd ali": names only, like /check
             close = [r for r in doubtful if short or r.candidates[0].score >= CLOSE_SUGGESTION]

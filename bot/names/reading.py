@@ -142,7 +142,14 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     run: list[tuple[int, int]] = []
     runs: list[list[tuple[int, int]]] = []
     last_end = -1
-    for token in scan.rest:
+    rest = scan.rest
+    # Words written together with "&" or "+" between ("at&t", "h&m") are a name, whatever the words.
+    glued: set[int] = set()
+    for i in range(1, len(rest)):
+        before = rest[i - 1].start + len(rest[i - 1].text)
+        if before == rest[i].start - 1 and folded[before] in "&+":
+            glued |= {i - 1, i}
+    for index, token in enumerate(rest):
         word = token.text
         start, end = token.start, token.start + len(word)
         if not command and len(word) >= 4 and word not in _STOPWORDS and _kind_of(word) is None:
@@ -162,6 +169,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                                       and word not in W.GREETINGS and len(word) >= 3)))
         if command and (word in W.ALTERNATIVE_WORDS or word in W.SIDE_WORDS):
             name_like = False
+        if index in glued:
+            name_like = True
         gap = folded[last_end:start] if run else ""
         if name_like and run and len(run) < MAX_NAME_RUN and _ALT_PUNCT.match(gap) \
                 and not re.search(r"[,;、，]", gap):
