@@ -25,7 +25,9 @@ from bot.domain import (
     Source,
     Thread,
     Unresolved,
+    Verdict,
 )
+from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.texts import t
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -232,6 +234,62 @@ def render_suggestions_plain(unresolved: Unresolved) -> list[str]:
         if r.company is None and r.candidates:
             lines += [f"  - {c.company.name}" for c in r.candidates[:5]]
     return lines
+
+
+# -- pictures: the text that goes with (or instead of) /map and /compare ----------------------
+
+MAP_TEXT_LINKS = 60  # links listed in a map's text answer
+
+
+def map_caption(result: MapResult, m: Markup = HTML) -> str:
+    """One line: "JD.com: 9 links · 5 live · 2 partial · 1 announced · 1 ended" (zero counts left out)."""
+    parts = [t("map.caption", name=result.centre.name, n=result.total)]
+    parts += [t("map.count", n=n, verdict=t(f"picture.verdict.{v.value}"))
+              for v in (Verdict.LIVE, Verdict.PARTIAL, Verdict.ANNOUNCED, Verdict.ENDED)
+              if (n := result.counts.get(v, 0))]
+    line = m.b(" · ".join(parts))
+    if result.left_out:
+        line += "\n" + m.text(t("map.left_out", shown=len(result.partners), n=result.left_out))
+    return line
+
+
+def render_map(result: MapResult, m: Markup = HTML) -> list[str]:
+    """The map as text, with the same edges and verdicts: for screen readers and the console."""
+    if result.empty:
+        return [m.text(t("map.no_facts", name=result.centre.name))]
+    blocks = [map_caption(result, m)]
+    if result.data_date:
+        blocks[0] += "\n" + m.i(t("map.data_date", date=human_date(result.data_date)))
+    lines = [m.text(t("map.link", status=t(f"status.{x.verdict.value}"), a=x.member.name,
+                      b=x.partner.name, kinds=", ".join(t(f"kind.{k.value}") for k in x.kinds)))
+             for x in result.links[:MAP_TEXT_LINKS]]
+    if len(result.links) > MAP_TEXT_LINKS:
+        lines.append(m.text(t("map.more_links", n=len(result.links) - MAP_TEXT_LINKS)))
+    blocks.append("\n".join(lines))
+    return blocks
+
+
+def render_compare(result: CompareResult, m: Markup = HTML) -> list[str]:
+    """The table as text, one row per platform: the same cells as the picture."""
+    head = m.b(t("compare.header", rows=len(result.rows), cols=len(result.cols)))
+    if result.data_date:
+        head += "\n" + m.i(t("map.data_date", date=human_date(result.data_date)))
+    rows = []
+    for i, row in enumerate(result.rows):
+        cells = []
+        for j, col in enumerate(result.cols):
+            verdict = result.verdict(i, j)
+            mark = t(f"mark.{verdict.value}") if verdict is not None else t("mark.same")
+            cells.append(m.text(t("compare.cell", name=col.name, mark=mark)))
+        rows.append(t("compare.row", name="{name}", cells="{cells}").format(
+            name=m.b(row.name), cells=" · ".join(cells)))
+    return [head, "\n".join(rows), m.text(t("compare.legend"))]
+
+
+def render_compare_problem(problem: CompareProblem, m: Markup = HTML) -> str:
+    if problem.reason == "too_big":
+        return m.text(t("compare.too_big", rows=problem.rows, cols=problem.cols, max=MAX_COMPARE))
+    return m.text(t("usage.compare"))
 
 
 _TAG = re.compile(r"<[^>]*>")
