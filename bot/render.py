@@ -243,7 +243,8 @@ MAP_TEXT_LINKS = 60  # links listed in a map's text answer
 
 def map_caption(result: MapResult, m: Markup = HTML) -> str:
     """One line: "JD.com: 9 links · 5 live · 2 partial · 1 announced · 1 ended" (zero counts left out)."""
-    parts = [t("map.caption", name=result.centre.name, n=result.total)]
+    parts = [t("map.caption_one" if result.total == 1 else "map.caption", name=result.centre.name,
+               n=result.total)]
     parts += [t("map.count", n=n, verdict=t(f"picture.verdict.{v.value}"))
               for v in (Verdict.LIVE, Verdict.PARTIAL, Verdict.ANNOUNCED, Verdict.ENDED)
               if (n := result.counts.get(v, 0))]

@@ -247,6 +247,7 @@ EN.update({
     "map.no_facts": "No links recorded for {name} yet, so there is nothing to draw. "
                     "See /company {name} for what I know.",
     "map.caption": "{name}: {n} links",
+    "map.caption_one": "{name}: 1 link",
     "map.count": "{n} {verdict}",
     "map.left_out": "The picture shows the {shown} most recent partners; {n} more are not drawn.",
     "map.link": "{status} · {a} × {b}: {kinds}",
