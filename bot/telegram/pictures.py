@@ -180,10 +180,9 @@ async def map_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(t("tg.stale"))
         return
     refusal = _refusal(update, context)
-    await query.answer(refusal or None)
-    if refusal is not None:
-        return
-    await send_map(context, _target(query.message), company)
+    if refusal is None:
+        await send_map(context, _target(query.message), company)
+    await query.answer(refusal or None)  # last, once: if anything above raised, the error handler answers
 
 
 async def map_text_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,9 +194,9 @@ async def map_text_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await query.answer(t("tg.stale"))
         return
     result = await map_of(_interop(context), company)
-    await query.answer()
     await _send_text(context, Target(query.message.chat.id, _target(query.message).thread_id),
                      paged(render_map(result), None))
+    await query.answer()
 
 
 async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
