@@ -72,6 +72,16 @@ def assert_telegram_photo(png: bytes) -> tuple[int, int]:
     return width, height
 
 
+def pngs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.png"))
+
+
+def picture_file(path: Path, folder: Path) -> bytes:
+    """The bytes of a PNG the console wrote, which must sit in ``folder``."""
+    assert path.parent == folder and path.is_file(), path
+    return path.read_bytes()
+
+
 async def partners_with_facts(interop: Interop, company: Company) -> set[int]:
     """Outside companies that have a fact with the company or its group, straight from the store."""
     family = interop.descendants(company.id) | {company.id}
@@ -156,7 +166,7 @@ async def test_a_company_without_facts_gets_a_clear_text_and_no_picture(interop:
         draw_map(result)
     reply = await answer_line(interop, "/map temu", tmp_path)
     assert reply == t("map.no_facts", name="Temu")
-    assert not list(tmp_path.glob("*.png"))
+    assert not pngs(tmp_path)
 
 
 def test_labels_fall_back_to_latin_names_without_a_cjk_font(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +201,8 @@ async def test_compare_cells_are_the_check_verdicts(interop: Interop) -> None:
     text = render_compare(result, PLAIN)[1].splitlines()
     for i, row in enumerate(rows):
         marks = [t(f"mark.{result.verdict(i, j).value}") for j in range(len(cols))]  # type: ignore[union-attr]
-        assert text[i] == f"{row.name}: " + " · ".join(f"{c.name} {m}" for c, m in zip(cols, marks, strict=True))
+        cells = " · ".join(f"{c.name} {m}" for c, m in zip(cols, marks, strict=True))
+        assert text[i] == f"{row.name}: {cells}"
     picture = draw_compare(result)
     assert_telegram_photo(picture.png)
     assert len(picture.drawn) == len(rows) * len(cols)
@@ -249,11 +260,10 @@ async def test_console_writes_the_png_and_prints_its_path_and_the_text(interop: 
     reply = await answer_line(interop, "/map jd", tmp_path)
     first, _, rest = reply.partition("\n\n")
     path = Path(first.removeprefix(t("console.picture", path="")))
-    assert path.parent == tmp_path and path.is_file()
-    assert_telegram_photo(path.read_bytes())
+    assert_telegram_photo(picture_file(path, tmp_path))
     assert rest.startswith(map_caption(await map_of(interop, named(interop, "jd")), PLAIN))
     table = await answer_line(interop, f"/compare {EXAMPLE}", tmp_path)
-    assert len(list(tmp_path.glob("*.png"))) == 2 and "Pinduoduo: Alipay ✅" in table
+    assert len(pngs(tmp_path)) == 2 and "Pinduoduo: Alipay ✅" in table
     assert await answer_line(interop, "/map", tmp_path) == t("usage.map")
     assert await answer_line(interop, "/compare", tmp_path) == t("usage.compare")
 
