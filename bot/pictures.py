@@ -256,7 +256,8 @@ def draw_map(result: MapResult) -> Picture:
                  ha="center", va="center", fontsize=11, color="#555555", family=families)
     _legend(fig, {v: result.counts.get(v, 0) for v in LINK_VERDICTS})
     if result.left_out:
-        fig.text(0.98, 0.06, t("picture.left_out", n=result.left_out, shown=len(result.partners)),
+        key = "picture.left_out_one" if result.left_out == 1 else "picture.left_out"
+        fig.text(0.98, 0.06, t(key, n=result.left_out, shown=len(result.partners)),
                  ha="right", va="center", fontsize=10, color="#555555", family=families)
     return _finish(fig, tuple(drawn))
 

@@ -250,7 +250,8 @@ def map_caption(result: MapResult, m: Markup = HTML) -> str:
               if (n := result.counts.get(v, 0))]
     line = m.b(" · ".join(parts))
     if result.left_out:
-        line += "\n" + m.text(t("map.left_out", shown=len(result.partners), n=result.left_out))
+        key = "map.left_out_one" if result.left_out == 1 else "map.left_out"
+        line += "\n" + m.text(t(key, shown=len(result.partners), n=result.left_out))
     return line
 
 
