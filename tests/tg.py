@@ -57,6 +57,10 @@ or to set an asyncio.Event), ``messages`` ((chat_id, message_id) -> message dict
 ``text``, ``chat_id``, ``reply_markup``, ``buttons`` ([(label, callback_data or url)]),
 ``callback_data`` (list), ``result`` (what the recorder answered).
 
+``sendPhoto`` is answered with a Message carrying ``photo`` (the uploaded PNG is checked against
+Telegram's photo limits) and every uploaded part is kept in ``Call.files`` (name -> (filename,
+bytes, mime type)); ``Call.caption`` is the caption.
+
 For benchmarks: ``make_app(..., strict=False)`` skips the HTML/markup validation (recording
 stays), and ``h.app.process_update(Update.de_json(payload, h.app.bot))`` is the raw path; build
 payloads up front with ``h.updates.message(...)``. For admin handler tests: pass
