@@ -326,6 +326,8 @@ async def test_compare_sends_the_picture_then_the_same_table_as_text(tg: Harness
     refusal = visible(only(await tg.send(f"/compare {too_big} | jd")))
     assert refusal == t("compare.too_big", rows=MAX_COMPARE + 1, cols=1, max=MAX_COMPARE)
     assert visible(only(await tg.send("/compare jd alipay"))) == t("usage.compare")
+    unknown = visible(only(await tg.send("/compare jd, ali | alipay")))
+    assert unknown.startswith(t("unknown.name", name="ali")) and "  - Alipay" in unknown
 
 
 async def test_compare_sends_the_text_alone_when_drawing_fails(tg: Harness,

@@ -158,7 +158,7 @@ def test_every_bot_telegram_admin_callback_is_in_the_admin_group(tmp_path: Path)
             assert group == ADMIN_GROUP, (where, handler)
         if group != ADMIN_GROUP and not isinstance(handler, ConversationHandler):
             assert module.startswith(("bot.telegram.user", "bot.telegram.callbacks",
-                                      "bot.telegram.inline")), (where, module)
+                                      "bot.telegram.inline", "bot.telegram.pictures")), (where, module)
     names = commands(app, admin=True)
     assert {"addfact", "editfact", "grant", "backup", "import"} <= set(names)
     assert len(patterns(app)) >= 8

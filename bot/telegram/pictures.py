@@ -24,7 +24,14 @@ from bot.domain import Company, Unresolved
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Picture, Pictures
 from bot.ratelimit import RateLimiter
-from bot.render import map_caption, render_compare, render_compare_problem, render_map, render_unresolved
+from bot.render import (
+    map_caption,
+    render_compare,
+    render_compare_problem,
+    render_map,
+    render_suggestions_plain,
+    render_unresolved,
+)
 from bot.telegram.callbacks import INTEROP, MAX_CHOICES, Reply, paged
 from bot.telegram.user import SETTINGS, say, send
 from bot.texts import t
@@ -212,8 +219,10 @@ async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if isinstance(result, CompareProblem):
         await send(update, Reply(render_compare_problem(result)))
         return
-    if isinstance(result, Unresolved):
-        await send(update, Reply("\n".join(render_unresolved(result)) or t("usage.compare")))
+    if isinstance(result, Unresolved):  # names to retype: the close ones listed, no buttons
+        lines = [*render_unresolved(result),
+                 *(html.escape(line, quote=False) for line in render_suggestions_plain(result))]
+        await send(update, Reply("\n".join(lines) or t("usage.compare")))
         return
     if not await picture_allowed(update, context):
         return
