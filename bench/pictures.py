@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.maps import CompareResult, compare_text, map_of
 from bot.pictures import cjk_font, draw_compare, draw_map
+from bot.startup import open_interop
 
 MAP_NAME = "jd"  # the issue's example
 COMPARE = "taobao, tmall, jd, pinduoduo | alipay, wechat pay, unionpay"
@@ -30,7 +30,7 @@ def _ms(samples: list[float]) -> float:
 async def picture_figures(seed: Path = SEED_PATH, runs: int = 10) -> dict[str, Any]:
     """Median draw times (ms) for the /map jd picture, the biggest seed map, and a 4 × 3 table."""
     with tempfile.TemporaryDirectory() as tmp:
-        interop = await Interop.open(Path(tmp) / "pictures.sqlite3", seed=seed)
+        interop = await open_interop(Path(tmp) / "pictures.sqlite3", seed=seed)
         try:
             jd = interop.resolve(MAP_NAME).company
             assert jd is not None

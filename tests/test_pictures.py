@@ -23,6 +23,7 @@ from bot.maps import MAX_COMPARE, MAX_PARTNERS, CompareProblem, CompareResult, c
 from bot.pictures import Pictures, draw_compare, draw_map, label
 from bot.ratelimit import RateLimiter
 from bot.render import PLAIN, map_caption, render_compare, render_map
+from bot.startup import open_interop
 from bot.store import FactDraft
 from bot.telegram.pictures import PICTURE_LIMITER, PICTURES
 from bot.texts import t
@@ -33,7 +34,7 @@ from tests.tg import GROUP, Call, Harness, only, visible
 
 @pytest.fixture
 async def interop(tmp_path: Path) -> Interop:
-    service = await Interop.open(tmp_path / "t.sqlite3", seed=SEED_PATH)
+    service = await open_interop(tmp_path / "t.sqlite3", seed=SEED_PATH)
     yield service
     await service.close()
 
@@ -168,7 +169,7 @@ async def test_a_company_without_facts_gets_a_clear_text_and_no_picture(interop:
     assert result.empty
     with pytest.raises(ValueError):
         draw_map(result)
-    reply = await answer_line(interop, "/map temu", tmp_path)
+    reply = await answer_line(interop, "/map temu", picture_dir=tmp_path)
     assert reply == t("map.no_facts", name="Temu")
     assert not pngs(tmp_path)
 
@@ -261,15 +262,15 @@ async def test_pictures_are_drawn_off_the_event_loop_and_cached_per_data_version
 
 async def test_console_writes_the_png_and_prints_its_path_and_the_text(interop: Interop,
                                                                        tmp_path: Path) -> None:
-    reply = await answer_line(interop, "/map jd", tmp_path)
+    reply = await answer_line(interop, "/map jd", picture_dir=tmp_path)
     first, _, rest = reply.partition("\n\n")
     path = Path(first.removeprefix(t("console.picture", path="")))
     assert_telegram_photo(picture_file(path, tmp_path))
     assert rest.startswith(map_caption(await map_of(interop, named(interop, "jd")), PLAIN))
-    table = await answer_line(interop, f"/compare {EXAMPLE}", tmp_path)
+    table = await answer_line(interop, f"/compare {EXAMPLE}", picture_dir=tmp_path)
     assert len(pngs(tmp_path)) == 2 and "Pinduoduo: Alipay ✅" in table
-    assert await answer_line(interop, "/map", tmp_path) == t("usage.map")
-    assert await answer_line(interop, "/compare", tmp_path) == t("usage.compare")
+    assert await answer_line(interop, "/map", picture_dir=tmp_path) == t("usage.map")
+    assert await answer_line(interop, "/compare", picture_dir=tmp_path) == t("usage.compare")
 
 
 # -- Telegram handlers --------------------------------------------------------------------------------

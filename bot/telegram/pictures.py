@@ -7,7 +7,6 @@ the worker thread of ``bot.pictures`` and are rate-limited per user (admins are 
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
@@ -25,6 +24,7 @@ from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map
 from bot.pictures import Picture, Pictures
 from bot.ratelimit import RateLimiter
 from bot.render import (
+    HTML,
     map_caption,
     render_compare,
     render_compare_problem,
@@ -103,7 +103,7 @@ async def picture_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def _send_text(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply) -> None:
     quote = ReplyParameters(target.quote, allow_sending_without_reply=True) if target.quote else None
-    await context.bot.send_message(target.chat_id, reply.text, reply_markup=reply.markup,
+    await context.bot.send_message(target.chat_id, str(reply.text), reply_markup=reply.markup,
                                    link_preview_options=reply.link_preview,
                                    message_thread_id=target.thread_id, reply_parameters=quote)
 
@@ -113,7 +113,7 @@ async def _send_photo(context: ContextTypes.DEFAULT_TYPE, target: Target, pictur
     """Send the PNG; False when Telegram refuses it, so the caller can send text instead."""
     quote = ReplyParameters(target.quote, allow_sending_without_reply=True) if target.quote else None
     try:
-        await context.bot.send_photo(target.chat_id, picture.png, caption=caption, reply_markup=markup,
+        await context.bot.send_photo(target.chat_id, picture.png, caption=str(caption), reply_markup=markup,
                                      filename=name, message_thread_id=target.thread_id,
                                      reply_parameters=quote)
     except BadRequest as exc:
@@ -142,14 +142,13 @@ async def send_map(context: ContextTypes.DEFAULT_TYPE, target: Target, company: 
     """The map photo with its caption and text button; text alone without facts or a picture."""
     result = await map_of(_interop(context), company)
     if result.empty:
-        await _send_text(context, target, Reply(html.escape(t("map.no_facts", name=company.name),
-                                                            quote=False)))
+        await _send_text(context, target, Reply(render_map(result)[0]))
         return
     picture = await _draw(context, result)
     if picture is not None and await _send_photo(context, target, picture, map_caption(result),
                                                  map_text_button(company), f"map-{company.id}.png"):
         return
-    blocks = [html.escape(t("map.drawing_failed"), quote=False), *render_map(result)]
+    blocks = [HTML.t("map.drawing_failed"), *render_map(result)]
     await _send_text(context, target, paged(blocks, None))
 
 
@@ -170,7 +169,7 @@ async def map_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         unresolved = Unresolved((resolution,))
         rows = [[InlineKeyboardButton(c.company.name, callback_data=f"mp:{c.company.id}")]
                 for c in resolution.candidates[:MAX_CHOICES]]
-        await send(update, Reply("\n".join(render_unresolved(unresolved)),
+        await send(update, Reply(HTML.join("\n", render_unresolved(unresolved)),
                                  InlineKeyboardMarkup(rows) if rows else None))
         return
     if not await picture_allowed(update, context):
@@ -220,9 +219,8 @@ async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await send(update, Reply(render_compare_problem(result)))
         return
     if isinstance(result, Unresolved):  # names to retype: the close ones listed, no buttons
-        lines = [*render_unresolved(result),
-                 *(html.escape(line, quote=False) for line in render_suggestions_plain(result))]
-        await send(update, Reply("\n".join(lines) or t("usage.compare")))
+        lines = [*render_unresolved(result), *render_suggestions_plain(result)]
+        await send(update, Reply(HTML.join("\n", lines) if lines else HTML.t("usage.compare")))
         return
     if not await picture_allowed(update, context):
         return
@@ -232,5 +230,5 @@ async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     sent = picture is not None and await _send_photo(context, target, picture, blocks[0], None,
                                                      "compare.png")
     if not sent:
-        blocks = [html.escape(t("map.drawing_failed"), quote=False), *blocks]
+        blocks = [HTML.t("map.drawing_failed"), *blocks]
     await _send_text(context, target, paged(blocks, None))
