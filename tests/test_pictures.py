@@ -350,3 +350,13 @@ async def test_pictures_are_rate_limited_per_user_and_cached(tg: Harness) -> Non
     refusal = only(await tg.send("/map jd"))
     assert visible(refusal).startswith(t("rate_limited", seconds=1)[:20])
     assert await tg.send("/map jd") == []  # told once per cooldown, then quiet
+
+
+async def test_stored_names_are_escaped_once_in_captions_and_tables(tg: Harness) -> None:
+    odd = await tg.interop.store.add_company(Company(id=0, name="AT&T <Pay>"), "test")
+    await tg.interop.refresh_companies([odd.id])
+    await add_partners(tg.interop, odd, 1)
+    photo = only(await tg.send("/map AT&T <Pay>"), "sendPhoto")
+    assert "AT&amp;T &lt;Pay&gt;: 1 link" in photo.caption
+    photo, table = await tg.send("/compare AT&T <Pay> | Partner 00")
+    assert "AT&T <Pay>: Partner 00 ✅" in visible(table)
