@@ -30,6 +30,10 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("search", t("cmd.search")),
     ("recent", t("cmd.recent")),
     ("help", t("cmd.help")),
+    ("follow", t("cmd.follow")),  # follows
+    ("following", t("cmd.following")),
+    ("suggest", t("cmd.suggest")),
+    ("privacy", t("cmd.privacy")),
 ]
 
 

@@ -1,0 +1,295 @@
+"""Follows per chat (a company with its family, or one pair), the fact-change outbox and digests.
+
+Nothing here knows Telegram. Fact changes reach the outbox (``fact_change``) through SQLite
+triggers (migration "follows"), inside the very transaction that changed the fact, whichever
+write path it was (admin commands through the Store, or a bulk ``/import``). Delivery is two
+steps, each its own transaction:
+
+1. ``expand`` turns each change into one ``notification`` row per chat that follows an involved
+   company (or one of its ancestors: a fact about WeChat Pay reaches followers of Tencent) or the
+   pair, and marks the change expanded;
+2. ``next_batch`` reads one chat's pending rows (one message, a digest when there are several);
+   the adapter sends it and calls ``delivered`` with exactly those row ids only after Telegram
+   accepted it. A crash before that commit leaves the rows pending (sent again later, never
+   lost); after it they are gone (never sent twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Company, Fact, FactView, Status, ValidationError
+from bot.render import HTML, Markup, human_date, source_label
+from bot.store import Store, utcnow
+from bot.texts import t
+
+MAX_FOLLOWS = 50
+"""Per chat: enough for anyone's interests, small enough that a digest stays readable."""
+BATCH_LIMIT = 200
+"""Notification rows folded into one digest; the rest wait for the next message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """One thing a chat follows: a company (``other_id`` 0) or the pair company × other."""
+
+    chat_id: int
+    company_id: int
+    other_id: int = 0
+
+    @property
+    def is_pair(self) -> bool:
+        return self.other_id != 0
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One outbox entry as a chat will read it: what happened to which fact."""
+
+    action: str  # add, edit, retract, restore
+    fact: Fact
+    before_status: Status | None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What one chat is sent in one message, and the notification rows that message settles."""
+
+    chat_id: int
+    row_ids: tuple[int, ...]
+    changes: tuple[Change, ...]
+
+
+class FollowLimit(ValidationError):
+    """A chat already follows ``MAX_FOLLOWS`` things."""
+
+
+def pair_key(a_id: int, b_id: int) -> tuple[int, int]:
+    """A pair is stored one way round, so "A | B" and "B | A" are the same follow."""
+    return (a_id, b_id) if a_id < b_id else (b_id, a_id)
+
+
+def _follow_for(company_id: int, other_id: int = 0) -> tuple[int, int]:
+    if other_id and other_id == company_id:
+        raise ValidationError("a pair needs two different companies")
+    return pair_key(company_id, other_id) if other_id else (company_id, 0)
+
+
+class Follows:
+    """Follows, the outbox and deliveries, on the Store's single write connection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        """A small read on the writer (follow tables are tiny; it also sees the latest commit)."""
+        async with self.store.transaction() as conn:
+            return list(await conn.execute_fetchall(sql, params))
+
+    # -- follows ---------------------------------------------------------------------------
+
+    async def follow(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
+        """Follow a company or a pair; False when the chat already did. Refused past the limit."""
+        company_id, other_id = _follow_for(company_id, other_id)
+        async with self.store.transaction() as conn:
+            exists = await (await conn.execute(
+                "SELECT 1 FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
+                (chat_id, company_id, other_id))).fetchone()
+            if exists:
+                return False
+            (count,) = await (await conn.execute(  # type: ignore[misc]
+                "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
+            if count >= MAX_FOLLOWS:
+                raise FollowLimit(t("follows.limit", max=MAX_FOLLOWS))
+            await conn.execute(
+                "INSERT INTO follow (chat_id, company_id, other_id, created_at) VALUES (?, ?, ?, ?)",
+                (chat_id, company_id, other_id, utcnow()))
+        return True
+
+    async def unfollow(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
+        """False when the chat did not follow it."""
+        company_id, other_id = _follow_for(company_id, other_id)
+        async with self.store.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
+                (chat_id, company_id, other_id))
+            return cursor.rowcount > 0
+
+    async def following(self, chat_id: int) -> list[Follow]:
+        rows = await self._rows("SELECT chat_id, company_id, other_id FROM follow "
+                                "WHERE chat_id = ? ORDER BY id", (chat_id,))
+        return [Follow(*r) for r in rows]
+
+    async def follows(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
+        company_id, other_id = _follow_for(company_id, other_id)
+        return bool(await self._rows(
+            "SELECT 1 FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
+            (chat_id, company_id, other_id)))
+
+    async def drop_chat(self, chat_id: int) -> int:
+        """The bot was blocked or removed: forget the chat's follows and pending messages."""
+        async with self.store.transaction() as conn:
+            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (chat_id,))
+            cursor = await conn.execute("DELETE FROM follow WHERE chat_id = ?", (chat_id,))
+            return cursor.rowcount
+
+    async def move_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its follows and pending messages move to the new id."""
+        async with self.store.transaction() as conn:
+            await conn.execute("UPDATE OR IGNORE follow SET chat_id = ? WHERE chat_id = ?",
+                               (new_id, old_id))
+            await conn.execute("DELETE FROM follow WHERE chat_id = ?", (old_id,))
+            await conn.execute("UPDATE OR IGNORE notification SET chat_id = ? WHERE chat_id = ?",
+                               (new_id, old_id))
+            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (old_id,))
+
+    # -- the outbox --------------------------------------------------------------------------
+
+    async def expand(self) -> int:
+        """Turn new fact changes into per-chat notification rows; returns how many rows."""
+        added = 0
+        async with self.store.transaction() as conn:
+            changes = await conn.execute_fetchall(
+                "SELECT c.id, f.subject_id, f.object_id, c.old_subject, c.old_object "
+                "FROM fact_change AS c JOIN fact AS f ON f.id = c.fact_id "
+                "WHERE c.expanded = 0 ORDER BY c.id")
+            if changes:
+                parents = {cid: pid for cid, pid in await conn.execute_fetchall(
+                    "SELECT id, parent_id FROM company WHERE parent_id IS NOT NULL")}
+                for change_id, subject, obj, old_subject, old_object in changes:
+                    sides = [_lineage(subject, parents), _lineage(obj, parents)]
+                    if old_subject and (old_subject, old_object) != (subject, obj):
+                        sides += [_lineage(old_subject, parents), _lineage(old_object, parents)]
+                    chats = await _chats_for(conn, sides)
+                    await conn.executemany(
+                        "INSERT OR IGNORE INTO notification (chat_id, change_id) VALUES (?, ?)",
+                        [(chat, change_id) for chat in chats])
+                    added += len(chats)
+                await conn.execute("UPDATE fact_change SET expanded = 1 WHERE expanded = 0 "
+                                   "AND id <= ?", (changes[-1][0],))
+            # Settled changes (expanded, nobody left to tell) are not kept.
+            await conn.execute("DELETE FROM fact_change WHERE expanded = 1 AND NOT EXISTS "
+                               "(SELECT 1 FROM notification AS n WHERE n.change_id = fact_change.id)")
+        return added
+
+    async def pending_chats(self, limit: int = 100) -> list[int]:
+        """Chats with something to send, the longest-waiting first."""
+        rows = await self._rows("SELECT chat_id FROM notification GROUP BY chat_id "
+                                "ORDER BY min(id) LIMIT ?", (limit,))
+        return [r[0] for r in rows]
+
+    async def next_batch(self, chat_id: int, limit: int = BATCH_LIMIT) -> Batch | None:
+        """The chat's pending changes, oldest first; None when there are none."""
+        rows = await self._rows(
+            "SELECT n.id, c.action, c.before_status, c.fact_id FROM notification AS n "
+            "JOIN fact_change AS c ON c.id = n.change_id WHERE n.chat_id = ? ORDER BY n.id LIMIT ?",
+            (chat_id, limit))
+        if not rows:
+            return None
+        facts: dict[int, Fact] = {}
+        for fact_id in {r[3] for r in rows}:
+            fact = await self.store.fact(fact_id)
+            if fact is not None:
+                facts[fact_id] = fact
+        changes = tuple(Change(action, facts[fid], Status(before) if before else None)
+                        for _, action, before, fid in rows if fid in facts)
+        return Batch(chat_id, tuple(r[0] for r in rows), changes)
+
+    async def delivered(self, row_ids: Iterable[int]) -> None:
+        """Telegram accepted the message: its rows are settled, in one commit."""
+        ids = [(i,) for i in row_ids]
+        async with self.store.transaction() as conn:
+            await conn.executemany("DELETE FROM notification WHERE id = ?", ids)
+
+    async def pending(self) -> int:
+        """Notification rows waiting to be sent plus changes not yet expanded."""
+        rows = await self._rows("SELECT (SELECT count(*) FROM notification), "
+                                "(SELECT count(*) FROM fact_change WHERE expanded = 0)")
+        return int(rows[0][0]) + int(rows[0][1])
+
+
+def _lineage(company_id: int, parents: dict[int, int]) -> set[int]:
+    """The company and every ancestor (a guard stops a cycle in bad data)."""
+    found = {company_id}
+    parent = parents.get(company_id)
+    while parent is not None and parent not in found:
+        found.add(parent)
+        parent = parents.get(parent)
+    return found
+
+
+async def _chats_for(conn: aiosqlite.Connection, sides: list[set[int]]) -> list[int]:
+    """Chats following any company on either side, or a pair spanning the two sides."""
+    chats: set[int] = set()
+    everyone = sorted(set().union(*sides))
+    marks = ",".join("?" * len(everyone))
+    for (chat,) in await conn.execute_fetchall(
+            f"SELECT DISTINCT chat_id FROM follow WHERE other_id = 0 AND company_id IN ({marks})",
+            everyone):
+        chats.add(chat)
+    for i in range(0, len(sides), 2):
+        left, right = sides[i], sides[i + 1]
+        lq, rq = ",".join("?" * len(left)), ",".join("?" * len(right))
+        for (chat,) in await conn.execute_fetchall(
+                f"SELECT DISTINCT chat_id FROM follow WHERE other_id <> 0 AND ("
+                f"(company_id IN ({lq}) AND other_id IN ({rq})) OR "
+                f"(company_id IN ({rq}) AND other_id IN ({lq})))",
+                [*left, *right, *right, *left]):
+            chats.add(chat)
+    return sorted(chats)
+
+
+def follow_label(follow: Follow, company: Company, other: Company | None) -> str:
+    """How /following names it: "Meituan" or "Meituan × Alipay"."""
+    return f"{company.name} × {other.name}" if other is not None else company.name
+
+
+# -- what a chat reads ---------------------------------------------------------------------------
+
+MAX_DIGEST_LINES = 25
+
+
+def _change_note(change: Change) -> str:
+    fact = change.fact
+    if change.action == "edit" and change.before_status and change.before_status != fact.status:
+        return t("follows.change.status", before=t("status." + change.before_status.value))
+    return t("follows.change." + change.action)
+
+
+def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
+    """One followed fact that changed: the pair, its new state, what changed, the source."""
+    fact = view.fact
+    state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
+    lines = [
+        f"🔔 {t('verb.' + fact.kind.value, s=m.b(view.subject.name), o=m.b(view.object.name))}"
+        f" — {state} {m.i(_change_note(change))}",
+        m.text(f"{t('kind.' + fact.kind.value)}"
+               f"{' · ' + fact.scope if fact.scope else ''} · {human_date(fact.date)}"),
+        m.text(fact.summary),
+    ]
+    if fact.sources:
+        lines.append(m.text(t("follows.source")) + " " + " · ".join(
+            m.link(source_label(s), s.url) for s in fact.sources[:3]))
+    return "\n".join(lines)
+
+
+def render_batch(changes: Sequence[tuple[Change, FactView]], m: Markup = HTML) -> str:
+    """One message for a chat: the change itself, or a digest when there are several."""
+    if len(changes) == 1:
+        return render_change(*changes[0], m=m)
+    lines = [m.b(t("follows.digest", n=len(changes)))]
+    for change, view in changes[:MAX_DIGEST_LINES]:
+        fact = view.fact
+        state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
+        line = (f"• {t('verb.' + fact.kind.value, s=m.b(view.subject.name), o=m.b(view.object.name))}"
+                f" — {state} {m.i(_change_note(change))}")
+        if fact.sources:
+            line += " " + m.link(source_label(fact.sources[0]), fact.sources[0].url)
+        lines.append(line)
+    if len(changes) > MAX_DIGEST_LINES:
+        lines.append(m.text(t("follows.digest_more", n=len(changes) - MAX_DIGEST_LINES)))
+    return "\n".join(lines)
