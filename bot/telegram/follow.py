@@ -17,6 +17,7 @@ import html
 import logging
 import re
 import time
+import warnings
 from dataclasses import dataclass
 
 from telegram import (
@@ -42,6 +43,7 @@ from telegram.ext import (
     ContextTypes,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, InteropError, Profile
@@ -227,7 +229,8 @@ async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _change(update, context, False)
 
 
-async def following_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def following_reply(context: ContextTypes.DEFAULT_TYPE,
+                          chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
     interop = _interop(context)
     items = await follows_of(context).following(chat_id)
     if not items:
@@ -339,7 +342,9 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
         except RetryAfter as exc:
-            wait = exc.retry_after
+            with warnings.catch_warnings():  # PTB 22.2+: int now, timedelta later; both work
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
             seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
             state.not_before = time.monotonic() + seconds
             state.dirty = True
