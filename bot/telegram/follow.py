@@ -419,6 +419,7 @@ def schedule_delivery(app: Application) -> None:  # type: ignore[type-arg]
     if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
         log.warning("No JobQueue: follow notifications will not be sent")
         return
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
     app.job_queue.run_repeating(delivery_job, DELIVERY_INTERVAL, first=DELIVERY_INTERVAL,
                                 name=DELIVERY_JOB, job_kwargs={"max_instances": 1, "coalesce": True,
                                                                "misfire_grace_time": None})

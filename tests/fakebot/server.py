@@ -149,6 +149,7 @@ class _ApiMethod:
 class _Injected:
     error: ApiError
     remaining: int = 1
+    chat_id: int | None = None  # only calls to this chat (None: any call)
 
 
 @dataclass
@@ -502,12 +503,16 @@ class FakeTelegram:
         error_code: int = 400,
         retry_after: int | None = None,
         count: int = 1,
+        chat_id: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail, e.g. 429 with retry_after."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail, e.g. 429
+        with retry_after, or a group's "upgraded to a supergroup" with migrate_to_chat_id."""
         with self._lock:
             canonical = self._methods[method.lower()].name
             self._injected.setdefault(canonical, []).append(
-                _Injected(ApiError(description, error_code, retry_after), count)
+                _Injected(ApiError(description, error_code, retry_after, migrate_to_chat_id),
+                          count, chat_id)
             )
 
     # ------------------------------------------------------------------ observing the bot
@@ -872,7 +877,7 @@ class FakeTelegram:
             params = decode_params(decode_body(content_type, body, query))
             if entry is None:
                 raise ApiError("Not Found", 404)
-            injected = self._take_injected(entry.name)
+            injected = self._take_injected(entry.name, params.get("chat_id"))
             if injected is not None:
                 raise injected
             if entry.name == "getUpdates":
@@ -904,15 +909,17 @@ class FakeTelegram:
             self._downloads.append(file_path)
             return 200, stored.content, stored.mime_type
 
-    def _take_injected(self, method: str) -> ApiError | None:
+    def _take_injected(self, method: str, chat_id: Any = None) -> ApiError | None:
         with self._lock:
             queue = self._injected.get(method)
             if not queue:
                 return None
-            head = queue[0]
+            head = next((i for i in queue if i.chat_id is None or i.chat_id == chat_id), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining <= 0:
-                queue.pop(0)
+                queue.remove(head)
             return head.error
 
     # ------------------------------------------------------------------ Bot API methods
