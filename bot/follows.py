@@ -153,10 +153,10 @@ class Follows:
         """Turn new fact changes into per-chat notification rows; returns how many rows."""
         added = 0
         async with self.store.transaction() as conn:
-            changes = await conn.execute_fetchall(
+            changes = list(await conn.execute_fetchall(
                 "SELECT c.id, f.subject_id, f.object_id, c.old_subject, c.old_object "
                 "FROM fact_change AS c JOIN fact AS f ON f.id = c.fact_id "
-                "WHERE c.expanded = 0 ORDER BY c.id")
+                "WHERE c.expanded = 0 ORDER BY c.id"))
             if changes:
                 parents = {cid: pid for cid, pid in await conn.execute_fetchall(
                     "SELECT id, parent_id FROM company WHERE parent_id IS NOT NULL")}
