@@ -276,6 +276,8 @@ EN.update({
     "cmd.following": "What this chat follows",
     "cmd.suggest": "Suggest a fact, with a source",
     "cmd.privacy": "What the bot stores about you",
+    "cmd.reports": "Open reports and suggestions",
+    "cmd.misses": "What people asked and did not find",
     # feedback (reports, suggestions, misses, privacy)
     "feedback.button.report": "⚠️ Report",
     "feedback.placeholder": "What is wrong?",

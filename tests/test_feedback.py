@@ -232,3 +232,14 @@ async def test_privacy_and_forgetme(h: Harness) -> None:
     assert rows(h, "SELECT count(*) FROM suggestion") == [(0,)]
     assert await Follows(h.interop.store).following(USER["id"]) == []
     assert len(await Follows(h.interop.store).following(OTHER["id"])) == 1
+
+
+async def test_a_long_queue_fits_one_message(h: Harness) -> None:
+    users = [{"id": 2000 + i, "is_bot": False, "first_name": f"U{i}"} for i in range(10)]
+    for user in users:
+        await report(h, f"<{user['id']}> " + "long & detailed " * 60, user=user)
+    queue = only(await h.send("/reports", user=ADMIN))
+    assert len(visible(queue)) <= 4096
+    shown = [data for _, data in queue.buttons if data.startswith("q:res:")]
+    assert 1 <= len(shown) < 10 and t("feedback.queue_more") in visible(queue)
+    assert shown[0] == "q:res:10"  # newest first

@@ -275,3 +275,14 @@ async def test_removing_the_bot_from_a_group_stops_at_once(h: Harness) -> None:
         "new_chat_member": {"user": h.bot, "status": "left"}}}
     await h.process(update)
     assert await follows.following(GROUP["id"]) == []
+
+
+async def test_the_migration_service_message_moves_the_follows(h: Harness) -> None:
+    follows = Follows(h.interop.store)
+    await follows.follow(GROUP["id"], cid(h, "meituan"))
+    payload = h.updates.message("", chat=GROUP, user=USER)
+    del payload["message"]["text"]
+    payload["message"]["migrate_to_chat_id"] = SUPERGROUP["id"]
+    assert await h.process(payload) == []
+    assert await follows.following(GROUP["id"]) == []
+    assert len(await follows.following(SUPERGROUP["id"])) == 1

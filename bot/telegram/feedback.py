@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 PROMPTS = "feedback_prompts"  # user_data: (chat_id, message_id) -> Prompt
 MAX_PROMPTS = 20
 QUEUE_SHOWN = 10
+QUEUE_BUDGET = 3500  # HTML characters: the visible text is shorter, Telegram's limit is 4096
 REPORT_PATTERN = re.compile(r"^rp:\d{1,19}:\d{1,19}$")
 QUEUE_PATTERN = re.compile(r"^q:(res|dis|acc|edt|rej):\d{1,19}$")
 SUGGESTED = "suggested by a user"
@@ -335,29 +336,36 @@ async def _admin_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def queue_view(context: ContextTypes.DEFAULT_TYPE) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The open items that fit one message (newest first), each with its buttons."""
     items = await _feedback(context).queue(QUEUE_SHOWN + 1)
     if not items:
         return _e(t("feedback.queue_empty")), None
     blocks = [f"<b>{_e(t('feedback.queue_head'))}</b>"]
     rows = []
+    size = len(blocks[0])
+    shown = 0
     for item in items[:QUEUE_SHOWN]:
+        card = report_card(context, item) if isinstance(item, Report) else suggestion_card(item)
+        if size + len(card) > QUEUE_BUDGET and shown:
+            break
+        blocks.append(card)
+        size += len(card) + 2
+        shown += 1
         if isinstance(item, Report):
-            blocks.append(report_card(context, item))
             rows.append([InlineKeyboardButton(t("feedback.button.resolve", id=item.id),
                                               callback_data=f"q:res:{item.id}"),
                          InlineKeyboardButton(t("feedback.button.dismiss", id=item.id),
                                               callback_data=f"q:dis:{item.id}")])
         else:
-            blocks.append(suggestion_card(item))
             rows.append([InlineKeyboardButton(t("feedback.button.accept", id=item.id),
                                               callback_data=f"q:acc:{item.id}"),
                          InlineKeyboardButton(t("feedback.button.edit", id=item.id),
                                               callback_data=f"q:edt:{item.id}"),
                          InlineKeyboardButton(t("feedback.button.reject", id=item.id),
                                               callback_data=f"q:rej:{item.id}")])
-    if len(items) > QUEUE_SHOWN:
+    if len(items) > shown:
         blocks.append(_e(t("feedback.queue_more")))
-    return "\n\n".join(blocks)[:3900], InlineKeyboardMarkup(rows)
+    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
 
 
 async def reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

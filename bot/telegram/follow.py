@@ -41,6 +41,7 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     filters,
 )
 from telegram.warnings import PTBDeprecationWarning
@@ -425,8 +426,17 @@ def schedule_delivery(app: Application) -> None:  # type: ignore[type-arg]
                                                                "misfire_grace_time": None})
 
 
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (the service message in the old group): its follows move."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await follows_of(context).move_chat(message.chat.id, message.migrate_to_chat_id)
+    raise ApplicationHandlerStop
+
+
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     return [
+        MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
         CommandHandler("follow", follow, filters=NEW),
         CommandHandler("unfollow", unfollow, filters=NEW),
         CommandHandler("following", following, filters=NEW),
