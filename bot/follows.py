@@ -20,8 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import Company, Fact, FactView, Status, ValidationError
 from bot.render import HTML, Markup, human_date, source_label
 from bot.store import Store, utcnow
@@ -29,6 +27,8 @@ from bot.texts import t
 
 MAX_FOLLOWS = 50
 """Per chat: enough for anyone's interests, small enough that a digest stays readable."""
+EXPAND_CHUNK = 2000
+"""Fact changes turned into notification rows per write transaction."""
 BATCH_LIMIT = 200
 """Notification rows folded into one digest; the rest wait for the next message."""
 
@@ -149,31 +149,42 @@ class Follows:
 
     # -- the outbox --------------------------------------------------------------------------
 
-    async def expand(self) -> int:
-        """Turn new fact changes into per-chat notification rows; returns how many rows."""
+    async def expand(self, chunk: int = EXPAND_CHUNK) -> int:
+        """Turn new fact changes into per-chat notification rows; returns how many rows.
+
+        Works in chunks, each its own short transaction, so a 50k-fact import's changes never
+        hold the single writer long; the follows and the company tree are read once per chunk
+        and matched in memory (a chat has at most MAX_FOLLOWS).
+        """
         added = 0
-        async with self.store.transaction() as conn:
-            changes = list(await conn.execute_fetchall(
-                "SELECT c.id, f.subject_id, f.object_id, c.old_subject, c.old_object "
-                "FROM fact_change AS c JOIN fact AS f ON f.id = c.fact_id "
-                "WHERE c.expanded = 0 ORDER BY c.id"))
-            if changes:
-                parents = {cid: pid for cid, pid in await conn.execute_fetchall(
-                    "SELECT id, parent_id FROM company WHERE parent_id IS NOT NULL")}
-                for change_id, subject, obj, old_subject, old_object in changes:
-                    sides = [_lineage(subject, parents), _lineage(obj, parents)]
-                    if old_subject and (old_subject, old_object) != (subject, obj):
-                        sides += [_lineage(old_subject, parents), _lineage(old_object, parents)]
-                    chats = await _chats_for(conn, sides)
-                    await conn.executemany(
-                        "INSERT OR IGNORE INTO notification (chat_id, change_id) VALUES (?, ?)",
-                        [(chat, change_id) for chat in chats])
-                    added += len(chats)
+        while True:
+            async with self.store.transaction() as conn:
+                changes = list(await conn.execute_fetchall(
+                    "SELECT c.id, coalesce(f.subject_id, 0), coalesce(f.object_id, 0), "
+                    "c.old_subject, c.old_object FROM fact_change AS c "
+                    "LEFT JOIN fact AS f ON f.id = c.fact_id "
+                    "WHERE c.expanded = 0 ORDER BY c.id LIMIT ?", (chunk,)))
+                if not changes:
+                    break
+                matcher = _Matcher(
+                    list(await conn.execute_fetchall(
+                        "SELECT chat_id, company_id, other_id FROM follow")),
+                    {cid: pid for cid, pid in await conn.execute_fetchall(
+                        "SELECT id, parent_id FROM company WHERE parent_id IS NOT NULL")})
+                rows = [(chat, change_id) for change_id, subject, obj, old_subject, old_object
+                        in changes
+                        for chat in matcher.chats(subject, obj, old_subject, old_object)]
+                await conn.executemany(
+                    "INSERT OR IGNORE INTO notification (chat_id, change_id) VALUES (?, ?)", rows)
+                added += len(rows)
                 await conn.execute("UPDATE fact_change SET expanded = 1 WHERE expanded = 0 "
                                    "AND id <= ?", (changes[-1][0],))
-            # Settled changes (expanded, nobody left to tell) are not kept.
-            await conn.execute("DELETE FROM fact_change WHERE expanded = 1 AND NOT EXISTS "
-                               "(SELECT 1 FROM notification AS n WHERE n.change_id = fact_change.id)")
+                # Settled changes (expanded, nobody left to tell) are not kept.
+                await conn.execute(
+                    "DELETE FROM fact_change WHERE expanded = 1 AND NOT EXISTS "
+                    "(SELECT 1 FROM notification AS n WHERE n.change_id = fact_change.id)")
+            if len(changes) < chunk:
+                break
         return added
 
     async def pending_chats(self, limit: int = 100) -> list[int]:
@@ -222,25 +233,36 @@ def _lineage(company_id: int, parents: dict[int, int]) -> set[int]:
     return found
 
 
-async def _chats_for(conn: aiosqlite.Connection, sides: list[set[int]]) -> list[int]:
-    """Chats following any company on either side, or a pair spanning the two sides."""
-    chats: set[int] = set()
-    everyone = sorted(set().union(*sides))
-    marks = ",".join("?" * len(everyone))
-    for (chat,) in await conn.execute_fetchall(
-            f"SELECT DISTINCT chat_id FROM follow WHERE other_id = 0 AND company_id IN ({marks})",
-            everyone):
-        chats.add(chat)
-    for i in range(0, len(sides), 2):
-        left, right = sides[i], sides[i + 1]
-        lq, rq = ",".join("?" * len(left)), ",".join("?" * len(right))
-        for (chat,) in await conn.execute_fetchall(
-                f"SELECT DISTINCT chat_id FROM follow WHERE other_id <> 0 AND ("
-                f"(company_id IN ({lq}) AND other_id IN ({rq})) OR "
-                f"(company_id IN ({rq}) AND other_id IN ({lq})))",
-                [*left, *right, *right, *left]):
-            chats.add(chat)
-    return sorted(chats)
+class _Matcher:
+    """Which chats a fact change concerns: followers of either party or of one of its ancestors,
+    and followers of a pair with one party (or ancestor) on each side."""
+
+    def __init__(self, follows: list[Any], parents: dict[int, int]) -> None:
+        self.parents = parents
+        self.company: dict[int, set[int]] = {}
+        self.pair: dict[tuple[int, int], set[int]] = {}
+        for chat, company_id, other_id in follows:
+            if other_id:
+                self.pair.setdefault(pair_key(company_id, other_id), set()).add(chat)
+            else:
+                self.company.setdefault(company_id, set()).add(chat)
+
+    def chats(self, subject: int, obj: int, old_subject: int = 0, old_object: int = 0) -> set[int]:
+        found: set[int] = set()
+        sides = [(subject, obj)]
+        if old_subject and (old_subject, old_object) != (subject, obj):
+            sides.append((old_subject, old_object))
+        for s_id, o_id in sides:
+            if not s_id:
+                continue
+            left, right = _lineage(s_id, self.parents), _lineage(o_id, self.parents)
+            for company_id in left | right:
+                found |= self.company.get(company_id, set())
+            if self.pair:
+                for x in left:
+                    for y in right:
+                        found |= self.pair.get(pair_key(x, y), set())
+        return found
 
 
 def follow_label(follow: Follow, company: Company, other: Company | None) -> str:

@@ -286,3 +286,16 @@ async def test_the_migration_service_message_moves_the_follows(h: Harness) -> No
     assert await h.process(payload) == []
     assert await follows.following(GROUP["id"]) == []
     assert len(await follows.following(SUPERGROUP["id"])) == 1
+
+
+async def test_expand_in_chunks_and_a_moved_fact_tells_both_old_and_new_followers(h: Harness) -> None:
+    await h.send("/follow meituan")
+    ids = [await add_fact(h, "meituan", other) for other in ("alipay", "jd", "taobao")]
+    follows = Follows(h.interop.store)
+    assert await follows.expand(chunk=2) == 3
+    assert rows(h, "SELECT count(*) FROM fact_change WHERE expanded = 0") == [(0,)]
+    [digest] = await drain(h)
+    assert visible(digest).startswith(t("follows.digest", n=3))
+    await h.send("/follow ele.me", user=OTHER)
+    await h.interop.store.edit_fact(ids[0], {"subject_id": cid(h, "ele.me")}, "test")
+    assert sorted(c.chat_id for c in await drain(h)) == [USER["id"], OTHER["id"]]
