@@ -21,6 +21,7 @@ from typing import Any
 
 from bench import synth
 from bot import dataset
+from bot.follows import Follows
 from bot.store import Store
 
 BASE_SCALE = 0.01
@@ -64,6 +65,17 @@ async def _import(target: Path, doc: dict[str, Any]) -> float:
     return elapsed
 
 
+async def _expand(target: Path) -> tuple[float, int]:
+    """Seconds to turn the import's outbox into per-chat notification rows, and how many."""
+    store = await Store.open(target)
+    try:
+        started = time.perf_counter()
+        rows = await Follows(store).expand()
+        return time.perf_counter() - started, rows
+    finally:
+        await store.close()
+
+
 def _prepare(base: Path, target: Path, variant: str, company_ids: list[int]) -> None:
     shutil.copyfile(base, target)
     with sqlite3.connect(target) as db:
@@ -98,6 +110,7 @@ async def measure(facts: int, runs: int) -> dict[str, float]:
                     with sqlite3.connect(target) as db:
                         (changes,) = db.execute("SELECT count(*) FROM fact_change").fetchone()
                     figures["outbox_rows"] = changes
+                    figures["expand_s"], figures["notification_rows"] = await _expand(target)
                 target.unlink()
     for variant in variants:
         figures[f"{variant} facts/s"] = facts / best[variant]
