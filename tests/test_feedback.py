@@ -243,3 +243,11 @@ async def test_a_long_queue_fits_one_message(h: Harness) -> None:
     shown = [data for _, data in queue.buttons if data.startswith("q:res:")]
     assert 1 <= len(shown) < 10 and t("feedback.queue_more") in visible(queue)
     assert shown[0] == "q:res:10"  # newest first
+
+
+async def test_granted_admins_hear_about_reports_too(h: Harness) -> None:
+    await h.interop.store.set_grant(OTHER["id"], True, "test")
+    calls = await report(h, "Granted admins see this.")
+    assert {c.chat_id for c in sends(calls)} == {USER["id"], ADMIN["id"], OTHER["id"]}
+    queue = only(await h.send("/reports", user=OTHER))
+    assert "Granted admins see this." in visible(queue)

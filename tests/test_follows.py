@@ -299,3 +299,31 @@ async def test_expand_in_chunks_and_a_moved_fact_tells_both_old_and_new_follower
     await h.send("/follow ele.me", user=OTHER)
     await h.interop.store.edit_fact(ids[0], {"subject_id": cid(h, "ele.me")}, "test")
     assert sorted(c.chat_id for c in await drain(h)) == [USER["id"], OTHER["id"]]
+
+
+async def test_the_delivery_job_drains_only_after_a_commit_and_saves_misses(h: Harness) -> None:
+    from telegram.ext import CallbackContext
+
+    from bot.feedback import MISSES
+    from bot.telegram.follow import delivery_job
+
+    context = CallbackContext(h.app)  # type: ignore[var-annotated]
+
+    async def tick() -> list[Call]:
+        start = len(h.rec.calls)
+        await delivery_job(context)
+        return [c for c in h.rec.calls[start:] if c.method == "sendMessage"]
+
+    await h.send("/follow meituan")
+    assert await tick() == []
+    await add_fact(h, "meituan", "alipay", "First.")
+    assert [c.chat_id for c in await tick()] == [USER["id"]]
+    assert await tick() == []
+    await add_fact(h, "meituan", "jd", "Second.")
+    [sent] = await tick()
+    assert "Second." in visible(sent)
+    MISSES.take()
+    await h.send("/check zorblaxq alipay")
+    await tick()
+    assert MISSES.counts == {} and rows(h, "SELECT kind, text, count FROM miss_daily") == [
+        ("name", "zorblaxq", 1)]

@@ -408,8 +408,10 @@ async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         if version == state.version and not state.dirty and now - state.last_full < FULL_PASS_SECONDS:
             return
         state.last_full = now
+        # Read before draining: a commit during the pass (ours included) brings one more pass,
+        # which finds nothing and writes nothing, so the version then stays put.
+        state.version = version
         await deliver(context.bot, interop, state)
-        state.version = interop.store.data_version()  # our own commits are not news
     except Exception:  # the job must keep running; the rows stay pending
         log.exception("Delivering notifications failed")
         state.dirty = True
