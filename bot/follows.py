@@ -294,9 +294,9 @@ def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
         m.text(fact.summary),
     ]
     if fact.sources:
-        lines.append(m.text(t("follows.source")) + " " + " · ".join(
-            m.link(source_label(s), s.url) for s in fact.sources[:3]))
-    return "\n".join(lines)
+        links = " · ".join(str(m.link(source_label(s), s.url)) for s in fact.sources[:3])
+        lines.append(f"{m.text(t('follows.source'))} {links}")
+    return "\n".join(str(line) for line in lines)
 
 
 def render_batch(changes: Sequence[tuple[Change, FactView]], m: Markup = HTML) -> str:
@@ -310,8 +310,8 @@ def render_batch(changes: Sequence[tuple[Change, FactView]], m: Markup = HTML) -
         line = (f"• {t('verb.' + fact.kind.value, s=m.b(view.subject.name), o=m.b(view.object.name))}"
                 f" — {state} {m.i(_change_note(change))}")
         if fact.sources:
-            line += " " + m.link(source_label(fact.sources[0]), fact.sources[0].url)
+            line = f"{line} {m.link(source_label(fact.sources[0]), fact.sources[0].url)}"
         lines.append(line)
     if len(changes) > MAX_DIGEST_LINES:
         lines.append(m.text(t("follows.digest_more", n=len(changes) - MAX_DIGEST_LINES)))
-    return "\n".join(lines)
+    return "\n".join(str(line) for line in lines)

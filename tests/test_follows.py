@@ -167,7 +167,8 @@ async def test_a_new_fact_reaches_followers_once_and_unfollow_stops_it(h: Harnes
     text = visible(sent)
     assert "Meituan" in text and "WeChat Pay" in text and t("status.live") in text
     assert t("follows.change.add") in text and "Meituan & <friends> take WeChat Pay." in text
-    assert "https://example.com/news" in sent.text
+    assert '<a href="https://example.com/news">Example News</a>' in sent.text  # a link, escaped once
+    assert "Meituan &amp; &lt;friends&gt;" in sent.text and "<b>Meituan</b>" in sent.text
     assert await drain(h) == []  # settled: never twice
     await h.send("/unfollow meituan")
     await add_fact(h, "meituan", "alipay", "Another fact.")
@@ -215,6 +216,7 @@ async def test_a_large_import_sends_one_digest_per_chat(h: Harness) -> None:
     sent = {c.chat_id: c for c in await drain(h)}
     assert set(sent) == {USER["id"], OTHER["id"]}
     assert visible(sent[USER["id"]]).startswith(t("follows.digest", n=4))
+    assert sent[USER["id"]].text.count('<a href="https://example.com/import/') == 4
     assert "Imported fact 1." in visible(sent[OTHER["id"]])  # one fact: the full message
     assert t("follows.change.add") in visible(sent[OTHER["id"]])
 
