@@ -29,8 +29,10 @@ MAX_FOLLOWS = 50
 """Per chat: enough for anyone's interests, small enough that a digest stays readable."""
 EXPAND_CHUNK = 2000
 """Fact changes turned into notification rows per write transaction."""
-BATCH_LIMIT = 200
-"""Notification rows folded into one digest; the rest wait for the next message."""
+BATCH_LIMIT = 10_000
+"""Notification rows folded into one digest (a large import: one message per chat); more wait."""
+MAX_DIGEST_LINES = 25
+"""Changes a digest lists; it counts the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +59,15 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """What one chat is sent in one message, and the notification rows that message settles."""
+    """What one chat is sent in one message, and the notification rows that message settles.
+
+    ``changes`` holds the first MAX_DIGEST_LINES (what the message lists); ``total`` counts all.
+    """
 
     chat_id: int
     row_ids: tuple[int, ...]
     changes: tuple[Change, ...]
+    total: int
 
 
 class FollowLimit(ValidationError):
@@ -201,14 +207,16 @@ class Follows:
             (chat_id, limit))
         if not rows:
             return None
+        shown = rows[:MAX_DIGEST_LINES]
         facts: dict[int, Fact] = {}
-        for fact_id in {r[3] for r in rows}:
+        for fact_id in {r[3] for r in shown}:
             fact = await self.store.fact(fact_id)
             if fact is not None:
                 facts[fact_id] = fact
         changes = tuple(Change(action, facts[fid], Status(before) if before else None)
-                        for _, action, before, fid in rows if fid in facts)
-        return Batch(chat_id, tuple(r[0] for r in rows), changes)
+                        for _, action, before, fid in shown if fid in facts)
+        return Batch(chat_id, tuple(r[0] for r in rows), changes,
+                     len(changes) + len(rows) - len(shown))
 
     async def delivered(self, row_ids: Iterable[int]) -> None:
         """Telegram accepted the message: its rows are settled, in one commit."""
@@ -272,8 +280,6 @@ def follow_label(follow: Follow, company: Company, other: Company | None) -> str
 
 # -- what a chat reads ---------------------------------------------------------------------------
 
-MAX_DIGEST_LINES = 25
-
 
 def _change_note(change: Change) -> str:
     fact = change.fact
@@ -299,11 +305,13 @@ def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
     return "\n".join(str(line) for line in lines)
 
 
-def render_batch(changes: Sequence[tuple[Change, FactView]], m: Markup = HTML) -> str:
-    """One message for a chat: the change itself, or a digest when there are several."""
-    if len(changes) == 1:
+def render_batch(changes: Sequence[tuple[Change, FactView]], total: int | None = None,
+                 m: Markup = HTML) -> str:
+    """One message for a chat: the change itself, or a digest of ``total`` changes."""
+    total = len(changes) if total is None else total
+    if total == 1 and changes:
         return render_change(*changes[0], m=m)
-    lines = [m.b(t("follows.digest", n=len(changes)))]
+    lines = [m.b(t("follows.digest", n=total))]
     for change, view in changes[:MAX_DIGEST_LINES]:
         fact = view.fact
         state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
@@ -312,6 +320,6 @@ def render_batch(changes: Sequence[tuple[Change, FactView]], m: Markup = HTML) -
         if fact.sources:
             line = f"{line} {m.link(source_label(fact.sources[0]), fact.sources[0].url)}"
         lines.append(line)
-    if len(changes) > MAX_DIGEST_LINES:
-        lines.append(m.text(t("follows.digest_more", n=len(changes) - MAX_DIGEST_LINES)))
+    if total > len(changes[:MAX_DIGEST_LINES]):
+        lines.append(m.text(t("follows.digest_more", n=total - len(changes[:MAX_DIGEST_LINES]))))
     return "\n".join(str(line) for line in lines)

@@ -329,3 +329,20 @@ async def test_the_delivery_job_drains_only_after_a_commit_and_saves_misses(h: H
     await tick()
     assert MISSES.counts == {} and rows(h, "SELECT kind, text, count FROM miss_daily") == [
         ("name", "zorblaxq", 1)]
+
+
+async def test_a_big_import_is_one_digest_that_lists_the_first_and_counts_the_rest(h: Harness) -> None:
+    from bot.follows import MAX_DIGEST_LINES
+
+    await h.send("/follow alipay")
+    n = MAX_DIGEST_LINES + 5
+    doc = {"format": "interop-bot/1", "companies": [], "facts": [
+        {"subject": "Alipay", "object": "Meituan", "kind": "payments", "status": "live",
+         "date": f"{1990 + i}", "summary": f"Bulk {i}.", "sources": [{"url": f"https://example.com/b/{i}"}]}
+        for i in range(n)]}
+    await dataset.import_document(h.interop.store, doc, "test-import", dry_run=False)
+    [digest] = await drain(h)
+    text = visible(digest)
+    assert text.startswith(t("follows.digest", n=n)) and len(text) <= 4096
+    assert text.count("\n• ") == MAX_DIGEST_LINES and t("follows.digest_more", n=5) in text
+    assert rows(h, "SELECT count(*) FROM notification") == [(0,)]

@@ -338,7 +338,7 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
         if not batch.changes:  # the facts are gone: nothing left to say
             await follows.delivered(batch.row_ids)
             continue
-        text = render_batch([(c, interop.view(c.fact)) for c in batch.changes])
+        text = render_batch([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
         try:
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
