@@ -16,6 +16,7 @@ from .harness import (
     button,
     new_fake,
     press,
+    say_group,
     say_private,
     visible,
 )
@@ -168,3 +169,28 @@ async def test_a_kill_mid_delivery_loses_nothing_and_sends_nothing_twice(tmp_pat
         second.kill()
         fake.stop()
         fake2.stop()
+
+
+async def test_in_a_group_only_its_admins_follow_and_removing_the_bot_stops_it(bot: BotProcess) -> None:
+    fake, admin = bot.fake, OWNER_IDS[4]
+    group, member, group_admin, witness = -100_310_050, 310_051, 310_052, 310_053
+    refused = await say_group(fake, group, member, "/follow meituan")
+    assert "only the group's admins" in visible(refused), visible(refused)
+    fake.set_member(group, group_admin, "administrator")
+    done = await say_group(fake, group, group_admin, "/follow meituan")
+    assert visible(done).startswith("🔔 This chat now follows Meituan."), visible(done)
+
+    since = fake.mark()
+    await say_private(fake, admin, fact_line("Meituan", "Bluesky", 3))
+    assert "E2E follow 3" in await notified(fake, group, "E2E follow 3", since)
+
+    fake.enqueue_update({"my_chat_member": {
+        "chat": fake.add_chat(group, chat_type="supergroup", title="Interop Test Group"),
+        "from": {"id": group_admin, "is_bot": False, "first_name": "Ann"}, "date": 0,
+        "old_chat_member": {"user": fake.bot_user, "status": "member"},
+        "new_chat_member": {"user": fake.bot_user, "status": "kicked", "until_date": 0}}})
+    await say_private(fake, witness, "/follow meituan")  # after the removal, in update order
+    since = fake.mark()
+    await say_private(fake, admin, fact_line("Meituan", "Bluesky", 4))
+    await notified(fake, witness, "E2E follow 4", since)
+    assert bells(fake, group, since) == []

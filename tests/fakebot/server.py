@@ -203,6 +203,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; else "member"
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -239,6 +240,7 @@ class FakeTelegram:
                 _ApiMethod("setMyName", lambda p: True),
                 _ApiMethod("setChatMenuButton", lambda p: True),
                 _ApiMethod("getChat", self._get_chat),
+                _ApiMethod("getChatMember", self._get_chat_member),
                 _ApiMethod("sendMessage", self._send_message),
                 _ApiMethod("sendDocument", self._send_document),
                 _ApiMethod("sendChatAction", self._send_chat_action),
@@ -335,6 +337,11 @@ class FakeTelegram:
         """Make a chat known (the bot may then message it) without sending anything."""
         with self._lock:
             return copy.deepcopy(self._ensure_chat(chat_id, chat_type, title, first_name, username))
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports for a user in a group: "administrator", "creator", "left"..."""
+        with self._lock:
+            self._members[(chat_id, user_id)] = status
 
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
@@ -1039,6 +1046,25 @@ class FakeTelegram:
     def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._require_chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._require_chat(params.get("chat_id"))
+        user_id = params.get("user_id")
+        user = self._users.get(user_id) if isinstance(user_id, int) else None
+        if user is None:
+            raise ApiError("Bad Request: user not found")
+        status = self._members.get((chat["id"], user["id"]), "member")
+        member: dict[str, Any] = {"status": status, "user": copy.deepcopy(user)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({name: False for name in (
+                "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories",
+                "can_edit_stories", "can_delete_stories")})
+            member.update({name: True for name in (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_change_info", "can_invite_users")})
+        return member
 
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
         """Resolve reply_parameters / reply_to_message_id like Telegram."""
