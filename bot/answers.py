@@ -37,6 +37,7 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
+from bot.feedback import note_miss
 from bot.names.reading import Intent, Reading, read
 from bot.names.resolver import Resolver, _keys, names_of
 from bot.store import Store
@@ -356,11 +357,11 @@ class Interop:
         """
         await self.sync()
         text = text.strip()
-        if mode == "check":
-            return await self._decide_check(text)
         if mode == "company":
             return await self._decide_company(text)
-        return await self._decide_ask(text)
+        decision = await (self._decide_check(text) if mode == "check" else self._decide_ask(text))
+        _note_misses(decision)
+        return decision
 
     async def _decide_check(self, text: str) -> Decision:
         if not text:
@@ -574,6 +575,15 @@ class Interop:
             return []
         return [await self.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
 
+
+
+def _note_misses(decision: Decision) -> None:
+    """/misses counts unknown names and pairs with no record, whatever the adapter."""
+    result = decision.result
+    for found in (result.results if isinstance(result, Checks) else (result,)):
+        note_miss(found)
+    if decision.unknown:
+        note_miss(Unresolved(decision.unknown))
 
 
 def parse_count(text: str, default: int, maximum: int) -> int | None:
