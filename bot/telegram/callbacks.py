@@ -300,7 +300,10 @@ def _decision_reply(decision: Decision, user_id: int, context: ContextTypes.DEFA
         pager = ProfilePage(inner.company.id, page, user_id)
     elif isinstance(inner, Latest):
         pager = RecentPage(max(1, len(inner.views)), page, user_id)
-    return paged(blocks, pager, page_budget(context))
+    reply = paged(blocks, pager, page_budget(context))
+    if isinstance(inner, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
+        reply = replace(reply, markup=with_answer_buttons(reply.markup, inner))
+    return reply
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
