@@ -12,7 +12,7 @@ import asyncio
 import functools
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -65,6 +65,61 @@ class Writer:
             await asyncio.get_running_loop().run_in_executor(self._thread, close)
         finally:
             self._thread.shutdown(wait=False)
+
+
+class Rows:
+    """What a statement run by ``WriteConnection`` returned, read on the writer thread."""
+
+    def __init__(self, rows: list[Any], lastrowid: int | None, rowcount: int) -> None:
+        self.rows = rows
+        self.lastrowid = lastrowid
+        self.rowcount = rowcount
+
+    async def fetchone(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    async def fetchall(self) -> list[Any]:
+        return self.rows
+
+
+class WriteConnection:
+    """The writer seen from async code inside ``Store.transaction`` (aiosqlite-like calls)."""
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Rows:
+        def run(conn: sqlite3.Connection) -> Rows:
+            cursor = conn.execute(sql, params)
+            return Rows(cursor.fetchall(), cursor.lastrowid, cursor.rowcount)
+        return await self._writer.run(run)
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        return (await self.execute(sql, params)).rows
+
+    async def executemany(self, sql: str, seq: Iterable[Sequence[Any] | dict[str, Any]]) -> Rows:
+        rows = list(seq)
+
+        def run(conn: sqlite3.Connection) -> Rows:
+            cursor = conn.executemany(sql, rows)
+            return Rows([], cursor.lastrowid, cursor.rowcount)
+        return await self._writer.run(run)
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise storage_error(exc) from exc
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 class Store(Reads):
@@ -187,6 +242,25 @@ class Store(Reads):
     async def set_grant(self, user_id: int, granted: bool, actor: str) -> bool:
         """Grant or revoke; returns False when nothing changed."""
         return await self._one(actor, lambda w: w.set_grant(user_id, granted))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[WriteConnection]:
+        """A raw write transaction for tables outside the fact model (follows, reports, ...).
+
+        Facts, companies, aliases and grants change only through ``write`` and ``Writes``. This
+        runs each statement on the same writer thread, in one BEGIN IMMEDIATE transaction that
+        commits on success and rolls back on any error, with errors classified by SQLite code.
+        """
+        async with self._write_lock:
+            await self._writer.run(_begin)
+            try:
+                yield WriteConnection(self._writer)
+                await self._writer.run(_commit)
+            except BaseException as exc:
+                await self._writer.run(_rollback)
+                if isinstance(exc, sqlite3.Error):
+                    raise storage_error(exc) from exc
+                raise
 
     @asynccontextmanager
     async def exclusive_writes(self) -> AsyncIterator[None]:

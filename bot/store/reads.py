@@ -85,7 +85,8 @@ class Reads:
     async def about(self) -> About:
         """Companies, live facts per kind (area) and when the data last changed."""
         [(companies, last)] = await self._all(
-            "SELECT (SELECT count(*) FROM company), (SELECT max(at) FROM audit)")
+            "SELECT (SELECT count(*) FROM company), "
+            "(SELECT max(at) FROM audit WHERE entity IN ('fact', 'company'))")
         per_kind = await self._all("SELECT kind, count(*) FROM fact WHERE retracted = 0 "
                                    "GROUP BY kind ORDER BY count(*) DESC, kind")
         kinds = tuple((Kind(k), n) for k, n in per_kind)

@@ -24,7 +24,7 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -39,6 +39,7 @@ from telegram.ext import ContextTypes
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, Profile, Resolution, SearchResult, Unresolved
 from bot.render import (
+    HTML,
     PAGE_BUDGET,
     paginate,
     render_check,
@@ -47,6 +48,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
+from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -170,7 +172,7 @@ def with_page(pager: Pager, page: int) -> Pager:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send or to edit into: HTML text, its keyboard, and whether to show a preview."""
+    """One message to send or to edit into: HTML text (``Html``), its keyboard, and link preview."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
@@ -257,10 +259,11 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
-    if isinstance(result, CheckResult):
-        return paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
-    if isinstance(result, Profile):
-        return paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget)
+    if isinstance(result, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
+        reply = (paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
+                 if isinstance(result, CheckResult) else
+                 paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget))
+        return replace(reply, markup=with_answer_buttons(reply.markup, result))
     if isinstance(result, SearchResult):
         blocks = render_search(result)
         if search_token is None and len(paginate(blocks, budget)) > 1:
@@ -268,7 +271,8 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
         pager = SearchPage(search_token, page, user_id) if search_token else None
         return paged(blocks, pager, budget)
     lines = render_unresolved(result)
-    return Reply("\n".join(lines) or t("usage.check"), choices_keyboard(result, user_id))
+    text = HTML.join("\n", lines) if lines else HTML.t("usage.check")
+    return Reply(text, choices_keyboard(result, user_id))
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
@@ -326,7 +330,7 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         else:
             notice = reply.notice
             try:
-                await query.edit_message_text(reply.text, reply_markup=reply.markup,
+                await query.edit_message_text(str(reply.text), reply_markup=reply.markup,
                                               link_preview_options=reply.link_preview)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
