@@ -76,3 +76,10 @@ def test_cli_reports_a_config_error_in_one_line_without_traceback(tmp_path: Path
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_rate_limiter_switch() -> None:
+    assert load_settings({}).rate_limiter is True
+    assert load_settings({"RATE_LIMITER": "OFF"}).rate_limiter is False
+    with pytest.raises(ConfigError, match="RATE_LIMITER"):
+        load_settings({"RATE_LIMITER": "maybe"})
