@@ -446,3 +446,5 @@ async def test_update_timestamps_and_call_listeners(bot: Bot, fake: FakeTelegram
     await bot.send_message(USER, "again")
     assert seen == ["getUpdates", "sendMessage"]
     assert fake.available_at(update_id + 1000) is None
+    query_id = fake.inline_query(USER, "slack")
+    assert (fake.available_at(query_id) or 0) >= delivered

@@ -195,7 +195,7 @@ class FakeTelegram:
         self._injected: dict[str, list[_Injected]] = {}
 
         self._pending: list[dict[str, Any]] = []
-        self._available_at: dict[int, float] = {}  # update_id -> time.time() it was enqueued
+        self._available_at: dict[int | str, float] = {}  # update or query id -> time.time() enqueued
         self._delivered_at: dict[int, float] = {}  # update_id -> first getUpdates that returned it
         self._listeners: list[Callable[[Call], None]] = []
         self._next_update_id = 100000
@@ -260,7 +260,7 @@ class FakeTelegram:
         if self._server is not None:
             raise RuntimeError("FakeTelegram is already running")
         self._closing = False
-        server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+        server = _Server((self._host, self._port), _make_handler(self))
         server.daemon_threads = True
         server.block_on_close = False  # a blocked long poll must not delay stop()
         self._server = server
@@ -595,8 +595,12 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._pending)
 
-    def available_at(self, update_id: int) -> float | None:
-        """When an update became available to getUpdates (``time.time()``, as ``Call.time``)."""
+    def available_at(self, update_id: int | str) -> float | None:
+        """When an update became available to getUpdates (``time.time()``, as ``Call.time``).
+
+        ``update_id`` may also be the id of an inline or callback query (what ``inline_query``
+        and ``press_button`` return).
+        """
         with self._lock:
             return self._available_at.get(update_id)
 
@@ -808,7 +812,10 @@ class FakeTelegram:
     def _enqueue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._next_update_id += 1
         update = {"update_id": self._next_update_id, kind: payload}
-        self._available_at[self._next_update_id] = time.time()
+        now = time.time()
+        self._available_at[self._next_update_id] = now
+        if kind in ("inline_query", "callback_query"):
+            self._available_at[payload["id"]] = now
         self._pending.append(update)
         self._changed.notify_all()
         return copy.deepcopy(update)
@@ -1344,6 +1351,13 @@ def _sent_to(chat_id: int, contains: str | None) -> Predicate:
         return contains in visible or contains in raw
 
     return matches
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog as deep as a real server's: socketserver's default of 5 overflows under
+    load (one connection per request), and each overflowed connect then waits a 1 s SYN retry."""
+
+    request_queue_size = 1024
 
 
 def _make_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
