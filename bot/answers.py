@@ -156,9 +156,9 @@ class Interop:
                         via_affiliate)
 
     def _threads(self, views: Iterable[FactView]) -> tuple[Thread, ...]:
-        grouped: dict[tuple[int, int, str], list[FactView]] = defaultdict(list)
+        grouped: dict[tuple[int, int, str, str], list[FactView]] = defaultdict(list)
         for v in views:
-            grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value)].append(v)
+            grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value, v.fact.scope)].append(v)
         threads = [
             Thread(subject=vs[0].subject, object=vs[0].object, kind=vs[0].fact.kind,
                    events=tuple(sorted(vs, key=lambda v: v.fact.sort_key)))

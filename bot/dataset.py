@@ -22,18 +22,24 @@ from typing import Any
 from bot.domain import (
     InteropError,
     Kind,
+    Relation,
     Status,
     StorageError,
     ValidationError,
     parse_fact_date,
 )
 from bot.rules import (
+    MAX_NAME,
     MAX_NOTE,
+    MAX_SCOPE,
+    MAX_SUMMARY,
     MAX_TITLE,
     clean_name,
+    clean_region,
     clean_summary,
     clean_text,
     clean_url,
+    clean_verified,
 )
 from bot.store import (
     Store,
@@ -50,7 +56,8 @@ IMPORT_CACHE_KIB = 64 * 1024
 _DEFAULT_CACHE_KIB = 2000  # SQLite's own default
 CSV_COLUMNS = ("record", "name", "kind", "parent", "description", "aliases", "key", "subject",
                "object", "kind_detail", "status", "date", "date_note", "confidence", "summary",
-               "sources", "retracted")
+               "sources", "retracted", "relation", "name_zh", "features", "scope", "region",
+               "note", "verified", "summary_zh")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -132,12 +139,17 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
                         "name": cells.get("name", ""), "kind": cells.get("kind", ""),
                         "parent": cells.get("parent") or None,
                         "description": cells.get("description", ""),
-                        "aliases": json.loads(cells.get("aliases") or "[]"), "_row": line_no})
+                        "relation": cells.get("relation") or None,
+                        "name_zh": cells.get("name_zh", ""),
+                        "aliases": json.loads(cells.get("aliases") or "[]"),
+                        "features": json.loads(cells.get("features") or "[]"), "_row": line_no})
                 elif record == "fact":
                     facts.append({
                         **{k: cells.get(k, "") for k in ("key", "subject", "object", "kind",
                                                          "kind_detail", "status", "date",
-                                                         "date_note", "confidence", "summary")},
+                                                         "date_note", "confidence", "summary",
+                                                         "scope", "region", "note", "verified",
+                                                         "summary_zh")},
                         "sources": json.loads(cells.get("sources") or "[]"),
                         "retracted": cells.get("retracted", "").lower() in {"1", "true", "yes"},
                         "_row": line_no})
@@ -173,13 +185,23 @@ def _validate_company(raw: Any) -> dict[str, Any]:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise ValidationError("aliases must be a list of strings")
+    features = raw.get("features") or []
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise ValidationError("features must be a list of objects with alias, kind and scope")
     parent = _str(raw, "parent")
+    relation = _str(raw, "relation")
     return {
         "name": clean_name(_str(raw, "name")),
         "kind": clean_text("kind", _str(raw, "kind"), 60),
         "parent": clean_name(parent, "parent") if parent else None,
+        "relation": Relation.parse(relation).value if relation else "",
+        "name_zh": clean_text("name_zh", _str(raw, "name_zh"), MAX_NAME),
         "description": clean_text("description", _str(raw, "description"), 500),
         "aliases": list(dict.fromkeys(clean_name(a, "alias") for a in aliases)),
+        "features": [{"alias": clean_name(_str(f, "alias"), "feature alias"),
+                      "kind": Kind.parse(_str(f, "kind")).value,
+                      "scope": clean_text("scope", _str(f, "scope"), MAX_SCOPE)}
+                     for f in features],
     }
 
 
@@ -280,6 +302,11 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
         "confidence": checks.text("confidence", _str(raw, "confidence"), 40),
         "summary": clean_summary(_str(raw, "summary")),
         "retracted": raw.get("retracted", False) is True,
+        "scope": checks.text("scope", _str(raw, "scope"), MAX_SCOPE),
+        "region": clean_region(_str(raw, "region")),
+        "note": checks.text("note", _str(raw, "note"), MAX_NOTE),
+        "verified": clean_verified(_str(raw, "verified")),
+        "summary_zh": clean_text("summary_zh", _str(raw, "summary_zh"), MAX_SUMMARY),
         "sources": sources,
     }
 
@@ -372,39 +399,51 @@ def _apply_in_tx(conn: sqlite3.Connection, doc: dict[str, Any], actor: str,
                     raise ValidationError(f"parent {row['parent']!r} is not a known company "
                                           "(list parents before their children)")
             cid = ids.get(row["name"].casefold())
-            for alias in row["aliases"]:
+            for alias in [*row["aliases"], *(f["alias"] for f in row["features"])]:
                 owner = alias_owner.get(alias.casefold())
                 if owner is not None and owner != cid:
                     raise ValidationError(f"alias {alias!r} already belongs to another company")
             if cid is None:
                 cur = conn.execute(
-                    "INSERT INTO company (name, kind, parent_id, description, created_by, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (row["name"], row["kind"], parent_id, row["description"], actor, now))
+                    "INSERT INTO company (name, kind, parent_id, description, relation, name_zh, "
+                    "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row["name"], row["kind"], parent_id, row["description"], row["relation"],
+                     row["name_zh"], actor, now))
                 cid = cur.lastrowid
                 assert cid is not None
                 ids[row["name"].casefold()] = cid
                 report.new_companies += 1
                 _audit(audit, actor, "import", "company", cid, None, row)
             else:
-                old = conn.execute("SELECT kind, parent_id, description FROM company WHERE id = ?",
-                                   (cid,)).fetchone()
-                old_aliases = [a for (a,) in conn.execute(
-                    "SELECT alias FROM alias WHERE company_id = ? ORDER BY id", (cid,))]
-                wanted = {a.casefold() for a in row["aliases"]}
-                if (old[0], old[1], old[2]) == (row["kind"], parent_id, row["description"]) and \
-                        wanted <= {a.casefold() for a in old_aliases}:
+                old = conn.execute("SELECT kind, parent_id, description, relation, name_zh "
+                                   "FROM company WHERE id = ?", (cid,)).fetchone()
+                old_rows = conn.execute("SELECT alias, kind, scope FROM alias WHERE company_id = ? "
+                                        "ORDER BY id", (cid,)).fetchall()
+                old_aliases = [a for a, _, _ in old_rows]
+                wanted = {(a.casefold(), "", "") for a in row["aliases"]}
+                wanted |= {(f["alias"].casefold(), f["kind"], f["scope"]) for f in row["features"]}
+                new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
+                if tuple(old) == new and wanted <= {(a.casefold(), k, sc) for a, k, sc in old_rows}:
                     continue
-                conn.execute("UPDATE company SET kind = ?, parent_id = ?, description = ? "
-                             "WHERE id = ?", (row["kind"], parent_id, row["description"], cid))
+                conn.execute("UPDATE company SET kind = ?, parent_id = ?, description = ?, "
+                             "relation = ?, name_zh = ? WHERE id = ?", (*new, cid))
                 report.updated_companies += 1
                 _audit(audit, actor, "import", "company", cid,
                        {"kind": old[0], "parent_id": old[1], "description": old[2],
-                        "aliases": old_aliases}, row)
+                        "relation": old[3], "name_zh": old[4], "aliases": old_aliases}, row)
             for alias in row["aliases"]:
                 if alias.casefold() not in alias_owner:
                     conn.execute("INSERT INTO alias (company_id, alias) VALUES (?, ?)", (cid, alias))
                     alias_owner[alias.casefold()] = cid
+            for feature in row["features"]:  # a plain alias named as a feature becomes one
+                values = (feature["kind"], feature["scope"], cid, feature["alias"])
+                if feature["alias"].casefold() in alias_owner:
+                    conn.execute("UPDATE alias SET kind = ?, scope = ? "
+                                 "WHERE company_id = ? AND alias = ?", values)
+                else:
+                    conn.execute("INSERT INTO alias (kind, scope, company_id, alias) "
+                                 "VALUES (?, ?, ?, ?)", values)
+                    alias_owner[feature["alias"].casefold()] = cid
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
 
@@ -414,7 +453,8 @@ def _apply_in_tx(conn: sqlite3.Connection, doc: dict[str, Any], actor: str,
 
 
 _FACT_COLS = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
-              "confidence", "summary", "retracted")
+              "confidence", "summary", "retracted", "scope", "region", "note", "verified",
+              "summary_zh")
 _INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date) "
                   "VALUES (?, ?, ?, ?, ?, ?)")
 _FLUSH_ROWS = 20_000
@@ -481,9 +521,9 @@ def _apply_facts(conn: sqlite3.Connection, rows: list[Any], actor: str, now: str
     existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
     # Ordered like the unique index of live facts, so SQLite reads that small index instead of
     # every fact's full row (2.5x faster; the order itself does not matter here).
-    live_pairs = {(s, o, k, st, d): fid for fid, s, o, k, st, d in conn.execute(
-        "SELECT id, subject_id, object_id, kind, status, date FROM fact WHERE retracted = 0 "
-        "ORDER BY subject_id, object_id, kind, status, date")}
+    live_pairs = {(s, o, k, sc, st, d): fid for fid, s, o, k, sc, st, d in conn.execute(
+        "SELECT id, subject_id, object_id, kind, scope, status, date FROM fact "
+        "WHERE retracted = 0 ORDER BY subject_id, object_id, kind, scope, status, date")}
     checks = _Checks()
     clock = _Clock()
     new_facts = _NewFacts(conn, actor, now)
@@ -499,13 +539,14 @@ def _apply_facts(conn: sqlite3.Connection, rows: list[Any], actor: str, now: str
             retracted = row["retracted"]
             values = (subject_id, object_id, row["kind"], row["kind_detail"], row["status"],
                       row["date"], row["date_note"], row["confidence"], row["summary"],
-                      int(retracted))
-            pair = (subject_id, object_id, row["kind"], row["status"], row["date"])
+                      int(retracted), row["scope"], row["region"], row["note"], row["verified"],
+                      row["summary_zh"])
+            pair = (subject_id, object_id, row["kind"], row["scope"], row["status"], row["date"])
             key = row["key"]
             fid = existing.get(key) if key else None
             dup = live_pairs.get(pair)
             if dup is not None and dup != fid and not retracted:
-                raise ValidationError(f"duplicates fact #{dup} (same pair, kind, status and date)")
+                raise ValidationError(f"duplicates fact #{dup} (same pair, kind, scope, status and date)")
             sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
             if fid is None:
                 fid = new_facts.add(key, values, sources)
@@ -538,7 +579,7 @@ def _apply_facts(conn: sqlite3.Connection, rows: list[Any], actor: str, now: str
                        {**dict(zip(_FACT_COLS, old, strict=True)),
                         "sources": [list(s) for s in old_sources]}, row, clock)
                 # The stored row (earlier rows of this file included) says where it was live.
-                previous = None if old[9] else (old[0], old[1], old[2], old[4], old[5])
+                previous = None if old[9] else (old[0], old[1], old[2], old[10], old[4], old[5])
                 if previous is not None and live_pairs.get(previous) == fid:
                     del live_pairs[previous]
                 if not retracted:
@@ -565,13 +606,20 @@ def _export(path: str) -> dict[str, Any]:
         conn.execute("BEGIN")  # one snapshot for the whole export
         names = {cid: name for cid, name in conn.execute("SELECT id, name FROM company")}
         aliases: dict[int, list[str]] = {}
-        for cid, alias in conn.execute("SELECT company_id, alias FROM alias ORDER BY id"):
-            aliases.setdefault(cid, []).append(alias)
-        rows = conn.execute("SELECT id, name, kind, parent_id, description FROM company "
-                            "ORDER BY id").fetchall()
+        features: dict[int, list[dict[str, str]]] = {}
+        for cid, alias, kind, scope in conn.execute(
+                "SELECT company_id, alias, kind, scope FROM alias ORDER BY id"):
+            if kind:
+                features.setdefault(cid, []).append({"alias": alias, "kind": kind, "scope": scope})
+            else:
+                aliases.setdefault(cid, []).append(alias)
+        rows = conn.execute("SELECT id, name, kind, parent_id, description, relation, name_zh "
+                            "FROM company ORDER BY id").fetchall()
         companies = _parents_first([
             {"name": r[1], "kind": r[2], "parent": names.get(r[3]) if r[3] else None,
-             "description": r[4], "aliases": aliases.get(r[0], [])} for r in rows])
+             "relation": r[5] or None, "name_zh": r[6], "description": r[4],
+             "aliases": aliases.get(r[0], []), "features": features.get(r[0], [])}
+            for r in rows])
         sources: dict[int, list[dict[str, str]]] = {}
         for fid, url, title, publisher, date in conn.execute(
                 "SELECT fact_id, url, title, publisher, date FROM source ORDER BY fact_id, position"):
@@ -580,11 +628,13 @@ def _export(path: str) -> dict[str, Any]:
         facts = [
             {"key": r[1], "subject": names[r[2]], "object": names[r[3]], "kind": r[4],
              "kind_detail": r[5], "status": r[6], "date": r[7], "date_note": r[8],
-             "confidence": r[9], "summary": r[10], "retracted": bool(r[11]),
+             "confidence": r[9], "summary": r[10], "scope": r[12], "region": r[13],
+             "note": r[14], "verified": r[15], "summary_zh": r[16], "retracted": bool(r[11]),
              "sources": sources.get(r[0], [])}
             for r in conn.execute(
                 "SELECT id, key, subject_id, object_id, kind, kind_detail, status, date, "
-                "date_note, confidence, summary, retracted FROM fact ORDER BY id")]
+                "date_note, confidence, summary, retracted, scope, region, note, verified, "
+                "summary_zh FROM fact ORDER BY id")]
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -635,11 +685,13 @@ def to_csv_bytes(doc: dict[str, Any]) -> bytes:
         writer.writerow({"record": "company", "name": _cell(c["name"]), "kind": _cell(c["kind"]),
                          "parent": _cell(c["parent"] or ""),
                          "description": _cell(c["description"]),
-                         "aliases": _cell(json.dumps(c["aliases"], ensure_ascii=False))})
+                         "aliases": _cell(json.dumps(c["aliases"], ensure_ascii=False)),
+                         "relation": _cell(c["relation"] or ""), "name_zh": _cell(c["name_zh"]),
+                         "features": _cell(json.dumps(c["features"], ensure_ascii=False))})
     for f in doc["facts"]:
         writer.writerow({"record": "fact", **{k: _cell(f[k]) for k in (
             "key", "subject", "object", "kind", "kind_detail", "status", "date", "date_note",
-            "confidence", "summary")},
+            "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")},
             "sources": _cell(json.dumps(f["sources"], ensure_ascii=False)),
             "retracted": "true" if f["retracted"] else "false"})
     return out.getvalue().encode("utf-8")

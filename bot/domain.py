@@ -51,6 +51,54 @@ class Status(StrEnum):
         raise InvalidValue("status", text, [s.value for s in cls])
 
 
+class Relation(StrEnum):
+    """How a company relates to its parent, so roll-ups can say what the link is."""
+
+    SUBSIDIARY = "subsidiary"  # owned by the parent
+    PRODUCT = "product"  # a product or service of the parent (WeChat Pay of WeChat)
+    AFFILIATE = "affiliate"  # a minority stake (Ant Group and Alibaba)
+
+    @classmethod
+    def parse(cls, text: str) -> Relation:
+        key = text.strip().lower()
+        for relation in cls:
+            if key == relation.value or key == relation.name.lower():
+                return relation
+        raise InvalidValue("relation", text, [r.value for r in cls])
+
+
+class Region(StrEnum):
+    """Where a fact holds; a fact without a region holds everywhere it is reported."""
+
+    GLOBAL = "global"
+    CN = "China mainland"
+    HK = "Hong Kong"
+    MO = "Macau"
+    TW = "Taiwan"
+    EU = "EU/EEA"
+    UK = "UK"
+    US = "US"
+    JP = "Japan"
+    KR = "South Korea"
+    IN = "India"
+    SG = "Singapore"
+    TH = "Thailand"
+    MY = "Malaysia"
+    ID = "Indonesia"
+    LK = "Sri Lanka"
+    PH = "Philippines"
+    VN = "Vietnam"
+    AU = "Australia"
+
+    @classmethod
+    def parse(cls, text: str) -> Region:
+        key = text.strip().casefold()
+        for region in cls:
+            if key == region.value.casefold() or key == region.name.casefold():
+                return region
+        raise InvalidValue("region", text, [r.value for r in cls])
+
+
 class Verdict(StrEnum):
     """The headline of a check: a status, or the honest "we have nothing on this pair"."""
 
@@ -125,8 +173,21 @@ def parse_fact_date(text: str, *, today: date | None = None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class FeatureAlias:
+    """An alias that names one feature of a company: "AirDrop" is the iPhone's file sharing."""
+
+    alias: str
+    kind: Kind
+    scope: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Company:
-    """A platform, service or group. ``parent_id`` links make up groups (Taobao -> Alibaba)."""
+    """A platform, service or group. ``parent_id`` links make up groups (Taobao -> Alibaba).
+
+    ``relation`` says how it hangs off its parent (None without one); ``name_zh`` is the
+    Chinese display name (one of its aliases); ``features`` are aliases that carry a kind.
+    """
 
     id: int
     name: str
@@ -134,6 +195,9 @@ class Company:
     parent_id: int | None = None
     description: str = ""
     aliases: tuple[str, ...] = ()
+    relation: Relation | None = None
+    name_zh: str = ""
+    features: tuple[FeatureAlias, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +225,11 @@ class Fact:
     date_note: str = ""
     confidence: str = ""
     key: str = ""
+    scope: str = ""
+    region: str = ""
+    note: str = ""
+    verified: str = ""
+    summary_zh: str = ""
     retracted: bool = False
     created_by: str = ""
     created_at: str = ""
@@ -223,7 +292,7 @@ class FactView:
 
 @dataclass(frozen=True, slots=True)
 class Thread:
-    """All facts about one (subject, object, kind): its current state is the latest fact."""
+    """All facts about one (subject, object, kind, scope): its current state is the latest fact."""
 
     subject: Company
     object: Company
@@ -233,6 +302,10 @@ class Thread:
     @property
     def current(self) -> FactView:
         return self.events[-1]
+
+    @property
+    def scope(self) -> str:
+        return self.current.fact.scope
 
     @property
     def via_affiliate(self) -> bool:

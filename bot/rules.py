@@ -9,7 +9,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from bot.domain import Source, ValidationError
+from bot.domain import Region, Source, ValidationError
 
 MAX_SUMMARY = 1000
 MAX_NAME = 120
@@ -17,6 +17,7 @@ MAX_ALIAS = 120
 MAX_URL = 2048
 MAX_TITLE = 300
 MAX_NOTE = 1000
+MAX_SCOPE = 60
 _INVISIBLE = {"Cc", "Cf"}
 # http(s)://host.name followed by a path, query, fragment or nothing: plain ASCII, no user, no
 # port, no brackets. For such a URL urlsplit can only find that scheme and that host, so it is
@@ -83,3 +84,25 @@ def clean_source(url: str, title: str = "", publisher: str = "", date: str = "")
         publisher=clean_text("source publisher", publisher, MAX_TITLE),
         date=parse_fact_date(date) if date else "",
     )
+
+
+def clean_region(value: str) -> str:
+    """A region from the list (by value or short name), or "" for a fact that holds everywhere."""
+    value = value.strip()
+    return Region.parse(value).value if value else ""
+
+
+def clean_verified(value: str) -> str:
+    """The day an admin last confirmed a fact: a full YYYY-MM-DD date, or "" for never."""
+    from datetime import date
+
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"verified {value!r} must be a date like 2026-12-01") from None
+    if len(value) != 10 or day > date.today():
+        raise ValidationError(f"verified {value!r} must be a past date like 2026-12-01")
+    return value

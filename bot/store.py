@@ -25,8 +25,10 @@ from bot.domain import (
     Company,
     Conflict,
     Fact,
+    FeatureAlias,
     Kind,
     NotFound,
+    Relation,
     Source,
     Status,
     StorageError,
@@ -34,8 +36,9 @@ from bot.domain import (
 )
 
 # Ordered migrations: index i upgrades user_version i -> i + 1. Never edit a released step.
+# Each step is literal SQL, frozen when released: never build one from today's enums.
 MIGRATIONS: tuple[str, ...] = (
-    f"""
+    """
     CREATE TABLE company (
         id          INTEGER PRIMARY KEY,
         name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -59,9 +62,10 @@ MIGRATIONS: tuple[str, ...] = (
         key         TEXT UNIQUE,
         subject_id  INTEGER NOT NULL REFERENCES company(id),
         object_id   INTEGER NOT NULL REFERENCES company(id),
-        kind        TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k.value) for k in Kind)})),
+        kind        TEXT NOT NULL CHECK (kind IN ('payments', 'logistics', 'shopping/links', 'messaging',
+                                              'login', 'content', 'other')),
         kind_detail TEXT NOT NULL DEFAULT '',
-        status      TEXT NOT NULL CHECK (status IN ({", ".join(repr(s.value) for s in Status)})),
+        status      TEXT NOT NULL CHECK (status IN ('live', 'partial', 'announced', 'ended')),
         date        TEXT NOT NULL DEFAULT '',
         date_note   TEXT NOT NULL DEFAULT '',
         confidence  TEXT NOT NULL DEFAULT '',
@@ -130,6 +134,22 @@ MIGRATIONS: tuple[str, ...] = (
         ), '') WHERE rowid = old.fact_id;
     END;
     """,
+    # 2: scope, region, caveat note, last verified and a Chinese summary per fact; how a company
+    # hangs off its parent and its Chinese display name; feature aliases that carry a kind.
+    """
+    ALTER TABLE fact ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    ALTER TABLE fact ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    ALTER TABLE fact ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE fact ADD COLUMN verified TEXT NOT NULL DEFAULT '';
+    ALTER TABLE fact ADD COLUMN summary_zh TEXT NOT NULL DEFAULT '';
+    DROP INDEX fact_unique;
+    CREATE UNIQUE INDEX fact_unique ON fact(subject_id, object_id, kind, scope, status, date)
+        WHERE retracted = 0;
+    ALTER TABLE company ADD COLUMN relation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE company ADD COLUMN name_zh TEXT NOT NULL DEFAULT '';
+    ALTER TABLE alias ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+    ALTER TABLE alias ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -137,12 +157,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 POINT_PAIRS = 4
 
 FACT_FIELDS = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
-               "confidence", "summary")
+               "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")
 
 _FACT_SELECT = """
 SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date,
        f.date_note, f.confidence, f.summary, f.retracted, f.created_by, f.created_at,
-       f.updated_by, f.updated_at,
+       f.updated_by, f.updated_at, f.scope, f.region, f.note, f.verified, f.summary_zh,
        (SELECT json_group_array(json_array(s.url, s.title, s.publisher, s.date, s.id))
           FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s) AS sources
   FROM fact AS f
@@ -152,14 +172,14 @@ SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, 
 _DUPLICATE_SQL = """
 SELECT id FROM fact
  WHERE subject_id = :subject_id AND object_id = :object_id AND kind = :kind AND status = :status
-   AND date = :date AND retracted = 0 AND id <> :exclude
+   AND date = :date AND scope = :scope AND retracted = 0 AND id <> :exclude
 """
 
 
 def _duplicate_params(subject_id: int, object_id: int, kind: str, status: str, date: str,
-                      exclude: int = 0) -> dict[str, Any]:
+                      exclude: int = 0, *, scope: str = "") -> dict[str, Any]:
     return {"subject_id": subject_id, "object_id": object_id, "kind": kind, "status": status,
-            "date": date, "exclude": exclude}
+            "date": date, "scope": scope, "exclude": exclude}
 
 
 def utcnow() -> str:
@@ -169,13 +189,14 @@ def utcnow() -> str:
 def _fact_from_row(row: Sequence[Any]) -> Fact:
     sources = tuple(
         Source(url=url, title=title, publisher=publisher, date=date, id=sid)
-        for url, title, publisher, date, sid in json.loads(row[16] or "[]")
+        for url, title, publisher, date, sid in json.loads(row[21] or "[]")
     )
     return Fact(
         id=row[0], key=row[1] or "", subject_id=row[2], object_id=row[3], kind=Kind(row[4]),
         kind_detail=row[5], status=Status(row[6]), date=row[7], date_note=row[8],
         confidence=row[9], summary=row[10], retracted=bool(row[11]), created_by=row[12],
-        created_at=row[13], updated_by=row[14], updated_at=row[15], sources=sources,
+        created_at=row[13], updated_by=row[14], updated_at=row[15], scope=row[16],
+        region=row[17], note=row[18], verified=row[19], summary_zh=row[20], sources=sources,
     )
 
 
@@ -185,7 +206,8 @@ def fact_record(fact: Fact) -> dict[str, Any]:
         "key": fact.key, "subject_id": fact.subject_id, "object_id": fact.object_id,
         "kind": fact.kind.value, "kind_detail": fact.kind_detail, "status": fact.status.value,
         "date": fact.date, "date_note": fact.date_note, "confidence": fact.confidence,
-        "summary": fact.summary, "retracted": fact.retracted,
+        "summary": fact.summary, "scope": fact.scope, "region": fact.region, "note": fact.note,
+        "verified": fact.verified, "summary_zh": fact.summary_zh, "retracted": fact.retracted,
         "sources": [{"url": s.url, "title": s.title, "publisher": s.publisher, "date": s.date}
                     for s in fact.sources],
     }
@@ -193,7 +215,31 @@ def fact_record(fact: Fact) -> dict[str, Any]:
 
 def company_record(company: Company) -> dict[str, Any]:
     return {"name": company.name, "kind": company.kind, "parent_id": company.parent_id,
-            "description": company.description, "aliases": list(company.aliases)}
+            "relation": company.relation.value if company.relation else None,
+            "name_zh": company.name_zh, "description": company.description,
+            "aliases": list(company.aliases),
+            "features": [{"alias": f.alias, "kind": f.kind.value, "scope": f.scope}
+                         for f in company.features]}
+
+
+_COMPANY_SELECT = "SELECT id, name, kind, parent_id, description, relation, name_zh FROM company"
+_ALIAS_SELECT = "SELECT company_id, alias, kind, scope FROM alias"
+
+
+def _companies_from_rows(rows: Iterable[Sequence[Any]],
+                         alias_rows: Iterable[Sequence[Any]]) -> list[Company]:
+    """Companies with their plain aliases and their feature aliases (rows with a kind)."""
+    aliases: dict[int, list[str]] = {}
+    features: dict[int, list[FeatureAlias]] = {}
+    for company_id, alias, kind, scope in alias_rows:
+        if kind:
+            features.setdefault(company_id, []).append(FeatureAlias(alias, Kind(kind), scope))
+        else:
+            aliases.setdefault(company_id, []).append(alias)
+    return [Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
+                    relation=Relation(r[5]) if r[5] else None, name_zh=r[6],
+                    aliases=tuple(aliases.get(r[0], ())),
+                    features=tuple(features.get(r[0], ()))) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +257,11 @@ class FactDraft:
     date_note: str = ""
     confidence: str = ""
     key: str | None = None
+    scope: str = ""
+    region: str = ""
+    note: str = ""
+    verified: str = ""
+    summary_zh: str = ""
 
 
 def _storage_error(exc: sqlite3.Error) -> StorageError:
@@ -404,23 +455,16 @@ class Store:
 
     async def companies(self) -> list[Company]:
         """Every company with its aliases; feeds the resolver index at start-up."""
-        aliases: dict[int, list[str]] = {}
-        for company_id, alias in await self._all("SELECT company_id, alias FROM alias ORDER BY id"):
-            aliases.setdefault(company_id, []).append(alias)
-        rows = await self._all("SELECT id, name, kind, parent_id, description FROM company")
-        return [Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
-                        aliases=tuple(aliases.get(r[0], ()))) for r in rows]
+        alias_rows = await self._all(_ALIAS_SELECT + " ORDER BY id")
+        return _companies_from_rows(await self._all(_COMPANY_SELECT), alias_rows)
 
     async def company(self, company_id: int) -> Company | None:
-        rows = await self._all("SELECT id, name, kind, parent_id, description FROM company "
-                               "WHERE id = ?", (company_id,))
+        rows = await self._all(_COMPANY_SELECT + " WHERE id = ?", (company_id,))
         if not rows:
             return None
-        aliases = await self._all("SELECT alias FROM alias WHERE company_id = ? ORDER BY id",
-                                  (company_id,))
-        r = rows[0]
-        return Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
-                       aliases=tuple(a for (a,) in aliases))
+        alias_rows = await self._all(_ALIAS_SELECT + " WHERE company_id = ? ORDER BY id",
+                                     (company_id,))
+        return _companies_from_rows(rows, alias_rows)[0]
 
 
     async def fact(self, fact_id: int) -> Fact | None:
@@ -478,7 +522,8 @@ class Store:
 
     async def find_duplicate(self, draft: FactDraft) -> int | None:
         rows = await self._all(_DUPLICATE_SQL, _duplicate_params(
-            draft.subject_id, draft.object_id, draft.kind.value, draft.status.value, draft.date))
+            draft.subject_id, draft.object_id, draft.kind.value, draft.status.value, draft.date,
+            scope=draft.scope))
         return rows[0][0] if rows else None
 
     async def history(self, entity: str, entity_id: int) -> list[AuditEntry]:
@@ -501,14 +546,19 @@ class Store:
     @staticmethod
     async def _insert_company(conn: aiosqlite.Connection, company: Company, actor: str) -> int:
         cursor = await conn.execute(
-            "INSERT INTO company (name, kind, parent_id, description, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (company.name, company.kind, company.parent_id, company.description, actor, utcnow()))
+            "INSERT INTO company (name, kind, parent_id, description, relation, name_zh, "
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (company.name, company.kind, company.parent_id, company.description,
+             company.relation.value if company.relation else "", company.name_zh, actor, utcnow()))
         company_id = cursor.lastrowid
         assert company_id is not None
         for alias in company.aliases:
             await conn.execute("INSERT OR IGNORE INTO alias (company_id, alias) VALUES (?, ?)",
                                (company_id, alias))
+        for feature in company.features:
+            await conn.execute("INSERT OR IGNORE INTO alias (company_id, alias, kind, scope) "
+                               "VALUES (?, ?, ?, ?)",
+                               (company_id, feature.alias, feature.kind.value, feature.scope))
         return company_id
 
     async def add_company(self, company: Company, actor: str) -> Company:
@@ -524,15 +574,13 @@ class Store:
         return stored
 
     async def _company_in(self, conn: aiosqlite.Connection, company_id: int) -> Company:
-        row = await (await conn.execute(
-            "SELECT id, name, kind, parent_id, description FROM company WHERE id = ?",
-            (company_id,))).fetchone()
-        if row is None:
+        rows = await (await conn.execute(_COMPANY_SELECT + " WHERE id = ?",
+                                         (company_id,))).fetchall()
+        if not rows:
             raise NotFound(f"company {company_id} does not exist")
-        aliases = await (await conn.execute(
-            "SELECT alias FROM alias WHERE company_id = ? ORDER BY id", (company_id,))).fetchall()
-        return Company(id=row[0], name=row[1], kind=row[2], parent_id=row[3], description=row[4],
-                       aliases=tuple(a for (a,) in aliases))
+        alias_rows = await (await conn.execute(
+            _ALIAS_SELECT + " WHERE company_id = ? ORDER BY id", (company_id,))).fetchall()
+        return _companies_from_rows(rows, alias_rows)[0]
 
     async def set_aliases(self, company_id: int, add: Sequence[str], remove: Sequence[str],
                           actor: str) -> Company:
@@ -566,16 +614,18 @@ class Store:
     async def _insert_fact(self, conn: aiosqlite.Connection, draft: FactDraft, actor: str) -> int:
         dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
             draft.subject_id, draft.object_id, draft.kind.value, draft.status.value,
-            draft.date))).fetchone()
+            draft.date, scope=draft.scope))).fetchone()
         if dup:
             raise Conflict(f"the same fact already exists as #{dup[0]}", dup[0])
         now = utcnow()
         cursor = await conn.execute(
             "INSERT INTO fact (key, subject_id, object_id, kind, kind_detail, status, date, "
-            "date_note, confidence, summary, created_by, created_at, updated_by, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "date_note, confidence, summary, scope, region, note, verified, summary_zh, "
+            "created_by, created_at, updated_by, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (draft.key, draft.subject_id, draft.object_id, draft.kind.value, draft.kind_detail,
              draft.status.value, draft.date, draft.date_note, draft.confidence, draft.summary,
+             draft.scope, draft.region, draft.note, draft.verified, draft.summary_zh,
              actor, now, actor, now))
         fact_id = cursor.lastrowid
         assert fact_id is not None
@@ -633,7 +683,7 @@ class Store:
             merged = {**fact_record(before), **values}
             dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
                 merged["subject_id"], merged["object_id"], merged["kind"], merged["status"],
-                merged["date"], fact_id))).fetchone()
+                merged["date"], fact_id, scope=merged["scope"]))).fetchone()
             if dup:
                 raise Conflict(f"that edit would duplicate fact #{dup[0]}", dup[0])
             assignments = ", ".join(f"{k} = :{k}" for k in values)
@@ -654,7 +704,7 @@ class Store:
             if not retracted:
                 dup = await (await conn.execute(_DUPLICATE_SQL, _duplicate_params(
                     before.subject_id, before.object_id, before.kind.value,
-                    before.status.value, before.date, fact_id))).fetchone()
+                    before.status.value, before.date, fact_id, scope=before.scope))).fetchone()
                 if dup:
                     raise Conflict(f"restoring would duplicate fact #{dup[0]}", dup[0])
             await conn.execute("UPDATE fact SET retracted = ? WHERE id = ?",

@@ -280,3 +280,64 @@ async def test_a_failed_import_keeps_the_fts_triggers(store: Store) -> None:
         await dataset.import_document(store, doc, "t", dry_run=False)
     assert await store.counts() == counts
     assert _fts_state(store.path)[2] == triggers
+
+
+def _with_round2_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """The seed plus every round-2 field on a few rows, so the round trip covers them."""
+    for company in doc["companies"]:
+        if company["name"] == "WeChat Pay":
+            company.update(relation="product", name_zh="微信支付")
+        if company["name"] == "iPhone":
+            company["features"] = [{"alias": "AirDrop", "kind": "content", "scope": "file sharing"}]
+    fact = doc["facts"][0]
+    fact.update(scope="in-app checkout", region="China mainland", note="some merchants only",
+                verified="2026-11-30", summary_zh="京东结账支持支付宝。")
+    return doc
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
+async def test_round2_fields_round_trip(store: Store, tmp_path: Path, suffix: str) -> None:
+    report = await dataset.import_document(store, _with_round2_fields(seed_doc()), "t", dry_run=False)
+    assert report.rejected == []
+    exported = await dataset.export_document(store)
+    data = dataset.to_csv_bytes(exported) if suffix == "csv" else dataset.to_json_bytes(exported)
+    fresh = await Store.open(tmp_path / f"fresh-{suffix}.sqlite3")
+    try:
+        await dataset.import_document(fresh, dataset.parse_document(f"e.{suffix}", data), "t",
+                                      dry_run=False)
+        again = await dataset.export_document(fresh)
+        for d in (exported, again):
+            d.pop("exported_at")
+        assert again == exported
+        companies = {c.name: c for c in await fresh.companies()}
+        assert companies["WeChat Pay"].relation == "product"
+        assert companies["WeChat Pay"].name_zh == "微信支付"
+        (feature,) = companies["iPhone"].features
+        assert (feature.alias, feature.kind.value, feature.scope) == ("AirDrop", "content", "file sharing")
+        assert "AirDrop" not in companies["iPhone"].aliases
+        first = next(f for f in again["facts"] if f["key"] == seed_doc()["facts"][0]["key"])
+        assert (first["scope"], first["region"], first["note"], first["verified"], first["summary_zh"]) == (
+            "in-app checkout", "China mainland", "some merchants only", "2026-11-30", "京东结账支持支付宝。")
+    finally:
+        await fresh.close()
+
+
+@pytest.mark.parametrize(("field_name", "value"), [
+    ("region", "Atlantis"), ("verified", "2026-13-01"), ("verified", "2026"), ("relation", "cousin")])
+async def test_round2_values_outside_their_lists_are_refused(store: Store, field_name: str,
+                                                             value: str) -> None:
+    doc = seed_doc()
+    target = doc["companies"][1] if field_name == "relation" else doc["facts"][0]
+    target[field_name] = value
+    report = await dataset.import_document(store, doc, "t", dry_run=True)
+    label, reason = report.rejected[0]  # a refused company also refuses the facts that name it
+    assert label == ("company 2" if field_name == "relation" else "fact 1")
+    assert reason.startswith(f"{field_name} {value!r}")
+
+
+async def test_scope_separates_threads_and_duplicates(store: Store) -> None:
+    doc = seed_doc()
+    twin = dict(doc["facts"][0], key="twin", scope="bulky items")
+    doc["facts"].append(twin)
+    report = await dataset.import_document(store, doc, "t", dry_run=False)
+    assert report.rejected == []  # same pair, kind, status and date, but another feature
