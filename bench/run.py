@@ -469,7 +469,8 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
     from bot.config import SEED_PATH
 
     opts = e2e.LoadOptions(updates=args.e2e_updates, concurrency=args.e2e_concurrency,
-                           seconds=args.e2e_seconds, reply_timeout=args.e2e_reply_timeout, seed=args.seed)
+                           seconds=args.e2e_seconds, reply_timeout=args.e2e_reply_timeout, seed=args.seed,
+                           rounds=args.e2e_rounds)
     out: dict[str, Any] = {}
     seed_db = tmp / "seed.sqlite3"
     await (await Interop.open(seed_db, seed=SEED_PATH)).close()
@@ -657,6 +658,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     e2e_opts.add_argument("--e2e-updates", type=int, default=2000, help="updates per load phase")
     e2e_opts.add_argument("--e2e-concurrency", type=int, default=50, help="users waiting at once")
     e2e_opts.add_argument("--e2e-seconds", type=float, default=90.0, help="time cap per load phase")
+    e2e_opts.add_argument("--e2e-rounds", type=int, default=2,
+                          help="turns each process takes; the best is reported")
     e2e_opts.add_argument("--e2e-reply-timeout", type=float, default=30.0, help="seconds per answer")
     e2e_opts.add_argument("--fair-group-updates", type=int, default=300, help="updates in the flood")
     e2e_opts.add_argument("--fair-members", type=int, default=30, help="group members flooding")

@@ -25,7 +25,7 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
          "--cache-dir", str(tmp_path / "cache"), "--samples", "40", "--checks", "40",
          "--scan-queries", "5", "--difflib-queries", "4",
          # end to end: a few updates, a small flood observed briefly
-         "--e2e-updates", "40", "--e2e-concurrency", "4", "--e2e-seconds", "60",
+         "--e2e-updates", "40", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
          "--fair-group-updates", "12", "--fair-members", "3", "--fair-private", "4",
          "--fair-observe", "1", "--fair-timeout", "30"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
