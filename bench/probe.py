@@ -46,11 +46,11 @@ def _status_kib(pid: int | str, field: str) -> int:
 
 
 async def _whole(db: Path, queries: dict[str, list[str]]) -> dict[str, float]:
-    from bot.answers import Interop
+    from bot.startup import open_interop
 
     baseline = vm_hwm_mb()
     started = time.perf_counter()
-    interop = await Interop.open(db)
+    interop = await open_interop(db)
     startup = time.perf_counter() - started
     after_open = vm_hwm_mb()
     try:

@@ -278,7 +278,7 @@ async def _feed(app: Any, texts: Sequence[str]) -> float:
 
 
 def startup_figures(db: Path, work: Workload) -> dict[str, Any]:
-    """Interop.open and a few queries in a fresh interpreter; its steps; its floor, same file.
+    """open_interop and a few queries in a fresh interpreter; its steps; its floor, same file.
 
     The file is read once before each probe, so every one starts with a warm page cache: the
     ratio compares work, not which probe happened to read the disk first.
@@ -465,15 +465,15 @@ async def export_peak(cache_dir: Path, seed: int, scale: float) -> dict[str, Any
 
 async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Mixed load on the seed store and on the synthetic store (limiter off), then the flood (on)."""
-    from bot.answers import Interop
     from bot.config import SEED_PATH
+    from bot.startup import open_interop
 
     opts = e2e.LoadOptions(updates=args.e2e_updates, concurrency=args.e2e_concurrency,
                            seconds=args.e2e_seconds, reply_timeout=args.e2e_reply_timeout, seed=args.seed,
                            rounds=args.e2e_rounds)
     out: dict[str, Any] = {}
     seed_db = tmp / "seed.sqlite3"
-    await (await Interop.open(seed_db, seed=SEED_PATH)).close()
+    await (await open_interop(seed_db, seed=SEED_PATH)).close()
     seed_work = build(seed_db, args.seed, per_kind=50, questions=50, checks=50)
     log("  seed store...")
     out.update(await e2e.throughput(seed_db, seed_work, e2e.busiest_companies(seed_db, 10), tmp, opts,
@@ -495,7 +495,7 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.answers import Interop
+    from bot.startup import open_interop
 
     started = time.perf_counter()
     # In a worker thread: generation runs the project's migrations with its own event loop.
@@ -512,7 +512,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     }
     log("start-up and peak RSS (fresh interpreter)...")
     results.update(startup_figures(db, work))
-    interop = await Interop.open(db)
+    interop = await open_interop(db)
     try:
         log("name resolution...")
         results.update(resolution_figures(interop, work, scan_queries=args.scan_queries,
@@ -587,7 +587,7 @@ def table(r: dict[str, Any]) -> str:
          met("check_vs_echo_ratio")),
         ("  first time each pair (no cache)", f"{r['check_cold_updates_per_s']:.0f} updates/s",
          f"ratio {r['check_cold_vs_echo_ratio']:.2f}", ""),
-        ("Start-up (Interop.open)", f"{r['startup_s']:.2f} s",
+        ("Start-up (open_interop)", f"{r['startup_s']:.2f} s",
          f"store open {r['startup_store_open_s']:.2f} + load {r['startup_load_companies_s']:.2f} "
          f"+ index {r['startup_build_index_s']:.2f} s", met("startup_s")),
         ("Peak RSS", f"{r['peak_rss_mb']:.0f} MB", f"after open {r['rss_after_open_mb']:.0f} MB",
