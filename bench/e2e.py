@@ -357,6 +357,12 @@ class Running:
     def tracebacks(self) -> int:
         return self.log_path.read_text(encoding="utf-8", errors="replace").count("Traceback")
 
+    def first_error(self) -> str:
+        """The first logged error with its traceback, for the results (the log is temporary)."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        at = text.find("ERROR")
+        return "" if at < 0 else text[at:at + 3000]
+
 
 async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *, rate_limiter: bool) -> Running:
     """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake."""
@@ -440,6 +446,8 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
         out[f"{name}_peak_rss_mb"] = rss[name]["hwm_mb"]
         out[f"{name}_start_s"] = running[name].started_s
         out[f"{name}_tracebacks"] = running[name].tracebacks()
+        if out[f"{name}_tracebacks"]:
+            out[f"{name}_first_error"] = running[name].first_error()
         out[f"{name}_clean_stop"] = stopped[name]
         if phase.failed_calls:
             out[f"{name}_failed_examples"] = phase.failed_calls[:5]
@@ -549,6 +557,8 @@ async def fairness(db: Path, work: Workload, tmp: Path, opts: FairOptions) -> di
     out["fair_failed_calls"] = len(replies.failed)
     out["fair_bot_rss_mb"] = rss["rss_mb"]
     out["fair_tracebacks"] = running.tracebacks()
+    if out["fair_tracebacks"]:
+        out["fair_first_error"] = running.first_error()
     out["fair_clean_stop"] = stopped
     out["fair_load"] = {"group_updates": opts.group_updates, "members": opts.members,
                         "private_users": opts.private_users, "private_per_s": opts.private_per_s,
