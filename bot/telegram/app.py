@@ -42,7 +42,7 @@ from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, inline, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, pictures, user
 from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
@@ -162,6 +162,8 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         CommandHandler("company", user.company, filters=new),
         CommandHandler("search", user.search, filters=new),
         CommandHandler("recent", user.recent, filters=new),
+        CommandHandler("map", pictures.map_command, filters=new),
+        CommandHandler("compare", pictures.compare_command, filters=new),
         # Free questions: anything in private; in groups only what is addressed to the bot.
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & user.ADDRESSED_TO_BOT,
@@ -173,8 +175,13 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         InlineQueryHandler(inline.inline_query),
         CallbackQueryHandler(user.example_pressed, pattern=EXAMPLE_PATTERN),
         CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
+        CallbackQueryHandler(pictures.map_text_pressed, pattern=pictures.MAP_TEXT_PATTERN),
+        CallbackQueryHandler(pictures.map_pressed, pattern=pictures.MAP_PATTERN),
         CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
     ], group=0)
+    # Follows, reports, suggestions, misses and privacy: before everything else (see FOLLOW_GROUP).
+    app.add_handlers([*follow.handlers(), *feedback.handlers()], group=follow.FOLLOW_GROUP)
+    follow.schedule_delivery(app)
     app.add_error_handler(errors.on_error)
 
 

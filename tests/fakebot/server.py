@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from .checks import (
     check_commands,
     check_inline_results,
+    check_photo,
     check_reply_markup,
     check_scope,
     render_caption,
@@ -41,7 +42,7 @@ __all__ = ["Call", "FakeTelegram"]
 
 Predicate = Callable[["Call"], bool]
 
-_SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+_SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 _DEFAULT_UPDATE_TYPES = frozenset(
     {
         "message",
@@ -149,6 +150,7 @@ class _ApiMethod:
 class _Injected:
     error: ApiError
     remaining: int = 1
+    chat_id: int | None = None  # only calls to this chat (None: any call)
 
 
 @dataclass
@@ -205,6 +207,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; else "member"
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -219,6 +222,7 @@ class FakeTelegram:
         self._answers_to_callbacks: list[dict[str, Any]] = []
         self._inline_answers: list[dict[str, Any]] = []
         self._documents: list[dict[str, Any]] = []
+        self._photos: list[dict[str, Any]] = []
         self._edits: list[dict[str, Any]] = []
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._downloads: list[str] = []
@@ -241,8 +245,10 @@ class FakeTelegram:
                 _ApiMethod("setMyName", lambda p: True),
                 _ApiMethod("setChatMenuButton", lambda p: True),
                 _ApiMethod("getChat", self._get_chat),
+                _ApiMethod("getChatMember", self._get_chat_member),
                 _ApiMethod("sendMessage", self._send_message),
                 _ApiMethod("sendDocument", self._send_document),
+                _ApiMethod("sendPhoto", self._send_photo),
                 _ApiMethod("sendChatAction", self._send_chat_action),
                 _ApiMethod("editMessageText", self._edit_message_text),
                 _ApiMethod("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -337,6 +343,11 @@ class FakeTelegram:
         """Make a chat known (the bot may then message it) without sending anything."""
         with self._lock:
             return copy.deepcopy(self._ensure_chat(chat_id, chat_type, title, first_name, username))
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports for a user in a group: "administrator", "creator", "left"..."""
+        with self._lock:
+            self._members[(chat_id, user_id)] = status
 
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
@@ -505,12 +516,16 @@ class FakeTelegram:
         error_code: int = 400,
         retry_after: int | None = None,
         count: int = 1,
+        chat_id: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail, e.g. 429 with retry_after."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail, e.g. 429
+        with retry_after, or a group's "upgraded to a supergroup" with migrate_to_chat_id."""
         with self._lock:
             canonical = self._methods[method.lower()].name
             self._injected.setdefault(canonical, []).append(
-                _Injected(ApiError(description, error_code, retry_after), count)
+                _Injected(ApiError(description, error_code, retry_after, migrate_to_chat_id),
+                          count, chat_id)
             )
 
     # ------------------------------------------------------------------ observing the bot
@@ -557,6 +572,12 @@ class FakeTelegram:
         """Documents the bot sent: chat_id, message_id, filename, content, mime_type, caption."""
         with self._lock:
             return copy.deepcopy(self._documents)
+
+    @property
+    def photos(self) -> list[dict[str, Any]]:
+        """Photos the bot sent: chat_id, message_id, content, width, height, caption."""
+        with self._lock:
+            return copy.deepcopy(self._photos)
 
     @property
     def edits(self) -> list[dict[str, Any]]:
@@ -909,7 +930,7 @@ class FakeTelegram:
             params = decode_params(decode_body(content_type, body, query))
             if entry is None:
                 raise ApiError("Not Found", 404)
-            injected = self._take_injected(entry.name)
+            injected = self._take_injected(entry.name, params.get("chat_id"))
             if injected is not None:
                 raise injected
             if entry.name == "getUpdates":
@@ -941,15 +962,17 @@ class FakeTelegram:
             self._downloads.append(file_path)
             return 200, stored.content, stored.mime_type
 
-    def _take_injected(self, method: str) -> ApiError | None:
+    def _take_injected(self, method: str, chat_id: Any = None) -> ApiError | None:
         with self._lock:
             queue = self._injected.get(method)
             if not queue:
                 return None
-            head = queue[0]
+            head = next((i for i in queue if i.chat_id is None or i.chat_id == chat_id), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining <= 0:
-                queue.pop(0)
+                queue.remove(head)
             return head.error
 
     # ------------------------------------------------------------------ Bot API methods
@@ -1074,6 +1097,25 @@ class FakeTelegram:
         chat = self._require_chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
 
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._require_chat(params.get("chat_id"))
+        user_id = params.get("user_id")
+        user = self._users.get(user_id) if isinstance(user_id, int) else None
+        if user is None:
+            raise ApiError("Bad Request: user not found")
+        status = self._members.get((chat["id"], user["id"]), "member")
+        member: dict[str, Any] = {"status": status, "user": copy.deepcopy(user)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({name: False for name in (
+                "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories",
+                "can_edit_stories", "can_delete_stories")})
+            member.update({name: True for name in (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_change_info", "can_invite_users")})
+        return member
+
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
         """Resolve reply_parameters / reply_to_message_id like Telegram."""
         reply = params.get("reply_parameters")
@@ -1162,6 +1204,31 @@ class FakeTelegram:
                 "file_id": stored.file_id,
             }
         )
+        return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An uploaded PNG/JPEG within Telegram's photo limits, with an optional caption."""
+        chat = self._require_chat(params.get("chat_id"))
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile):
+            raise ApiError("Bad Request: there is no photo in the request")
+        width, height = check_photo(photo.content)
+        caption, entities = render_caption(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+        )
+        check_reply_markup(params.get("reply_markup"))
+        stored = self._store_file(photo.filename or "photo.png", photo.content, photo.mime_type)
+        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "width": width, "height": height, "file_size": len(photo.content)}
+        content: dict[str, Any] = {"photo": [size]}
+        if caption:
+            content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+        message = self._store_bot_message(chat, params, content)
+        self._photos.append({"chat_id": chat["id"], "message_id": message["message_id"],
+                             "content": photo.content, "width": width, "height": height,
+                             "caption": caption or None})
         return message
 
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
