@@ -159,9 +159,9 @@ EN.update({
     "admin.roster": "<b>Owners</b> (from ADMIN_IDS): {owners}\n<b>Granted admins</b>: {granted}",
     "admin.roster_grant": "{user} (by {by}, {at})",
     "admin.roster_none": "none",
-    "admin.import.need_file": "Send a JSON or CSV file (like the ones /export sends) with the caption "
+    "admin.import.need_file": "Send a JSON or CSV file (or the zips /export sends) with the caption "
                               "/import, or reply /import to such a file.",
-    "admin.import.wrong_type": "⚠️ “{name}” is not a .json or .csv file. Use the files /export sends "
+    "admin.import.wrong_type": "⚠️ “{name}” is not a .json, .csv or .zip file. Use the files /export sends "
                                "as a template.",
     "admin.import.too_big": "⚠️ That file is {size} MB; the limit is {limit} MB. Please split it.",
     "admin.import.bad_file": "⚠️ I couldn't read “{name}”: {error}",
@@ -438,6 +438,25 @@ EN.update({
     "answers.hello": "Hi! I answer “does X work with Y?” about platforms, with sources. Try "
                      "/check jd alipay, or just ask “does JD accept Alipay?” or “京东能用支付宝吗？”. "
                      "/help shows everything I can do.",
+})
+
+# house: uploads past Telegram's limit (bot/telegram/admin/files.py). HTML: callers escape values.
+EN.update({
+    "admin.too_big_to_send": "⚠️ {what} is {size} MB even zipped, and Telegram takes uploads of at most "
+                             "{limit} MB. Run <code>{command}</code> on the server instead.",
+})
+
+# house: the console's admin mode (python -m bot console --admin). Plain text.
+EN.update({
+    "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
+                           "/restore, /history, /addcompany, /alias, /unalias, /import FILE [apply], "
+                           "/export FOLDER.",
+    "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
+    "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
+    "console.import_apply": "Nothing is written yet. To apply it: {line}",
+    "console.cannot_read": "Cannot read {path}: {error}",
+    "console.export_usage": "Use: /export FOLDER (an existing folder; the JSON and CSV files go there)",
+    "console.exported": "Exported to {files}",
 })
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}

@@ -17,7 +17,6 @@ from bot.render import utf16_len, visible_len
 from bot.store import FactDraft
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
-    PAGE_BUDGET_KEY,
     CheckPage,
     Example,
     PageLabel,
@@ -101,7 +100,7 @@ def test_unknown_callback_data_decodes_to_none(junk: str | None) -> None:
 
 async def test_all_buttons_the_bot_sends_fit_64_bytes(tg: Harness) -> None:
     await add_facts(tg, "alipay", ["jd", "taobao", "wechat"], 12)
-    tg.bot_data[PAGE_BUDGET_KEY] = 400
+    tg.bot_data.page_budget = 400
     for text in ("/help", "/company alipay", "/check jd alipay", "/search payments", "/recent 50",
                  "/company ali", "/check jd ali", "/check ali tao", "tao"):
         await tg.send(text, user=USER)
@@ -220,7 +219,7 @@ async def test_page_label_does_nothing_but_answer(tg: Harness) -> None:
 
 
 async def test_search_pages_keep_the_query_in_chat_data_until_a_restart(tg: Harness) -> None:
-    tg.bot_data[PAGE_BUDGET_KEY] = 500
+    tg.bot_data.page_budget = 500
     page1 = only(await tg.send("/search payments"))
     forward = page1.buttons[-1]
     assert forward[0] == "▶" and forward[1].startswith("sr:")

@@ -439,7 +439,7 @@ class Harness:
 
     @property
     def interop(self) -> Interop:
-        return self.app.bot_data["interop"]
+        return self.app.bot_data.interop
 
     async def process(self, payload: dict[str, Any]) -> list[Call]:
         """Feed one update through Application.process_update; the calls it made."""

@@ -16,15 +16,13 @@ from typing import Any
 
 from telegram import InlineQueryResultsButton, Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.config import Settings
 from bot.logs import RedactingFilter
+from bot.telegram.context import BotContext
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-SETTINGS = "settings"
 REPORT_LIMIT = 3800  # visible characters, under Telegram's 4096
 
 
@@ -61,10 +59,10 @@ def report(exc: BaseException | None, update: object, redact: RedactingFilter) -
             f"<pre>{html.escape(details[:room], quote=False)}</pre>")
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure with its update, tell the user, and report it to the error chat."""
-    settings: Settings | None = context.bot_data.get(SETTINGS)
-    redact = RedactingFilter(settings.redactions if settings else ())
+    settings = context.settings
+    redact = RedactingFilter(settings.redactions)
     if update is None and isinstance(context.error, NetworkError):
         # A polling hiccup (502, timeout, reset): PTB retries by itself, so no one needs paging.
         log.warning("Network problem while polling, retrying: %s", redact.redact(str(context.error)))
@@ -75,7 +73,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
               exc_info=context.error)
     if isinstance(update, Update):
         await _tell_user(update)
-    if settings is not None and settings.error_chat_id is not None:
+    if settings.error_chat_id is not None:
         try:
             await context.bot.send_message(settings.error_chat_id,
                                            report(context.error, update, redact))
