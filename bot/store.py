@@ -150,6 +150,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE alias ADD COLUMN kind TEXT NOT NULL DEFAULT '';
     ALTER TABLE alias ADD COLUMN scope TEXT NOT NULL DEFAULT '';
     """,
+    # house: the Telegram adapter's conversation, user and chat state (the /addfact form, pending
+    # confirmations, search tokens), so they survive a restart (bot/telegram/persistence.py).
+    """
+    CREATE TABLE tg_state (
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'chat', 'conversation')),
+        key  TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -47,6 +47,7 @@ from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand,
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
+from bot.telegram.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
+        .persistence(SQLitePersistence(settings.database_path))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

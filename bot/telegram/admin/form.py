@@ -371,6 +371,7 @@ def conversation() -> ConversationHandler[BotContext]:
             allow_reentry=True,
             conversation_timeout=FORM_TIMEOUT,
             name="admin_addfact",
+            persistent=True,  # a half-filled form survives a restart (bot.telegram.persistence)
         )
 
 
