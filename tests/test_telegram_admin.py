@@ -627,7 +627,7 @@ async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None
         files = Files(first)
         assert "step 1/7" in only_text(await first.send("/addfact"))
         assert "Step 2/7" in only_text(await first.send("JD"))
-        doc = json.loads(unzipped((await _export(first, files)))[1])
+        doc = json.loads(unzipped(await _export(first, files))[1])
         doc["facts"][0]["summary"] = "Changed across a restart."
         [dry] = sent(await first.process(files.document(first, "edited.json", json.dumps(doc).encode())))
         assert "Dry run" in dry.text
