@@ -185,6 +185,8 @@ class RecordingRequest(BaseRequest):
         self._hooks: dict[str, list[Callable[[Call], Any]]] = {}
         self._answered: set[str] = set()
         self._ids = itertools.count(5001)
+        # getChatMember: (chat_id, user_id) -> status; anyone else is a plain "member".
+        self.members: dict[tuple[Any, Any], str] = {}
 
     # BaseRequest
     async def initialize(self) -> None:
@@ -236,8 +238,10 @@ class RecordingRequest(BaseRequest):
         self.calls.clear()
 
     def fail_when(self, method: str, predicate: Callable[[dict[str, Any]], bool] = lambda p: True,
-                  description: str = "Bad Request: chat not found", code: int = 400) -> None:
-        self._failures.append(_Failure(method, predicate, ApiError(description, code)))
+                  description: str = "Bad Request: chat not found", code: int = 400,
+                  **parameters: Any) -> None:
+        """``parameters``: ``retry_after=`` or ``migrate_to_chat_id=``, as Telegram sends them."""
+        self._failures.append(_Failure(method, predicate, ApiError(description, code, **parameters)))
 
     def on(self, method: str, callback: Callable[[Call], Any]) -> None:
         self._hooks.setdefault(method, []).append(callback)
@@ -278,6 +282,21 @@ class RecordingRequest(BaseRequest):
             return self.bot_user
         if call.method == "getUpdates":
             return []
+        if call.method == "getChatMember":
+            user_id = int(p["user_id"])
+            status = self.members.get((int(p["chat_id"]), user_id), "member")
+            member: dict[str, Any] = {"status": status, "user": {
+                "id": user_id, "is_bot": False, "first_name": "User"}}
+            if status == "administrator":
+                member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                              can_delete_messages=True, can_manage_video_chats=True,
+                              can_restrict_members=True, can_promote_members=False,
+                              can_change_info=True, can_invite_users=True,
+                              can_post_stories=False, can_edit_stories=False,
+                              can_delete_stories=False)
+            elif status == "creator":
+                member["is_anonymous"] = False
+            return member
         if call.method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
             if "inline_message_id" in p:
                 return True
@@ -299,8 +318,8 @@ class RecordingRequest(BaseRequest):
                     message["entities"] = entities
                 message["text"] = text
                 message["html"] = p.get("text", "")  # not a Bot API field; PTB ignores it
-            if p.get("reply_markup"):
-                message["reply_markup"] = p["reply_markup"]
+            if p.get("reply_markup") and "inline_keyboard" in p["reply_markup"]:
+                message["reply_markup"] = p["reply_markup"]  # Telegram echoes inline keyboards only
             else:
                 message.pop("reply_markup", None)
             if "reply_parameters" in p:

@@ -41,7 +41,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, inline, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, user
 from bot.telegram.admin import commands, form, pending
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
@@ -183,6 +183,9 @@ def register_handlers(app: BotApp) -> None:
         CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
         CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
     ], group=0)
+    # Follows, reports, suggestions, misses and privacy: before everything else (see FOLLOW_GROUP).
+    app.add_handlers([*follow.handlers(), *feedback.handlers()], group=follow.FOLLOW_GROUP)
+    follow.schedule_delivery(app)
     app.add_error_handler(errors.on_error)
 
 

@@ -9,7 +9,7 @@ is named once, here, so two modules can no longer spell its key differently. Bui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -17,6 +17,9 @@ from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.render import PAGE_BUDGET
+
+if TYPE_CHECKING:
+    from bot.telegram.follow import DeliveryState
 
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
@@ -33,6 +36,7 @@ class BotData:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
+    delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

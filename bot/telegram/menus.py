@@ -30,7 +30,13 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("search", t("cmd.search")),
     ("recent", t("cmd.recent")),
     ("help", t("cmd.help")),
+    ("follow", t("cmd.follow")),  # follows
+    ("following", t("cmd.following")),
+    ("suggest", t("cmd.suggest")),
+    ("privacy", t("cmd.privacy")),
 ]
+
+FEEDBACK_ADMIN_COMMANDS: list[tuple[str, str]] = [("reports", t("cmd.reports")), ("misses", t("cmd.misses"))]
 
 
 def _commands(pairs: Iterable[tuple[str, str]]) -> list[BotCommand]:
@@ -40,7 +46,7 @@ def _commands(pairs: Iterable[tuple[str, str]]) -> list[BotCommand]:
 async def set_menus(bot: Bot, admin_ids: Iterable[int]) -> int:
     """Set every scope's menu; returns how many scopes failed (each one is logged)."""
     user = _commands(USER_COMMANDS)
-    admin = _commands([*USER_COMMANDS, *ADMIN_COMMANDS])
+    admin = _commands([*USER_COMMANDS, *ADMIN_COMMANDS, *FEEDBACK_ADMIN_COMMANDS])
     scopes: list[tuple[BotCommandScope, list[BotCommand]]] = [
         (BotCommandScopeAllPrivateChats(), user),
         (BotCommandScopeAllGroupChats(), user),

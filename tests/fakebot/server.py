@@ -149,6 +149,7 @@ class _ApiMethod:
 class _Injected:
     error: ApiError
     remaining: int = 1
+    chat_id: int | None = None  # only calls to this chat (None: any call)
 
 
 @dataclass
@@ -202,6 +203,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; else "member"
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -238,6 +240,7 @@ class FakeTelegram:
                 _ApiMethod("setMyName", lambda p: True),
                 _ApiMethod("setChatMenuButton", lambda p: True),
                 _ApiMethod("getChat", self._get_chat),
+                _ApiMethod("getChatMember", self._get_chat_member),
                 _ApiMethod("sendMessage", self._send_message),
                 _ApiMethod("sendDocument", self._send_document),
                 _ApiMethod("sendChatAction", self._send_chat_action),
@@ -334,6 +337,11 @@ class FakeTelegram:
         """Make a chat known (the bot may then message it) without sending anything."""
         with self._lock:
             return copy.deepcopy(self._ensure_chat(chat_id, chat_type, title, first_name, username))
+
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports for a user in a group: "administrator", "creator", "left"..."""
+        with self._lock:
+            self._members[(chat_id, user_id)] = status
 
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
@@ -502,12 +510,16 @@ class FakeTelegram:
         error_code: int = 400,
         retry_after: int | None = None,
         count: int = 1,
+        chat_id: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail, e.g. 429 with retry_after."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail, e.g. 429
+        with retry_after, or a group's "upgraded to a supergroup" with migrate_to_chat_id."""
         with self._lock:
             canonical = self._methods[method.lower()].name
             self._injected.setdefault(canonical, []).append(
-                _Injected(ApiError(description, error_code, retry_after), count)
+                _Injected(ApiError(description, error_code, retry_after, migrate_to_chat_id),
+                          count, chat_id)
             )
 
     # ------------------------------------------------------------------ observing the bot
@@ -872,7 +884,7 @@ class FakeTelegram:
             params = decode_params(decode_body(content_type, body, query))
             if entry is None:
                 raise ApiError("Not Found", 404)
-            injected = self._take_injected(entry.name)
+            injected = self._take_injected(entry.name, params.get("chat_id"))
             if injected is not None:
                 raise injected
             if entry.name == "getUpdates":
@@ -904,15 +916,17 @@ class FakeTelegram:
             self._downloads.append(file_path)
             return 200, stored.content, stored.mime_type
 
-    def _take_injected(self, method: str) -> ApiError | None:
+    def _take_injected(self, method: str, chat_id: Any = None) -> ApiError | None:
         with self._lock:
             queue = self._injected.get(method)
             if not queue:
                 return None
-            head = queue[0]
+            head = next((i for i in queue if i.chat_id is None or i.chat_id == chat_id), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining <= 0:
-                queue.pop(0)
+                queue.remove(head)
             return head.error
 
     # ------------------------------------------------------------------ Bot API methods
@@ -1032,6 +1046,25 @@ class FakeTelegram:
     def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._require_chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._require_chat(params.get("chat_id"))
+        user_id = params.get("user_id")
+        user = self._users.get(user_id) if isinstance(user_id, int) else None
+        if user is None:
+            raise ApiError("Bad Request: user not found")
+        status = self._members.get((chat["id"], user["id"]), "member")
+        member: dict[str, Any] = {"status": status, "user": copy.deepcopy(user)}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({name: False for name in (
+                "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories",
+                "can_edit_stories", "can_delete_stories")})
+            member.update({name: True for name in (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_change_info", "can_invite_users")})
+        return member
 
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
         """Resolve reply_parameters / reply_to_message_id like Telegram."""
