@@ -161,7 +161,7 @@ def test_every_bot_telegram_admin_callback_is_in_the_admin_group(tmp_path: Path)
             # follow/feedback: a suggestion's Accept writes a fact, after its own admin re-check
             assert module.startswith(("bot.telegram.user", "bot.telegram.callbacks",
                                       "bot.telegram.inline", "bot.telegram.follow",
-                                      "bot.telegram.feedback")), (where, module)
+                                      "bot.telegram.feedback", "bot.telegram.pictures")), (where, module)
     names = commands(app, admin=True)
     assert {"addfact", "editfact", "grant", "backup", "import"} <= set(names)
     assert len(patterns(app)) >= 8

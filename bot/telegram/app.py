@@ -41,7 +41,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, feedback, follow, inline, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, pictures, user
 from bot.telegram.admin import commands, form, pending
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
@@ -170,6 +170,8 @@ def register_handlers(app: BotApp) -> None:
         CommandHandler("company", user.company, filters=new),
         CommandHandler("search", user.search, filters=new),
         CommandHandler("recent", user.recent, filters=new),
+        CommandHandler("map", pictures.map_command, filters=new),
+        CommandHandler("compare", pictures.compare_command, filters=new),
         # Free questions: anything in private; in groups only what is addressed to the bot.
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & user.ADDRESSED_TO_BOT,
@@ -181,6 +183,8 @@ def register_handlers(app: BotApp) -> None:
         InlineQueryHandler(inline.inline_query),
         CallbackQueryHandler(user.example_pressed, pattern=EXAMPLE_PATTERN),
         CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
+        CallbackQueryHandler(pictures.map_text_pressed, pattern=pictures.MAP_TEXT_PATTERN),
+        CallbackQueryHandler(pictures.map_pressed, pattern=pictures.MAP_PATTERN),
         CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
     ], group=0)
     # Follows, reports, suggestions, misses and privacy: before everything else (see FOLLOW_GROUP).

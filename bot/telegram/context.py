@@ -19,6 +19,7 @@ from bot.ratelimit import RateLimiter
 from bot.render import PAGE_BUDGET
 
 if TYPE_CHECKING:
+    from bot.pictures import Pictures
     from bot.telegram.follow import DeliveryState
 
 RATE_BURST = 20
@@ -37,6 +38,8 @@ class BotData:
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
     delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
+    pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
+    picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -28,6 +28,8 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("check", t("cmd.check")),
     ("company", t("cmd.company")),
     ("search", t("cmd.search")),
+    ("map", t("cmd.map")),
+    ("compare", t("cmd.compare")),
     ("recent", t("cmd.recent")),
     ("help", t("cmd.help")),
     ("follow", t("cmd.follow")),  # follows
