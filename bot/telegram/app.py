@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
@@ -255,12 +256,14 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
         .persistence(SQLitePersistence(settings.database_path))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
+        limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        builder = builder.rate_limiter(limiter)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:
