@@ -237,6 +237,12 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+# house: uploads past Telegram's limit (bot/telegram/admin/files.py). HTML: callers escape values.
+EN.update({
+    "admin.too_big_to_send": "⚠️ {what} is {size} MB even zipped, and Telegram takes uploads of at most "
+                             "{limit} MB. Run <code>{command}</code> on the server instead.",
+})
+
 # Pictures: /map and /compare (bot/maps.py, bot/pictures.py, bot/telegram/pictures.py).
 EN.update({
     "usage.map": "Tell me a name, e.g. /map jd",
@@ -386,19 +392,6 @@ EN.update({
     "feedback.forgotten": "Done: deleted {follows} follows and {reports} reports and suggestions.",
 })
 
-# house: the console's admin mode (python -m bot console --admin). Plain text.
-EN.update({
-    "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
-                           "/restore, /history, /addcompany, /alias, /unalias, /import FILE [apply], "
-                           "/export FOLDER.",
-    "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
-    "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
-    "console.import_apply": "Nothing is written yet. To apply it: {line}",
-    "console.cannot_read": "Cannot read {path}: {error}",
-    "console.export_usage": "Use: /export FOLDER (an existing folder; the JSON and CSV files go there)",
-    "console.exported": "Exported to {files}",
-})
-
 # answers (bot/answers.py decisions, rendered by bot/render.py)
 EN.update({
     "answers.unknown": "I don't know “{name}” yet.",
@@ -438,12 +431,6 @@ EN.update({
     "answers.hello": "Hi! I answer “does X work with Y?” about platforms, with sources. Try "
                      "/check jd alipay, or just ask “does JD accept Alipay?” or “京东能用支付宝吗？”. "
                      "/help shows everything I can do.",
-})
-
-# house: uploads past Telegram's limit (bot/telegram/admin/files.py). HTML: callers escape values.
-EN.update({
-    "admin.too_big_to_send": "⚠️ {what} is {size} MB even zipped, and Telegram takes uploads of at most "
-                             "{limit} MB. Run <code>{command}</code> on the server instead.",
 })
 
 # house: the console's admin mode (python -m bot console --admin). Plain text.

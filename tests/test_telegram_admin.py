@@ -617,3 +617,30 @@ async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
     assert call.text == t("error.generic")
     monkeypatch.undo()
     assert "Step 2/7" in only_text(await h.send("JD"))  # still at step 1, the form goes on
+
+
+async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None:
+    """The guided form, an import waiting for Apply and the search page tokens live in the
+    store's own SQLite file (bot.telegram.persistence), so a restart loses none of them."""
+    async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as first:
+        first.user = dict(ADMIN)
+        files = Files(first)
+        assert "step 1/7" in only_text(await first.send("/addfact"))
+        assert "Step 2/7" in only_text(await first.send("JD"))
+        doc = json.loads(unzipped(await _export(first, files))[1])
+        doc["facts"][0]["summary"] = "Changed across a restart."
+        [dry] = sent(await first.process(files.document(first, "edited.json", json.dumps(doc).encode())))
+        assert "Dry run" in dry.text
+        await first.app.update_persistence()  # what Application.stop does on SIGTERM
+    async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as second:
+        second.user = dict(ADMIN)
+        second.rec.messages.update(first.rec.messages)  # the chat still shows the old messages
+        [kind] = sent(await second.send("tenpay"))  # the form goes on at step 2
+        assert "Step 3/7" in kind.text, kind.text
+        [applied] = sent(await second.press(dry, "✅ Apply import"))
+        assert "Imported" in applied.text and "1 updated" in applied.text
+
+
+async def _export(h: Harness, files: Files) -> bytes:
+    await h.send("/export")
+    return next(data for name, data in files.sent if name.endswith(".json.zip"))

@@ -24,7 +24,6 @@ from bot.telegram import app as tg_app
 from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import FEEDBACK_ADMIN_COMMANDS, USER_COMMANDS
-from bot.telegram.user import LIMITER, TYPING_DELAY
 from bot.texts import EXAMPLES, t
 from tests.fakebot.html_check import check_telegram_html
 from tests.tg import (
@@ -61,7 +60,7 @@ async def test_application_is_built_with_html_defaults_rate_limiter_and_lifecycl
     assert app.bot.defaults is not None and app.bot.defaults.parse_mode == ParseMode.HTML
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error (issue 10, defect 10)
-    assert app.concurrent_updates > 1
+    assert app.concurrent_updates > 1 and app.update_processor.slot_limit == tg_app.MAX_CONCURRENT_UPDATES
     assert app.post_init is tg_app.post_init and app.post_shutdown is tg_app.post_shutdown
     assert app.job_queue is not None
     assert app.bot.base_url.startswith("http://localhost:8081/bot")
@@ -122,7 +121,7 @@ async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path:
 
         h.rec.on("sendMessage", on_send)
         processor = h.app.update_processor
-        assert processor.max_concurrent_updates < 300  # the group alone could fill every slot
+        assert processor.slot_limit < 300  # the group alone could fill every slot
         tasks = []
         for i in range(300):
             update = Update.de_json(h.updates.message(f"/check jd alipay {i}", chat=GROUP), h.app.bot)

@@ -88,12 +88,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.answers import Interop
 from bot.config import SEED_PATH, Settings
 from bot.telegram.app import build_application
+from bot.telegram.context import BotApp
 from tests.fakebot.html_check import parse_telegram_html
 
 try:  # the strict fake-server checks, when that module is around
@@ -419,7 +419,7 @@ class UpdateFactory:
 class Harness:
     """The running app plus helpers to feed it updates and read what it sent."""
 
-    app: Application  # type: ignore[type-arg]
+    app: BotApp
     rec: RecordingRequest
     settings: Settings
     user: dict[str, Any] = field(default_factory=lambda: dict(USER))

@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
@@ -47,10 +48,12 @@ from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand,
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
+from bot.telegram.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
+UNBOUNDED = 2**31 - 1  # PTB's own update semaphore only counts; PerChatOrder's slots limit
 RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
@@ -63,13 +66,17 @@ class PerChatOrder(BaseUpdateProcessor):
     button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
     An update first waits for its turn in its own chat, and only then takes one of the global
     slots: a busy group (Telegram lets a bot send it 20 messages a minute) queues behind itself
-    and never holds the slots a private chat needs.
+    and never holds the slots a private chat needs. PTB's own semaphore (taken before
+    ``do_process_update``, in a final method) is sized so it never waits; ``_slots`` is the limit.
     """
 
-    __slots__ = ("_queues",)
+    __slots__ = ("_queues", "_running", "_slots", "slot_limit")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED)
+        self.slot_limit = max_concurrent_updates
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._running = 0
         self._queues: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}
 
     @staticmethod
@@ -81,27 +88,33 @@ class PerChatOrder(BaseUpdateProcessor):
             return None
         return (chat.id if chat else None, user.id if user else None)
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this chat's turn without a slot, then run in one of the global slots."""
+    @property
+    def current_concurrent_updates(self) -> int:
+        """Updates running in a slot now (not those waiting for their chat's turn)."""
+        return self._running
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            self._running += 1
+            try:
+                await coroutine
+            finally:
+                self._running -= 1
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.key(update)
         if key is None:
-            async with self._semaphore:  # the base class's global slots
-                await coroutine
+            await self._run(coroutine)
             return
         lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
         waiting[0] += 1
         try:
-            # asyncio.Lock is FIFO and updates arrive in order; the slot is taken only once it is our turn.
-            async with lock, self._semaphore:
-                await coroutine
+            async with lock:  # asyncio.Lock is FIFO and updates arrive in order; the slot comes after
+                await self._run(coroutine)
         finally:
             waiting[0] -= 1
             if waiting[0] == 0:
                 del self._queues[key]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Unused: ``process_update`` orders and limits by itself."""
-        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -244,11 +257,13 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .concurrent_updates(PerChatOrder())
+        .persistence(SQLitePersistence(settings.database_path))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        builder = builder.rate_limiter(limiter)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:

@@ -48,8 +48,8 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
-from bot.telegram.follow import with_answer_buttons
 from bot.telegram.context import BotContext
+from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -336,7 +336,6 @@ async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
                 return None
             result = await interop.search(query, SEARCH_LIMIT)
             return reply_for(result, uid, context, page, search_token=token)
-    return None
 
 
 async def page_pressed(update: Update, context: BotContext) -> None:
@@ -347,12 +346,11 @@ async def page_pressed(update: Update, context: BotContext) -> None:
     notice: str | None = None
     if data is None:
         notice = t("tg.stale")
-    elif isinstance(data, PageLabel):
-        notice = None
+    elif isinstance(data, PageLabel | Example):
+        notice = None  # the label does nothing; examples have their own handler
     elif data.user_id and query.from_user.id != data.user_id:
         notice = t("tg.not_yours")
     else:
-        assert not isinstance(data, Example)
         reply = await _reply_for_pager(data, context)
         if reply is None:
             notice = t("tg.stale")

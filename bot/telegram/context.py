@@ -9,14 +9,18 @@ is named once, here, so two modules can no longer spell its key differently. Bui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.render import PAGE_BUDGET
+
+if TYPE_CHECKING:
+    from bot.pictures import Pictures
+    from bot.telegram.follow import DeliveryState
 
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
@@ -33,6 +37,9 @@ class BotData:
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
+    delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
+    pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
+    picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -63,5 +70,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
-BotApp: TypeAlias = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData,
-                                JobQueue[BotContext]]
+# The builder's generics do not follow .context_types() or the rate limiter's type, so the bot and
+# job-queue parameters stay open; what handlers see is the typed BotContext.
+BotApp: TypeAlias = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

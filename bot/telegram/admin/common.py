@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import (
@@ -37,9 +37,9 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NEW = filters.UpdateType.MESSAGE
 """Not edits: editing an old /retract or form answer must not run it again."""
 
-Handler = Callable[[Update, BotContext], Awaitable[Any]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
 # A command body: the update, the context, an Editor acting for the sender, and the arguments.
-AdminCommand = Callable[[Update, BotContext, Editor, str], Awaitable[None]]
+AdminCommand = Callable[[Update, BotContext, Editor, str], Coroutine[Any, Any, None]]
 
 
 def editor_for(context: BotContext) -> Editor:

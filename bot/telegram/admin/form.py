@@ -90,7 +90,8 @@ def step(body: Handler) -> Handler:
 
 def form_of(context: BotContext) -> dict[str, str]:
     assert context.user_data is not None
-    return context.user_data.setdefault(FORM, {})
+    fields: dict[str, str] = context.user_data.setdefault(FORM, {})
+    return fields
 
 
 async def ask(update: Update, state: int, note: str = "") -> int:
@@ -271,12 +272,12 @@ async def form_source(update: Update, context: BotContext) -> int:
         draft = editor.draft(fields)
     except InteropError as exc:
         await send_reply(update, render_error(exc))
-        context.user_data.pop(FORM, None)  # type: ignore[union-attr]
+        form_of(context).clear()
         return ConversationHandler.END
     duplicate = await editor.store.find_duplicate(draft)
     if duplicate is not None:
         await send_reply(update, HTML.t("admin.duplicate", id=duplicate))
-        context.user_data.pop(FORM, None)  # type: ignore[union-attr]
+        form_of(context).clear()
         return ConversationHandler.END
     preview = FactView(
         fact=_preview_fact(draft), subject=editor.interop.company(draft.subject_id),
@@ -371,6 +372,7 @@ def conversation() -> ConversationHandler[BotContext]:
             allow_reentry=True,
             conversation_timeout=FORM_TIMEOUT,
             name="admin_addfact",
+            persistent=True,  # a half-filled form survives a restart (bot.telegram.persistence)
         )
 
 
