@@ -26,9 +26,9 @@ from bot.domain import (
     Thread,
     Unresolved,
 )
+from bot.i18n import current, display_name, fact_date, summary
 from bot.texts import t
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TELEGRAM_LIMIT = 4096
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
 
@@ -59,16 +59,9 @@ PLAIN = Markup(html=False)
 
 
 def human_date(value: str) -> str:
-    """Keep the stored precision: 2024 -> 2024, 2024-10 -> Oct 2024, 2024-10-16 -> 16 Oct 2024."""
-    if not value:
-        return t("date.unknown")
-    parts = value.split("-")
-    if len(parts) == 1:
-        return parts[0]
-    month = _MONTHS[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    return f"{int(parts[2])} {month} {parts[0]}"
+    """Keep the stored precision, in the reader's locale (Babel): 2024-10 -> Oct 2024 / 2024年10月,
+    2024-10-16 -> 16 Oct 2024 / 2024年10月16日."""
+    return fact_date(value) if value else t("date.unknown")
 
 
 def source_label(source: Source) -> str:
@@ -85,8 +78,8 @@ def _sources(m: Markup, sources: Sequence[Source]) -> str:
 
 def _relation(m: Markup, view: FactView | Thread) -> str:
     kind = view.fact.kind if isinstance(view, FactView) else view.kind
-    return t(f"verb.{kind.value}", s=m.b(view.subject.name), o=m.b(view.object.name)) \
-        if m.html else t(f"verb.{kind.value}", s=view.subject.name, o=view.object.name)
+    s, o = display_name(view.subject), display_name(view.object)
+    return t(f"verb.{kind.value}", s=m.b(s), o=m.b(o)) if m.html else t(f"verb.{kind.value}", s=s, o=o)
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str:
@@ -94,7 +87,7 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str
     head = f"{m.text(human_date(fact.date))} {t('status.' + fact.status.value)}"
     if with_parties:
         head += f" · {_relation(m, view)}"
-    line = f"• {head} — {m.text(fact.summary)}"
+    line = f"• {head} — {m.text(summary(fact))}"
     if fact.sources:
         line += f" {_sources(m, fact.sources)}"
     return line
@@ -106,7 +99,8 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
             f"{t('status.' + current.status.value)} "
             f"{m.text(t('check.since', date=human_date(current.date)))}")
     if asked is not None:
-        members = [c.name for c in (thread.subject, thread.object) if c.id not in {x.id for x in asked}]
+        members = [display_name(c) for c in (thread.subject, thread.object)
+                   if c.id not in {x.id for x in asked}]
         if members:
             head += " " + m.i(t("check.via", names=", ".join(members)))
     lines = [head]
@@ -114,7 +108,7 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
     return "\n".join(lines)
 
 
-_RENDERED: OrderedDict[tuple[int, bool], tuple[CheckResult, list[str]]] = OrderedDict()
+_RENDERED: OrderedDict[tuple[int, bool, str], tuple[CheckResult, list[str]]] = OrderedDict()
 _RENDERED_SIZE = 1024
 
 
@@ -122,9 +116,9 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     """Verdict first, then each thread's history with sources, then the group roll-up.
 
     Popular answers are cached objects (see Interop.check), so their rendering is remembered by
-    identity: the same object always renders the same way.
+    identity: the same object always renders the same way (in each locale).
     """
-    key = (id(result), m.html)
+    key = (id(result), m.html, current())
     hit = _RENDERED.get(key)
     if hit is not None and hit[0] is result:
         _RENDERED.move_to_end(key)
@@ -137,7 +131,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
 
 
 def _render_check(result: CheckResult, m: Markup) -> list[str]:
-    a, b = result.a.name, result.b.name
+    a, b = display_name(result.a), display_name(result.b)
     if not result.threads and not result.rollup:
         return [m.text(t("check.no_record", a=a, b=b))]
     headline = t("check.headline", verdict=t(f"verdict.{result.verdict.value}"),
@@ -154,30 +148,33 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
 def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
     """The usage line for ``/check``, naming the company when only one (or one twice) was given."""
     if hint.same is not None:
-        return m.text(f"{t('same.company', name=hint.same.name)}\n{t('usage.check')}")
+        return m.text(f"{t('same.company', name=display_name(hint.same))}\n{t('usage.check')}")
     if hint.single is not None and hint.partner is not None:
-        return m.text(t("check.one_name", name=hint.single.name, partner=hint.partner.name))
+        return m.text(t("check.one_name", name=display_name(hint.single),
+                        partner=display_name(hint.partner)))
     if hint.single is not None:
-        return m.text(t("check.one_name_alone", name=hint.single.name))
+        return m.text(t("check.one_name_alone", name=display_name(hint.single)))
     return m.text(t("usage.check"))
 
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     c = profile.company
-    head = [m.b(c.name) + (f" — {m.text(c.kind)}" if c.kind else "")]
+    head = [m.b(display_name(c)) + (f" — {m.text(c.kind)}" if c.kind else "")]
     if c.description:
         head.append(m.text(c.description))
     if profile.parent:
-        head.append(m.text(t("profile.parent", parent=profile.parent.name)))
+        head.append(m.text(t("profile.parent", parent=display_name(profile.parent))))
     if profile.children:
         head.append(m.text(t("profile.children", names=_names(profile.children))))
     if profile.affiliates:
         head.append(m.text(t("profile.affiliates", names=_names(profile.affiliates))))
-    if c.aliases:
-        head.append(m.text(t("profile.aliases", names=", ".join(c.aliases[:12]))))
+    shown = display_name(c)
+    aliases = c.aliases if shown == c.name else (c.name, *(a for a in c.aliases if a != c.name_zh))
+    if aliases:
+        head.append(m.text(t("profile.aliases", names=", ".join(aliases[:12]))))
     blocks = ["\n".join(head)]
     if not profile.facts:
-        blocks.append(m.text(t("profile.no_facts", name=c.name)))
+        blocks.append(m.text(t("profile.no_facts", name=display_name(c))))
         return blocks
     current_kind = None
     for view in profile.facts:
@@ -189,7 +186,7 @@ def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
 
 
 def _names(companies: Sequence[Company]) -> str:
-    return ", ".join(c.name for c in companies)
+    return ", ".join(display_name(c) for c in companies)
 
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
@@ -230,7 +227,7 @@ def render_suggestions_plain(unresolved: Unresolved) -> list[str]:
     lines = []
     for r in unresolved.resolutions:
         if r.company is None and r.candidates:
-            lines += [f"  - {c.company.name}" for c in r.candidates[:5]]
+            lines += [f"  - {display_name(c.company)}" for c in r.candidates[:5]]
     return lines
 
 

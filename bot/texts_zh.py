@@ -1,0 +1,247 @@
+"""The Simplified-Chinese catalogue: every key of ``bot.texts.EN``, same placeholders, same markup.
+
+Traditional Chinese is not kept here: ``bot.texts`` converts these strings with OpenCC.
+Keep the order and grouping of ``EN`` so a missing key is easy to spot (tests/test_i18n.py checks).
+"""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+    # verdict headlines
+    "verdict.live": "✅ 可以",
+    "verdict.partial": "🟡 部分可以",
+    "verdict.announced": "🕓 已宣布",
+    "verdict.ended": "⛔ 已不再支持",
+    "verdict.no_record": "❔ 暂无记录",
+    "status.live": "✅ 已上线",
+    "status.partial": "🟡 部分",
+    "status.announced": "🕓 已宣布",
+    "status.ended": "⛔ 已终止",
+    "check.headline": "{verdict}：{a} × {b}",
+    "check.no_record": "❔ {a} 与 {b} 之间暂无记录。这不等于“已终止”：只是还没有人报告过两者之间"
+                       "是否互通。",
+    "check.rollup_only": "{a} 与 {b} 之间没有直接记录，但它们所在的集团之间有关联：",
+    "check.rollup": "通过集团公司和关联公司：",
+    "check.via": "（经由关联公司：{names}）",
+    "check.since": "自 {date} 起",
+    "kind.payments": "💳 支付",
+    "kind.logistics": "📦 物流",
+    "kind.shopping/links": "🔗 购物与链接",
+    "kind.messaging": "💬 消息",
+    "kind.login": "🔑 登录",
+    "kind.content": "📰 内容",
+    "kind.other": "🧩 其他",
+    "verb.payments": "{s} 支持 {o} 付款",
+    "verb.logistics": "{s} 使用 {o} 发货",
+    "verb.shopping/links": "{s} 可跳转到 {o}",
+    "verb.messaging": "{s} ↔ {o} 互发消息",
+    "verb.login": "{s} 支持 {o} 登录",
+    "verb.content": "{s} 与 {o} 互通内容",
+    "verb.other": "{s} 与 {o} 互通",
+    "date.unknown": "日期不详",
+    "profile.parent": "隶属于 {parent}",
+    "profile.children": "旗下公司：{names}",
+    "profile.affiliates": "姊妹公司：{names}",
+    "profile.aliases": "又名：{names}",
+    "profile.no_facts": "暂未记录 {name} 的互通信息。",
+    "profile.facts": "{n} 条记录",
+    "profile.via": "经由 {name}",
+    "search.none": "没有找到与“{query}”相关的内容。试试公司名称，例如 /company 支付宝。",
+    "search.header": "🔎 “{query}”的搜索结果：{n} 条",
+    "recent.header": "🆕 最新变化",
+    "recent.none": "还没有任何记录。",
+    "unknown.name": "我不认识“{name}”。",
+    "unknown.suggest": "你是不是指以下之一？",
+    "unknown.ambiguous": "“{name}”可能指好几家公司：",
+    "unknown.nothing_close": "我的列表里没有相近的名称。试试英文名或中文名。",
+    "page": "第 {page}/{pages} 页",
+    "sources": "来源",
+    "fact.ref": "#{id}",
+    "help": (
+        "我回答关于平台之间“X 能和 Y 互通吗？”的问题，并附上来源。\n\n"
+        "试试：\n"
+        "{examples}\n\n"
+        "命令：\n"
+        "/check A B — A 和 B 能互通吗？\n"
+        "/company 名称 — 一家公司的全部信息\n"
+        "/search 文字 — 搜索记录\n"
+        "/recent [N] — 最新变化\n"
+        "/language en|zh|auto — 回复语言\n\n"
+        "也可以直接问：“京东支持支付宝吗？”或 “does JD accept Alipay?”"
+    ),
+    "check.one_name": "要查 {name} 和谁？请再写一家公司，例如 /check {name}, {partner} "
+                      "— 或者用 /company {name} 查看 {name} 的全部信息",
+    "check.one_name_alone": "要查 {name} 和谁？请再写一家公司，例如 /check {name}, alipay",
+    "usage.check": "请告诉我两个名称，例如 /check jd alipay 或 /check taobao, jd logistics",
+    "usage.company": "请告诉我一个名称，例如 /company wechat",
+    "usage.search": "请告诉我要找什么，例如 /search rcs",
+    "usage.recent": "用法：/recent 或 /recent 20（最多 {max} 条）。",
+    "same.company": "两个名称都指向 {name}。请写两家不同的公司。",
+    "error.generic": "抱歉，我这边出了点问题。请稍后再试。",
+    "too_long": "这条消息太长了，请在 {max} 个字符以内提问。",
+    "rate_limited": "你问得太快了。请等 {seconds} 秒再试。",
+    "console.intro": "interop-bot 控制台 — 命令与机器人相同。/help 查看帮助，Ctrl-D 退出。",
+    "console.no_token": "没有设置 TELEGRAM_BOT_TOKEN，所以启动终端控制台。要运行 Telegram 机器人，"
+                        "请在 .env 中写入 TELEGRAM_BOT_TOKEN=<来自 @BotFather 的令牌>"
+                        "（见 .env.example）。",
+    "console.unknown_command": "未知命令 {cmd}。试试 /help。",
+    # Telegram adapter (bot/telegram/)
+    "tg.empty": "问我两个平台之间能否互通吧，例如“京东支持支付宝吗？”，或发送 /help。",
+    "tg.unknown_command": "我不认识 {cmd}。发送 /help 看看我能做什么。",
+    "tg.more": "在机器人中打开全部页面",
+    "tg.stale": "这个按钮已过期。请重新提问。",
+    "tg.stale_page": "答案已经更新；现在显示的是最新版本。",
+    "tg.not_yours": "只有提问的人才能使用这些按钮。你也来问一个吧！",
+    "tg.no_results": "没有找到“{query}”",
+    "tg.slow_inline": "你问得太快了；请稍等一下。",
+    "tg.error_inline": "出了点问题；请再试一次。",
+    "cmd.check": "A 和 B 能互通吗？例如 /check jd alipay",
+    "cmd.company": "一家公司的全部信息",
+    "cmd.search": "搜索记录",
+    "cmd.recent": "最新变化",
+    "cmd.help": "机器人介绍和示例",
+    # Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+    "admin.refused": "抱歉，{command} 仅限机器人的管理员使用。群管理员并不等于机器人的管理员；"
+                     "机器人的所有者可以授予权限。",
+    "admin.owners_only": "抱歉，{command} 仅限机器人的所有者使用。",
+    "admin.anonymous": "你以群组身份（匿名管理员）发言时，我无法知道你是谁，所以不能这样接受管理命令。"
+                       "请在私聊中发给我。",
+    "admin.button_refused": "抱歉，这些按钮仅限机器人的管理员使用。",
+    "admin.button_not_yours": "这个选择属于发送命令的那位管理员。",
+    "admin.button_stale": "这个选择已过期（或者机器人已重启）。请重新发送命令。",
+    "admin.error": "⚠️ {error}",
+    "admin.usage": "用法：{usage}",
+    "admin.invalid_value": "⚠️ {field} 不能是“{value}”。可选值：{allowed}。",
+    "admin.unknown_company": "⚠️ 我不认识 {role}“{name}”。",
+    "admin.did_you_mean": "你是不是指：{names}？",
+    "admin.create_or_pick": "把它新建为一家公司，或者选择你指的那一家：",
+    "admin.create_only": "把它新建为一家公司，或者换个名称重新发送命令。",
+    "admin.duplicate": "⚠️ 这条记录已经存在，编号 #{id}（同一对公司、类型、状态和日期）。"
+                       "用 /editfact {id} 字段 值 修改，或查看 /history {id}。",
+    "admin.fact_saved": "✅ 已保存为记录 #{id}。现在的内容是：",
+    "admin.source_added": "✅ 已为记录 #{id} 添加来源：",
+    "admin.edited": "✅ 记录 #{id}：已修改 {field}。现在的内容是：",
+    "admin.retract_confirm": "撤回记录 #{id}？它将不再出现在回答中，但仍保留在历史里，"
+                             "/restore {id} 可以恢复。",
+    "admin.retracted": "🗑 记录 #{id} 已撤回。/restore {id} 可以恢复。",
+    "admin.retract_kept": "已保留记录 #{id}；没有任何改动。",
+    "admin.restored": "♻️ 记录 #{id} 已恢复。现在的内容是：",
+    "admin.history.header": "🕘 记录 #{id} 的历史",
+    "admin.history.entry": "{at} · {actor} · {action}",
+    "admin.history.change": "  {field}：{before} → {after}",
+    "admin.history.set": "  {field}：{after}",
+    "admin.history.removed": "  已删除 {field}：{before}",
+    "admin.history.older": "（另有 {n} 条更早的记录未显示）",
+    "admin.action.add": "创建",
+    "admin.action.edit": "编辑",
+    "admin.action.add_source": "添加来源",
+    "admin.action.retract": "撤回",
+    "admin.action.restore": "恢复",
+    "admin.action.import": "导入",
+    "admin.card.retracted": "🗑 已撤回",
+    "admin.card.detail": "详情：{text}",
+    "admin.card.date_note": "日期说明：{text}",
+    "admin.card.confidence": "可信度：{text}",
+    "admin.card.sources": "来源：",
+    "admin.company_added": "✅ 已添加公司 {name}（#{id}）。现在可以在 /check 和 /company 中查到它。",
+    "admin.company_parent": "隶属于 {parent}。",
+    "admin.alias_added": "✅ {company} 现在也叫“{alias}”。",
+    "admin.alias_removed": "✅ “{alias}”不再指 {company}。",
+    "admin.granted": "✅ {user} 现在是管理员了。",
+    "admin.already_admin": "{user} 已经是管理员；没有任何改动。",
+    "admin.revoked": "✅ {user} 不再是管理员。",
+    "admin.not_admin": "{user} 本来就不是管理员；没有任何改动。",
+    "admin.roster": "<b>所有者</b>（来自 ADMIN_IDS）：{owners}\n<b>授权的管理员</b>：{granted}",
+    "admin.roster_grant": "{user}（由 {by} 授权，{at}）",
+    "admin.roster_none": "无",
+    "admin.import.need_file": "请发送一个 JSON 或 CSV 文件（格式与 /export 发出的文件相同），并附上说明文字 "
+                              "/import，或者回复这样的文件并发送 /import。",
+    "admin.import.wrong_type": "⚠️ “{name}”不是 .json 或 .csv 文件。请以 /export 发出的文件为模板。",
+    "admin.import.too_big": "⚠️ 这个文件有 {size} MB；上限是 {limit} MB。请拆分后再发。",
+    "admin.import.bad_file": "⚠️ 无法读取“{name}”：{error}",
+    "admin.import.report": "{head} 记录：新增 {new}，更新 {updated}，未变 {unchanged}；"
+                           "公司：新增 {new_companies}，更新 {updated_companies}；"
+                           "拒绝 {rejected} 条。",
+    "admin.import.dry_run": "“{name}”的<b>试运行</b>：",
+    "admin.import.applied": "✅ 已<b>导入</b>“{name}”：",
+    "admin.import.rejected_head": "被拒绝的行（未导入）：",
+    "admin.import.rejected_line": "• {label}：{reason}",
+    "admin.import.more_rejected": "… 另有 {n} 条。",
+    "admin.import.nothing": "不会有任何改动，所以无需应用。",
+    "admin.import.confirm": "要应用吗？整个文件会一次性全部导入，或者完全不导入。",
+    "admin.import.cancelled": "已取消导入；没有任何改动。",
+    "admin.export.caption": "完整导出（{fmt}）：{companies} 家公司，{facts} 条记录。"
+                            "附上说明文字 /import 发回即可导入。",
+    "admin.backup.caption": "数据库备份，{at}。恢复方法：停止机器人，用这个文件替换数据库文件，"
+                            "再启动机器人。",
+    "admin.cancelled": "已取消；没有保存任何内容。",
+    "admin.nothing_to_cancel": "没有可以取消的操作。",
+    "admin.form.subject": "新记录，第 1/7 步：哪个平台接受、承载或提供某项服务？"
+                          "（即<b>主体</b>，例如 JD.com）。随时发送 /cancel 即可停止。",
+    "admin.form.object": "第 2/7 步：外部服务是哪一个？（即<b>对象</b>，例如 Alipay）",
+    "admin.form.kind": "第 3/7 步：这是哪一类互通？",
+    "admin.form.status": "第 4/7 步：目前进展如何？",
+    "admin.form.date": "第 5/7 步：什么时候？YYYY、YYYY-MM 或 YYYY-MM-DD；来源没有给出日期时发送 -。",
+    "admin.form.summary": "第 6/7 步：一句话摘要（最多 {max} 个字符）。",
+    "admin.form.source": "第 7/7 步：来源网址，后面可以加一个空格和它的标题。",
+    "admin.form.chosen": "{field}：{value}",
+    "admin.form.preview": "请检查这条新记录，然后点“保存”：",
+    "admin.form.tap": "请点上面的一个按钮，或发送 /cancel。",
+    "admin.form.timeout": "新记录表单已超时；没有保存任何内容。发送 /addfact 重新开始。",
+    "admin.form.retry": "请重新发送，或发送 /cancel。",
+    "admin.button.create": "➕ 新建“{name}”",
+    "admin.button.save": "✅ 保存",
+    "admin.button.cancel": "✖️ 取消",
+    "admin.button.retract": "🗑 撤回 #{id}",
+    "admin.button.keep": "保留",
+    "admin.button.apply": "✅ 应用导入",
+    "admin.usage.addfact": "/addfact 主体 | 对象 | 类型 | 状态 | 日期 | 摘要 | 来源网址 [| 来源标题]\n"
+                           "例如 /addfact JD.com | Alipay | payments | live | 2024-10 | "
+                           "JD.com accepts Alipay at checkout. | https://example.com/news\n"
+                           "类型：{kinds}。状态：{statuses}。也可以只发送 /addfact，使用引导式表单。",
+    "admin.usage.addsource": "/addsource 记录编号 网址 [标题]，例如 /addsource 12 https://example.com/news",
+    "admin.usage.editfact": "/editfact 记录编号 字段 值，例如 /editfact 12 status ended\n"
+                            "字段：{fields}。值为 - 时清空 date、kind_detail、date_note "
+                            "或 confidence。",
+    "admin.usage.retract": "/retract 记录编号，例如 /retract 12",
+    "admin.usage.restore": "/restore 记录编号，例如 /restore 12",
+    "admin.usage.history": "/history 记录编号，例如 /history 12",
+    "admin.usage.addcompany": "/addcompany 名称 [| 母公司] [| 类型]，例如 /addcompany Alipay HK | "
+                              "Ant Group | payments",
+    "admin.usage.alias": "/alias 公司 别名，例如 /alias Alipay 支付宝（公司名含空格时用 | 分隔："
+                         "/alias WeChat Pay | WXP）",
+    "admin.usage.unalias": "/unalias 公司 别名，例如 /unalias Alipay Zhifubao",
+    "admin.usage.grant": "/grant 用户ID，例如 /grant 123456789（数字 ID，可以从 @userinfobot 获取）",
+    "admin.usage.revoke": "/revoke 用户ID，例如 /revoke 123456789",
+    "cmd.addfact": "添加一条记录（一行命令或引导式表单）",
+    "cmd.addsource": "为记录添加来源",
+    "cmd.editfact": "修改记录的一个字段",
+    "cmd.retract": "撤回一条记录（软删除）",
+    "cmd.restore": "恢复已撤回的记录",
+    "cmd.history": "谁在何时修改了记录",
+    "cmd.addcompany": "添加一家公司",
+    "cmd.alias": "为公司添加别名",
+    "cmd.unalias": "删除公司的一个别名",
+    "cmd.import": "导入 JSON/CSV 文件（先试运行）",
+    "cmd.export": "以 JSON 和 CSV 下载全部数据",
+    "cmd.admins": "列出所有者和管理员",
+    "cmd.grant": "授予用户管理员权限（所有者）",
+    "cmd.revoke": "撤销用户的管理员权限（所有者）",
+    "cmd.backup": "下载数据库备份（所有者）",
+    # i18n: the reply language and the bot's profile
+    "cmd.language": "回复语言：en、zh 或 auto",
+    "fact.summary_en": "{summary}（英文）",
+    "language.usage": "我在这里用{current}回复。可以用 /language en（英文）、/language zh（中文）"
+                      "或 /language auto（跟随每个问题和每个人的 Telegram 语言）来更改。",
+    "language.set": "好的：从现在起我在这个聊天里用{name}回复。",
+    "language.auto": "好的：我重新跟随每个问题的语言和每个人的 Telegram 语言。",
+    "language.admins_only": "只有本群的管理员才能更改我在这里回复用的语言。",
+    "language.name.en": "英文",
+    "language.name.zh": "中文",
+    "language.name.zh-Hans": "简体中文",
+    "language.name.zh-Hant": "繁体中文",
+    "language.name.auto": "每个问题的语言（自动）",
+    "bot.description": "我回答关于平台之间“X 能和 Y 互通吗？”的问题（支付、物流、登录、消息、链接、内容），"
+                       "依据带日期和来源的记录。问我“京东支持支付宝吗？”，或者发送 /help。",
+    "bot.short_description": "X 能和 Y 互通吗？平台互通记录，附来源。",
+}
