@@ -95,9 +95,9 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
     current = thread.current.fact
-    head = (f"{m.text(t('kind.' + thread.kind.value))}: {_relation(m, thread)} — "
-            f"{t('status.' + current.status.value)} "
-            f"{m.text(t('check.since', date=human_date(current.date)))}")
+    head = t("check.thread", kind=m.text(t("kind." + thread.kind.value)), relation=_relation(m, thread),
+             status=t("status." + current.status.value),
+             since=m.text(t("check.since", date=human_date(current.date))))
     if asked is not None:
         members = [display_name(c) for c in (thread.subject, thread.object)
                    if c.id not in {x.id for x in asked}]

@@ -150,6 +150,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE alias ADD COLUMN kind TEXT NOT NULL DEFAULT '';
     ALTER TABLE alias ADD COLUMN scope TEXT NOT NULL DEFAULT '';
     """,
+    # i18n: a chat's reply language from /language (en, zh, zh-Hans, zh-Hant); no row = auto.
+    """
+    CREATE TABLE chat_setting (
+        chat_id    INTEGER PRIMARY KEY,
+        language   TEXT NOT NULL DEFAULT '',
+        updated_by TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL DEFAULT ''
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -730,6 +739,26 @@ class Store:
             await self._audit(conn, actor, "grant" if granted else "revoke", "admin", user_id,
                               {"admin": not granted}, {"admin": granted})
         return True
+
+    # -- chat settings (i18n) -------------------------------------------------------------
+
+    async def chat_language(self, chat_id: int) -> str:
+        """The chat's /language setting, "" when it follows each question (auto)."""
+        rows = await self._all("SELECT language FROM chat_setting WHERE chat_id = ?", (chat_id,))
+        return str(rows[0][0]) if rows else ""
+
+    async def set_chat_language(self, chat_id: int, language: str, actor: str) -> None:
+        """Store the chat's reply language; "" (auto) removes the row."""
+        async with self.transaction() as conn:
+            if not language:
+                await conn.execute("DELETE FROM chat_setting WHERE chat_id = ?", (chat_id,))
+                return
+            await conn.execute(
+                "INSERT INTO chat_setting (chat_id, language, updated_by, updated_at) "
+                "VALUES (:chat, :language, :actor, :at) ON CONFLICT (chat_id) DO UPDATE SET "
+                "language = excluded.language, updated_by = excluded.updated_by, "
+                "updated_at = excluded.updated_at",
+                {"chat": chat_id, "language": language, "actor": actor, "at": utcnow()})
 
     @asynccontextmanager
     async def exclusive_writes(self) -> AsyncIterator[None]:

@@ -32,6 +32,7 @@ EN: dict[str, str] = {
     "check.rollup": "Through group companies and affiliates:",
     "check.via": "(via affiliate: {names})",
     "check.since": "since {date}",
+    "check.thread": "{kind}: {relation} — {status} {since}",
     "kind.payments": "💳 Payments",
     "kind.logistics": "📦 Logistics",
     "kind.shopping/links": "🔗 Shopping & links",

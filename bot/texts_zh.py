@@ -24,6 +24,7 @@ ZH: dict[str, str] = {
     "check.rollup": "通过集团公司和关联公司：",
     "check.via": "（经由关联公司：{names}）",
     "check.since": "自 {date} 起",
+    "check.thread": "{kind}：{relation} — {status}，{since}",
     "kind.payments": "💳 支付",
     "kind.logistics": "📦 物流",
     "kind.shopping/links": "🔗 购物与链接",

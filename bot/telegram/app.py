@@ -32,6 +32,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -41,7 +42,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
-from bot.telegram import callbacks, errors, inline, user
+from bot.telegram import callbacks, errors, inline, language, user
 from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
@@ -110,6 +111,8 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
     """
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
     admin = AdminBot(settings)
+    # First of all: the reply language of this update (read by every t() call after it).
+    app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
                       usage: str | None = None) -> CommandHandler:  # type: ignore[type-arg]
@@ -150,6 +153,7 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         CommandHandler("company", user.company, filters=new),
         CommandHandler("search", user.search, filters=new),
         CommandHandler("recent", user.recent, filters=new),
+        CommandHandler("language", language.language_command, filters=new),
         # Free questions: anything in private; in groups only what is addressed to the bot.
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & user.ADDRESSED_TO_BOT,
