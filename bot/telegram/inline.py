@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, FactView, Profile, Unresolved
+from bot.i18n import display_name, summary
 from bot.render import PAGE_BUDGET, PLAIN, paginate, render_check, render_profile, render_recent
 from bot.telegram.callbacks import INTEROP
 from bot.telegram.user import allowed
@@ -63,8 +64,9 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
 def check_article(result: CheckResult, bot_username: str | None) -> InlineQueryResultArticle:
     plain_blocks = render_check(result, PLAIN)
     threads = result.threads or result.rollup
-    description = threads[0].current.fact.summary if threads else plain_blocks[0]
-    title = plain_blocks[0] if threads else f"{t('verdict.no_record')}: {result.a.name} × {result.b.name}"
+    description = summary(threads[0].current.fact) if threads else plain_blocks[0]
+    title = plain_blocks[0] if threads else t("check.headline", verdict=t("verdict.no_record"),
+                                              a=display_name(result.a), b=display_name(result.b))
     return _article(f"ck:{result.a.id}:{result.b.id}", title, description, render_check(result),
                     f"check_{result.a.id}_{result.b.id}", bot_username)
 
@@ -72,14 +74,14 @@ def check_article(result: CheckResult, bot_username: str | None) -> InlineQueryR
 def profile_article(profile: Profile, bot_username: str | None) -> InlineQueryResultArticle:
     c = profile.company
     description = c.description or t("profile.facts", n=len(profile.facts))
-    return _article(f"pf:{c.id}", c.name, description, render_profile(profile),
+    return _article(f"pf:{c.id}", display_name(c), description, render_profile(profile),
                     f"company_{c.id}", bot_username)
 
 
 def fact_article(view: FactView) -> InlineQueryResultArticle:
-    title = t(f"verb.{view.fact.kind.value}", s=view.subject.name, o=view.object.name)
+    title = t(f"verb.{view.fact.kind.value}", s=display_name(view.subject), o=display_name(view.object))
     title = f"{t('status.' + view.fact.status.value)} · {title}"
-    return _article(f"f:{view.fact.id}", title, view.fact.summary, render_recent([view])[1:],
+    return _article(f"f:{view.fact.id}", title, summary(view.fact), render_recent([view])[1:],
                     None, None)
 
 
