@@ -29,7 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interop-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (console if no token is set)")
-    sub.add_parser("console", help="answer questions in the terminal")
+    con = sub.add_parser("console", help="answer questions in the terminal")
+    con.add_argument("--lang", default="auto", type=_language,
+                     help="reply language: en, zh, zh-hans, zh-hant or auto (default: follow each "
+                          "question, then LANG)")
     sub.add_parser("check-config", help="validate settings and the database, then exit")
     imp = sub.add_parser("import", help="import a JSON or CSV export")
     imp.add_argument("file", type=Path)
@@ -39,16 +42,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language(value: str) -> str:
+    """``--lang`` -> a /language setting; argparse reports anything else."""
+    from bot.i18n import parse_setting
+
+    found = parse_setting(value)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r}: use en, zh, zh-hans, zh-hant or auto")
+    return found
+
+
 async def _open(settings: Settings) -> Interop:
     return await Interop.open(settings.database_path, seed=settings.seed_path)
 
 
-async def _console(settings: Settings) -> int:
+async def _console(settings: Settings, language: str = "") -> int:
     from bot.console import run_console
 
     interop = await _open(settings)
     try:
-        await run_console(interop)
+        await run_console(interop, language=language)
     finally:
         await interop.close()
     return 0
@@ -107,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "console":
-            return asyncio.run(_console(settings))
+            return asyncio.run(_console(settings, args.lang))
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
         if command == "export":
@@ -115,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check-config":
             return asyncio.run(_check_config(settings))
         if settings.token is None:
-            print(t("console.no_token"), file=sys.stderr)
+            from bot.console import system_language
+            from bot.i18n import choose
+
+            print(t("console.no_token", choose(None, None, system_language())), file=sys.stderr)
             return asyncio.run(_console(settings))
         from bot.telegram.app import run_bot
 

@@ -1,17 +1,21 @@
 """The terminal adapter: the bot's commands over stdin/stdout, in plain text.
 
 It exists so the answering core can be tried (and piped: ``echo "/check jd alipay" | ...``)
-without a Telegram token, and it uses exactly the same core as the bot.
+without a Telegram token, and it uses exactly the same core as the bot. Each line is answered in
+the locale the bot's rules choose (``bot.i18n.choose``): ``--lang`` (or ``/language``) acts as
+the chat setting, the line's script next, then ``LANG`` as the user's own language.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import TextIO
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Profile, SearchResult, Unresolved
+from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.render import (
     PLAIN,
     plain,
@@ -72,12 +76,38 @@ def _render(result: CheckResult | Profile | SearchResult | Unresolved) -> str:
     return "\n".join([*render_unresolved(result, PLAIN), *render_suggestions_plain(result)])
 
 
+def system_language() -> str | None:
+    """The terminal's own language, from LC_ALL, LC_MESSAGES or LANG (``zh_CN.UTF-8`` -> zh-Hans)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return from_posix(value)
+    return None
+
+
+def _language_line(args: str, setting: str) -> tuple[str, str]:
+    """``/language X`` in the console: the new session setting and the reply (in its language)."""
+    value = parse_setting(args) if args.strip() else None
+    if value is None:
+        name = t(f"language.name.{setting or 'auto'}")
+        return setting, t("language.usage", current=name)
+    with using(choose(value, None, system_language())):
+        if value == AUTO:
+            return value, t("language.auto")
+        return value, t("language.set", name=t(f"language.name.{value}"))
+
+
 async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
-                      stdout: TextIO = sys.stdout) -> None:
-    """Interactive with a prompt on a TTY; line by line, no prompt, when piped."""
+                      stdout: TextIO = sys.stdout, language: str = AUTO) -> None:
+    """Interactive with a prompt on a TTY; line by line, no prompt, when piped.
+
+    ``language`` is a ``/language`` value (en, zh, zh-Hans, zh-Hant or "" for automatic).
+    """
     interactive = stdin.isatty()
+    system = system_language()
     if interactive:
-        print(t("console.intro"), file=stdout)
+        with using(choose(language, None, system)):
+            print(t("console.intro"), file=stdout)
     loop = asyncio.get_running_loop()
     while True:
         if interactive:
@@ -85,7 +115,12 @@ async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        reply = await answer_line(interop, line)
+        command, _, args = line.strip().partition(" ")
+        if command.split("@", 1)[0].lower() == "/language":
+            language, reply = _language_line(args, language)
+        else:
+            with using(choose(language, line, system)):
+                reply = await answer_line(interop, line)
         if reply:
             print(reply, file=stdout, flush=True)
             if not interactive:
