@@ -51,7 +51,8 @@ RecordingRequest API: ``calls`` (list[Call]), ``of(method)``, ``last(method)``, 
 ``fail_when(method, predicate, description="Bad Request: chat not found", code=400)``,
 ``on(method, callback)`` (called with the Call before answering; may be async: use it to block
 or to set an asyncio.Event), ``messages`` ((chat_id, message_id) -> message dict),
-``rejected`` (calls that failed validation).
+``rejected`` (calls that failed validation), ``members`` ((chat_id, user_id) -> the status that
+getChatMember answers: "member" unless set to "administrator", "creator", "left"...).
 
 ``Call``: ``method``, ``params`` (decoded like ``RequestData.parameters``), and helpers
 ``text``, ``chat_id``, ``reply_markup``, ``buttons`` ([(label, callback_data or url)]),
@@ -181,6 +182,7 @@ class RecordingRequest(BaseRequest):
         self.rejected: list[Call] = []
         self.messages: dict[tuple[Any, int], dict[str, Any]] = {}
         self.chats: dict[Any, dict[str, Any]] = {}
+        self.members: dict[tuple[Any, Any], str] = {}  # (chat_id, user_id) -> getChatMember status
         self._failures: list[_Failure] = []
         self._hooks: dict[str, list[Callable[[Call], Any]]] = {}
         self._answered: set[str] = set()
@@ -278,6 +280,8 @@ class RecordingRequest(BaseRequest):
             return self.bot_user
         if call.method == "getUpdates":
             return []
+        if call.method == "getChatMember":
+            return _member(self.members.get((p["chat_id"], p["user_id"]), "member"), p["user_id"])
         if call.method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
             if "inline_message_id" in p:
                 return True
@@ -311,6 +315,20 @@ class RecordingRequest(BaseRequest):
             self.messages[(chat_id, message_id)] = message
             return message
         return True
+
+
+def _member(status: str, user_id: Any) -> dict[str, Any]:
+    """A ChatMember payload as Telegram sends it (administrators carry their rights)."""
+    member: dict[str, Any] = {"status": status,
+                              "user": {"id": int(user_id), "is_bot": False, "first_name": "User"}}
+    if status == "administrator":
+        member.update(dict.fromkeys((
+            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+            "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
+            "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"), False))
+    elif status == "creator":
+        member["is_anonymous"] = False
+    return member
 
 
 class UpdateFactory:
