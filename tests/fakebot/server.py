@@ -335,6 +335,15 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._ensure_chat(chat_id, chat_type, title, first_name, username))
 
+    def set_language(self, user_id: int, language_code: str | None, *, first_name: str = "Ann") -> None:
+        """The user's app language, sent as ``language_code`` in their updates (None: not sent)."""
+        with self._lock:
+            user = self._ensure_user(user_id, first_name, None)
+            if language_code is None:
+                user.pop("language_code", None)
+            else:
+                user["language_code"] = language_code
+
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
         with self._lock:
