@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import opencc
+import opencc  # type: ignore[import-untyped]  # no stubs or py.typed upstream
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
@@ -118,7 +118,7 @@ def from_posix(lang: str | None) -> str | None:
 def is_traditional(text: str) -> bool:
     """Does ``text`` use characters that exist only in Traditional script?"""
     han = "".join(_HAN.findall(text[:_SAMPLE]))
-    return bool(han) and _T2S.convert(han) != han
+    return bool(han) and str(_T2S.convert(han)) != han
 
 
 def script_of(text: str | None) -> str | None:
@@ -170,7 +170,7 @@ def message_locale(text: str, labels: tuple[str, ...] = ()) -> str | None:
 @lru_cache(maxsize=8192)
 def to_traditional(text: str) -> str:
     """Simplified -> Traditional (Taiwan phrasing), remembered per string."""
-    return _S2T.convert(text)
+    return str(_S2T.convert(text))
 
 
 def localise(text: str, locale: str | None = None) -> str:
