@@ -26,7 +26,7 @@ from bot.domain import (
     Thread,
     Unresolved,
 )
-from bot.i18n import current, display_name, fact_date, summary
+from bot.i18n import current, display_name, fact_date, number, summary
 from bot.texts import t
 
 TELEGRAM_LIMIT = 4096
@@ -192,7 +192,7 @@ def _names(companies: Sequence[Company]) -> str:
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
     if not result.hits:
         return [m.text(t("search.none", query=result.query))]
-    blocks = [m.b(t("search.header", n=len(result.hits), query=result.query))]
+    blocks = [m.b(t("search.header", n=number(len(result.hits)), query=result.query))]
     blocks += [_event_line(m, v, with_parties=True) for v in result.hits]
     return blocks
 

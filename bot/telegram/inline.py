@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, FactView, Profile, Unresolved
-from bot.i18n import display_name, summary
+from bot.i18n import display_name, number, summary
 from bot.render import PAGE_BUDGET, PLAIN, paginate, render_check, render_profile, render_recent
 from bot.telegram.callbacks import INTEROP
 from bot.telegram.user import allowed
@@ -73,7 +73,7 @@ def check_article(result: CheckResult, bot_username: str | None) -> InlineQueryR
 
 def profile_article(profile: Profile, bot_username: str | None) -> InlineQueryResultArticle:
     c = profile.company
-    description = c.description or t("profile.facts", n=len(profile.facts))
+    description = c.description or t("profile.facts", n=number(len(profile.facts)))
     return _article(f"pf:{c.id}", display_name(c), description, render_profile(profile),
                     f"company_{c.id}", bot_username)
 
