@@ -26,7 +26,8 @@ from bot.domain import (
     Thread,
     Unresolved,
 )
-from bot.i18n import current, display_name, fact_date, number, summary
+from bot.i18n import current as current_locale
+from bot.i18n import display_name, fact_date, number, summary
 from bot.texts import t
 
 TELEGRAM_LIMIT = 4096
@@ -118,7 +119,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     Popular answers are cached objects (see Interop.check), so their rendering is remembered by
     identity: the same object always renders the same way (in each locale).
     """
-    key = (id(result), m.html, current())
+    key = (id(result), m.html, current_locale())
     hit = _RENDERED.get(key)
     if hit is not None and hit[0] is result:
         _RENDERED.move_to_end(key)
