@@ -499,3 +499,17 @@ async def test_menus_and_profile_in_both_languages(tmp_path: Path) -> None:
     assert "京东支持支付宝吗" in zh.params["description"]
     assert all(len(c.params["short_description"]) <= 120 for c in short)
     assert all(len(c.params["description"]) <= 512 for c in descriptions)
+
+
+async def test_an_anonymous_group_admin_may_change_it_and_a_failed_lookup_refuses(h: Harness) -> None:
+    anonymous = h.updates.message("/language zh", chat=GROUP, user={
+        "id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"})
+    anonymous["message"]["sender_chat"] = {"id": GROUP["id"], "type": "group", "title": GROUP["title"]}
+    done = only(await h.process(anonymous))  # posting as the group: no getChatMember needed
+    assert visible(done) == "好的：从现在起我在这个聊天里用中文回复。"
+    assert await h.interop.store.chat_language(GROUP["id"]) == "zh"
+
+    h.rec.fail_when("getChatMember", description="Bad Request: user not found")
+    refused = _message(await h.send("/language en", chat=GROUP, user=OTHER))
+    assert visible(refused) == "只有本群的管理员才能更改我在这里回复用的语言。"
+    assert await h.interop.store.chat_language(GROUP["id"]) == "zh"
