@@ -153,7 +153,9 @@ _PAGE_LABEL = re.compile(r"^第 \d+/\d+ ([页頁])$")
 def message_locale(text: str, labels: tuple[str, ...] = ()) -> str | None:
     """The locale of a message the bot sent (a button was pressed on it), so its next page matches.
 
-    A paged answer carries its page label ("Page 2/5" or "第 2/5 页"); otherwise its text decides.
+    A paged answer carries its page label ("Page 2/5" or "第 2/5 页"). Otherwise the first or
+    the last line decides: one of them is always the bot's own sentence (a headline, "I don't
+    know…", a form step), while the lines between may quote English summaries or Chinese names.
     """
     for label in labels:
         found = _PAGE_LABEL.match(label)
@@ -161,7 +163,10 @@ def message_locale(text: str, labels: tuple[str, ...] = ()) -> str | None:
             return ZH_HANT if found.group(1) == "頁" else ZH_HANS
         if label.startswith("Page ") and label[5:6].isdigit():
             return EN
-    return script_of(text.split("\n", 1)[0]) or (EN if _WORD.search(text) else None)
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines:
+        return None
+    return script_of(lines[0]) or script_of(lines[-1]) or (EN if _WORD.search(text) else None)
 
 
 # -- converting and formatting --------------------------------------------------------------

@@ -210,6 +210,21 @@ def test_the_language_rules(setting: str | None, text: str | None, code: str | N
     assert choose(setting, text, code) == expected
 
 
+@pytest.mark.parametrize(("text", "labels", "expected"), [
+    ("Alipay — payments\nAlso known as: 京东, 京东商城, 京东集团", ("◀", "Page 2/3", "▶"), EN),
+    ("支付宝 — payments", ("第 2/3 页",), ZH_HANS),
+    ("支付寶 — payments", ("第 2/3 頁",), ZH_HANT),
+    ("I don't know “淘宝网”. Did you mean one of these?", ("Taobao",), EN),
+    ("我不认识“tabao”。你是不是指以下之一？", ("淘宝",), ZH_HANS),
+    ("object：TenPay\n\n第 3/7 步：这是哪一类互通？", ("💳 支付",), ZH_HANS),
+    ("subject: JD.com\n\nStep 3/7: what kind of link is it?", ("💳 Payments",), EN),
+    ("", (), None),
+])
+def test_the_language_of_a_message_a_button_is_on(text: str, labels: tuple[str, ...],
+                                                  expected: str | None) -> None:
+    assert i18n.message_locale(text, labels) == expected
+
+
 def test_settings_and_posix_names() -> None:
     assert [i18n.parse_setting(v) for v in ("en", "ZH", "zh_TW", "auto", "中文", "klingon")] == \
         ["en", "zh", ZH_HANT, "", "zh", None]
@@ -513,3 +528,28 @@ async def test_an_anonymous_group_admin_may_change_it_and_a_failed_lookup_refuse
     refused = _message(await h.send("/language en", chat=GROUP, user=OTHER))
     assert visible(refused) == "只有本群的管理员才能更改我在这里回复用的语言。"
     assert await h.interop.store.chat_language(GROUP["id"]) == "zh"
+
+
+async def test_the_guided_addfact_form_in_chinese(h: Harness) -> None:
+    admin = {"id": 42, "is_bot": False, "first_name": "Owner", "language_code": "zh-hans"}
+
+    def texts(calls: list[Any]) -> list[str]:
+        return [visible(c) for c in calls if c.method in {"sendMessage", "editMessageText"}]
+
+    assert texts(await h.send("/addfact", user=admin))[0].startswith("新记录，第 1/7 步")
+    assert "第 2/7 步" in texts(await h.send("JD", user=admin))[-1]
+    [kind] = [c for c in await h.send("tenpay", user=admin) if c.method == "sendMessage"]
+    assert "第 3/7 步：这是哪一类互通？" in visible(kind)
+    assert ("💳 支付", "a:fk:payments") in kind.buttons
+    calls = await h.press(kind, data="a:fk:payments", user=admin)
+    [status] = [c for c in calls if c.method == "sendMessage"]
+    assert "第 4/7 步" in visible(status) and ("🟡 部分", "a:fs:partial") in status.buttons
+    calls = await h.press(status, data="a:fs:partial", user=admin)
+    assert "第 5/7 步" in texts(calls)[-1]
+    assert "第 6/7 步" in texts(await h.send("2025-03", user=admin))[-1]
+    assert "第 7/7 步" in texts(await h.send("京东试点微信支付。", user=admin))[-1]
+    [preview] = [c for c in await h.send("https://example.com/trial", user=admin)
+                 if c.method == "sendMessage"]
+    assert "请检查这条新记录" in visible(preview) and "2025年3月" in visible(preview)
+    saved = texts(await h.press(preview, "✅ 保存", user=admin))
+    assert any(text.startswith("✅ 已保存为记录 #") for text in saved), saved
