@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import SEED_PATH
 
-from .harness import REPLY_TIMEOUT, BotProcess, Launch, say_private, visible
+from .harness import REPLY_TIMEOUT, BotProcess, Launch, say_group, say_private, visible
 
 ZH_HANS_USER = 300_001
 EN_USER = 300_002
@@ -91,3 +91,21 @@ async def test_the_chat_language_survives_a_restart(launch: Launch, tmp_path: Pa
     second = await _bot(launch, tmp_path)
     reply = visible(await say_private(second.fake, EN_USER, "/check jd alipay"))
     assert reply.startswith("🟡 部分可以：京东 × 支付宝"), reply[:200]
+
+
+async def test_in_a_group_only_its_admins_set_the_language(launch: Launch, tmp_path: Path) -> None:
+    bot = await _bot(launch, tmp_path)
+    fake = bot.fake
+    group, member, admin = -100_900_800_700, 300_010, 300_011
+    refused = await say_group(fake, group, member, "/language zh")
+    assert visible(refused) == "Only this group's admins can change the language I reply in here."
+    assert visible(await say_group(fake, group, member, "/check jd alipay")).startswith("🟡 Partly")
+
+    fake.set_member_status(group, admin, "administrator")
+    fake.group_message(group, admin, "hello")  # (not delivered: privacy mode) makes the user known
+    done = await say_group(fake, group, admin, "/language zh")
+    assert visible(done) == "好的：从现在起我在这个聊天里用中文回复。"
+    reply = visible(await say_group(fake, group, member, "/check jd alipay"))
+    assert reply.startswith("🟡 部分可以：京东 × 支付宝"), reply[:200]
+    private = visible(await say_private(fake, member, "/check jd alipay"))
+    assert private.startswith("🟡 Partly"), private[:200]  # the group's setting stays in the group

@@ -202,6 +202,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
+        self._member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> getChatMember status
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -238,6 +239,7 @@ class FakeTelegram:
                 _ApiMethod("setMyName", lambda p: True),
                 _ApiMethod("setChatMenuButton", lambda p: True),
                 _ApiMethod("getChat", self._get_chat),
+                _ApiMethod("getChatMember", self._get_chat_member),
                 _ApiMethod("sendMessage", self._send_message),
                 _ApiMethod("sendDocument", self._send_document),
                 _ApiMethod("sendChatAction", self._send_chat_action),
@@ -343,6 +345,12 @@ class FakeTelegram:
                 user.pop("language_code", None)
             else:
                 user["language_code"] = language_code
+
+    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports for the user in the chat ("member" until set): "administrator",
+        "creator", "restricted", "left"..."""
+        with self._lock:
+            self._member_status[(chat_id, user_id)] = status
 
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
@@ -1041,6 +1049,27 @@ class FakeTelegram:
     def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._require_chat(params.get("chat_id"))
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11}
+
+    def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._require_chat(params.get("chat_id"))
+        try:
+            user_id = int(params.get("user_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ApiError("Bad Request: invalid user_id specified") from None
+        user = self._users.get(user_id)
+        if user is None:
+            raise ApiError("Bad Request: user not found")
+        status = self._member_status.get((chat["id"], user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": copy.deepcopy(user)}
+        if status == "administrator":
+            member.update(dict.fromkeys((
+                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                "can_delete_stories"), False))
+        elif status == "creator":
+            member["is_anonymous"] = False
+        return member
 
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:
         """Resolve reply_parameters / reply_to_message_id like Telegram."""
