@@ -554,3 +554,15 @@ async def test_the_guided_addfact_form_in_chinese(h: Harness) -> None:
     assert "请检查这条新记录" in visible(preview) and "2025年3月" in visible(preview)
     saved = texts(await h.press(preview, "✅ 保存", user=admin))
     assert any(text.startswith("✅ 已保存为记录 #") for text in saved), saved
+
+
+async def test_the_apology_for_a_failure_is_in_the_readers_language(
+        h: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(h.interop, "check_text", broken)
+    [apology] = await h.send("/check jd alipay", user=TW_USER)
+    assert visible(apology) == "抱歉，我這邊出了點問題。請稍後再試。"
+    [apology] = await h.send("/check jd alipay", user=EN_USER)
+    assert visible(apology) == t("error.generic", EN)
