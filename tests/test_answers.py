@@ -92,7 +92,7 @@ async def test_profile_groups_family(interop: Interop) -> None:
     profile = await interop.profile(named(interop, "微信"))
     assert profile.company.name == "WeChat" and profile.parent is not None
     assert profile.parent.name == "Tencent"
-    assert "WeChat Pay" in {c.name for c in profile.affiliates}
+    assert "WeChat Pay" in {c.name for c in profile.children}
     assert {v.fact.kind for v in profile.facts} >= {Kind.SHOPPING, Kind.LOGIN}
     alibaba = await interop.profile(named(interop, "alibaba"))
     assert alibaba.facts and all(v.via_affiliate for v in alibaba.facts)

@@ -99,7 +99,7 @@ async def test_unknown_names_offer_suggestions(tg: Harness) -> None:
 
 
 async def test_free_text_search_hits_are_fact_articles(tg: Harness) -> None:
-    found = results(await tg.inline("rcs"))
+    found = results(await tg.inline("typing"))
     assert [r["id"][:2] for r in found] == ["f:"]
     assert "iPhone" in found[0]["title"] and "Android" in found[0]["title"]
 
