@@ -122,13 +122,14 @@ def is_traditional(text: str) -> bool:
 
 
 def script_of(text: str | None) -> str | None:
-    """The locale a question's own script asks for: Chinese when its Han characters outweigh its
-    Latin words (``/check jd 支付宝`` is Chinese, "does Alipay (支付宝) work with JD" is not); else None."""
+    """The locale a question's own script asks for: Chinese when its Han characters outnumber its
+    Latin words (``/check jd 支付宝`` is Chinese; "does Alipay (支付宝) work with JD" and
+    "京东 JD.com" are not); else None."""
     if not text:
         return None
     sample = _MENTION.sub(" ", _COMMAND.sub(" ", text[:_SAMPLE].strip()))
     han = len(_HAN.findall(sample))
-    if not han or han < len(_WORD.findall(sample)):
+    if not han or han <= len(_WORD.findall(sample)):
         return None
     return ZH_HANT if is_traditional(sample) else ZH_HANS
 

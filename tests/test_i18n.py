@@ -47,7 +47,8 @@ EN_USER = USER  # language_code "en"
 
 @pytest.fixture
 def zh_seed(tmp_path: Path) -> Path:
-    """The real seed with Chinese display names for JD.com and Alipay and one Chinese summary."""
+    """The real seed, sure to have Chinese names for JD.com and Alipay, a known Chinese summary and
+    one fact without one."""
     doc = json.loads(SEED_PATH.read_text(encoding="utf-8"))
     names = {"JD.com": "京东", "Alipay": "支付宝"}
     for company in doc["companies"]:
@@ -56,6 +57,8 @@ def zh_seed(tmp_path: Path) -> Path:
     for fact in doc["facts"]:
         if fact["key"] == "cn-jd-alipay-2024-live":
             fact["summary_zh"] = "京东在结账时开始支持支付宝付款。"
+        if fact["key"] == "cn-jd-alipay-2011-ended":
+            fact["summary_zh"] = ""  # one untranslated fact, to show the fallback
     path = tmp_path / "seed-zh.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     return path

@@ -73,6 +73,7 @@ reply_to=, message_id=)`` adds ``bot_command`` (leading ``/cmd`` or ``/cmd@Bot``
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import json
@@ -416,7 +417,9 @@ class Harness:
             if key in payload:
                 self.rec.chats[payload[key]["chat"]["id"]] = payload[key]["chat"]
                 self.last_update_message_id = payload[key]["message_id"]
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        # In its own task, as PTB runs each update: what one update sets in its context (the reply
+        # language) never leaks into the test or the next update.
+        await asyncio.create_task(self.app.process_update(Update.de_json(payload, self.app.bot)))
         if not self.allow_rejected and len(self.rec.rejected) > rejected:
             bad = self.rec.rejected[rejected]
             raise AssertionError(f"Telegram would reject {bad.method}: {bad.rejected}\n{bad.params}")
