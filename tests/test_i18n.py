@@ -534,6 +534,7 @@ async def test_an_anonymous_group_admin_may_change_it_and_a_failed_lookup_refuse
     assert await h.interop.store.chat_language(GROUP["id"]) == "zh"
 
 
+@pytest.mark.filterwarnings("ignore:Ignoring `conversation_timeout`")  # no JobQueue in handler tests
 async def test_the_guided_addfact_form_in_chinese(h: Harness) -> None:
     admin = {"id": 42, "is_bot": False, "first_name": "Owner", "language_code": "zh-hans"}
 
