@@ -192,6 +192,15 @@ def display_name(company: Company, locale: str | None = None) -> str:
     return company.name
 
 
+def company_kind(company: Company, locale: str | None = None) -> str:
+    """The company's kind ("marketplace") in the reader's language when the catalogue knows it."""
+    from bot.texts import EN as known
+    from bot.texts import t
+
+    key = f"company_kind.{company.kind}"
+    return t(key, locale) if key in known else company.kind
+
+
 def summary(fact: Fact, locale: str | None = None) -> str:
     """The fact's summary in the reader's language; Chinese readers without one get the English, marked."""
     locale = locale or current()

@@ -26,8 +26,8 @@ from bot.domain import (
     Thread,
     Unresolved,
 )
+from bot.i18n import company_kind, display_name, fact_date, number, summary
 from bot.i18n import current as current_locale
-from bot.i18n import display_name, fact_date, number, summary
 from bot.texts import t
 
 TELEGRAM_LIMIT = 4096
@@ -160,7 +160,7 @@ def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     c = profile.company
-    head = [m.b(display_name(c)) + (f" — {m.text(c.kind)}" if c.kind else "")]
+    head = [m.b(display_name(c)) + (f" — {m.text(company_kind(c))}" if c.kind else "")]
     if c.description:
         head.append(m.text(c.description))
     if profile.parent:

@@ -266,6 +266,44 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+# i18n: company kinds as the seed names them (Company.kind is free text; unknown kinds show as stored).
+EN.update({
+    "company_kind.payments": "payments",
+    "company_kind.category": "category",
+    "company_kind.messaging": "messaging",
+    "company_kind.social": "social",
+    "company_kind.device maker": "device maker",
+    "company_kind.marketplace": "marketplace",
+    "company_kind.card network": "card network",
+    "company_kind.internet company": "internet company",
+    "company_kind.video": "video",
+    "company_kind.logistics": "logistics",
+    "company_kind.tech company": "tech company",
+    "company_kind.OS": "OS",
+    "company_kind.search engine": "search engine",
+    "company_kind.app store": "app store",
+    "company_kind.browser": "browser",
+    "company_kind.TV": "TV",
+    "company_kind.conglomerate": "conglomerate",
+    "company_kind.food delivery": "food delivery",
+    "company_kind.fintech": "fintech",
+    "company_kind.nonprofit": "nonprofit",
+    "company_kind.publishing": "publishing",
+    "company_kind.business group": "business group",
+    "company_kind.marketing": "marketing",
+    "company_kind.super-app": "super-app",
+    "company_kind.holding company": "holding company",
+    "company_kind.bridge": "bridge",
+    "company_kind.protocol": "protocol",
+    "company_kind.bank": "bank",
+    "company_kind.attraction": "attraction",
+    "company_kind.game company": "game company",
+    "company_kind.file sharing": "file sharing",
+    "company_kind.standards body": "standards body",
+    "company_kind.smart home standard": "smart home standard",
+    "company_kind.standard": "standard",
+})
+
 from bot.texts_zh import ZH  # noqa: E402 - after EN, which it mirrors key for key
 
 CATALOGUES: dict[str, dict[str, str]] = {_EN_LOCALE: EN, ZH_HANS: ZH}
