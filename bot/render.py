@@ -103,7 +103,7 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
         members = [display_name(c) for c in (thread.subject, thread.object)
                    if c.id not in {x.id for x in asked}]
         if members:
-            head += " " + m.i(t("check.via", names=", ".join(members)))
+            head += " " + m.i(t("check.via", names=t("list.separator").join(members)))
     lines = [head]
     lines += [_event_line(m, v) for v in reversed(thread.events)]
     return "\n".join(lines)
@@ -172,7 +172,7 @@ def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     shown = display_name(c)
     aliases = c.aliases if shown == c.name else (c.name, *(a for a in c.aliases if a != c.name_zh))
     if aliases:
-        head.append(m.text(t("profile.aliases", names=", ".join(aliases[:12]))))
+        head.append(m.text(t("profile.aliases", names=t("list.separator").join(aliases[:12]))))
     blocks = ["\n".join(head)]
     if not profile.facts:
         blocks.append(m.text(t("profile.no_facts", name=display_name(c))))
@@ -187,7 +187,7 @@ def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
 
 
 def _names(companies: Sequence[Company]) -> str:
-    return ", ".join(display_name(c) for c in companies)
+    return t("list.separator").join(display_name(c) for c in companies)
 
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:

@@ -116,6 +116,7 @@ EN: dict[str, str] = {
 EN.update({
     "cmd.language": "The language I reply in: en, zh or auto",
     "fact.summary_en": "{summary}",
+    "list.separator": ", ",
     "language.usage": "I reply in {current} here. Change it with /language en (English), "
                       "/language zh (Chinese) or /language auto (follow each question and each "
                       "person's Telegram language).",

@@ -334,7 +334,7 @@ async def test_the_profile_shows_the_english_name_among_the_aliases(interop: Int
     assert isinstance(profile, Profile)
     with using(ZH_HANS):
         head = render_profile(profile, PLAIN)[0]
-    assert head.startswith("支付宝 — 支付") and "又名：Alipay" in head
+    assert head.startswith("支付宝 — 支付") and "又名：Alipay、" in head
     assert i18n.company_kind(Company(9, "X", kind="marketplace"), ZH_HANT) == "電商平臺"
     assert i18n.company_kind(Company(9, "X", kind="spaceport"), ZH_HANS) == "spaceport"  # unknown: as stored
 
