@@ -23,11 +23,11 @@ def _rss_mb() -> float:
 
 
 async def _whole(db: Path, queries: dict[str, list[str]]) -> dict[str, float]:
-    from bot.answers import Interop
+    from bot.startup import open_interop
 
     baseline = _rss_mb()
     started = time.perf_counter()
-    interop = await Interop.open(db)
+    interop = await open_interop(db)
     startup = time.perf_counter() - started
     after_open = _rss_mb()
     try:

@@ -362,7 +362,7 @@ async def export_figures(store: Any) -> dict[str, Any]:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.answers import Interop
+    from bot.startup import open_interop
 
     started = time.perf_counter()
     # In a worker thread: generation runs the project's migrations with its own event loop.
@@ -379,7 +379,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     }
     log("start-up and peak RSS (fresh interpreter)...")
     results.update(startup_figures(db, work))
-    interop = await Interop.open(db)
+    interop = await open_interop(db)
     try:
         log("name resolution...")
         results.update(resolution_figures(interop, work, scan_queries=args.scan_queries,

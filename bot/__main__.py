@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from bot import dataset
@@ -17,6 +18,8 @@ from bot.answers import Interop
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import InteropError
 from bot.logs import setup_logging
+from bot.render import PLAIN, render_import_report
+from bot.startup import inspect_database, open_interop
 from bot.texts import t
 
 log = logging.getLogger("bot")
@@ -29,10 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interop-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (console if no token is set)")
-    con = sub.add_parser("console", help="answer questions in the terminal")
-    con.add_argument("--lang", default="auto", type=_language,
-                     help="reply language: en, zh, zh-hans, zh-hant or auto (default: follow each "
-                          "question, then LANG)")
+    console = sub.add_parser("console", help="answer questions in the terminal")
+    console.add_argument("--admin", action="store_true",
+                         help="act as an owner: add, edit, import and export facts")
+    console.add_argument("--lang", default="auto", type=_language,
+                         help="reply language: en, zh, zh-hans, zh-hant or auto (default: follow each "
+                              "question, then LANG)")
     sub.add_parser("check-config", help="validate settings and the database, then exit")
     imp = sub.add_parser("import", help="import a JSON or CSV export")
     imp.add_argument("file", type=Path)
@@ -53,35 +58,36 @@ def _language(value: str) -> str:
 
 
 async def _open(settings: Settings) -> Interop:
-    return await Interop.open(settings.database_path, seed=settings.seed_path)
+    return await open_interop(settings.database_path, seed=settings.seed_path)
 
 
-async def _console(settings: Settings, language: str = "") -> int:
+async def _console(settings: Settings, admin: bool = False, language: str = "") -> int:
     from bot.console import run_console
 
     interop = await _open(settings)
     try:
-        await run_console(interop, language=language)
+        await run_console(interop, admin=admin, language=language)
     finally:
         await interop.close()
     return 0
 
 
 async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
-    interop = await _open(settings)
-    try:
-        doc = dataset.parse_document(file.name, await asyncio.to_thread(file.read_bytes),
-                                     max_bytes=CLI_MAX_IMPORT_BYTES, max_rows=CLI_MAX_IMPORT_ROWS)
-        report = await dataset.import_document(interop.store, doc, "cli", dry_run=dry_run)
-    finally:
-        await interop.close()
-    verb = "Would import" if dry_run else "Imported"
-    print(f"{verb}: {report.new} new, {report.updated} updated, {report.unchanged} unchanged "
-          f"facts; {report.new_companies} new and {report.updated_companies} updated companies; "
-          f"{len(report.rejected)} rejected")
-    for label, reason in report.rejected:
-        print(f"  {label}: {reason}")
-    return 0
+    """Import a file; 1 when any row was rejected. A dry run writes nothing at all: not the seed,
+    and not even the database file (a missing one is stood in for by a temporary empty store)."""
+    doc = dataset.parse_document(file.name, await asyncio.to_thread(file.read_bytes),
+                                 max_bytes=CLI_MAX_IMPORT_BYTES, max_rows=CLI_MAX_IMPORT_ROWS)
+    with tempfile.TemporaryDirectory(prefix="interop-dry-run-") as scratch:
+        path = settings.database_path
+        if dry_run and not path.exists():
+            path = Path(scratch) / "empty.sqlite3"
+        interop = await open_interop(path, seed=None if dry_run else settings.seed_path)
+        try:
+            report = await dataset.import_document(interop.store, doc, "cli", dry_run=dry_run)
+        finally:
+            await interop.close()
+    print(render_import_report(report, file.name, PLAIN))
+    return 1 if report.rejected else 0
 
 
 async def _export(settings: Settings, file: Path) -> int:
@@ -97,14 +103,14 @@ async def _export(settings: Settings, file: Path) -> int:
 
 
 async def _check_config(settings: Settings) -> int:
-    interop = await _open(settings)
-    try:
-        counts = await interop.store.counts()
-    finally:
-        await interop.close()
+    """Validate settings and look at the database read-only: nothing is created or seeded."""
+    state = await inspect_database(settings.database_path)
     mode = "webhook" if settings.webhook_url else ("polling" if settings.token else "console")
-    print(f"OK: {mode} mode, database {settings.database_path} "
-          f"({counts['companies']} companies, {counts['facts']} facts), "
+    if state.exists:
+        held = f"({state.companies} companies, {state.facts} facts)"
+    else:
+        held = "(not created yet: the first start creates it and loads the seed)"
+    print(f"OK: {mode} mode, database {settings.database_path} {held}, "
           f"{len(settings.admin_ids)} owner(s)")
     return 0
 
@@ -120,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "console":
-            return asyncio.run(_console(settings, args.lang))
+            return asyncio.run(_console(settings, admin=args.admin, language=args.lang))
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
         if command == "export":

@@ -7,13 +7,10 @@ chat at once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 
-from bot import dataset
 from bot.domain import (
     CheckHint,
     CheckResult,
@@ -29,7 +26,7 @@ from bot.domain import (
     Verdict,
 )
 from bot.resolver import Resolver
-from bot.store import StorageError, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +37,10 @@ CHECK_CACHE_SIZE = 4096
 
 
 class Interop:
-    """The service both adapters talk to. Create with ``await Interop.open(path)``."""
+    """The service both adapters talk to, built from an open store and a built resolver.
+
+    Start-up (open, seed, integrity check, index) is ``bot.startup.open_interop``.
+    """
 
     def __init__(self, store: Store, resolver: Resolver, companies: Iterable[Company]) -> None:
         self.store = store
@@ -56,42 +56,6 @@ class Interop:
         self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
         for company in companies:
             self._link(company)
-
-    @classmethod
-    async def open(cls, path: Path | str, *, seed: Path | None = None) -> Interop:
-        """Open the store, load the seed into an empty database, and index every company.
-
-        The integrity check reads the whole file (seconds at 1M facts) in SQLite's C code,
-        without the GIL, so it runs on a reader thread while the companies load and the index
-        is built; the index build pauses at each chunk so the event loop stays responsive. A
-        damaged file still fails start-up with a StorageError, with every connection closed.
-        """
-        store = await Store.open(path, check=False)
-        check: asyncio.Task[None] | None = None
-        try:
-            # counts() scans every fact and source (seconds at 1M facts); only ask when a seed
-            # could be loaded, and only whether the store is empty.
-            if seed is not None and await store.is_empty():
-                await store.quick_check()  # never write into a damaged file; an empty one is quick
-                doc = dataset.parse_document(seed.name, await asyncio.to_thread(seed.read_bytes))
-                report = await dataset.import_document(store, doc, "seed", dry_run=False)
-                log.info("Loaded seed: %d companies, %d facts", report.new_companies, report.new)
-            else:
-                check = asyncio.create_task(store.quick_check())
-            # Awaited at once, companies() takes a reader before the check task starts; readers
-            # are handed out in turn, so its second query goes to the one the first freed, not
-            # behind the check.
-            companies = await store.companies()
-            resolver = Resolver()
-            for _ in resolver.bulk_index(companies):
-                await asyncio.sleep(0)
-            if check is not None:
-                await check
-        except BaseException as exc:
-            await _settle(check, exc)
-            await store.close()
-            raise
-        return cls(store, resolver, companies)
 
     async def close(self) -> None:
         await self.store.close()
@@ -283,26 +247,6 @@ class Interop:
         latest = facts[-1]
         return self.company(latest.object_id if latest.subject_id == company.id else latest.subject_id)
 
-
-
-async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
-    """Finish a start-up integrity check after a failure, raising its verdict if it found damage.
-
-    Loading a damaged file may fail with a raw SQLite error before the check is done; the
-    check's "the database is damaged" is the clearer message, so it wins. On cancellation the
-    check is just cancelled (its connection finishes the statement, then closes).
-    """
-    if check is None:
-        return
-    if not isinstance(exc, Exception):
-        check.cancel()
-    try:
-        await check
-    except StorageError as damage:
-        if damage is not exc:
-            raise damage from exc
-    except BaseException:  # cancelled, or an error of its own: the original failure is the news
-        pass
 
 
 def _neg(date: str) -> str:

@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional .env file), validated once at start.
 
 Every setting is parsed here so that a malformed value stops the program with one clear line
-instead of a traceback somewhere deep in a handler.
+instead of a traceback somewhere deep in a handler. Loading settings never writes anything:
+folders are checked here and created by the start-up code (``bot.startup``) when it opens them.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = PROJECT_ROOT / "data" / "interop.sqlite3"
 SEED_PATH = PROJECT_ROOT / "data" / "seed.json"
 
-_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
+_ASCII_INT = re.compile(r"[0-9]{1,20}")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 
 
@@ -50,21 +54,19 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines; the process environment still wins over the file."""
-    values: dict[str, str] = {}
+    """KEY=VALUE lines, read by python-dotenv (quotes, ``export``, inline ``# comments``); the
+    process environment still wins over the file. Nothing is written into ``os.environ``."""
     if not path.is_file():
-        return values
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        key = key.strip().removeprefix("export ").strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key] = value
-    return values
+        return {}
+    return {key: value for key, value in dotenv_values(path, interpolate=False).items()
+            if value is not None}
+
+
+def _whole(name: str, raw: str, what: str) -> int:
+    """An ASCII whole number ("²" and other Unicode digits are refused, not a traceback)."""
+    if not _ASCII_INT.fullmatch(raw):
+        raise ConfigError(f"{name} must be {what}, got {raw!r}")
+    return int(raw)
 
 
 def _int_list(name: str, raw: str) -> frozenset[int]:
@@ -72,10 +74,25 @@ def _int_list(name: str, raw: str) -> frozenset[int]:
     for part in re.split(r"[,\s]+", raw.strip()):
         if not part:
             continue
-        if not re.fullmatch(r"-?\d{1,20}", part):
-            raise ConfigError(f"{name} must be comma-separated numeric Telegram user IDs, got {part!r}")
+        if not _ASCII_INT.fullmatch(part) or int(part) <= 0:
+            raise ConfigError(f"{name} must be comma-separated numeric Telegram user IDs "
+                              f"(positive whole numbers), got {part!r}")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _creatable(name: str, folder: Path) -> None:
+    """``folder`` exists and is writable, or could be created: checked without writing anything."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ConfigError(f"{name} folder {str(folder)!r} cannot be created: {str(probe)!r} is a file")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        verb = "is not writable" if probe == folder else "cannot be created (no write permission)"
+        raise ConfigError(f"{name} folder {str(folder)!r} {verb}")
 
 
 def _http_url(name: str, raw: str, *, https_only: bool = False) -> str:
@@ -88,23 +105,26 @@ def _http_url(name: str, raw: str, *, https_only: bool = False) -> str:
 
 
 def _writable_database(raw: str) -> Path:
+    """Check the database path without creating anything (``check-config`` is read-only)."""
     path = Path(raw).expanduser()
     if path.is_dir():
         raise ConfigError(f"DATABASE_PATH {raw!r} is a directory; give a file path")
     parent = path.parent if str(path.parent) else Path(".")
     if parent.exists() and not parent.is_dir():
         raise ConfigError(f"DATABASE_PATH folder {str(parent)!r} is a file, not a folder")
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"DATABASE_PATH folder {str(parent)!r} cannot be created: {exc.strerror}") from None
     if path.exists():
         if not os.access(path, os.R_OK):
             raise ConfigError(f"DATABASE_PATH {raw!r} is not readable")
-    elif not os.access(parent, os.W_OK):
-        raise ConfigError(f"DATABASE_PATH folder {str(parent)!r} is not writable")
+    else:
+        _creatable("DATABASE_PATH", parent)
+    return path
+
+
+def _backup_dir(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"BACKUP_DIR {raw!r} is a file, not a folder")
+    _creatable("BACKUP_DIR", path)
     return path
 
 
@@ -136,15 +156,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     if webhook_url and not webhook_secret:
         raise ConfigError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     port_raw = get("WEBHOOK_PORT") or "8443"
-    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
+    port = _whole("WEBHOOK_PORT", port_raw, "a port number")
+    if not 0 < port < 65536:
         raise ConfigError(f"WEBHOOK_PORT must be a port number, got {port_raw!r}")
 
     error_chat = get("ERROR_CHAT_ID")
-    if error_chat is not None and not re.fullmatch(r"-?\d{1,20}", error_chat):
+    if error_chat is not None and not re.fullmatch(r"-?[0-9]{1,20}", error_chat):
         raise ConfigError(f"ERROR_CHAT_ID must be a numeric chat ID, got {error_chat!r}")
 
     keep_raw = get("BACKUP_KEEP") or "7"
-    if not keep_raw.isdigit() or int(keep_raw) < 1:
+    keep = _whole("BACKUP_KEEP", keep_raw, "a positive whole number")
+    if keep < 1:
         raise ConfigError(f"BACKUP_KEEP must be a positive whole number, got {keep_raw!r}")
     backup_dir = get("BACKUP_DIR")
 
@@ -160,9 +182,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
-        webhook_port=int(port_raw),
+        webhook_port=port,
         error_chat_id=int(error_chat) if error_chat else None,
-        backup_dir=Path(backup_dir).expanduser() if backup_dir else None,
-        backup_keep=int(keep_raw),
+        backup_dir=_backup_dir(backup_dir) if backup_dir else None,
+        backup_keep=keep,
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
     )

@@ -1,9 +1,13 @@
 """The terminal adapter: the bot's commands over stdin/stdout, in plain text.
 
 It exists so the answering core can be tried (and piped: ``echo "/check jd alipay" | ...``)
-without a Telegram token, and it uses exactly the same core as the bot. Each line is answered in
-the locale the bot's rules choose (``bot.i18n.choose``): ``--lang`` (or ``/language``) acts as
-the chat setting, the line's script next, then ``LANG`` as the user's own language.
+without a Telegram token, and it uses exactly the same core as the bot. With ``--admin`` the
+operator of the machine acts as an owner: the admin verbs (``/addfact``, ``/editfact``,
+``/import``, ``/export``...) go through the same ``bot.admin.Editor`` and the same renderer
+as in Telegram, with no Telegram at all. Imports are dry runs unless the line ends in ``apply``.
+Each line is answered in the locale the bot's rules choose (``bot.i18n.choose``): ``--lang``
+(or ``/language``) acts as the chat setting, the line's script next, then ``LANG`` as the
+user's own language.
 """
 
 from __future__ import annotations
@@ -11,16 +15,29 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
+from bot.admin import (
+    Editor,
+    parse_addsource,
+    parse_company_line,
+    parse_edit,
+    parse_fact_id,
+    parse_fact_line,
+)
 from bot.answers import Interop
-from bot.domain import CheckResult, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Conflict, InteropError, Profile, SearchResult, Unresolved
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.render import (
     PLAIN,
     plain,
     render_check,
     render_check_hint,
+    render_error,
+    render_fact_card,
+    render_history,
+    render_import_report,
     render_profile,
     render_recent,
     render_search,
@@ -30,10 +47,19 @@ from bot.render import (
 from bot.texts import EXAMPLES, t
 
 MAX_INPUT = 4096
+OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
+ACTOR = "console"  # how the audit log names the operator
+ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/history",
+                         "/addcompany", "/alias", "/unalias", "/import", "/export"})
 
 
-async def answer_line(interop: Interop, line: str) -> str:
-    """One console input line -> the plain-text reply."""
+def operator_editor(interop: Interop) -> Editor:
+    """The console operator's editor: an owner, by being the one at the machine."""
+    return Editor(interop, {OPERATOR})
+
+
+async def answer_line(interop: Interop, line: str, editor: Editor | None = None) -> str:
+    """One console input line -> the plain-text reply; admin verbs only with an ``editor``."""
     line = line.strip()
     if not line:
         return ""
@@ -44,6 +70,14 @@ async def answer_line(interop: Interop, line: str) -> str:
     command, _, args = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     args = args.strip()
+    if command in ADMIN_VERBS:
+        if editor is None:
+            return t("console.admin_only", cmd=command)
+        usage = command[1:]
+        try:
+            return await admin_line(editor, command, args)
+        except InteropError as exc:
+            return render_error(exc, usage if usage not in {"import", "export"} else None, PLAIN)
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
@@ -64,6 +98,88 @@ async def answer_line(interop: Interop, line: str) -> str:
             return t("usage.recent", max=50)
         return plain(render_recent(await interop.recent(int(args) if args else 10), PLAIN))
     return t("console.unknown_command", cmd=command)
+
+
+async def admin_line(editor: Editor, command: str, args: str) -> str:
+    """An admin verb, acted on at once (the operator typed it; there is no one else to confirm)."""
+    if command == "/addfact":
+        try:
+            view = await editor.add_fact(editor.draft(parse_fact_line(args)), ACTOR)
+        except Conflict as exc:
+            if exc.existing_id is None:
+                raise
+            return PLAIN.t("admin.duplicate", id=exc.existing_id)
+        return PLAIN.join("\n\n", [PLAIN.t("admin.fact_saved", id=view.fact.id),
+                                    render_fact_card(view, PLAIN)])
+    if command == "/addsource":
+        fact_id, url, title = parse_addsource(args)
+        view = await editor.add_source(fact_id, url, title, ACTOR)
+        return PLAIN.join("\n\n", [PLAIN.t("admin.source_added", id=fact_id), render_fact_card(view, PLAIN)])
+    if command == "/editfact":
+        fact_id, field, value = parse_edit(args)
+        view = await editor.edit_fact(fact_id, field, value, ACTOR)
+        return PLAIN.join("\n\n", [PLAIN.t("admin.edited", id=fact_id, field=field),
+                                    render_fact_card(view, PLAIN)])
+    if command == "/retract":
+        fact_id = parse_fact_id(args)
+        await editor.retract(fact_id, ACTOR)
+        return PLAIN.t("admin.retracted", id=fact_id)
+    if command == "/restore":
+        fact_id = parse_fact_id(args)
+        view = await editor.restore(fact_id, ACTOR)
+        return PLAIN.join("\n\n", [PLAIN.t("admin.restored", id=fact_id), render_fact_card(view, PLAIN)])
+    if command == "/history":
+        fact_id = parse_fact_id(args)
+        return plain(render_history(fact_id, await editor.history(fact_id), PLAIN))
+    if command == "/addcompany":
+        name, parent, kind = parse_company_line(args)
+        company = await editor.add_company(name, parent, kind, ACTOR)
+        return PLAIN.t("admin.company_added", name=company.name, id=company.id)
+    if command in {"/alias", "/unalias"}:
+        if not args:
+            return PLAIN.t("admin.usage", usage=t(f"admin.usage.{command[1:]}"))
+        change = editor.add_alias if command == "/alias" else editor.remove_alias
+        company, alias = await change(args, ACTOR)
+        key = "admin.alias_added" if command == "/alias" else "admin.alias_removed"
+        return PLAIN.t(key, company=company.name, alias=alias)
+    if command == "/import":
+        return await _import(editor, args)
+    return await _export(editor, args)
+
+
+async def _import(editor: Editor, args: str) -> str:
+    """``/import FILE`` is a dry run; ``/import FILE apply`` applies it in one transaction."""
+    path_text, apply = args, False
+    if args.endswith(" apply"):
+        path_text, apply = args.removesuffix(" apply").strip(), True
+    if not path_text:
+        return t("console.import_usage")
+    path = Path(path_text)
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as exc:
+        return t("console.cannot_read", path=str(path), error=exc.strerror or str(exc))
+    if apply:
+        report = await editor.apply_import(path.name, data, ACTOR)
+    else:
+        report = await editor.preview_import(path.name, data, ACTOR)
+    text = render_import_report(report, path.name, PLAIN)
+    if not apply and report.changes:
+        text += "\n\n" + t("console.import_apply", line=f"/import {path_text} apply")
+    return text
+
+
+async def _export(editor: Editor, args: str) -> str:
+    """``/export FOLDER``: the JSON and CSV files that /import takes back, written there."""
+    folder = Path(args or ".")
+    if not await asyncio.to_thread(folder.is_dir):
+        return t("console.export_usage")
+    written = []
+    for file in await editor.export():
+        target = folder / file.filename
+        await asyncio.to_thread(target.write_bytes, file.data)
+        written.append(str(target))
+    return t("console.exported", files=", ".join(written))
 
 
 def _render(result: CheckResult | Profile | SearchResult | Unresolved) -> str:
@@ -98,16 +214,20 @@ def _language_line(args: str, setting: str) -> tuple[str, str]:
 
 
 async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
-                      stdout: TextIO = sys.stdout, language: str = AUTO) -> None:
+                      stdout: TextIO = sys.stdout, *, admin: bool = False,
+                      language: str = AUTO) -> None:
     """Interactive with a prompt on a TTY; line by line, no prompt, when piped.
 
     ``language`` is a ``/language`` value (en, zh, zh-Hans, zh-Hant or "" for automatic).
     """
     interactive = stdin.isatty()
+    editor = operator_editor(interop) if admin else None
     system = system_language()
     if interactive:
         with using(choose(language, None, system)):
             print(t("console.intro"), file=stdout)
+            if admin:
+                print(t("console.admin_intro"), file=stdout)
     loop = asyncio.get_running_loop()
     while True:
         if interactive:
@@ -120,7 +240,7 @@ async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
             language, reply = _language_line(args, language)
         else:
             with using(choose(language, line, system)):
-                reply = await answer_line(interop, line)
+                reply = await answer_line(interop, line, editor)
         if reply:
             print(reply, file=stdout, flush=True)
             if not interactive:

@@ -107,6 +107,8 @@ def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BY
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", []), list) \
             or not isinstance(doc.get("companies", []), list):
         raise ValidationError("the JSON must be an object with 'companies' and 'facts' lists")
+    if doc.get("format", FORMAT) != FORMAT:
+        raise ValidationError(f"the format {str(doc.get('format'))[:40]!r} is not {FORMAT!r}")
     if len(doc.get("facts", [])) + len(doc.get("companies", [])) > max_rows:
         raise ValidationError(f"the file has more than {max_rows} rows")
     return doc

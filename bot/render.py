@@ -1,8 +1,13 @@
 """Domain objects -> Telegram HTML or plain text, from ONE set of render functions.
 
-Each renderer writes through a ``Markup`` (bold, italic, link, text). ``HTML`` escapes every
-string it is given, so stored text can never break or inject markup; ``PLAIN`` writes links as
-"title <url>" for the terminal. Answers come back as blocks so adapters can paginate them.
+Each renderer writes through a ``Markup`` flavour (``m.text``, ``m.b``, ``m.i``, ``m.link``,
+``m.t`` for catalogue sentences, ``m.join``). For ``HTML`` every piece is an ``Html`` string
+(``markupsafe.Markup``): a plain ``str`` that meets one is escaped exactly once, an ``Html`` never
+again, so stored text can neither break nor inject markup nor show up as "AT&amp;T". Adapters
+turn pages into ``str`` only when they send them. ``PLAIN`` writes links as "title <url>" for the
+terminal. Answers come back as blocks so adapters can paginate them; page sizes are counted in
+UTF-16 code units, as Telegram counts its 4096 limit. Admin output (fact cards, history, import
+reports, refusals) is rendered here too, so the console's admin mode shows the same thing.
 """
 
 from __future__ import annotations
@@ -10,19 +15,30 @@ from __future__ import annotations
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import markupsafe
+
+from bot.admin import EDITABLE_FIELDS, Change, Roster, UnknownCompany
+from bot.dataset import ImportReport
 from bot.domain import (
     CheckHint,
     CheckResult,
     Company,
+    Conflict,
     FactView,
+    InteropError,
+    InvalidValue,
+    Kind,
     Profile,
     Resolution,
     SearchResult,
     Source,
+    Status,
+    StorageError,
     Thread,
     Unresolved,
 )
@@ -30,29 +46,71 @@ from bot.i18n import company_kind, display_name, fact_date, number, summary
 from bot.i18n import current as current_locale
 from bot.texts import t
 
-TELEGRAM_LIMIT = 4096
+TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
+_CATALOGUE_TAGS = re.compile(r"&lt;(/?)(b|i|code)&gt;")
+_PLAIN_TAGS = re.compile(r"</?(?:b|i|code)>")
+
+
+class Html(markupsafe.Markup):
+    """Telegram HTML that is already safe: markupsafe's string type, escaping as Telegram needs.
+
+    Text is escaped with ``&lt; &gt; &amp;`` only (quotes need no escaping outside attributes);
+    link URLs, the one attribute we write, are escaped with quotes as well.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def escape(cls, s: Any) -> Html:
+        if hasattr(s, "__html__"):
+            return cls(s.__html__())
+        return cls(html.escape(str(s), quote=False))
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units (an emoji outside the BMP counts 2), as Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True, slots=True)
 class Markup:
-    """How to write emphasis and links in one output format."""
+    """How to write text, emphasis, links and catalogue sentences in one output format."""
 
     html: bool
 
-    def text(self, value: str) -> str:
-        return html.escape(value, quote=False) if self.html else value
+    def text(self, value: object) -> str:
+        """``value`` as text: escaped once for HTML (an ``Html`` value passes unchanged)."""
+        return Html.escape(value) if self.html else str(value)
 
-    def b(self, value: str) -> str:
-        return f"<b>{self.text(value)}</b>" if self.html else value
+    def b(self, value: object) -> str:
+        return Html("<b>{}</b>").format(value) if self.html else str(value)
 
-    def i(self, value: str) -> str:
-        return f"<i>{self.text(value)}</i>" if self.html else value
+    def i(self, value: object) -> str:
+        return Html("<i>{}</i>").format(value) if self.html else str(value)
 
-    def link(self, label: str, url: str) -> str:
+    def code(self, value: object) -> str:
+        return Html("<code>{}</code>").format(value) if self.html else str(value)
+
+    def link(self, label: object, url: str) -> str:
         if self.html:
-            return f'<a href="{html.escape(url, quote=True)}">{self.text(label)}</a>'
+            return Html('<a href="{}">{}</a>').format(Html(html.escape(url, quote=True)), label)
         return f"{label} <{url}>"
+
+    def t(self, key: str, /, **values: object) -> str:
+        """A catalogue sentence. Its own ``<b>``, ``<i>`` and ``<code>`` are markup (dropped in
+        plain text); everything else in it is text, and every value is escaped exactly once."""
+        template = t(key)
+        if self.html:
+            return Html(_CATALOGUE_TAGS.sub(r"<\1\2>", html.escape(template, quote=False))).format(**values)
+        template = _PLAIN_TAGS.sub("", template)
+        return template.format(**values) if values else template
+
+    def join(self, sep: str, items: Iterable[object]) -> str:
+        """``sep.join(items)``; for HTML each plain item is escaped, each ``Html`` kept."""
+        if self.html:
+            return Html(sep).join(items)
+        return sep.join(str(item) for item in items)
 
 
 HTML = Markup(html=True)
@@ -74,39 +132,39 @@ def source_label(source: Source) -> str:
 
 
 def _sources(m: Markup, sources: Sequence[Source]) -> str:
-    return " · ".join(m.link(source_label(s), s.url) for s in sources)
+    return m.join(" · ", (m.link(source_label(s), s.url) for s in sources))
 
 
 def _relation(m: Markup, view: FactView | Thread) -> str:
     kind = view.fact.kind if isinstance(view, FactView) else view.kind
     s, o = display_name(view.subject), display_name(view.object)
-    return t(f"verb.{kind.value}", s=m.b(s), o=m.b(o)) if m.html else t(f"verb.{kind.value}", s=s, o=o)
+    return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str:
     fact = view.fact
-    head = f"{m.text(human_date(fact.date))} {t('status.' + fact.status.value)}"
+    head = m.join(" ", [human_date(fact.date), m.t("status." + fact.status.value)])
     if with_parties:
-        head += f" · {_relation(m, view)}"
-    line = f"• {head} — {m.text(summary(fact))}"
+        head = m.join(" · ", [head, _relation(m, view)])
+    line = m.join("", ["• ", head, " — ", summary(fact)])
     if fact.sources:
-        line += f" {_sources(m, fact.sources)}"
+        line = m.join(" ", [line, _sources(m, fact.sources)])
     return line
 
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
     current = thread.current.fact
-    head = t("check.thread", kind=m.text(t("kind." + thread.kind.value)), relation=_relation(m, thread),
-             status=t("status." + current.status.value),
-             since=m.text(t("check.since", date=human_date(current.date))))
+    head = m.t("check.thread", kind=m.t("kind." + thread.kind.value), relation=_relation(m, thread),
+               status=m.t("status." + current.status.value),
+               since=m.t("check.since", date=human_date(current.date)))
     if asked is not None:
         members = [display_name(c) for c in (thread.subject, thread.object)
                    if c.id not in {x.id for x in asked}]
         if members:
-            head += " " + m.i(t("check.via", names=t("list.separator").join(members)))
+            head = m.join(" ", [head, m.i(m.t("check.via", names=t("list.separator").join(members)))])
     lines = [head]
     lines += [_event_line(m, v) for v in reversed(thread.events)]
-    return "\n".join(lines)
+    return m.join("\n", lines)
 
 
 _RENDERED: OrderedDict[tuple[int, bool, str], tuple[CheckResult, list[str]]] = OrderedDict()
@@ -134,13 +192,12 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
 def _render_check(result: CheckResult, m: Markup) -> list[str]:
     a, b = display_name(result.a), display_name(result.b)
     if not result.threads and not result.rollup:
-        return [m.text(t("check.no_record", a=a, b=b))]
-    headline = t("check.headline", verdict=t(f"verdict.{result.verdict.value}"),
-                 a="{a}", b="{b}").format(a=m.b(a), b=m.b(b))
+        return [m.t("check.no_record", a=a, b=b)]
+    headline = m.t("check.headline", verdict=m.t(f"verdict.{result.verdict.value}"), a=m.b(a), b=m.b(b))
     blocks = [headline]
     blocks += [_thread_block(m, th) for th in result.threads]
     if result.rollup:
-        intro = t("check.rollup") if result.threads else t("check.rollup_only", a=a, b=b)
+        intro = m.t("check.rollup") if result.threads else m.t("check.rollup_only", a=a, b=b)
         blocks.append(m.i(intro))
         blocks += [_thread_block(m, th, (result.a, result.b)) for th in result.rollup]
     return blocks
@@ -149,39 +206,38 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
 def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
     """The usage line for ``/check``, naming the company when only one (or one twice) was given."""
     if hint.same is not None:
-        return m.text(f"{t('same.company', name=display_name(hint.same))}\n{t('usage.check')}")
+        return m.join("\n", [m.t("same.company", name=display_name(hint.same)), m.t("usage.check")])
     if hint.single is not None and hint.partner is not None:
-        return m.text(t("check.one_name", name=display_name(hint.single),
-                        partner=display_name(hint.partner)))
+        return m.t("check.one_name", name=display_name(hint.single), partner=display_name(hint.partner))
     if hint.single is not None:
-        return m.text(t("check.one_name_alone", name=display_name(hint.single)))
-    return m.text(t("usage.check"))
+        return m.t("check.one_name_alone", name=display_name(hint.single))
+    return m.t("usage.check")
 
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     c = profile.company
-    head = [m.b(display_name(c)) + (f" — {m.text(company_kind(c))}" if c.kind else "")]
+    shown = display_name(c)
+    head = [m.join(" — ", [m.b(shown), company_kind(c)]) if c.kind else m.b(shown)]
     if c.description:
         head.append(m.text(c.description))
     if profile.parent:
-        head.append(m.text(t("profile.parent", parent=display_name(profile.parent))))
+        head.append(m.t("profile.parent", parent=display_name(profile.parent)))
     if profile.children:
-        head.append(m.text(t("profile.children", names=_names(profile.children))))
+        head.append(m.t("profile.children", names=_names(profile.children)))
     if profile.affiliates:
-        head.append(m.text(t("profile.affiliates", names=_names(profile.affiliates))))
-    shown = display_name(c)
+        head.append(m.t("profile.affiliates", names=_names(profile.affiliates)))
     aliases = c.aliases if shown == c.name else (c.name, *(a for a in c.aliases if a != c.name_zh))
     if aliases:
-        head.append(m.text(t("profile.aliases", names=t("list.separator").join(aliases[:12]))))
-    blocks = ["\n".join(head)]
+        head.append(m.t("profile.aliases", names=t("list.separator").join(aliases[:12])))
+    blocks = [m.join("\n", head)]
     if not profile.facts:
-        blocks.append(m.text(t("profile.no_facts", name=display_name(c))))
+        blocks.append(m.t("profile.no_facts", name=display_name(c)))
         return blocks
     current_kind = None
     for view in profile.facts:
         if view.fact.kind != current_kind:
             current_kind = view.fact.kind
-            blocks.append(m.b(t("kind." + current_kind.value)))
+            blocks.append(m.b(m.t("kind." + current_kind.value)))
         blocks.append(_event_line(m, view, with_parties=True))
     return blocks
 
@@ -192,16 +248,16 @@ def _names(companies: Sequence[Company]) -> str:
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
     if not result.hits:
-        return [m.text(t("search.none", query=result.query))]
-    blocks = [m.b(t("search.header", n=number(len(result.hits)), query=result.query))]
+        return [m.t("search.none", query=result.query)]
+    blocks = [m.b(m.t("search.header", n=number(len(result.hits)), query=result.query))]
     blocks += [_event_line(m, v, with_parties=True) for v in result.hits]
     return blocks
 
 
 def render_recent(views: Sequence[FactView], m: Markup = HTML) -> list[str]:
     if not views:
-        return [m.text(t("recent.none"))]
-    return [m.b(t("recent.header"))] + [_event_line(m, v, with_parties=True) for v in views]
+        return [m.t("recent.none")]
+    return [m.b(m.t("recent.header"))] + [_event_line(m, v, with_parties=True) for v in views]
 
 
 def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:
@@ -210,17 +266,17 @@ def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:
     for r in unresolved.resolutions:
         if r.company is not None:
             continue
-        blocks.append(m.text(_unresolved_line(r)))
+        blocks.append(_unresolved_line(m, r))
     return blocks
 
 
-def _unresolved_line(r: Resolution) -> str:
+def _unresolved_line(m: Markup, r: Resolution) -> str:
     if r.candidates and len(r.candidates) > 1 and r.candidates[0].score >= 90:
-        return t("unknown.ambiguous", name=r.query)
-    line = t("unknown.name", name=r.query)
+        return m.t("unknown.ambiguous", name=r.query)
+    line = m.t("unknown.name", name=r.query)
     if r.candidates:
-        return f"{line} {t('unknown.suggest')}"
-    return f"{line} {t('unknown.nothing_close')}"
+        return m.join(" ", [line, m.t("unknown.suggest")])
+    return m.join(" ", [line, m.t("unknown.nothing_close")])
 
 
 def render_suggestions_plain(unresolved: Unresolved) -> list[str]:
@@ -232,55 +288,187 @@ def render_suggestions_plain(unresolved: Unresolved) -> list[str]:
     return lines
 
 
+# -- admin output ---------------------------------------------------------------------------
+
+MAX_REJECTED_SHOWN = 15
+MAX_HISTORY = 40
+MAX_DIFF_VALUE = 160
+MAX_CANDIDATES = 4
+_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import"))
+
+
+def sentence(message: str) -> str:
+    """Core error messages start lower-case so they can be embedded; as a reply they stand alone."""
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "?", "!", ")")) else message + "."
+
+
+def render_usage(key: str, m: Markup = HTML) -> str:
+    """"Use: /command ..." for an admin command, with the allowed kinds, statuses and fields."""
+    text = t(f"admin.usage.{key}", kinds=", ".join(k.value for k in Kind),
+             statuses=", ".join(s.value for s in Status), fields=", ".join(EDITABLE_FIELDS))
+    return m.t("admin.usage", usage=m.code(text))
+
+
+def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True) -> str:
+    """The full fact as an admin needs to check it: every field and every source."""
+    fact = view.fact
+    relation = _relation(m, view)
+    lines = [m.join(" ", [m.b(f"#{fact.id}"), relation]) if numbered else relation]
+    head = [m.t("kind." + fact.kind.value), m.t("status." + fact.status.value), human_date(fact.date)]
+    if fact.retracted:
+        head.append(m.t("admin.card.retracted"))
+    lines.append(m.join(" · ", head))
+    lines.append(m.text(fact.summary))
+    if fact.kind_detail:
+        lines.append(m.t("admin.card.detail", text=fact.kind_detail))
+    if fact.date_note:
+        lines.append(m.i(m.t("admin.card.date_note", text=fact.date_note)))
+    if fact.confidence:
+        lines.append(m.t("admin.card.confidence", text=fact.confidence))
+    if fact.sources:
+        lines.append(m.t("admin.card.sources"))
+        lines += [m.join("", ["• ", m.link(s.title or source_label(s), s.url)]) for s in fact.sources]
+    return m.join("\n", lines)
+
+
+def render_error(exc: InteropError, usage: str | None = None, m: Markup = HTML) -> str:
+    """A polite, specific message for any refusal, with the right form when it helps."""
+    if isinstance(exc, InvalidValue):
+        text = m.t("admin.invalid_value", field=exc.field_name, value=exc.value,
+                   allowed=", ".join(exc.allowed))
+    elif isinstance(exc, UnknownCompany):
+        text = m.t("admin.unknown_company", role=exc.role, name=exc.name)
+        if exc.candidates:
+            names = ", ".join(c.company.name for c in exc.candidates[:MAX_CANDIDATES])
+            text = m.join("\n", [text, m.t("admin.did_you_mean", names=names)])
+    else:
+        text = m.t("admin.error", error=sentence(str(exc)))
+    if usage and not isinstance(exc, StorageError | Conflict):
+        text = m.join("\n\n", [text, render_usage(usage, m)])
+    return text
+
+
+def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) -> str:
+    """N new, M updated, K unchanged, and each rejected row with its reason."""
+    head = m.t("admin.import.dry_run" if report.dry_run else "admin.import.applied", name=filename)
+    lines = [m.t("admin.import.report", head=head, new=report.new, updated=report.updated,
+                 unchanged=report.unchanged, new_companies=report.new_companies,
+                 updated_companies=report.updated_companies, rejected=len(report.rejected))]
+    if report.rejected:
+        lines.append(m.t("admin.import.rejected_head"))
+        lines += [m.t("admin.import.rejected_line", label=label, reason=reason)
+                  for label, reason in report.rejected[:MAX_REJECTED_SHOWN]]
+        if len(report.rejected) > MAX_REJECTED_SHOWN:
+            lines.append(m.t("admin.import.more_rejected", n=len(report.rejected) - MAX_REJECTED_SHOWN))
+    return m.join("\n", lines)
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= MAX_DIFF_VALUE else value[:MAX_DIFF_VALUE - 1] + "…"
+
+
+def render_history(fact_id: int, changes: Sequence[Change], m: Markup = HTML) -> list[str]:
+    """The audit trail as readable diffs, newest last, one block per change."""
+    blocks = [m.b(m.t("admin.history.header", id=fact_id))]
+    shown = list(changes)[-MAX_HISTORY:]
+    if len(changes) > len(shown):
+        blocks.append(m.t("admin.history.older", n=len(changes) - len(shown)))
+    for change in shown:
+        action = t(f"admin.action.{change.action}") if change.action in _ACTIONS else change.action
+        lines = [m.t("admin.history.entry", at=change.at.replace("T", " ").removesuffix("Z") + " UTC",
+                     actor=change.actor, action=action)]
+        for field in change.fields:
+            if not field.before:
+                key = "admin.history.set"
+            elif not field.after:
+                key = "admin.history.removed"
+            else:
+                key = "admin.history.change"
+            lines.append(m.t(key, field=field.field, before=_clip(field.before), after=_clip(field.after)))
+        blocks.append(m.join("\n", lines))
+    return blocks
+
+
+def render_roster(roster: Roster, m: Markup = HTML) -> str:
+    """/admins: the owners from ADMIN_IDS and the admins they granted."""
+    none = m.t("admin.roster_none")
+    owners = m.join(", ", (m.code(o) for o in roster.owners)) if roster.owners else none
+    granted = m.join(", ", (m.t("admin.roster_grant", user=m.code(uid), by=by, at=at[:10])
+                            for uid, by, at in roster.granted)) if roster.granted else none
+    return m.t("admin.roster", owners=owners, granted=granted)
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 
+def visible_text(text: str) -> str:
+    """What Telegram shows of HTML: tags removed, entities decoded."""
+    return html.unescape(_TAG.sub("", text))
+
+
 def visible_len(text: str) -> int:
-    """Length as Telegram counts it: after tags are removed and entities decoded."""
-    return len(html.unescape(_TAG.sub("", text)))
+    """Length as Telegram counts it: UTF-16 code units of the visible text."""
+    return utf16_len(visible_text(text))
 
 
-def _cut(line: str, budget: int) -> list[str]:
-    """Split one over-long line without breaking markup: drop its tags, re-escape, then cut."""
-    flat = html.unescape(_TAG.sub("", line))
-    return [html.escape(flat[i:i + budget], quote=False) for i in range(0, len(flat), budget)]
+def _utf16_chunks(text: str, budget: int) -> list[str]:
+    """``text`` in pieces of at most ``budget`` UTF-16 units, never splitting a character."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for ch in text:
+        units = 2 if ord(ch) > 0xFFFF else 1
+        if size + units > budget and current:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += units
+    if current:
+        chunks.append("".join(current))
+    return chunks
 
 
 def paginate(blocks: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[str]:
-    """Pack blocks into pages of at most ``budget`` visible characters, never inside markup.
+    """Pack blocks into pages of at most ``budget`` visible UTF-16 units, never inside markup.
 
     Blocks are split at line boundaries when needed; a single line longer than a page is cut
-    as plain text.
+    as plain text (its markup dropped, its text escaped once more as text).
     """
-    size = visible_len if m.html else len
+    size = visible_len if m.html else utf16_len
 
     def cut(line: str) -> list[str]:
-        if m.html:
-            return _cut(line, budget)
-        return [line[i:i + budget] for i in range(0, len(line), budget)]
+        flat = visible_text(line) if m.html else line
+        return [m.text(piece) for piece in _utf16_chunks(flat, budget)]
 
     pieces: list[str] = []
     for block in blocks:
         if size(block) <= budget:
-            pieces.append(block)
+            pieces.append(Html(block) if m.html else block)  # a page is markup already
         else:
             lines = [part for line in block.split("\n")
-                     for part in ([line] if size(line) <= budget else cut(line))]
-            pieces += _pack(lines, "\n", budget, size)
-    return _pack(pieces, "\n\n", budget, size) or [""]
+                     for part in ([Html(line) if m.html else line] if size(line) <= budget else cut(line))]
+            pieces += _pack(lines, "\n", budget, size, m)
+    return _pack(pieces, "\n\n", budget, size, m) or [m.text("")]
 
 
-def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int]) -> list[str]:
+def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int], m: Markup) -> list[str]:
     """Greedily join items with ``sep`` into chunks no larger than ``budget``."""
     chunks: list[str] = []
-    current = ""
+    current: list[str] = []
+    current_size = 0
     for item in items:
-        if current and size(current) + len(sep) + size(item) > budget:
-            chunks.append(current)
-            current = ""
-        current = f"{current}{sep}{item}" if current else item
+        item_size = size(item)
+        if current and current_size + len(sep) + item_size > budget:
+            chunks.append(m.join(sep, current))
+            current, current_size = [], 0
+        current_size += item_size + (len(sep) if current else 0)
+        current.append(item)
     if current:
-        chunks.append(current)
+        chunks.append(m.join(sep, current))
     return chunks
 
 

@@ -267,6 +267,19 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+# house: the console's admin mode (python -m bot console --admin). Plain text.
+EN.update({
+    "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
+                           "/restore, /history, /addcompany, /alias, /unalias, /import FILE [apply], "
+                           "/export FOLDER.",
+    "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
+    "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
+    "console.import_apply": "Nothing is written yet. To apply it: {line}",
+    "console.cannot_read": "Cannot read {path}: {error}",
+    "console.export_usage": "Use: /export FOLDER (an existing folder; the JSON and CSV files go there)",
+    "console.exported": "Exported to {files}",
+})
+
 # i18n: company kinds as the seed names them (Company.kind is free text; unknown kinds show as stored).
 EN.update({
     "company_kind.payments": "payments",

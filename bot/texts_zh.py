@@ -229,6 +229,16 @@ ZH: dict[str, str] = {
     "cmd.grant": "授予用户管理员权限（所有者）",
     "cmd.revoke": "撤销用户的管理员权限（所有者）",
     "cmd.backup": "下载数据库备份（所有者）",
+    # house: the console's admin mode (python -m bot console --admin). Plain text.
+    "console.admin_intro": "管理模式：你以所有者身份操作。/addfact、/editfact、/addsource、/retract、"
+                           "/restore、/history、/addcompany、/alias、/unalias、/import 文件 [apply]、"
+                           "/export 文件夹。",
+    "console.admin_only": "{cmd} 会修改记录；请用 --admin 启动控制台后再使用。",
+    "console.import_usage": "用法：/import 文件（试运行），然后 /import 文件 apply",
+    "console.import_apply": "还没有写入任何内容。要应用它：{line}",
+    "console.cannot_read": "无法读取 {path}：{error}",
+    "console.export_usage": "用法：/export 文件夹（一个已存在的文件夹；JSON 和 CSV 文件会写到那里）",
+    "console.exported": "已导出到 {files}",
     # i18n: the reply language and the bot's profile
     "cmd.language": "回复语言：en、zh 或 auto",
     "fact.summary_en": "{summary}（英文）",

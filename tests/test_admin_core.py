@@ -28,6 +28,7 @@ from bot.admin import (
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.domain import Conflict, InvalidValue, Kind, NotFound, Status, ValidationError
+from bot.startup import open_interop
 
 OWNER = 1001
 ACTOR = actor_label(OWNER, "Owner")
@@ -37,7 +38,7 @@ LINE = ("JD.com | WeChat Pay | payments | live | 2025-02 | JD.com accepts WeChat
 
 @pytest.fixture
 async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
-    service = await Interop.open(tmp_path / "admin.sqlite3", seed=SEED_PATH)
+    service = await open_interop(tmp_path / "admin.sqlite3", seed=SEED_PATH)
     yield service
     await service.close()
 

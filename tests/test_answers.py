@@ -14,6 +14,7 @@ from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.console import answer_line
 from bot.domain import CheckResult, Company, Kind, Profile, SearchResult, Source, Status, Unresolved, Verdict
+from bot.startup import open_interop
 from bot.store import FactDraft, StorageError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 async def interop(tmp_path: Path) -> Interop:
-    service = await Interop.open(tmp_path / "t.sqlite3", seed=SEED_PATH)
+    service = await open_interop(tmp_path / "t.sqlite3", seed=SEED_PATH)
     yield service
     await service.close()
 
@@ -34,10 +35,10 @@ def named(interop: Interop, name: str) -> Company:
 
 async def test_first_start_seeds_and_second_start_does_not(tmp_path: Path) -> None:
     path = tmp_path / "t.sqlite3"
-    first = await Interop.open(path, seed=SEED_PATH)
+    first = await open_interop(path, seed=SEED_PATH)
     counts = await first.store.counts()
     await first.close()
-    again = await Interop.open(path, seed=SEED_PATH)
+    again = await open_interop(path, seed=SEED_PATH)
     assert await again.store.counts() == counts
     assert counts["facts"] >= 40 and counts["companies"] >= 33
     await again.close()
@@ -147,13 +148,13 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "https://mcdn.i-scmp.com/tech/tech-trends/article/3284482/" in out
     assert "(via affiliate: Taobao, JD Logistics)" in out
     assert "I don't know “amazon”" in out
-    assert "— super-app" in out and "隶属于 " in out  # asked in Chinese: the profile is in Chinese
+    assert "微信 — 超级应用" in out and "隶属于 " in out  # asked in Chinese: the profile is in Chinese
 
 
 async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: Path) -> None:
     """The integrity check overlaps start-up but still has the last word (issue 7)."""
     path = tmp_path / "t.sqlite3"
-    service = await Interop.open(path, seed=SEED_PATH)
+    service = await open_interop(path, seed=SEED_PATH)
     jd, ali = named(service, "jd"), named(service, "alipay")
     for year in range(2000, 2030):
         await service.store.add_fact(FactDraft(
@@ -168,7 +169,7 @@ async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: P
     path.write_bytes(bytes(data))
     before = set(threading.enumerate())
     with pytest.raises(StorageError, match="damaged"):  # ...but start-up refuses it
-        await Interop.open(path)
+        await open_interop(path)
     for thread in set(threading.enumerate()) - before:  # every connection's thread has ended
         thread.join(timeout=10)
         assert not thread.is_alive(), thread

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +79,102 @@ def test_cli_reports_a_config_error_in_one_line_without_traceback(tmp_path: Path
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- issue 10: settings (defect 12) and read-only commands (defect 8) -----------------------------
+
+
+def test_dotenv_inline_comments_and_quotes(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("ADMIN_IDS=1 # me\nLOG_LEVEL='DEBUG' # loud\nSEED_PATH=data/a#b.json\n")
+    values = read_dotenv(env)
+    assert values["ADMIN_IDS"] == "1" and values["LOG_LEVEL"] == "DEBUG"
+    assert values["SEED_PATH"] == "data/a#b.json"  # a '#' inside a value is not a comment
+    settings = load_settings(values)
+    assert settings.admin_ids == {1}
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"WEBHOOK_PORT": "²"}, "WEBHOOK_PORT"),
+    ({"WEBHOOK_PORT": "８４４３"}, "WEBHOOK_PORT"),
+    ({"BACKUP_KEEP": "①"}, "BACKUP_KEEP"),
+    ({"ADMIN_IDS": "0"}, "ADMIN_IDS"),
+    ({"ADMIN_IDS": "5,-7"}, "ADMIN_IDS"),
+    ({"ADMIN_IDS": "١٢"}, "ADMIN_IDS"),
+    ({"ERROR_CHAT_ID": "-١٢"}, "ERROR_CHAT_ID"),
+])
+def test_unicode_digits_and_non_positive_ids_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env)
+
+
+def test_an_unusable_backup_dir_is_refused_at_start(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="BACKUP_DIR"):
+        load_settings({"BACKUP_DIR": str(blocker)})
+    with pytest.raises(ConfigError, match="BACKUP_DIR"):
+        load_settings({"BACKUP_DIR": str(blocker / "below")})
+    assert load_settings({"BACKUP_DIR": str(tmp_path / "new" / "b")}).backup_dir == tmp_path / "new" / "b"
+    assert not (tmp_path / "new").exists()  # checked, not created
+
+
+def _cli(tmp_path: Path, *args: str, db: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_PATH": str(db), **extra}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_a_unicode_digit_setting_exits_2_in_one_line(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "check-config", db=tmp_path / "d.sqlite3", WEBHOOK_PORT="²")
+    assert result.returncode == 2 and "WEBHOOK_PORT" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_check_config_writes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "sub" / "d.sqlite3"
+    result = _cli(tmp_path, "check-config", db=db)
+    assert result.returncode == 0 and "OK" in result.stdout, result.stderr
+    assert not (tmp_path / "new").exists()  # no folder, no database, no seed
+
+
+def test_import_dry_run_writes_nothing(tmp_path: Path) -> None:
+    doc = {"format": "interop-bot/1", "companies": [{"name": "Zq Co", "aliases": []}], "facts": []}
+    file = tmp_path / "in.json"
+    file.write_text(json.dumps(doc))
+    missing = tmp_path / "missing" / "d.sqlite3"
+    result = _cli(tmp_path, "import", str(file), "--dry-run", db=missing)
+    assert result.returncode == 0, result.stderr
+    assert "Dry run" in result.stdout and "1 new" in result.stdout
+    assert not missing.parent.exists()
+    # An existing but empty database stays empty: the seed is not loaded by a dry run.
+    empty = tmp_path / "empty.sqlite3"
+    asyncio.run(_create_empty(empty))
+    before = empty.read_bytes()
+    assert _cli(tmp_path, "import", str(file), "--dry-run", db=empty).returncode == 0
+    conn = sqlite3.connect(empty)
+    assert conn.execute("SELECT count(*) FROM company").fetchone() == (0,)
+    conn.close()
+    assert len(empty.read_bytes()) == len(before)
+
+
+async def _create_empty(path: Path) -> None:
+    from bot.store import Store
+
+    store = await Store.open(path)
+    await store.close()
+
+
+def test_cli_import_with_rejected_rows_or_an_unknown_format_exits_non_zero(tmp_path: Path) -> None:
+    db = tmp_path / "d.sqlite3"
+    bad_row = {"format": "interop-bot/1", "companies": [], "facts": [
+        {"subject": "Nobody Inc", "object": "Alipay", "kind": "payments", "status": "live",
+         "summary": "x", "sources": [{"url": "https://example.com"}]}]}
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(bad_row))
+    result = _cli(tmp_path, "import", str(rows), db=db)
+    assert result.returncode == 1 and "1 rejected" in result.stdout, (result.stdout, result.stderr)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**bad_row, "format": "someone-else/9", "facts": []}))
+    result = _cli(tmp_path, "import", str(other), db=db)
+    assert result.returncode == 1 and "someone-else/9" in result.stderr

@@ -31,6 +31,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
+from bot.startup import open_interop
 from bot.telegram.callbacks import PAGE_BUDGET_KEY
 from bot.texts import EN as EN_TEXTS
 from bot.texts import EXAMPLES, t, template
@@ -73,7 +74,7 @@ async def h(tmp_path: Path, zh_seed: Path) -> AsyncIterator[Harness]:
 
 @pytest.fixture
 async def interop(tmp_path: Path, zh_seed: Path) -> AsyncIterator[Interop]:
-    interop = await Interop.open(tmp_path / "core.sqlite3", seed=zh_seed)
+    interop = await open_interop(tmp_path / "core.sqlite3", seed=zh_seed)
     try:
         yield interop
     finally:

@@ -18,11 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import dataset
-from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import SEED_PATH
 from bot.domain import InteropError, InvalidValue, Kind, Status, parse_fact_date
 from bot.rules import clean_url
+from bot.startup import open_interop
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,9 @@ def _big_import(path: Path, n: int) -> None:
 
 def test_kill_9_during_import_leaves_all_or_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crash.sqlite3"
-    subprocess.run([sys.executable, "-m", "bot", "check-config"], env=_env(db), cwd=ROOT, check=True,
+    # Any command that opens the store creates and seeds it (check-config is read-only).
+    subprocess.run([sys.executable, "-m", "bot", "export", str(tmp_path / "seeded.json")], env=_env(db),
+                   cwd=ROOT, check=True,
                    capture_output=True, timeout=60)
     before = sqlite3.connect(db).execute("SELECT count(*) FROM fact").fetchone()[0]
     big = tmp_path / "big.json"
@@ -85,7 +87,7 @@ def test_damaged_database_exits_non_zero_with_a_clear_line(tmp_path: Path) -> No
 
 
 async def test_backups_rotate_and_restore(tmp_path: Path) -> None:
-    interop = await Interop.open(tmp_path / "live.sqlite3", seed=SEED_PATH)
+    interop = await open_interop(tmp_path / "live.sqlite3", seed=SEED_PATH)
     folder = tmp_path / "backups"
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for day in range(5):
@@ -100,7 +102,7 @@ async def test_backups_rotate_and_restore(tmp_path: Path) -> None:
     for extra in (live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
         extra.unlink(missing_ok=True)
     live.write_bytes((folder / kept[-1]).read_bytes())
-    restored = await Interop.open(live, seed=SEED_PATH)
+    restored = await open_interop(live, seed=SEED_PATH)
     assert await restored.store.counts() == expected
     assert (await restored.check_text("jd alipay")) is not None
     await restored.close()
@@ -191,7 +193,7 @@ async def test_import_of_arbitrary_rows_rejects_cleanly(tmp_path: Path) -> None:
 async def test_unicode_edge_cases_get_answers(tmp_path: Path, text: str) -> None:
     from bot.console import answer_line
 
-    interop = await Interop.open(tmp_path / "u.sqlite3", seed=SEED_PATH)
+    interop = await open_interop(tmp_path / "u.sqlite3", seed=SEED_PATH)
     try:
         for line in (text, f"/check {text}", f"/company {text}", f"/search {text}"):
             reply = await answer_line(interop, line)
@@ -219,7 +221,7 @@ def seeded_editor(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     loop = asyncio.new_event_loop()
     interop = loop.run_until_complete(
-        Interop.open(tmp_path_factory.mktemp("editor") / "e.sqlite3", seed=SEED_PATH))
+        open_interop(tmp_path_factory.mktemp("editor") / "e.sqlite3", seed=SEED_PATH))
     yield Editor(interop, owners=[1])
     loop.run_until_complete(interop.close())
     loop.close()

@@ -145,3 +145,17 @@ def test_check_hint_escapes_stored_names_and_names_the_partner() -> None:
     assert "/check &lt;b&gt;Evil&lt;/b&gt; &amp; Co, Alipay" in one
     assert render_check_hint(CheckHint(single=ALI), PLAIN).startswith("Check Alipay with what?")
     assert render_check_hint(CheckHint(), PLAIN).startswith("Tell me two names")
+
+
+def test_emoji_pages_fit_telegram_in_utf16_units() -> None:
+    """Telegram counts UTF-16 code units: 2809 emoji-heavy characters can be 5510 units (issue 10,
+    defect 9). Every page must fit in those units, a cut line never splits a surrogate pair."""
+    from bot.render import utf16_len
+
+    blocks = [f"🟡 <b>{i}</b> " + "🕓✅⛔" * 40 for i in range(60)] + ["🟡" * 5000]
+    pages = paginate(blocks)
+    assert len(pages) > 1
+    for page in pages:
+        assert visible_len(page) <= 3500 and utf16_len(page) <= TELEGRAM_LIMIT
+    seen = "".join(page for page in pages)
+    assert seen.count("🟡") == 60 + 5000  # nothing lost, no emoji cut in half

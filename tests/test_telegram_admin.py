@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.telegram.admin import PENDING
+from bot.texts import t
 from tests.tg import ADMIN, GROUP, OTHER, USER, Call, Harness, make_app
 
 LINE = ("/addfact JD.com | WeChat Pay | payments | live | 2025-02 | JD & <Co> accepts WeChat Pay. "
@@ -537,3 +538,21 @@ async def test_guided_form_times_out_politely(h: Harness) -> None:
         await h.app.job_queue.stop()
     # The form is over: the next text is an ordinary question again.
     assert "Step 3/7" not in only_text(await h.send("Alipay"))
+
+
+async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error in an admin handler goes to the error handler and stops there: the
+    subject typed into the form is never answered as a user question (issue 10, defect 2)."""
+    from bot.admin import Editor
+
+    assert "step 1/7" in only_text(await h.send("/addfact"))
+
+    def broken(self: Editor, role: str, name: str) -> Any:
+        raise RuntimeError("resolver exploded")
+
+    monkeypatch.setattr(Editor, "resolve", broken)
+    [call] = sent(await h.send("JD Alipay"))  # only the error handler's reply, no verdict
+    assert call.text == t("error.generic")
+    monkeypatch.undo()
+    assert "Step 2/7" in only_text(await h.send("JD"))  # still at step 1, the form goes on

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain import Company, Kind, Source, Status
-from bot.render import visible_len
+from bot.render import utf16_len, visible_len
 from bot.store import FactDraft
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
@@ -183,7 +183,7 @@ async def test_long_profile_pages_forward_and_back_in_the_same_message(tg: Harne
     assert pages >= 3
     seen = [visible(page1)]
     current = page1
-    assert visible_len(page1.text) == len(seen[0]) <= 4096
+    assert visible_len(page1.text) == utf16_len(seen[0]) <= 4096  # Telegram counts UTF-16 units
     for n in range(2, pages + 1):
         edit, answer = edited(await tg.press(page1, "▶"), page1)
         assert answer.params.get("text") is None

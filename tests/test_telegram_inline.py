@@ -53,7 +53,8 @@ async def test_a_pair_is_one_sourced_article(tg: Harness) -> None:
     assert '<a href="https://shoujike.com.cn/w/1642.html">' in content["message_text"]
     assert content["link_preview_options"] == {"is_disabled": True}
     assert "reply_markup" not in article  # it fits one page
-    assert answer_of(calls).params["cache_time"] == 300
+    # Changes are live everywhere within seconds (README), so Telegram may not cache for long.
+    assert answer_of(calls).params["cache_time"] <= 10 and answer_of(calls).params["is_personal"]
     assert (await tg.inline("jd alipay"))[0].params["results"][0]["id"] == article["id"]  # stable
 
 
@@ -70,7 +71,7 @@ async def test_an_empty_query_lists_the_recent_facts(tg: Harness) -> None:
     assert 10 <= len(found) <= 50
     assert all(r["id"].startswith("f:") for r in found)
     assert len({r["id"] for r in found}) == len(found)
-    assert answer_of(calls).params["cache_time"] == 30
+    assert answer_of(calls).params["cache_time"] <= 10 and answer_of(calls).params["is_personal"]
     newest = await tg.interop.recent(1)
     assert found[0]["id"] == f"f:{newest[0].fact.id}"
 

@@ -60,6 +60,7 @@ async def test_application_is_built_with_html_defaults_rate_limiter_and_lifecycl
     app = tg_app.build_application(settings)
     assert app.bot.defaults is not None and app.bot.defaults.parse_mode == ParseMode.HTML
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
+    assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error (issue 10, defect 10)
     assert app.concurrent_updates > 1
     assert app.post_init is tg_app.post_init and app.post_shutdown is tg_app.post_shutdown
     assert app.job_queue is not None
@@ -100,6 +101,42 @@ async def test_updates_run_in_order_per_chat_and_concurrently_across_chats() -> 
                          processor.process_update(elsewhere, other_chat()))
     assert order == ["other chat", "first", "second"]
     assert not processor._queues  # nothing left behind
+
+
+async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path: Path) -> None:
+    """300 queued updates from one group wait for their chat's turn without a global slot, so a
+    private /check is answered while the group's first answer is still stuck (issue 10, defect 1)."""
+    async with make_app(tmp_path) as h:
+        h.rec.clear()
+        h.app.bot._rate_limiter = None  # the harness answers at once; only the ordering matters here
+        group_stuck, release = asyncio.Event(), asyncio.Event()
+        order: list[str] = []
+
+        async def on_send(call: Any) -> None:
+            if call.chat_id == GROUP["id"]:
+                order.append("group")
+                group_stuck.set()
+                await release.wait()  # Telegram's 20-a-minute group limit, held forever
+            else:
+                order.append("private")
+
+        h.rec.on("sendMessage", on_send)
+        processor = h.app.update_processor
+        assert processor.max_concurrent_updates < 300  # the group alone could fill every slot
+        tasks = []
+        for i in range(300):
+            update = Update.de_json(h.updates.message(f"/check jd alipay {i}", chat=GROUP), h.app.bot)
+            tasks.append(asyncio.create_task(processor.process_update(update, h.app.process_update(update))))
+        await asyncio.wait_for(group_stuck.wait(), 60)
+        private = Update.de_json(h.updates.message("/check jd alipay"), h.app.bot)
+        answered = asyncio.create_task(processor.process_update(private, h.app.process_update(private)))
+        done, _ = await asyncio.wait({answered}, timeout=60)  # a hang guard, not a speed assert
+        release.set()
+        await asyncio.gather(*tasks, answered)
+        assert answered in done, "the private /check waited behind the group"
+        assert order[:2] == ["group", "private"]
+        assert order.count("group") == 300 and order.count("private") == 1
+        assert not processor._queues
 
 
 def test_run_bot_polls_by_default_and_returns_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

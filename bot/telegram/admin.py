@@ -24,7 +24,7 @@ Callback data (all under the ``a:`` prefix, all far below 64 bytes):
 from __future__ import annotations
 
 import asyncio
-import html
+import functools
 import logging
 import re
 import secrets
@@ -32,7 +32,7 @@ import shutil
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -63,9 +63,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.admin import (
-    EDITABLE_FIELDS,
     Access,
-    Change,
     Editor,
     FactFields,
     UnknownCompany,
@@ -79,7 +77,7 @@ from bot.admin import (
 )
 from bot.answers import Interop
 from bot.config import Settings
-from bot.dataset import MAX_IMPORT_BYTES, ImportReport
+from bot.dataset import MAX_IMPORT_BYTES
 from bot.domain import (
     Conflict,
     Fact,
@@ -88,11 +86,20 @@ from bot.domain import (
     InvalidValue,
     Kind,
     Status,
-    StorageError,
     ValidationError,
     parse_fact_date,
 )
-from bot.render import HTML, human_date, paginate, source_label
+from bot.render import (
+    HTML,
+    MAX_CANDIDATES,
+    paginate,
+    render_error,
+    render_fact_card,
+    render_history,
+    render_import_report,
+    render_roster,
+    sentence,
+)
 from bot.rules import MAX_SUMMARY, clean_source, clean_summary
 from bot.store import FactDraft
 from bot.texts import t
@@ -113,10 +120,6 @@ FORM = "admin_form"  # user_data key: the guided form's fields so far
 MAX_PENDING = 200
 PENDING_TTL = 3600.0
 FORM_TIMEOUT = 600.0
-MAX_REJECTED_SHOWN = 15
-MAX_HISTORY = 40
-MAX_DIFF_VALUE = 160
-MAX_CANDIDATES = 4
 IMPORT_SUFFIXES = (".json", ".csv")
 IMPORT_CAPTION = re.compile(r"^/import(@\w+)?(\s|$)", re.IGNORECASE)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -144,23 +147,8 @@ class Pending:
 
 
 def _e(value: object) -> str:
-    """Escape anything user-provided or stored before it goes into an HTML message."""
-    return html.escape(str(value), quote=False)
-
-
-def _sentence(message: str) -> str:
-    """Core error messages start lower-case so they can be embedded; as a reply they stand alone."""
-    message = message.strip()
-    if not message:
-        return message
-    message = message[0].upper() + message[1:]
-    return message if message.endswith((".", "?", "!", ")")) else message + "."
-
-
-def _usage(key: str) -> str:
-    text = t(f"admin.usage.{key}", kinds=", ".join(k.value for k in Kind),
-             statuses=", ".join(s.value for s in Status), fields=", ".join(EDITABLE_FIELDS))
-    return t("admin.usage", usage=f"<code>{_e(text)}</code>")
+    """A plain sentence or value as HTML text, escaped exactly once (``Html`` passes unchanged)."""
+    return HTML.text(value)
 
 
 def _actor(update: Update) -> str:
@@ -176,95 +164,31 @@ def _args(message: Message) -> str:
     return parts[1].strip() if len(parts) == 2 else ""
 
 
-def _relation(view: FactView) -> str:
-    return t(f"verb.{view.fact.kind.value}", s=HTML.b(view.subject.name), o=HTML.b(view.object.name))
+fact_card = render_fact_card
+error_text = render_error
+report_text = render_import_report
+history_blocks = render_history
 
 
-def fact_card(view: FactView) -> str:
-    """The full fact as an admin needs to check it: every field and every source."""
-    fact = view.fact
-    lines = [f"<b>#{fact.id}</b> {_relation(view)}"]
-    head = f"{_e(t('kind.' + fact.kind.value))} · {t('status.' + fact.status.value)} · " \
-           f"{_e(human_date(fact.date))}"
-    if fact.retracted:
-        head += f" · {t('admin.card.retracted')}"
-    lines.append(head)
-    lines.append(_e(fact.summary))
-    if fact.kind_detail:
-        lines.append(_e(t("admin.card.detail", text=fact.kind_detail)))
-    if fact.date_note:
-        lines.append(HTML.i(t("admin.card.date_note", text=fact.date_note)))
-    if fact.confidence:
-        lines.append(_e(t("admin.card.confidence", text=fact.confidence)))
-    if fact.sources:
-        lines.append(_e(t("admin.card.sources")))
-        lines += [f"• {HTML.link(s.title or source_label(s), s.url)}" for s in fact.sources]
-    return "\n".join(lines)
+def ends_update(handler: Handler) -> Handler:
+    """Whatever happens in an admin handler, the update ends there.
 
+    PTB hands an exception to the error handler and then goes on to the next group, so a failed
+    form step would be answered again as a user question. Here the error handler still hears of
+    it (and tells the admin), and the update stops; a form stays in the step it was in.
+    """
 
-def error_text(exc: InteropError, usage: str | None = None) -> str:
-    """A polite, specific HTML message for any refusal, with the right form when it helps."""
-    if isinstance(exc, InvalidValue):
-        text = t("admin.invalid_value", field=_e(exc.field_name), value=_e(exc.value),
-                 allowed=_e(", ".join(exc.allowed)))
-    elif isinstance(exc, UnknownCompany):
-        text = t("admin.unknown_company", role=_e(exc.role), name=_e(exc.name))
-        if exc.candidates:
-            names = ", ".join(c.company.name for c in exc.candidates[:MAX_CANDIDATES])
-            text += "\n" + t("admin.did_you_mean", names=_e(names))
-    else:
-        text = t("admin.error", error=_e(_sentence(str(exc))))
-    if usage and not isinstance(exc, StorageError | Conflict):
-        text += "\n\n" + _usage(usage)
-    return text
+    @functools.wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        try:
+            return await handler(update, context)
+        except ApplicationHandlerStop:
+            raise
+        except Exception as exc:
+            await context.application.process_error(update, exc)
+            raise ApplicationHandlerStop(None) from exc
 
-
-def report_text(report: ImportReport, filename: str) -> str:
-    """N new, M updated, K unchanged, and each rejected row with its reason."""
-    head = t("admin.import.dry_run" if report.dry_run else "admin.import.applied", name=_e(filename))
-    lines = [t("admin.import.report", head=head, new=report.new, updated=report.updated,
-               unchanged=report.unchanged, new_companies=report.new_companies,
-               updated_companies=report.updated_companies, rejected=len(report.rejected))]
-    if report.rejected:
-        lines.append(_e(t("admin.import.rejected_head")))
-        lines += [_e(t("admin.import.rejected_line", label=label, reason=reason))
-                  for label, reason in report.rejected[:MAX_REJECTED_SHOWN]]
-        if len(report.rejected) > MAX_REJECTED_SHOWN:
-            lines.append(_e(t("admin.import.more_rejected",
-                              n=len(report.rejected) - MAX_REJECTED_SHOWN)))
-    return "\n".join(lines)
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= MAX_DIFF_VALUE else value[:MAX_DIFF_VALUE - 1] + "…"
-
-
-def history_blocks(fact_id: int, changes: Sequence[Change]) -> list[str]:
-    """The audit trail as readable diffs, newest last, one block per change."""
-    blocks = [HTML.b(t("admin.history.header", id=fact_id))]
-    shown = list(changes)[-MAX_HISTORY:]
-    if len(changes) > len(shown):
-        blocks.append(_e(t("admin.history.older", n=len(changes) - len(shown))))
-    for change in shown:
-        action = t(f"admin.action.{change.action}") if f"admin.action.{change.action}" in _ACTIONS \
-            else change.action
-        lines = [_e(t("admin.history.entry", at=change.at.replace("T", " ").removesuffix("Z") + " UTC",
-                      actor=change.actor, action=action))]
-        for field in change.fields:
-            if not field.before:
-                key = "admin.history.set"
-            elif not field.after:
-                key = "admin.history.removed"
-            else:
-                key = "admin.history.change"
-            lines.append(_e(t(key, field=field.field, before=_clip(field.before),
-                              after=_clip(field.after))))
-        blocks.append("\n".join(lines))
-    return blocks
-
-
-_ACTIONS = frozenset(f"admin.action.{a}" for a in ("add", "edit", "add_source", "retract", "restore",
-                                                  "import"))
+    return run
 
 
 # -- sending --------------------------------------------------------------------------------
@@ -279,7 +203,7 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | Force
     quote = None
     if message.chat.type != ChatType.PRIVATE:
         quote = ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
-    return await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+    return await message.reply_text(str(text), parse_mode=ParseMode.HTML, reply_markup=markup,
                                     link_preview_options=NO_PREVIEW, reply_parameters=quote,
                                     do_quote=None if quote else False)
 
@@ -287,7 +211,7 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | Force
 async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Replace the message the button was on; "not modified" is not an error."""
     try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+        await query.edit_message_text(str(text), parse_mode=ParseMode.HTML, reply_markup=markup,
                                       link_preview_options=NO_PREVIEW)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
@@ -320,13 +244,13 @@ class AdminBot:
         """Why this sender may not run ``command`` (HTML), or None when they may."""
         message = update.effective_message
         if message is not None and message.sender_chat is not None:
-            return t("admin.anonymous")  # posting as the group (or a channel): nobody to check
+            return HTML.t("admin.anonymous")  # posting as the group (or a channel): nobody to check
         user = update.effective_user
         access = await self.editor(context).access(user.id if user else None)
         if access >= need:
             return None
         key = "admin.owners_only" if need is Access.OWNER and access is Access.ADMIN else "admin.refused"
-        return t(key, command=_e(command))
+        return t(key, command=command)
 
     async def button_allowed(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE,
                              owner: int | None = None) -> bool:
@@ -357,7 +281,7 @@ class AdminBot:
             raise ApplicationHandlerStop
 
         run.__doc__ = body.__doc__
-        return run
+        return ends_update(run)
 
     # -- pending confirmations ------------------------------------------------------------
 
@@ -393,13 +317,13 @@ class AdminBot:
                      for c in exc.candidates[:MAX_CANDIDATES]]
             rows.append([_button(t("admin.button.cancel"), f"a:drop:{token}")])
             hint = "admin.create_or_pick" if exc.candidates else "admin.create_only"
-            text = t("admin.unknown_company", role=_e(exc.role), name=_e(exc.name)) + "\n" + t(hint)
+            text = HTML.t("admin.unknown_company", role=exc.role, name=exc.name) + "\n" + HTML.t(hint)
             return text, InlineKeyboardMarkup(rows)
         except Conflict as exc:
             if exc.existing_id is not None:
-                return t("admin.duplicate", id=exc.existing_id), None
+                return HTML.t("admin.duplicate", id=exc.existing_id), None
             raise
-        return t("admin.fact_saved", id=view.fact.id) + "\n\n" + fact_card(view), None
+        return HTML.t("admin.fact_saved", id=view.fact.id) + "\n\n" + fact_card(view), None
 
     async def addfact_line(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                            args: str) -> None:
@@ -426,7 +350,7 @@ class AdminBot:
             if parts[1] == "drop":
                 del self._pending(context)[parts[2]]
                 await query.answer()
-                await _edit(query, t("admin.cancelled"))
+                await _edit(query, HTML.t("admin.cancelled"))
                 raise ApplicationHandlerStop
             try:
                 editor.draft(fields)
@@ -458,14 +382,14 @@ class AdminBot:
         """/addsource FACT_ID URL [TITLE]."""
         fact_id, url, title = parse_addsource(args)
         view = await editor.add_source(fact_id, url, title, _actor(update))
-        await _reply(update, t("admin.source_added", id=fact_id) + "\n\n" + fact_card(view))
+        await _reply(update, HTML.t("admin.source_added", id=fact_id) + "\n\n" + fact_card(view))
 
     async def editfact(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                        args: str) -> None:
         """/editfact FACT_ID FIELD VALUE."""
         fact_id, field, value = parse_edit(args)
         view = await editor.edit_fact(fact_id, field, value, _actor(update))
-        await _reply(update, t("admin.edited", id=fact_id, field=_e(field)) + "\n\n" + fact_card(view))
+        await _reply(update, HTML.t("admin.edited", id=fact_id, field=field) + "\n\n" + fact_card(view))
 
     async def retract(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                       args: str) -> None:
@@ -480,7 +404,7 @@ class AdminBot:
             _button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user.id}"),
             _button(t("admin.button.keep"), f"a:keep:{fact_id}:{user.id}")]])
         view = editor.interop.view(fact)
-        await _reply(update, t("admin.retract_confirm", id=fact_id) + "\n\n" + fact_card(view), markup)
+        await _reply(update, HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + fact_card(view), markup)
 
     async def retract_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """a:ret / a:keep: re-check rights, then retract (audited) or leave the fact alone."""
@@ -490,11 +414,11 @@ class AdminBot:
         if not await self.button_allowed(query, context, int(uid)):
             raise ApplicationHandlerStop
         if verb == "keep":
-            text = t("admin.retract_kept", id=int(fact_id))
+            text = HTML.t("admin.retract_kept", id=int(fact_id))
         else:
             try:
                 await self.editor(context).retract(int(fact_id), _actor(update))
-                text = t("admin.retracted", id=int(fact_id))
+                text = HTML.t("admin.retracted", id=int(fact_id))
             except InteropError as exc:
                 text = error_text(exc)
         await query.answer()
@@ -506,7 +430,7 @@ class AdminBot:
         """/restore FACT_ID: undo a retraction (refused if it would duplicate a live fact)."""
         fact_id = parse_fact_id(args)
         view = await editor.restore(fact_id, _actor(update))
-        await _reply(update, t("admin.restored", id=fact_id) + "\n\n" + fact_card(view))
+        await _reply(update, HTML.t("admin.restored", id=fact_id) + "\n\n" + fact_card(view))
 
     async def history(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                       args: str) -> None:
@@ -522,10 +446,10 @@ class AdminBot:
         """/addcompany NAME [| PARENT] [| KIND]: indexed at once, so /check finds it."""
         name, parent, kind = parse_company_line(args)
         company = await editor.add_company(name, parent, kind, _actor(update))
-        text = t("admin.company_added", name=HTML.b(company.name), id=company.id)
+        text = HTML.t("admin.company_added", name=HTML.b(company.name), id=company.id)
         if company.parent_id is not None:
-            text += " " + _e(t("admin.company_parent",
-                               parent=editor.interop.company(company.parent_id).name))
+            text += " " + HTML.t("admin.company_parent",
+                               parent=editor.interop.company(company.parent_id).name)
         await _reply(update, text)
 
     async def alias(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
@@ -534,7 +458,7 @@ class AdminBot:
         if not args:
             raise ValidationError("please give a company and an alias")
         company, alias = await editor.add_alias(args, _actor(update))
-        await _reply(update, t("admin.alias_added", company=HTML.b(company.name), alias=_e(alias)))
+        await _reply(update, HTML.t("admin.alias_added", company=HTML.b(company.name), alias=alias))
 
     async def unalias(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                       args: str) -> None:
@@ -542,7 +466,7 @@ class AdminBot:
         if not args:
             raise ValidationError("please give a company and an alias")
         company, alias = await editor.remove_alias(args, _actor(update))
-        await _reply(update, t("admin.alias_removed", company=HTML.b(company.name), alias=_e(alias)))
+        await _reply(update, HTML.t("admin.alias_removed", company=HTML.b(company.name), alias=alias))
 
     # -- admins ---------------------------------------------------------------------------
 
@@ -551,27 +475,21 @@ class AdminBot:
         """/grant USER_ID (owners)."""
         user_id = parse_user_id(args)
         changed = await editor.grant(user_id, _actor(update))
-        await _reply(update, t("admin.granted" if changed else "admin.already_admin",
-                               user=f"<code>{user_id}</code>"))
+        await _reply(update, HTML.t("admin.granted" if changed else "admin.already_admin",
+                               user=HTML.code(user_id)))
 
     async def revoke(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                      args: str) -> None:
         """/revoke USER_ID (owners)."""
         user_id = parse_user_id(args)
         changed = await editor.revoke(user_id, _actor(update))
-        await _reply(update, t("admin.revoked" if changed else "admin.not_admin",
-                               user=f"<code>{user_id}</code>"))
+        await _reply(update, HTML.t("admin.revoked" if changed else "admin.not_admin",
+                               user=HTML.code(user_id)))
 
     async def admins(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                      args: str) -> None:
         """/admins: owners and granted admins."""
-        roster = await editor.roster()
-        none = t("admin.roster_none")
-        owners = ", ".join(f"<code>{o}</code>" for o in roster.owners) or none
-        granted = ", ".join(
-            t("admin.roster_grant", user=f"<code>{uid}</code>", by=_e(by), at=_e(at[:10]))
-            for uid, by, at in roster.granted) or none
-        await _reply(update, t("admin.roster", owners=owners, granted=granted))
+        await _reply(update, render_roster(await editor.roster()))
 
     async def backup(self, update: Update, context: ContextTypes.DEFAULT_TYPE, editor: Editor,
                      args: str) -> None:
@@ -583,7 +501,7 @@ class AdminBot:
             assert message is not None
             at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
             await message.reply_document(InputFile(data, filename=path.name),
-                                         caption=t("admin.backup.caption", at=at), do_quote=False)
+                                         caption=HTML.t("admin.backup.caption", at=at), do_quote=False)
         finally:
             await asyncio.to_thread(shutil.rmtree, path.parent, True)
 
@@ -596,7 +514,7 @@ class AdminBot:
         assert message is not None
         counts = await editor.store.counts()
         for file in await editor.export():
-            caption = t("admin.export.caption", fmt=file.filename.rsplit(".", 1)[-1].upper(),
+            caption = HTML.t("admin.export.caption", fmt=file.filename.rsplit(".", 1)[-1].upper(),
                         companies=counts["companies"], facts=counts["facts_all"])
             await message.reply_document(InputFile(file.data, filename=file.filename),
                                          caption=caption, do_quote=False)
@@ -610,14 +528,14 @@ class AdminBot:
         if document is None and message.reply_to_message is not None:
             document = message.reply_to_message.document
         if document is None:
-            await _reply(update, _e(t("admin.import.need_file")))
+            await _reply(update, HTML.t("admin.import.need_file"))
             return
         name = document.file_name or "import"
         if not name.lower().endswith(IMPORT_SUFFIXES):
-            await _reply(update, t("admin.import.wrong_type", name=_e(name)))
+            await _reply(update, HTML.t("admin.import.wrong_type", name=name))
             return
         if document.file_size is not None and document.file_size > MAX_IMPORT_BYTES:
-            await _reply(update, t("admin.import.too_big", size=f"{document.file_size / 2**20:.1f}",
+            await _reply(update, HTML.t("admin.import.too_big", size=f"{document.file_size / 2**20:.1f}",
                                    limit=MAX_IMPORT_BYTES // 2**20))
             return  # refused before asking Telegram for the file at all
         file = await document.get_file()
@@ -625,18 +543,18 @@ class AdminBot:
         try:
             report = await editor.preview_import(name, data, _actor(update))
         except ValidationError as exc:
-            await _reply(update, t("admin.import.bad_file", name=_e(name), error=_e(_sentence(str(exc)))))
+            await _reply(update, HTML.t("admin.import.bad_file", name=name, error=sentence(str(exc))))
             return
         text = report_text(report, name)
         if report.changes == 0:
-            await _reply(update, text + "\n\n" + _e(t("admin.import.nothing")))
+            await _reply(update, text + "\n\n" + HTML.t("admin.import.nothing"))
             return
         user = update.effective_user
         assert user is not None
         token = self.remember(context, Pending(user.id, time.monotonic(), filename=name, data=data))
         markup = InlineKeyboardMarkup([[_button(t("admin.button.apply"), f"a:imp:{token}"),
                                         _button(t("admin.button.cancel"), f"a:drop:{token}")]])
-        await _reply(update, text + "\n\n" + _e(t("admin.import.confirm")), markup)
+        await _reply(update, text + "\n\n" + HTML.t("admin.import.confirm"), markup)
 
     async def import_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A file with the caption /import (or /import@ThisBot; /import@OtherBot is not ours)."""
@@ -683,7 +601,7 @@ class AdminBot:
             raise ApplicationHandlerStop
         del self._pending(context)[token]
         await query.answer()
-        await _edit(query, _e(t("admin.import.cancelled" if pending.data else "admin.cancelled")))
+        await _edit(query, HTML.t("admin.import.cancelled" if pending.data else "admin.cancelled"))
         raise ApplicationHandlerStop
 
     async def stale_pressed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -698,7 +616,7 @@ class AdminBot:
         """/cancel with no form open: tell admins; leave everyone else's /cancel alone."""
         user = update.effective_user
         if user is not None and await self.editor(context).access(user.id) is not Access.NONE:
-            await _reply(update, _e(t("admin.nothing_to_cancel")))
+            await _reply(update, HTML.t("admin.nothing_to_cancel"))
             raise ApplicationHandlerStop
 
     # -- the guided /addfact form ---------------------------------------------------------
@@ -726,7 +644,7 @@ class AdminBot:
             raise ApplicationHandlerStop(await body(update, context))
 
         run.__doc__ = body.__doc__
-        return run
+        return ends_update(run)
 
     @staticmethod
     def form(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
@@ -741,13 +659,13 @@ class AdminBot:
         markup: InlineKeyboardMarkup | ForceReply | None = None
         if state == KIND:
             markup = InlineKeyboardMarkup(
-                [[_button(_e(t("kind." + k.value)), f"a:fk:{k.name.lower()}")] for k in Kind])
+                [[_button(t("kind." + k.value), f"a:fk:{k.name.lower()}")] for k in Kind])
         elif state == STATUS:
             markup = InlineKeyboardMarkup(
                 [[_button(t("status." + s.value), f"a:fs:{s.value}")] for s in Status])
         elif message.chat.type != ChatType.PRIVATE:
             markup = ForceReply(selective=True)
-        text = t(f"admin.form.{_FORM_STEPS[state]}", max=MAX_SUMMARY)
+        text = HTML.t(f"admin.form.{_FORM_STEPS[state]}", max=MAX_SUMMARY)
         await _reply(update, (note + "\n\n" if note else "") + text, markup)
         return state
 
@@ -782,8 +700,8 @@ class AdminBot:
             rows += [[_button(c.company.name, f"a:fpick:{c.company.id}")]
                      for c in exc.candidates[:MAX_CANDIDATES]]
             hint = "admin.create_or_pick" if exc.candidates else "admin.create_only"
-            text = t("admin.unknown_company", role=_e(role), name=_e(name)) + "\n" + t(hint) + \
-                "\n" + _e(t("admin.form.retry"))
+            text = HTML.t("admin.unknown_company", role=role, name=name) + "\n" + HTML.t(hint) + \
+                "\n" + HTML.t("admin.form.retry")
             await _reply(update, text, InlineKeyboardMarkup(rows))
             return SUBJECT if role == "subject" else OBJECT
         if role == "object" and self.form(context).get("subject", "").casefold() == company.name.casefold():
@@ -792,7 +710,7 @@ class AdminBot:
             return OBJECT
         self.form(context)[role] = company.name
         return await self.ask(update, next_state,
-                              _e(t("admin.form.chosen", field=role, value=company.name)))
+                              HTML.t("admin.form.chosen", field=role, value=company.name))
 
     async def form_subject(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """Step 1: the subject, by name or alias."""
@@ -825,10 +743,10 @@ class AdminBot:
                 company = picked
         except InteropError as exc:
             await query.answer()
-            await _edit(query, error_text(exc) + "\n" + _e(t("admin.form.retry")))
+            await _edit(query, error_text(exc) + "\n" + HTML.t("admin.form.retry"))
             return SUBJECT if role == "subject" else OBJECT
         await query.answer()
-        await _edit(query, _e(t("admin.form.chosen", field=role, value=company.name)))
+        await _edit(query, HTML.t("admin.form.chosen", field=role, value=company.name))
         return await self._company_step(update, context, role, company.name,
                                         OBJECT if role == "subject" else KIND)
 
@@ -845,7 +763,7 @@ class AdminBot:
             return KIND if field == "kind" else STATUS
         self.form(context)[field] = parsed
         await query.answer()
-        await _edit(query, _e(t("admin.form.chosen", field=field, value=parsed)))
+        await _edit(query, HTML.t("admin.form.chosen", field=field, value=parsed))
         return await self.ask(update, next_state)
 
     async def form_choice_typed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -860,7 +778,7 @@ class AdminBot:
             return await self.ask(update, KIND if field == "kind" else STATUS, error_text(exc))
         form[field] = parsed
         return await self.ask(update, STATUS if field == "kind" else DATE,
-                              _e(t("admin.form.chosen", field=field, value=parsed)))
+                              HTML.t("admin.form.chosen", field=field, value=parsed))
 
     async def form_date(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         """Step 5: the date, checked now so a typo is fixed while the admin still has it in mind."""
@@ -869,7 +787,7 @@ class AdminBot:
         try:
             value = parse_fact_date("" if text == "-" else text)
         except InteropError as exc:
-            await _reply(update, error_text(exc) + "\n" + _e(t("admin.form.retry")))
+            await _reply(update, error_text(exc) + "\n" + HTML.t("admin.form.retry"))
             return DATE
         self.form(context)["date"] = value
         return await self.ask(update, SUMMARY)
@@ -880,7 +798,7 @@ class AdminBot:
         try:
             value = clean_summary(update.effective_message.text or "")
         except InteropError as exc:
-            await _reply(update, error_text(exc) + "\n" + _e(t("admin.form.retry")))
+            await _reply(update, error_text(exc) + "\n" + HTML.t("admin.form.retry"))
             return SUMMARY
         self.form(context)["summary"] = value
         return await self.ask(update, SOURCE)
@@ -892,7 +810,7 @@ class AdminBot:
         try:
             source = clean_source(url, title)
         except InteropError as exc:
-            await _reply(update, error_text(exc) + "\n" + _e(t("admin.form.retry")))
+            await _reply(update, error_text(exc) + "\n" + HTML.t("admin.form.retry"))
             return SOURCE
         form = self.form(context)
         form["url"], form["title"] = source.url, source.title
@@ -906,7 +824,7 @@ class AdminBot:
             return ConversationHandler.END
         duplicate = await editor.store.find_duplicate(draft)
         if duplicate is not None:
-            await _reply(update, t("admin.duplicate", id=duplicate))
+            await _reply(update, HTML.t("admin.duplicate", id=duplicate))
             context.user_data.pop(FORM, None)  # type: ignore[union-attr]
             return ConversationHandler.END
         preview = FactView(
@@ -914,8 +832,8 @@ class AdminBot:
             object=editor.interop.company(draft.object_id))
         markup = InlineKeyboardMarkup([[_button(t("admin.button.save"), "a:fsave"),
                                         _button(t("admin.button.cancel"), "a:fcancel")]])
-        card = fact_card(preview).replace("<b>#0</b> ", "", 1)
-        await _reply(update, _e(t("admin.form.preview")) + "\n\n" + card, markup)
+        card = render_fact_card(preview, numbered=False)
+        await _reply(update, HTML.t("admin.form.preview") + "\n\n" + card, markup)
         return CONFIRM
 
     @staticmethod
@@ -933,9 +851,9 @@ class AdminBot:
         editor = self.editor(context)
         try:
             view = await editor.add_fact(editor.draft(self.fields(form)), _actor(update))
-            text = t("admin.fact_saved", id=view.fact.id) + "\n\n" + fact_card(view)
+            text = HTML.t("admin.fact_saved", id=view.fact.id) + "\n\n" + fact_card(view)
         except Conflict as exc:
-            text = t("admin.duplicate", id=exc.existing_id) if exc.existing_id else error_text(exc)
+            text = HTML.t("admin.duplicate", id=exc.existing_id) if exc.existing_id else error_text(exc)
         except InteropError as exc:
             text = error_text(exc, "addfact")
         await query.answer()
@@ -949,14 +867,14 @@ class AdminBot:
         query = update.callback_query
         if query is not None:
             await query.answer()
-            await _edit(query, _e(t("admin.cancelled")))
+            await _edit(query, HTML.t("admin.cancelled"))
         else:
-            await _reply(update, _e(t("admin.cancelled")))
+            await _reply(update, HTML.t("admin.cancelled"))
         return ConversationHandler.END
 
     async def form_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
         """Text where a button is expected (the preview): point at the buttons, stay put."""
-        await _reply(update, _e(t("admin.form.tap")))
+        await _reply(update, HTML.t("admin.form.tap"))
         return None
 
     async def form_timeout(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -965,7 +883,7 @@ class AdminBot:
             context.user_data.pop(FORM, None)
         chat = update.effective_chat
         if chat is not None:
-            await context.bot.send_message(chat.id, _e(t("admin.form.timeout")),
+            await context.bot.send_message(chat.id, HTML.t("admin.form.timeout"),
                                            parse_mode=ParseMode.HTML)
 
     def conversation(self) -> ConversationHandler[ContextTypes.DEFAULT_TYPE]:
@@ -978,7 +896,7 @@ class AdminBot:
             # Buttons belong to the user's conversation, not to one message: per_message stays off.
             warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
             return ConversationHandler(
-                entry_points=[CommandHandler("addfact", self.form_start, filters=NEW)],
+                entry_points=[CommandHandler("addfact", ends_update(self.form_start), filters=NEW)],
                 states={
                     SUBJECT: [MessageHandler(text, self.step(self.form_subject)), company],
                     OBJECT: [MessageHandler(text, self.step(self.form_object)), company],
@@ -989,7 +907,7 @@ class AdminBot:
                     SOURCE: [MessageHandler(text, self.step(self.form_source))],
                     CONFIRM: [CallbackQueryHandler(self.step(self.form_save), pattern=r"^a:fsave$"),
                               MessageHandler(text, self.step(self.form_tap))],
-                    ConversationHandler.TIMEOUT: [TypeHandler(Update, self.form_timeout)],
+                    ConversationHandler.TIMEOUT: [TypeHandler(Update, ends_update(self.form_timeout))],
                 },
                 fallbacks=[CommandHandler("cancel", self.step(self.form_cancel), filters=NEW), cancel_button],
                 per_user=True,

@@ -42,8 +42,9 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
+from bot.startup import open_interop
 from bot.telegram import callbacks, errors, inline, language, user
-from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand
+from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
 from bot.telegram.user import LIMITER, SETTINGS
@@ -54,6 +55,7 @@ OWNS_INTEROP = "owns_interop"
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 MAX_CONCURRENT_UPDATES = 256
+RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
 
@@ -63,6 +65,9 @@ class PerChatOrder(BaseUpdateProcessor):
 
     Plain ``concurrent_updates(True)`` lets a user's next message overtake the previous
     button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
+    An update first waits for its turn in its own chat, and only then takes one of the global
+    slots: a busy group (Telegram lets a bot send it 20 messages a minute) queues behind itself
+    and never holds the slots a private chat needs.
     """
 
     __slots__ = ("_queues",)
@@ -80,20 +85,27 @@ class PerChatOrder(BaseUpdateProcessor):
             return None
         return (chat.id if chat else None, user.id if user else None)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Wait for this chat's turn without a slot, then run in one of the global slots."""
         key = self.key(update)
         if key is None:
-            await coroutine
+            async with self._semaphore:  # the base class's global slots
+                await coroutine
             return
         lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
         waiting[0] += 1
         try:
-            async with lock:  # asyncio.Lock is FIFO, and updates arrive in order
+            # asyncio.Lock is FIFO and updates arrive in order; the slot is taken only once it is our turn.
+            async with lock, self._semaphore:
                 await coroutine
         finally:
             waiting[0] -= 1
             if waiting[0] == 0:
                 del self._queues[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Unused: ``process_update`` orders and limits by itself."""
+        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -135,13 +147,13 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         admin_command("revoke", admin.revoke, Access.OWNER, usage="revoke"),
         admin_command("backup", admin.backup, Access.OWNER),
         MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
-                       admin.import_caption),
-        CallbackQueryHandler(admin.name_chosen, pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
-        CallbackQueryHandler(admin.retract_pressed, pattern=r"^a:(ret|keep):\d+:\d+$"),
-        CallbackQueryHandler(admin.import_pressed, pattern=r"^a:imp:[\w-]+$"),
-        CallbackQueryHandler(admin.drop_pressed, pattern=r"^a:drop:[\w-]+$"),
-        CallbackQueryHandler(admin.stale_pressed, pattern=r"^a:"),  # anything else is out of date
-        CommandHandler("cancel", admin.cancel_outside, filters=new),
+                       ends_update(admin.import_caption)),
+        CallbackQueryHandler(ends_update(admin.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
+        CallbackQueryHandler(ends_update(admin.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
+        CallbackQueryHandler(ends_update(admin.import_pressed), pattern=r"^a:imp:[\w-]+$"),
+        CallbackQueryHandler(ends_update(admin.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(ends_update(admin.stale_pressed), pattern=r"^a:"),  # any other: out of date
+        CommandHandler("cancel", ends_update(admin.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -205,7 +217,7 @@ async def post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Open the store and index (unless given one), then set the command menus."""
     settings: Settings = app.bot_data[SETTINGS]
     if app.bot_data.get(INTEROP) is None:
-        app.bot_data[INTEROP] = await Interop.open(settings.database_path, seed=settings.seed_path)
+        app.bot_data[INTEROP] = await open_interop(settings.database_path, seed=settings.seed_path)
         app.bot_data[OWNS_INTEROP] = True
     await set_menus(app.bot, settings.admin_ids)
     log.info("Bot @%s ready", app.bot.username)
@@ -230,7 +242,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         ApplicationBuilder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
-        .rate_limiter(AIORateLimiter())
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -40,6 +40,7 @@ from bot.answers import Interop
 from bot.domain import CheckResult, Company, Profile, Resolution, SearchResult, Unresolved
 from bot.i18n import display_name
 from bot.render import (
+    HTML,
     PAGE_BUDGET,
     paginate,
     render_check,
@@ -171,7 +172,7 @@ def with_page(pager: Pager, page: int) -> Pager:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send or to edit into: HTML text, its keyboard, and whether to show a preview."""
+    """One message to send or to edit into: HTML text (``Html``), its keyboard, and link preview."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
@@ -269,7 +270,8 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
         pager = SearchPage(search_token, page, user_id) if search_token else None
         return paged(blocks, pager, budget)
     lines = render_unresolved(result)
-    return Reply("\n".join(lines) or t("usage.check"), choices_keyboard(result, user_id))
+    text = HTML.join("\n", lines) if lines else HTML.t("usage.check")
+    return Reply(text, choices_keyboard(result, user_id))
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
@@ -327,7 +329,7 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         else:
             notice = reply.notice
             try:
-                await query.edit_message_text(reply.text, reply_markup=reply.markup,
+                await query.edit_message_text(str(reply.text), reply_markup=reply.markup,
                                               link_preview_options=reply.link_preview)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():

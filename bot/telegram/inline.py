@@ -34,8 +34,11 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 MAX_RESULTS = InlineQueryLimit.RESULTS  # 50
-CACHE_TIME = 300
-RECENT_CACHE_TIME = 30
+# The README promises every change is live everywhere at once; Telegram may serve an inline answer
+# from its cache for this long, so it stays short. Personal: the cache is per user, because a
+# rate-limited user's empty answer must not be served to anyone else.
+CACHE_TIME = 10
+RECENT_CACHE_TIME = 10
 MAX_CHOICES = 5
 DESCRIPTION_LEN = 120
 
@@ -56,7 +59,7 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
     preview = LinkPreviewOptions(is_disabled=True) if text.count("<a href=") > 1 else None
     return InlineQueryResultArticle(
         id=result_id, title=_one_line(title, 100), description=_one_line(description),
-        input_message_content=InputTextMessageContent(text, parse_mode=ParseMode.HTML,
+        input_message_content=InputTextMessageContent(str(text), parse_mode=ParseMode.HTML,
                                                       link_preview_options=preview),
         reply_markup=markup)
 
@@ -126,7 +129,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not text:
         views = await interop.recent(MAX_RESULTS)
         await query.answer([fact_article(v) for v in views][:MAX_RESULTS],
-                           cache_time=RECENT_CACHE_TIME)
+                           cache_time=RECENT_CACHE_TIME, is_personal=True)
         return
     if not await allowed(update, context):
         await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
@@ -137,5 +140,5 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not results:
         button = InlineQueryResultsButton(text=_one_line(t("tg.no_results", query=text), 60),
                                           start_parameter="help")
-    await query.answer(results[:MAX_RESULTS], cache_time=CACHE_TIME, button=button)
+    await query.answer(results[:MAX_RESULTS], cache_time=CACHE_TIME, is_personal=True, button=button)
 

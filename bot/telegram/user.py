@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import math
 import re
@@ -32,7 +31,7 @@ from bot.answers import Interop
 from bot.config import Settings
 from bot.domain import CheckResult, Profile, SearchResult, Unresolved
 from bot.ratelimit import RateLimiter
-from bot.render import render_check_hint
+from bot.render import HTML, render_check_hint, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
     INTEROP,
@@ -53,7 +52,7 @@ SETTINGS = "settings"  # bot_data keys
 LIMITER = "limiter"
 TYPING_DELAY = "typing_delay"
 DEFAULT_TYPING_DELAY = 0.3
-MAX_TEXT = 4096
+MAX_TEXT = 4096  # UTF-16 units, as Telegram counts a message
 DEFAULT_RECENT = 10
 MAX_RECENT = 50
 MAX_NAME_WORDS = 3  # a longer free question is a sentence, not a misspelt name
@@ -82,16 +81,16 @@ async def send(update: Update, reply: Reply) -> Message | None:
     if message is None:
         return None
     if message.chat.type == ChatType.PRIVATE:
-        return await message.reply_text(reply.text, reply_markup=reply.markup, do_quote=False,
+        return await message.reply_text(str(reply.text), reply_markup=reply.markup, do_quote=False,
                                         link_preview_options=reply.link_preview)
     quote = ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
-    return await message.reply_text(reply.text, reply_markup=reply.markup, reply_parameters=quote,
+    return await message.reply_text(str(reply.text), reply_markup=reply.markup, reply_parameters=quote,
                                     link_preview_options=reply.link_preview)
 
 
 async def say(update: Update, text: str) -> None:
-    """A short plain sentence from texts.py, escaped."""
-    await send(update, Reply(html.escape(text, quote=False)))
+    """A sentence: plain text is escaped once, rendered ``Html`` (a hint naming "AT&T") is kept."""
+    await send(update, Reply(HTML.text(text)))
 
 
 _background: set[asyncio.Task[None]] = set()
@@ -150,7 +149,7 @@ def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
 def help_reply() -> Reply:
     examples = "\n".join(f"• {e}" for e in EXAMPLES)
     rows = [[InlineKeyboardButton(e, callback_data=encode(Example(i)))] for i, e in enumerate(EXAMPLES)]
-    return Reply(html.escape(t("help", examples=examples), quote=False), InlineKeyboardMarkup(rows))
+    return Reply(HTML.t("help", examples=examples), InlineKeyboardMarkup(rows))
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -208,7 +207,7 @@ async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
     if not args:
         await say(update, t(usage))
         return
-    if len(args) > MAX_TEXT:
+    if utf16_len(args) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
         return
     if not await allowed(update, context):
@@ -257,7 +256,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> 
     if not text:
         await say(update, t("tg.empty"))
         return
-    if len(text) > MAX_TEXT:
+    if utf16_len(text) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
         return
     if not await allowed(update, context):
@@ -355,7 +354,7 @@ async def example_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     result = await run_example(_interop(context), EXAMPLES[data.index])
     reply = reply_for(result, query.from_user.id, context)
-    await context.bot.send_message(chat.id, reply.text, reply_markup=reply.markup,
+    await context.bot.send_message(chat.id, str(reply.text), reply_markup=reply.markup,
                                    link_preview_options=reply.link_preview,
                                    message_thread_id=_thread_id(query.message))
     await query.answer()

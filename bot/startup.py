@@ -1,0 +1,120 @@
+"""The composition root: opening the store, seeding it, checking it and indexing it, in one place.
+
+The CLI, the console and the Telegram bot all start through ``open_interop``, so the answering
+core (``bot.answers``) is built from parts that are already open and knows nothing about seeds
+or imports. ``inspect_database`` is the read-only look that ``check-config`` takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import dataset
+from bot.answers import Interop
+from bot.domain import StorageError
+from bot.resolver import Resolver
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop:
+    """Open the store (creating its folder), load the seed into an empty database, index it.
+
+    The integrity check reads the whole file (seconds at 1M facts) in SQLite's C code,
+    without the GIL, so it runs on a reader thread while the companies load and the index
+    is built; the index build pauses at each chunk so the event loop stays responsive. A
+    damaged file still fails start-up with a StorageError, with every connection closed.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the database folder {path.parent}: {exc.strerror}") from None
+    store = await Store.open(path, check=False)
+    check: asyncio.Task[None] | None = None
+    try:
+        # counts() scans every fact and source (seconds at 1M facts); only ask when a seed
+        # could be loaded, and only whether the store is empty.
+        if seed is not None and await store.is_empty():
+            await store.quick_check()  # never write into a damaged file; an empty one is quick
+            doc = dataset.parse_document(seed.name, await asyncio.to_thread(seed.read_bytes))
+            report = await dataset.import_document(store, doc, "seed", dry_run=False)
+            log.info("Loaded seed: %d companies, %d facts", report.new_companies, report.new)
+        else:
+            check = asyncio.create_task(store.quick_check())
+        # Awaited at once, companies() takes a reader before the check task starts; readers
+        # are handed out in turn, so its second query goes to the one the first freed, not
+        # behind the check.
+        companies = await store.companies()
+        resolver = Resolver()
+        for _ in resolver.bulk_index(companies):
+            await asyncio.sleep(0)
+        if check is not None:
+            await check
+    except BaseException as exc:
+        await _settle(check, exc)
+        await store.close()
+        raise
+    return Interop(store, resolver, companies)
+
+
+async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
+    """Finish a start-up integrity check after a failure, raising its verdict if it found damage.
+
+    Loading a damaged file may fail with a raw SQLite error before the check is done; the
+    check's "the database is damaged" is the clearer message, so it wins. On cancellation the
+    check is just cancelled (its connection finishes the statement, then closes).
+    """
+    if check is None:
+        return
+    if not isinstance(exc, Exception):
+        check.cancel()
+    try:
+        await check
+    except StorageError as damage:
+        if damage is not exc:
+            raise damage from exc
+    except BaseException:  # cancelled, or an error of its own: the original failure is the news
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseState:
+    """What ``check-config`` reports: whether the file exists, and what it holds."""
+
+    exists: bool
+    companies: int = 0
+    facts: int = 0
+
+
+def _inspect(path: Path) -> DatabaseState:
+    if not path.exists():
+        return DatabaseState(exists=False)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database at {path}: {exc}") from None
+    try:
+        (verdict,) = conn.execute("PRAGMA quick_check").fetchone()
+        if verdict != "ok":
+            raise StorageError(f"the database at {path} is damaged: {verdict}")
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"company", "fact"} <= tables:
+            return DatabaseState(exists=True)
+        (companies,) = conn.execute("SELECT count(*) FROM company").fetchone()
+        (facts,) = conn.execute("SELECT count(*) FROM fact WHERE retracted = 0").fetchone()
+        return DatabaseState(exists=True, companies=companies, facts=facts)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read the database at {path}: {exc}") from None
+    finally:
+        conn.close()
+
+
+async def inspect_database(path: Path) -> DatabaseState:
+    """Look at the database read-only: nothing is created, migrated or seeded."""
+    return await asyncio.to_thread(_inspect, path)
