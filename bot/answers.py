@@ -25,6 +25,7 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
+from bot.feedback import note_miss
 from bot.resolver import Resolver
 from bot.store import Store
 
@@ -171,8 +172,8 @@ class Interop:
         if ra.company is not None and rb.company is not None:
             if ra.company.id == rb.company.id:
                 return None
-            return await self.check(ra.company, rb.company)
-        return Unresolved((ra, rb))
+            return note_miss(await self.check(ra.company, rb.company))
+        return note_miss(Unresolved((ra, rb)))  # /misses counts unknown names and no-record pairs
 
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         cached = self._splits.get(text)
@@ -223,7 +224,7 @@ class Interop:
         """A free question: two names -> check, one -> profile, none -> full-text search."""
         found = self.resolver.find_in_text(text)
         if len(found) >= 2:
-            return await self.check(found[0], found[1])
+            return note_miss(await self.check(found[0], found[1]))
         if len(found) == 1:
             return await self.profile(found[0])
         return await self.search(text)

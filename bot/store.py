@@ -150,6 +150,99 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE alias ADD COLUMN kind TEXT NOT NULL DEFAULT '';
     ALTER TABLE alias ADD COLUMN scope TEXT NOT NULL DEFAULT '';
     """,
+    # 3 (follows): what chats follow, the outbox of fact changes (written by triggers inside
+    # whatever transaction changed the fact, so both write paths feed it), per-chat deliveries,
+    # user reports and suggestions, and anonymous daily counts of what people asked and missed.
+    """
+    CREATE TABLE follow (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL,
+        company_id INTEGER NOT NULL REFERENCES company(id) ON DELETE CASCADE,
+        other_id   INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        UNIQUE (chat_id, company_id, other_id)
+    );
+    CREATE INDEX follow_company ON follow(company_id);
+    CREATE INDEX follow_other ON follow(other_id) WHERE other_id <> 0;
+
+    CREATE TABLE fact_change (
+        id            INTEGER PRIMARY KEY,
+        fact_id       INTEGER NOT NULL,
+        action        TEXT NOT NULL,
+        before_status TEXT NOT NULL DEFAULT '',
+        old_subject   INTEGER NOT NULL DEFAULT 0,
+        old_object    INTEGER NOT NULL DEFAULT 0,
+        expanded      INTEGER NOT NULL DEFAULT 0,
+        at            TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE INDEX fact_change_todo ON fact_change(id) WHERE expanded = 0;
+    CREATE TRIGGER fact_follow_insert AFTER INSERT ON fact
+        WHEN EXISTS (SELECT 1 FROM follow) BEGIN
+        INSERT INTO fact_change (fact_id, action) VALUES (new.id, 'add');
+    END;
+    CREATE TRIGGER fact_follow_update AFTER UPDATE OF subject_id, object_id, kind, status, date,
+        summary, scope, region, note, retracted ON fact
+        WHEN EXISTS (SELECT 1 FROM follow) AND (
+            old.subject_id IS NOT new.subject_id OR old.object_id IS NOT new.object_id
+            OR old.kind IS NOT new.kind OR old.status IS NOT new.status OR old.date IS NOT new.date
+            OR old.summary IS NOT new.summary OR old.scope IS NOT new.scope
+            OR old.region IS NOT new.region OR old.note IS NOT new.note
+            OR old.retracted IS NOT new.retracted) BEGIN
+        INSERT INTO fact_change (fact_id, action, before_status, old_subject, old_object)
+        VALUES (new.id, CASE WHEN new.retracted > old.retracted THEN 'retract'
+                             WHEN new.retracted < old.retracted THEN 'restore'
+                             ELSE 'edit' END,
+                old.status, old.subject_id, old.object_id);
+    END;
+
+    CREATE TABLE notification (
+        id        INTEGER PRIMARY KEY,
+        chat_id   INTEGER NOT NULL,
+        change_id INTEGER NOT NULL REFERENCES fact_change(id) ON DELETE CASCADE,
+        UNIQUE (chat_id, change_id)
+    );
+    CREATE INDEX notification_change ON notification(change_id);
+
+    CREATE TABLE report (
+        id         INTEGER PRIMARY KEY,
+        subject_id INTEGER NOT NULL DEFAULT 0,
+        object_id  INTEGER NOT NULL DEFAULT 0,
+        chat_id    INTEGER NOT NULL,
+        user_id    INTEGER NOT NULL,
+        text       TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'open'
+                   CHECK (status IN ('open', 'resolved', 'dismissed')),
+        created_at TEXT NOT NULL,
+        closed_by  TEXT NOT NULL DEFAULT '',
+        closed_at  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX report_open ON report(id) WHERE status = 'open';
+    CREATE INDEX report_user ON report(user_id, created_at);
+
+    CREATE TABLE suggestion (
+        id         INTEGER PRIMARY KEY,
+        chat_id    INTEGER NOT NULL,
+        user_id    INTEGER NOT NULL,
+        line       TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'open'
+                   CHECK (status IN ('open', 'accepted', 'rejected')),
+        reason     TEXT NOT NULL DEFAULT '',
+        fact_id    INTEGER,
+        created_at TEXT NOT NULL,
+        closed_by  TEXT NOT NULL DEFAULT '',
+        closed_at  TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX suggestion_open ON suggestion(id) WHERE status = 'open';
+    CREATE INDEX suggestion_user ON suggestion(user_id, created_at);
+
+    CREATE TABLE miss_daily (
+        day   TEXT NOT NULL,
+        kind  TEXT NOT NULL CHECK (kind IN ('name', 'pair')),
+        text  TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, kind, text)
+    ) WITHOUT ROWID;
+    """,
     # i18n: a chat's reply language from /language (en, zh, zh-Hans, zh-Hant); no row = auto.
     """
     CREATE TABLE chat_setting (

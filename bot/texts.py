@@ -267,6 +267,100 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+EN.update({
+    # follows
+    "follows.button.follow": "🔔 Follow",
+    "follows.button.unfollow": "✖ Unfollow {name}",
+    "follows.usage": "Use /follow NAME to hear about a company (with its products and subsidiaries), "
+                     "or /follow NAME | NAME for one pair.",
+    "follows.usage_unfollow": "Use /unfollow NAME or /unfollow NAME | NAME; /following lists "
+                              "what this chat follows.",
+    "follows.unknown": "I don't know “{name}” yet.",
+    "follows.unknown_suggest": "I don't know “{name}”. Did you mean: {names}?",
+    "follows.same": "Both names are {name}; name two companies for a pair.",
+    "follows.done": "🔔 This chat now follows {name}.",
+    "follows.scope_company": "You will get a message when a fact about it, its products or "
+                             "its subsidiaries is added or changed.",
+    "follows.scope_pair": "You will get a message when a fact about this pair is added or changed.",
+    "follows.already": "This chat already follows {name}.",
+    "follows.undone": "This chat no longer follows {name}.",
+    "follows.not_following": "This chat does not follow {name}.",
+    "follows.limit": "This chat already follows {max} things, the limit. /following lists them, "
+                     "with buttons to unfollow.",
+    "follows.none": "This chat follows nothing yet. Use /follow NAME, or the 🔔 Follow button "
+                    "under an answer.",
+    "follows.list_head": "This chat follows {n}:",
+    "follows.admins_only": "In a group, only the group's admins can change what it follows.",
+    "follows.anonymous": "You are posting anonymously, so I cannot check who you are. "
+                         "Please use a private chat with me.",
+    "follows.change.add": "(new)",
+    "follows.change.edit": "(updated)",
+    "follows.change.status": "(was {before})",
+    "follows.change.retract": "(withdrawn: no longer on record)",
+    "follows.change.restore": "(restored)",
+    "follows.retracted": "🗑 withdrawn",
+    "follows.source": "Source:",
+    "follows.digest": "🔔 {n} changes to what this chat follows:",
+    "follows.digest_more": "…and {n} more. /recent shows the latest.",
+    "cmd.follow": "Get told when a company or pair changes",
+    "cmd.following": "What this chat follows",
+    "cmd.suggest": "Suggest a fact, with a source",
+    "cmd.privacy": "What the bot stores about you",
+    "cmd.reports": "Open reports and suggestions",
+    "cmd.misses": "What people asked and did not find",
+    # feedback (reports, suggestions, misses, privacy)
+    "feedback.button.report": "⚠️ Report",
+    "feedback.placeholder": "What is wrong?",
+    "feedback.report_prompt": "What is wrong with {name}? Reply to this message "
+                              "(up to {max} characters).",
+    "feedback.too_long": "That is {n} characters; please keep it to {max}.",
+    "feedback.rate_report": "You sent {n} reports in the last hour; please try again later.",
+    "feedback.rate_suggestion": "You sent {n} suggestions in the last hour; please try again later.",
+    "feedback.thanks_report": "Thank you! Report #{id} is with the admins.",
+    "feedback.report_new": "⚠️ New report #{id} about {name} (user {user}, chat {chat}, {at})",
+    "feedback.report_item": "⚠️ Report #{id} about {name} (user {user}, chat {chat}, {at})",
+    "feedback.open_answer": "Open the answer",
+    "feedback.see_queue": "/reports lists everything waiting.",
+    "feedback.suggest_usage": "Suggest a fact in one line, like /addfact: SUBJECT | OBJECT | KIND | "
+                              "STATUS | DATE | SUMMARY | SOURCE_URL [| SOURCE_TITLE]. A source link "
+                              "is required. Reply to this message, or send /suggest with the line "
+                              "(up to {max} characters).",
+    "feedback.thanks_suggestion": "Thank you! Suggestion #{id} waits for an admin; I will tell "
+                                  "you what they decide.",
+    "feedback.suggestion_new": "💡 New suggestion #{id} (user {user}, {at})",
+    "feedback.suggestion_item": "💡 Suggestion #{id} (user {user}, {at})",
+    "feedback.duplicate": "That fact already exists as #{id}.",
+    "feedback.accepted": "Suggestion #{id} accepted as fact #{fact}.",
+    "feedback.accepted_user": "Your suggestion #{id} was accepted as fact #{fact}. Thank you!",
+    "feedback.rejected": "Suggestion #{id} rejected.",
+    "feedback.rejected_user": "Your suggestion #{id} was not accepted: {reason}",
+    "feedback.edit_prompt": "Reply with the corrected line for suggestion #{id}; it is saved "
+                            "at once. The current line:",
+    "feedback.reject_prompt": "Why is suggestion #{id} rejected? Reply with the reason; the "
+                              "suggester is told.",
+    "feedback.resolved": "Report #{id} resolved.",
+    "feedback.dismissed": "Report #{id} dismissed.",
+    "feedback.admins_only": "Only the bot's admins can do that.",
+    "feedback.queue_empty": "No open reports or suggestions.",
+    "feedback.queue_head": "Waiting for an admin, newest first:",
+    "feedback.queue_more": "…and more; deal with these first.",
+    "feedback.button.resolve": "✅ Resolve #{id}",
+    "feedback.button.dismiss": "✖ Dismiss #{id}",
+    "feedback.button.accept": "✅ Accept #{id}",
+    "feedback.button.edit": "✏️ Edit #{id}",
+    "feedback.button.reject": "✖ Reject #{id}",
+    "feedback.misses_head": "What people asked and did not find (last 30 days):",
+    "feedback.misses_names": "Unknown names:",
+    "feedback.misses_pairs": "Known pairs with no record:",
+    "feedback.misses_none": "• none",
+    "feedback.privacy": "What I store: what each chat follows (/unfollow or /following removes it); "
+                        "reports and suggestions, with your Telegram user id so admins can follow "
+                        "up; and anonymous daily counts of names and pairs nobody found, without "
+                        "who asked. /forgetme deletes your follows in this private chat and your "
+                        "reports and suggestions.",
+    "feedback.forgotten": "Done: deleted {follows} follows and {reports} reports and suggestions.",
+})
+
 # house: the console's admin mode (python -m bot console --admin). Plain text.
 EN.update({
     "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "

@@ -67,9 +67,12 @@ def zh_seed(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def h(tmp_path: Path, zh_seed: Path) -> AsyncIterator[Harness]:
+    from bot.feedback import MISSES
+
     async with make_app(tmp_path, admin_ids={42}, seed_path=zh_seed) as harness:
         harness.rec.clear()
         yield harness
+    MISSES.take()  # the process-wide count of unknown names: leave it as other tests expect
 
 
 @pytest.fixture
@@ -573,3 +576,32 @@ async def test_the_apology_for_a_failure_is_in_the_readers_language(
     assert visible(apology) == "抱歉，我這邊出了點問題。請稍後再試。"
     [apology] = await h.send("/check jd alipay", user=EN_USER)
     assert visible(apology) == t("error.generic", EN)
+
+
+async def test_notifications_read_like_the_chats_answers(h: Harness) -> None:
+    """A follow notification has no question: the chat's setting, else what the chat last read."""
+    from bot.domain import Source
+    from bot.store import FactDraft
+    from bot.telegram.follow import deliver
+
+    h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
+    followed = _message(await h.send("/follow jd", user=ZH_USER))
+    assert visible(followed).startswith("🔔 这个聊天现在关注 京东。")
+    await h.send("/follow jd", user=TW_USER)
+    await h.send("/language zh", user=EN_USER)
+    await h.send("/follow jd", user=EN_USER)
+    await h.send("/follow jd", user=OTHER)  # English
+    jd, alipay = h.interop.resolve("jd").company, h.interop.resolve("alipay").company
+    assert jd is not None and alipay is not None
+    await h.interop.store.add_fact(FactDraft(
+        subject_id=jd.id, object_id=alipay.id, kind=Kind.PAYMENTS, status=Status.LIVE, date="2026-11",
+        summary="JD takes Alipay everywhere now.", summary_zh="京东现在全面支持支付宝。",
+        sources=(Source(url="https://example.com/news"),)), "test")
+    start = len(h.rec.calls)
+    await deliver(h.app.bot, h.interop)
+    sent = {c.chat_id: visible(c) for c in h.rec.calls[start:] if c.method == "sendMessage"}
+    assert sent[ZH_USER["id"]].startswith("🔔 京东 支持 支付宝 付款")
+    assert "京东现在全面支持支付宝。" in sent[ZH_USER["id"]]
+    assert sent[TW_USER["id"]].startswith("🔔 京東 支援 支付寶 付款")
+    assert sent[EN_USER["id"]].startswith("🔔 京东 支持 支付宝 付款")  # /language zh
+    assert sent[OTHER["id"]].startswith("🔔 JD.com accepts Alipay")

@@ -315,7 +315,7 @@ async def test_daily_backup_job_writes_and_rotates(tmp_path: Path) -> None:
     for day in range(1, 5):  # older backups, named the way write_backup names them
         (folder / f"{PREFIX}2020010{day}-031700{SUFFIX}").write_bytes(b"old")
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}, backup_dir=folder, backup_keep=3) as h:
-        [job] = h.app.job_queue.jobs()  # type: ignore[union-attr]
+        [job] = h.app.job_queue.get_jobs_by_name(BACKUP_JOB)  # type: ignore[union-attr]
         assert job.name == BACKUP_JOB
         assert f"hour='{BACKUP_TIME.hour}', minute='{BACKUP_TIME.minute}'" in str(job.trigger)  # daily
         await run_job(h, job)
@@ -336,7 +336,7 @@ async def test_failed_backup_job_is_logged_and_reported_not_raised(tmp_path: Pat
     not_a_folder.write_text("x")
     async with make_app(tmp_path, backup_dir=not_a_folder, error_chat_id=-100777) as h:
         h.rec.clear()
-        [job] = h.app.job_queue.jobs()  # type: ignore[union-attr]
+        [job] = h.app.job_queue.get_jobs_by_name(BACKUP_JOB)  # type: ignore[union-attr]
         await run_job(h, job)  # does not raise
     assert any("Scheduled backup into" in r.getMessage() and r.exc_info for r in caplog.records)
     [report] = h.rec.of("sendMessage")
@@ -344,7 +344,7 @@ async def test_failed_backup_job_is_logged_and_reported_not_raised(tmp_path: Pat
 
 
 async def test_no_backup_job_without_backup_dir(tg: Harness) -> None:
-    assert tg.app.job_queue is not None and tg.app.job_queue.jobs() == ()
+    assert tg.app.job_queue is not None and tg.app.job_queue.get_jobs_by_name(BACKUP_JOB) == ()
 
 
 async def test_backup_command_is_for_owners_and_sends_the_live_database(tmp_path: Path) -> None:

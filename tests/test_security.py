@@ -157,9 +157,11 @@ def test_every_bot_telegram_admin_callback_is_in_the_admin_group(tmp_path: Path)
         if module == "bot.telegram.admin":
             assert group == ADMIN_GROUP, (where, handler)
         if group != ADMIN_GROUP and not isinstance(handler, ConversationHandler):
-            # bot.telegram.language writes only a chat's reply language (Telegram admin rights), no facts.
+            # follow/feedback: a suggestion's Accept writes a fact, after its own admin re-check;
+            # language writes only a chat's reply language (Telegram admin rights), no facts.
             assert module.startswith(("bot.telegram.user", "bot.telegram.callbacks",
-                                      "bot.telegram.inline", "bot.telegram.language")), (where, module)
+                                      "bot.telegram.inline", "bot.telegram.follow",
+                                      "bot.telegram.feedback", "bot.telegram.language")), (where, module)
     names = commands(app, admin=True)
     assert {"addfact", "editfact", "grant", "backup", "import"} <= set(names)
     assert len(patterns(app)) >= 8

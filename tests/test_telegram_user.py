@@ -23,7 +23,7 @@ from bot.store import FactDraft
 from bot.telegram import app as tg_app
 from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
-from bot.telegram.menus import USER_COMMANDS
+from bot.telegram.menus import FEEDBACK_ADMIN_COMMANDS, USER_COMMANDS
 from bot.telegram.user import LIMITER, TYPING_DELAY
 from bot.texts import EXAMPLES, t
 from tests.fakebot.html_check import check_telegram_html
@@ -172,7 +172,8 @@ async def test_command_menus_per_scope_with_admin_commands_for_admins(tmp_path: 
     assert [c["command"] for c in by_scope["all_private_chats", None].params["commands"]] == user_names
     assert [c["command"] for c in by_scope["all_group_chats", None].params["commands"]] == user_names
     admin_menu = [c["command"] for c in by_scope["chat", 42].params["commands"]]
-    assert admin_menu == user_names + [name for name, _ in ADMIN_COMMANDS]
+    assert admin_menu == user_names + [name for name, _ in ADMIN_COMMANDS] + [
+        name for name, _ in FEEDBACK_ADMIN_COMMANDS]
 
 
 async def test_a_failing_admin_menu_is_logged_and_the_bot_still_starts(

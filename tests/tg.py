@@ -183,11 +183,12 @@ class RecordingRequest(BaseRequest):
         self.rejected: list[Call] = []
         self.messages: dict[tuple[Any, int], dict[str, Any]] = {}
         self.chats: dict[Any, dict[str, Any]] = {}
-        self.members: dict[tuple[Any, Any], str] = {}  # (chat_id, user_id) -> getChatMember status
         self._failures: list[_Failure] = []
         self._hooks: dict[str, list[Callable[[Call], Any]]] = {}
         self._answered: set[str] = set()
         self._ids = itertools.count(5001)
+        # getChatMember: (chat_id, user_id) -> status; anyone else is a plain "member".
+        self.members: dict[tuple[Any, Any], str] = {}
 
     # BaseRequest
     async def initialize(self) -> None:
@@ -239,8 +240,10 @@ class RecordingRequest(BaseRequest):
         self.calls.clear()
 
     def fail_when(self, method: str, predicate: Callable[[dict[str, Any]], bool] = lambda p: True,
-                  description: str = "Bad Request: chat not found", code: int = 400) -> None:
-        self._failures.append(_Failure(method, predicate, ApiError(description, code)))
+                  description: str = "Bad Request: chat not found", code: int = 400,
+                  **parameters: Any) -> None:
+        """``parameters``: ``retry_after=`` or ``migrate_to_chat_id=``, as Telegram sends them."""
+        self._failures.append(_Failure(method, predicate, ApiError(description, code, **parameters)))
 
     def on(self, method: str, callback: Callable[[Call], Any]) -> None:
         self._hooks.setdefault(method, []).append(callback)
@@ -282,7 +285,20 @@ class RecordingRequest(BaseRequest):
         if call.method == "getUpdates":
             return []
         if call.method == "getChatMember":
-            return _member(self.members.get((p["chat_id"], p["user_id"]), "member"), p["user_id"])
+            user_id = int(p["user_id"])
+            status = self.members.get((int(p["chat_id"]), user_id), "member")
+            member: dict[str, Any] = {"status": status, "user": {
+                "id": user_id, "is_bot": False, "first_name": "User"}}
+            if status == "administrator":
+                member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                              can_delete_messages=True, can_manage_video_chats=True,
+                              can_restrict_members=True, can_promote_members=False,
+                              can_change_info=True, can_invite_users=True,
+                              can_post_stories=False, can_edit_stories=False,
+                              can_delete_stories=False)
+            elif status == "creator":
+                member["is_anonymous"] = False
+            return member
         if call.method in {"sendMessage", "editMessageText", "editMessageReplyMarkup"}:
             if "inline_message_id" in p:
                 return True
@@ -304,8 +320,8 @@ class RecordingRequest(BaseRequest):
                     message["entities"] = entities
                 message["text"] = text
                 message["html"] = p.get("text", "")  # not a Bot API field; PTB ignores it
-            if p.get("reply_markup"):
-                message["reply_markup"] = p["reply_markup"]
+            if p.get("reply_markup") and "inline_keyboard" in p["reply_markup"]:
+                message["reply_markup"] = p["reply_markup"]  # Telegram echoes inline keyboards only
             else:
                 message.pop("reply_markup", None)
             if "reply_parameters" in p:
@@ -316,20 +332,6 @@ class RecordingRequest(BaseRequest):
             self.messages[(chat_id, message_id)] = message
             return message
         return True
-
-
-def _member(status: str, user_id: Any) -> dict[str, Any]:
-    """A ChatMember payload as Telegram sends it (administrators carry their rights)."""
-    member: dict[str, Any] = {"status": status,
-                              "user": {"id": int(user_id), "is_bot": False, "first_name": "User"}}
-    if status == "administrator":
-        member.update(dict.fromkeys((
-            "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-            "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
-            "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"), False))
-    elif status == "creator":
-        member["is_anonymous"] = False
-    return member
 
 
 class UpdateFactory:

@@ -43,7 +43,7 @@ from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, inline, language, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, language, user
 from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
@@ -179,6 +179,9 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
         CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
     ], group=0)
+    # Follows, reports, suggestions, misses and privacy: before everything else (see FOLLOW_GROUP).
+    app.add_handlers([*follow.handlers(), *feedback.handlers()], group=follow.FOLLOW_GROUP)
+    follow.schedule_delivery(app)
     app.add_error_handler(errors.on_error)
 
 

@@ -24,7 +24,7 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -49,6 +49,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
+from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -259,10 +260,11 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
-    if isinstance(result, CheckResult):
-        return paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
-    if isinstance(result, Profile):
-        return paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget)
+    if isinstance(result, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
+        reply = (paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
+                 if isinstance(result, CheckResult) else
+                 paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget))
+        return replace(reply, markup=with_answer_buttons(reply.markup, result))
     if isinstance(result, SearchResult):
         blocks = render_search(result)
         if search_token is None and len(paginate(blocks, budget)) > 1:

@@ -19,7 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain import InteropError
-from bot.i18n import AUTO, choose, message_locale, parse_setting, set_locale
+from bot.i18n import AUTO, EN, choose, message_locale, parse_setting, set_locale
 from bot.store import Store
 from bot.telegram.callbacks import INTEROP
 from bot.telegram.user import say
@@ -62,6 +62,29 @@ class ChatLanguages:
         self._known.move_to_end(chat_id)
         while len(self._known) > self._size:
             self._known.popitem(last=False)
+
+
+_last_read: OrderedDict[int, str] = OrderedDict()
+"""The locale each chat last got an answer in (bounded): what a notification to it should use."""
+
+
+def _read_in(chat_id: int, locale: str) -> None:
+    _last_read[chat_id] = locale
+    _last_read.move_to_end(chat_id)
+    while len(_last_read) > MAX_CACHED_CHATS:
+        _last_read.popitem(last=False)
+
+
+async def chat_locale(store: Store, chat_id: int) -> str:
+    """The locale for a message the bot sends on its own (a notification): the chat's /language
+    setting, else the language the chat last read here, else English."""
+    try:
+        setting = await store.chat_language(chat_id)
+    except InteropError:
+        setting = AUTO
+    if setting:
+        return choose(setting, None, None)
+    return _last_read.get(chat_id, EN)
 
 
 def _languages(context: ContextTypes.DEFAULT_TYPE) -> ChatLanguages:
@@ -107,7 +130,10 @@ async def choose_locale(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     message = update.effective_message
     text = (message.text or message.caption) if message else None
-    set_locale(choose(setting, text, code))
+    locale = choose(setting, text, code)
+    set_locale(locale)
+    if chat is not None:
+        _read_in(chat.id, locale)
 
 
 async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -28,10 +28,15 @@ from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-USER_COMMAND_NAMES: tuple[str, ...] = ("check", "company", "search", "recent", "language", "help")
+USER_COMMAND_NAMES: tuple[str, ...] = (
+    "check", "company", "search", "recent", "language", "help",
+    "follow", "following", "suggest", "privacy",  # follows
+)
 USER_COMMANDS: list[tuple[str, str]] = [(name, t(f"cmd.{name}", EN)) for name in USER_COMMAND_NAMES]
 MENU_LANGUAGES: tuple[tuple[str | None, str], ...] = ((None, EN), ("zh", ZH_HANS))
 """(Telegram language_code, our locale): None is the default every other language sees."""
+
+FEEDBACK_ADMIN_COMMANDS: list[tuple[str, str]] = [("reports", t("cmd.reports")), ("misses", t("cmd.misses"))]
 
 
 def _commands(names: Iterable[str], locale: str) -> list[BotCommand]:
@@ -40,7 +45,8 @@ def _commands(names: Iterable[str], locale: str) -> list[BotCommand]:
 
 async def set_menus(bot: Bot, admin_ids: Iterable[int]) -> int:
     """Set every scope's menu and the profile in every language; returns how many calls failed."""
-    admin_names = [*USER_COMMAND_NAMES, *(name for name, _ in ADMIN_COMMANDS)]
+    admin_names = [*USER_COMMAND_NAMES, *(name for name, _ in ADMIN_COMMANDS),
+                   *(name for name, _ in FEEDBACK_ADMIN_COMMANDS)]
     admins = sorted(admin_ids)
     failed = 0
     for code, locale in MENU_LANGUAGES:

@@ -101,7 +101,7 @@ async def test_in_a_group_only_its_admins_set_the_language(launch: Launch, tmp_p
     assert visible(refused) == "Only this group's admins can change the language I reply in here."
     assert visible(await say_group(fake, group, member, "/check jd alipay")).startswith("🟡 Partly")
 
-    fake.set_member_status(group, admin, "administrator")
+    fake.set_member(group, admin, "administrator")
     fake.group_message(group, admin, "hello")  # (not delivered: privacy mode) makes the user known
     done = await say_group(fake, group, admin, "/language zh")
     assert visible(done) == "好的：从现在起我在这个聊天里用中文回复。"

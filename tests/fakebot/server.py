@@ -149,6 +149,7 @@ class _ApiMethod:
 class _Injected:
     error: ApiError
     remaining: int = 1
+    chat_id: int | None = None  # only calls to this chat (None: any call)
 
 
 @dataclass
@@ -202,7 +203,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._blocked: set[int] = set()
-        self._member_status: dict[tuple[int, int], str] = {}  # (chat, user) -> getChatMember status
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; else "member"
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
         self._last_message_id: dict[int, int] = {}
         self._bot_messages: list[tuple[int, int]] = []
@@ -346,11 +347,10 @@ class FakeTelegram:
             else:
                 user["language_code"] = language_code
 
-    def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
-        """What getChatMember reports for the user in the chat ("member" until set): "administrator",
-        "creator", "restricted", "left"..."""
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember reports for a user in a group: "administrator", "creator", "left"..."""
         with self._lock:
-            self._member_status[(chat_id, user_id)] = status
+            self._members[(chat_id, user_id)] = status
 
     def block_bot(self, user_id: int) -> None:
         """The user blocks the bot: further sends to the private chat get 403."""
@@ -519,12 +519,16 @@ class FakeTelegram:
         error_code: int = 400,
         retry_after: int | None = None,
         count: int = 1,
+        chat_id: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail, e.g. 429 with retry_after."""
+        """Make the next ``count`` calls of ``method`` (to ``chat_id``, if given) fail, e.g. 429
+        with retry_after, or a group's "upgraded to a supergroup" with migrate_to_chat_id."""
         with self._lock:
             canonical = self._methods[method.lower()].name
             self._injected.setdefault(canonical, []).append(
-                _Injected(ApiError(description, error_code, retry_after), count)
+                _Injected(ApiError(description, error_code, retry_after, migrate_to_chat_id),
+                          count, chat_id)
             )
 
     # ------------------------------------------------------------------ observing the bot
@@ -889,7 +893,7 @@ class FakeTelegram:
             params = decode_params(decode_body(content_type, body, query))
             if entry is None:
                 raise ApiError("Not Found", 404)
-            injected = self._take_injected(entry.name)
+            injected = self._take_injected(entry.name, params.get("chat_id"))
             if injected is not None:
                 raise injected
             if entry.name == "getUpdates":
@@ -921,15 +925,17 @@ class FakeTelegram:
             self._downloads.append(file_path)
             return 200, stored.content, stored.mime_type
 
-    def _take_injected(self, method: str) -> ApiError | None:
+    def _take_injected(self, method: str, chat_id: Any = None) -> ApiError | None:
         with self._lock:
             queue = self._injected.get(method)
             if not queue:
                 return None
-            head = queue[0]
+            head = next((i for i in queue if i.chat_id is None or i.chat_id == chat_id), None)
+            if head is None:
+                return None
             head.remaining -= 1
             if head.remaining <= 0:
-                queue.pop(0)
+                queue.remove(head)
             return head.error
 
     # ------------------------------------------------------------------ Bot API methods
@@ -1052,23 +1058,21 @@ class FakeTelegram:
 
     def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._require_chat(params.get("chat_id"))
-        try:
-            user_id = int(params.get("user_id"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ApiError("Bad Request: invalid user_id specified") from None
-        user = self._users.get(user_id)
+        user_id = params.get("user_id")
+        user = self._users.get(user_id) if isinstance(user_id, int) else None
         if user is None:
             raise ApiError("Bad Request: user not found")
-        status = self._member_status.get((chat["id"], user_id), "member")
+        status = self._members.get((chat["id"], user["id"]), "member")
         member: dict[str, Any] = {"status": status, "user": copy.deepcopy(user)}
-        if status == "administrator":
-            member.update(dict.fromkeys((
-                "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                "can_delete_stories"), False))
-        elif status == "creator":
+        if status == "creator":
             member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update({name: False for name in (
+                "can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories",
+                "can_edit_stories", "can_delete_stories")})
+            member.update({name: True for name in (
+                "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
+                "can_restrict_members", "can_change_info", "can_invite_users")})
         return member
 
     def _reply_target(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any] | None:

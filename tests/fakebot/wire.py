@@ -66,11 +66,13 @@ _CHAT_PARAMS = frozenset({"chat_id"})
 class ApiError(Exception):
     """A Bot API error response: ``{"ok": false, "error_code": ..., "description": ...}``."""
 
-    def __init__(self, description: str, error_code: int = 400, retry_after: int | None = None):
+    def __init__(self, description: str, error_code: int = 400, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None):
         super().__init__(description)
         self.description = description
         self.error_code = error_code
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -80,6 +82,9 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:  # a group upgraded to a supergroup
+            body["parameters"] = {**body.get("parameters", {}),
+                                  "migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 

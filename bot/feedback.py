@@ -1,0 +1,308 @@
+"""What readers tell the admins: reports of wrong facts, suggested facts, and what they missed.
+
+Nothing here knows Telegram. Reports and suggestions keep the reporter's id (so an admin can
+follow up, and ``/forgetme`` can delete them); misses keep only normalised text and a daily
+count, never who asked. Every admin decision is written to the audit log in the same
+transaction as the change it records.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
+from bot.store import Store, utcnow
+from bot.texts import t
+
+MAX_FEEDBACK = 1000
+"""Characters in a report, a suggestion or a rejection reason."""
+PER_HOUR = 5
+"""Reports (and, separately, suggestions) one user may send in an hour."""
+MISS_DAYS = 30
+MAX_MISS_TEXT = 80
+MAX_QUEUE = 30
+
+
+class TooMany(ValidationError):
+    """The user reached the hourly limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A reader's note that something is wrong with a pair's (or a company's) facts."""
+
+    id: int
+    subject_id: int  # 0 when not about a company
+    object_id: int  # 0 when about one company only
+    chat_id: int
+    user_id: int
+    text: str
+    status: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposed fact in /addfact's one-line form; it touches no fact until an admin accepts it."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    line: str
+    status: str
+    reason: str
+    fact_id: int | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    kind: str  # "name" or "pair"
+    text: str
+    count: int
+
+
+def clean_feedback(text: str, field: str = "report") -> str:
+    """Trimmed, one paragraph; refused when empty or longer than MAX_FEEDBACK."""
+    text = " ".join("".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"}
+                            or ch == "\n").split())
+    if not text:
+        raise ValidationError(f"the {field} is empty")
+    if len(text) > MAX_FEEDBACK:
+        raise ValidationError(t("feedback.too_long", n=len(text), max=MAX_FEEDBACK))
+    return text
+
+
+def _since(hours: float) -> str:
+    return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _audit(conn: aiosqlite.Connection, actor: str, action: str, entity: str,
+                 entity_id: int, before: Any, after: Any) -> None:
+    await conn.execute(
+        "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (utcnow(), actor, action, entity, entity_id, json.dumps(before, ensure_ascii=False),
+         json.dumps(after, ensure_ascii=False)))
+
+
+_REPORT = "SELECT id, subject_id, object_id, chat_id, user_id, text, status, created_at FROM report"
+_SUGGESTION = ("SELECT id, chat_id, user_id, line, status, reason, fact_id, created_at "
+               "FROM suggestion")
+
+
+class Feedback:
+    """Reports, suggestions and the admin queue, on the Store's write connection."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        async with self.store.transaction() as conn:
+            return list(await conn.execute_fetchall(sql, params))
+
+    # -- reports -----------------------------------------------------------------------------
+
+    async def add_report(self, chat_id: int, user_id: int, subject_id: int, object_id: int,
+                         text: str) -> Report:
+        text = clean_feedback(text)
+        async with self.store.transaction() as conn:
+            await _check_rate(conn, "report", user_id)
+            cursor = await conn.execute(
+                "INSERT INTO report (subject_id, object_id, chat_id, user_id, text, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (subject_id, object_id, chat_id, user_id, text, utcnow()))
+            assert cursor.lastrowid is not None
+            rows = await conn.execute_fetchall(_REPORT + " WHERE id = ?", (cursor.lastrowid,))
+        return Report(*next(iter(rows)))
+
+    async def report(self, report_id: int) -> Report | None:
+        rows = await self._rows(_REPORT + " WHERE id = ?", (report_id,))
+        return Report(*rows[0]) if rows else None
+
+    async def close_report(self, report_id: int, status: str, actor: str) -> Report:
+        """Resolve or dismiss an open report; audited. Refused when it is not open any more."""
+        assert status in {"resolved", "dismissed"}
+        async with self.store.transaction() as conn:
+            rows = await conn.execute_fetchall(_REPORT + " WHERE id = ?", (report_id,))
+            found = [Report(*r) for r in rows]
+            if not found:
+                raise NotFound(f"there is no report #{report_id}")
+            if found[0].status != "open":
+                raise ValidationError(f"report #{report_id} is already {found[0].status}")
+            await conn.execute("UPDATE report SET status = ?, closed_by = ?, closed_at = ? "
+                               "WHERE id = ?", (status, actor, utcnow(), report_id))
+            await _audit(conn, actor, "resolve" if status == "resolved" else "dismiss",
+                         "report", report_id, {"status": "open"}, {"status": status})
+        return _replace_status(found[0], status)
+
+    # -- suggestions ---------------------------------------------------------------------------
+
+    async def add_suggestion(self, chat_id: int, user_id: int, line: str) -> Suggestion:
+        """Store a suggestion whose line the caller has validated (Editor.draft)."""
+        line = clean_feedback(line, "suggestion")
+        async with self.store.transaction() as conn:
+            await _check_rate(conn, "suggestion", user_id)
+            cursor = await conn.execute(
+                "INSERT INTO suggestion (chat_id, user_id, line, created_at) VALUES (?, ?, ?, ?)",
+                (chat_id, user_id, line, utcnow()))
+            assert cursor.lastrowid is not None
+            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (cursor.lastrowid,))
+        return Suggestion(*next(iter(rows)))
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        rows = await self._rows(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
+        return Suggestion(*rows[0]) if rows else None
+
+    async def open_suggestion(self, suggestion_id: int) -> Suggestion:
+        found = await self.suggestion(suggestion_id)
+        if found is None:
+            raise NotFound(f"there is no suggestion #{suggestion_id}")
+        if found.status != "open":
+            raise ValidationError(f"suggestion #{suggestion_id} is already {found.status}")
+        return found
+
+    async def close_suggestion(self, suggestion_id: int, status: str, actor: str, *,
+                               fact_id: int | None = None, reason: str = "",
+                               line: str | None = None) -> Suggestion:
+        """Accept (with the fact it became) or reject (with a reason); audited, once only."""
+        assert status in {"accepted", "rejected"}
+        if status == "rejected":
+            reason = clean_feedback(reason, "reason")
+        async with self.store.transaction() as conn:
+            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
+            if not rows:
+                raise NotFound(f"there is no suggestion #{suggestion_id}")
+            before = Suggestion(*next(iter(rows)))
+            if before.status != "open":
+                raise ValidationError(f"suggestion #{suggestion_id} is already {before.status}")
+            new_line = before.line if line is None else line
+            await conn.execute(
+                "UPDATE suggestion SET status = ?, reason = ?, fact_id = ?, line = ?, closed_by = ?, "
+                "closed_at = ? WHERE id = ?",
+                (status, reason, fact_id, new_line, actor, utcnow(), suggestion_id))
+            await _audit(conn, actor, "accept" if status == "accepted" else "reject", "suggestion",
+                         suggestion_id, {"status": "open", "line": before.line},
+                         {"status": status, "line": new_line, "reason": reason, "fact_id": fact_id})
+            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
+        return Suggestion(*next(iter(rows)))
+
+    # -- the admin queue -----------------------------------------------------------------------
+
+    async def queue(self, limit: int = MAX_QUEUE) -> list[Report | Suggestion]:
+        """Open reports and suggestions, newest first."""
+        reports = [Report(*r) for r in await self._rows(
+            _REPORT + " WHERE status = 'open' ORDER BY id DESC LIMIT ?", (limit,))]
+        suggestions = [Suggestion(*r) for r in await self._rows(
+            _SUGGESTION + " WHERE status = 'open' ORDER BY id DESC LIMIT ?", (limit,))]
+        items: list[Report | Suggestion] = [*reports, *suggestions]
+        items.sort(key=lambda i: (i.created_at, i.id), reverse=True)
+        return items[:limit]
+
+    # -- privacy -------------------------------------------------------------------------------
+
+    async def forget_user(self, user_id: int) -> tuple[int, int]:
+        """/forgetme: the user's own follows (their private chat) and their reports/suggestions."""
+        async with self.store.transaction() as conn:
+            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (user_id,))
+            follows = (await conn.execute("DELETE FROM follow WHERE chat_id = ?",
+                                          (user_id,))).rowcount
+            reports = (await conn.execute("DELETE FROM report WHERE user_id = ?",
+                                          (user_id,))).rowcount
+            reports += (await conn.execute("DELETE FROM suggestion WHERE user_id = ?",
+                                           (user_id,))).rowcount
+        return follows, reports
+
+    # -- misses --------------------------------------------------------------------------------
+
+    async def save_misses(self, counts: Counter[tuple[str, str, str]]) -> None:
+        """Add (day, kind, text) counts to miss_daily and forget days past MISS_DAYS."""
+        if not counts:
+            return
+        async with self.store.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO miss_daily (day, kind, text, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, kind, text) DO UPDATE SET count = count + excluded.count",
+                [(day, kind, text, n) for (day, kind, text), n in counts.items()])
+            await conn.execute("DELETE FROM miss_daily WHERE day < ?", (_day(MISS_DAYS),))
+
+    async def misses(self, days: int = MISS_DAYS, limit: int = 20) -> tuple[list[Miss], list[Miss]]:
+        """Unknown names and no-record pairs of the last ``days`` days, most asked first."""
+        since = _day(days - 1)
+        out: list[list[Miss]] = []
+        for kind in ("name", "pair"):
+            rows = await self._rows(
+                "SELECT text, sum(count) AS n FROM miss_daily WHERE kind = ? AND day >= ? "
+                "GROUP BY text ORDER BY n DESC, text LIMIT ?", (kind, since, limit))
+            out.append([Miss(kind, text, int(n)) for text, n in rows])
+        return out[0], out[1]
+
+
+def _replace_status(report: Report, status: str) -> Report:
+    return Report(report.id, report.subject_id, report.object_id, report.chat_id, report.user_id,
+                  report.text, status, report.created_at)
+
+
+async def _check_rate(conn: aiosqlite.Connection, table: str, user_id: int) -> None:
+    assert table in {"report", "suggestion"}
+    rows = await conn.execute_fetchall(
+        f"SELECT count(*) FROM {table} WHERE user_id = ? AND created_at >= ?",
+        (user_id, _since(1)))
+    if next(iter(rows))[0] >= PER_HOUR:
+        raise TooMany(t(f"feedback.rate_{table}", n=PER_HOUR))
+
+
+def _day(days_ago: int = 0) -> str:
+    return (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%d")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())[:MAX_MISS_TEXT]
+
+
+class MissLog:
+    """Counts of what people asked and the bot could not answer, held in memory until saved.
+
+    The answering core calls ``note`` on its results (one call, no I/O on the answer path); the
+    delivery job saves the counts with ``Feedback.save_misses`` every few seconds.
+    """
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str, str]] = Counter()
+
+    def note(self, result: object) -> None:
+        """Count an Unresolved's unknown names, or a check that found no record."""
+        if isinstance(result, Unresolved):
+            for resolution in result.resolutions:
+                if resolution.company is None and _norm(resolution.query):
+                    self.counts[(_day(), "name", _norm(resolution.query))] += 1
+        elif isinstance(result, CheckResult) and result.verdict is Verdict.NO_RECORD:
+            a, b = sorted((result.a.name, result.b.name), key=str.casefold)
+            self.counts[(_day(), "pair", _norm(f"{a} × {b}"))] += 1
+
+    def take(self) -> Counter[tuple[str, str, str]]:
+        """Hand over the counts so far and start again (put them back if saving fails)."""
+        counts, self.counts = self.counts, Counter()
+        return counts
+
+    def put_back(self, counts: Counter[tuple[str, str, str]]) -> None:
+        self.counts.update(counts)
+
+
+MISSES = MissLog()
+"""The process's miss counter: the answering core notes into it, the delivery job saves it."""
+
+
+_Noted = TypeVar("_Noted")
+
+
+def note_miss(result: _Noted) -> _Noted:
+    """Count ``result`` in MISSES if it is a miss, and hand it back (one call in the core)."""
+    MISSES.note(result)
+    return result

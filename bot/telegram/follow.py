@@ -1,0 +1,452 @@
+"""Follows in Telegram: /follow, /unfollow, /following, the 🔔 answer button, who may change a
+chat's follows, the my_chat_member watcher and the job that drains the outbox to the chats.
+
+Callback data (all far below 64 bytes; ``other`` is 0 for a company)::
+
+    fw:<company>:<other>   follow (the button under an answer)
+    fu:<company>:<other>   unfollow (the buttons under /following)
+
+In private chats the user decides; in groups only the group's Telegram admins (checked with
+getChatMember on every command and press); an anonymous admin posts as the group, so nobody can
+be checked: they are asked to use a private chat.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+import warnings
+from dataclasses import dataclass
+
+from telegram import (
+    Bot,
+    ChatMember,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.answers import Interop
+from bot.domain import CheckResult, Company, InteropError, Profile
+from bot.feedback import MISSES, Feedback
+from bot.follows import Follows, follow_label, render_batch
+from bot.i18n import display_name, using
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+FOLLOW_GROUP = -2
+"""Before the admin handlers (-1) and the user handlers (0): the catch-all button and command
+handlers there would otherwise take these updates. Every handler here stops the update."""
+INTEROP = "interop"  # bot_data keys shared with bot.telegram.callbacks / user
+SETTINGS = "settings"
+DELIVERY = "follow_delivery"  # bot_data: the DeliveryState
+DELIVERY_JOB = "follow_delivery"
+DELIVERY_INTERVAL = 1.0
+FULL_PASS_SECONDS = 30.0
+"""Even with no new commit seen, look at the outbox this often (a retry after a network error)."""
+FOLLOW_PATTERN = re.compile(r"^f[wu]:\d{1,19}:\d{1,19}$")
+_ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+_GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NEW = filters.UpdateType.MESSAGE
+
+
+def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
+    interop: Interop = context.bot_data[INTEROP]
+    return interop
+
+
+def follows_of(context: ContextTypes.DEFAULT_TYPE) -> Follows:
+    return Follows(_interop(context).store)
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
+    """Answer in the update's chat (quoting in groups); ``text`` is HTML."""
+    message = update.effective_message
+    if message is None:
+        return None
+    quote = None
+    if message.chat.type != ChatType.PRIVATE:
+        quote = ReplyParameters(message_id=message.message_id, allow_sending_without_reply=True)
+    return await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                    reply_parameters=quote, do_quote=None if quote else False,
+                                    link_preview_options=NO_PREVIEW)
+
+
+def _args(message: Message) -> str:
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""
+
+
+# -- the answer buttons ---------------------------------------------------------------------------
+
+
+def answer_buttons(result: object) -> list[InlineKeyboardButton]:
+    """🔔 Follow and ⚠️ Report under an answer about a pair or a company; none for anything else."""
+    if isinstance(result, CheckResult):
+        a, b = result.a.id, result.b.id
+    elif isinstance(result, Profile):
+        a, b = result.company.id, 0
+    else:
+        return []
+    return [InlineKeyboardButton(t("follows.button.follow"), callback_data=f"fw:{a}:{b}"),
+            InlineKeyboardButton(t("feedback.button.report"), callback_data=f"rp:{a}:{b}")]
+
+
+def with_answer_buttons(markup: InlineKeyboardMarkup | None, result: object) -> InlineKeyboardMarkup | None:
+    """The answer's keyboard (paging, did-you-mean) plus the follow/report row."""
+    row = answer_buttons(result)
+    if not row:
+        return markup
+    rows = [list(r) for r in markup.inline_keyboard] if markup is not None else []
+    return InlineKeyboardMarkup([*rows, row])
+
+
+# -- rights ---------------------------------------------------------------------------------------
+
+
+async def refusal(bot: Bot, chat_id: int, chat_type: str, user_id: int | None,
+                  sender_chat: object | None = None) -> str | None:
+    """Why this sender may not change the chat's follows (a catalogue sentence), or None."""
+    if chat_type == ChatType.PRIVATE:
+        return None
+    if sender_chat is not None or user_id is None:
+        return t("follows.anonymous")
+    try:
+        member: ChatMember = await bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.info("getChatMember failed for %s in %s: %s", user_id, chat_id, exc)
+        return t("follows.admins_only")
+    if member.status in _ADMINS:
+        return None
+    return t("follows.admins_only")
+
+
+async def _command_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    message = update.effective_message
+    assert message is not None
+    user = update.effective_user
+    return await refusal(context.bot, message.chat.id, message.chat.type,
+                         user.id if user else None, message.sender_chat)
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def _resolve(interop: Interop, name: str) -> Company:
+    resolution = interop.resolve(name)
+    if resolution.company is not None:
+        return resolution.company
+    if resolution.candidates:
+        names = t("list.separator").join(display_name(c.company) for c in resolution.candidates[:4])
+        raise InteropError(t("follows.unknown_suggest", name=name, names=names))
+    raise InteropError(t("follows.unknown", name=name))
+
+
+def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
+    """``NAME`` or ``NAME | NAME``; an unknown name is an error naming close matches."""
+    parts = [p.strip() for p in text.split("|")]
+    if not text.strip() or len(parts) > 2 or not all(parts):
+        raise InteropError(t("follows.usage"))
+    first = _resolve(interop, parts[0])
+    if len(parts) == 1:
+        return first, None
+    second = _resolve(interop, parts[1])
+    if second.id == first.id:
+        raise InteropError(t("follows.same", name=display_name(first)))
+    return first, second
+
+
+def _label(company: Company, other: Company | None) -> str:
+    name = display_name(company)  # i18n: the reader's name for it
+    return f"{name} × {display_name(other)}" if other is not None else name
+
+
+async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, on: bool) -> None:
+    message = update.effective_message
+    assert message is not None
+    try:
+        refused = await _command_refusal(update, context)
+        if refused:
+            await reply(update, _e(refused))
+            raise ApplicationHandlerStop
+        args = _args(message)
+        if not args:
+            await reply(update, _e(t("follows.usage" if on else "follows.usage_unfollow")))
+            raise ApplicationHandlerStop
+        company, other = parse_target(_interop(context), args)
+        follows = follows_of(context)
+        other_id = other.id if other else 0
+        label = _label(company, other)
+        if on:
+            added = await follows.follow(message.chat.id, company.id, other_id)
+            key = "follows.done" if added else "follows.already"
+            scope = "follows.scope_pair" if other else "follows.scope_company"
+            await reply(update, _e(t(key, name=label) + (" " + t(scope) if added else "")))
+        else:
+            removed = await follows.unfollow(message.chat.id, company.id, other_id)
+            await reply(update, _e(t("follows.undone" if removed else "follows.not_following",
+                                     name=label)))
+    except InteropError as exc:
+        await reply(update, _e(_sentence(str(exc))))
+    raise ApplicationHandlerStop
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/follow NAME or /follow NAME | NAME: tell this chat when its facts change."""
+    await _change(update, context, True)
+
+
+async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unfollow NAME or /unfollow NAME | NAME."""
+    await _change(update, context, False)
+
+
+async def following_reply(context: ContextTypes.DEFAULT_TYPE,
+                          chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    interop = _interop(context)
+    items = await follows_of(context).following(chat_id)
+    if not items:
+        return _e(t("follows.none")), None
+    rows = []
+    lines = [_e(t("follows.list_head", n=len(items)))]
+    for item in items:
+        company = interop.company(item.company_id)
+        other = interop.company(item.other_id) if item.is_pair else None
+        label = follow_label(item, company, other)
+        lines.append(f"• {_e(label)}")
+        rows.append([InlineKeyboardButton(t("follows.button.unfollow", name=label[:40]),
+                                          callback_data=f"fu:{item.company_id}:{item.other_id}")])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/following: what this chat follows, each with an unfollow button."""
+    message = update.effective_message
+    assert message is not None
+    text, markup = await following_reply(context, message.chat.id)
+    await reply(update, text, markup)
+    raise ApplicationHandlerStop
+
+
+async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """fw:/fu: follow from an answer, or unfollow from /following; rights checked on each press."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer(t("tg.stale"))
+        raise ApplicationHandlerStop
+    verb, a, b = query.data.split(":")
+    refused = await refusal(context.bot, message.chat.id, message.chat.type, query.from_user.id)
+    if refused:
+        await query.answer(refused, show_alert=True)
+        raise ApplicationHandlerStop
+    interop = _interop(context)
+    company = interop.resolver.company(int(a))
+    other = interop.resolver.company(int(b)) if int(b) else None
+    if company is None or (int(b) and other is None):
+        await query.answer(t("tg.stale"))
+        raise ApplicationHandlerStop
+    follows = follows_of(context)
+    label = _label(company, other)
+    try:
+        if verb == "fw":
+            added = await follows.follow(message.chat.id, company.id, int(b))
+            notice = t("follows.done" if added else "follows.already", name=label)
+        else:
+            removed = await follows.unfollow(message.chat.id, company.id, int(b))
+            notice = t("follows.undone" if removed else "follows.not_following", name=label)
+            text, markup = await following_reply(context, message.chat.id)
+            try:
+                await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+    except InteropError as exc:
+        notice = _sentence(str(exc))
+    await query.answer(notice[:200], show_alert=verb == "fw")
+    raise ApplicationHandlerStop
+
+
+async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was removed from a group or blocked in private: stop sending there at once."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    if change.new_chat_member.status in _GONE:
+        dropped = await follows_of(context).drop_chat(change.chat.id)
+        log.info("Removed from chat %s: dropped %d follows", change.chat.id, dropped)
+
+
+# -- delivery -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryState:
+    """Between ticks: the data_version last drained, and a Telegram-imposed pause."""
+
+    version: int | None = None
+    dirty: bool = True
+    not_before: float = 0.0
+    last_full: float = 0.0
+
+
+async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None) -> int:
+    """Expand the outbox and send each chat its pending changes; returns messages sent.
+
+    Each chat's rows are marked sent only after Telegram accepted the message (``delivered``),
+    so a crash in between re-sends that one message and loses nothing.
+    """
+    state = state or DeliveryState()
+    follows = Follows(interop.store)
+    await follows.expand()
+    sent = 0
+    state.dirty = False
+    for chat_id in await follows.pending_chats():
+        batch = await follows.next_batch(chat_id)
+        if batch is None:
+            continue
+        if not batch.changes:  # the facts are gone: nothing left to say
+            await follows.delivered(batch.row_ids)
+            continue
+        from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
+
+        with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
+            text = render_batch([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
+        try:
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW)
+        except RetryAfter as exc:
+            with warnings.catch_warnings():  # PTB 22.2+: int now, timedelta later; both work
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            state.not_before = time.monotonic() + seconds
+            state.dirty = True
+            log.info("Telegram asked to wait %.0f s before the next notification", seconds)
+            return sent
+        except Forbidden as exc:
+            dropped = await follows.drop_chat(chat_id)
+            log.info("Chat %s refused notifications (%s): dropped %d follows", chat_id,
+                     exc.message, dropped)
+            continue
+        except ChatMigrated as exc:
+            await follows.move_chat(chat_id, exc.new_chat_id)
+            state.dirty = True
+            log.info("Chat %s became %s: follows moved", chat_id, exc.new_chat_id)
+            continue
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                await follows.drop_chat(chat_id)
+                continue
+            log.warning("Notification to %s refused (%s); dropped", chat_id, exc.message)
+            await follows.delivered(batch.row_ids)  # a message Telegram will never take
+            continue
+        except TelegramError as exc:  # network trouble: keep the rows, try again next tick
+            log.info("Notification to %s not sent yet: %s", chat_id, exc)
+            state.dirty = True
+            return sent
+        await follows.delivered(batch.row_ids)
+        sent += 1
+    if await follows.pending():
+        state.dirty = True
+    return sent
+
+
+async def save_misses(interop: Interop) -> None:
+    """Write the in-memory miss counts; on failure keep them for the next try."""
+    counts = MISSES.take()
+    if not counts:
+        return
+    try:
+        await Feedback(interop.store).save_misses(counts)
+    except Exception:
+        MISSES.put_back(counts)
+        raise
+
+
+async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every second: save miss counts; drain the outbox when something was committed."""
+    interop: Interop | None = context.bot_data.get(INTEROP)
+    if interop is None:
+        return
+    state = context.bot_data.get(DELIVERY)
+    if not isinstance(state, DeliveryState):
+        state = context.bot_data[DELIVERY] = DeliveryState()
+    try:
+        await save_misses(interop)
+        now = time.monotonic()
+        if now < state.not_before:
+            return
+        version = interop.store.data_version()
+        if version == state.version and not state.dirty and now - state.last_full < FULL_PASS_SECONDS:
+            return
+        state.last_full = now
+        # Read before draining: a commit during the pass (ours included) brings one more pass,
+        # which finds nothing and writes nothing, so the version then stays put.
+        state.version = version
+        await deliver(context.bot, interop, state)
+    except Exception:  # the job must keep running; the rows stay pending
+        log.exception("Delivering notifications failed")
+        state.dirty = True
+
+
+def schedule_delivery(app: Application) -> None:  # type: ignore[type-arg]
+    """The repeating outbox drain (the JobQueue starts with the application)."""
+    if app.job_queue is None:  # pragma: no cover - the job-queue extra is a dependency
+        log.warning("No JobQueue: follow notifications will not be sent")
+        return
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
+    app.job_queue.run_repeating(delivery_job, DELIVERY_INTERVAL, first=DELIVERY_INTERVAL,
+                                name=DELIVERY_JOB, job_kwargs={"max_instances": 1, "coalesce": True,
+                                                               "misfire_grace_time": None})
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (the service message in the old group): its follows move."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await follows_of(context).move_chat(message.chat.id, message.migrate_to_chat_id)
+    raise ApplicationHandlerStop
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    return [
+        MessageHandler(filters.StatusUpdate.MIGRATE, chat_migrated),
+        CommandHandler("follow", follow, filters=NEW),
+        CommandHandler("unfollow", unfollow, filters=NEW),
+        CommandHandler("following", following, filters=NEW),
+        CallbackQueryHandler(button_pressed, pattern=FOLLOW_PATTERN),
+        ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
