@@ -44,7 +44,7 @@ REQUIRED_KEYS = (
     "resolve_name_p99_ms", "full_scan_p50_ms", "difflib_p50_ms", "speedup_vs_full_scan",
     "check_updates_per_s", "echo_updates_per_s", "check_vs_echo_ratio", "check_cold_updates_per_s",
     "check_cold_vs_echo_ratio", "startup_s",
-    "peak_rss_mb", "import_facts_per_s", "export_s",
+    "peak_rss_mb", "import_facts_per_s", "export_s", "map_draw_ms",
 )
 # (figure, comparison, limit, unit): the targets for the 2-core machine.
 TARGETS: tuple[tuple[str, str, float, str], ...] = (
@@ -55,6 +55,7 @@ TARGETS: tuple[tuple[str, str, float, str], ...] = (
     ("startup_s", "<=", 3.0, "s"),
     ("peak_rss_mb", "<=", 300.0, "MB"),
     ("import_facts_per_s", ">=", 20_000.0, "/s"),
+    ("map_draw_ms", "<=", 500.0, "ms"),
 )
 
 
@@ -393,6 +394,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     log("import...")
     with tempfile.TemporaryDirectory() as tmp:
         results.update(await import_figures(args.cache_dir, args.seed, args.scale, Path(tmp)))
+    log("pictures (seed scale)...")
+    from bench.pictures import picture_figures  # matplotlib is loaded only for this figure
+
+    results.update(await picture_figures())
     results["bench_s"] = time.perf_counter() - started
     results["targets"] = {
         key: {"target": f"{op} {limit:g} {unit}", "value": results[key],
@@ -457,6 +462,10 @@ def table(r: dict[str, Any]) -> str:
          f"{r['import_facts']} facts, {r['import_file_mb']:.1f} MB JSON", met("import_facts_per_s")),
         ("Export (JSON, whole store)", f"{r['export_s']:.1f} s",
          f"{r['export_facts']} facts, {r['export_mb']:.0f} MB", ""),
+        ("/map jd picture (seed scale)", f"{r['map_draw_ms']:.0f} ms",
+         f"data {r['map_data_ms']:.1f} ms; biggest map {r['map_draw_biggest_ms']:.0f} ms "
+         f"({r['map_biggest']}); 4 × 3 /compare {r['compare_draw_ms']:.0f} ms; font {r['picture_font']}",
+         met("map_draw_ms")),
     ]
     head = (f"scale {r['scale']:g} (seed {r['seed']}): {r['companies']} companies, {r['aliases']} aliases "
             f"({r['indexed_names']} names indexed), {r['facts']} facts; {r['machine']['cpu_count']} CPUs, "

@@ -13,8 +13,10 @@ user's own language.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
@@ -29,15 +31,20 @@ from bot.admin import (
 from bot.answers import Interop
 from bot.domain import CheckResult, Conflict, InteropError, Profile, SearchResult, Unresolved
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
+from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
+from bot.pictures import Pictures
 from bot.render import (
     PLAIN,
     plain,
     render_check,
     render_check_hint,
+    render_compare,
+    render_compare_problem,
     render_error,
     render_fact_card,
     render_history,
     render_import_report,
+    render_map,
     render_profile,
     render_recent,
     render_search,
@@ -47,6 +54,9 @@ from bot.render import (
 from bot.texts import EXAMPLES, t
 
 MAX_INPUT = 4096
+PICTURE_DIR = Path(tempfile.gettempdir()) / "interop-bot"  # where /map and /compare write PNGs
+_pictures = Pictures()
+log = logging.getLogger(__name__)
 OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
 ACTOR = "console"  # how the audit log names the operator
 ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/history",
@@ -58,8 +68,12 @@ def operator_editor(interop: Interop) -> Editor:
     return Editor(interop, {OPERATOR})
 
 
-async def answer_line(interop: Interop, line: str, editor: Editor | None = None) -> str:
-    """One console input line -> the plain-text reply; admin verbs only with an ``editor``."""
+async def answer_line(interop: Interop, line: str, editor: Editor | None = None, *,
+                      picture_dir: Path = PICTURE_DIR) -> str:
+    """One console input line -> the plain-text reply; admin verbs only with an ``editor``.
+
+    /map and /compare write their PNG under ``picture_dir``.
+    """
     line = line.strip()
     if not line:
         return ""
@@ -97,7 +111,44 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None)
         if args and not args.isdigit():
             return t("usage.recent", max=50)
         return plain(render_recent(await interop.recent(int(args) if args else 10), PLAIN))
+    if command == "/map":
+        if not args:
+            return t("usage.map")
+        resolution = read_name(interop, args)
+        if resolution.company is None:
+            return _render(Unresolved((resolution,)))
+        found = await map_of(interop, resolution.company)
+        return await _picture(found, render_map(found, PLAIN), picture_dir,
+                              f"map-{resolution.company.id}.png")
+    if command == "/compare":
+        table = await compare_text(interop, args) if args else CompareProblem("usage")
+        if isinstance(table, CompareProblem):
+            return render_compare_problem(table, PLAIN)
+        if isinstance(table, Unresolved):
+            return _render(table)
+        name = "compare-" + "-".join(str(c.id) for c in (*table.rows, *table.cols)) + ".png"
+        return await _picture(table, render_compare(table, PLAIN), picture_dir, name[:200])
     return t("console.unknown_command", cmd=command)
+
+
+async def _picture(result: MapResult | CompareResult, blocks: list[str], folder: Path, name: str) -> str:
+    """Write the PNG and return its path with the text answer; the text alone if drawing fails."""
+    if isinstance(result, MapResult) and result.empty:
+        return plain(blocks)
+    try:
+        picture = await (_pictures.map(result) if isinstance(result, MapResult)
+                         else _pictures.compare(result))
+        path = folder / name
+        await asyncio.to_thread(_write, path, picture.png)
+    except Exception:  # the text answer still goes out
+        log.exception("Drawing a picture failed")
+        return plain([t("map.drawing_failed"), *blocks])
+    return plain([t("console.picture", path=str(path)), *blocks])
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 async def admin_line(editor: Editor, command: str, args: str) -> str:

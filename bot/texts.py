@@ -267,6 +267,61 @@ EN.update({
     "cmd.backup": "Download a database backup (owners)",
 })
 
+# Pictures: /map and /compare (bot/maps.py, bot/pictures.py, bot/telegram/pictures.py).
+EN.update({
+    "usage.map": "Tell me a name, e.g. /map jd",
+    "usage.compare": "Tell me platforms, then | and services, e.g. "
+                     "/compare taobao, tmall, jd | alipay, wechat pay",
+    "compare.too_big": "That table would be {rows} × {cols}; I draw at most {max} × {max}. "
+                       "Please name fewer companies.",
+    "map.no_facts": "No links recorded for {name} yet, so there is nothing to draw. "
+                    "See /company {name} for what I know.",
+    "map.caption": "{name}: {n} links",
+    "map.caption_one": "{name}: 1 link",
+    "map.count": "{n} {verdict}",
+    "map.left_out": "The picture shows the {shown} most recent partners; {n} more are not drawn.",
+    "map.left_out_one": "The picture shows the {shown} most recent partners; 1 more is not drawn.",
+    "map.link": "{status} · {a} × {b}: {kinds}",
+    "map.text_header": "Links of {name}",
+    "map.more_links": "…and {n} more links.",
+    "map.data_date": "Data as of {date}",
+    "map.open_text": "📝 Open as text",
+    "map.drawing_failed": "I could not draw that picture; here is the answer as text.",
+    "compare.header": "{rows} × {cols}: each cell is what /check says for the pair",
+    "compare.row": "{name}: {cells}",
+    "compare.cell": "{name} {mark}",
+    "compare.legend": "✅ live · 🟡 partial · 🕓 announced · ⛔ ended · ❔ no record · — same company",
+    "mark.live": "✅",
+    "mark.partial": "🟡",
+    "mark.announced": "🕓",
+    "mark.ended": "⛔",
+    "mark.no_record": "❔",
+    "mark.same": "—",
+    "console.picture": "Picture: {path}",
+    "cmd.map": "A picture of who a company works with",
+    "cmd.compare": "A table: platforms | services",
+    # drawn into the PNG (no emoji: the picture fonts have none)
+    "picture.map_title": "{name}: who it works with",
+    "picture.compare_title": "{rows} platforms × {cols} services",
+    "picture.data_date": "Data as of {date}",
+    "picture.left_out": "{n} more partners not drawn (showing the {shown} most recent)",
+    "picture.left_out_one": "1 more partner not drawn (showing the {shown} most recent)",
+    "picture.group": "({name})",
+    "picture.legend": "{verdict} ({n})",
+    "picture.verdict.live": "live",
+    "picture.verdict.partial": "partial",
+    "picture.verdict.announced": "announced",
+    "picture.verdict.ended": "ended",
+    "picture.verdict.no_record": "no record",
+    "picture.kind.payments": "payments",
+    "picture.kind.logistics": "logistics",
+    "picture.kind.shopping/links": "links",
+    "picture.kind.messaging": "messaging",
+    "picture.kind.login": "login",
+    "picture.kind.content": "content",
+    "picture.kind.other": "other",
+})
+
 EN.update({
     # follows
     "follows.button.follow": "🔔 Follow",

@@ -161,7 +161,8 @@ def test_every_bot_telegram_admin_callback_is_in_the_admin_group(tmp_path: Path)
             # language writes only a chat's reply language (Telegram admin rights), no facts.
             assert module.startswith(("bot.telegram.user", "bot.telegram.callbacks",
                                       "bot.telegram.inline", "bot.telegram.follow",
-                                      "bot.telegram.feedback", "bot.telegram.language")), (where, module)
+                                      "bot.telegram.feedback", "bot.telegram.pictures",
+                                      "bot.telegram.language")), (where, module)
     names = commands(app, admin=True)
     assert {"addfact", "editfact", "grant", "backup", "import"} <= set(names)
     assert len(patterns(app)) >= 8

@@ -58,6 +58,10 @@ getChatMember answers: "member" unless set to "administrator", "creator", "left"
 ``text``, ``chat_id``, ``reply_markup``, ``buttons`` ([(label, callback_data or url)]),
 ``callback_data`` (list), ``result`` (what the recorder answered).
 
+``sendPhoto`` is answered with a Message carrying ``photo`` (the uploaded PNG is checked against
+Telegram's photo limits) and every uploaded part is kept in ``Call.files`` (name -> (filename,
+bytes, mime type)); ``Call.caption`` is the caption.
+
 For benchmarks: ``make_app(..., strict=False)`` skips the HTML/markup validation (recording
 stays), and ``h.app.process_update(Update.de_json(payload, h.app.bot))`` is the raw path; build
 payloads up front with ``h.updates.message(...)``. For admin handler tests: pass
@@ -142,10 +146,15 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     rejected: str | None = None
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)  # name -> (filename, bytes, mime)
 
     @property
     def text(self) -> str:
         return str(self.params.get("text", ""))
+
+    @property
+    def caption(self) -> str:
+        return str(self.params.get("caption", ""))
 
     @property
     def chat_id(self) -> Any:
@@ -205,6 +214,10 @@ class RecordingRequest(BaseRequest):
                          read_timeout: Any = None, write_timeout: Any = None,
                          connect_timeout: Any = None, pool_timeout: Any = None) -> tuple[int, bytes]:
         call = Call(url.rsplit("/", 1)[-1], dict(request_data.parameters) if request_data else {})
+        if request_data is not None and request_data.contains_files:
+            for name, part in request_data.multipart_data.items():
+                content = part[1] if isinstance(part[1], bytes) else part[1].read()
+                call.files[name] = (str(part[0]), content, str(part[2]) if len(part) > 2 else "")
         if call.method not in {"getMe", "getUpdates", "deleteWebhook", "setWebhook", "close"}:
             self.calls.append(call)
         for hook in self._hooks.get(call.method, []):
@@ -255,6 +268,12 @@ class RecordingRequest(BaseRequest):
         if call.method in {"sendMessage", "editMessageText"}:
             _checks.render_text(p.get("text"), p.get("parse_mode"), p.get("entities"))
             _checks.check_reply_markup(p.get("reply_markup"), inline_only=call.method != "sendMessage")
+        elif call.method == "sendPhoto":
+            _checks.render_caption(p.get("caption"), p.get("parse_mode"), p.get("caption_entities"))
+            _checks.check_reply_markup(p.get("reply_markup"))
+            if "photo" not in call.files:
+                raise ApiError("Bad Request: there is no photo in the request")
+            _checks.check_photo(call.files["photo"][1])
         elif call.method == "editMessageReplyMarkup":
             _checks.check_reply_markup(p.get("reply_markup"), inline_only=True)
         elif call.method == "answerInlineQuery":
@@ -284,6 +303,19 @@ class RecordingRequest(BaseRequest):
             return self.bot_user
         if call.method == "getUpdates":
             return []
+        if call.method == "sendPhoto":
+            photo = call.files.get("photo", ("", b"", ""))[1]
+            width, height = _checks.check_photo(photo) if _checks is not None and photo else (1, 1)
+            message_id = next(self._ids)
+            sent: dict[str, Any] = {
+                "message_id": message_id, "date": int(time.time()), "chat": self._chat(p["chat_id"]),
+                "from": self.bot_user, "caption": p.get("caption", ""),
+                "photo": [{"file_id": f"photo{message_id}", "file_unique_id": f"p{message_id}",
+                           "width": width, "height": height, "file_size": len(photo)}]}
+            if p.get("reply_markup"):
+                sent["reply_markup"] = p["reply_markup"]
+            self.messages[(p["chat_id"], message_id)] = sent
+            return sent
         if call.method == "getChatMember":
             user_id = int(p["user_id"])
             status = self.members.get((int(p["chat_id"]), user_id), "member")

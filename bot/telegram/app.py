@@ -43,7 +43,7 @@ from bot.backups import write_backup
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, feedback, follow, inline, language, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
 from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.menus import set_menus
@@ -165,6 +165,8 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         CommandHandler("company", user.company, filters=new),
         CommandHandler("search", user.search, filters=new),
         CommandHandler("recent", user.recent, filters=new),
+        CommandHandler("map", pictures.map_command, filters=new),
+        CommandHandler("compare", pictures.compare_command, filters=new),
         CommandHandler("language", language.language_command, filters=new),
         # Free questions: anything in private; in groups only what is addressed to the bot.
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
@@ -177,6 +179,8 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
         InlineQueryHandler(inline.inline_query),
         CallbackQueryHandler(user.example_pressed, pattern=EXAMPLE_PATTERN),
         CallbackQueryHandler(callbacks.page_pressed, pattern=PAGER_PATTERN),
+        CallbackQueryHandler(pictures.map_text_pressed, pattern=pictures.MAP_TEXT_PATTERN),
+        CallbackQueryHandler(pictures.map_pressed, pattern=pictures.MAP_PATTERN),
         CallbackQueryHandler(callbacks.stale_pressed, pattern=NOT_ADMIN_PATTERN),
     ], group=0)
     # Follows, reports, suggestions, misses and privacy: before everything else (see FOLLOW_GROUP).

@@ -218,10 +218,10 @@ def button(message: dict[str, Any], label_contains: str) -> str:
 
 
 def sends_to(chat_id: int) -> Any:
-    """Predicate: a successful sendMessage/sendDocument to ``chat_id``."""
+    """Predicate: a successful sendMessage/sendDocument/sendPhoto to ``chat_id``."""
 
     def matches(call: Call) -> bool:
-        sent = call.ok and call.method in ("sendMessage", "sendDocument")
+        sent = call.ok and call.method in ("sendMessage", "sendDocument", "sendPhoto")
         return sent and call.result["chat"]["id"] == chat_id
 
     return matches

@@ -17,6 +17,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "check_commands",
     "check_inline_results",
+    "check_photo",
     "check_reply_markup",
     "render_caption",
     "render_text",
@@ -27,6 +28,9 @@ MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_RESULTS = 50
 MAX_BUTTONS = 100
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTO_SIDES = 10_000
+MAX_PHOTO_ASPECT = 20
 
 _INLINE_BUTTON_ACTIONS = (
     "url",
@@ -257,3 +261,36 @@ def check_scope(scope: Any) -> dict[str, Any]:
     if scope["type"] in ("chat", "chat_administrators", "chat_member") and "chat_id" not in scope:
         raise ApiError("Bad Request: chat_id is empty")
     return scope
+
+
+def check_photo(content: bytes) -> tuple[int, int]:
+    """Telegram's sendPhoto limits for an uploaded PNG or JPEG; returns (width, height)."""
+    if not content:
+        raise ApiError("Bad Request: file must be non-empty")
+    if len(content) > MAX_PHOTO_BYTES:
+        raise ApiError("Bad Request: PHOTO_SAVE_FILE_INVALID")
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+        width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    elif content[:2] == b"\xff\xd8":
+        width, height = _jpeg_size(content)
+    else:
+        raise ApiError("Bad Request: IMAGE_PROCESS_FAILED")
+    if width < 1 or height < 1 or width + height > MAX_PHOTO_SIDES:
+        raise ApiError("Bad Request: PHOTO_INVALID_DIMENSIONS")
+    if max(width, height) / min(width, height) > MAX_PHOTO_ASPECT:
+        raise ApiError("Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def _jpeg_size(content: bytes) -> tuple[int, int]:
+    """Width and height from a JPEG's first start-of-frame marker."""
+    i = 2
+    while i + 9 < len(content):
+        if content[i] != 0xFF:
+            break
+        marker, length = content[i + 1], int.from_bytes(content[i + 2 : i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            height = int.from_bytes(content[i + 5 : i + 7], "big")
+            return int.from_bytes(content[i + 7 : i + 9], "big"), height
+        i += 2 + length
+    raise ApiError("Bad Request: IMAGE_PROCESS_FAILED")

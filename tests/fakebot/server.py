@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from .checks import (
     check_commands,
     check_inline_results,
+    check_photo,
     check_reply_markup,
     check_scope,
     render_caption,
@@ -41,7 +42,7 @@ __all__ = ["Call", "FakeTelegram"]
 
 Predicate = Callable[["Call"], bool]
 
-_SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+_SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 _DEFAULT_UPDATE_TYPES = frozenset(
     {
         "message",
@@ -218,6 +219,7 @@ class FakeTelegram:
         self._answers_to_callbacks: list[dict[str, Any]] = []
         self._inline_answers: list[dict[str, Any]] = []
         self._documents: list[dict[str, Any]] = []
+        self._photos: list[dict[str, Any]] = []
         self._edits: list[dict[str, Any]] = []
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._downloads: list[str] = []
@@ -243,6 +245,7 @@ class FakeTelegram:
                 _ApiMethod("getChatMember", self._get_chat_member),
                 _ApiMethod("sendMessage", self._send_message),
                 _ApiMethod("sendDocument", self._send_document),
+                _ApiMethod("sendPhoto", self._send_photo),
                 _ApiMethod("sendChatAction", self._send_chat_action),
                 _ApiMethod("editMessageText", self._edit_message_text),
                 _ApiMethod("editMessageReplyMarkup", self._edit_message_reply_markup),
@@ -575,6 +578,12 @@ class FakeTelegram:
         """Documents the bot sent: chat_id, message_id, filename, content, mime_type, caption."""
         with self._lock:
             return copy.deepcopy(self._documents)
+
+    @property
+    def photos(self) -> list[dict[str, Any]]:
+        """Photos the bot sent: chat_id, message_id, content, width, height, caption."""
+        with self._lock:
+            return copy.deepcopy(self._photos)
 
     @property
     def edits(self) -> list[dict[str, Any]]:
@@ -1163,6 +1172,31 @@ class FakeTelegram:
                 "file_id": stored.file_id,
             }
         )
+        return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An uploaded PNG/JPEG within Telegram's photo limits, with an optional caption."""
+        chat = self._require_chat(params.get("chat_id"))
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile):
+            raise ApiError("Bad Request: there is no photo in the request")
+        width, height = check_photo(photo.content)
+        caption, entities = render_caption(
+            params.get("caption"), params.get("parse_mode"), params.get("caption_entities")
+        )
+        check_reply_markup(params.get("reply_markup"))
+        stored = self._store_file(photo.filename or "photo.png", photo.content, photo.mime_type)
+        size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "width": width, "height": height, "file_size": len(photo.content)}
+        content: dict[str, Any] = {"photo": [size]}
+        if caption:
+            content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+        message = self._store_bot_message(chat, params, content)
+        self._photos.append({"chat_id": chat["id"], "message_id": message["message_id"],
+                             "content": photo.content, "width": width, "height": height,
+                             "caption": caption or None})
         return message
 
     def _send_chat_action(self, params: dict[str, Any]) -> bool:
