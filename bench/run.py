@@ -325,6 +325,7 @@ async def import_figures(cache_dir: Path, seed: int, scale: float, tmp: Path) ->
                                             "date": date})
     doc_facts = [{"key": f"import-{row[0]}", "subject": name_of[row[2]], "object": name_of[row[3]],
                   "kind": row[4], "status": row[6], "date": row[7], "summary": row[10],
+                  "note": "synthetic caveat" if row[6] == "partial" else "",
                   "sources": by_fact[row[0]]} for row in facts]
     data = json.dumps({"format": dataset.FORMAT, "companies": [], "facts": doc_facts},
                       ensure_ascii=False).encode()

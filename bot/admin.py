@@ -8,6 +8,7 @@ chat at once. Every refusal is an ``InteropError`` whose message says what to fi
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from collections.abc import Iterable
@@ -34,17 +35,33 @@ from bot.domain import (
     ValidationError,
     parse_fact_date,
 )
-from bot.resolver import normalize
-from bot.rules import MAX_ALIAS, MAX_NOTE, clean_name, clean_source, clean_summary, clean_text
+from bot.rules import (
+    MAX_ALIAS,
+    MAX_COMPANY_KIND,
+    MAX_CONFIDENCE,
+    MAX_KIND_DETAIL,
+    MAX_NOTE,
+    MAX_SCOPE,
+    MAX_SUMMARY,
+    check_new_fact,
+    clean_name,
+    clean_region,
+    clean_source,
+    clean_summary,
+    clean_text,
+    clean_verified,
+    name_key,
+)
 from bot.store import FactDraft, Store
 
 EDITABLE_FIELDS = ("subject", "object", "kind", "status", "date", "summary", "kind_detail",
-                   "date_note", "confidence")
+                   "date_note", "confidence", "scope", "region", "note", "summary_zh", "verified")
 # Fields an admin may empty with "-" (the others are required).
-CLEARABLE_FIELDS = frozenset({"date", "kind_detail", "date_note", "confidence"})
-MAX_KIND_DETAIL = 120
-MAX_CONFIDENCE = 40
-MAX_COMPANY_KIND = 60
+CLEARABLE_FIELDS = frozenset({"date", "kind_detail", "date_note", "confidence", "scope", "region",
+                              "note", "summary_zh", "verified"})
+OPTIONAL_LINE_FIELDS = ("scope", "region", "note")
+"""Named fields a one-line /addfact may end with, as ``| note: opt-in only``."""
+_NAMED_RE = re.compile(r"^(title|scope|region|note)\s*[:=]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _ID_RE = re.compile(r"^#?(\d{1,12})$")
 _USER_ID_RE = re.compile(r"^-?\d{1,20}$")
 
@@ -86,6 +103,11 @@ class FactFields:
     summary: str
     url: str
     title: str = ""
+    scope: str = ""
+    region: str = ""
+    note: str | None = None
+    """None: the input had no way to give a note (the guided form, for now), so the partial
+    rule is not applied; "" from the one-line command is a missing note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,18 +169,31 @@ def parse_user_id(text: str) -> int:
 
 
 def parse_fact_line(text: str) -> FactFields:
-    """``SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL [| SOURCE_TITLE]``."""
+    """``SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL [| SOURCE_TITLE]``
+    followed by any of ``| scope: ...``, ``| region: ...``, ``| note: ...`` (named, any order)."""
     parts = [p.strip() for p in text.split("|")]
     names = ("subject", "object", "kind", "status", "date", "summary", "source URL")
+    named: dict[str, str] = {}
+    while len(parts) > 7 and (match := _NAMED_RE.match(parts[-1])):
+        field_name = match.group(1).lower()
+        if field_name in named:
+            raise ValidationError(f"the {field_name} is given twice")
+        named[field_name] = match.group(2).strip()
+        parts.pop()
     if len(parts) < 7:
         missing = ", ".join(names[len(parts):]) if text.strip() else ", ".join(names)
         raise ValidationError(f"some fields are missing: {missing}")
     if len(parts) > 8:
-        raise ValidationError("there are more than 8 fields; a summary cannot contain “|”")
+        raise ValidationError("there are more than 8 fields; a summary cannot contain “|” "
+                              "(optional fields are named: | scope: … | region: … | note: …)")
     for name, value in zip(names, parts, strict=False):
         if not value and name != "date":
             raise ValidationError(f"the {name} is empty")
-    return FactFields(*parts[:7], title=parts[7] if len(parts) == 8 else "")
+    title = named.pop("title", parts[7] if len(parts) == 8 else "")
+    subject, obj, kind, status, day, summary, url = parts[:7]
+    return FactFields(subject, obj, kind, status, day, summary, url, title=title,
+                      scope=named.get("scope", ""),
+                      region=named.get("region", ""), note=named.get("note", ""))
 
 
 def parse_addsource(text: str) -> tuple[int, str, str]:
@@ -218,10 +253,10 @@ def clean_alias(value: str) -> str:
 
 
 def _same_label(label: str, company: Company) -> bool:
-    """Whether ``label`` is one of the company's names once case, spacing and suffixes are ignored."""
-    keys = {label.casefold(), normalize(label)} - {""}
-    return any(name.casefold() in keys or normalize(name) in keys
-               for name in (company.name, *company.aliases))
+    """Whether ``label`` is one of the company's names, compared by ``name_key`` as every write is."""
+    key = name_key(label)
+    return bool(key) and any(name_key(name) == key for name in
+                             (company.name, *company.aliases, *(f.alias for f in company.features)))
 
 
 def _clearable(value: str) -> str:
@@ -310,11 +345,13 @@ class Editor:
         raise UnknownCompany(role, resolution)
 
     async def _label_owner(self, label: str) -> Company | None:
-        """The company already called ``label`` (by name or alias), as the resolver compares names."""
-        for company in await self.store.companies():
-            if _same_label(label, company):
-                return company
-        return None
+        """The company already called ``label`` (by name or alias): the schema's name key says.
+
+        This is only for a friendly early answer: the write itself claims the key inside its
+        transaction, so a concurrent command that slipped past here still gets a Conflict.
+        """
+        owner = await self.store.name_owner(name_key(label))
+        return None if owner is None else await self.store.company(owner)
 
     async def add_company(self, name: str, parent: str, kind: str, actor: str) -> Company:
         """Create a company (optionally inside a group) and index it at once."""
@@ -377,12 +414,17 @@ class Editor:
         fact_date = parse_fact_date(fields.date, today=today)
         summary = clean_summary(fields.summary)
         source = clean_source(fields.url, fields.title)
+        scope = clean_text("scope", fields.scope, MAX_SCOPE)
+        region = clean_region(fields.region)
+        note = clean_text("note", fields.note or "", MAX_NOTE)
         subject = self.resolve("subject", fields.subject)
         obj = self.resolve("object", fields.object)
         if subject.id == obj.id:
             raise ValidationError(f"subject and object are both {subject.name}; name two companies")
+        check_new_fact(subject.id, obj.id, status.value, note, 1, require_note=fields.note is not None)
         return FactDraft(subject_id=subject.id, object_id=obj.id, kind=kind, status=status,
-                         date=fact_date, summary=summary, sources=(source,))
+                         date=fact_date, summary=summary, sources=(source,), scope=scope,
+                         region=region, note=note)
 
     async def add_fact(self, draft: FactDraft, actor: str) -> FactView:
         """Store a validated draft; a duplicate raises ``Conflict`` with the existing id."""
@@ -424,6 +466,16 @@ class Editor:
                 return {"date_note": clean_text("date_note", value, MAX_NOTE)}
             case "confidence":
                 return {"confidence": clean_text("confidence", value, MAX_CONFIDENCE)}
+            case "scope":
+                return {"scope": clean_text("scope", value, MAX_SCOPE)}
+            case "region":
+                return {"region": clean_region(value)}
+            case "note":
+                return {"note": clean_text("note", value, MAX_NOTE)}
+            case "summary_zh":
+                return {"summary_zh": clean_text("summary_zh", value, MAX_SUMMARY)}
+            case "verified":
+                return {"verified": clean_verified(value)}
         raise ValidationError(f"“{field_name}” is not a field you can edit; "
                               f"use one of: {', '.join(EDITABLE_FIELDS)}")
 
@@ -438,6 +490,15 @@ class Editor:
         if subject == obj:
             raise ValidationError("subject and object would be the same company")
         return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
+
+    async def verify(self, fact_id: int, actor: str, *, today: date | None = None) -> FactView:
+        """``/verify``: an admin confirmed the fact today; audited like any edit."""
+        fact = await self.fact(fact_id)
+        if fact.retracted:
+            raise ValidationError(f"fact #{fact_id} is retracted; /restore {fact_id} it first")
+        day = (today or datetime.now(UTC).date()).isoformat()
+        return self.interop.view(await self.store.edit_fact(fact_id, {"verified": day}, actor,
+                                                            action="verify"))
 
     async def retract(self, fact_id: int, actor: str) -> FactView:
         await self.fact(fact_id)
@@ -497,12 +558,25 @@ class Editor:
         await self.interop.refresh_companies()
         return report
 
+    async def export_file(self, directory: Path, fmt: str, today: date | None = None) -> Path:
+        """The whole store as one file in ``directory``: "json", "csv" or "zip" (both, compressed).
+
+        Streamed from one snapshot off the event loop (see ``dataset.export_file``).
+        """
+        return await dataset.export_file(self.store, directory, fmt, today=today)
+
     async def export(self, today: date | None = None) -> list[ExportFile]:
-        """The whole store as JSON and CSV files that /import takes back unchanged."""
-        doc = await dataset.export_document(self.store)
-        stamp = (today or datetime.now(UTC).date()).strftime("%Y%m%d")
-        return [ExportFile(f"interop-export-{stamp}.json", dataset.to_json_bytes(doc)),
-                ExportFile(f"interop-export-{stamp}.csv", dataset.to_csv_bytes(doc))]
+        """The whole store as JSON and CSV files that /import takes back unchanged.
+
+        Written by ``export_file`` and read back in a worker thread; for big stores send the
+        "zip" file from ``export_file`` instead of holding these bytes.
+        """
+        with tempfile.TemporaryDirectory(prefix="interop-export-") as folder:
+            files = []
+            for fmt in ("json", "csv"):
+                path = await self.export_file(Path(folder), fmt, today)
+                files.append(ExportFile(path.name, await asyncio.to_thread(path.read_bytes)))
+        return files
 
     async def backup(self, directory: Path | None = None) -> Path:
         """A consistent SQLite copy made with the online backup API, safe while the bot runs."""

@@ -11,24 +11,31 @@ import asyncio
 import csv
 import io
 import json
-import os
 import sqlite3
-import time
-from collections.abc import Callable
+import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 from bot.domain import (
+    Company,
+    Conflict,
+    FeatureAlias,
     InteropError,
     Kind,
     Relation,
     Status,
-    StorageError,
     ValidationError,
     parse_fact_date,
 )
 from bot.rules import (
+    MAX_COMPANY_KIND,
+    MAX_CONFIDENCE,
+    MAX_DESCRIPTION,
+    MAX_KEY,
+    MAX_KIND_DETAIL,
     MAX_NAME,
     MAX_NOTE,
     MAX_SCOPE,
@@ -40,25 +47,23 @@ from bot.rules import (
     clean_text,
     clean_url,
     clean_verified,
+    name_key,
+    partial_note_problem,
+    require_sources,
 )
-from bot.store import (
-    Store,
-    index_new_facts,
-    restore_fts_triggers,
-    suspend_fts_insert_triggers,
-    utcnow,
-)
+from bot.store import Store, rebuild_name_keys, utcnow
+from bot.store.bulk import bulk_cache
+from bot.store.writes import Writes
 
 FORMAT = "interop-bot/1"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
-IMPORT_CACHE_KIB = 64 * 1024
-_DEFAULT_CACHE_KIB = 2000  # SQLite's own default
 CSV_COLUMNS = ("record", "name", "kind", "parent", "description", "aliases", "key", "subject",
                "object", "kind_detail", "status", "date", "date_note", "confidence", "summary",
                "sources", "retracted", "relation", "name_zh", "features", "scope", "region",
                "note", "verified", "summary_zh")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass(slots=True)
@@ -72,14 +77,12 @@ class ImportReport:
     dry_run: bool = True
     new_companies: int = 0
     updated_companies: int = 0
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """Rows accepted as they are but worth fixing (an existing partial fact without a note)."""
 
     @property
     def changes(self) -> int:
         return self.new + self.updated + self.new_companies + self.updated_companies
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -115,8 +118,9 @@ def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BY
 
 
 def _uncell(value: str) -> str:
-    """Undo the formula guard added on export (a leading apostrophe before = + - @)."""
-    if len(value) >= 2 and value[0] == "'" and value[1] in "=+-@\t\r":
+    """Undo the formula guard added on export (see ``_cell``): one apostrophe off a cell that,
+    past its leading apostrophes, starts like a formula."""
+    if value.startswith("'") and value.lstrip("'").startswith(_FORMULA_START):
         return value[1:]
     return value
 
@@ -194,11 +198,11 @@ def _validate_company(raw: Any) -> dict[str, Any]:
     relation = _str(raw, "relation")
     return {
         "name": clean_name(_str(raw, "name")),
-        "kind": clean_text("kind", _str(raw, "kind"), 60),
+        "kind": clean_text("kind", _str(raw, "kind"), MAX_COMPANY_KIND),
         "parent": clean_name(parent, "parent") if parent else None,
         "relation": Relation.parse(relation).value if relation else "",
         "name_zh": clean_text("name_zh", _str(raw, "name_zh"), MAX_NAME),
-        "description": clean_text("description", _str(raw, "description"), 500),
+        "description": clean_text("description", _str(raw, "description"), MAX_DESCRIPTION),
         "aliases": list(dict.fromkeys(clean_name(a, "alias") for a in aliases)),
         "features": [{"alias": clean_name(_str(f, "alias"), "feature alias"),
                       "kind": Kind.parse(_str(f, "kind")).value,
@@ -271,8 +275,9 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
     if "_error" in raw:
         raise ValidationError(raw["_error"])
     sources_raw = raw.get("sources") or []
-    if not isinstance(sources_raw, list) or not sources_raw:
-        raise ValidationError("a fact needs at least one source")
+    if not isinstance(sources_raw, list):
+        raise ValidationError("sources must be a list of objects with a url")
+    require_sources(len(sources_raw))
     sources: list[dict[str, str]] = []
     for s in sources_raw:
         if not isinstance(s, dict):
@@ -290,18 +295,18 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
         raise ValidationError("the same source URL is listed twice")
     subject = checks.name(_str(raw, "subject"), "subject")
     obj = checks.name(_str(raw, "object"), "object")
-    if subject.casefold() == obj.casefold():
+    if name_key(subject) == name_key(obj):
         raise ValidationError("subject and object are the same company")
     return {
-        "key": clean_text("key", _str(raw, "key"), 120),
+        "key": clean_text("key", _str(raw, "key"), MAX_KEY),
         "subject": subject,
         "object": obj,
         "kind": checks.kind(_str(raw, "kind")),
-        "kind_detail": checks.text("kind_detail", _str(raw, "kind_detail"), 120),
+        "kind_detail": checks.text("kind_detail", _str(raw, "kind_detail"), MAX_KIND_DETAIL),
         "status": checks.status(_str(raw, "status")),
         "date": checks.date(_str(raw, "date")),
         "date_note": checks.text("date_note", _str(raw, "date_note"), MAX_NOTE),
-        "confidence": checks.text("confidence", _str(raw, "confidence"), 40),
+        "confidence": checks.text("confidence", _str(raw, "confidence"), MAX_CONFIDENCE),
         "summary": clean_summary(_str(raw, "summary")),
         "retracted": raw.get("retracted", False) is True,
         "scope": checks.text("scope", _str(raw, "scope"), MAX_SCOPE),
@@ -313,334 +318,210 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
     }
 
 
-# -- applying (synchronous, in a worker thread with its own connection) ----------------------
+# -- applying (synchronous, on the store's writer thread, through the one write path) ----------
 
 
-def _apply(path: str, doc: dict[str, Any], actor: str, dry_run: bool) -> ImportReport:
-    report = ImportReport(dry_run=dry_run)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute(f"PRAGMA cache_size = -{_import_cache_kib(path)}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            _apply_in_tx(conn, doc, actor, report)
-            if dry_run:
-                raise _DryRun
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-    except _DryRun:
-        pass
-    finally:
-        conn.close()
+def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor: str) -> ImportReport:
+    """The import as one transaction body for ``Store.write`` (rolled back for a dry run)."""
+    report = ImportReport()
+    with bulk_cache(conn, path):
+        writes = Writes(conn, actor, bulk=True)
+        names = _Names(conn)
+        _apply_companies(writes, names, doc.get("companies", []), report)
+        _apply_facts(writes, names, doc.get("facts", []), report)
+        writes.finish()
     return report
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-"""json.dumps(..., ensure_ascii=False) without building an encoder per call (one per audit row)."""
+class _Names:
+    """Which company holds each normalised name key (bot.rules.name_key), for this import."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        rebuild_name_keys(conn)  # companies written around the write path (bench) get keys too
+        self.owners: dict[str, int] = dict(conn.execute("SELECT key, company_id FROM name_key"))
+        self.names = {name_key(name): cid for cid, name in conn.execute("SELECT id, name FROM company")}
+        self.memo: dict[str, str] = {}
+
+    def key(self, label: str) -> str:
+        found = self.memo.get(label)
+        if found is None:
+            found = self.memo[label] = name_key(label)
+        return found
+
+    def company(self, label: str) -> int | None:
+        """The company called ``label`` by name or alias, matched as every write path matches."""
+        return self.owners.get(self.key(label))
 
 
-class _Clock:
-    """utcnow() for the audit rows, formatted once per second instead of once per row."""
-
-    __slots__ = ("second", "text")
-
-    def __init__(self) -> None:
-        self.second = -1
-        self.text = ""
-
-    def __call__(self) -> str:
-        second = int(time.time())
-        if second != self.second:
-            self.second = second
-            self.text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return self.text
-
-
-def _import_cache_kib(path: str) -> int:
-    """Page cache for an import's connection, sized to the file it writes into.
-
-    New facts land at random places in the fact table's five indexes, so the pages an import
-    keeps rewriting grow with the file: on a big store the default 2 MB cache spills dirty
-    pages again and again, which costs a third of the import. More than the file is useless.
-    The memory is taken only as pages are touched and goes with the connection.
-    """
-    try:
-        size_kib = os.path.getsize(path) // 1024
-    except OSError:
-        size_kib = 0
-    return max(_DEFAULT_CACHE_KIB, min(IMPORT_CACHE_KIB, size_kib))
-
-
-def _audit(rows: list[tuple[Any, ...]], actor: str, action: str, entity: str, entity_id: int,
-           before: Any, after: Any, clock: Callable[[], str] = utcnow) -> None:
-    rows.append((clock(), actor, action, entity, entity_id,
-                 None if before is None else _to_json(before),
-                 None if after is None else _to_json(after)))
-
-
-def _apply_in_tx(conn: sqlite3.Connection, doc: dict[str, Any], actor: str,
-                 report: ImportReport) -> None:
-    audit: list[tuple[Any, ...]] = []
-    ids = {name.casefold(): cid for cid, name in conn.execute("SELECT id, name FROM company")}
-    alias_owner = {a.casefold(): cid for cid, a in conn.execute("SELECT company_id, alias FROM alias")}
-    now = utcnow()
-
-    for index, raw in enumerate(doc.get("companies", []), start=1):
+def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
+    conn = writes.conn
+    for index, raw in enumerate(rows, start=1):
         label = _label("company", index, raw if isinstance(raw, dict) else {})
         try:
             row = _validate_company(raw)
             parent_id = None
             if row["parent"]:
-                parent_id = ids.get(row["parent"].casefold())
+                parent_id = names.company(row["parent"])
                 if parent_id is None:
                     raise ValidationError(f"parent {row['parent']!r} is not a known company "
                                           "(list parents before their children)")
-            cid = ids.get(row["name"].casefold())
-            for alias in [*row["aliases"], *(f["alias"] for f in row["features"])]:
-                owner = alias_owner.get(alias.casefold())
+            key = names.key(row["name"])
+            cid = names.names.get(key)
+            if cid is None and key in names.owners:
+                raise ValidationError(f"name {row['name']!r} is already used by another company")
+            labels = [*row["aliases"], *(f["alias"] for f in row["features"])]
+            for alias in labels:
+                owner = names.company(alias)
                 if owner is not None and owner != cid:
                     raise ValidationError(f"alias {alias!r} already belongs to another company")
             if cid is None:
-                cur = conn.execute(
-                    "INSERT INTO company (name, kind, parent_id, description, relation, name_zh, "
-                    "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row["name"], row["kind"], parent_id, row["description"], row["relation"],
-                     row["name_zh"], actor, now))
-                cid = cur.lastrowid
-                assert cid is not None
-                ids[row["name"].casefold()] = cid
+                relation = Relation(row["relation"]) if row["relation"] else None
+                cid = writes.add_company(Company(
+                    id=0, name=row["name"], kind=row["kind"], parent_id=parent_id,
+                    description=row["description"], relation=relation, name_zh=row["name_zh"],
+                    aliases=tuple(row["aliases"]),
+                    features=tuple(FeatureAlias(f["alias"], Kind(f["kind"]), f["scope"])
+                                   for f in row["features"])), action="import", audit_after=row)
+                names.names[key] = cid
+                for name in (row["name"], *labels):
+                    names.owners.setdefault(names.key(name), cid)
                 report.new_companies += 1
-                _audit(audit, actor, "import", "company", cid, None, row)
-            else:
-                old = conn.execute("SELECT kind, parent_id, description, relation, name_zh "
-                                   "FROM company WHERE id = ?", (cid,)).fetchone()
-                old_rows = conn.execute("SELECT alias, kind, scope FROM alias WHERE company_id = ? "
-                                        "ORDER BY id", (cid,)).fetchall()
-                old_aliases = [a for a, _, _ in old_rows]
-                wanted = {(a.casefold(), "", "") for a in row["aliases"]}
-                wanted |= {(f["alias"].casefold(), f["kind"], f["scope"]) for f in row["features"]}
-                new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
-                if tuple(old) == new and wanted <= {(a.casefold(), k, sc) for a, k, sc in old_rows}:
-                    continue
-                conn.execute("UPDATE company SET kind = ?, parent_id = ?, description = ?, "
-                             "relation = ?, name_zh = ? WHERE id = ?", (*new, cid))
-                report.updated_companies += 1
-                _audit(audit, actor, "import", "company", cid,
-                       {"kind": old[0], "parent_id": old[1], "description": old[2],
-                        "relation": old[3], "name_zh": old[4], "aliases": old_aliases}, row)
+                continue
+            old = conn.execute("SELECT kind, parent_id, description, relation, name_zh "
+                               "FROM company WHERE id = ?", (cid,)).fetchone()
+            old_rows = conn.execute("SELECT alias, kind, scope FROM alias WHERE company_id = ? "
+                                    "ORDER BY id", (cid,)).fetchall()
+            have = {(names.key(a), k, sc) for a, k, sc in old_rows} | {(key, "", "")}
+            have |= {(names.key(a), "", "") for a, _, _ in old_rows}
+            wanted = {(names.key(a), "", "") for a in row["aliases"]}
+            wanted |= {(names.key(f["alias"]), f["kind"], f["scope"]) for f in row["features"]}
+            new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
+            if tuple(old) == new and wanted <= have:
+                continue
+            writes.update_company(cid, *new)
             for alias in row["aliases"]:
-                if alias.casefold() not in alias_owner:
-                    conn.execute("INSERT INTO alias (company_id, alias) VALUES (?, ?)", (cid, alias))
-                    alias_owner[alias.casefold()] = cid
+                if names.key(alias) not in names.owners:
+                    writes.add_alias(cid, alias)
+                    names.owners[names.key(alias)] = cid
             for feature in row["features"]:  # a plain alias named as a feature becomes one
-                values = (feature["kind"], feature["scope"], cid, feature["alias"])
-                if feature["alias"].casefold() in alias_owner:
-                    conn.execute("UPDATE alias SET kind = ?, scope = ? "
-                                 "WHERE company_id = ? AND alias = ?", values)
-                else:
-                    conn.execute("INSERT INTO alias (kind, scope, company_id, alias) "
-                                 "VALUES (?, ?, ?, ?)", values)
-                    alias_owner[feature["alias"].casefold()] = cid
+                writes.add_alias(cid, feature["alias"], feature["kind"], feature["scope"])
+                names.owners[names.key(feature["alias"])] = cid
+            report.updated_companies += 1
+            writes.audit("import", "company", cid,
+                         {"kind": old[0], "parent_id": old[1], "description": old[2],
+                          "relation": old[3], "name_zh": old[4],
+                          "aliases": [a for a, _, _ in old_rows]}, row)
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
 
-    _apply_facts(conn, doc.get("facts", []), actor, now, ids, audit, report)
-    conn.executemany("INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)", audit)
 
-
-_FACT_COLS = ("subject_id", "object_id", "kind", "kind_detail", "status", "date", "date_note",
-              "confidence", "summary", "retracted", "scope", "region", "note", "verified",
-              "summary_zh")
-_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date) "
-                  "VALUES (?, ?, ?, ?, ?, ?)")
-_FLUSH_ROWS = 20_000
-_MAX_ROWID = 2**63 - 1
-
-
-class _NewFacts:
-    """New facts and their sources, written with executemany instead of one row at a time.
-
-    Ids are handed out as SQLite itself would (one more than the largest, row after row): the
-    import holds the write lock from BEGIN IMMEDIATE, so nobody else can take them, and the
-    sources and the audit need them before the rows are written. At the first write the FTS
-    insert triggers are suspended (they rewrote a fact's FTS row once per source); ``finish``
-    indexes every new fact in one statement and restores them, in the same transaction.
-    """
-
-    def __init__(self, conn: sqlite3.Connection, actor: str, now: str) -> None:
-        self.conn = conn
-        self.actor = actor
-        self.now = now
-        (top,) = conn.execute("SELECT max(id) FROM fact").fetchone()
-        self.first_id = self.next_id = (top or 0) + 1
-        self.facts: list[tuple[Any, ...]] = []
-        self.sources: list[tuple[Any, ...]] = []
-        self.changed_sources: list[int] = []
-        self.triggers: list[str] | None = None
-
-    def add(self, key: str, values: tuple[Any, ...], sources: list[tuple[str, ...]]) -> int:
-        fid = self.next_id
-        if fid > _MAX_ROWID:
-            raise StorageError("the fact table has run out of ids")
-        self.next_id += 1
-        self.facts.append((fid, key or f"fact-{fid}", *values,
-                           self.actor, self.now, self.actor, self.now))
-        self.sources.extend([(fid, i, *s) for i, s in enumerate(sources)])
-        if len(self.facts) >= _FLUSH_ROWS:
-            self.flush()
-        return fid
-
-    def flush(self) -> None:
-        """Write what is buffered; called before any other write, so writes keep file order."""
-        if not self.facts:
-            return
-        if self.triggers is None:
-            self.triggers = suspend_fts_insert_triggers(self.conn)
-        self.conn.executemany(
-            f"INSERT INTO fact (id, key, {', '.join(_FACT_COLS)}, created_by, created_at, "
-            f"updated_by, updated_at) VALUES ({', '.join('?' * (len(_FACT_COLS) + 6))})",
-            self.facts)
-        self.conn.executemany(_INSERT_SOURCE, self.sources)
-        self.facts.clear()
-        self.sources.clear()
-
-    def finish(self) -> None:
-        self.flush()
-        if self.triggers is not None:
-            index_new_facts(self.conn, self.first_id, self.changed_sources)
-            restore_fts_triggers(self.conn, self.triggers)
-            self.triggers = None
-
-
-def _apply_facts(conn: sqlite3.Connection, rows: list[Any], actor: str, now: str,
-                 ids: dict[str, int], audit: list[tuple[Any, ...]], report: ImportReport) -> None:
+def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
+    conn = writes.conn
     existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
-    # Ordered like the unique index of live facts, so SQLite reads that small index instead of
-    # every fact's full row (2.5x faster; the order itself does not matter here).
-    live_pairs = {(s, o, k, sc, st, d): fid for fid, s, o, k, sc, st, d in conn.execute(
-        "SELECT id, subject_id, object_id, kind, scope, status, date FROM fact "
-        "WHERE retracted = 0 ORDER BY subject_id, object_id, kind, scope, status, date")}
     checks = _Checks()
-    clock = _Clock()
-    new_facts = _NewFacts(conn, actor, now)
     for index, raw in enumerate(rows, start=1):
+        label = _label("fact", index, raw if isinstance(raw, dict) else {})
         try:
             row = _validate_fact(raw, checks)
-            subject_id = ids.get(row["subject"].casefold())
-            object_id = ids.get(row["object"].casefold())
+            subject_id = names.company(row["subject"])
+            object_id = names.company(row["object"])
             for role, value, cid in (("subject", row["subject"], subject_id),
                                      ("object", row["object"], object_id)):
                 if cid is None:
                     raise ValidationError(f"{role} {value!r} is not a known company")
-            retracted = row["retracted"]
+            if subject_id == object_id:
+                raise ValidationError("subject and object are the same company")
             values = (subject_id, object_id, row["kind"], row["kind_detail"], row["status"],
                       row["date"], row["date_note"], row["confidence"], row["summary"],
-                      int(retracted), row["scope"], row["region"], row["note"], row["verified"],
+                      int(row["retracted"]), row["scope"], row["region"], row["note"], row["verified"],
                       row["summary_zh"])
-            pair = (subject_id, object_id, row["kind"], row["scope"], row["status"], row["date"])
+            sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
             key = row["key"]
             fid = existing.get(key) if key else None
-            dup = live_pairs.get(pair)
-            if dup is not None and dup != fid and not retracted:
-                raise ValidationError(f"duplicates fact #{dup} (same pair, kind, scope, status and date)")
-            sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
-            if fid is None:
-                fid = new_facts.add(key, values, sources)
-                if key:
-                    existing[key] = fid
-                report.new += 1
-                _audit(audit, actor, "import", "fact", fid, None, row, clock)
-                if not retracted:
-                    live_pairs[pair] = fid
-            else:
-                new_facts.flush()  # the row may be one buffered earlier in this file
-                old = conn.execute(f"SELECT {', '.join(_FACT_COLS)} FROM fact WHERE id = ?",
-                                   (fid,)).fetchone()
-                old_sources = conn.execute(
-                    "SELECT url, title, publisher, date FROM source WHERE fact_id = ? "
-                    "ORDER BY position", (fid,)).fetchall()
-                if tuple(old) == values and old_sources == sources:
-                    report.unchanged += 1
+            try:
+                if fid is None:
+                    fid = writes.add_fact(key, values, sources, action="import", audit_after=row)
+                    if key:
+                        existing[key] = fid
+                    report.new += 1
                     continue
-                conn.execute(f"UPDATE fact SET {', '.join(c + ' = ?' for c in _FACT_COLS)}, "
-                             "updated_by = ?, updated_at = ? WHERE id = ?",
-                             (*values, actor, now, fid))
-                if old_sources != sources:
-                    conn.execute("DELETE FROM source WHERE fact_id = ?", (fid,))
-                    conn.executemany(_INSERT_SOURCE,
-                                     [(fid, i, *s) for i, s in enumerate(sources)])
-                    new_facts.changed_sources.append(fid)
+                changed = writes.update_fact(fid, values, sources, action="import", audit_after=row)
+            except Conflict as exc:
+                raise ValidationError(f"duplicates fact #{exc.existing_id} "
+                                      "(same pair, kind, scope, status and date)") from None
+            if changed:
                 report.updated += 1
-                _audit(audit, actor, "import", "fact", fid,
-                       {**dict(zip(_FACT_COLS, old, strict=True)),
-                        "sources": [list(s) for s in old_sources]}, row, clock)
-                # The stored row (earlier rows of this file included) says where it was live.
-                previous = None if old[9] else (old[0], old[1], old[2], old[10], old[4], old[5])
-                if previous is not None and live_pairs.get(previous) == fid:
-                    del live_pairs[previous]
-                if not retracted:
-                    live_pairs[pair] = fid
+            else:
+                report.unchanged += 1
+            problem = partial_note_problem(row["status"], row["note"])
+            if problem:
+                report.warnings.append((label, problem))
         except InteropError as exc:
-            report.rejected.append((_label("fact", index, raw if isinstance(raw, dict) else {}),
-                                    str(exc)))
-    new_facts.finish()
+            report.rejected.append((label, str(exc)))
 
 
 async def import_document(store: Store, doc: dict[str, Any], actor: str,
                           *, dry_run: bool) -> ImportReport:
-    """Validate and apply ``doc`` atomically (or only report, with ``dry_run``)."""
-    async with store.exclusive_writes():
-        return await asyncio.to_thread(_apply, str(store.path), doc, actor, dry_run)
+    """Validate and apply ``doc`` atomically (or only report, with ``dry_run``: the same
+    transaction, rolled back), through the store's one writer."""
+    report = await store.write(_import_body, str(store.path), doc, actor, rollback=dry_run)
+    report.dry_run = dry_run
+    return report
 
 
-# -- export ----------------------------------------------------------------------------------
+# -- export: streamed from one read snapshot, written incrementally ------------------------
+
+EXPORT_FORMATS = ("json", "csv", "zip")
+_COMPANY_SQL = "SELECT id, name, kind, parent_id, description, relation, name_zh FROM company ORDER BY id"
+_FACT_EXPORT_SQL = """
+SELECT f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date, f.date_note,
+       f.confidence, f.summary, f.scope, f.region, f.note, f.verified, f.summary_zh, f.retracted,
+       (SELECT json_group_array(json_object('url', s.url, 'title', s.title,
+                                            'publisher', s.publisher, 'date', s.date))
+          FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s)
+  FROM fact AS f ORDER BY f.id
+"""
+_FACT_TEXT = ("key", "subject", "object", "kind", "kind_detail", "status", "date", "date_note",
+              "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")
 
 
-def _export(path: str) -> dict[str, Any]:
-    conn = sqlite3.connect(f"{path}", isolation_level=None)
-    try:
-        conn.execute("BEGIN")  # one snapshot for the whole export
-        names = {cid: name for cid, name in conn.execute("SELECT id, name FROM company")}
+class _Snapshot:
+    """One read transaction over the file: every record an export writes comes from it."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True,
+                                    isolation_level=None)
+        self.conn.execute("BEGIN")  # one snapshot for the whole export
+        self.names = dict(self.conn.execute("SELECT id, name FROM company"))
+
+    def companies(self) -> list[dict[str, Any]]:
+        """Companies (few) in memory, parents before children as import requires."""
         aliases: dict[int, list[str]] = {}
         features: dict[int, list[dict[str, str]]] = {}
-        for cid, alias, kind, scope in conn.execute(
+        for cid, alias, kind, scope in self.conn.execute(
                 "SELECT company_id, alias, kind, scope FROM alias ORDER BY id"):
             if kind:
                 features.setdefault(cid, []).append({"alias": alias, "kind": kind, "scope": scope})
             else:
                 aliases.setdefault(cid, []).append(alias)
-        rows = conn.execute("SELECT id, name, kind, parent_id, description, relation, name_zh "
-                            "FROM company ORDER BY id").fetchall()
-        companies = _parents_first([
-            {"name": r[1], "kind": r[2], "parent": names.get(r[3]) if r[3] else None,
+        return _parents_first([
+            {"name": r[1], "kind": r[2], "parent": self.names.get(r[3]) if r[3] else None,
              "relation": r[5] or None, "name_zh": r[6], "description": r[4],
              "aliases": aliases.get(r[0], []), "features": features.get(r[0], [])}
-            for r in rows])
-        sources: dict[int, list[dict[str, str]]] = {}
-        for fid, url, title, publisher, date in conn.execute(
-                "SELECT fact_id, url, title, publisher, date FROM source ORDER BY fact_id, position"):
-            sources.setdefault(fid, []).append(
-                {"url": url, "title": title, "publisher": publisher, "date": date})
-        facts = [
-            {"key": r[1], "subject": names[r[2]], "object": names[r[3]], "kind": r[4],
-             "kind_detail": r[5], "status": r[6], "date": r[7], "date_note": r[8],
-             "confidence": r[9], "summary": r[10], "scope": r[12], "region": r[13],
-             "note": r[14], "verified": r[15], "summary_zh": r[16], "retracted": bool(r[11]),
-             "sources": sources.get(r[0], [])}
-            for r in conn.execute(
-                "SELECT id, key, subject_id, object_id, kind, kind_detail, status, date, "
-                "date_note, confidence, summary, retracted, scope, region, note, verified, "
-                "summary_zh FROM fact ORDER BY id")]
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    return {"format": FORMAT, "exported_at": utcnow(), "companies": companies, "facts": facts}
+            for r in self.conn.execute(_COMPANY_SQL)])
+
+    def facts(self) -> Iterator[dict[str, Any]]:
+        """Facts one at a time, straight from the cursor: never the whole table in memory."""
+        names = self.names
+        for r in self.conn.execute(_FACT_EXPORT_SQL):
+            yield {"key": r[0], "subject": names[r[1]], "object": names[r[2]], "kind": r[3],
+                   "kind_detail": r[4], "status": r[5], "date": r[6], "date_note": r[7],
+                   "confidence": r[8], "summary": r[9], "scope": r[10], "region": r[11],
+                   "note": r[12], "verified": r[13], "summary_zh": r[14], "retracted": bool(r[15]),
+                   "sources": json.loads(r[16])}
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def _parents_first(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -663,37 +544,124 @@ def _parents_first(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
+def write_json(out: TextIO, companies: Iterable[dict[str, Any]], facts: Iterable[dict[str, Any]],
+               exported_at: str) -> None:
+    """The document, one record per line, written as the records come."""
+    out.write(f'{{\n "format": {_to_json(FORMAT)},\n "exported_at": {_to_json(exported_at)},\n')
+    for name, records in (("companies", companies), ("facts", facts)):
+        out.write(f' "{name}": [')
+        separator = "\n  "
+        for record in records:
+            out.write(separator)
+            out.write(_to_json(record))
+            separator = ",\n  "
+        out.write("\n ]" + (",\n" if name == "companies" else "\n"))
+    out.write("}\n")
+
+
+def write_csv(out: TextIO, companies: Iterable[dict[str, Any]], facts: Iterable[dict[str, Any]]) -> None:
+    """One row per company, then one per fact; every cell through the formula guard."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for c in companies:
+        writer.writerow({"record": "company", "name": _cell(c["name"]), "kind": _cell(c["kind"]),
+                         "parent": _cell(c["parent"] or ""),
+                         "description": _cell(c["description"]),
+                         "aliases": _cell(_to_json(c["aliases"])),
+                         "relation": _cell(c["relation"] or ""), "name_zh": _cell(c["name_zh"]),
+                         "features": _cell(_to_json(c["features"]))})
+    for f in facts:
+        writer.writerow({"record": "fact", **{k: _cell(f[k]) for k in _FACT_TEXT},
+                         "sources": _cell(_to_json(f["sources"])),
+                         "retracted": "true" if f["retracted"] else "false"})
+
+
+def export_name(fmt: str, today: date | None = None) -> str:
+    """``interop-export-YYYYMMDD.<fmt>``."""
+    stamp = (today or datetime.now(UTC).date()).strftime("%Y%m%d")
+    return f"interop-export-{stamp}.{fmt}"
+
+
+def _export_to(path: str, target: Path, fmt: str, today: date | None) -> Path:
+    """Write one export file from one snapshot; a .part file renamed at the end, so a reader
+    never sees half a file. "zip" holds the JSON and the CSV, from the same snapshot."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    snapshot = _Snapshot(path)
+    try:
+        companies = snapshot.companies()
+        if fmt == "zip":
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+                for inner in ("json", "csv"):
+                    with zf.open(export_name(inner, today), "w", force_zip64=True) as raw, \
+                            io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+                        _write(out, inner, companies, snapshot.facts())
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as out:
+                _write(out, fmt, companies, snapshot.facts())
+        tmp.replace(target)
+    finally:
+        snapshot.close()
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _write(out: TextIO, fmt: str, companies: list[dict[str, Any]], facts: Iterable[dict[str, Any]]) -> None:
+    if fmt == "csv":
+        write_csv(out, companies, facts)
+    else:
+        write_json(out, companies, facts, utcnow())
+
+
+async def export_file(store: Store, target_dir: Path, fmt: str, *, today: date | None = None) -> Path:
+    """Export the whole store into ``target_dir`` and return the file's path.
+
+    ``fmt`` is "json" or "csv" (the formats /import takes back), or "zip" (both of them, from
+    one snapshot, compressed: what fits Telegram's upload limit). The file is written in a
+    worker thread from one read snapshot, record by record, so neither the event loop nor
+    the memory ever holds the whole store; writes go on meanwhile.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(f"export format {fmt!r} is not one of: {', '.join(EXPORT_FORMATS)}")
+    target = target_dir / export_name(fmt, today)
+    return await asyncio.to_thread(_export_to, str(store.path), target, fmt, today)
+
+
+def _export_document(path: str) -> dict[str, Any]:
+    snapshot = _Snapshot(path)
+    try:
+        return {"format": FORMAT, "exported_at": utcnow(), "companies": snapshot.companies(),
+                "facts": list(snapshot.facts())}
+    finally:
+        snapshot.close()
+
+
 async def export_document(store: Store) -> dict[str, Any]:
-    return await asyncio.to_thread(_export, str(store.path))
+    """The whole store as one in-memory document (tests, small stores): the same snapshot
+    records that ``export_file`` streams."""
+    return await asyncio.to_thread(_export_document, str(store.path))
 
 
 def _cell(value: Any) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) reversibly with a leading apostrophe."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    if text.startswith(_FORMULA_START) or (text.startswith("'") and text[1:2] in "=+-@"):
+    """Neutralise spreadsheet formulas (CSV injection) reversibly with a leading apostrophe.
+
+    A cell is guarded when, past any apostrophes it already starts with, it starts like a
+    formula: so "=x" -> "'=x" and "'=x" -> "''=x", while "'tis" stays as it is. ``_uncell``
+    removes exactly one apostrophe from exactly those cells: the round trip is exact.
+    """
+    text = value if isinstance(value, str) else _to_json(value)
+    if text.lstrip("'").startswith(_FORMULA_START):
         return "'" + text
     return text
 
 
 def to_json_bytes(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    out = io.StringIO()
+    write_json(out, doc["companies"], doc["facts"], doc.get("exported_at") or utcnow())
+    return out.getvalue().encode("utf-8")
 
 
 def to_csv_bytes(doc: dict[str, Any]) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for c in doc["companies"]:
-        writer.writerow({"record": "company", "name": _cell(c["name"]), "kind": _cell(c["kind"]),
-                         "parent": _cell(c["parent"] or ""),
-                         "description": _cell(c["description"]),
-                         "aliases": _cell(json.dumps(c["aliases"], ensure_ascii=False)),
-                         "relation": _cell(c["relation"] or ""), "name_zh": _cell(c["name_zh"]),
-                         "features": _cell(json.dumps(c["features"], ensure_ascii=False))})
-    for f in doc["facts"]:
-        writer.writerow({"record": "fact", **{k: _cell(f[k]) for k in (
-            "key", "subject", "object", "kind", "kind_detail", "status", "date", "date_note",
-            "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")},
-            "sources": _cell(json.dumps(f["sources"], ensure_ascii=False)),
-            "retracted": "true" if f["retracted"] else "false"})
+    write_csv(out, doc["companies"], doc["facts"])
     return out.getvalue().encode("utf-8")

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from bot.domain import Region, Source, ValidationError
+from bot.domain import Region, Source, Status, ValidationError
 
 MAX_SUMMARY = 1000
 MAX_NAME = 120
@@ -18,6 +18,11 @@ MAX_URL = 2048
 MAX_TITLE = 300
 MAX_NOTE = 1000
 MAX_SCOPE = 60
+MAX_KEY = 120
+MAX_KIND_DETAIL = 120
+MAX_CONFIDENCE = 40
+MAX_COMPANY_KIND = 60
+MAX_DESCRIPTION = 500
 _INVISIBLE = {"Cc", "Cf"}
 # http(s)://host.name followed by a path, query, fragment or nothing: plain ASCII, no user, no
 # port, no brackets. For such a URL urlsplit can only find that scheme and that host, so it is
@@ -106,3 +111,47 @@ def clean_verified(value: str) -> str:
     if len(value) != 10 or day > date.today():
         raise ValidationError(f"verified {value!r} must be a past date like 2026-12-01")
     return value
+
+
+def name_key(text: str) -> str:
+    """The one comparison key of a company name or alias: the schema keeps it unique.
+
+    NFKC (full-width and compatibility forms), casefold, then only letters, digits and marks:
+    "JD.com", "jd com" and "ＪＤ．ＣＯＭ" share the key "jdcom"; "AT&T" is "att".
+    """
+    if text.isascii():
+        return "".join(ch for ch in text.lower() if ch.isalnum())
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LNM")
+
+
+def require_sources(count: int) -> None:
+    """Every fact cites at least one source, however it gets in."""
+    if count < 1:
+        raise ValidationError("a fact needs at least one source")
+
+
+def partial_note_problem(status: str, note: str) -> str | None:
+    """Why a fact's caveat is missing, or None: a partial verdict must say what is partial.
+
+    New facts are refused with this message; facts already stored only get it as a warning.
+    """
+    if status == Status.PARTIAL.value and not note.strip():
+        return "a partial fact needs a note saying what is partial (for example: opt-in, beta)"
+    return None
+
+
+def check_new_fact(subject_id: int, object_id: int, status: str, note: str, sources: int,
+                   *, require_note: bool = True) -> None:
+    """The rules every NEW fact meets, from /addfact and imports alike.
+
+    ``require_note=False`` is only for callers that have no way to ask for a note yet (the
+    guided form, fixtures written straight to the store); a stored partial fact without a
+    note is then reported as a warning, like an old one.
+    """
+    require_sources(sources)
+    if subject_id == object_id:
+        raise ValidationError("subject and object are the same company")
+    problem = partial_note_problem(status, note) if require_note else None
+    if problem:
+        raise ValidationError(problem)

@@ -60,8 +60,18 @@ def test_fact_line_parses_seven_or_eight_fields() -> None:
     fields = parse_fact_line(LINE)
     assert fields == FactFields("JD.com", "WeChat Pay", "payments", "live", "2025-02",
                                 "JD.com accepts WeChat Pay at checkout.",
-                                "https://example.com/jd-wechat", "Example news")
+                                "https://example.com/jd-wechat", "Example news", note="")
     assert parse_fact_line(LINE.rsplit("|", 1)[0]).title == ""
+
+
+def test_fact_line_takes_named_scope_region_and_note_in_any_order() -> None:
+    fields = parse_fact_line(LINE + " | note: opt-in only | Scope: in-app checkout | region = EU")
+    assert (fields.title, fields.scope, fields.region, fields.note) == (
+        "Example news", "in-app checkout", "EU", "opt-in only")
+    bare = parse_fact_line(LINE.rsplit("|", 1)[0] + " | region: CN")
+    assert (bare.title, bare.region) == ("", "CN")
+    with pytest.raises(ValidationError, match="given twice"):
+        parse_fact_line(LINE + " | note: a | note: b")
 
 
 @pytest.mark.parametrize(("line", "message"), [
@@ -346,3 +356,97 @@ async def test_backup_is_a_consistent_copy(editor: Editor, tmp_path: Path) -> No
             (await editor.store.counts())["facts_all"]
     finally:
         conn.close()
+
+
+# -- round 2: one write path, notes, verify, richer edits ------------------------------------
+
+
+async def test_concurrent_aliases_for_two_companies_one_wins_one_conflicts(editor: Editor) -> None:
+    """Both pass the early check; the name key in the schema lets only one of them in."""
+    import asyncio
+
+    results = await asyncio.gather(editor.add_alias("JD.com | Zeta Pay", ACTOR),
+                                   editor.add_alias("Alipay | zeta-pay", ACTOR),
+                                   return_exceptions=True)
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    assert len(conflicts) == 1 and len(winners) == 1, results
+    assert "already used by" in str(conflicts[0])
+    owners = [c.name for c in await editor.store.companies()
+              if any(a.casefold().replace("-", " ") == "zeta pay" for a in c.aliases)]
+    assert owners == [winners[0][0].name]
+
+
+async def test_one_line_partial_fact_needs_a_note(editor: Editor) -> None:
+    partial = LINE.replace("| live |", "| partial |")
+    with pytest.raises(ValidationError, match="partial fact needs a note"):
+        await _add(editor, partial)
+    fact_id = await _add(editor, partial + " | note: some merchants only | region: CN | scope: checkout")
+    fact = await editor.fact(fact_id)
+    assert (fact.note, fact.region, fact.scope) == ("some merchants only", "China mainland", "checkout")
+
+
+async def test_edit_round2_fields_and_verify(editor: Editor) -> None:
+    fact_id = await _add(editor)
+    for field_name, value, expected in (("scope", "in-app checkout", "in-app checkout"),
+                                        ("region", "eu", "EU/EEA"), ("note", "opt-in", "opt-in"),
+                                        ("summary_zh", "京东支持微信支付。", "京东支持微信支付。"),
+                                        ("verified", "2025-01-02", "2025-01-02")):
+        fid, name, text = parse_edit(f"{fact_id} {field_name} {value}")
+        view = await editor.edit_fact(fid, name, text, ACTOR)
+        assert getattr(view.fact, field_name) == expected
+    with pytest.raises(InvalidValue):
+        await editor.edit_fact(fact_id, "region", "Atlantis", ACTOR)
+    await editor.edit_fact(fact_id, "region", "-", ACTOR)
+    assert (await editor.fact(fact_id)).region == ""
+    view = await editor.verify(fact_id, ACTOR, today=date(2026, 1, 5))
+    assert view.fact.verified == "2026-01-05"
+    history = await editor.history(fact_id)
+    assert history[-1].action == "verify"
+    assert [(c.field, c.before, c.after) for c in history[-1].fields] == [
+        ("verified", "2025-01-02", "2026-01-05")]
+
+
+async def test_changes_lists_edits_newest_first_without_actors(editor: Editor) -> None:
+    fact_id = await _add(editor)
+    await editor.edit_fact(fact_id, "summary", "JD.com takes WeChat Pay.", ACTOR)
+    await editor.retract(fact_id, ACTOR)
+    changes = await editor.store.changes(3)
+    assert [c.action for c in changes] == ["retract", "edit", "add"]
+    assert all(c.fact.id == fact_id and c.at for c in changes)
+    assert not hasattr(changes[0], "actor")
+
+
+async def test_about_counts_companies_and_facts_per_kind(editor: Editor) -> None:
+    about = await editor.store.about()
+    counts = await editor.store.counts()
+    assert about.companies == counts["companies"] and about.facts == counts["facts"]
+    assert sum(n for _, n in about.facts_per_kind) == counts["facts"]
+    assert {k for k, _ in about.facts_per_kind} <= set(Kind)
+    assert about.last_change  # the seed import is audited
+    await _add(editor)
+    assert (await editor.store.about()).last_change >= about.last_change
+
+
+async def test_export_file_streams_json_csv_and_zip(editor: Editor, interop: Interop, tmp_path: Path) -> None:
+    import zipfile
+
+    await _add(editor)
+    day = date(2025, 3, 4)
+    archive = await editor.export_file(tmp_path / "out", "zip", day)
+    assert archive.name == "interop-export-20250304.zip"
+    with zipfile.ZipFile(archive) as zf:
+        names = zf.namelist()
+        assert names == ["interop-export-20250304.json", "interop-export-20250304.csv"]
+        for name in names:
+            report = await editor.preview_import(name, zf.read(name), ACTOR)
+            assert (report.new, report.updated, report.rejected) == (0, 0, [])
+    plain = await editor.export_file(tmp_path / "out", "json", day)
+    doc = json.loads(plain.read_bytes())
+    memory = await dataset.export_document(interop.store)
+    for d in (doc, memory):
+        d.pop("exported_at")
+    assert doc == memory
+    assert not list((tmp_path / "out").glob("*.part"))
+    with pytest.raises(ValidationError, match="export format"):
+        await editor.export_file(tmp_path, "xml")

@@ -159,7 +159,7 @@ async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: P
     for year in range(2000, 2030):
         await service.store.add_fact(FactDraft(
             subject_id=jd.id, object_id=ali.id, kind=Kind.PAYMENTS, status=Status.LIVE,
-            date=str(year), summary="x" * 500, sources=()), "t")
+            date=str(year), summary="x" * 500, sources=(Source("https://example.com/x"),)), "t")
     await service.close()
     # Damage a page in the middle of the file, not the header: the file still opens...
     data = bytearray(path.read_bytes())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot import dataset, rules
 from bot.config import SEED_PATH
-from bot.domain import InvalidValue, Source, ValidationError
+from bot.domain import Conflict, InvalidValue, Source, ValidationError
 from bot.store import Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop-facts.json"
@@ -276,7 +276,7 @@ async def test_a_failed_import_keeps_the_fts_triggers(store: Store) -> None:
     doc = {"companies": [], "facts": [
         _fact("", "Keyless", ("https://k.example/1", "T"), date="2011"),
         _fact(f"fact-{top + 1}", "Claims the key", ("https://k.example/2", "T"), date="2012")]}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Conflict, match="duplicate"):
         await dataset.import_document(store, doc, "t", dry_run=False)
     assert await store.counts() == counts
     assert _fts_state(store.path)[2] == triggers
@@ -341,3 +341,90 @@ async def test_scope_separates_threads_and_duplicates(store: Store) -> None:
     doc["facts"].append(twin)
     report = await dataset.import_document(store, doc, "t", dry_run=False)
     assert report.rejected == []  # same pair, kind, status and date, but another feature
+
+
+# -- round 2: the formula guard round trip, partial notes ------------------------------------
+
+
+@pytest.mark.parametrize("value", ["'=x", "=x", "''=x", "'tis", "'", "-5", "'@a", "plain"])
+def test_formula_guard_is_exactly_reversible(value: str) -> None:
+    cell = dataset._cell(value)
+    assert not cell.lstrip("'") or cell[0] == "'" or not cell.startswith(("=", "+", "-", "@"))
+    assert dataset._uncell(cell) == value
+
+
+_ANY_TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.tuples(st.sampled_from(["=", "'=", "''+", "-", "@", "'", "\t", "'\t", "\"", ","]),
+              st.text(max_size=10)).map("".join))
+
+
+def _csv_round(doc: dict[str, Any], tmp: Path) -> tuple[bytes, bytes]:
+    """Import ``doc``, export CSV, import that into a fresh store, export again."""
+    import asyncio
+
+    async def run() -> tuple[bytes, bytes]:
+        outputs = []
+        data: dict[str, Any] = doc
+        for n in range(2):
+            store = await Store.open(tmp / f"r{n}.sqlite3")
+            try:
+                report = await dataset.import_document(store, data, "t", dry_run=False)
+                assert report.rejected == [], report.rejected
+                csv_bytes = dataset.to_csv_bytes(await dataset.export_document(store))
+            finally:
+                await store.close()
+            outputs.append(csv_bytes)
+            data = dataset.parse_document("x.csv", csv_bytes)
+        return outputs[0], outputs[1]
+
+    return asyncio.run(run())
+
+
+@settings(max_examples=25, deadline=None)
+@given(texts=st.lists(_ANY_TEXT, min_size=14, max_size=14))
+def test_csv_round_trip_keeps_every_field_for_any_text(tmp_path_factory: pytest.TempPathFactory,
+                                                      texts: list[str]) -> None:
+    """export -> import -> export is the identity, whatever text sits in any field."""
+    (name_a, name_b, kind, description, alias, name_zh, key, kind_detail, date_note, confidence,
+     summary, scope, note, title) = texts
+    doc = {"companies": [
+        {"name": name_a + " Qa1", "kind": kind, "description": description,
+         "aliases": [alias + " Xz9"], "name_zh": name_zh},
+        {"name": name_b + " Wb2", "parent": name_a + " Qa1", "relation": "subsidiary"}],
+        "facts": [{"key": key, "subject": name_a + " Qa1", "object": name_b + " Wb2",
+                   "kind": "other", "status": "partial", "date": "2024", "kind_detail": kind_detail,
+                   "date_note": date_note, "confidence": confidence, "summary": summary + " s",
+                   "scope": scope, "note": note + " n", "summary_zh": title,
+                   "sources": [{"url": "https://example.com/x", "title": title, "publisher": note}]}]}
+    first, second = _csv_round(doc, tmp_path_factory.mktemp("csv"))
+    assert first == second
+
+
+async def test_new_partial_facts_need_a_note_old_ones_get_a_warning(store: Store) -> None:
+    await dataset.import_document(store, seed_doc(), "t", dry_run=False)
+    new = _fact("p-new", "Partial without a caveat", ("https://p.example/1", "T"), status="partial")
+    report = await dataset.import_document(store, {"companies": [], "facts": [new]}, "t", dry_run=False)
+    assert report.new == 0 and "needs a note" in report.rejected[0][1]
+    # A stored partial fact without a note (from before the rule) is kept, with a warning.
+    old = _fact("p-old", "Partial with a caveat", ("https://p.example/2", "T"), status="partial",
+                note="beta")
+    assert (await dataset.import_document(store, {"companies": [], "facts": [old]}, "t",
+                                          dry_run=False)).new == 1
+    conn = sqlite3.connect(store.path)
+    conn.execute("UPDATE fact SET note = '' WHERE key = 'p-old'")
+    conn.commit()
+    conn.close()
+    again = await dataset.import_document(store, {"companies": [], "facts": [{**old, "note": ""}]}, "t",
+                                          dry_run=True)
+    assert (again.unchanged, again.rejected) == (1, [])
+    assert again.warnings and "needs a note" in again.warnings[0][1]
+
+
+async def test_import_matches_names_and_aliases_by_name_key(store: Store) -> None:
+    await dataset.import_document(store, seed_doc(), "t", dry_run=False)
+    fact = _fact("by-key", "Named by alias and by spacing", ("https://k.example/9", "T"),
+                 subject="京东", object="we chat")
+    report = await dataset.import_document(store, {"companies": [
+        {"name": "jd com", "aliases": []}], "facts": [fact]}, "t", dry_run=False)
+    assert (report.new, report.new_companies, report.rejected) == (1, 0, [])

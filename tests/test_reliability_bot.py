@@ -60,7 +60,7 @@ def workload(h: Harness) -> tuple[list[dict[str, Any]], dict[str, int]]:
         subject, obj = PAIRS[i % len(PAIRS)]
         line = (f"/addfact {subject} | {obj} | {KINDS[i % len(KINDS)]} | {STATUSES[i % len(STATUSES)]} | "
                 f"{2000 + i // 12}-{i % 12 + 1:02d} | Load probe zqprobe{i} summary. | "
-                f"https://example.com/p/{i} | Probe {i}")
+                f"https://example.com/p/{i} | Probe {i} | note: load probe")
         admin = ADMINS[i % 3]
         chat = ADMIN_GROUP_CHAT if admin["id"] == 44 else None
         writes.append(h.updates.message(line, user=admin, chat=chat))

@@ -146,7 +146,7 @@ async def test_readonly_database_reads_but_refuses_writes(store: Store) -> None:
 async def test_full_disk_refuses_writes_cleanly_and_loses_nothing(store: Store) -> None:
     jd, ali = await _pair(store)
     before = await store.counts()
-    (pages,) = await (await store._writer.execute("PRAGMA page_count")).fetchone()  # type: ignore[misc]
+    [(pages,)] = await store._writer.execute("PRAGMA page_count")
     await store._writer.execute(f"PRAGMA max_page_count = {pages}")
     big = "x" * 900
     with pytest.raises(StorageError, match="disk is full"):
@@ -232,3 +232,106 @@ async def test_data_version_moves_on_every_commit_from_anywhere(store: Store, tm
     other.commit()
     other.close()
     assert store.data_version() != seen
+
+
+# -- round 2: name keys, error classes, search ----------------------------------------------
+
+
+async def test_concurrent_aliases_one_wins_the_other_gets_a_conflict(store: Store) -> None:
+    import asyncio
+
+    jd, ali = await _pair(store)
+    results = await asyncio.gather(store.set_aliases(jd.id, ["Zeta Pay"], [], "a"),
+                                   store.set_aliases(ali.id, ["ZETA-PAY"], [], "b"),
+                                   return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Company", "Conflict"]
+    [conflict] = [r for r in results if isinstance(r, Conflict)]
+    assert "already used by JD.com" in str(conflict) and conflict.existing_id == jd.id
+
+
+async def test_name_keys_span_company_names_and_aliases(store: Store) -> None:
+    jd, ali = await _pair(store)
+    with pytest.raises(Conflict, match=r"already used by JD\.com"):
+        await store.add_company(Company(id=0, name="ＪＤ", kind=""), "t")  # full-width "JD"
+    with pytest.raises(Conflict, match="already used by Alipay"):
+        await store.set_aliases(jd.id, ["ali pay"], [], "t")
+    # A company may hold two spellings with one key; removing one keeps the key for the other.
+    await store.set_aliases(jd.id, ["J.D."], [], "t")
+    await store.set_aliases(jd.id, [], ["JD"], "t")
+    with pytest.raises(Conflict):
+        await store.set_aliases(ali.id, ["jd"], [], "t")
+    await store.set_aliases(jd.id, [], ["J.D."], "t")
+    await store.set_aliases(jd.id, [], ["京东"], "t")
+    assert (await store.set_aliases(ali.id, ["京东"], [], "t")).aliases == ("京东",)
+
+
+async def test_migration_keeps_the_oldest_owner_of_a_duplicate_alias(tmp_path: Path) -> None:
+    from bot.store import MIGRATIONS
+    from bot.store.schema import split_sql
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in [s for step in MIGRATIONS[:2] for s in split_sql(step)]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.executescript("""
+        INSERT INTO company (id, name) VALUES (1, 'JD.com'), (2, 'Alipay'), (3, 'Other');
+        INSERT INTO alias (company_id, alias) VALUES (1, 'Zeta'), (2, 'zeta'), (3, 'jd com'), (2, 'Ali');
+    """)
+    conn.close()
+    store = await Store.open(path)
+    try:
+        companies = {c.name: c.aliases for c in await store.companies()}
+        assert companies == {"JD.com": ("Zeta",), "Alipay": ("Ali",), "Other": ()}
+        removed = await store.history("company", 2) + await store.history("company", 3)
+        assert sorted(e.before["aliases"][0] for e in removed if e.action == "unalias") == ["jd com", "zeta"]
+        with pytest.raises(Conflict):
+            await store.set_aliases(3, ["ZETA"], [], "t")
+    finally:
+        await store.close()
+
+
+async def test_check_and_foreign_key_failures_are_validation_errors_not_duplicates(store: Store) -> None:
+    jd, ali = await _pair(store)
+    fact = await store.add_fact(_draft(jd, ali), "t")
+    with pytest.raises(ValidationError, match="breaks its rules") as check:
+        await store.edit_fact(fact.id, {"kind": "telepathy"}, "t")
+    assert "duplicate" not in str(check.value)
+    with pytest.raises(ValidationError, match="foreign key"):
+        await store.edit_fact(fact.id, {"object_id": 9999}, "t")
+    assert (await store.fact(fact.id)) == fact
+
+
+def test_sqlite_errors_are_classified_by_code_not_text() -> None:
+    from bot.store.errors import storage_error
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a INTEGER UNIQUE CHECK (a > 0))")
+    conn.execute("INSERT INTO t VALUES (1)")
+    errors = {}
+    for name, sql in (("unique", "INSERT INTO t VALUES (1)"), ("check", "INSERT INTO t VALUES (-1)")):
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            errors[name] = storage_error(exc)
+    assert isinstance(errors["unique"], Conflict)
+    assert isinstance(errors["check"], ValidationError)
+    odd = sqlite3.OperationalError("the table is full of busy locked readonly words")
+    assert "busy" not in str(storage_error(odd)).split("(")[0]  # no code: not guessed from the text
+
+
+async def test_search_finds_chinese_names_aliases_and_short_terms(store: Store) -> None:
+    jd, ali = await _pair(store)
+    await store.set_aliases(ali.id, ["支付宝"], [], "t")
+    wechat = await store.add_company(Company(id=0, name="WeChat Pay", kind="payments"), "t")
+    pay_fact = await store.add_fact(_draft(jd, ali, summary_zh="京东接入支付宝付款。"), "t")
+    other = await store.add_fact(_draft(jd, wechat, summary="Repayments on the JD mall.",
+                                        sources=(Source("https://example.com/b", "B"),)), "t")
+    assert [f.id for f in await store.search("支付宝")] == [pay_fact.id]  # via the alias
+    assert [f.id for f in await store.search("付款")] == [pay_fact.id]  # 2 characters, in summary_zh
+    assert {f.id for f in await store.search("京东")} == {pay_fact.id, other.id}  # alias of JD.com
+    assert [f.id for f in await store.search("does it accept alipay")] == [pay_fact.id]  # stop-words
+    assert [f.id for f in await store.search("pay")] == [other.id]  # "WeChat Pay", not "Alipay"
+    assert [f.id for f in await store.search("payments on jd")] == []  # whole words before the last
+    assert [f.id for f in await store.search("repay")] == [other.id]  # the last term is a prefix
+    assert await store.search("the of and") == []

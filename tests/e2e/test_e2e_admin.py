@@ -181,7 +181,7 @@ async def test_export_then_import_with_dry_run_and_confirm(bot: BotProcess) -> N
     exported["facts"].append({
         "key": "e2e-meituan-birdychat", "subject": "Meituan", "object": "BirdyChat", "kind": "messaging",
         "status": "partial", "date": "2025-04", "summary": "E2E: Meituan support reachable from BirdyChat.",
-        "sources": [{"url": url, "title": "E2E import source"}],
+        "note": "support chats only", "sources": [{"url": url, "title": "E2E import source"}],
     })
     dry = await _upload(bot, admin, "e2e-import.json", json.dumps(exported).encode())
     assert "Dry run" in visible(dry) and "1 new, 0 updated" in visible(dry), visible(dry)

@@ -1,0 +1,241 @@
+"""Every read query of the store, on the read-only connection pool (a mixin of ``Store``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import AuditEntry, Company, Fact, Kind
+from bot.store.rows import (
+    ALIAS_SELECT,
+    COMPANY_SELECT,
+    FACT_SELECT,
+    About,
+    Edit,
+    FactDraft,
+    companies_from_rows,
+    fact_from_row,
+)
+from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
+
+POINT_PAIRS = 4
+"""Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
+
+_DUPLICATE_SQL = """
+SELECT id FROM fact
+ WHERE subject_id = :subject_id AND object_id = :object_id AND kind = :kind AND status = :status
+   AND date = :date AND scope = :scope AND retracted = 0
+"""
+
+CHANGE_ACTIONS = ("add", "edit", "add_source", "retract", "restore", "import", "verify")
+"""Audit actions on facts that ``/changes`` reports."""
+
+
+_FTS_SELECT = FACT_SELECT.replace("  FROM fact AS f", f", {FTS_TEXT} AS fts_text\n  FROM fact AS f") + \
+    " JOIN fact_fts ON fact_fts.rowid = f.id"
+
+
+class Reads:
+    """Read queries; ``Store`` provides the connections."""
+
+    _readers: list[aiosqlite.Connection]
+    _point: sqlite3.Connection
+
+    def _reader(self) -> aiosqlite.Connection:
+        raise NotImplementedError
+
+    async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
+        # One trip to the connection's thread instead of three (execute, fetchall, close):
+        # the trips, not SQLite, were most of a /check's time.
+        return list(await self._reader().execute_fetchall(sql, params))
+
+    def _point_rows(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
+        """A tiny indexed read answered in the event loop's own thread.
+
+        For a point lookup SQLite needs ~30 µs, while the hop to a reader thread and back costs
+        several times that; so the hot path (one pair's facts) skips the hop. None means the
+        file was busy for a moment (rare under WAL): the caller takes the threaded path.
+        """
+        try:
+            return self._point.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return None
+
+    def data_version(self) -> int:
+        """Changes whenever any connection (ours, a bulk import, another process) commits.
+
+        Answer caches key on it, so they can never serve a result older than the last write.
+        """
+        (version,) = self._point.execute("PRAGMA data_version").fetchone()
+        return int(version)
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT (SELECT count(*) FROM company), (SELECT count(*) FROM alias), "
+            "(SELECT count(*) FROM fact WHERE retracted = 0), (SELECT count(*) FROM fact), "
+            "(SELECT count(*) FROM source), (SELECT count(*) FROM audit)"
+        )
+        keys = ("companies", "aliases", "facts", "facts_all", "sources", "audit")
+        return dict(zip(keys, rows[0], strict=True))
+
+    async def about(self) -> About:
+        """Companies, live facts per kind (area) and when the data last changed."""
+        [(companies, last)] = await self._all(
+            "SELECT (SELECT count(*) FROM company), "
+            "(SELECT max(at) FROM audit WHERE entity IN ('fact', 'company'))")
+        per_kind = await self._all("SELECT kind, count(*) FROM fact WHERE retracted = 0 "
+                                   "GROUP BY kind ORDER BY count(*) DESC, kind")
+        kinds = tuple((Kind(k), n) for k, n in per_kind)
+        return About(companies=companies, facts=sum(n for _, n in kinds), facts_per_kind=kinds,
+                     last_change=last or "")
+
+    async def is_empty(self) -> bool:
+        """No company and no fact (retracted or not): cheap, unlike counts()."""
+        rows = await self._all("SELECT NOT EXISTS (SELECT 1 FROM company) "
+                               "AND NOT EXISTS (SELECT 1 FROM fact)")
+        return bool(rows[0][0])
+
+    async def companies(self) -> list[Company]:
+        """Every company with its aliases; feeds the resolver index at start-up."""
+        alias_rows = await self._all(ALIAS_SELECT + " ORDER BY id")
+        return companies_from_rows(await self._all(COMPANY_SELECT), alias_rows)
+
+    async def company(self, company_id: int) -> Company | None:
+        rows = await self._all(COMPANY_SELECT + " WHERE id = ?", (company_id,))
+        if not rows:
+            return None
+        alias_rows = await self._all(ALIAS_SELECT + " WHERE company_id = ? ORDER BY id",
+                                     (company_id,))
+        return companies_from_rows(rows, alias_rows)[0]
+
+    async def name_owner(self, key: str) -> int | None:
+        """The company holding a normalised name key (bot.rules.name_key), if any."""
+        rows = await self._all("SELECT company_id FROM name_key WHERE key = ?", (key,))
+        return int(rows[0][0]) if rows else None
+
+    async def fact(self, fact_id: int) -> Fact | None:
+        rows = await self._all(FACT_SELECT + " WHERE f.id = ?", (fact_id,))
+        return fact_from_row(rows[0]) if rows else None
+
+    async def facts_between(self, left: Iterable[int], right: Iterable[int]) -> list[Fact]:
+        """Live (not retracted) facts with one party in ``left`` and the other in ``right``."""
+        left_ids, right_ids = sorted(set(left)), sorted(set(right))
+        if not left_ids or not right_ids:
+            return []
+        lq = ",".join("?" * len(left_ids))
+        rq = ",".join("?" * len(right_ids))
+        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND ("
+               f"(f.subject_id IN ({lq}) AND f.object_id IN ({rq})) OR "
+               f"(f.subject_id IN ({rq}) AND f.object_id IN ({lq})))")
+        params = [*left_ids, *right_ids, *right_ids, *left_ids]
+        rows = None
+        if len(left_ids) * len(right_ids) <= POINT_PAIRS:  # a direct check: a handful of rows
+            rows = self._point_rows(sql, params)
+        if rows is None:
+            rows = await self._all(sql, params)
+        return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def facts_involving(self, company_ids: Iterable[int]) -> list[Fact]:
+        ids = sorted(set(company_ids))
+        if not ids:
+            return []
+        q = ",".join("?" * len(ids))
+        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
+               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
+               f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
+        rows = await self._all(sql, [*ids, *ids])
+        return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def recent(self, limit: int) -> list[Fact]:
+        rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "
+                               "ORDER BY f.date DESC, f.id DESC LIMIT ?", (limit,))
+        return [fact_from_row(r) for r in rows]
+
+    async def changes(self, limit: int) -> list[Edit]:
+        """The latest audited fact edits, newest first, with the fact as it is now.
+
+        Who made each edit stays out: ``Edit`` has no actor, so no adapter can show one.
+        """
+        marks = ",".join("?" * len(CHANGE_ACTIONS))
+        rows = await self._all(
+            f"SELECT a.at, a.action, a.entity_id FROM audit AS a WHERE a.entity = 'fact' "
+            f"AND a.action IN ({marks}) AND a.entity_id IN (SELECT id FROM fact) "
+            f"ORDER BY a.id DESC LIMIT ?", (*CHANGE_ACTIONS, limit))
+        ids = sorted({r[2] for r in rows})
+        facts: dict[int, Fact] = {}
+        if ids:
+            q = ",".join("?" * len(ids))
+            facts = {f.id: f for f in map(fact_from_row,
+                                           await self._all(FACT_SELECT + f" WHERE f.id IN ({q})", ids))}
+        return [Edit(at=at, action=action, fact=facts[fid]) for at, action, fid in rows if fid in facts]
+
+    async def search(self, text: str, limit: int = 10) -> list[Fact]:
+        """Facts whose summaries, sources or companies' names match: all terms first, then any.
+
+        Ranked by bm25 (company names weigh most, sources least), newest first on ties.
+        """
+        query = parse_query(text)
+        if query.empty:
+            return []
+        if not query.long:
+            return await self._search_short(query, limit)
+        likes, like_params = like_clause(query)
+        for joiner in (" AND ", " OR "):
+            where = "fact_fts MATCH ? AND f.retracted = 0" + (f" AND {likes}" if likes else "")
+            rows = await self._all(
+                _FTS_SELECT + " WHERE " + where +
+                " ORDER BY bm25(fact_fts, 1.0, 1.0, 0.5, 2.0), f.date DESC LIMIT ?",
+                (query.match(joiner), *like_params, limit * OVERFETCH))
+            if joiner == " AND ":
+                rows = [r for r in rows if query.words_ok(r[-1])]
+            if rows or len(query.long) == 1:
+                return [fact_from_row(r) for r in rows[:limit]]
+        return []
+
+    async def _search_short(self, query: Query, limit: int) -> list[Fact]:
+        """Only terms too short for trigrams (京东): facts of companies so named, then a bounded scan."""
+        found: dict[int, Fact] = {}
+        companies: set[int] | None = None
+        for pattern in query.likes():
+            named = {r[0] for r in await self._all(COMPANIES_NAMED, {"p": pattern})}
+            companies = named if companies is None else companies & named
+        if companies:
+            for fact in sorted(await self.facts_involving(companies),
+                               key=lambda f: f.sort_key, reverse=True)[:limit]:
+                found[fact.id] = fact
+        if len(found) < limit:
+            likes, params = like_clause(query)
+            rows = await self._all(
+                _FTS_SELECT + " WHERE f.retracted = 0 AND " + likes + " LIMIT ?",
+                (*params, limit * OVERFETCH))
+            for row in rows:
+                if len(found) >= limit:
+                    break
+                if query.words_ok(row[-1]):
+                    found.setdefault(row[0], fact_from_row(row))
+        return list(found.values())[:limit]
+
+    async def find_duplicate(self, draft: FactDraft) -> int | None:
+        rows = await self._all(_DUPLICATE_SQL, {
+            "subject_id": draft.subject_id, "object_id": draft.object_id, "kind": draft.kind.value,
+            "status": draft.status.value, "date": draft.date, "scope": draft.scope})
+        return rows[0][0] if rows else None
+
+    async def history(self, entity: str, entity_id: int) -> list[AuditEntry]:
+        rows = await self._all(
+            "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit "
+            "WHERE entity = ? AND entity_id = ? ORDER BY id", (entity, entity_id))
+        return [AuditEntry(id=r[0], at=r[1], actor=r[2], action=r[3], entity=r[4],
+                           entity_id=r[5], before=json.loads(r[6]) if r[6] else None,
+                           after=json.loads(r[7]) if r[7] else None) for r in rows]
+
+    async def granted_admins(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in await self._all(
+            "SELECT user_id, granted_by, granted_at FROM admin_grant ORDER BY granted_at")]
+
+    async def is_granted(self, user_id: int) -> bool:
+        return bool(await self._all("SELECT 1 FROM admin_grant WHERE user_id = ?", (user_id,)))
