@@ -45,6 +45,8 @@ class Settings:
     backup_dir: Path | None = None
     backup_keep: int = 7
     seed_path: Path = SEED_PATH
+    rate_limiter: bool = True
+    """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` only for benchmarks."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -170,6 +172,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         raise ConfigError(f"BACKUP_KEEP must be a positive whole number, got {keep_raw!r}")
     backup_dir = get("BACKUP_DIR")
 
+    limiter_raw = (get("RATE_LIMITER") or "on").lower()
+    if limiter_raw not in ("on", "off"):
+        raise ConfigError(f"RATE_LIMITER must be on or off, got {limiter_raw!r}")
+
     base_url = get("TELEGRAM_BASE_URL")
     base_file_url = get("TELEGRAM_BASE_FILE_URL")
     return Settings(
@@ -187,4 +193,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         backup_dir=_backup_dir(backup_dir) if backup_dir else None,
         backup_keep=keep,
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
+        rate_limiter=limiter_raw == "on",
     )

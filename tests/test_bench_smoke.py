@@ -1,7 +1,8 @@
 """The benchmark must keep running as the code changes; this runs a tiny one end to end.
 
-It asserts that every required figure is written as a finite number, never how fast anything
-was: timings on a shared CI machine are not a test.
+It asserts that every required figure is written as a finite number, and that the end-to-end
+phases answered what they asked, never how fast anything was: timings on a shared CI machine
+are not a test.
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--scale", "0.001", "--seed", "7", "--out", str(out),
          "--cache-dir", str(tmp_path / "cache"), "--samples", "40", "--checks", "40",
-         "--scan-queries", "5", "--difflib-queries", "4"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+         "--scan-queries", "5", "--difflib-queries", "4",
+         # end to end: a few updates, a small flood observed briefly
+         "--e2e-updates", "40", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
+         "--fair-group-updates", "12", "--fair-members", "3", "--fair-private", "4",
+         "--fair-observe", "1", "--fair-timeout", "30"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
     for key in REQUIRED_KEYS:
@@ -35,3 +40,9 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
     assert results["machine"]["cpu_count"] and results["versions"]["rapidfuzz"]
     assert (tmp_path / "cache").is_dir()
     assert "| Figure |" in result.stdout
+    # the end-to-end phases really ran through the processes: everything asked was answered
+    for prefix in ("e2e", "e2e_echo", "e2e_seed", "e2e_seed_echo"):
+        assert results[f"{prefix}_answered"] == results[f"{prefix}_updates"] > 0, prefix
+        assert results[f"{prefix}_failed_calls"] == 0 and results[f"{prefix}_tracebacks"] == 0, prefix
+    assert results["fair_idle_unanswered"] == 0 and results["fair_tracebacks"] == 0
+    assert results["peak_rss_method"].startswith("VmHWM")

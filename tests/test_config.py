@@ -178,3 +178,10 @@ def test_cli_import_with_rejected_rows_or_an_unknown_format_exits_non_zero(tmp_p
     other.write_text(json.dumps({**bad_row, "format": "someone-else/9", "facts": []}))
     result = _cli(tmp_path, "import", str(other), db=db)
     assert result.returncode == 1 and "someone-else/9" in result.stderr
+
+
+def test_rate_limiter_switch() -> None:
+    assert load_settings({}).rate_limiter is True
+    assert load_settings({"RATE_LIMITER": "OFF"}).rate_limiter is False
+    with pytest.raises(ConfigError, match="RATE_LIMITER"):
+        load_settings({"RATE_LIMITER": "maybe"})

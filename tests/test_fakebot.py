@@ -423,3 +423,28 @@ def test_injected_errors_reach_the_client(fake: FakeTelegram) -> None:
     status, payload = _post(url, form, "application/x-www-form-urlencoded")
     assert (status, payload["parameters"]) == (429, {"retry_after": 3})
     assert _post(url, form, "application/x-www-form-urlencoded")[0] == 200
+
+
+async def test_update_timestamps_and_call_listeners(bot: Bot, fake: FakeTelegram) -> None:
+    """What load drivers rely on: when an update was available, when it was fetched, every call seen."""
+    seen: list[str] = []
+
+    def listener(call: Any) -> None:
+        seen.append(call.method)
+
+    fake.add_listener(listener)
+    update_id = fake.private_message(USER, "hello")["update_id"]
+    available = fake.available_at(update_id)
+    assert available is not None and fake.delivered_at(update_id) is None
+    (update,) = await bot.get_updates(timeout=0)
+    delivered = fake.delivered_at(update_id)
+    assert update.update_id == update_id and delivered is not None and delivered >= available
+    await bot.send_message(USER, "hi")
+    assert fake.calls[-1].time >= delivered
+    assert seen == ["getUpdates", "sendMessage"]
+    fake.remove_listener(listener)
+    await bot.send_message(USER, "again")
+    assert seen == ["getUpdates", "sendMessage"]
+    assert fake.available_at(update_id + 1000) is None
+    query_id = fake.inline_query(USER, "slack")
+    assert (fake.available_at(query_id) or 0) >= delivered

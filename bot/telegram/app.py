@@ -249,11 +249,12 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         ApplicationBuilder()
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(PerChatOrder())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
+    if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:

@@ -197,6 +197,9 @@ class FakeTelegram:
         self._injected: dict[str, list[_Injected]] = {}
 
         self._pending: list[dict[str, Any]] = []
+        self._available_at: dict[int | str, float] = {}  # update or query id -> time.time() enqueued
+        self._delivered_at: dict[int, float] = {}  # update_id -> first getUpdates that returned it
+        self._listeners: list[Callable[[Call], None]] = []
         self._next_update_id = 100000
         self._poll = _PollState()
         self._webhook_url = ""
@@ -263,7 +266,7 @@ class FakeTelegram:
         if self._server is not None:
             raise RuntimeError("FakeTelegram is already running")
         self._closing = False
-        server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
+        server = _Server((self._host, self._port), _make_handler(self))
         server.daemon_threads = True
         server.block_on_close = False  # a blocked long poll must not delay stop()
         self._server = server
@@ -622,6 +625,34 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._pending)
 
+    def available_at(self, update_id: int | str) -> float | None:
+        """When an update became available to getUpdates (``time.time()``, as ``Call.time``).
+
+        ``update_id`` may also be the id of an inline or callback query (what ``inline_query``
+        and ``press_button`` return).
+        """
+        with self._lock:
+            return self._available_at.get(update_id)
+
+    def delivered_at(self, update_id: int) -> float | None:
+        """When a getUpdates first returned the update; None while it is still queued."""
+        with self._lock:
+            return self._delivered_at.get(update_id)
+
+    def add_listener(self, listener: Callable[[Call], None]) -> None:
+        """Call ``listener`` with every recorded call, in order, from the server thread.
+
+        For load drivers that follow thousands of replies: cheaper than one waiter each. The
+        listener runs under the server's lock, so it must be quick and must not call back in.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Call], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def wait_for(self, predicate: Predicate, timeout: float = 10, *, since: int = 0) -> Call:
         """Block until a call at index >= ``since`` matches ``predicate``; past calls count.
 
@@ -811,6 +842,10 @@ class FakeTelegram:
     def _enqueue(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._next_update_id += 1
         update = {"update_id": self._next_update_id, kind: payload}
+        now = time.time()
+        self._available_at[self._next_update_id] = now
+        if kind in ("inline_query", "callback_query"):
+            self._available_at[payload["id"]] = now
         self._pending.append(update)
         self._changed.notify_all()
         return copy.deepcopy(update)
@@ -843,6 +878,8 @@ class FakeTelegram:
             for waiter in list(self._waiters):
                 if index >= waiter.since:
                     self._try_fire(waiter, call)
+            for listener in self._listeners:
+                listener(call)
             self._changed.notify_all()
 
     def _try_fire(self, waiter: _Waiter, call: Call) -> None:
@@ -995,7 +1032,11 @@ class FakeTelegram:
                     self._pending = [u for u in self._pending if _kind(u) in self._poll.allowed]
                     remaining = deadline - time.monotonic()
                     if self._pending or remaining <= 0:
-                        return copy.deepcopy(self._pending[:limit])
+                        batch = self._pending[:limit]
+                        now = time.time()
+                        for update in batch:
+                            self._delivered_at.setdefault(update["update_id"], now)
+                        return copy.deepcopy(batch)
                     self._changed.wait(remaining)
             finally:
                 self._poll.waiting -= 1
@@ -1386,6 +1427,13 @@ def _sent_to(chat_id: int, contains: str | None) -> Predicate:
         return contains in visible or contains in raw
 
     return matches
+
+
+class _Server(ThreadingHTTPServer):
+    """A listen backlog as deep as a real server's: socketserver's default of 5 overflows under
+    load (one connection per request), and each overflowed connect then waits a 1 s SYN retry."""
+
+    request_queue_size = 1024
 
 
 def _make_handler(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
