@@ -20,6 +20,7 @@ console: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check bot tests bench
+	$(PY) -m mypy
 
 test: lint
 	$(PY) -m pytest

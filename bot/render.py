@@ -108,7 +108,7 @@ class Markup:
         template = _PLAIN_TAGS.sub("", template)
         return template.format(**values) if values else template
 
-    def join(self, sep: str, items: Iterable[object]) -> str:
+    def join(self, sep: str, items: Iterable[str]) -> str:
         """``sep.join(items)``; for HTML each plain item is escaped, each ``Html`` kept."""
         if self.html:
             return Html(sep).join(items)

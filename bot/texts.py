@@ -189,9 +189,9 @@ EN.update({
     "admin.roster": "<b>Owners</b> (from ADMIN_IDS): {owners}\n<b>Granted admins</b>: {granted}",
     "admin.roster_grant": "{user} (by {by}, {at})",
     "admin.roster_none": "none",
-    "admin.import.need_file": "Send a JSON or CSV file (like the ones /export sends) with the caption "
+    "admin.import.need_file": "Send a JSON or CSV file (or the zips /export sends) with the caption "
                               "/import, or reply /import to such a file.",
-    "admin.import.wrong_type": "⚠️ “{name}” is not a .json or .csv file. Use the files /export sends "
+    "admin.import.wrong_type": "⚠️ “{name}” is not a .json, .csv or .zip file. Use the files /export sends "
                                "as a template.",
     "admin.import.too_big": "⚠️ That file is {size} MB; the limit is {limit} MB. Please split it.",
     "admin.import.bad_file": "⚠️ I couldn't read “{name}”: {error}",
@@ -265,6 +265,12 @@ EN.update({
     "cmd.grant": "Make a user an admin (owners)",
     "cmd.revoke": "Withdraw a user's admin rights (owners)",
     "cmd.backup": "Download a database backup (owners)",
+})
+
+# house: uploads past Telegram's limit (bot/telegram/admin/files.py). HTML: callers escape values.
+EN.update({
+    "admin.too_big_to_send": "⚠️ {what} is {size} MB even zipped, and Telegram takes uploads of at most "
+                             "{limit} MB. Run <code>{command}</code> on the server instead.",
 })
 
 # Pictures: /map and /compare (bot/maps.py, bot/pictures.py, bot/telegram/pictures.py).

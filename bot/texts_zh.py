@@ -369,6 +369,8 @@ ZH: dict[str, str] = {
     "picture.kind.login": "登录",
     "picture.kind.content": "内容",
     "picture.kind.other": "其他",
+    "admin.too_big_to_send": "⚠️ {what} 压缩后仍有 {size} MB，而 Telegram 最多只能上传 {limit} MB。"
+                             "请在服务器上运行 <code>{command}</code>。",
     # i18n: the reply language and the bot's profile
     "cmd.language": "回复语言：en、zh 或 auto",
     "fact.summary_en": "{summary}（英文）",

@@ -32,7 +32,6 @@ from bot.render import (
     render_unresolved,
 )
 from bot.startup import open_interop
-from bot.telegram.callbacks import PAGE_BUDGET_KEY
 from bot.texts import EN as EN_TEXTS
 from bot.texts import EXAMPLES, t, template
 from bot.texts_zh import ZH
@@ -463,7 +462,7 @@ async def test_the_language_survives_a_restart(tmp_path: Path, zh_seed: Path) ->
 
 
 async def test_pages_keep_the_language_they_were_asked_in(h: Harness) -> None:
-    h.bot_data[PAGE_BUDGET_KEY] = 400
+    h.app.bot_data.page_budget = 400
     call = only(await h.send("/company 支付宝", user=EN_USER))
     labels = [label for label, _ in call.buttons]
     assert any(label.startswith("第 1/") for label in labels), labels

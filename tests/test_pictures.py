@@ -25,7 +25,6 @@ from bot.ratelimit import RateLimiter
 from bot.render import PLAIN, map_caption, render_compare, render_map
 from bot.startup import open_interop
 from bot.store import FactDraft
-from bot.telegram.pictures import PICTURE_LIMITER, PICTURES
 from bot.texts import t
 from tests.tg import GROUP, Call, Harness, only, visible
 
@@ -343,10 +342,11 @@ async def test_compare_sends_the_text_alone_when_drawing_fails(tg: Harness,
 
 
 async def test_pictures_are_rate_limited_per_user_and_cached(tg: Harness) -> None:
-    tg.bot_data[PICTURE_LIMITER] = RateLimiter(2, 0.001, clock=lambda: 0.0)
+    tg.bot_data.picture_limiter = RateLimiter(2, 0.001, clock=lambda: 0.0)
     assert only(await tg.send("/map jd"), "sendPhoto")
     assert only(await tg.send("/map jd"), "sendPhoto")
-    assert tg.bot_data[PICTURES].drawn == 1  # the second came from the cache
+    cache = tg.bot_data.pictures
+    assert cache is not None and cache.drawn == 1  # the second came from the cache
     refusal = only(await tg.send("/map jd"))
     assert visible(refusal).startswith(t("rate_limited", seconds=1)[:20])
     assert await tg.send("/map jd") == []  # told once per cooldown, then quiet

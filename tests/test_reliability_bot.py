@@ -8,12 +8,14 @@ by tests/tg.py against a real SQLite file, and the real CLI in a subprocess.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import random
 import re
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from telegram.ext import ContextTypes, Job
 from bot.backups import PREFIX, SUFFIX
 from bot.config import PROJECT_ROOT
 from bot.telegram.app import BACKUP_JOB, BACKUP_TIME
+from bot.telegram.context import BotContext
 from bot.texts import t
 from tests.tg import ADMIN, GROUP, OTHER, TOKEN, USER, Call, Harness, make_app
 
@@ -305,7 +308,7 @@ def test_config_errors_are_one_line_naming_the_setting(tmp_path: Path) -> None:
 
 
 def run_job(h: Harness, job: Job[Any]) -> Any:
-    context = ContextTypes.DEFAULT_TYPE.from_job(job, h.app)
+    context = BotContext.from_job(job, h.app)
     return job.callback(context)
 
 
@@ -369,7 +372,9 @@ async def test_backup_command_is_for_owners_and_sends_the_live_database(tmp_path
         assert len(h.rec.of("sendDocument")) == 1
         [data] = documents
         copy = tmp_path / "received.sqlite3"
-        copy.write_bytes(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:  # zipped: Telegram's 50 MB upload limit
+            [member] = archive.namelist()
+            copy.write_bytes(archive.read(member))
         counts = await h.interop.store.counts()
         with sqlite3.connect(copy) as db:
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -44,7 +44,8 @@ from telegram.ext import (
 
 from bot import dataset
 from bot.logs import setup_logging
-from bot.telegram.admin import ADMIN_GROUP, PENDING, Pending
+from bot.telegram.admin import ADMIN_GROUP, PENDING
+from bot.telegram.admin.pending import Pending
 from bot.texts import t
 from tests.tg import ADMIN, GROUP, OTHER, SUPERGROUP, TOKEN, USER, Call, Harness, make_app
 
@@ -267,10 +268,10 @@ async def owner_buttons(h: Harness) -> tuple[dict[str, Call], list[str]]:
     doc = await dataset.export_document(h.interop.store)
     doc["companies"].append({**doc["companies"][0], "name": "Zq Imported Co", "aliases": [],
                              "parent": None})
-    pending = h.bot_data.setdefault(PENDING, OrderedDict())
-    pending["zqimport1"] = Pending(ADMIN["id"], time.monotonic(), filename="zq.json",
+    pending = h.app.chat_data[GROUP["id"]].setdefault(PENDING, OrderedDict())
+    pending["zqimport1"] = Pending(ADMIN["id"], time.time(), filename="zq.json",
                                    data=dataset.to_json_bytes(doc))
-    pending["zqimport2"] = Pending(ADMIN["id"], time.monotonic(), filename="zq.json",
+    pending["zqimport2"] = Pending(ADMIN["id"], time.time(), filename="zq.json",
                                    data=dataset.to_json_bytes(doc))
     anchor = next(iter(where.values()))
     where["a:imp:zqimport1"] = where["a:drop:zqimport2"] = anchor
@@ -297,7 +298,7 @@ async def test_every_admin_button_refuses_outsiders(h: Harness) -> None:
     await h.interop.store.set_grant(OTHER["id"], True, "test")
     conversation = next(x for x, _ in admin_handlers(h.app) if isinstance(x, ConversationHandler))
     form_before = dict(conversation._conversations)
-    pending_before = set(h.bot_data[PENDING])
+    pending_before = set(h.app.chat_data[GROUP["id"]][PENDING])
     before = await state(h)
     [private] = sent(await h.send("/help", user=USER))
     for data in datas:
@@ -312,7 +313,7 @@ async def test_every_admin_button_refuses_outsiders(h: Harness) -> None:
             [call] = await h.press(where[data], data=data, user=OTHER)
             assert call.params["text"] == t("admin.button_not_yours"), data
     assert await state(h) == before
-    assert set(h.bot_data[PENDING]) == pending_before
+    assert set(h.app.chat_data[GROUP["id"]][PENDING]) == pending_before
     assert dict(conversation._conversations) == form_before  # the owner's form is untouched
 
     # The same buttons work for their owner: these are real writes that were refused above.

@@ -7,7 +7,9 @@ Only Telegram is faked (tests/tg.py's recording BaseRequest); the store is a rea
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,13 @@ async def h(tmp_path: Path) -> AsyncIterator[Harness]:
 
 async def counts(h: Harness) -> dict[str, int]:
     return await h.interop.store.counts()
+
+
+def unzipped(data: bytes) -> tuple[str, bytes]:
+    """The one file inside a zip the bot sent."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        [member] = archive.namelist()
+        return member, archive.read(member)
 
 
 def sent(calls: list[Call]) -> list[Call]:
@@ -245,7 +254,7 @@ async def test_unknown_company_cancel_and_restart_stale(h: Harness) -> None:
     [edit] = sent(await h.press(call, "✖️ Cancel"))
     assert "nothing was saved" in edit.text
     [call] = sent(await h.send(LINE.replace("JD.com |", "Nowhere Mart |")))
-    h.bot_data.pop(PENDING)  # as after a restart
+    h.app.chat_data[ADMIN["id"]].pop(PENDING)  # as when it expired
     before = await counts(h)
     [answer] = await h.press(call, call.buttons[0][0])
     assert "expired" in answer.params["text"] and await counts(h) == before
@@ -419,12 +428,14 @@ async def test_export_then_import_round_trip(h: Harness) -> None:
     docs = [c for c in calls if c.method == "sendDocument"]
     assert len(docs) == 2 and all("Full export" in c.params["caption"] for c in docs)
     names = [name for name, _ in files.sent]
-    assert names[0].startswith("interop-export-") and names[0].endswith(".json")
-    assert names[1].endswith(".csv")
-    for name, data in files.sent:
+    assert names[0].startswith("interop-export-") and names[0].endswith(".json.zip")
+    assert names[1].endswith(".csv.zip")  # zipped: Telegram takes at most 50 MB per upload
+    for name, data in files.sent:  # the zips go back in as they are
         text = only_text(await h.process(files.document(h, name, data)))
         assert "0 new, 0 updated" in text and "nothing to apply" in text
-    doc = json.loads(files.sent[0][1])
+    inner, json_bytes = unzipped(files.sent[0][1])
+    assert inner == names[0].removesuffix(".zip")
+    doc = json.loads(json_bytes)
     doc["facts"][0]["summary"] = "Changed <by> import."
     data = json.dumps(doc).encode()
     before = await counts(h)
@@ -462,7 +473,7 @@ async def test_broken_and_oversized_files(h: Harness) -> None:
     assert "JSON is broken" in only_text(await h.process(files.document(h, "bad.json", b"{nope")))
     text = only_text(await h.process(files.document(h, "bad.json", b'{"facts": 3}')))
     assert "'companies' and 'facts'" in text
-    assert "not a .json or .csv" in only_text(await h.process(files.document(h, "x.png", b"\x89PNG")))
+    assert "not a .json, .csv or .zip" in only_text(await h.process(files.document(h, "x.png", b"\x89PNG")))
     assert "header row" in only_text(await h.process(files.document(h, "x.csv", b"a,b\n1,2\n")))
     downloads = files.downloads
     h.rec.clear()
@@ -481,7 +492,57 @@ async def test_backup_for_owners(h: Harness) -> None:
     [doc] = [c for c in calls if c.method == "sendDocument"]
     assert "Backup of the database" in doc.params["caption"]
     name, data = files.sent[-1]
-    assert name.endswith(".sqlite3") and data.startswith(b"SQLite format 3")
+    inner, database = unzipped(data)
+    assert name == inner + ".zip" and inner.endswith(".sqlite3") and database.startswith(b"SQLite format 3")
+
+
+async def test_exports_and_backups_past_telegrams_upload_limit_point_to_the_cli(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past 50 MB (zipped) nothing is uploaded; the reply names the command-line export instead."""
+    from bot.telegram.admin import files as admin_files
+
+    monkeypatch.setattr(admin_files, "TELEGRAM_UPLOAD_LIMIT", 1000)
+    for command in ("/export", "/backup"):
+        calls = await h.send(command)
+        assert not [c for c in calls if c.method == "sendDocument"]
+        texts = [c.text for c in sent(calls)]
+        assert texts and all("python -m bot export" in text and "50 MB" not in text for text in texts), texts
+
+
+async def test_export_and_backup_work_off_the_event_loop(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serialising and zipping run in worker threads, never on the loop's thread (defect 7)."""
+    import threading
+
+    from bot import dataset
+    from bot.telegram.admin import files as admin_files
+
+    threads: list[str] = []
+    for name in ("to_json_bytes", "to_csv_bytes"):
+        original = getattr(dataset, name)
+
+        def spy(doc: Any, _original: Any = original) -> bytes:
+            threads.append(threading.current_thread().name)
+            return _original(doc)
+
+        monkeypatch.setattr(dataset, name, spy)
+    original_zip = admin_files._zip_file
+
+    def zip_spy(path: Path) -> bytes:
+        threads.append(threading.current_thread().name)
+        return original_zip(path)
+
+    monkeypatch.setattr(admin_files, "_zip_file", zip_spy)
+    Files(h)
+    await h.send("/export")
+    await h.send("/backup")
+    loop_thread = threading.current_thread().name
+    assert len(threads) == 3 and loop_thread not in threads, (threads, loop_thread)
+
+
+async def test_a_bad_zip_is_refused_clearly(h: Harness) -> None:
+    files = Files(h)
+    text = only_text(await h.process(files.document(h, "x.zip", b"not a zip")))
+    assert "not a readable zip" in text
 
 
 async def test_import_caption_for_another_bot_is_ignored(h: Harness) -> None:
@@ -556,3 +617,30 @@ async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
     assert call.text == t("error.generic")
     monkeypatch.undo()
     assert "Step 2/7" in only_text(await h.send("JD"))  # still at step 1, the form goes on
+
+
+async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None:
+    """The guided form, an import waiting for Apply and the search page tokens live in the
+    store's own SQLite file (bot.telegram.persistence), so a restart loses none of them."""
+    async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as first:
+        first.user = dict(ADMIN)
+        files = Files(first)
+        assert "step 1/7" in only_text(await first.send("/addfact"))
+        assert "Step 2/7" in only_text(await first.send("JD"))
+        doc = json.loads(unzipped(await _export(first, files))[1])
+        doc["facts"][0]["summary"] = "Changed across a restart."
+        [dry] = sent(await first.process(files.document(first, "edited.json", json.dumps(doc).encode())))
+        assert "Dry run" in dry.text
+        await first.app.update_persistence()  # what Application.stop does on SIGTERM
+    async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as second:
+        second.user = dict(ADMIN)
+        second.rec.messages.update(first.rec.messages)  # the chat still shows the old messages
+        [kind] = sent(await second.send("tenpay"))  # the form goes on at step 2
+        assert "Step 3/7" in kind.text, kind.text
+        [applied] = sent(await second.press(dry, "✅ Apply import"))
+        assert "Imported" in applied.text and "1 updated" in applied.text
+
+
+async def _export(h: Harness, files: Files) -> bytes:
+    await h.send("/export")
+    return next(data for name, data in files.sent if name.endswith(".json.zip"))

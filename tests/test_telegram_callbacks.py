@@ -6,6 +6,7 @@ Runs the real Application (tests/tg.py) on a seeded SQLite file in tmp_path.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,6 @@ from bot.render import utf16_len, visible_len
 from bot.store import FactDraft
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
-    PAGE_BUDGET_KEY,
     CheckPage,
     Example,
     PageLabel,
@@ -28,7 +28,7 @@ from bot.telegram.callbacks import (
     encode,
 )
 from bot.texts import t
-from tests.tg import GROUP, JD_ALIPAY, OTHER, SUPERGROUP, USER, Call, Harness, only, visible
+from tests.tg import GROUP, JD_ALIPAY, OTHER, SUPERGROUP, USER, Call, Harness, make_app, only, visible
 
 
 def edited(calls: list[Call], sent: Call) -> tuple[Call, Call]:
@@ -101,7 +101,7 @@ def test_unknown_callback_data_decodes_to_none(junk: str | None) -> None:
 
 async def test_all_buttons_the_bot_sends_fit_64_bytes(tg: Harness) -> None:
     await add_facts(tg, "alipay", ["jd", "taobao", "wechat"], 12)
-    tg.bot_data[PAGE_BUDGET_KEY] = 400
+    tg.bot_data.page_budget = 400
     for text in ("/help", "/company alipay", "/check jd alipay", "/search payments", "/recent 50",
                  "/company ali", "/check jd ali", "/check ali tao", "tao"):
         await tg.send(text, user=USER)
@@ -219,15 +219,31 @@ async def test_page_label_does_nothing_but_answer(tg: Harness) -> None:
     assert toast(await tg.press(page1, pager(page1)[0][0])) is None
 
 
-async def test_search_pages_keep_the_query_in_chat_data_until_a_restart(tg: Harness) -> None:
-    tg.bot_data[PAGE_BUDGET_KEY] = 500
+async def test_search_pages_keep_the_query_in_chat_data(tg: Harness) -> None:
+    tg.bot_data.page_budget = 500
     page1 = only(await tg.send("/search payments"))
     forward = page1.buttons[-1]
     assert forward[0] == "▶" and forward[1].startswith("sr:")
     edit, _ = edited(await tg.press(page1, "▶"), page1)
     assert "Page 2/" in " ".join(label for label, _ in edit.buttons)
-    tg.app.chat_data[USER["id"]].clear()  # what a restart without persistence does
+    tg.app.chat_data[USER["id"]].clear()  # a chat whose data is gone (not a restart: see below)
     assert toast(await tg.press(page1, "◀")) == t("tg.stale")
+
+
+async def test_paging_buttons_work_after_a_restart(tmp_path: Path) -> None:
+    """Check and profile pages are stateless; a search's query is persisted with the chat data."""
+    async with make_app(tmp_path) as first:
+        first.bot_data.page_budget = 500
+        search = only(await first.send("/search payments"))
+        profile = only(await first.send("/company alipay"))
+        assert "▶" in dict(search.buttons) and "▶" in dict(profile.buttons)
+        await first.app.update_persistence()  # what Application.stop does on SIGTERM
+    async with make_app(tmp_path) as second:
+        second.bot_data.page_budget = 500
+        second.rec.messages.update(first.rec.messages)
+        for message in (search, profile):
+            edit, _ = edited(await second.press(message, "▶"), message)
+            assert "Page 2/" in " ".join(label for label, _ in edit.buttons)
 
 
 async def test_recent_pages(tg: Harness) -> None:

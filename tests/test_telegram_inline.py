@@ -12,7 +12,6 @@ from bot.domain import Kind, Source, Status
 from bot.ratelimit import RateLimiter
 from bot.render import visible_len
 from bot.store import FactDraft
-from bot.telegram.user import LIMITER
 from bot.texts import t
 from tests.fakebot.html_check import check_telegram_html
 from tests.tg import Call, Harness
@@ -125,7 +124,7 @@ async def test_long_answers_send_the_first_page_and_a_deep_link_for_the_rest(tg:
 
 async def test_inline_queries_are_rate_limited(tg: Harness) -> None:
     now = [0.0]
-    tg.bot_data[LIMITER] = RateLimiter(2, 1.0, clock=lambda: now[0])
+    tg.bot_data.limiter = RateLimiter(2, 1.0, clock=lambda: now[0])
     assert results(await tg.inline("jd alipay"))
     assert results(await tg.inline("jd taobao"))
     limited = answer_of(await tg.inline("jd wechat"))

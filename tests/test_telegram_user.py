@@ -24,7 +24,6 @@ from bot.telegram import app as tg_app
 from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import FEEDBACK_ADMIN_COMMANDS, USER_COMMANDS
-from bot.telegram.user import LIMITER, TYPING_DELAY
 from bot.texts import EXAMPLES, t
 from tests.fakebot.html_check import check_telegram_html
 from tests.tg import (
@@ -61,19 +60,19 @@ async def test_application_is_built_with_html_defaults_rate_limiter_and_lifecycl
     assert app.bot.defaults is not None and app.bot.defaults.parse_mode == ParseMode.HTML
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
     assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error (issue 10, defect 10)
-    assert app.concurrent_updates > 1
+    assert app.concurrent_updates > 1 and app.update_processor.slot_limit == tg_app.MAX_CONCURRENT_UPDATES
     assert app.post_init is tg_app.post_init and app.post_shutdown is tg_app.post_shutdown
     assert app.job_queue is not None
     assert app.bot.base_url.startswith("http://localhost:8081/bot")
     assert app.bot.base_file_url.startswith("http://localhost:8081/file/bot")
-    assert app.bot_data["interop"] is None  # opened in post_init
+    assert app.bot_data.interop is None  # opened in post_init
 
 
 async def test_post_init_opens_the_store_and_post_shutdown_closes_it(tmp_path: Path) -> None:
     async with make_app(tmp_path) as h:
         assert await h.interop.store.counts()
         interop = h.interop
-    assert h.bot_data["interop"] is None
+    assert h.bot_data.interop is None
     with pytest.raises(Exception):  # noqa: B017 - closed store: any error will do
         await interop.store.counts()
 
@@ -122,7 +121,7 @@ async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path:
 
         h.rec.on("sendMessage", on_send)
         processor = h.app.update_processor
-        assert processor.max_concurrent_updates < 300  # the group alone could fill every slot
+        assert processor.slot_limit < 300  # the group alone could fill every slot
         tasks = []
         for i in range(300):
             update = Update.de_json(h.updates.message(f"/check jd alipay {i}", chat=GROUP), h.app.bot)
@@ -372,13 +371,13 @@ async def test_link_previews_only_disabled_with_several_sources(tg: Harness) -> 
 
 
 async def test_fast_answers_send_no_typing_action(tg: Harness) -> None:
-    tg.bot_data[TYPING_DELAY] = 3600  # nothing in a test takes an hour
+    tg.bot_data.typing_delay = 3600  # nothing in a test takes an hour
     calls = await tg.send("does jd accept alipay?")
     assert [c.method for c in calls] == ["sendMessage"]
 
 
 async def test_slow_answers_show_typing_first(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    tg.bot_data[TYPING_DELAY] = 0
+    tg.bot_data.typing_delay = 0
     typing_sent = asyncio.Event()
     tg.rec.on("sendChatAction", lambda call: typing_sent.set())
     real_ask = tg.interop.ask
@@ -398,7 +397,7 @@ async def test_slow_answers_show_typing_first(tg: Harness, monkeypatch: pytest.M
 
 async def test_fast_askers_are_told_once_per_cooldown(tg: Harness) -> None:
     now = [1000.0]
-    tg.bot_data[LIMITER] = RateLimiter(3, 1.0, clock=lambda: now[0])
+    tg.bot_data.limiter = RateLimiter(3, 1.0, clock=lambda: now[0])
     for _ in range(3):
         assert visible(only(await tg.send("does jd accept alipay?"))).startswith(JD_ALIPAY)
     slow_down = only(await tg.send("/company alipay"))
@@ -457,7 +456,8 @@ async def test_polling_network_hiccups_are_logged_not_reported(tmp_path: Path,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     """PTB retries getUpdates by itself; a 502 must not page the operators every time."""
     from telegram.error import NetworkError
-    from telegram.ext import CallbackContext
+
+    from bot.telegram.context import BotContext
 
     caplog.set_level(logging.WARNING)
     async with make_app(tmp_path, error_chat_id=-100777) as h:
@@ -465,7 +465,7 @@ async def test_polling_network_hiccups_are_logged_not_reported(tmp_path: Path,
         app = h.app
         for error, update in ((NetworkError(f"Bad Gateway at /bot{TOKEN}/getUpdates"), None),
                               (RuntimeError("a real bug"), None)):
-            context = CallbackContext.from_error(update, error, app)
+            context = BotContext.from_error(update, error, app)
             await errors.on_error(update, context)
         reports = [c for c in h.rec.calls if c.chat_id == -100777]
     assert len(reports) == 1 and "RuntimeError" in reports[0].text

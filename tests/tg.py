@@ -90,12 +90,12 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.answers import Interop
 from bot.config import SEED_PATH, Settings
 from bot.telegram.app import build_application
+from bot.telegram.context import BotApp
 from tests.fakebot.html_check import parse_telegram_html
 
 try:  # the strict fake-server checks, when that module is around
@@ -421,7 +421,7 @@ class UpdateFactory:
 class Harness:
     """The running app plus helpers to feed it updates and read what it sent."""
 
-    app: Application  # type: ignore[type-arg]
+    app: BotApp
     rec: RecordingRequest
     settings: Settings
     user: dict[str, Any] = field(default_factory=lambda: dict(USER))
@@ -441,7 +441,7 @@ class Harness:
 
     @property
     def interop(self) -> Interop:
-        return self.app.bot_data["interop"]
+        return self.app.bot_data.interop
 
     async def process(self, payload: dict[str, Any]) -> list[Call]:
         """Feed one update through Application.process_update; the calls it made."""

@@ -315,6 +315,16 @@ MIGRATIONS: tuple[str, ...] = (
                    UNION ALL SELECT alias FROM alias WHERE company_id IN (f.subject_id, f.object_id))), '')
           FROM fact AS f;
     """,
+    # house: the Telegram adapter's conversation, user and chat state (the /addfact form, pending
+    # confirmations, search tokens), so they survive a restart (bot/telegram/persistence.py).
+    """
+    CREATE TABLE tg_state (
+        kind TEXT NOT NULL CHECK (kind IN ('user', 'chat', 'conversation')),
+        key  TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) WITHOUT ROWID;
+    """,
     # i18n: a chat's reply language from /language (en, zh, zh-Hans, zh-Hant); no row = auto.
     """
     CREATE TABLE chat_setting (

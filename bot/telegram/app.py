@@ -1,8 +1,10 @@
 """Builds and runs the Telegram bot; ``register_handlers`` is the whole bot on one screen.
 
-Long-lived services live in ``bot_data``: the ``Interop`` (opened in ``post_init`` unless one
-is passed in, closed in ``post_shutdown`` if we opened it), the ``Settings`` and the per-user
-``RateLimiter``. Updates run concurrently, but in order per user and chat (``PerChatOrder``).
+Long-lived services live in the typed ``BotData`` (bot.telegram.context): the ``Interop`` (opened
+in ``post_init`` through ``bot.startup`` unless one is passed in, closed in ``post_shutdown`` if
+we opened it), the ``Settings`` and the per-user ``RateLimiter``; handlers read them as
+``context.interop``, ``context.settings``... Updates run concurrently, but in order per user
+and chat (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
 With ``BACKUP_DIR`` set, a daily JobQueue job writes a rotating online backup there.
@@ -23,12 +25,11 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -41,20 +42,19 @@ from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
-from bot.ratelimit import RateLimiter
 from bot.startup import open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
-from bot.telegram.admin import ADMIN_GROUP, IMPORT_CAPTION, AdminBot, AdminCommand, ends_update
-from bot.telegram.callbacks import EXAMPLE_PATTERN, INTEROP, NOT_ADMIN_PATTERN, PAGER_PATTERN
+from bot.telegram.admin import commands, form, pending
+from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
+from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
+from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
-from bot.telegram.user import LIMITER, SETTINGS
+from bot.telegram.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
-OWNS_INTEROP = "owns_interop"
-RATE_BURST = 20
-RATE_PER_SECOND = 1.0
 MAX_CONCURRENT_UPDATES = 256
+UNBOUNDED = 2**31 - 1  # PTB's own update semaphore only counts; PerChatOrder's slots limit
 RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
@@ -67,13 +67,17 @@ class PerChatOrder(BaseUpdateProcessor):
     button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
     An update first waits for its turn in its own chat, and only then takes one of the global
     slots: a busy group (Telegram lets a bot send it 20 messages a minute) queues behind itself
-    and never holds the slots a private chat needs.
+    and never holds the slots a private chat needs. PTB's own semaphore (taken before
+    ``do_process_update``, in a final method) is sized so it never waits; ``_slots`` is the limit.
     """
 
-    __slots__ = ("_queues",)
+    __slots__ = ("_queues", "_running", "_slots", "slot_limit")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(UNBOUNDED)
+        self.slot_limit = max_concurrent_updates
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        self._running = 0
         self._queues: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}
 
     @staticmethod
@@ -85,27 +89,33 @@ class PerChatOrder(BaseUpdateProcessor):
             return None
         return (chat.id if chat else None, user.id if user else None)
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this chat's turn without a slot, then run in one of the global slots."""
+    @property
+    def current_concurrent_updates(self) -> int:
+        """Updates running in a slot now (not those waiting for their chat's turn)."""
+        return self._running
+
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            self._running += 1
+            try:
+                await coroutine
+            finally:
+                self._running -= 1
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.key(update)
         if key is None:
-            async with self._semaphore:  # the base class's global slots
-                await coroutine
+            await self._run(coroutine)
             return
         lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
         waiting[0] += 1
         try:
-            # asyncio.Lock is FIFO and updates arrive in order; the slot is taken only once it is our turn.
-            async with lock, self._semaphore:
-                await coroutine
+            async with lock:  # asyncio.Lock is FIFO and updates arrive in order; the slot comes after
+                await self._run(coroutine)
         finally:
             waiting[0] -= 1
             if waiting[0] == 0:
                 del self._queues[key]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Unused: ``process_update`` orders and limits by itself."""
-        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -114,46 +124,45 @@ class PerChatOrder(BaseUpdateProcessor):
         return None
 
 
-def register_handlers(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def register_handlers(app: BotApp) -> None:
     """Every handler, in order. Within a group the first matching handler wins.
 
     Admin handlers come first, in ``ADMIN_GROUP``: each checks rights on its own (every command,
-    form step and button press) and raises ApplicationHandlerStop when it takes an update, so
-    group 0 never answers it a second time.
+    form step and button press) and ends the update when it takes it (``ends_update``), so
+    group 0 never answers it a second time, not even after an error.
     """
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
-    admin = AdminBot(settings)
     # First of all: the reply language of this update (read by every t() call after it).
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
-                      usage: str | None = None) -> CommandHandler:  # type: ignore[type-arg]
-        return CommandHandler(name, admin.command(name, body, need, usage), filters=new)
+                      usage: str | None = None) -> CommandHandler[BotContext, None]:
+        return CommandHandler(name, command(name, body, need, usage), filters=new)
 
     app.add_handlers([
-        admin.conversation(),  # /addfact: one line saves at once; bare starts the guided form
-        admin_command("addsource", admin.addsource, usage="addsource"),
-        admin_command("editfact", admin.editfact, usage="editfact"),
-        admin_command("retract", admin.retract, usage="retract"),
-        admin_command("restore", admin.restore, usage="restore"),
-        admin_command("history", admin.history, usage="history"),
-        admin_command("addcompany", admin.addcompany, usage="addcompany"),
-        admin_command("alias", admin.alias, usage="alias"),
-        admin_command("unalias", admin.unalias, usage="unalias"),
-        admin_command("export", admin.export),
-        admin_command("import", admin.import_),
-        admin_command("admins", admin.admins),
-        admin_command("grant", admin.grant, Access.OWNER, usage="grant"),
-        admin_command("revoke", admin.revoke, Access.OWNER, usage="revoke"),
-        admin_command("backup", admin.backup, Access.OWNER),
+        form.conversation(),  # /addfact: one line saves at once; bare starts the guided form
+        admin_command("addsource", commands.addsource, usage="addsource"),
+        admin_command("editfact", commands.editfact, usage="editfact"),
+        admin_command("retract", commands.retract, usage="retract"),
+        admin_command("restore", commands.restore, usage="restore"),
+        admin_command("history", commands.history, usage="history"),
+        admin_command("addcompany", commands.addcompany, usage="addcompany"),
+        admin_command("alias", commands.alias, usage="alias"),
+        admin_command("unalias", commands.unalias, usage="unalias"),
+        admin_command("export", commands.export),
+        admin_command("import", commands.import_),
+        admin_command("admins", commands.admins),
+        admin_command("grant", commands.grant, Access.OWNER, usage="grant"),
+        admin_command("revoke", commands.revoke, Access.OWNER, usage="revoke"),
+        admin_command("backup", commands.backup, Access.OWNER),
         MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
-                       ends_update(admin.import_caption)),
-        CallbackQueryHandler(ends_update(admin.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
-        CallbackQueryHandler(ends_update(admin.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
-        CallbackQueryHandler(ends_update(admin.import_pressed), pattern=r"^a:imp:[\w-]+$"),
-        CallbackQueryHandler(ends_update(admin.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
-        CallbackQueryHandler(ends_update(admin.stale_pressed), pattern=r"^a:"),  # any other: out of date
-        CommandHandler("cancel", ends_update(admin.cancel_outside), filters=new),
+                       ends_update(commands.import_caption)),
+        CallbackQueryHandler(ends_update(pending.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
+        CallbackQueryHandler(ends_update(pending.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
+        CallbackQueryHandler(ends_update(pending.import_pressed), pattern=r"^a:imp:[\w-]+$"),
+        CallbackQueryHandler(ends_update(pending.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(ends_update(pending.stale_pressed), pattern=r"^a:"),  # any other: out of date
+        CommandHandler("cancel", ends_update(commands.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
@@ -189,10 +198,10 @@ def register_handlers(app: Application, settings: Settings) -> None:  # type: ig
     app.add_error_handler(errors.on_error)
 
 
-async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def backup_job(context: BotContext) -> None:
     """The daily backup: logs (and reports to ERROR_CHAT_ID) a failure, never raises."""
-    settings: Settings = context.bot_data[SETTINGS]
-    interop: Interop | None = context.bot_data.get(INTEROP)
+    settings = context.settings
+    interop = context.bot_data.interop
     if settings.backup_dir is None or interop is None:
         return
     try:
@@ -210,7 +219,7 @@ async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("Backup written to %s (keeping the newest %d)", path, settings.backup_keep)
 
 
-def schedule_backups(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def schedule_backups(app: BotApp, settings: Settings) -> None:
     """Register the daily backup job when BACKUP_DIR is set (the JobQueue starts with the app)."""
     if settings.backup_dir is None:
         return
@@ -220,41 +229,45 @@ def schedule_backups(app: Application, settings: Settings) -> None:  # type: ign
     app.job_queue.run_daily(backup_job, BACKUP_TIME, name=BACKUP_JOB)
 
 
-async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def post_init(app: BotApp) -> None:
     """Open the store and index (unless given one), then set the command menus."""
-    settings: Settings = app.bot_data[SETTINGS]
-    if app.bot_data.get(INTEROP) is None:
-        app.bot_data[INTEROP] = await open_interop(settings.database_path, seed=settings.seed_path)
-        app.bot_data[OWNS_INTEROP] = True
+    data = app.bot_data
+    settings = data.settings
+    if data.interop is None:
+        data.interop = await open_interop(settings.database_path, seed=settings.seed_path)
+        data.owns_interop = True
     await set_menus(app.bot, settings.admin_ids)
     log.info("Bot @%s ready", app.bot.username)
 
 
-async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def post_shutdown(app: BotApp) -> None:
     """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
-    interop = app.bot_data.get(INTEROP)
-    if interop is not None and app.bot_data.pop(OWNS_INTEROP, False):
-        await interop.close()
-        app.bot_data[INTEROP] = None
+    data = app.bot_data
+    if data.interop is not None and data.owns_interop:
+        await data.interop.close()
+        data.interop, data.owns_interop = None, False
         log.info("Store closed")
 
 
 def build_application(settings: Settings, interop: Interop | None = None, *,
                       request: BaseRequest | None = None,
-                      get_updates_request: BaseRequest | None = None) -> Application:  # type: ignore[type-arg]
+                      get_updates_request: BaseRequest | None = None) -> BotApp:
     """The configured Application; ``request``/``get_updates_request`` let tests record calls."""
     if not settings.token:
         raise ValueError("build_application needs settings.token")
     builder = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .concurrent_updates(PerChatOrder())
+        .persistence(SQLitePersistence(settings.database_path))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
     if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        builder = builder.rate_limiter(limiter)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:
@@ -262,10 +275,9 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     app = builder.build()
-    app.bot_data[SETTINGS] = settings
-    app.bot_data[INTEROP] = interop
-    app.bot_data[LIMITER] = RateLimiter(RATE_BURST, RATE_PER_SECOND)
-    register_handlers(app, settings)
+    app.bot_data.settings = settings
+    app.bot_data.interop = interop
+    register_handlers(app)
     schedule_backups(app, settings)
     return app
 

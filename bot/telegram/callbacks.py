@@ -34,7 +34,6 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, Profile, Resolution, SearchResult, Unresolved
@@ -49,14 +48,13 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
+from bot.telegram.context import BotContext
 from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
 MAX_CALLBACK_BYTES = 64
-INTEROP = "interop"  # bot_data key of the Interop
-PAGE_BUDGET_KEY = "page_budget"  # bot_data override of render.PAGE_BUDGET (tests)
 SEARCHES = "searches"  # chat_data key: token -> query text
 MAX_SEARCHES = 50  # per chat; the oldest token is forgotten first
 SEARCH_LIMIT = 30
@@ -189,8 +187,8 @@ class Reply:
         return LinkPreviewOptions(is_disabled=True) if self.links > 1 else None
 
 
-def page_budget(context: ContextTypes.DEFAULT_TYPE) -> int:
-    return int(context.bot_data.get(PAGE_BUDGET_KEY, PAGE_BUDGET))
+def page_budget(context: BotContext) -> int:
+    return context.page_budget
 
 
 def paged(blocks: Sequence[str], pager: Pager | None, budget: int = PAGE_BUDGET,
@@ -256,7 +254,7 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
 
 
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id: int,
-              context: ContextTypes.DEFAULT_TYPE, page: int = 1,
+              context: BotContext, page: int = 1,
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
@@ -277,7 +275,7 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved, user_id
 
 
 async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
-                       context: ContextTypes.DEFAULT_TYPE) -> Reply:
+                       context: BotContext) -> Reply:
     return paged(render_recent(await interop.recent(n)), RecentPage(n, page, user_id),
                  page_budget(context))
 
@@ -285,9 +283,9 @@ async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
 # -- presses --------------------------------------------------------------------------------
 
 
-async def _reply_for_pager(data: Pager, context: ContextTypes.DEFAULT_TYPE) -> Reply | None:
+async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
     """Recompute the answer behind a page button; None when it no longer exists."""
-    interop: Interop = context.bot_data[INTEROP]
+    interop = context.interop
     match data:
         case ProfilePage(company_id, page, uid):
             company = interop.resolver.company(company_id)
@@ -308,10 +306,9 @@ async def _reply_for_pager(data: Pager, context: ContextTypes.DEFAULT_TYPE) -> R
                 return None
             result = await interop.search(query, SEARCH_LIMIT)
             return reply_for(result, uid, context, page, search_token=token)
-    return None
 
 
-async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def page_pressed(update: Update, context: BotContext) -> None:
     """Show another page (or a did-you-mean choice) by editing the message the button is on."""
     query = update.callback_query
     assert query is not None
@@ -319,12 +316,11 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     notice: str | None = None
     if data is None:
         notice = t("tg.stale")
-    elif isinstance(data, PageLabel):
-        notice = None
+    elif isinstance(data, PageLabel | Example):
+        notice = None  # the label does nothing; examples have their own handler
     elif data.user_id and query.from_user.id != data.user_id:
         notice = t("tg.not_yours")
     else:
-        assert not isinstance(data, Example)
         reply = await _reply_for_pager(data, context)
         if reply is None:
             notice = t("tg.stale")
@@ -341,7 +337,7 @@ async def page_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(notice)
 
 
-async def stale_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_pressed(update: Update, context: BotContext) -> None:
     """A button from an older version of the bot: say so instead of spinning forever."""
     query = update.callback_query
     assert query is not None

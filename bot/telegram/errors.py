@@ -8,7 +8,6 @@ secret is redacted from the report; log records are redacted by ``bot.logs.Redac
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import traceback
@@ -16,15 +15,14 @@ from typing import Any
 
 from telegram import InlineQueryResultsButton, Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import ContextTypes
 
-from bot.config import Settings
 from bot.logs import RedactingFilter
+from bot.render import HTML, Html
+from bot.telegram.context import BotContext
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-SETTINGS = "settings"
 REPORT_LIMIT = 3800  # visible characters, under Telegram's 4096
 
 
@@ -56,15 +54,14 @@ def report(exc: BaseException | None, update: object, redact: RedactingFilter) -
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name}"
     details = redact.redact(json.dumps(summarize(update), ensure_ascii=False, indent=1))
     room = max(200, REPORT_LIMIT - len(name) - len(message) - len(where))
-    return (f"⚠️ <b>{html.escape(name)}</b>: {html.escape(message, quote=False)}\n"
-            f"<i>{html.escape(where, quote=False)}</i>\n"
-            f"<pre>{html.escape(details[:room], quote=False)}</pre>")
+    return HTML.join("\n", [HTML.join(": ", ["⚠️ " + HTML.b(name), message]), HTML.i(where),
+                             Html("<pre>{}</pre>").format(details[:room])])
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure with its update, tell the user, and report it to the error chat."""
-    settings: Settings | None = context.bot_data.get(SETTINGS)
-    redact = RedactingFilter(settings.redactions if settings else ())
+    settings = context.settings
+    redact = RedactingFilter(settings.redactions)
     if update is None and isinstance(context.error, NetworkError):
         # A polling hiccup (502, timeout, reset): PTB retries by itself, so no one needs paging.
         log.warning("Network problem while polling, retrying: %s", redact.redact(str(context.error)))
@@ -75,10 +72,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
               exc_info=context.error)
     if isinstance(update, Update):
         await _tell_user(update)
-    if settings is not None and settings.error_chat_id is not None:
+    if settings.error_chat_id is not None:
         try:
             await context.bot.send_message(settings.error_chat_id,
-                                           report(context.error, update, redact))
+                                           str(report(context.error, update, redact)))
         except TelegramError as exc:
             log.warning("Could not send the error report: %s", redact.redact(str(exc)))
 
@@ -96,8 +93,8 @@ async def _tell_user(update: Update) -> None:
                 text=t("tg.error_inline"), start_parameter="help"))
             return
         if update.effective_message is not None:
-            await update.effective_message.reply_text(html.escape(text, quote=False))
+            await update.effective_message.reply_text(str(HTML.text(text)))
         elif update.effective_chat is not None:
-            await update.effective_chat.send_message(html.escape(text, quote=False))
+            await update.effective_chat.send_message(str(HTML.text(text)))
     except TelegramError as exc:
         log.warning("Could not tell the user about the error: %s", exc)

@@ -38,7 +38,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -46,10 +45,10 @@ from telegram.helpers import create_deep_linked_url, mention_html
 
 from bot.admin import Access, Editor, actor_label, parse_fact_line
 from bot.answers import Interop
-from bot.config import Settings
 from bot.domain import Conflict, InteropError
 from bot.feedback import MAX_FEEDBACK, Feedback, Report, Suggestion
-from bot.telegram.follow import INTEROP, NEW, SETTINGS, reply, save_misses
+from bot.telegram.context import BotContext
+from bot.telegram.follow import NEW, reply, save_misses
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -84,17 +83,16 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!", ")")) else text + "."
 
 
-def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
-    interop: Interop = context.bot_data[INTEROP]
-    return interop
+def _interop(context: BotContext) -> Interop:
+    return context.interop
 
 
-def _feedback(context: ContextTypes.DEFAULT_TYPE) -> Feedback:
+def _feedback(context: BotContext) -> Feedback:
     return Feedback(_interop(context).store)
 
 
-def _editor(context: ContextTypes.DEFAULT_TYPE) -> Editor:
-    settings: Settings = context.bot_data[SETTINGS]
+def _editor(context: BotContext) -> Editor:
+    settings = context.settings
     return Editor(_interop(context), settings.admin_ids)
 
 
@@ -102,7 +100,7 @@ def _actor(user: User) -> str:
     return actor_label(user.id, f"@{user.username}" if user.username else user.full_name)
 
 
-def _prompts(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[tuple[int, int], Prompt]:
+def _prompts(context: BotContext) -> OrderedDict[tuple[int, int], Prompt]:
     data = context.user_data
     if data is None:
         return OrderedDict()
@@ -112,7 +110,7 @@ def _prompts(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[tuple[int, int],
     return prompts
 
 
-async def ask(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user: User, text: str,
+async def ask(context: BotContext, chat_id: int, user: User, text: str,
               prompt: Prompt, *, in_group: bool, thread_id: int | None = None) -> None:
     """Send a ForceReply question and remember what its answer will mean."""
     if in_group:
@@ -138,13 +136,13 @@ def _deep_link(bot: Bot, a: int, b: int) -> str | None:
     return create_deep_linked_url(bot.username, f"check_{a}_{b}" if b else f"company_{a}")
 
 
-async def _is_admin(context: ContextTypes.DEFAULT_TYPE, user_id: int | None) -> bool:
+async def _is_admin(context: BotContext, user_id: int | None) -> bool:
     return await _editor(context).access(user_id) >= Access.ADMIN
 
 
-async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def _tell_admins(context: BotContext, text: str) -> None:
     """A private message to every owner and granted admin; one who never started the bot is skipped."""
-    settings: Settings = context.bot_data[SETTINGS]
+    settings = context.settings
     granted = [g[0] for g in await _interop(context).store.granted_admins()]
     for admin_id in sorted(set(settings.admin_ids) | set(granted)):
         try:
@@ -156,7 +154,7 @@ async def _tell_admins(context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
 # -- reports --------------------------------------------------------------------------------------
 
 
-async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def report_pressed(update: Update, context: BotContext) -> None:
     """rp: ask what is wrong, as a reply the user writes."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -176,7 +174,7 @@ async def report_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     raise ApplicationHandlerStop
 
 
-async def _save_report(update: Update, context: ContextTypes.DEFAULT_TYPE, prompt: Prompt,
+async def _save_report(update: Update, context: BotContext, prompt: Prompt,
                        text: str) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
@@ -185,7 +183,7 @@ async def _save_report(update: Update, context: ContextTypes.DEFAULT_TYPE, promp
     await _tell_admins(context, report_card(context, report, new=True))
 
 
-def report_card(context: ContextTypes.DEFAULT_TYPE, report: Report, *, new: bool = False) -> str:
+def report_card(context: BotContext, report: Report, *, new: bool = False) -> str:
     """A report as admins read it, with a link that opens the answer it is about."""
     interop = _interop(context)
     label = _label(interop, report.subject_id, report.object_id) if report.subject_id else "—"
@@ -203,12 +201,12 @@ def report_card(context: ContextTypes.DEFAULT_TYPE, report: Report, *, new: bool
 # -- suggestions ----------------------------------------------------------------------------------
 
 
-def _validate_line(context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
+def _validate_line(context: BotContext, line: str) -> None:
     """The same checks as /addfact: every field, both names known, the source URL."""
     _editor(context).draft(parse_fact_line(line))
 
 
-async def suggest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def suggest(update: Update, context: BotContext) -> None:
     """/suggest S | O | KIND | STATUS | DATE | SUMMARY | URL [| TITLE]; bare asks for the line."""
     message, user = update.effective_message, update.effective_user
     assert message is not None
@@ -229,7 +227,7 @@ def _suggest_usage() -> str:
     return _e(t("feedback.suggest_usage", max=MAX_FEEDBACK))
 
 
-async def _save_suggestion(update: Update, context: ContextTypes.DEFAULT_TYPE, line: str) -> None:
+async def _save_suggestion(update: Update, context: BotContext, line: str) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     try:
@@ -253,7 +251,7 @@ def suggestion_card(suggestion: Suggestion, *, new: bool = False) -> str:
     return "\n".join(lines)
 
 
-async def _accept(context: ContextTypes.DEFAULT_TYPE, admin: User, suggestion_id: int,
+async def _accept(context: BotContext, admin: User, suggestion_id: int,
                   line: str | None = None) -> str:
     """Write the suggested fact through the normal write path, then close and tell the suggester."""
     feedback = _feedback(context)
@@ -274,7 +272,7 @@ async def _accept(context: ContextTypes.DEFAULT_TYPE, admin: User, suggestion_id
     return t("feedback.accepted", id=suggestion_id, fact=view.fact.id)
 
 
-async def _reject(context: ContextTypes.DEFAULT_TYPE, admin: User, suggestion_id: int,
+async def _reject(context: BotContext, admin: User, suggestion_id: int,
                   reason: str) -> str:
     suggestion = await _feedback(context).close_suggestion(suggestion_id, "rejected", _actor(admin),
                                                            reason=reason)
@@ -283,7 +281,7 @@ async def _reject(context: ContextTypes.DEFAULT_TYPE, admin: User, suggestion_id
     return t("feedback.rejected", id=suggestion_id)
 
 
-async def _tell(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+async def _tell(context: BotContext, chat_id: int, text: str) -> None:
     try:
         await context.bot.send_message(chat_id, _e(text), parse_mode=ParseMode.HTML)
     except TelegramError as exc:
@@ -293,7 +291,7 @@ async def _tell(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> 
 # -- answers to the bot's questions ---------------------------------------------------------------
 
 
-async def prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def prompt_reply(update: Update, context: BotContext) -> None:
     """A reply to one of this user's open questions; anything else goes on to the other handlers."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.reply_to_message is None:
@@ -326,7 +324,7 @@ async def prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # -- the admin queue ------------------------------------------------------------------------------
 
 
-async def _admin_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def _admin_refusal(update: Update, context: BotContext) -> str | None:
     message, user = update.effective_message, update.effective_user
     if message is not None and message.sender_chat is not None:
         return t("follows.anonymous")
@@ -335,7 +333,7 @@ async def _admin_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return None
 
 
-async def queue_view(context: ContextTypes.DEFAULT_TYPE) -> tuple[str, InlineKeyboardMarkup | None]:
+async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
     """The open items that fit one message (newest first), each with its buttons."""
     items = await _feedback(context).queue(QUEUE_SHOWN + 1)
     if not items:
@@ -368,7 +366,7 @@ async def queue_view(context: ContextTypes.DEFAULT_TYPE) -> tuple[str, InlineKey
     return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
 
 
-async def reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reports(update: Update, context: BotContext) -> None:
     """/reports (admins): open reports and suggestions, newest first, with their buttons."""
     refused = await _admin_refusal(update, context)
     if refused:
@@ -379,7 +377,7 @@ async def reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-async def _refresh(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _refresh(query: CallbackQuery, context: BotContext) -> None:
     text, markup = await queue_view(context)
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
@@ -388,7 +386,7 @@ async def _refresh(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> 
             raise
 
 
-async def queue_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def queue_pressed(update: Update, context: BotContext) -> None:
     """q:…: rights are checked again, then resolve / dismiss / accept, or ask for an edit or reason."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -428,7 +426,7 @@ async def queue_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 # -- misses and privacy ---------------------------------------------------------------------------
 
 
-async def misses(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def misses(update: Update, context: BotContext) -> None:
     """/misses (admins): unknown names and no-record pairs of the last 30 days, most asked first."""
     refused = await _admin_refusal(update, context)
     if refused:
@@ -445,13 +443,13 @@ async def misses(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def privacy(update: Update, context: BotContext) -> None:
     """/privacy: what the bot keeps, and how to delete it."""
     await reply(update, _e(t("feedback.privacy")))
     raise ApplicationHandlerStop
 
 
-async def forgetme(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forgetme(update: Update, context: BotContext) -> None:
     """/forgetme: delete the user's own follows and their reports and suggestions."""
     user = update.effective_user
     message = update.effective_message

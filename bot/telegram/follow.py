@@ -40,7 +40,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -51,6 +50,7 @@ from bot.domain import CheckResult, Company, InteropError, Profile
 from bot.feedback import MISSES, Feedback
 from bot.follows import Follows, follow_label, render_batch
 from bot.i18n import display_name, using
+from bot.telegram.context import BotContext
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,6 @@ log = logging.getLogger(__name__)
 FOLLOW_GROUP = -2
 """Before the admin handlers (-1) and the user handlers (0): the catch-all button and command
 handlers there would otherwise take these updates. Every handler here stops the update."""
-INTEROP = "interop"  # bot_data keys shared with bot.telegram.callbacks / user
-SETTINGS = "settings"
-DELIVERY = "follow_delivery"  # bot_data: the DeliveryState
 DELIVERY_JOB = "follow_delivery"
 DELIVERY_INTERVAL = 1.0
 FULL_PASS_SECONDS = 30.0
@@ -72,12 +69,11 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NEW = filters.UpdateType.MESSAGE
 
 
-def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
-    interop: Interop = context.bot_data[INTEROP]
-    return interop
+def _interop(context: BotContext) -> Interop:
+    return context.interop
 
 
-def follows_of(context: ContextTypes.DEFAULT_TYPE) -> Follows:
+def follows_of(context: BotContext) -> Follows:
     return Follows(_interop(context).store)
 
 
@@ -147,7 +143,7 @@ async def refusal(bot: Bot, chat_id: int, chat_type: str, user_id: int | None,
     return t("follows.admins_only")
 
 
-async def _command_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def _command_refusal(update: Update, context: BotContext) -> str | None:
     message = update.effective_message
     assert message is not None
     user = update.effective_user
@@ -187,7 +183,7 @@ def _label(company: Company, other: Company | None) -> str:
     return f"{name} × {display_name(other)}" if other is not None else name
 
 
-async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, on: bool) -> None:
+async def _change(update: Update, context: BotContext, on: bool) -> None:
     message = update.effective_message
     assert message is not None
     try:
@@ -222,17 +218,17 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow(update: Update, context: BotContext) -> None:
     """/follow NAME or /follow NAME | NAME: tell this chat when its facts change."""
     await _change(update, context, True)
 
 
-async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow(update: Update, context: BotContext) -> None:
     """/unfollow NAME or /unfollow NAME | NAME."""
     await _change(update, context, False)
 
 
-async def following_reply(context: ContextTypes.DEFAULT_TYPE,
+async def following_reply(context: BotContext,
                           chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
     interop = _interop(context)
     items = await follows_of(context).following(chat_id)
@@ -250,7 +246,7 @@ async def following_reply(context: ContextTypes.DEFAULT_TYPE,
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-async def following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def following(update: Update, context: BotContext) -> None:
     """/following: what this chat follows, each with an unfollow button."""
     message = update.effective_message
     assert message is not None
@@ -259,7 +255,7 @@ async def following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise ApplicationHandlerStop
 
 
-async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button_pressed(update: Update, context: BotContext) -> None:
     """fw:/fu: follow from an answer, or unfollow from /following; rights checked on each press."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -299,7 +295,7 @@ async def button_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     raise ApplicationHandlerStop
 
 
-async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def my_chat_member(update: Update, context: BotContext) -> None:
     """The bot was removed from a group or blocked in private: stop sending there at once."""
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None:
@@ -396,14 +392,14 @@ async def save_misses(interop: Interop) -> None:
         raise
 
 
-async def delivery_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def delivery_job(context: BotContext) -> None:
     """Every second: save miss counts; drain the outbox when something was committed."""
-    interop: Interop | None = context.bot_data.get(INTEROP)
+    interop = context.bot_data.interop
     if interop is None:
         return
-    state = context.bot_data.get(DELIVERY)
+    state = context.bot_data.delivery
     if not isinstance(state, DeliveryState):
-        state = context.bot_data[DELIVERY] = DeliveryState()
+        state = context.bot_data.delivery = DeliveryState()
     try:
         await save_misses(interop)
         now = time.monotonic()
@@ -433,7 +429,7 @@ def schedule_delivery(app: Application) -> None:  # type: ignore[type-arg]
                                                                "misfire_grace_time": None})
 
 
-async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def chat_migrated(update: Update, context: BotContext) -> None:
     """A group became a supergroup (the service message in the old group): its follows move."""
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id:

@@ -21,13 +21,13 @@ from telegram import (
     Update,
 )
 from telegram.constants import InlineQueryLimit, ParseMode
-from telegram.ext import ContextTypes
+from telegram.helpers import create_deep_linked_url
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, FactView, Profile, Unresolved
 from bot.i18n import display_name, number, summary
 from bot.render import PAGE_BUDGET, PLAIN, paginate, render_check, render_profile, render_recent
-from bot.telegram.callbacks import INTEROP
+from bot.telegram.context import BotContext
 from bot.telegram.user import allowed
 from bot.texts import t
 
@@ -55,7 +55,7 @@ def _article(result_id: str, title: str, description: str, blocks: Sequence[str]
     markup = None
     if len(pages) > 1 and deep_link and bot_username:
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            t("tg.more"), url=f"https://t.me/{bot_username}?start={deep_link}")]])
+            t("tg.more"), url=create_deep_linked_url(bot_username, deep_link))]])
     preview = LinkPreviewOptions(is_disabled=True) if text.count("<a href=") > 1 else None
     return InlineQueryResultArticle(
         id=result_id, title=_one_line(title, 100), description=_one_line(description),
@@ -120,11 +120,11 @@ async def _pair_options(interop: Interop, unresolved: Unresolved) -> list[CheckR
     return [await interop.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Answer ``@bot <question>`` with ready-to-send answers; the latest facts for an empty query."""
     query = update.inline_query
     assert query is not None
-    interop: Interop = context.bot_data[INTEROP]
+    interop = context.interop
     text = query.query.strip()
     if not text:
         views = await interop.recent(MAX_RESULTS)

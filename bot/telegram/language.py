@@ -11,17 +11,17 @@ the language it was written in, so page 2 reads like page 1.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import OrderedDict
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.domain import InteropError
 from bot.i18n import AUTO, EN, choose, message_locale, parse_setting, set_locale
 from bot.store import Store
-from bot.telegram.callbacks import INTEROP
+from bot.telegram.context import BotContext
 from bot.telegram.user import say
 from bot.texts import t
 
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 LOCALE_GROUP = -3
 """Before everything else, the admin handlers (-1) included."""
-CHAT_LANGUAGES = "chat_languages"  # bot_data key of the ChatLanguages cache
+_CACHES: weakref.WeakKeyDictionary[Store, ChatLanguages] = weakref.WeakKeyDictionary()
 MAX_CACHED_CHATS = 50_000
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
@@ -87,19 +87,20 @@ async def chat_locale(store: Store, chat_id: int) -> str:
     return _last_read.get(chat_id, EN)
 
 
-def _languages(context: ContextTypes.DEFAULT_TYPE) -> ChatLanguages:
-    found = context.bot_data.get(CHAT_LANGUAGES)
-    if not isinstance(found, ChatLanguages):
-        found = context.bot_data[CHAT_LANGUAGES] = ChatLanguages()
+def _languages(store: Store) -> ChatLanguages:
+    """The cache of one store's chat settings (one per open database)."""
+    found = _CACHES.get(store)
+    if found is None:
+        found = _CACHES[store] = ChatLanguages()
     return found
 
 
-async def _setting(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> str:
-    interop = context.bot_data.get(INTEROP)
+async def _setting(context: BotContext, chat_id: int | None) -> str:
+    interop = context.bot_data.interop
     if chat_id is None or interop is None:
         return AUTO
     try:
-        return await _languages(context).get(interop.store, chat_id)
+        return await _languages(interop.store).get(interop.store, chat_id)
     except InteropError as exc:  # a busy or broken store must not cost the answer its language
         log.warning("Could not read the language of chat %s: %s", chat_id, exc)
         return AUTO
@@ -112,7 +113,7 @@ def _labels(message: Message) -> tuple[str, ...]:
     return tuple(button.text for row in markup.inline_keyboard for button in row)
 
 
-async def choose_locale(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choose_locale(update: object, context: BotContext) -> None:
     """Set this update's locale; never answers and never stops the update."""
     if not isinstance(update, Update):
         return
@@ -136,7 +137,7 @@ async def choose_locale(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         _read_in(chat.id, locale)
 
 
-async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _may_change(update: Update, context: BotContext) -> bool:
     """Private chats: the user. Groups: only the group's Telegram admins (a chat setting, not a fact)."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or chat.type == ChatType.PRIVATE:
@@ -157,10 +158,10 @@ def _name(setting: str) -> str:
     return t(f"language.name.{setting or 'auto'}")
 
 
-async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language_command(update: Update, context: BotContext) -> None:
     """/language en|zh|auto: the chat's reply language, stored in SQLite; bare shows the current one."""
     chat, user = update.effective_chat, update.effective_user
-    interop = context.bot_data.get(INTEROP)
+    interop = context.bot_data.interop
     if chat is None or interop is None:
         return
     args = " ".join(context.args or ()).strip()
@@ -172,6 +173,6 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await say(update, t("language.admins_only"))
         return
     actor = f"tg:{user.id}" if user else f"chat:{chat.id}"
-    await _languages(context).set(interop.store, chat.id, value, actor)
+    await _languages(interop.store).set(interop.store, chat.id, value, actor)
     set_locale(choose(value, None, user.language_code if user else None))  # answer in the new one
     await say(update, t("language.auto") if value == AUTO else t("language.set", name=_name(value)))

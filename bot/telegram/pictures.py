@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.answers import Interop
-from bot.config import Settings
 from bot.domain import Company, Unresolved
 from bot.i18n import display_name
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
@@ -33,14 +31,13 @@ from bot.render import (
     render_suggestions_plain,
     render_unresolved,
 )
-from bot.telegram.callbacks import INTEROP, MAX_CHOICES, Reply, paged
-from bot.telegram.user import SETTINGS, say, send
+from bot.telegram.callbacks import MAX_CHOICES, Reply, paged
+from bot.telegram.context import BotContext
+from bot.telegram.user import say, send
 from bot.texts import t
 
 log = logging.getLogger(__name__)
 
-PICTURES = "pictures"  # bot_data: the Pictures cache, made on first use
-PICTURE_LIMITER = "picture_limiter"  # bot_data: a RateLimiter of its own, pictures cost more
 PICTURE_BURST = 4
 PICTURE_RATE = 0.2  # one more picture every 5 s once the burst is spent
 MAX_ARGS = 1024
@@ -57,17 +54,18 @@ class Target:
     quote: int | None = None
 
 
-def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
-    interop: Interop = context.bot_data[INTEROP]
-    return interop
+def _interop(context: BotContext) -> Interop:
+    return context.interop
 
 
-def _pictures(context: ContextTypes.DEFAULT_TYPE) -> Pictures:
-    pictures: Pictures = context.bot_data.setdefault(PICTURES, Pictures())
-    return pictures
+def _pictures(context: BotContext) -> Pictures:
+    data = context.bot_data
+    if data.pictures is None:
+        data.pictures = Pictures()
+    return data.pictures
 
 
-def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
 
 
@@ -77,24 +75,24 @@ def _target(message: Message) -> Target:
     return Target(message.chat.id, thread, quote)
 
 
-def _refusal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def _refusal(update: Update, context: BotContext) -> str | None:
     """Spend one picture token: None when allowed, else the sentence to say (empty: stay quiet).
 
     A limited user is told once per cooldown, not once per message.
     """
     user = update.effective_user
-    settings: Settings = context.bot_data[SETTINGS]
-    if user is None or user.id in settings.admin_ids:
+    if user is None or user.id in context.settings.admin_ids:
         return None
-    limiter: RateLimiter = context.bot_data.setdefault(
-        PICTURE_LIMITER, RateLimiter(PICTURE_BURST, PICTURE_RATE))
-    decision = limiter.hit(user.id)
+    data = context.bot_data
+    if data.picture_limiter is None:
+        data.picture_limiter = RateLimiter(PICTURE_BURST, PICTURE_RATE)
+    decision = data.picture_limiter.hit(user.id)
     if decision.allowed:
         return None
     return t("rate_limited", seconds=max(1, math.ceil(decision.retry_after))) if decision.notify else ""
 
 
-async def picture_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def picture_allowed(update: Update, context: BotContext) -> bool:
     """For commands: spend a token, or tell the user to wait."""
     refusal = _refusal(update, context)
     if refusal:
@@ -102,14 +100,14 @@ async def picture_allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return refusal is None
 
 
-async def _send_text(context: ContextTypes.DEFAULT_TYPE, target: Target, reply: Reply) -> None:
+async def _send_text(context: BotContext, target: Target, reply: Reply) -> None:
     quote = ReplyParameters(target.quote, allow_sending_without_reply=True) if target.quote else None
     await context.bot.send_message(target.chat_id, str(reply.text), reply_markup=reply.markup,
                                    link_preview_options=reply.link_preview,
                                    message_thread_id=target.thread_id, reply_parameters=quote)
 
 
-async def _send_photo(context: ContextTypes.DEFAULT_TYPE, target: Target, picture: Picture,
+async def _send_photo(context: BotContext, target: Target, picture: Picture,
                       caption: str, markup: InlineKeyboardMarkup | None, name: str) -> bool:
     """Send the PNG; False when Telegram refuses it, so the caller can send text instead."""
     quote = ReplyParameters(target.quote, allow_sending_without_reply=True) if target.quote else None
@@ -123,7 +121,7 @@ async def _send_photo(context: ContextTypes.DEFAULT_TYPE, target: Target, pictur
     return True
 
 
-async def _draw(context: ContextTypes.DEFAULT_TYPE, result: MapResult | CompareResult) -> Picture | None:
+async def _draw(context: BotContext, result: MapResult | CompareResult) -> Picture | None:
     """The picture from the worker thread (or the cache); None when drawing failed."""
     try:
         if isinstance(result, MapResult):
@@ -139,7 +137,7 @@ def map_text_button(company: Company) -> InlineKeyboardMarkup:
                                                        callback_data=f"mt:{company.id}")]])
 
 
-async def send_map(context: ContextTypes.DEFAULT_TYPE, target: Target, company: Company) -> None:
+async def send_map(context: BotContext, target: Target, company: Company) -> None:
     """The map photo with its caption and text button; text alone without facts or a picture."""
     result = await map_of(_interop(context), company)
     if result.empty:
@@ -153,7 +151,7 @@ async def send_map(context: ContextTypes.DEFAULT_TYPE, target: Target, company: 
     await _send_text(context, target, paged(blocks, None))
 
 
-async def map_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def map_command(update: Update, context: BotContext) -> None:
     """/map NAME: a picture of who the company (or group) works with."""
     message = update.effective_message
     args = _args(context)
@@ -178,7 +176,7 @@ async def map_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_map(context, _target(message), resolution.company)
 
 
-async def map_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def map_pressed(update: Update, context: BotContext) -> None:
     """A did-you-mean choice under /map: draw that company's map as a new message."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -192,7 +190,7 @@ async def map_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer(refusal or None)  # last, once: if anything above raised, the error handler answers
 
 
-async def map_text_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def map_text_pressed(update: Update, context: BotContext) -> None:
     """"Open as text" under a map: the same links and verdicts as a text message."""
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -206,7 +204,7 @@ async def map_text_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await query.answer()
 
 
-async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def compare_command(update: Update, context: BotContext) -> None:
     """/compare A, B | X, Y: a table picture of /check verdicts, then the same table as text."""
     message = update.effective_message
     if message is None:

@@ -25,16 +25,13 @@ from telegram import (
 )
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
 from bot.answers import Interop
-from bot.config import Settings
 from bot.domain import CheckResult, Profile, SearchResult, Unresolved
-from bot.ratelimit import RateLimiter
 from bot.render import HTML, render_check_hint, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
-    INTEROP,
     SEARCH_LIMIT,
     Example,
     Reply,
@@ -44,14 +41,11 @@ from bot.telegram.callbacks import (
     recent_reply,
     reply_for,
 )
+from bot.telegram.context import BotContext
 from bot.texts import EXAMPLES, t
 
 log = logging.getLogger(__name__)
 
-SETTINGS = "settings"  # bot_data keys
-LIMITER = "limiter"
-TYPING_DELAY = "typing_delay"
-DEFAULT_TYPING_DELAY = 0.3
 MAX_TEXT = 4096  # UTF-16 units, as Telegram counts a message
 DEFAULT_RECENT = 10
 MAX_RECENT = 50
@@ -63,8 +57,8 @@ Answer = CheckResult | Profile | SearchResult | Unresolved
 # -- plumbing -------------------------------------------------------------------------------
 
 
-def _interop(context: ContextTypes.DEFAULT_TYPE) -> Interop:
-    return context.bot_data[INTEROP]
+def _interop(context: BotContext) -> Interop:
+    return context.interop
 
 
 def _user_id(update: Update) -> int:
@@ -93,25 +87,20 @@ async def say(update: Update, text: str) -> None:
     await send(update, Reply(HTML.text(text)))
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
 @contextlib.asynccontextmanager
-async def typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None) -> AsyncIterator[None]:
+async def typing_if_slow(context: BotContext, chat_id: int | None) -> AsyncIterator[None]:
     """Show "typing…" only if the block takes longer than the delay: fast answers cost no extra call."""
     if chat_id is None:
         yield
         return
-    delay = float(context.bot_data.get(TYPING_DELAY, DEFAULT_TYPING_DELAY))
+    delay = context.typing_delay
 
     async def typing() -> None:
         with contextlib.suppress(TelegramError):
             await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
 
     def fire() -> None:
-        task = asyncio.get_running_loop().create_task(typing())
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        context.application.create_task(typing(), name="typing")
 
     handle = asyncio.get_running_loop().call_later(delay, fire)
     try:
@@ -120,14 +109,12 @@ async def typing_if_slow(context: ContextTypes.DEFAULT_TYPE, chat_id: int | None
         handle.cancel()
 
 
-async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def allowed(update: Update, context: BotContext) -> bool:
     """Spend one of the user's tokens; tell them (once per cooldown) when they have none left."""
     user = update.effective_user
-    settings: Settings = context.bot_data[SETTINGS]
-    if user is None or user.id in settings.admin_ids:
+    if user is None or user.id in context.settings.admin_ids:
         return True
-    limiter: RateLimiter = context.bot_data[LIMITER]
-    decision = limiter.hit(user.id)
+    decision = context.limiter.hit(user.id)
     if decision.allowed:
         return True
     if decision.notify and update.effective_message is not None:
@@ -135,11 +122,11 @@ async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
-async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, result: Answer) -> None:
+async def _answer(update: Update, context: BotContext, result: Answer) -> None:
     await send(update, reply_for(result, _user_id(update), context))
 
 
-def _args(context: ContextTypes.DEFAULT_TYPE) -> str:
+def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
 
 
@@ -152,7 +139,7 @@ def help_reply() -> Reply:
     return Reply(HTML.t("help", examples=examples), InlineKeyboardMarkup(rows))
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """Greet with help, or open straight into an answer for a deep link (t.me/bot?start=check_jd_alipay)."""
     payload = _args(context)
     if payload:
@@ -163,7 +150,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, help_reply())
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """Explain what the bot does, with tappable examples."""
     await send(update, help_reply())
 
@@ -188,7 +175,7 @@ async def deep_link(interop: Interop, payload: str) -> Answer | None:
     return None
 
 
-async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check(update: Update, context: BotContext) -> None:
     """/check A B: the verdict for a pair, or a usage line / did-you-mean when it is not one."""
     args = _args(context)
     interop = _interop(context)
@@ -200,7 +187,7 @@ async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _answer(update, context, result)
 
 
-async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str,
+async def _lookup(update: Update, context: BotContext, usage: str,
                   ask: Callable[[Interop, str], Awaitable[Answer]]) -> None:
     """The shared shape of the expensive commands: usage, size and rate checks, then the answer."""
     args = _args(context)
@@ -217,17 +204,17 @@ async def _lookup(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str
     await _answer(update, context, result)
 
 
-async def company(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def company(update: Update, context: BotContext) -> None:
     """/company NAME: a company's profile, or did-you-mean choices."""
     await _lookup(update, context, "usage.company", lambda interop, args: interop.profile_text(args))
 
 
-async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def search(update: Update, context: BotContext) -> None:
     """/search TEXT: full-text search over the facts, paged."""
     await _lookup(update, context, "usage.search", lambda interop, args: interop.search(args, SEARCH_LIMIT))
 
 
-async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def recent(update: Update, context: BotContext) -> None:
     """/recent [N]: the latest changes, newest first."""
     args = _args(context)
     if args and not args.isdigit():
@@ -237,7 +224,7 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, await recent_reply(_interop(context), n, 1, _user_id(update), context))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """A command this bot does not have (private chats only): point to /help."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -250,7 +237,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # -- free questions ---------------------------------------------------------------------------
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+async def ask(update: Update, context: BotContext, text: str) -> None:
     """Any question: two names -> check, one -> profile, otherwise a search."""
     text = text.strip()
     if not text:
@@ -288,19 +275,19 @@ def _suggestions(interop: Interop, text: str) -> Unresolved | None:
     return Unresolved((resolution,))
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: BotContext) -> None:
     """In a private chat every plain message is a question."""
     message = update.effective_message
     assert message is not None
     await ask(update, context, message.text or "")
 
 
-async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_other(update: Update, context: BotContext) -> None:
     """Stickers, photos and the like in a private chat: explain what to send instead."""
     await say(update, t("tg.empty"))
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: BotContext) -> None:
     """A group message that mentions or replies to the bot: the rest of the text is the question."""
     message = update.effective_message
     assert message is not None
@@ -343,7 +330,7 @@ ADDRESSED_TO_BOT = AddressedToBot(name="AddressedToBot")
 # -- the /help example buttons ----------------------------------------------------------------
 
 
-async def example_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def example_pressed(update: Update, context: BotContext) -> None:
     """Run a /help example and send its answer as a new message."""
     query = update.callback_query
     assert query is not None

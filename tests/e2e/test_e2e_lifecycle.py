@@ -139,3 +139,20 @@ async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, t
     assert visible(again).startswith("✅ Yes: Temu × Haiket")
     assert len(replies_in(fake, OWNER_ID, since)) == 1, "an update was handled again after the restart"
     assert "Loaded seed" in first.log() and "Loaded seed" not in second.log(), "seeded over existing data"
+
+
+async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path: Path) -> None:
+    """Start /addfact, restart the bot process, continue: the form is where it was (issue 10)."""
+    database = tmp_path / "form.sqlite3"
+    first = await launch(database)
+    fake = first.fake
+    start = await say_private(fake, OWNER_ID, "/addfact")
+    assert "step 1/7" in visible(start), visible(start)
+    subject = await say_private(fake, OWNER_ID, "Temu")
+    assert "Step 2/7" in visible(subject), visible(subject)
+    assert await first.astop() == 0, first.log()
+
+    second = await launch(database, fake=fake)
+    kind = await say_private(fake, OWNER_ID, "Haiket")
+    assert "Step 3/7" in visible(kind), (visible(kind), second.log()[-2000:])
+    assert "Messaging" in str(kind.get("reply_markup"))

@@ -1,0 +1,192 @@
+"""Pending confirmations: an /addfact naming an unknown company, an /import waiting for Apply, a /retract.
+
+A pending item lives in ``chat_data`` under a short token that its buttons carry, so it survives
+a restart with the rest of the chat's data (bot.telegram.persistence) and expires after an hour.
+Only the admin who sent the command may settle it; rights are checked again on every press.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.admin import Editor, FactFields, UnknownCompany
+from bot.domain import Conflict, InteropError
+from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, render_import_report
+from bot.telegram.admin.common import actor_of, button, button_allowed, edit_reply, editor_for
+from bot.telegram.context import BotContext
+from bot.texts import t
+
+PENDING = "admin_pending"  # chat_data key: token -> Pending
+MAX_PENDING = 200
+PENDING_TTL = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Something an admin must confirm with a button: a /addfact with an unknown name, or an import."""
+
+    user_id: int
+    created: float  # wall-clock seconds, so the age still means something after a restart
+    fields: FactFields | None = None
+    filename: str = ""
+    data: bytes = b""
+
+
+def pending_store(context: BotContext) -> OrderedDict[str, Pending]:
+    """This chat's pending confirmations, with the expired ones dropped."""
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    store = chat_data.get(PENDING)
+    if not isinstance(store, OrderedDict):
+        store = chat_data[PENDING] = OrderedDict()
+    now = time.time()
+    for token in [k for k, p in store.items() if now - p.created > PENDING_TTL]:
+        del store[token]
+    return store
+
+
+def remember(context: BotContext, pending: Pending) -> str:
+    store = pending_store(context)
+    token = secrets.token_urlsafe(6)
+    store[token] = pending
+    while len(store) > MAX_PENDING:
+        store.popitem(last=False)
+    return token
+
+
+async def save_fields(update: Update, context: BotContext, editor: Editor,
+                      fields: FactFields, user_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Validate and store; an unknown name comes back as create/pick buttons, kept under a token."""
+    try:
+        view = await editor.add_fact(editor.draft(fields), actor_of(update))
+    except UnknownCompany as exc:
+        token = remember(context, Pending(user_id, time.time(), fields=fields))
+        rows = [[button(t("admin.button.create", name=exc.name[:40]), f"a:new:{token}")]]
+        rows += [[button(c.company.name, f"a:pick:{token}:{c.company.id}")]
+                 for c in exc.candidates[:MAX_CANDIDATES]]
+        rows.append([button(t("admin.button.cancel"), f"a:drop:{token}")])
+        hint = "admin.create_or_pick" if exc.candidates else "admin.create_only"
+        text = HTML.t("admin.unknown_company", role=exc.role, name=exc.name) + "\n" + HTML.t(hint)
+        return text, InlineKeyboardMarkup(rows)
+    except Conflict as exc:
+        if exc.existing_id is not None:
+            return HTML.t("admin.duplicate", id=exc.existing_id), None
+        raise
+    return HTML.t("admin.fact_saved", id=view.fact.id) + "\n\n" + render_fact_card(view), None
+
+
+async def name_chosen(update: Update, context: BotContext) -> None:
+    """a:new / a:pick / a:drop: create or pick the company, then try the pending /addfact again."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parts = query.data.split(":")
+    pending = pending_store(context).get(parts[2]) if len(parts) >= 3 else None
+    if not await button_allowed(query, context, pending.user_id if pending else None):
+        raise ApplicationHandlerStop
+    if pending is None or pending.fields is None:
+        await query.answer(t("admin.button_stale"), show_alert=True)
+        raise ApplicationHandlerStop
+    editor = editor_for(context)
+    fields = pending.fields
+    try:
+        if parts[1] == "drop":
+            del pending_store(context)[parts[2]]
+            await query.answer()
+            await edit_reply(query, HTML.t("admin.cancelled"))
+            raise ApplicationHandlerStop
+        try:
+            editor.draft(fields)
+            role, name = "", ""
+        except UnknownCompany as exc:
+            role, name = exc.role, exc.name
+        if role:
+            if parts[1] == "new":
+                company = await editor.add_company(name, "", "", actor_of(update))
+            else:
+                picked = editor.interop.resolver.company(int(parts[3]))
+                if picked is None:
+                    await query.answer(t("admin.button_stale"), show_alert=True)
+                    raise ApplicationHandlerStop
+                company = picked
+            fields = replace(fields, **{role: company.name})
+        del pending_store(context)[parts[2]]
+        text, markup = await save_fields(update, context, editor, fields, query.from_user.id)
+    except InteropError as exc:
+        text, markup = render_error(exc, "addfact"), None
+    await query.answer()
+    await edit_reply(query, text, markup)
+    raise ApplicationHandlerStop
+
+
+async def retract_pressed(update: Update, context: BotContext) -> None:
+    """a:ret / a:keep: re-check rights, then retract (audited) or leave the fact alone."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, verb, fact_id, uid = query.data.split(":")
+    if not await button_allowed(query, context, int(uid)):
+        raise ApplicationHandlerStop
+    if verb == "keep":
+        text = HTML.t("admin.retract_kept", id=int(fact_id))
+    else:
+        try:
+            await editor_for(context).retract(int(fact_id), actor_of(update))
+            text = HTML.t("admin.retracted", id=int(fact_id))
+        except InteropError as exc:
+            text = render_error(exc)
+    await query.answer()
+    await edit_reply(query, text)
+    raise ApplicationHandlerStop
+
+
+async def import_pressed(update: Update, context: BotContext) -> None:
+    """a:imp: apply the pending import atomically, then re-index every company."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    token = query.data.split(":")[2]
+    pending = pending_store(context).get(token)
+    if not await button_allowed(query, context, pending.user_id if pending else None):
+        raise ApplicationHandlerStop
+    if pending is None or not pending.data:
+        await query.answer(t("admin.button_stale"), show_alert=True)
+        raise ApplicationHandlerStop
+    del pending_store(context)[token]
+    try:
+        report = await editor_for(context).apply_import(pending.filename, pending.data,
+                                                         actor_of(update))
+        text = render_import_report(report, pending.filename)
+    except InteropError as exc:
+        text = render_error(exc)
+    await query.answer()
+    await edit_reply(query, text)
+    raise ApplicationHandlerStop
+
+
+async def drop_pressed(update: Update, context: BotContext) -> None:
+    """a:drop: forget a pending import or /addfact."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    token = query.data.split(":")[2]
+    pending = pending_store(context).get(token)
+    if not await button_allowed(query, context, pending.user_id if pending else None):
+        raise ApplicationHandlerStop
+    if pending is None:
+        await query.answer(t("admin.button_stale"), show_alert=True)
+        raise ApplicationHandlerStop
+    del pending_store(context)[token]
+    await query.answer()
+    await edit_reply(query, HTML.t("admin.import.cancelled" if pending.data else "admin.cancelled"))
+    raise ApplicationHandlerStop
+
+
+async def stale_pressed(update: Update, context: BotContext) -> None:
+    """Any other a: button (a form that timed out, an older version): say so, politely."""
+    query = update.callback_query
+    assert query is not None
+    if await button_allowed(query, context):
+        await query.answer(t("admin.button_stale"), show_alert=True)
+    raise ApplicationHandlerStop

@@ -1,0 +1,75 @@
+"""The bot's typed context: the long-lived services as typed properties, not string keys.
+
+``BotData`` is PTB's ``bot_data`` (one per Application); ``BotContext`` is the ``context`` every
+handler gets, with ``context.interop``, ``context.settings``, ``context.limiter``... A service
+is named once, here, so two modules can no longer spell its key differently. Built as in PTB's
+``examples/contexttypesbot.py``; ``CONTEXT_TYPES`` wires both into the Application.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.answers import Interop
+from bot.config import Settings
+from bot.ratelimit import RateLimiter
+from bot.render import PAGE_BUDGET
+
+if TYPE_CHECKING:
+    from bot.pictures import Pictures
+    from bot.telegram.follow import DeliveryState
+
+RATE_BURST = 20
+RATE_PER_SECOND = 1.0
+DEFAULT_TYPING_DELAY = 0.3
+
+
+@dataclass(slots=True)
+class BotData:
+    """Everything the handlers share for the life of the Application (PTB makes one, no arguments)."""
+
+    settings: Settings = field(default_factory=Settings)
+    interop: Interop | None = None  # opened in post_init unless one is passed in
+    owns_interop: bool = False  # post_init opened it, so post_shutdown closes it
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
+    typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
+    page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
+    delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
+    pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
+    picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The handler context, with the services as typed properties."""
+
+    @property
+    def interop(self) -> Interop:
+        interop = self.bot_data.interop
+        if interop is None:  # pragma: no cover - post_init opens it before any update
+            raise RuntimeError("the Interop is not open yet")
+        return interop
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.settings
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return self.bot_data.limiter
+
+    @property
+    def page_budget(self) -> int:
+        return self.bot_data.page_budget
+
+    @property
+    def typing_delay(self) -> float:
+        return self.bot_data.typing_delay
+
+
+CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
+# The builder's generics do not follow .context_types() or the rate limiter's type, so the bot and
+# job-queue parameters stay open; what handlers see is the typed BotContext.
+BotApp: TypeAlias = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

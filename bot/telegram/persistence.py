@@ -1,0 +1,137 @@
+"""PTB persistence in the bot's own SQLite file: the /addfact form, pending confirmations, search pages.
+
+``SQLitePersistence`` keeps user data, chat data and conversation states in the ``tg_state``
+table (a migration in bot/store.py), so a half-filled form, an import waiting for Apply and the
+tokens behind search page buttons all survive a restart. ``bot_data`` holds live services and is
+not persisted. Values are pickled: they are the adapter's own small objects, never user code.
+Reads tolerate a database that does not exist yet (PTB loads persistence before ``post_init``
+opens and migrates the store); writes come later, after it has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict, ConversationKey
+
+from bot.telegram.context import BotData
+
+log = logging.getLogger(__name__)
+
+UPDATE_INTERVAL = 5.0  # seconds between flushes; a clean stop always flushes
+
+
+class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
+    """User data, chat data and conversations in the ``tg_state`` table of the store's file."""
+
+    def __init__(self, path: Path, update_interval: float = UPDATE_INTERVAL) -> None:
+        super().__init__(store_data=PersistenceInput(bot_data=False, callback_data=False),
+                         update_interval=update_interval)
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    # -- SQLite, in worker threads ------------------------------------------------------------
+
+    def _read(self, kind: str) -> list[tuple[str, bytes]]:
+        if not self.path.exists():
+            return []
+        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT key, data FROM tg_state WHERE kind = ?", (kind,)).fetchall()
+        except sqlite3.OperationalError:  # no tg_state yet: a database from before the migration
+            return []
+        finally:
+            conn.close()
+
+    def _write(self, kind: str, key: str, data: bytes | None) -> None:
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+        if data is None:
+            self._conn.execute("DELETE FROM tg_state WHERE kind = ? AND key = ?", (kind, key))
+        else:
+            self._conn.execute("INSERT INTO tg_state (kind, key, data) VALUES (?, ?, ?) "
+                               "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                               (kind, key, data))
+
+    async def _save(self, kind: str, key: str, value: Any | None) -> None:
+        """Pickle on the loop (a snapshot no handler can change halfway), write in a thread."""
+        data = None if value is None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        async with self._lock:  # one writer connection, used by one thread at a time
+            await asyncio.to_thread(self._write, kind, key, data)
+
+    async def _load(self, kind: str) -> list[tuple[str, Any]]:
+        rows = await asyncio.to_thread(self._read, kind)
+        loaded = []
+        for key, data in rows:
+            try:
+                loaded.append((key, pickle.loads(data)))
+            except Exception:  # state from an older version that no longer loads: start afresh
+                log.warning("Dropping unreadable %s state %s", kind, key)
+        return loaded
+
+    # -- BasePersistence ----------------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return {int(key): value for key, value in await self._load("user")}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {int(key): value for key, value in await self._load("chat")}
+
+    async def get_bot_data(self) -> BotData:
+        return BotData()  # never persisted: bot_data holds the live services
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        conversations: ConversationDict = {}
+        for key, (conversation, state) in await self._load("conversation"):
+            if conversation == name:
+                conversations[tuple(json.loads(key)[1:])] = state
+        return conversations
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        await self._save("conversation", json.dumps([name, *key]),
+                         None if new_state is None else (name, new_state))
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await self._save("user", str(user_id), data or None)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        await self._save("chat", str(chat_id), data or None)
+
+    async def update_bot_data(self, data: BotData) -> None:
+        return None
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._save("chat", str(chat_id), None)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._save("user", str(user_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: BotData) -> None:
+        return None
+
+    async def flush(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                await asyncio.to_thread(conn.close)
