@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="answer questions in the terminal")
     console.add_argument("--admin", action="store_true",
                          help="act as an owner: add, edit, import and export facts")
+    console.add_argument("--lang", default="auto", type=_language,
+                         help="reply language: en, zh, zh-hans, zh-hant or auto (default: follow each "
+                              "question, then LANG)")
     sub.add_parser("check-config", help="validate settings and the database, then exit")
     imp = sub.add_parser("import", help="import a JSON or CSV export")
     imp.add_argument("file", type=Path)
@@ -44,16 +47,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language(value: str) -> str:
+    """``--lang`` -> a /language setting; argparse reports anything else."""
+    from bot.i18n import parse_setting
+
+    found = parse_setting(value)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r}: use en, zh, zh-hans, zh-hant or auto")
+    return found
+
+
 async def _open(settings: Settings) -> Interop:
     return await open_interop(settings.database_path, seed=settings.seed_path)
 
 
-async def _console(settings: Settings, admin: bool = False) -> int:
+async def _console(settings: Settings, admin: bool = False, language: str = "") -> int:
     from bot.console import run_console
 
     interop = await _open(settings)
     try:
-        await run_console(interop, admin=admin)
+        await run_console(interop, admin=admin, language=language)
     finally:
         await interop.close()
     return 0
@@ -113,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "console":
-            return asyncio.run(_console(settings, admin=args.admin))
+            return asyncio.run(_console(settings, admin=args.admin, language=args.lang))
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
         if command == "export":
@@ -121,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check-config":
             return asyncio.run(_check_config(settings))
         if settings.token is None:
-            print(t("console.no_token"), file=sys.stderr)
+            from bot.console import system_language
+            from bot.i18n import choose
+
+            print(t("console.no_token", choose(None, None, system_language())), file=sys.stderr)
             return asyncio.run(_console(settings))
         from bot.telegram.app import run_bot
 

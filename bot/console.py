@@ -5,12 +5,16 @@ without a Telegram token, and it uses exactly the same core as the bot. With ``-
 operator of the machine acts as an owner: the admin verbs (``/addfact``, ``/editfact``,
 ``/import``, ``/export``...) go through the same ``bot.admin.Editor`` and the same renderer
 as in Telegram, with no Telegram at all. Imports are dry runs unless the line ends in ``apply``.
+Each line is answered in the locale the bot's rules choose (``bot.i18n.choose``): ``--lang``
+(or ``/language``) acts as the chat setting, the line's script next, then ``LANG`` as the
+user's own language.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +30,7 @@ from bot.admin import (
 )
 from bot.answers import Interop, parse_count
 from bot.domain import Conflict, Decision, InteropError, Unresolved
+from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Pictures
 from bot.render import (
@@ -232,15 +237,42 @@ def _render(decision: Decision) -> str:
     return plain(blocks)
 
 
+def system_language() -> str | None:
+    """The terminal's own language, from LC_ALL, LC_MESSAGES or LANG (``zh_CN.UTF-8`` -> zh-Hans)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return from_posix(value)
+    return None
+
+
+def _language_line(args: str, setting: str) -> tuple[str, str]:
+    """``/language X`` in the console: the new session setting and the reply (in its language)."""
+    value = parse_setting(args) if args.strip() else None
+    if value is None:
+        name = t(f"language.name.{setting or 'auto'}")
+        return setting, t("language.usage", current=name)
+    with using(choose(value, None, system_language())):
+        if value == AUTO:
+            return value, t("language.auto")
+        return value, t("language.set", name=t(f"language.name.{value}"))
+
+
 async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
-                      stdout: TextIO = sys.stdout, *, admin: bool = False) -> None:
-    """Interactive with a prompt on a TTY; line by line, no prompt, when piped."""
+                      stdout: TextIO = sys.stdout, *, admin: bool = False,
+                      language: str = AUTO) -> None:
+    """Interactive with a prompt on a TTY; line by line, no prompt, when piped.
+
+    ``language`` is a ``/language`` value (en, zh, zh-Hans, zh-Hant or "" for automatic).
+    """
     interactive = stdin.isatty()
     editor = operator_editor(interop) if admin else None
+    system = system_language()
     if interactive:
-        print(t("console.intro"), file=stdout)
-        if admin:
-            print(t("console.admin_intro"), file=stdout)
+        with using(choose(language, None, system)):
+            print(t("console.intro"), file=stdout)
+            if admin:
+                print(t("console.admin_intro"), file=stdout)
     loop = asyncio.get_running_loop()
     while True:
         if interactive:
@@ -248,7 +280,12 @@ async def run_console(interop: Interop, stdin: TextIO = sys.stdin,
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        reply = await answer_line(interop, line, editor)
+        command, _, args = line.strip().partition(" ")
+        if command.split("@", 1)[0].lower() == "/language":
+            language, reply = _language_line(args, language)
+        else:
+            with using(choose(language, line, system)):
+                reply = await answer_line(interop, line, editor)
         if reply:
             print(reply, file=stdout, flush=True)
             if not interactive:

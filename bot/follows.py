@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import Company, Fact, FactView, Status, ValidationError
+from bot.i18n import display_name, summary
 from bot.render import HTML, Markup, human_date, source_label
 from bot.store import Store, utcnow
 from bot.texts import t
@@ -275,7 +276,8 @@ class _Matcher:
 
 def follow_label(follow: Follow, company: Company, other: Company | None) -> str:
     """How /following names it: "Meituan" or "Meituan × Alipay"."""
-    return f"{company.name} × {other.name}" if other is not None else company.name
+    name = display_name(company)
+    return f"{name} × {display_name(other)}" if other is not None else name
 
 
 # -- what a chat reads ---------------------------------------------------------------------------
@@ -292,12 +294,13 @@ def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
     """One followed fact that changed: the pair, its new state, what changed, the source."""
     fact = view.fact
     state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
+    verb = t("verb." + fact.kind.value, s=m.b(display_name(view.subject)), o=m.b(display_name(view.object)))
     lines = [
-        f"🔔 {t('verb.' + fact.kind.value, s=m.b(view.subject.name), o=m.b(view.object.name))}"
+        f"🔔 {verb}"
         f" — {state} {m.i(_change_note(change))}",
         m.text(f"{t('kind.' + fact.kind.value)}"
                f"{' · ' + fact.scope if fact.scope else ''} · {human_date(fact.date)}"),
-        m.text(fact.summary),
+        m.text(summary(fact)),
     ]
     if fact.sources:
         links = " · ".join(str(m.link(source_label(s), s.url)) for s in fact.sources[:3])
@@ -315,7 +318,9 @@ def render_batch(changes: Sequence[tuple[Change, FactView]], total: int | None =
     for change, view in changes[:MAX_DIGEST_LINES]:
         fact = view.fact
         state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
-        line = (f"• {t('verb.' + fact.kind.value, s=m.b(view.subject.name), o=m.b(view.object.name))}"
+        verb = t("verb." + fact.kind.value, s=m.b(display_name(view.subject)),
+                 o=m.b(display_name(view.object)))
+        line = (f"• {verb}"
                 f" — {state} {m.i(_change_note(change))}")
         if fact.sources:
             line = f"{line} {m.link(source_label(fact.sources[0]), fact.sources[0].url)}"

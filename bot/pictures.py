@@ -29,6 +29,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from bot.domain import Company, Verdict
+from bot.i18n import EN, display_name, using
+from bot.i18n import current as current_locale
 from bot.maps import CompareResult, MapResult
 from bot.render import human_date
 from bot.texts import t
@@ -94,9 +96,10 @@ def font_families() -> list[str]:
 
 
 def label(company: Company) -> str:
-    """The company's name, or (without a CJK font) its first name in Latin letters."""
-    if cjk_font() is not None or not _CJK.search(company.name):
-        return company.name
+    """The company's name for the reader, or (without a CJK font) its first name in Latin letters."""
+    name = display_name(company)
+    if cjk_font() is not None or not _CJK.search(name):
+        return name
     latin = next((a for a in company.aliases if a.strip() and not _CJK.search(a)), None)
     return latin or f"#{company.id}"
 
@@ -328,6 +331,11 @@ def _worker() -> ThreadPoolExecutor:
     return _executor
 
 
+def _drawn_in(locale: str, draw: Callable[[T], Picture], arg: T) -> Picture:
+    with using(locale):
+        return draw(arg)
+
+
 class Pictures:
     """Draws in the worker thread and keeps recent PNGs, keyed on what they show and ``data_version``."""
 
@@ -345,11 +353,15 @@ class Pictures:
         return await self._get(key, draw_compare, result)
 
     async def _get(self, key: Hashable, draw: Callable[[T], Picture], arg: T) -> Picture:
+        # i18n: drawn in the reader's language when a CJK font can show it, else in English (the
+        # worker thread does not see this task's context, so the locale is passed on explicitly).
+        locale = current_locale() if cjk_font() is not None else EN
+        key = (key, locale)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        picture = await asyncio.get_running_loop().run_in_executor(_worker(), draw, arg)
+        picture = await asyncio.get_running_loop().run_in_executor(_worker(), _drawn_in, locale, draw, arg)
         self.drawn += 1
         self._cache[key] = picture
         while len(self._cache) > self.size:

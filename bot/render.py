@@ -53,10 +53,11 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
+from bot.i18n import company_kind, display_name, fact_date, number, summary
+from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.texts import t
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
 _CATALOGUE_TAGS = re.compile(r"&lt;(/?)(b|i|code)&gt;")
@@ -129,16 +130,9 @@ PLAIN = Markup(html=False)
 
 
 def human_date(value: str) -> str:
-    """Keep the stored precision: 2024 -> 2024, 2024-10 -> Oct 2024, 2024-10-16 -> 16 Oct 2024."""
-    if not value:
-        return t("date.unknown")
-    parts = value.split("-")
-    if len(parts) == 1:
-        return parts[0]
-    month = _MONTHS[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    return f"{int(parts[2])} {month} {parts[0]}"
+    """Keep the stored precision, in the reader's locale (Babel): 2024-10 -> Oct 2024 / 2024年10月,
+    2024-10-16 -> 16 Oct 2024 / 2024年10月16日."""
+    return fact_date(value) if value else t("date.unknown")
 
 
 def source_label(source: Source) -> str:
@@ -155,7 +149,8 @@ def _sources(m: Markup, sources: Sequence[Source]) -> str:
 
 def _relation(m: Markup, view: FactView | Thread) -> str:
     kind = view.fact.kind if isinstance(view, FactView) else view.kind
-    return m.t(f"verb.{kind.value}", s=m.b(view.subject.name), o=m.b(view.object.name))
+    s, o = display_name(view.subject), display_name(view.object)
+    return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str:
@@ -163,7 +158,7 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str
     head = m.join(" ", [human_date(fact.date), m.t("status." + fact.status.value)])
     if with_parties:
         head = m.join(" · ", [head, _relation(m, view)])
-    line = m.join("", ["• ", head, " — ", fact.summary])
+    line = m.join("", ["• ", head, " — ", summary(fact)])
     if fact.sources:
         line = m.join(" ", [line, _sources(m, fact.sources)])
     return line
@@ -183,21 +178,22 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
     if thread.links:
         head = m.join(" ", [head, m.i(m.t("answers.via", labels=_labels(thread.links)))])
     elif asked is not None:
-        members = [c.name for c in (thread.subject, thread.object) if c.id not in {x.id for x in asked}]
+        members = [display_name(c) for c in (thread.subject, thread.object)
+                   if c.id not in {x.id for x in asked}]
         if members:
-            head = m.join(" ", [head, m.i(m.t("check.via", names=", ".join(members)))])
+            head = m.join(" ", [head, m.i(m.t("check.via", names=t("list.separator").join(members)))])
     lines = [head]
     lines += [_event_line(m, v) for v in reversed(thread.events)]
     return m.join("\n", lines)
 
 
 def _labels(links: Sequence[Link]) -> str:
-    return "; ".join(link_label(x) for x in links)
+    return t("list.separator").join(link_label(x) for x in links)
 
 
 def link_label(link: Link) -> str:
     """What a tree link is, in words (plain text): "WeChat Pay, WeChat's payment service"."""
-    child, parent = link.company.name, link.parent.name
+    child, parent = display_name(link.company), display_name(link.parent)
     if link.relation is Relation.PRODUCT:
         service = t(f"answers.service.{link.company.kind}") if link.company.kind in {
             "payments", "logistics", "messaging"} else t("answers.service.other")
@@ -206,7 +202,7 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, bool], tuple[CheckResult, list[str]]] = OrderedDict()
+_RENDERED: OrderedDict[tuple[int, bool, str], tuple[CheckResult, list[str]]] = OrderedDict()
 _RENDERED_SIZE = 1024
 
 
@@ -214,9 +210,9 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     """Verdict first, then each thread's history with sources, then the group roll-up.
 
     Popular answers are cached objects (see Interop.check), so their rendering is remembered by
-    identity: the same object always renders the same way.
+    identity: the same object always renders the same way (in each locale).
     """
-    key = (id(result), m.html)
+    key = (id(result), m.html, current_locale())
     hit = _RENDERED.get(key)
     if hit is not None and hit[0] is result:
         _RENDERED.move_to_end(key)
@@ -229,7 +225,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
 
 
 def _render_check(result: CheckResult, m: Markup) -> list[str]:
-    a, b = result.a.name, result.b.name
+    a, b = display_name(result.a), display_name(result.b)
     if not result.threads and not result.rollup:
         return [m.t("check.no_record", a=a, b=b)]
     if result.kind is not None:
@@ -247,7 +243,7 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
 def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
     """The asked kind first (its verdict in the headline), the pair's other kinds briefly."""
     assert result.kind is not None
-    a, b = result.a.name, result.b.name
+    a, b = display_name(result.a), display_name(result.b)
     kind_label = t("kind." + result.kind.value)
     focus = result.of_kind(result.kind)
     if result.scope:
@@ -282,7 +278,7 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
     lines = []
     for r in result.results:
         line = m.t("answers.pair_line", verdict=m.t(f"verdict.{r.verdict.value}"),
-                   a=m.b(r.a.name), b=m.b(r.b.name))
+                   a=m.b(display_name(r.a)), b=m.b(display_name(r.b)))
         focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
         if focus:
             current = focus[0].standing.fact
@@ -299,28 +295,28 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
 def render_kind_facts(result: KindFacts, m: Markup = HTML) -> list[str]:
     kind = t("kind." + result.kind.value)
     if not result.threads:
-        return [m.t("answers.kind_none", kind=kind, name=result.company.name)]
-    blocks = [m.b(m.t("answers.kind_header", kind=kind, name=result.company.name))]
+        return [m.t("answers.kind_none", kind=kind, name=display_name(result.company))]
+    blocks = [m.b(m.t("answers.kind_header", kind=kind, name=display_name(result.company)))]
     blocks += [_thread_block(m, th) for th in result.threads]
     return blocks
 
 
 def render_ownership(result: Ownership, m: Markup = HTML) -> list[str]:
-    child = result.child.name
+    child = display_name(result.child)
     if result.verdict is OwnershipVerdict.CHAIN:
         if not result.chain:
             return [m.t("answers.own.top", child=child)]
-        head = m.t("answers.own.chain", child=child, top=result.chain[-1].parent.name)
+        head = m.t("answers.own.chain", child=child, top=display_name(result.chain[-1].parent))
     else:
         assert result.parent is not None
-        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=result.parent.name)
+        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=display_name(result.parent))
     lines = [head] + [_own_line(m, x) for x in (*result.chain, *result.other_chain)]
     return [m.join("\n", lines)]
 
 
 def _own_line(m: Markup, link: Link) -> str:
     key = link.relation.value if link.relation is not None else "none"
-    return m.t(f"answers.own.line.{key}", child=link.company.name, parent=link.parent.name)
+    return m.t(f"answers.own.line.{key}", child=display_name(link.company), parent=display_name(link.parent))
 
 
 def render_decision(decision: Decision, m: Markup = HTML) -> list[str]:
@@ -338,13 +334,13 @@ def render_preamble(decision: Decision, m: Markup = HTML) -> list[str]:
 def _unknown_line(m: Markup, r: Resolution) -> str:
     if r.candidates:
         return m.t("answers.unknown_suggest", name=r.query,
-                   names=", ".join(c.company.name for c in r.candidates[:3]))
+                   names=t("list.separator").join(display_name(c.company) for c in r.candidates[:3]))
     return m.t("answers.unknown", name=r.query)
 
 
 def _note(m: Markup, note: Substitution) -> str:
     label = link_label(Link(note.used, note.asked, note.relation or Relation.PRODUCT))
-    return m.t("answers.substituted", asked=note.asked.name, label=label)
+    return m.t("answers.substituted", asked=display_name(note.asked), label=label)
 
 
 def render_meaning(result: object, m: Markup = HTML) -> list[str]:
@@ -375,30 +371,32 @@ def render_meaning(result: object, m: Markup = HTML) -> list[str]:
 def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
     """The usage line for ``/check``, naming the company when only one (or one twice) was given."""
     if hint.same is not None:
-        return m.join("\n", [m.t("same.company", name=hint.same.name), m.t("usage.check")])
+        return m.join("\n", [m.t("same.company", name=display_name(hint.same)), m.t("usage.check")])
     if hint.single is not None and hint.partner is not None:
-        return m.t("check.one_name", name=hint.single.name, partner=hint.partner.name)
+        return m.t("check.one_name", name=display_name(hint.single), partner=display_name(hint.partner))
     if hint.single is not None:
-        return m.t("check.one_name_alone", name=hint.single.name)
+        return m.t("check.one_name_alone", name=display_name(hint.single))
     return m.t("usage.check")
 
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     c = profile.company
-    head = [m.join(" — ", [m.b(c.name), c.kind]) if c.kind else m.b(c.name)]
+    shown = display_name(c)
+    head = [m.join(" — ", [m.b(shown), company_kind(c)]) if c.kind else m.b(shown)]
     if c.description:
         head.append(m.text(c.description))
     if profile.parent:
-        head.append(m.t("profile.parent", parent=profile.parent.name))
+        head.append(m.t("profile.parent", parent=display_name(profile.parent)))
     if profile.children:
         head.append(m.t("profile.children", names=_names(profile.children)))
     if profile.affiliates:
         head.append(m.t("profile.affiliates", names=_names(profile.affiliates)))
-    if c.aliases:
-        head.append(m.t("profile.aliases", names=", ".join(c.aliases[:12])))
+    aliases = c.aliases if shown == c.name else (c.name, *(a for a in c.aliases if a != c.name_zh))
+    if aliases:
+        head.append(m.t("profile.aliases", names=t("list.separator").join(aliases[:12])))
     blocks = [m.join("\n", head)]
     if not profile.facts:
-        blocks.append(m.t("profile.no_facts", name=c.name))
+        blocks.append(m.t("profile.no_facts", name=display_name(c)))
         return blocks
     current_kind = None
     for view in profile.facts:
@@ -410,13 +408,13 @@ def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
 
 
 def _names(companies: Sequence[Company]) -> str:
-    return ", ".join(c.name for c in companies)
+    return t("list.separator").join(display_name(c) for c in companies)
 
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
     if not result.hits:
         return [m.t("search.none", query=result.query)]
-    blocks = [m.b(m.t("search.header", n=len(result.hits), query=result.query))]
+    blocks = [m.b(m.t("search.header", n=number(len(result.hits)), query=result.query))]
     blocks += [_event_line(m, v, with_parties=True) for v in result.hits]
     return blocks
 
@@ -451,7 +449,7 @@ def render_suggestions_plain(unresolved: Unresolved) -> list[str]:
     lines = []
     for r in unresolved.resolutions:
         if r.company is None and r.candidates:
-            lines += [f"  - {c.company.name}" for c in r.candidates[:5]]
+            lines += [f"  - {display_name(c.company)}" for c in r.candidates[:5]]
     return lines
 
 
@@ -463,7 +461,7 @@ MAP_TEXT_LINKS = 60  # links listed in a map's text answer
 def map_caption(result: MapResult, m: Markup = HTML) -> str:
     """One line: "JD.com: 9 links · 5 live · 2 partial · 1 announced · 1 ended" (zero counts left out)."""
     key = "map.caption_one" if result.total == 1 else "map.caption"
-    parts = [m.t(key, name=result.centre.name, n=result.total)]
+    parts = [m.t(key, name=display_name(result.centre), n=result.total)]
     parts += [m.t("map.count", n=n, verdict=t(f"picture.verdict.{v.value}"))
               for v in (Verdict.LIVE, Verdict.PARTIAL, Verdict.ANNOUNCED, Verdict.ENDED)
               if (n := result.counts.get(v, 0))]
@@ -477,12 +475,13 @@ def map_caption(result: MapResult, m: Markup = HTML) -> str:
 def render_map(result: MapResult, m: Markup = HTML) -> list[str]:
     """The map as text, with the same edges and verdicts: for screen readers and the console."""
     if result.empty:
-        return [m.t("map.no_facts", name=result.centre.name)]
+        return [m.t("map.no_facts", name=display_name(result.centre))]
     head = [map_caption(result, m)]
     if result.data_date:
         head.append(m.i(m.t("map.data_date", date=human_date(result.data_date))))
-    lines = [m.t("map.link", status=t(f"status.{x.verdict.value}"), a=x.member.name, b=x.partner.name,
-                 kinds=", ".join(t(f"kind.{k.value}") for k in x.kinds))
+    sep = t("list.separator")
+    lines = [m.t("map.link", status=t(f"status.{x.verdict.value}"), a=display_name(x.member),
+                 b=display_name(x.partner), kinds=sep.join(t(f"kind.{k.value}") for k in x.kinds))
              for x in result.links[:MAP_TEXT_LINKS]]
     if len(result.links) > MAP_TEXT_LINKS:
         lines.append(m.t("map.more_links", n=len(result.links) - MAP_TEXT_LINKS))
@@ -500,8 +499,8 @@ def render_compare(result: CompareResult, m: Markup = HTML) -> list[str]:
         for j, col in enumerate(result.cols):
             verdict = result.verdict(i, j)
             mark = t(f"mark.{verdict.value}") if verdict is not None else t("mark.same")
-            cells.append(m.t("compare.cell", name=col.name, mark=mark))
-        rows.append(m.t("compare.row", name=m.b(row.name), cells=m.join(" · ", cells)))
+            cells.append(m.t("compare.cell", name=display_name(col), mark=mark))
+        rows.append(m.t("compare.row", name=m.b(display_name(row)), cells=m.join(" · ", cells)))
     return [m.join("\n", head), m.join("\n", rows), m.t("compare.legend")]
 
 

@@ -1,12 +1,18 @@
 """Every user-facing sentence, in one catalogue per language.
 
-Handlers and renderers ask for a message by key; adding Chinese replies later means adding a
-``"zh"`` catalogue here, with no handler touched. Placeholders use str.format names.
+Handlers and renderers ask for a message by key, ``t("key", name=...)``, and never pass a
+language: ``t`` reads the current locale (``bot.i18n.current()``, set once per update by the
+adapter). English is here; Simplified Chinese is ``bot.texts_zh.ZH`` with exactly the same keys
+and placeholders (tests/test_i18n.py); Traditional is converted from it by OpenCC, once per key.
+Placeholders use str.format names.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from bot.i18n import EN as _EN_LOCALE
+from bot.i18n import ZH_HANS, ZH_HANT, current, to_traditional
 
 EN: dict[str, str] = {
     # verdict headlines
@@ -26,6 +32,7 @@ EN: dict[str, str] = {
     "check.rollup": "Through group companies and affiliates:",
     "check.via": "(via affiliate: {names})",
     "check.since": "since {date}",
+    "check.thread": "{kind}: {relation} — {status} {since}",
     "kind.payments": "💳 Payments",
     "kind.logistics": "📦 Logistics",
     "kind.shopping/links": "🔗 Shopping & links",
@@ -67,7 +74,8 @@ EN: dict[str, str] = {
         "/check A B — does A work with B?\n"
         "/company NAME — everything about one company\n"
         "/search TEXT — search the facts\n"
-        "/recent [N] — the latest changes\n\n"
+        "/recent [N] — the latest changes\n"
+        "/language en|zh|auto — the language I reply in\n\n"
         "You can also just ask: “does JD accept Alipay?” or “京东支持支付宝吗？”"
     ),
     "check.one_name": "Check {name} with what? Name a second company, e.g. /check {name}, {partner} "
@@ -103,6 +111,28 @@ EN: dict[str, str] = {
     "cmd.recent": "The latest changes",
     "cmd.help": "What this bot does, with examples",
 }
+
+# i18n: the reply language (bot/i18n.py, bot/telegram/language.py) and the bot's profile.
+EN.update({
+    "cmd.language": "The language I reply in: en, zh or auto",
+    "fact.summary_en": "{summary}",
+    "list.separator": ", ",
+    "language.usage": "I reply in {current} here. Change it with /language en (English), "
+                      "/language zh (Chinese) or /language auto (follow each question and each "
+                      "person's Telegram language).",
+    "language.set": "OK: from now on I reply in {name} in this chat.",
+    "language.auto": "OK: I follow each question's language and each person's Telegram language again.",
+    "language.admins_only": "Only this group's admins can change the language I reply in here.",
+    "language.name.en": "English",
+    "language.name.zh": "Chinese",
+    "language.name.zh-Hans": "Simplified Chinese",
+    "language.name.zh-Hant": "Traditional Chinese",
+    "language.name.auto": "the language of each question (automatic)",
+    "bot.description": "I answer “does X work with Y?” about platforms (payments, logistics, login, "
+                       "messaging, links, content) from dated facts with sources. Ask “does JD accept "
+                       "Alipay?” or “京东支持支付宝吗？”, or send /help.",
+    "bot.short_description": "Does X work with Y? Platform interoperability facts, with sources.",
+})
 
 # Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
 EN.update({
@@ -446,13 +476,66 @@ EN.update({
     "console.exported": "Exported to {files}",
 })
 
-CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
+# i18n: company kinds as the seed names them (Company.kind is free text; unknown kinds show as stored).
+EN.update({
+    "company_kind.payments": "payments",
+    "company_kind.category": "category",
+    "company_kind.messaging": "messaging",
+    "company_kind.social": "social",
+    "company_kind.device maker": "device maker",
+    "company_kind.marketplace": "marketplace",
+    "company_kind.card network": "card network",
+    "company_kind.internet company": "internet company",
+    "company_kind.video": "video",
+    "company_kind.logistics": "logistics",
+    "company_kind.tech company": "tech company",
+    "company_kind.OS": "OS",
+    "company_kind.search engine": "search engine",
+    "company_kind.app store": "app store",
+    "company_kind.browser": "browser",
+    "company_kind.TV": "TV",
+    "company_kind.conglomerate": "conglomerate",
+    "company_kind.food delivery": "food delivery",
+    "company_kind.fintech": "fintech",
+    "company_kind.nonprofit": "nonprofit",
+    "company_kind.publishing": "publishing",
+    "company_kind.business group": "business group",
+    "company_kind.marketing": "marketing",
+    "company_kind.super-app": "super-app",
+    "company_kind.holding company": "holding company",
+    "company_kind.bridge": "bridge",
+    "company_kind.protocol": "protocol",
+    "company_kind.bank": "bank",
+    "company_kind.attraction": "attraction",
+    "company_kind.game company": "game company",
+    "company_kind.file sharing": "file sharing",
+    "company_kind.standards body": "standards body",
+    "company_kind.smart home standard": "smart home standard",
+    "company_kind.standard": "standard",
+})
+
+from bot.texts_zh import ZH  # noqa: E402 - after EN, which it mirrors key for key
+
+CATALOGUES: dict[str, dict[str, str]] = {_EN_LOCALE: EN, ZH_HANS: ZH}
+_HANT: dict[str, str] = {}
 
 
-def t(key: str, lang: str = "en", /, **values: Any) -> str:
-    """The message ``key`` in ``lang`` (falling back to English), filled with ``values``."""
-    template = CATALOGUES.get(lang, EN).get(key) or EN[key]
-    return template.format(**values) if values else template
+def template(key: str, lang: str | None = None) -> str:
+    """The unfilled message ``key`` in ``lang`` (default: the current locale), falling back to English."""
+    lang = lang or current()
+    if lang == ZH_HANT:
+        found = _HANT.get(key)
+        if found is None:
+            simplified = ZH.get(key)
+            found = _HANT[key] = to_traditional(simplified) if simplified else EN[key]
+        return found
+    return CATALOGUES.get(lang, EN).get(key) or EN[key]
+
+
+def t(key: str, lang: str | None = None, /, **values: Any) -> str:
+    """The message ``key`` in ``lang`` (default: the current locale), filled with ``values``."""
+    text = template(key, lang)
+    return text.format(**values) if values else text
 
 # Tappable in Telegram's /help, typed in the console's.
 EXAMPLES: tuple[str, ...] = (

@@ -161,7 +161,7 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
     assert "https://mcdn.i-scmp.com/tech/tech-trends/article/3284482/" in out
     assert "via Taobao (owned by Taobao and Tmall Group); JD Logistics (owned by JD.com)" in out
     assert "I don't know “amazon”" in out
-    assert "WeChat — super-app" in out and "Part of Tencent" in out
+    assert "微信 — 超级应用" in out and "隶属于 " in out  # asked in Chinese: the profile is in Chinese
 
 
 async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: Path) -> None:

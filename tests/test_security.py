@@ -158,10 +158,12 @@ def test_every_bot_telegram_admin_callback_is_in_the_admin_group(tmp_path: Path)
         if module == "bot.telegram.admin":
             assert group == ADMIN_GROUP, (where, handler)
         if group != ADMIN_GROUP and not isinstance(handler, ConversationHandler):
-            # follow/feedback: a suggestion's Accept writes a fact, after its own admin re-check
+            # follow/feedback: a suggestion's Accept writes a fact, after its own admin re-check;
+            # language writes only a chat's reply language (Telegram admin rights), no facts.
             assert module.startswith(("bot.telegram.user", "bot.telegram.callbacks",
                                       "bot.telegram.inline", "bot.telegram.follow",
-                                      "bot.telegram.feedback", "bot.telegram.pictures")), (where, module)
+                                      "bot.telegram.feedback", "bot.telegram.pictures",
+                                      "bot.telegram.language")), (where, module)
     names = commands(app, admin=True)
     assert {"addfact", "editfact", "grant", "backup", "import"} <= set(names)
     assert len(patterns(app)) >= 8

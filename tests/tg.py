@@ -51,7 +51,8 @@ RecordingRequest API: ``calls`` (list[Call]), ``of(method)``, ``last(method)``, 
 ``fail_when(method, predicate, description="Bad Request: chat not found", code=400)``,
 ``on(method, callback)`` (called with the Call before answering; may be async: use it to block
 or to set an asyncio.Event), ``messages`` ((chat_id, message_id) -> message dict),
-``rejected`` (calls that failed validation).
+``rejected`` (calls that failed validation), ``members`` ((chat_id, user_id) -> the status that
+getChatMember answers: "member" unless set to "administrator", "creator", "left"...).
 
 ``Call``: ``method``, ``params`` (decoded like ``RequestData.parameters``), and helpers
 ``text``, ``chat_id``, ``reply_markup``, ``buttons`` ([(label, callback_data or url)]),
@@ -76,6 +77,7 @@ reply_to=, message_id=)`` adds ``bot_command`` (leading ``/cmd`` or ``/cmd@Bot``
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import json
@@ -449,7 +451,9 @@ class Harness:
             if key in payload:
                 self.rec.chats[payload[key]["chat"]["id"]] = payload[key]["chat"]
                 self.last_update_message_id = payload[key]["message_id"]
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        # In its own task, as PTB runs each update: what one update sets in its context (the reply
+        # language) never leaks into the test or the next update.
+        await asyncio.create_task(self.app.process_update(Update.de_json(payload, self.app.bot)))
         if not self.allow_rejected and len(self.rec.rejected) > rejected:
             bad = self.rec.rejected[rejected]
             raise AssertionError(f"Telegram would reject {bad.method}: {bad.rejected}\n{bad.params}")

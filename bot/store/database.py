@@ -24,7 +24,7 @@ from bot.domain import Company, Fact, Source, StorageError
 from bot.store import schema
 from bot.store.errors import storage_error
 from bot.store.reads import Reads
-from bot.store.rows import FactDraft
+from bot.store.rows import FactDraft, utcnow
 from bot.store.writes import Writes, one, run_transaction
 
 T = TypeVar("T")
@@ -261,6 +261,26 @@ class Store(Reads):
                 if isinstance(exc, sqlite3.Error):
                     raise storage_error(exc) from exc
                 raise
+
+    # -- chat settings (i18n) -------------------------------------------------------------
+
+    async def chat_language(self, chat_id: int) -> str:
+        """The chat's /language setting, "" when it follows each question (auto)."""
+        rows = await self._all("SELECT language FROM chat_setting WHERE chat_id = ?", (chat_id,))
+        return str(rows[0][0]) if rows else ""
+
+    async def set_chat_language(self, chat_id: int, language: str, actor: str) -> None:
+        """Store the chat's reply language; "" (auto) removes the row."""
+        async with self.transaction() as conn:
+            if not language:
+                await conn.execute("DELETE FROM chat_setting WHERE chat_id = ?", (chat_id,))
+                return
+            await conn.execute(
+                "INSERT INTO chat_setting (chat_id, language, updated_by, updated_at) "
+                "VALUES (:chat, :language, :actor, :at) ON CONFLICT (chat_id) DO UPDATE SET "
+                "language = excluded.language, updated_by = excluded.updated_by, "
+                "updated_at = excluded.updated_at",
+                {"chat": chat_id, "language": language, "actor": actor, "at": utcnow()})
 
     @asynccontextmanager
     async def exclusive_writes(self) -> AsyncIterator[None]:

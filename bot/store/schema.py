@@ -325,6 +325,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (kind, key)
     ) WITHOUT ROWID;
     """,
+    # i18n: a chat's reply language from /language (en, zh, zh-Hans, zh-Hant); no row = auto.
+    """
+    CREATE TABLE chat_setting (
+        chat_id    INTEGER PRIMARY KEY,
+        language   TEXT NOT NULL DEFAULT '',
+        updated_by TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL DEFAULT ''
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

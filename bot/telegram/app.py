@@ -33,6 +33,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -42,7 +43,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.startup import open_interop
-from bot.telegram import callbacks, errors, feedback, follow, inline, pictures, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
 from bot.telegram.admin import commands, form, pending
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
@@ -131,6 +132,8 @@ def register_handlers(app: BotApp) -> None:
     group 0 never answers it a second time, not even after an error.
     """
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
+    # First of all: the reply language of this update (read by every t() call after it).
+    app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
                       usage: str | None = None) -> CommandHandler[BotContext, None]:
@@ -173,6 +176,7 @@ def register_handlers(app: BotApp) -> None:
         CommandHandler("recent", user.recent, filters=new),
         CommandHandler("map", pictures.map_command, filters=new),
         CommandHandler("compare", pictures.compare_command, filters=new),
+        CommandHandler("language", language.language_command, filters=new),
         # Free questions: anything in private; in groups only what is addressed to the bot.
         MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, user.private_text),
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & user.ADDRESSED_TO_BOT,

@@ -37,6 +37,7 @@ from telegram.error import BadRequest
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, Decision, Latest, Profile, Resolution, SearchResult, Unresolved
+from bot.i18n import display_name
 from bot.render import (
     HTML,
     PAGE_BUDGET,
@@ -232,7 +233,7 @@ def choices_keyboard(unresolved: Unresolved, user_id: int) -> InlineKeyboardMark
     res = unresolved.resolutions
     rows: list[list[InlineKeyboardButton]] = []
     if len(res) == 1:
-        rows = [[InlineKeyboardButton(c.name, callback_data=encode(ProfilePage(c.id, 1, user_id)))]
+        rows = [[InlineKeyboardButton(display_name(c), callback_data=encode(ProfilePage(c.id, 1, user_id)))]
                 for c in _options(res[0], MAX_CHOICES)]
     elif len(res) == 2:
         a, b = res
@@ -241,7 +242,7 @@ def choices_keyboard(unresolved: Unresolved, user_id: int) -> InlineKeyboardMark
         for x in left:
             for y in right:
                 if x.id != y.id:
-                    label = f"{x.name} × {y.name}"
+                    label = f"{display_name(x)} × {display_name(y)}"
                     rows.append([InlineKeyboardButton(
                         label, callback_data=encode(CheckPage(x.id, y.id, 1, user_id)))])
     return InlineKeyboardMarkup(rows) if rows else None

@@ -49,6 +49,7 @@ from bot.answers import Interop
 from bot.domain import CheckResult, Company, InteropError, Profile
 from bot.feedback import MISSES, Feedback
 from bot.follows import Follows, follow_label, render_batch
+from bot.i18n import display_name, using
 from bot.telegram.context import BotContext
 from bot.texts import t
 
@@ -158,7 +159,7 @@ def _resolve(interop: Interop, name: str) -> Company:
     if resolution.company is not None:
         return resolution.company
     if resolution.candidates:
-        names = ", ".join(c.company.name for c in resolution.candidates[:4])
+        names = t("list.separator").join(display_name(c.company) for c in resolution.candidates[:4])
         raise InteropError(t("follows.unknown_suggest", name=name, names=names))
     raise InteropError(t("follows.unknown", name=name))
 
@@ -173,12 +174,13 @@ def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
         return first, None
     second = _resolve(interop, parts[1])
     if second.id == first.id:
-        raise InteropError(t("follows.same", name=first.name))
+        raise InteropError(t("follows.same", name=display_name(first)))
     return first, second
 
 
 def _label(company: Company, other: Company | None) -> str:
-    return f"{company.name} × {other.name}" if other is not None else company.name
+    name = display_name(company)  # i18n: the reader's name for it
+    return f"{name} × {display_name(other)}" if other is not None else name
 
 
 async def _change(update: Update, context: BotContext, on: bool) -> None:
@@ -334,7 +336,10 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
         if not batch.changes:  # the facts are gone: nothing left to say
             await follows.delivered(batch.row_ids)
             continue
-        text = render_batch([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
+        from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
+
+        with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
+            text = render_batch([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
         try:
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)

@@ -38,6 +38,7 @@ from bot.domain import (
     SmallTalk,
     Unresolved,
 )
+from bot.i18n import display_name, number, summary
 from bot.render import (
     HTML,
     PAGE_BUDGET,
@@ -91,8 +92,9 @@ def check_article(result: CheckResult, bot_username: str | None,
     """One pair; ``prefix`` carries the decision's lines that must not be lost (unknown names)."""
     plain_blocks = render_check(result, PLAIN)
     threads = (result.of_kind(result.kind) if result.kind else ()) or result.threads or result.rollup
-    description = threads[0].standing.fact.summary if threads else plain_blocks[0]
-    title = plain_blocks[0] if threads else f"{t('verdict.no_record')}: {result.a.name} × {result.b.name}"
+    description = summary(threads[0].standing.fact) if threads else plain_blocks[0]
+    title = plain_blocks[0] if threads else t("check.headline", verdict=t("verdict.no_record"),
+                                              a=display_name(result.a), b=display_name(result.b))
     return _article(f"ck:{result.a.id}:{result.b.id}", title, description,
                     [*prefix, *render_check(result)], f"check_{result.a.id}_{result.b.id}", bot_username)
 
@@ -100,8 +102,8 @@ def check_article(result: CheckResult, bot_username: str | None,
 def profile_article(profile: Profile, bot_username: str | None,
                     prefix: Sequence[str] = ()) -> InlineQueryResultArticle:
     c = profile.company
-    description = c.description or t("profile.facts", n=len(profile.facts))
-    return _article(f"pf:{c.id}", c.name, description, [*prefix, *render_profile(profile)],
+    description = c.description or t("profile.facts", n=number(len(profile.facts)))
+    return _article(f"pf:{c.id}", display_name(c), description, [*prefix, *render_profile(profile)],
                     f"company_{c.id}", bot_username)
 
 
@@ -114,9 +116,9 @@ def decision_article(result_id: str, decision: Decision) -> InlineQueryResultArt
 
 
 def fact_article(view: FactView) -> InlineQueryResultArticle:
-    title = t(f"verb.{view.fact.kind.value}", s=view.subject.name, o=view.object.name)
+    title = t(f"verb.{view.fact.kind.value}", s=display_name(view.subject), o=display_name(view.object))
     title = f"{t('status.' + view.fact.status.value)} · {title}"
-    return _article(f"f:{view.fact.id}", title, view.fact.summary, render_recent([view])[1:],
+    return _article(f"f:{view.fact.id}", title, summary(view.fact), render_recent([view])[1:],
                     None, None)
 
 

@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 
 from bot.answers import Interop
 from bot.domain import Company, Unresolved
+from bot.i18n import display_name
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Picture, Pictures
 from bot.ratelimit import RateLimiter
@@ -165,7 +166,7 @@ async def map_command(update: Update, context: BotContext) -> None:
     resolution = read_name(_interop(context), args)
     if resolution.company is None:
         unresolved = Unresolved((resolution,))
-        rows = [[InlineKeyboardButton(c.company.name, callback_data=f"mp:{c.company.id}")]
+        rows = [[InlineKeyboardButton(display_name(c.company), callback_data=f"mp:{c.company.id}")]
                 for c in resolution.candidates[:MAX_CHOICES]]
         await send(update, Reply(HTML.join("\n", render_unresolved(unresolved)),
                                  InlineKeyboardMarkup(rows) if rows else None))

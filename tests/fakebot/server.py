@@ -344,6 +344,15 @@ class FakeTelegram:
         with self._lock:
             return copy.deepcopy(self._ensure_chat(chat_id, chat_type, title, first_name, username))
 
+    def set_language(self, user_id: int, language_code: str | None, *, first_name: str = "Ann") -> None:
+        """The user's app language, sent as ``language_code`` in their updates (None: not sent)."""
+        with self._lock:
+            user = self._ensure_user(user_id, first_name, None)
+            if language_code is None:
+                user.pop("language_code", None)
+            else:
+                user["language_code"] = language_code
+
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember reports for a user in a group: "administrator", "creator", "left"..."""
         with self._lock:
