@@ -188,7 +188,7 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
 
 
 def _labels(links: Sequence[Link]) -> str:
-    return t("list.separator").join(link_label(x) for x in links)
+    return t("list.label_separator").join(link_label(x) for x in links)
 
 
 def link_label(link: Link) -> str:

@@ -117,6 +117,7 @@ EN.update({
     "cmd.language": "The language I reply in: en, zh or auto",
     "fact.summary_en": "{summary}",
     "list.separator": ", ",
+    "list.label_separator": "; ",
     "language.usage": "I reply in {current} here. Change it with /language en (English), "
                       "/language zh (Chinese) or /language auto (follow each question and each "
                       "person's Telegram language).",

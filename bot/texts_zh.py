@@ -410,6 +410,7 @@ ZH: dict[str, str] = {
     "cmd.language": "回复语言：en、zh 或 auto",
     "fact.summary_en": "{summary}（英文）",
     "list.separator": "、",
+    "list.label_separator": "；",
     "language.usage": "我在这里用{current}回复。可以用 /language en（英文）、/language zh（中文）"
                       "或 /language auto（跟随每个问题和每个人的 Telegram 语言）来更改。",
     "language.set": "好的：从现在起我在这个聊天里用{name}回复。",

@@ -477,7 +477,7 @@ async def test_pages_keep_the_language_they_were_asked_in(h: Harness) -> None:
 
 async def test_did_you_mean_and_errors_in_chinese(h: Harness) -> None:
     call = only(await h.send("/check 京东 zzqqxx", user=ZH_USER))
-    assert "我不认识“zzqqxx”" in visible(call)
+    assert "我还不认识“zzqqxx”" in visible(call)
     [usage] = await h.send("/company", user=ZH_USER)
     assert visible(usage) == "请告诉我一个名称，例如 /company wechat"
     [unknown] = await h.send("/frobnicate", user=ZH_USER)
@@ -570,7 +570,7 @@ async def test_the_apology_for_a_failure_is_in_the_readers_language(
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(h.interop, "check_text", broken)
+    monkeypatch.setattr(h.interop, "decide", broken)
     [apology] = await h.send("/check jd alipay", user=TW_USER)
     assert visible(apology) == "抱歉，我這邊出了點問題。請稍後再試。"
     [apology] = await h.send("/check jd alipay", user=EN_USER)

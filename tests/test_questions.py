@@ -38,6 +38,9 @@ _HEADLINE = re.compile(r"^(✅|🟡|🕓|⛔|❔|🏢)")
 async def world(tmp_path: Path) -> AsyncIterator[Harness]:
     seed = question_fixture.write(tmp_path / "fixture.json")
     async with make_app(tmp_path, admin_ids={USER["id"]}, seed_path=seed) as harness:
+        # The chat's language setting beats the script of the question, so Telegram answers in
+        # the same words as the core and the console here (Chinese replies: tests/test_i18n.py).
+        await harness.send("/language en")
         yield harness
 
 
