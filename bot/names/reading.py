@@ -260,7 +260,8 @@ def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tup
 
 _ZH_GLUE = sorted({*W.ZH_FUNCTION, *(w for ws in W.KIND_WORDS.values() for w in ws if has_han(w)),
                    *(p for p in W.OWNERSHIP_PHRASES if has_han(p)), *(g for g in W.GREETINGS if has_han(g)),
-                   *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p))},
+                   *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p)),
+                   *W.ZH_REGIONS},
                   key=len, reverse=True)
 _ZH_GLUE_RE = re.compile("|".join(map(re.escape, _ZH_GLUE)))
 
@@ -313,9 +314,12 @@ def _small_talk(folded: str) -> Intent:
     greeting = (any(w in W.GREETINGS for w in latin) or any(g in han for g in W.GREETINGS if has_han(g)))
     filler = {"there", "bot", "you", "so", "much", "very", "a", "lot", "again", "the", "all", "guys",
               "good", "great", "nice", "morning", "evening", "me", "please", "pls", "for", "it",
-              "that", "this", "is", "was", "helpful", "awesome"}
+              "that", "this", "is", "was", "helpful", "awesome", "cool", "ok", "okay", "thx",
+              "haha", "lol", "man", "mate", "buddy", "folks"}
     rest_latin = [w for w in latin if w not in W.GREETINGS and w not in filler]
     rest_han = _ZH_GLUE_RE.sub("", han)
     if greeting and not rest_latin and not rest_han:
+        return Intent.HELP
+    if not latin and not han:  # only punctuation or symbols ("?", "…"): nothing to look up
         return Intent.HELP
     return Intent.ASK
