@@ -282,6 +282,8 @@ TRIAL_TUNING: list[tuple[str, Expect]] = [
     ("安卓和iPhone能互传文件吗", _clean(pair("Android", "iPhone", "partial", "content"))),
     ("香港能用支付宝吗", _clean(profile("Alipay"))),
     ("在中国能用微信支付吗", _clean(profile("WeChat Pay"))),
+    ("does Find My work with Android?", _clean(pair("iPhone", "Android", "live", "other"))),
+    ("can I find my android phone", profile("Android")),  # lower-case "find my" is just words
 ]
 TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("!!!", HELP), ("haha thanks", HELP), ("嗯，谢谢", HELP), ("哈喽，在吗？", HELP),
