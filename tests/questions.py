@@ -284,12 +284,16 @@ TRIAL_TUNING: list[tuple[str, Expect]] = [
     ("在中国能用微信支付吗", _clean(profile("WeChat Pay"))),
     ("does Find My work with Android?", _clean(pair("iPhone", "Android", "live", "other"))),
     ("can I find my android phone", profile("Android")),  # lower-case "find my" is just words
+    ('jd & alipay <a href="x">link</a>', _clean(pair("JD.com", "Alipay", "no_record", "shopping/links"))),
+    ("<taobao> wechat pay", pair("Taobao", "WeChat Pay", "live")),  # not a tag: the name stays
 ]
 TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("!!!", HELP), ("haha thanks", HELP), ("嗯，谢谢", HELP), ("哈喽，在吗？", HELP),
     ("澳门能用微信支付吗", _clean(profile("WeChat Pay"))),
     ("日本能用支付宝付款吗", _clean(kind("Alipay", "payments"))),
     ("iPhone能和安卓传文件吗", _clean(pair("iPhone", "Android", "partial", "content"))),
+    ("<p>does tmall accept wechat pay?</p>", _clean(pair("Tmall", "WeChat Pay", "live", "payments"))),
+    ('<span class="x">jd</span> alipay', _clean(pair("JD.com", "Alipay", "partial"))),
     ("海外的淘宝能用微信支付吗", _clean(pair("Taobao", "WeChat Pay", "live"))),  # kind: see TRIAL.md
 ]
 TUNING += TRIAL_TUNING

@@ -27,6 +27,9 @@ _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
+_HTML_TAG = re.compile(r"</?(a|b|i|u|s|p|br|hr|em|strong|code|pre|span|div|font|img|script|style|"
+                       r"blockquote|li|ul|ol|h[1-6]|tg-spoiler)(\s[^<>]*)?/?>", re.IGNORECASE)
+"""A pasted tag ("<a href=...>"): its attribute words are not names."""
 _REGION_WORDS = frozenset({
     "europe", "european", "eu", "eea", "uk", "britain", "england", "us", "usa", "america",
     "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand",
@@ -111,8 +114,8 @@ class Reading:
 
 
 def prepare(text: str) -> str:
-    """NFKC, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, HTML tags pasted in taken out, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
+    text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", text))
     return " ".join(_POSSESSIVE.sub("", text).split())
 
 
