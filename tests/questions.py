@@ -286,6 +286,7 @@ TRIAL_TUNING: list[tuple[str, Expect]] = [
     ("can I find my android phone", profile("Android")),  # lower-case "find my" is just words
     ('jd & alipay <a href="x">link</a>', _clean(pair("JD.com", "Alipay", "no_record", "shopping/links"))),
     ("<taobao> wechat pay", pair("Taobao", "WeChat Pay", "live")),  # not a tag: the name stays
+    ("jd\u200balipay", pair("JD.com", "Alipay", "partial")),
 ]
 TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("!!!", HELP), ("haha thanks", HELP), ("嗯，谢谢", HELP), ("哈喽，在吗？", HELP),
@@ -294,6 +295,7 @@ TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("iPhone能和安卓传文件吗", _clean(pair("iPhone", "Android", "partial", "content"))),
     ("<p>does tmall accept wechat pay?</p>", _clean(pair("Tmall", "WeChat Pay", "live", "payments"))),
     ('<span class="x">jd</span> alipay', _clean(pair("JD.com", "Alipay", "partial"))),
+    ("taobao\u200bwechat pay\u200b", pair("Taobao", "WeChat Pay", "live")),
     ("海外的淘宝能用微信支付吗", _clean(pair("Taobao", "WeChat Pay", "live"))),  # kind: see TRIAL.md
 ]
 TUNING += TRIAL_TUNING

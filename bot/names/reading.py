@@ -116,6 +116,7 @@ class Reading:
 def prepare(text: str) -> str:
     """NFKC, HTML tags pasted in taken out, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
     text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", text))
+    text = text.replace("\u200b", " ")  # a zero-width space is a word break ("jd\u200balipay")
     return " ".join(_POSSESSIVE.sub("", text).split())
 
 
