@@ -42,13 +42,14 @@ from bot.domain import (
 from bot.feedback import note_miss
 from bot.names.reading import Intent, Reading, read
 from bot.names.resolver import Resolver, _keys, names_of
-from bot.store import Store
+from bot.store import About, Edit, Store
 
 log = logging.getLogger(__name__)
 
 # Which current state answers "does it work?" best: a live thread beats a newer ended one.
 _STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.ENDED: 3}
 MAX_RECENT = 50
+MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
@@ -321,6 +322,14 @@ class Interop:
     async def recent(self, n: int = 10) -> list[FactView]:
         n = max(1, min(n, MAX_RECENT))
         return [self.view(f) for f in await self.store.recent(n)]
+
+    async def changes(self, n: int = 10) -> list[tuple[Edit, FactView]]:
+        """/changes: the latest admin edits, newest first, each with its fact as it is now."""
+        return [(e, self.view(e.fact)) for e in await self.store.changes(max(1, min(n, MAX_CHANGES)))]
+
+    async def about(self) -> About:
+        """/about: what the store covers and when it last changed."""
+        return await self.store.about()
 
     async def ask(self, text: str) -> Meaning:
         """A free question: what ``decide`` makes of it."""

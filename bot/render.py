@@ -59,6 +59,7 @@ from bot.domain import (
 from bot.i18n import company_kind, display_name, fact_date, number, summary
 from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
+from bot.store import About, Edit
 from bot.texts import t
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
@@ -486,6 +487,41 @@ def render_recent(views: Sequence[FactView], m: Markup = HTML) -> list[str]:
     return [m.b(m.t("recent.header"))] + [_event_line(m, v, with_parties=True) for v in views]
 
 
+CHANGE_SUMMARY = 140
+"""Characters of a fact's summary shown in /changes: the line names the fact, /check tells all."""
+
+
+def render_changes(edits: Sequence[tuple[Edit, FactView]], m: Markup = HTML) -> list[str]:
+    """/changes: the latest admin edits, newest first: when, what happened, and to which fact.
+
+    ``Edit`` carries no actor, so no admin's identity can reach a user.
+    """
+    if not edits:
+        return [m.t("changes.none")]
+    lines = []
+    for edit, view in edits:
+        fact = view.fact
+        text = summary(fact)
+        if len(text) > CHANGE_SUMMARY:
+            text = text[:CHANGE_SUMMARY - 1].rstrip() + "…"
+        action = t(f"changes.action.{edit.action}") if edit.action in _ACTIONS else edit.action
+        lines.append(m.t("changes.line", date=human_date(edit.at[:10]), action=action,
+                         relation=_relation(m, view),
+                         summary=m.join(" ", [status_text(m, fact), human_date(fact.date), "—", text])))
+    return [m.b(m.t("changes.header")), m.join("\n", lines)]
+
+
+def render_about(about: About, m: Markup = HTML) -> list[str]:
+    """/about: what the bot covers (companies, facts per area), how fresh, how sourced, how to report."""
+    covers = [m.t("about.covers", companies=number(about.companies), facts=number(about.facts))]
+    covers += [m.t("about.kind_line", kind=m.t("kind." + kind.value), n=number(n))
+               for kind, n in about.facts_per_kind]
+    updated = (m.t("about.updated", date=human_date(about.last_change[:10])) if about.last_change
+               else m.t("about.never"))
+    return [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources"),
+            m.t("about.report")]
+
+
 def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:
     """Explain each name that did not resolve; adapters add the did-you-mean choices."""
     blocks = []
@@ -577,7 +613,7 @@ MAX_REJECTED_SHOWN = 15
 MAX_HISTORY = 40
 MAX_DIFF_VALUE = 160
 MAX_CANDIDATES = 4
-_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import"))
+_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import", "verify"))
 
 
 def sentence(message: str) -> str:

@@ -176,6 +176,7 @@ EN.update({
     "admin.action.retract": "retracted",
     "admin.action.restore": "restored",
     "admin.action.import": "imported",
+    "admin.action.verify": "checked",
     "admin.card.retracted": "🗑 retracted",
     "admin.card.detail": "Detail: {text}",
     "admin.card.date_note": "Date note: {text}",
@@ -469,7 +470,8 @@ EN.update({
 # house: the console's admin mode (python -m bot console --admin). Plain text.
 EN.update({
     "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
-                           "/restore, /history, /addcompany, /alias, /unalias, /import FILE [apply], "
+                           "/restore, /verify, /history, /addcompany, /alias, /unalias, "
+                           "/import FILE [apply], "
                            "/export FOLDER.",
     "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
     "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",

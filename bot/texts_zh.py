@@ -141,6 +141,7 @@ ZH: dict[str, str] = {
     "admin.action.retract": "撤回",
     "admin.action.restore": "恢复",
     "admin.action.import": "导入",
+    "admin.action.verify": "核实",
     "admin.card.retracted": "🗑 已撤回",
     "admin.card.detail": "详情：{text}",
     "admin.card.date_note": "日期说明：{text}",
@@ -233,7 +234,8 @@ ZH: dict[str, str] = {
     "cmd.backup": "下载数据库备份（所有者）",
     # house: the console's admin mode (python -m bot console --admin). Plain text.
     "console.admin_intro": "管理模式：你以所有者身份操作。/addfact、/editfact、/addsource、/retract、"
-                           "/restore、/history、/addcompany、/alias、/unalias、/import 文件 [apply]、"
+                           "/restore、/verify、/history、/addcompany、/alias、/unalias、"
+                           "/import 文件 [apply]、"
                            "/export 文件夹。",
     "console.admin_only": "{cmd} 会修改记录；请用 --admin 启动控制台后再使用。",
     "console.import_usage": "用法：/import 文件（试运行），然后 /import 文件 apply",
