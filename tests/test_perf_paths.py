@@ -12,7 +12,10 @@ import pytest
 from bot.admin import Editor, actor_label, parse_fact_line
 from bot.answers import Interop
 from bot.config import SEED_PATH
+from bot.domain import Profile
+from bot.i18n import ZH_HANS, using
 from bot.startup import open_interop
+from bot.telegram import callbacks
 from bot.telegram.app import build_application, rate_limiter
 from tests.tg import settings_for
 
@@ -101,3 +104,23 @@ def test_the_rate_limiter_holds_telegrams_limits_in_every_window(tmp_path: Path)
     assert used is not None
     assert (used._group_max_rate, used._group_time_period) == (
         limiter._group_max_rate, limiter._group_time_period)
+
+
+async def test_a_page_press_does_not_render_the_profile_again(
+        interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
+    renders: list[int] = []
+    original = callbacks.render_profile  # type: ignore[attr-defined]
+
+    def counted(profile: Profile) -> list[str]:
+        renders.append(1)
+        return original(profile)
+
+    monkeypatch.setattr(callbacks, "render_profile", counted)
+    company = interop.resolve("JD.com").company
+    assert company is not None
+    first = callbacks.profile_blocks(await interop.profile(company))
+    again = callbacks.profile_blocks(await interop.profile(company))
+    assert again == first and len(renders) == 1
+    with using(ZH_HANS):  # another language is another rendering
+        callbacks.profile_blocks(await interop.profile(company))
+    assert len(renders) == 2
