@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
 from bot.store import Store, utcnow
+from bot.store.database import WriteConnection
 from bot.texts import t
 
 MAX_FEEDBACK = 1000
@@ -84,7 +83,7 @@ def _since(hours: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def _audit(conn: aiosqlite.Connection, actor: str, action: str, entity: str,
+async def _audit(conn: WriteConnection, actor: str, action: str, entity: str,
                  entity_id: int, before: Any, after: Any) -> None:
     await conn.execute(
         "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
@@ -249,7 +248,7 @@ def _replace_status(report: Report, status: str) -> Report:
                   report.text, status, report.created_at)
 
 
-async def _check_rate(conn: aiosqlite.Connection, table: str, user_id: int) -> None:
+async def _check_rate(conn: WriteConnection, table: str, user_id: int) -> None:
     assert table in {"report", "suggestion"}
     rows = await conn.execute_fetchall(
         f"SELECT count(*) FROM {table} WHERE user_id = ? AND created_at >= ?",

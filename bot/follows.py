@@ -108,7 +108,7 @@ class Follows:
                 (chat_id, company_id, other_id))).fetchone()
             if exists:
                 return False
-            (count,) = await (await conn.execute(  # type: ignore[misc]
+            (count,) = await (await conn.execute(
                 "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
             if count >= MAX_FOLLOWS:
                 raise FollowLimit(t("follows.limit", max=MAX_FOLLOWS))
