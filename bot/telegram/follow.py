@@ -17,8 +17,8 @@ import html
 import logging
 import re
 import time
-import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -43,7 +43,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, InteropError, Profile
@@ -344,10 +343,8 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
         except RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22.2+: int now, timedelta later; both work
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            wait = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             state.not_before = time.monotonic() + seconds
             state.dirty = True
             log.info("Telegram asked to wait %.0f s before the next notification", seconds)
