@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
 from bot.store import Store, utcnow
@@ -268,8 +268,9 @@ def _norm(text: str) -> str:
 class MissLog:
     """Counts of what people asked and the bot could not answer, held in memory until saved.
 
-    The answering core calls ``note`` on its results (one call, no I/O on the answer path); the
-    delivery job saves the counts with ``Feedback.save_misses`` every few seconds.
+    Each ``Interop`` owns one (built in the composition root, bot/startup.py), so two services
+    or two tests never share counts. The answering core calls ``note`` on its results (no I/O on
+    the answer path); the delivery job saves the counts with ``Feedback.save_misses``.
     """
 
     def __init__(self) -> None:
@@ -293,15 +294,3 @@ class MissLog:
     def put_back(self, counts: Counter[tuple[str, str, str]]) -> None:
         self.counts.update(counts)
 
-
-MISSES = MissLog()
-"""The process's miss counter: the answering core notes into it, the delivery job saves it."""
-
-
-_Noted = TypeVar("_Noted")
-
-
-def note_miss(result: _Noted) -> _Noted:
-    """Count ``result`` in MISSES if it is a miss, and hand it back (one call in the core)."""
-    MISSES.note(result)
-    return result

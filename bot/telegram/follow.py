@@ -46,7 +46,7 @@ from telegram.ext import (
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, InteropError, Profile
-from bot.feedback import MISSES, Feedback
+from bot.feedback import Feedback
 from bot.follows import Follows, follow_label, render_batch
 from bot.i18n import display_name, using
 from bot.telegram.context import BotContext
@@ -379,13 +379,13 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
 
 async def save_misses(interop: Interop) -> None:
     """Write the in-memory miss counts; on failure keep them for the next try."""
-    counts = MISSES.take()
+    counts = interop.misses.take()
     if not counts:
         return
     try:
         await Feedback(interop.store).save_misses(counts)
     except Exception:
-        MISSES.put_back(counts)
+        interop.misses.put_back(counts)
         raise
 
 
