@@ -8,7 +8,6 @@ chat at once. Every refusal is an ``InteropError`` whose message says what to fi
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tempfile
 from collections.abc import Iterable
@@ -135,12 +134,6 @@ class Roster:
 
     owners: tuple[int, ...]
     granted: tuple[tuple[int, str, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFile:
-    filename: str
-    data: bytes
 
 
 # -- one-line parsers (pure) -----------------------------------------------------------------
@@ -564,19 +557,6 @@ class Editor:
         Streamed from one snapshot off the event loop (see ``dataset.export_file``).
         """
         return await dataset.export_file(self.store, directory, fmt, today=today)
-
-    async def export(self, today: date | None = None) -> list[ExportFile]:
-        """The whole store as JSON and CSV files that /import takes back unchanged.
-
-        Written by ``export_file`` and read back in a worker thread; for big stores send the
-        "zip" file from ``export_file`` instead of holding these bytes.
-        """
-        with tempfile.TemporaryDirectory(prefix="interop-export-") as folder:
-            files = []
-            for fmt in ("json", "csv"):
-                path = await self.export_file(Path(folder), fmt, today)
-                files.append(ExportFile(path.name, await asyncio.to_thread(path.read_bytes)))
-        return files
 
     async def backup(self, directory: Path | None = None) -> Path:
         """A consistent SQLite copy made with the online backup API, safe while the bot runs."""
