@@ -105,8 +105,8 @@ class FactFields:
     scope: str = ""
     region: str = ""
     note: str | None = None
-    """None: the input had no way to give a note (the guided form, for now), so the partial
-    rule is not applied; "" from the one-line command is a missing note."""
+    """None: the input had no way to give a note (fixtures), so the partial rule is not applied;
+    "" from the one-line command or the guided form is a missing note."""
 
 
 @dataclass(frozen=True, slots=True)

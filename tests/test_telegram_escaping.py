@@ -82,7 +82,7 @@ async def test_history_and_form_show_names_and_kinds_as_typed(h: Harness) -> Non
     assert_once(history)
     await h.send("/addfact")
     [step2] = texts(await h.send(NAME))
-    assert NAME in step2 and "Step 2/7" in step2, step2
+    assert NAME in step2 and "Step 2/8" in step2, step2
     assert_once(step2)
     [kinds] = [c for c in await h.send("Alipay") if c.method == "sendMessage"]
     labels = [label for label, _ in kinds.buttons]
