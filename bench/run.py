@@ -16,6 +16,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,7 @@ REQUIRED_KEYS = (
     "peak_rss_mb", "import_facts_per_s", "export_s",
     "e2e_updates_per_s", "e2e_echo_updates_per_s", "e2e_vs_echo_ratio", "e2e_p50_ms", "e2e_p99_ms",
     "e2e_echo_p99_ms", "fair_private_p99_ms", "fair_idle_p99_ms", "fair_ratio", "startup_vs_floor",
-    "import_vs_floor", "export_peak_rss_mb", "map_draw_ms",
+    "import_vs_floor", "export_peak_rss_mb", "map_draw_ms", "seed_load_ms",
 )
 # (figure, comparison, limit, unit): the issue's targets for the 2-core machine.
 TARGETS: tuple[tuple[str, str, float, str], ...] = (
@@ -64,6 +65,7 @@ TARGETS: tuple[tuple[str, str, float, str], ...] = (
     ("fair_ratio", "<=", 2.0, "x"),
     ("export_peak_rss_mb", "<=", 300.0, "MB"),
     ("map_draw_ms", "<=", 500.0, "ms"),
+    ("seed_load_ms", "<=", 1000.0, "ms"),
 )
 
 
@@ -463,6 +465,19 @@ async def export_peak(cache_dir: Path, seed: int, scale: float) -> dict[str, Any
     return {**out, "export_peak_rss_scale": scale, "export_peak_rss_facts": counts.facts}
 
 
+async def seed_load_figures(tmp: Path, runs: int = 3) -> dict[str, Any]:
+    """The seed into an empty database through the composition root, as a first start does."""
+    from bot.config import SEED_PATH
+    from bot.startup import open_interop
+
+    times = []
+    for run in range(runs):
+        started = time.perf_counter()
+        await (await open_interop(tmp / f"seed-load-{run}.sqlite3", seed=SEED_PATH)).close()
+        times.append(time.perf_counter() - started)
+    return {"seed_load_ms": min(times) * 1000, "seed_load_median_ms": statistics.median(times) * 1000}
+
+
 # -- 5. end to end through the real process ---------------------------------------------------
 
 
@@ -535,6 +550,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     log("end to end: python -m bot and the echo bot polling a local fake Telegram...")
     with tempfile.TemporaryDirectory() as tmp:
         results.update(await e2e_figures(db, work, Path(tmp), args))
+    log("seed into an empty database...")
+    with tempfile.TemporaryDirectory() as tmp:
+        results.update(await seed_load_figures(Path(tmp)))
     log("pictures (seed scale)...")
     from bench.pictures import picture_figures  # matplotlib is loaded only for this figure
 
@@ -640,6 +658,8 @@ def table(r: dict[str, Any]) -> str:
          f"data {r['map_data_ms']:.1f} ms; biggest map {r['map_draw_biggest_ms']:.0f} ms "
          f"({r['map_biggest']}); 4 × 3 /compare {r['compare_draw_ms']:.0f} ms; font {r['picture_font']}",
          met("map_draw_ms")),
+        ("seed into an empty database", f"{r['seed_load_ms']:.0f} ms",
+         f"best of 3 (median {r['seed_load_median_ms']:.0f} ms), open + import + index", met("seed_load_ms")),
     ]
     head = (f"scale {r['scale']:g} (seed {r['seed']}): {r['companies']} companies, {r['aliases']} aliases "
             f"({r['indexed_names']} names indexed), {r['facts']} facts; {r['machine']['cpu_count']} CPUs, "

@@ -362,6 +362,7 @@ EN.update({
     "follows.change.status": "(was {before})",
     "follows.change.retract": "(withdrawn: no longer on record)",
     "follows.change.restore": "(restored)",
+    "follows.change.source": "(new source)",
     "follows.retracted": "🗑 withdrawn",
     "follows.source": "Source:",
     "follows.digest": "🔔 {n} changes to what this chat follows:",

@@ -267,6 +267,7 @@ ZH: dict[str, str] = {
     "follows.change.status": "（之前为 {before}）",
     "follows.change.retract": "（已撤回：不再列入记录）",
     "follows.change.restore": "（已恢复）",
+    "follows.change.source": "（新增来源）",
     "follows.retracted": "🗑 已撤回",
     "follows.source": "来源：",
     "follows.digest": "🔔 这个聊天关注的内容有 {n} 项变化：",

@@ -203,6 +203,18 @@ async def test_edit_retract_and_restore_are_told(h: Harness) -> None:
     assert t("follows.change.retract") in text and t("follows.change.restore") in text
 
 
+async def test_a_new_source_is_told_once_and_a_new_fact_not_twice(h: Harness) -> None:
+    await h.send("/follow meituan")
+    fact_id = await add_fact(h, "meituan", "alipay")  # its own source must not queue a second change
+    [new] = await drain(h)
+    assert t("follows.change.add") in visible(new) and t("follows.change.source") not in visible(new)
+    store = h.interop.store
+    await store.add_source(fact_id, Source(url="https://example.org/more", publisher="More News"), "test")
+    [told] = await drain(h)
+    assert t("follows.change.source") in visible(told) and "More News" in visible(told)
+    assert await drain(h) == []
+
+
 async def test_a_large_import_sends_one_digest_per_chat(h: Harness) -> None:
     await h.send("/follow alipay")
     await h.send("/follow meituan", user=OTHER)

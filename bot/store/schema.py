@@ -334,6 +334,17 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL DEFAULT ''
     );
     """,
+    # follows: a new source on a followed fact is news too. A fact with a change still waiting
+    # to be expanded (a new fact's own 'add', an earlier edit) is not queued twice: its
+    # notification shows the fact as it is when sent, sources included.
+    """
+    CREATE INDEX fact_change_pending ON fact_change(fact_id) WHERE expanded = 0;
+    CREATE TRIGGER source_follow_insert AFTER INSERT ON source
+        WHEN EXISTS (SELECT 1 FROM follow) AND NOT EXISTS (
+            SELECT 1 FROM fact_change WHERE fact_id = new.fact_id AND expanded = 0) BEGIN
+        INSERT INTO fact_change (fact_id, action) VALUES (new.fact_id, 'source');
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
