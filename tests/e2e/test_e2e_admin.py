@@ -127,7 +127,8 @@ async def test_guided_form_typed_ahead_without_waiting_for_prompts(bot: BotProce
     step3 = await fake.await_for_message(admin, contains="Step 3/8", since=since, timeout=REPLY_TIMEOUT)
     url = "https://example.org/e2e/douyin-birdychat"
     fake.press_button(admin, step3["message_id"], button(step3, "Content"), user_id=admin)
-    for text in ("partial", "2025-07", "E2E: Douyin clips can be shared to BirdyChat.", url):
+    for text in ("partial", "2025-07", "E2E: Douyin clips can be shared to BirdyChat.",
+                 "Opt-in clips only", url):  # a partial fact's note is step 7
         fake.private_message(admin, text)
     preview = await fake.await_for_message(admin, contains="Please check the new fact", since=since,
                                            timeout=REPLY_TIMEOUT)
