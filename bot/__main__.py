@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a JSON or CSV export")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true")
-    exp = sub.add_parser("export", help="write the whole store as JSON or CSV")
+    exp = sub.add_parser("export", help="write the whole store as JSON, CSV or zip (by suffix)")
     exp.add_argument("file", type=Path)
     return parser
 
@@ -91,9 +91,16 @@ async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
 
 
 async def _export(settings: Settings, file: Path) -> int:
+    """Stream the store to ``file`` (``dataset.export_file``, one snapshot, no document in memory);
+    the suffix picks the format, JSON unless it is .csv or .zip."""
+    suffix = file.suffix.lower().lstrip(".")
+    fmt = suffix if suffix in dataset.EXPORT_FORMATS else "json"
     interop = await _open(settings)
     try:
-        await dataset.export_to(interop.store, file)  # streamed: flat memory at any size
+        # Written beside the target, then renamed onto it: a reader never sees half a file.
+        with tempfile.TemporaryDirectory(prefix=".interop-export-", dir=file.parent) as folder:
+            written = await dataset.export_file(interop.store, Path(folder), fmt)
+            await asyncio.to_thread(written.replace, file)
         counts = await interop.store.counts()
     finally:
         await interop.close()

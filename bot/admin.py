@@ -8,7 +8,6 @@ chat at once. Every refusal is an ``InteropError`` whose message says what to fi
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tempfile
 from collections.abc import Iterable
@@ -106,8 +105,8 @@ class FactFields:
     scope: str = ""
     region: str = ""
     note: str | None = None
-    """None: the input had no way to give a note (the guided form, for now), so the partial
-    rule is not applied; "" from the one-line command is a missing note."""
+    """None: the input had no way to give a note (fixtures), so the partial rule is not applied;
+    "" from the one-line command or the guided form is a missing note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +134,6 @@ class Roster:
 
     owners: tuple[int, ...]
     granted: tuple[tuple[int, str, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ExportFile:
-    filename: str
-    data: bytes
 
 
 # -- one-line parsers (pure) -----------------------------------------------------------------
@@ -564,19 +557,6 @@ class Editor:
         Streamed from one snapshot off the event loop (see ``dataset.export_file``).
         """
         return await dataset.export_file(self.store, directory, fmt, today=today)
-
-    async def export(self, today: date | None = None) -> list[ExportFile]:
-        """The whole store as JSON and CSV files that /import takes back unchanged.
-
-        Written by ``export_file`` and read back in a worker thread; for big stores send the
-        "zip" file from ``export_file`` instead of holding these bytes.
-        """
-        with tempfile.TemporaryDirectory(prefix="interop-export-") as folder:
-            files = []
-            for fmt in ("json", "csv"):
-                path = await self.export_file(Path(folder), fmt, today)
-                files.append(ExportFile(path.name, await asyncio.to_thread(path.read_bytes)))
-        return files
 
     async def backup(self, directory: Path | None = None) -> Path:
         """A consistent SQLite copy made with the online backup API, safe while the bot runs."""

@@ -39,7 +39,7 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
-from bot.feedback import note_miss
+from bot.feedback import MissLog
 from bot.names.reading import Intent, Reading, read
 from bot.names.resolver import Resolver, _keys, names_of
 from bot.store import About, Edit, Store
@@ -69,9 +69,13 @@ class Interop:
     Start-up (open, seed, integrity check, index) is ``bot.startup.open_interop``.
     """
 
-    def __init__(self, store: Store, resolver: Resolver, companies: Iterable[Company]) -> None:
+    def __init__(self, store: Store, resolver: Resolver, companies: Iterable[Company],
+                 misses: MissLog | None = None) -> None:
         self.store = store
         self.resolver = resolver
+        # What people asked and the bot could not answer: this service's own counts (never a
+        # process global), saved to /misses by the delivery job.
+        self.misses = misses if misses is not None else MissLog()
         self._children: dict[int, set[int]] = defaultdict(set)
         self._parent: dict[int, int | None] = {}
         # Popular pairs are asked again and again; each entry remembers the store's data_version,
@@ -402,7 +406,7 @@ class Interop:
         if mode == "company":
             return await self._decide_company(text)
         decision = await (self._decide_check(text) if mode == "check" else self._decide_ask(text))
-        _note_misses(decision)
+        _note_misses(self.misses, decision)
         return decision
 
     async def _decide_check(self, text: str) -> Decision:
@@ -622,13 +626,13 @@ class Interop:
 
 
 
-def _note_misses(decision: Decision) -> None:
+def _note_misses(misses: MissLog, decision: Decision) -> None:
     """/misses counts unknown names and pairs with no record, whatever the adapter."""
     result = decision.result
     for found in (result.results if isinstance(result, Checks) else (result,)):
-        note_miss(found)
+        misses.note(found)
     if decision.unknown:
-        note_miss(Unresolved(decision.unknown))
+        misses.note(Unresolved(decision.unknown))
 
 
 def parse_count(text: str, default: int, maximum: int) -> int | None:

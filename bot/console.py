@@ -232,11 +232,7 @@ async def _export(editor: Editor, args: str) -> str:
     folder = Path(args or ".")
     if not await asyncio.to_thread(folder.is_dir):
         return t("console.export_usage")
-    written = []
-    for file in await editor.export():
-        target = folder / file.filename
-        await asyncio.to_thread(target.write_bytes, file.data)
-        written.append(str(target))
+    written = [str(await editor.export_file(folder, fmt)) for fmt in ("json", "csv")]
     return t("console.exported", files=", ".join(written))
 
 

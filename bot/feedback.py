@@ -13,12 +13,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import Any
 
 from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
 from bot.store import Store, utcnow
+from bot.store.database import WriteConnection
 from bot.texts import t
 
 MAX_FEEDBACK = 1000
@@ -84,7 +83,7 @@ def _since(hours: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def _audit(conn: aiosqlite.Connection, actor: str, action: str, entity: str,
+async def _audit(conn: WriteConnection, actor: str, action: str, entity: str,
                  entity_id: int, before: Any, after: Any) -> None:
     await conn.execute(
         "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
@@ -249,7 +248,7 @@ def _replace_status(report: Report, status: str) -> Report:
                   report.text, status, report.created_at)
 
 
-async def _check_rate(conn: aiosqlite.Connection, table: str, user_id: int) -> None:
+async def _check_rate(conn: WriteConnection, table: str, user_id: int) -> None:
     assert table in {"report", "suggestion"}
     rows = await conn.execute_fetchall(
         f"SELECT count(*) FROM {table} WHERE user_id = ? AND created_at >= ?",
@@ -269,8 +268,9 @@ def _norm(text: str) -> str:
 class MissLog:
     """Counts of what people asked and the bot could not answer, held in memory until saved.
 
-    The answering core calls ``note`` on its results (one call, no I/O on the answer path); the
-    delivery job saves the counts with ``Feedback.save_misses`` every few seconds.
+    Each ``Interop`` owns one (built in the composition root, bot/startup.py), so two services
+    or two tests never share counts. The answering core calls ``note`` on its results (no I/O on
+    the answer path); the delivery job saves the counts with ``Feedback.save_misses``.
     """
 
     def __init__(self) -> None:
@@ -294,15 +294,3 @@ class MissLog:
     def put_back(self, counts: Counter[tuple[str, str, str]]) -> None:
         self.counts.update(counts)
 
-
-MISSES = MissLog()
-"""The process's miss counter: the answering core notes into it, the delivery job saves it."""
-
-
-_Noted = TypeVar("_Noted")
-
-
-def note_miss(result: _Noted) -> _Noted:
-    """Count ``result`` in MISSES if it is a miss, and hand it back (one call in the core)."""
-    MISSES.note(result)
-    return result

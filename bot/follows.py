@@ -108,7 +108,7 @@ class Follows:
                 (chat_id, company_id, other_id))).fetchone()
             if exists:
                 return False
-            (count,) = await (await conn.execute(  # type: ignore[misc]
+            (count,) = await (await conn.execute(
                 "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
             if count >= MAX_FOLLOWS:
                 raise FollowLimit(t("follows.limit", max=MAX_FOLLOWS))
@@ -274,8 +274,8 @@ class _Matcher:
         return found
 
 
-def follow_label(follow: Follow, company: Company, other: Company | None) -> str:
-    """How /following names it: "Meituan" or "Meituan × Alipay"."""
+def pair_label(company: Company, other: Company | None) -> str:
+    """A company or a pair by the reader's names: "Meituan" or "Meituan × Alipay" (follows, reports)."""
     name = display_name(company)
     return f"{name} × {display_name(other)}" if other is not None else name
 
@@ -283,29 +283,31 @@ def follow_label(follow: Follow, company: Company, other: Company | None) -> str
 # -- what a chat reads ---------------------------------------------------------------------------
 
 
-def _change_note(change: Change) -> str:
+def _change_note(m: Markup, change: Change) -> str:
     fact = change.fact
     if change.action == "edit" and change.before_status and change.before_status != fact.status:
-        return t("follows.change.status", before=t("status." + change.before_status.value))
-    return t("follows.change." + change.action)
+        return m.t("follows.change.status", before=m.t("status." + change.before_status.value))
+    return m.t("follows.change." + change.action)
+
+
+def _state_line(m: Markup, change: Change, view: FactView) -> str:
+    """The pair with its new state and what changed: "JD.com accepts Alipay — ✅ live (new)"."""
+    fact = view.fact
+    state = m.t("follows.retracted") if fact.retracted else m.t("status." + fact.status.value)
+    verb = m.t("verb." + fact.kind.value, s=m.b(display_name(view.subject)),
+               o=m.b(display_name(view.object)))
+    return m.join("", [verb, " — ", state, " ", m.i(_change_note(m, change))])
 
 
 def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
     """One followed fact that changed: the pair, its new state, what changed, the source."""
     fact = view.fact
-    state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
-    verb = t("verb." + fact.kind.value, s=m.b(display_name(view.subject)), o=m.b(display_name(view.object)))
-    lines = [
-        f"🔔 {verb}"
-        f" — {state} {m.i(_change_note(change))}",
-        m.text(f"{t('kind.' + fact.kind.value)}"
-               f"{' · ' + fact.scope if fact.scope else ''} · {human_date(fact.date)}"),
-        m.text(summary(fact)),
-    ]
+    where = [m.t("kind." + fact.kind.value), *([fact.scope] if fact.scope else []), human_date(fact.date)]
+    lines = [m.join("", ["🔔 ", _state_line(m, change, view)]), m.join(" · ", where), summary(fact)]
     if fact.sources:
-        links = " · ".join(str(m.link(source_label(s), s.url)) for s in fact.sources[:3])
-        lines.append(f"{m.text(t('follows.source'))} {links}")
-    return "\n".join(str(line) for line in lines)
+        links = m.join(" · ", (m.link(source_label(s), s.url) for s in fact.sources[:3]))
+        lines.append(m.join(" ", [m.t("follows.source"), links]))
+    return m.join("\n", lines)
 
 
 def render_batch(changes: Sequence[tuple[Change, FactView]], total: int | None = None,
@@ -314,17 +316,13 @@ def render_batch(changes: Sequence[tuple[Change, FactView]], total: int | None =
     total = len(changes) if total is None else total
     if total == 1 and changes:
         return render_change(*changes[0], m=m)
-    lines = [m.b(t("follows.digest", n=total))]
+    lines = [m.b(m.t("follows.digest", n=total))]
     for change, view in changes[:MAX_DIGEST_LINES]:
         fact = view.fact
-        state = t("follows.retracted") if fact.retracted else t("status." + fact.status.value)
-        verb = t("verb." + fact.kind.value, s=m.b(display_name(view.subject)),
-                 o=m.b(display_name(view.object)))
-        line = (f"• {verb}"
-                f" — {state} {m.i(_change_note(change))}")
+        line = m.join("", ["• ", _state_line(m, change, view)])
         if fact.sources:
-            line = f"{line} {m.link(source_label(fact.sources[0]), fact.sources[0].url)}"
+            line = m.join(" ", [line, m.link(source_label(fact.sources[0]), fact.sources[0].url)])
         lines.append(line)
     if total > len(changes[:MAX_DIGEST_LINES]):
-        lines.append(m.text(t("follows.digest_more", n=total - len(changes[:MAX_DIGEST_LINES]))))
-    return "\n".join(str(line) for line in lines)
+        lines.append(m.t("follows.digest_more", n=total - len(changes[:MAX_DIGEST_LINES])))
+    return m.join("\n", lines)

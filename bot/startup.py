@@ -16,6 +16,7 @@ from pathlib import Path
 from bot import dataset
 from bot.answers import Interop
 from bot.domain import StorageError
+from bot.feedback import MissLog
 from bot.resolver import Resolver
 from bot.store import Store
 
@@ -60,7 +61,7 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
         await _settle(check, exc)
         await store.close()
         raise
-    return Interop(store, resolver, companies)
+    return Interop(store, resolver, companies, MissLog())
 
 
 async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:

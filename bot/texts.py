@@ -216,14 +216,16 @@ EN.update({
                             "database file with this one, start the bot.",
     "admin.cancelled": "Cancelled; nothing was saved.",
     "admin.nothing_to_cancel": "There is nothing to cancel.",
-    "admin.form.subject": "New fact, step 1/7: which platform accepts, hosts or offers something? "
+    "admin.form.subject": "New fact, step 1/8: which platform accepts, hosts or offers something? "
                           "(the <b>subject</b>, e.g. JD.com). /cancel stops at any point.",
-    "admin.form.object": "Step 2/7: and the outside service? (the <b>object</b>, e.g. Alipay)",
-    "admin.form.kind": "Step 3/7: what kind of link is it?",
-    "admin.form.status": "Step 4/7: where does it stand?",
-    "admin.form.date": "Step 5/7: when? YYYY, YYYY-MM or YYYY-MM-DD, or - if the source gives no date.",
-    "admin.form.summary": "Step 6/7: a one-sentence summary (up to {max} characters).",
-    "admin.form.source": "Step 7/7: the source URL, optionally followed by a space and its title.",
+    "admin.form.object": "Step 2/8: and the outside service? (the <b>object</b>, e.g. Alipay)",
+    "admin.form.kind": "Step 3/8: what kind of link is it?",
+    "admin.form.status": "Step 4/8: where does it stand?",
+    "admin.form.date": "Step 5/8: when? YYYY, YYYY-MM or YYYY-MM-DD, or - if the source gives no date.",
+    "admin.form.summary": "Step 6/8: a one-sentence summary (up to {max} characters).",
+    "admin.form.note": "Step 7/8: a note on what is limited (for example: opt-in, beta, some regions). "
+                       "A partial fact needs one; otherwise send - to skip it.",
+    "admin.form.source": "Step 8/8: the source URL, optionally followed by a space and its title.",
     "admin.form.chosen": "{field}: {value}",
     "admin.form.preview": "Please check the new fact, then tap Save:",
     "admin.form.tap": "Please tap one of the buttons above, or /cancel.",

@@ -180,14 +180,16 @@ ZH: dict[str, str] = {
                             "再启动机器人。",
     "admin.cancelled": "已取消；没有保存任何内容。",
     "admin.nothing_to_cancel": "没有可以取消的操作。",
-    "admin.form.subject": "新记录，第 1/7 步：哪个平台接受、承载或提供某项服务？"
+    "admin.form.subject": "新记录，第 1/8 步：哪个平台接受、承载或提供某项服务？"
                           "（即<b>主体</b>，例如 JD.com）。随时发送 /cancel 即可停止。",
-    "admin.form.object": "第 2/7 步：外部服务是哪一个？（即<b>对象</b>，例如 Alipay）",
-    "admin.form.kind": "第 3/7 步：这是哪一类互通？",
-    "admin.form.status": "第 4/7 步：目前进展如何？",
-    "admin.form.date": "第 5/7 步：什么时候？YYYY、YYYY-MM 或 YYYY-MM-DD；来源没有给出日期时发送 -。",
-    "admin.form.summary": "第 6/7 步：一句话摘要（最多 {max} 个字符）。",
-    "admin.form.source": "第 7/7 步：来源网址，后面可以加一个空格和它的标题。",
+    "admin.form.object": "第 2/8 步：外部服务是哪一个？（即<b>对象</b>，例如 Alipay）",
+    "admin.form.kind": "第 3/8 步：这是哪一类互通？",
+    "admin.form.status": "第 4/8 步：目前进展如何？",
+    "admin.form.date": "第 5/8 步：什么时候？YYYY、YYYY-MM 或 YYYY-MM-DD；来源没有给出日期时发送 -。",
+    "admin.form.summary": "第 6/8 步：一句话摘要（最多 {max} 个字符）。",
+    "admin.form.note": "第 7/8 步：说明哪里受限（例如：需手动开通、测试版、部分地区）。"
+                       "“部分”状态的记录必须填写；否则发送 - 跳过。",
+    "admin.form.source": "第 8/8 步：来源网址，后面可以加一个空格和它的标题。",
     "admin.form.chosen": "{field}：{value}",
     "admin.form.preview": "请检查这条新记录，然后点“保存”：",
     "admin.form.tap": "请点上面的一个按钮，或发送 /cancel。",

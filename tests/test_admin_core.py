@@ -312,15 +312,15 @@ async def test_company_and_alias_refusals(editor: Editor) -> None:
 # -- import, export, backup ------------------------------------------------------------------
 
 
-async def test_export_import_round_trip(editor: Editor, interop: Interop) -> None:
+async def test_export_import_round_trip(editor: Editor, interop: Interop, tmp_path: Path) -> None:
     await _add(editor)
-    files = await editor.export(date(2025, 3, 4))
-    assert [f.filename for f in files] == ["interop-export-20250304.json", "interop-export-20250304.csv"]
-    for file in files:
-        report = await editor.preview_import(file.filename, file.data, ACTOR)
+    paths = [await editor.export_file(tmp_path, fmt, date(2025, 3, 4)) for fmt in ("json", "csv")]
+    assert [p.name for p in paths] == ["interop-export-20250304.json", "interop-export-20250304.csv"]
+    for path in paths:
+        report = await editor.preview_import(path.name, path.read_bytes(), ACTOR)
         assert (report.new, report.updated, report.rejected) == (0, 0, [])
         assert report.unchanged == (await interop.store.counts())["facts_all"]
-    doc = json.loads(files[0].data)
+    doc = json.loads(paths[0].read_bytes())
     doc["facts"][0]["summary"] += " Edited."
     doc["companies"].append({"name": "Imported Co", "kind": "", "parent": None, "description": "",
                              "aliases": ["IMPC"]})

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.feedback import MAX_FEEDBACK, MISSES, PER_HOUR
+from bot.feedback import MAX_FEEDBACK, PER_HOUR
 from bot.follows import Follows
 from bot.texts import t
-from tests.tg import ADMIN, GROUP, OTHER, USER, Call, Harness, make_app, only, visible
+from tests.tg import ADMIN, GROUP, OTHER, SEED_PATH, USER, Call, Harness, make_app, only, visible
 
 LINE = ("Meituan | WeChat Pay | payments | live | 2025-03 | Meituan & co take WeChat Pay. | "
         "https://example.com/meituan-wechat | Meituan news")
@@ -21,7 +21,6 @@ LINE = ("Meituan | WeChat Pay | payments | live | 2025-03 | Meituan & co take We
 
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
-    MISSES.take()  # the process-wide counter: start each test from zero
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as harness:
         harness.app.bot._rate_limiter = None  # type: ignore[attr-defined]
         harness.rec.clear()
@@ -199,6 +198,24 @@ async def test_misses_count_unknown_names_and_no_record_pairs_without_who(h: Har
     assert all(str(USER["id"]) not in str(r) and str(OTHER["id"]) not in str(r) for r in stored)
 
 
+async def test_each_service_keeps_its_own_miss_counts(tmp_path: Path) -> None:
+    """Misses belong to one Interop, not to the process: a second bot (or test) starts at zero."""
+    from bot.startup import open_interop
+
+    first = await open_interop(tmp_path / "one.sqlite3", seed=SEED_PATH)
+    second = await open_interop(tmp_path / "two.sqlite3", seed=SEED_PATH)
+    try:
+        await first.decide("zorblaxq alipay", "check")
+        assert [key[1:] for key in first.misses.counts] == [("name", "zorblaxq")]
+        assert second.misses.counts == {}
+        await second.decide("qxalbroz alipay", "check")
+        assert [key[2] for key in second.misses.counts] == ["qxalbroz"]
+        assert [key[2] for key in first.misses.counts] == ["zorblaxq"]
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_no_record_pairs_are_counted(h: Harness) -> None:
     companies = [c for c in await h.interop.store.companies() if " " not in c.name][:12]
     pair = None
@@ -209,7 +226,6 @@ async def test_no_record_pairs_are_counted(h: Harness) -> None:
                 if result.verdict.value == "no_record":
                     pair = (a.name, b.name)
     assert pair is not None
-    MISSES.take()
     await h.send(f"/check {pair[0]} {pair[1]}")
     await h.send(f"/check {pair[1]} {pair[0]}")
     text = visible(only(await h.send("/misses", user=ADMIN)))

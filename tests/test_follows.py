@@ -318,7 +318,6 @@ async def test_expand_in_chunks_and_a_moved_fact_tells_both_old_and_new_follower
 async def test_the_delivery_job_drains_only_after_a_commit_and_saves_misses(h: Harness) -> None:
     from telegram.ext import CallbackContext
 
-    from bot.feedback import MISSES
     from bot.telegram.follow import delivery_job
 
     context = CallbackContext(h.app)  # type: ignore[var-annotated]
@@ -336,10 +335,9 @@ async def test_the_delivery_job_drains_only_after_a_commit_and_saves_misses(h: H
     await add_fact(h, "meituan", "jd", "Second.")
     [sent] = await tick()
     assert "Second." in visible(sent)
-    MISSES.take()
     await h.send("/check zorblaxq alipay")
     await tick()
-    assert MISSES.counts == {} and rows(h, "SELECT kind, text, count FROM miss_daily") == [
+    assert h.interop.misses.counts == {} and rows(h, "SELECT kind, text, count FROM miss_daily") == [
         ("name", "zorblaxq", 1)]
 
 

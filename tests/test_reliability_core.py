@@ -76,6 +76,28 @@ def test_kill_9_during_import_leaves_all_or_nothing(tmp_path: Path) -> None:
     assert check.returncode == 0 and "OK" in check.stdout
 
 
+def test_cli_export_streams_json_csv_and_zip_that_import_takes_back(tmp_path: Path) -> None:
+    """``python -m bot export FILE`` picks the format by suffix and writes only FILE (streamed)."""
+    import zipfile
+
+    db = tmp_path / "cli.sqlite3"
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("all.json", "all.csv", "all.zip"):
+        done = subprocess.run([sys.executable, "-m", "bot", "export", str(out / name)], env=_env(db),
+                              cwd=ROOT, check=True, capture_output=True, text=True, timeout=60)
+        assert done.stdout.startswith("Exported ") and str(out / name) in done.stdout, done.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["all.csv", "all.json", "all.zip"]
+    facts = sqlite3.connect(db).execute("SELECT count(*) FROM fact").fetchone()[0]
+    assert len(json.loads((out / "all.json").read_text(encoding="utf-8"))["facts"]) == facts
+    assert (out / "all.csv").read_text(encoding="utf-8").startswith("record,")
+    with zipfile.ZipFile(out / "all.zip") as archive:
+        assert sorted(n.rsplit(".", 1)[-1] for n in archive.namelist()) == ["csv", "json"]
+    again = subprocess.run([sys.executable, "-m", "bot", "import", "--dry-run", str(out / "all.csv")],
+                           env=_env(db), cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_damaged_database_exits_non_zero_with_a_clear_line(tmp_path: Path) -> None:
     db = tmp_path / "bad.sqlite3"
     db.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))

@@ -127,7 +127,7 @@ async def test_every_command_refuses_non_admins_and_writes_nothing(h: Harness, c
                        for c in calls)
     assert await counts(h) == before
     # No form started: the next plain text is an ordinary question again.
-    assert "Step 2/7" not in sent(await h.send("jd alipay", user=USER))[0].text
+    assert "Step 2/8" not in sent(await h.send("jd alipay", user=USER))[0].text
 
 
 @pytest.mark.parametrize("command", [LINE, "/editfact 1 status ended", "/grant 5", "/export"])
@@ -346,19 +346,22 @@ async def test_new_company_and_aliases_resolve_at_once_in_check(h: Harness) -> N
 
 async def test_guided_form_end_to_end(h: Harness) -> None:
     before = await counts(h)
-    assert "step 1/7" in only_text(await h.send("/addfact"))
+    assert "step 1/8" in only_text(await h.send("/addfact"))
     # The answer is not also taken as a question by the user handlers.
-    assert "Step 2/7" in only_text(await h.send("JD"))
+    assert "Step 2/8" in only_text(await h.send("JD"))
     [kind] = sent(await h.send("tenpay"))
-    assert "Step 3/7" in kind.text and "a:fk:payments" in kind.callback_data
+    assert "Step 3/8" in kind.text and "a:fk:payments" in kind.callback_data
     calls = await h.press(kind, data="a:fk:payments")
     [status] = [c for c in sent(calls) if c.method == "sendMessage"]
-    assert "Step 4/7" in status.text
+    assert "Step 4/8" in status.text
     calls = await h.press(status, data="a:fs:partial")
-    assert "Step 5/7" in sent(calls)[-1].text
+    assert "Step 5/8" in sent(calls)[-1].text
     assert "must look like" in only_text(await h.send("soon"))
-    assert "Step 6/7" in only_text(await h.send("2025-03"))
-    assert "Step 7/7" in only_text(await h.send("JD <trial> with WeChat Pay."))
+    assert "Step 6/8" in only_text(await h.send("2025-03"))
+    assert "Step 7/8" in only_text(await h.send("JD <trial> with WeChat Pay."))
+    # The form's partial fact meets the rule every new fact meets: it needs a note.
+    assert "A partial fact needs a note" in only_text(await h.send("-"))
+    assert "Step 8/8" in only_text(await h.send("Opt-in <beta> & trial"))
     assert "http:// or https://" in only_text(await h.send("javascript:alert(1)"))
     [preview] = sent(await h.send("https://example.com/trial The trial"))
     assert "Please check" in preview.text and "JD &lt;trial&gt; with WeChat Pay." in preview.text
@@ -370,7 +373,8 @@ async def test_guided_form_end_to_end(h: Harness) -> None:
     assert "Saved as fact" in saved.text and (await counts(h))["facts"] == before["facts"] + 1
     fact_id = int(saved.text.split("#", 1)[1].split(".", 1)[0])
     fact = await h.interop.store.fact(fact_id)
-    assert fact is not None and (fact.status.value, fact.date) == ("partial", "2025-03")
+    assert fact is not None and (fact.status.value, fact.date, fact.note) == (
+        "partial", "2025-03", "Opt-in <beta> & trial")
     assert "2/7" not in only_text(await h.send("jd alipay"))  # the form has ended
 
 
@@ -387,7 +391,7 @@ async def test_guided_form_cancel_at_several_points(h: Harness) -> None:
         await h.send(answer)
     await h.press(h.rec.last("sendMessage"), data="a:fk:payments")
     await h.press(h.rec.last("sendMessage"), data="a:fs:live")
-    for answer in ("2025", "Summary.", "https://example.com/s"):
+    for answer in ("2025", "Summary.", "-", "https://example.com/s"):
         await h.send(answer)
     [edit] = sent(await h.press(h.rec.last("sendMessage"), "✖️ Cancel"))
     assert "nothing was saved" in edit.text
@@ -401,14 +405,14 @@ async def test_guided_form_unknown_company_and_revoked_midway(h: Harness) -> Non
     [call] = sent(await h.send("Zorblax Foods", user=USER))
     assert "I don't know the subject" in call.text
     calls = await h.press(call, "➕ Create “Zorblax Foods”", user=USER)
-    assert "Step 2/7" in sent(calls)[-1].text
+    assert "Step 2/8" in sent(calls)[-1].text
     assert h.interop.resolve("zorblax foods").company is not None
     await h.interop.store.set_grant(USER["id"], False, "test")
     before = await counts(h)
     assert "admins only" in only_text(await h.send("Alipay", user=USER))
     assert await counts(h) == before
     # The form is over: the next text is an ordinary question again.
-    assert "Step 3/7" not in only_text(await h.send("Alipay", user=USER))
+    assert "Step 3/8" not in only_text(await h.send("Alipay", user=USER))
 
 
 async def test_form_buttons_of_a_finished_form_are_stale(h: Harness) -> None:
@@ -518,17 +522,16 @@ async def test_export_and_backup_work_off_the_event_loop(h: Harness, monkeypatch
     from bot.telegram.admin import files as admin_files
 
     threads: list[str] = []
-    for name in ("to_json_bytes", "to_csv_bytes"):
-        original = getattr(dataset, name)
+    original_export = dataset._export_to
 
-        def spy(doc: Any, _original: Any = original) -> bytes:
-            threads.append(threading.current_thread().name)
-            return _original(doc)
+    def export_spy(*args: Any) -> Path:
+        threads.append(threading.current_thread().name)
+        return original_export(*args)
 
-        monkeypatch.setattr(dataset, name, spy)
+    monkeypatch.setattr(dataset, "_export_to", export_spy)
     original_zip = admin_files._zip_file
 
-    def zip_spy(path: Path) -> bytes:
+    def zip_spy(path: Path) -> tuple[bytes, int]:
         threads.append(threading.current_thread().name)
         return original_zip(path)
 
@@ -537,7 +540,8 @@ async def test_export_and_backup_work_off_the_event_loop(h: Harness, monkeypatch
     await h.send("/export")
     await h.send("/backup")
     loop_thread = threading.current_thread().name
-    assert len(threads) == 3 and loop_thread not in threads, (threads, loop_thread)
+    # two streamed exports (JSON, CSV), three zips (those two and the backup)
+    assert len(threads) == 5 and loop_thread not in threads, (threads, loop_thread)
 
 
 async def test_a_bad_zip_is_refused_clearly(h: Harness) -> None:
@@ -576,9 +580,9 @@ async def test_guided_form_in_a_group_forces_a_reply(h: Harness) -> None:
     [call] = sent(await h.send("/addfact", chat=GROUP))
     assert call.reply_markup == {"force_reply": True, "selective": True}
     prompt = {k: v for k, v in h.message_of(call).items() if k != "reply_markup"}
-    assert "Step 2/7" in only_text(await h.send("JD.com", chat=GROUP, reply_to=prompt))
+    assert "Step 2/8" in only_text(await h.send("JD.com", chat=GROUP, reply_to=prompt))
     # Someone else in the group is not inside this admin's form.
-    assert not [c for c in await h.send("Alipay", chat=GROUP, user=USER) if "Step 3/7" in c.text]
+    assert not [c for c in await h.send("Alipay", chat=GROUP, user=USER) if "Step 3/8" in c.text]
 
 
 async def test_guided_form_times_out_politely(h: Harness) -> None:
@@ -599,7 +603,7 @@ async def test_guided_form_times_out_politely(h: Harness) -> None:
     finally:
         await h.app.job_queue.stop()
     # The form is over: the next text is an ordinary question again.
-    assert "Step 3/7" not in only_text(await h.send("Alipay"))
+    assert "Step 3/8" not in only_text(await h.send("Alipay"))
 
 
 async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
@@ -608,7 +612,7 @@ async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
     subject typed into the form is never answered as a user question (issue 10, defect 2)."""
     from bot.admin import Editor
 
-    assert "step 1/7" in only_text(await h.send("/addfact"))
+    assert "step 1/8" in only_text(await h.send("/addfact"))
 
     def broken(self: Editor, role: str, name: str) -> Any:
         raise RuntimeError("resolver exploded")
@@ -617,7 +621,7 @@ async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
     [call] = sent(await h.send("JD Alipay"))  # only the error handler's reply, no verdict
     assert call.text == t("error.generic")
     monkeypatch.undo()
-    assert "Step 2/7" in only_text(await h.send("JD"))  # still at step 1, the form goes on
+    assert "Step 2/8" in only_text(await h.send("JD"))  # still at step 1, the form goes on
 
 
 async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None:
@@ -626,8 +630,8 @@ async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as first:
         first.user = dict(ADMIN)
         files = Files(first)
-        assert "step 1/7" in only_text(await first.send("/addfact"))
-        assert "Step 2/7" in only_text(await first.send("JD"))
+        assert "step 1/8" in only_text(await first.send("/addfact"))
+        assert "Step 2/8" in only_text(await first.send("JD"))
         doc = json.loads(unzipped(await _export(first, files))[1])
         doc["facts"][0]["summary"] = "Changed across a restart."
         [dry] = sent(await first.process(files.document(first, "edited.json", json.dumps(doc).encode())))
@@ -637,7 +641,7 @@ async def test_form_and_pending_import_survive_a_restart(tmp_path: Path) -> None
         second.user = dict(ADMIN)
         second.rec.messages.update(first.rec.messages)  # the chat still shows the old messages
         [kind] = sent(await second.send("tenpay"))  # the form goes on at step 2
-        assert "Step 3/7" in kind.text, kind.text
+        assert "Step 3/8" in kind.text, kind.text
         [applied] = sent(await second.press(dry, "✅ Apply import"))
         assert "Imported" in applied.text and "1 updated" in applied.text
 

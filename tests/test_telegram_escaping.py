@@ -82,9 +82,40 @@ async def test_history_and_form_show_names_and_kinds_as_typed(h: Harness) -> Non
     assert_once(history)
     await h.send("/addfact")
     [step2] = texts(await h.send(NAME))
-    assert NAME in step2 and "Step 2/7" in step2, step2
+    assert NAME in step2 and "Step 2/8" in step2, step2
     assert_once(step2)
     [kinds] = [c for c in await h.send("Alipay") if c.method == "sendMessage"]
     labels = [label for label, _ in kinds.buttons]
     assert t("kind.shopping/links") in labels  # "🔗 Shopping & links", not "Shopping &amp; links"
     assert not any("&amp;" in label for label in labels)
+
+
+async def test_follows_and_reports_show_the_name_as_typed(h: Harness) -> None:
+    """A follow notification, /following, the admins' report message and /reports: escaped once."""
+    from bot.telegram.follow import deliver
+    from tests.tg import USER
+
+    [followed] = texts(await h.send(f"/follow {NAME}"))
+    assert NAME in followed, followed
+    [listing] = texts(await h.send("/following"))
+    assert f"• {NAME}" in listing, listing
+    [added] = texts(await h.send(f"/addfact {NAME} | WeChat Pay | payments | live | 2025-02 | {SUMMARY} | "
+                 f"https://example.com/att-wechat | {TITLE}"))
+    assert SUMMARY in added, added
+    start = len(h.rec.calls)
+    await deliver(h.app.bot, h.interop)
+    [notice] = texts([c for c in h.rec.calls[start:] if c.chat_id == ADMIN["id"]])
+    assert NAME in notice and SUMMARY in notice and "WeChat Pay" in notice, notice
+
+    [check] = [c for c in await h.send(f"/check {NAME} | alipay", user=USER)
+               if c.method == "sendMessage"]
+    [prompt] = [c for c in await h.press(check, t("feedback.button.report"), user=USER)
+                if c.method == "sendMessage"]
+    assert NAME in visible(prompt), visible(prompt)
+    calls = await h.send(f"{NAME} & <i>co</i> is wrong", user=USER, reply_to=prompt)
+    [to_admin] = texts([c for c in calls if c.chat_id == ADMIN["id"]])
+    assert f"{NAME} × Alipay" in to_admin and f"{NAME} & <i>co</i> is wrong" in to_admin, to_admin
+    [queue] = texts(await h.send("/reports"))
+    assert f"{NAME} × Alipay" in queue and f"{NAME} & <i>co</i> is wrong" in queue, queue
+    for seen in (followed, listing, notice, visible(prompt), to_admin, queue):
+        assert_once(seen)

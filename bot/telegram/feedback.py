@@ -14,7 +14,6 @@ user types is taken for it. Admin rights are checked again on every press and ev
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections import OrderedDict
@@ -47,6 +46,8 @@ from bot.admin import Access, Editor, actor_label, parse_fact_line
 from bot.answers import Interop
 from bot.domain import Conflict, InteropError
 from bot.feedback import MAX_FEEDBACK, Feedback, Report, Suggestion
+from bot.follows import pair_label
+from bot.render import HTML
 from bot.telegram.context import BotContext
 from bot.telegram.follow import NEW, reply, save_misses
 from bot.texts import t
@@ -69,10 +70,6 @@ class Prompt:
     kind: str  # report, suggest, edit, reject
     a: int = 0
     b: int = 0
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=False)
 
 
 def _sentence(text: str) -> str:
@@ -125,9 +122,7 @@ async def ask(context: BotContext, chat_id: int, user: User, text: str,
 
 
 def _label(interop: Interop, a: int, b: int) -> str:
-    if b:
-        return f"{interop.company(a).name} × {interop.company(b).name}"
-    return interop.company(a).name
+    return pair_label(interop.company(a), interop.company(b) if b else None)
 
 
 def _deep_link(bot: Bot, a: int, b: int) -> str | None:
@@ -167,7 +162,7 @@ async def report_pressed(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     label = _label(interop, int(a), int(b))
     await ask(context, message.chat.id, query.from_user,
-              _e(t("feedback.report_prompt", name=label, max=MAX_FEEDBACK)),
+              HTML.t("feedback.report_prompt", name=label, max=MAX_FEEDBACK),
               Prompt("report", int(a), int(b)), in_group=message.chat.type != ChatType.PRIVATE,
               thread_id=message.message_thread_id if message.is_topic_message else None)
     await query.answer()
@@ -179,7 +174,7 @@ async def _save_report(update: Update, context: BotContext, prompt: Prompt,
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     report = await _feedback(context).add_report(message.chat.id, user.id, prompt.a, prompt.b, text)
-    await reply(update, _e(t("feedback.thanks_report", id=report.id)))
+    await reply(update, HTML.t("feedback.thanks_report", id=report.id))
     await _tell_admins(context, report_card(context, report, new=True))
 
 
@@ -189,13 +184,13 @@ def report_card(context: BotContext, report: Report, *, new: bool = False) -> st
     label = _label(interop, report.subject_id, report.object_id) if report.subject_id else "—"
     head = t("feedback.report_new" if new else "feedback.report_item", id=report.id, name=label,
              user=report.user_id, chat=report.chat_id, at=report.created_at.replace("T", " "))
-    lines = [f"<b>{_e(head)}</b>", _e(report.text)]
+    lines = [HTML.b(head), HTML.text(report.text)]
     link = _deep_link(context.bot, report.subject_id, report.object_id) if report.subject_id else None
     if link:
-        lines.append(f'<a href="{html.escape(link)}">{_e(t("feedback.open_answer"))}</a>')
+        lines.append(HTML.link(t("feedback.open_answer"), link))
     if new:
-        lines.append(_e(t("feedback.see_queue")))
-    return "\n".join(lines)
+        lines.append(HTML.t("feedback.see_queue"))
+    return HTML.join("\n", lines)
 
 
 # -- suggestions ----------------------------------------------------------------------------------
@@ -211,7 +206,7 @@ async def suggest(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None
     if user is None or message.sender_chat is not None:
-        await reply(update, _e(t("follows.anonymous")))
+        await reply(update, HTML.t("follows.anonymous"))
         raise ApplicationHandlerStop
     parts = (message.text or "").split(maxsplit=1)
     line = parts[1].strip() if len(parts) == 2 else ""
@@ -224,7 +219,7 @@ async def suggest(update: Update, context: BotContext) -> None:
 
 
 def _suggest_usage() -> str:
-    return _e(t("feedback.suggest_usage", max=MAX_FEEDBACK))
+    return HTML.t("feedback.suggest_usage", max=MAX_FEEDBACK)
 
 
 async def _save_suggestion(update: Update, context: BotContext, line: str) -> None:
@@ -236,19 +231,19 @@ async def _save_suggestion(update: Update, context: BotContext, line: str) -> No
         _validate_line(context, line)
         suggestion = await _feedback(context).add_suggestion(message.chat.id, user.id, line)
     except InteropError as exc:
-        await reply(update, _e(_sentence(str(exc))) + "\n\n" + _suggest_usage())
+        await reply(update, HTML.join("\n\n", [_sentence(str(exc)), _suggest_usage()]))
         return
-    await reply(update, _e(t("feedback.thanks_suggestion", id=suggestion.id)))
+    await reply(update, HTML.t("feedback.thanks_suggestion", id=suggestion.id))
     await _tell_admins(context, suggestion_card(suggestion, new=True))
 
 
 def suggestion_card(suggestion: Suggestion, *, new: bool = False) -> str:
     head = t("feedback.suggestion_new" if new else "feedback.suggestion_item", id=suggestion.id,
              user=suggestion.user_id, at=suggestion.created_at.replace("T", " "))
-    lines = [f"<b>{_e(head)}</b>", f"<code>{_e(suggestion.line)}</code>"]
+    lines = [HTML.b(head), HTML.code(suggestion.line)]
     if new:
-        lines.append(_e(t("feedback.see_queue")))
-    return "\n".join(lines)
+        lines.append(HTML.t("feedback.see_queue"))
+    return HTML.join("\n", lines)
 
 
 async def _accept(context: BotContext, admin: User, suggestion_id: int,
@@ -283,7 +278,7 @@ async def _reject(context: BotContext, admin: User, suggestion_id: int,
 
 async def _tell(context: BotContext, chat_id: int, text: str) -> None:
     try:
-        await context.bot.send_message(chat_id, _e(text), parse_mode=ParseMode.HTML)
+        await context.bot.send_message(chat_id, HTML.text(text), parse_mode=ParseMode.HTML)
     except TelegramError as exc:
         log.info("Could not tell chat %s about its suggestion: %s", chat_id, exc)
 
@@ -310,14 +305,14 @@ async def prompt_reply(update: Update, context: BotContext) -> None:
         elif prompt.kind == "suggest":
             await _save_suggestion(update, context, text.strip())
         elif not await _is_admin(context, user.id):
-            await reply(update, _e(t("feedback.admins_only")))
+            await reply(update, HTML.t("feedback.admins_only"))
         elif prompt.kind == "edit":
-            await reply(update, _e(await _accept(context, user, prompt.a, text.strip())))
+            await reply(update, HTML.text(await _accept(context, user, prompt.a, text.strip())))
         elif prompt.kind == "reject":
-            await reply(update, _e(await _reject(context, user, prompt.a, text)))
+            await reply(update, HTML.text(await _reject(context, user, prompt.a, text)))
         prompts.pop(key, None)
     except InteropError as exc:  # the question stays open: a corrected reply is welcome
-        await reply(update, _e(_sentence(str(exc))))
+        await reply(update, HTML.text(_sentence(str(exc))))
     raise ApplicationHandlerStop
 
 
@@ -337,8 +332,8 @@ async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | N
     """The open items that fit one message (newest first), each with its buttons."""
     items = await _feedback(context).queue(QUEUE_SHOWN + 1)
     if not items:
-        return _e(t("feedback.queue_empty")), None
-    blocks = [f"<b>{_e(t('feedback.queue_head'))}</b>"]
+        return HTML.t("feedback.queue_empty"), None
+    blocks = [HTML.b(HTML.t("feedback.queue_head"))]
     rows = []
     size = len(blocks[0])
     shown = 0
@@ -362,15 +357,15 @@ async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | N
                          InlineKeyboardButton(t("feedback.button.reject", id=item.id),
                                               callback_data=f"q:rej:{item.id}")])
     if len(items) > shown:
-        blocks.append(_e(t("feedback.queue_more")))
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+        blocks.append(HTML.t("feedback.queue_more"))
+    return HTML.join("\n\n", blocks), InlineKeyboardMarkup(rows)
 
 
 async def reports(update: Update, context: BotContext) -> None:
     """/reports (admins): open reports and suggestions, newest first, with their buttons."""
     refused = await _admin_refusal(update, context)
     if refused:
-        await reply(update, _e(refused))
+        await reply(update, HTML.text(refused))
         raise ApplicationHandlerStop
     text, markup = await queue_view(context)
     await reply(update, text, markup)
@@ -408,8 +403,8 @@ async def queue_pressed(update: Update, context: BotContext) -> None:
             suggestion = await feedback.open_suggestion(item_id)
             if not isinstance(message, Message):
                 raise InteropError(t("tg.stale"))
-            text = (_e(t("feedback.edit_prompt", id=item_id)) + f"\n<code>{_e(suggestion.line)}</code>"
-                    if verb == "edt" else _e(t("feedback.reject_prompt", id=item_id)))
+            text = (HTML.join("\n", [HTML.t("feedback.edit_prompt", id=item_id), HTML.code(suggestion.line)])
+                    if verb == "edt" else HTML.t("feedback.reject_prompt", id=item_id))
             await ask(context, message.chat.id, query.from_user, text,
                       Prompt("edit" if verb == "edt" else "reject", item_id),
                       in_group=message.chat.type != ChatType.PRIVATE)
@@ -430,22 +425,22 @@ async def misses(update: Update, context: BotContext) -> None:
     """/misses (admins): unknown names and no-record pairs of the last 30 days, most asked first."""
     refused = await _admin_refusal(update, context)
     if refused:
-        await reply(update, _e(refused))
+        await reply(update, HTML.text(refused))
         raise ApplicationHandlerStop
     interop = _interop(context)
     await save_misses(interop)
     names, pairs = await _feedback(context).misses()
-    lines = [f"<b>{_e(t('feedback.misses_head'))}</b>", _e(t("feedback.misses_names"))]
-    lines += [_e(f"• {m.text} — {m.count}") for m in names] or [_e(t("feedback.misses_none"))]
-    lines.append(_e(t("feedback.misses_pairs")))
-    lines += [_e(f"• {m.text} — {m.count}") for m in pairs] or [_e(t("feedback.misses_none"))]
-    await reply(update, "\n".join(lines))
+    lines = [HTML.b(HTML.t("feedback.misses_head")), HTML.t("feedback.misses_names")]
+    lines += [HTML.text(f"• {m.text} — {m.count}") for m in names] or [HTML.t("feedback.misses_none")]
+    lines.append(HTML.t("feedback.misses_pairs"))
+    lines += [HTML.text(f"• {m.text} — {m.count}") for m in pairs] or [HTML.t("feedback.misses_none")]
+    await reply(update, HTML.join("\n", lines))
     raise ApplicationHandlerStop
 
 
 async def privacy(update: Update, context: BotContext) -> None:
     """/privacy: what the bot keeps, and how to delete it."""
-    await reply(update, _e(t("feedback.privacy")))
+    await reply(update, HTML.t("feedback.privacy"))
     raise ApplicationHandlerStop
 
 
@@ -454,10 +449,10 @@ async def forgetme(update: Update, context: BotContext) -> None:
     user = update.effective_user
     message = update.effective_message
     if user is None or (message is not None and message.sender_chat is not None):
-        await reply(update, _e(t("follows.anonymous")))
+        await reply(update, HTML.t("follows.anonymous"))
         raise ApplicationHandlerStop
     follows, items = await _feedback(context).forget_user(user.id)
-    await reply(update, _e(t("feedback.forgotten", follows=follows, reports=items)))
+    await reply(update, HTML.t("feedback.forgotten", follows=follows, reports=items))
     raise ApplicationHandlerStop
 
 

@@ -13,12 +13,11 @@ be checked: they are asked to use a private chat.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
-import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -43,13 +42,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, InteropError, Profile
-from bot.feedback import MISSES, Feedback
-from bot.follows import Follows, follow_label, render_batch
+from bot.feedback import Feedback
+from bot.follows import Follows, pair_label, render_batch
 from bot.i18n import display_name, using
+from bot.render import HTML
 from bot.telegram.context import BotContext
 from bot.texts import t
 
@@ -75,10 +74,6 @@ def _interop(context: BotContext) -> Interop:
 
 def follows_of(context: BotContext) -> Follows:
     return Follows(_interop(context).store)
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=False)
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message | None:
@@ -178,38 +173,34 @@ def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
     return first, second
 
 
-def _label(company: Company, other: Company | None) -> str:
-    name = display_name(company)  # i18n: the reader's name for it
-    return f"{name} × {display_name(other)}" if other is not None else name
-
-
 async def _change(update: Update, context: BotContext, on: bool) -> None:
     message = update.effective_message
     assert message is not None
     try:
         refused = await _command_refusal(update, context)
         if refused:
-            await reply(update, _e(refused))
+            await reply(update, HTML.text(refused))
             raise ApplicationHandlerStop
         args = _args(message)
         if not args:
-            await reply(update, _e(t("follows.usage" if on else "follows.usage_unfollow")))
+            await reply(update, HTML.t("follows.usage" if on else "follows.usage_unfollow"))
             raise ApplicationHandlerStop
         company, other = parse_target(_interop(context), args)
         follows = follows_of(context)
         other_id = other.id if other else 0
-        label = _label(company, other)
+        label = pair_label(company, other)
         if on:
             added = await follows.follow(message.chat.id, company.id, other_id)
             key = "follows.done" if added else "follows.already"
             scope = "follows.scope_pair" if other else "follows.scope_company"
-            await reply(update, _e(t(key, name=label) + (" " + t(scope) if added else "")))
+            parts = [HTML.t(key, name=label), *([HTML.t(scope)] if added else [])]
+            await reply(update, HTML.join(" ", parts))
         else:
             removed = await follows.unfollow(message.chat.id, company.id, other_id)
-            await reply(update, _e(t("follows.undone" if removed else "follows.not_following",
-                                     name=label)))
+            await reply(update, HTML.t("follows.undone" if removed else "follows.not_following",
+                                     name=label))
     except InteropError as exc:
-        await reply(update, _e(_sentence(str(exc))))
+        await reply(update, HTML.text(_sentence(str(exc))))
     raise ApplicationHandlerStop
 
 
@@ -233,17 +224,17 @@ async def following_reply(context: BotContext,
     interop = _interop(context)
     items = await follows_of(context).following(chat_id)
     if not items:
-        return _e(t("follows.none")), None
+        return HTML.t("follows.none"), None
     rows = []
-    lines = [_e(t("follows.list_head", n=len(items)))]
+    lines = [HTML.t("follows.list_head", n=len(items))]
     for item in items:
         company = interop.company(item.company_id)
         other = interop.company(item.other_id) if item.is_pair else None
-        label = follow_label(item, company, other)
-        lines.append(f"• {_e(label)}")
+        label = pair_label(company, other)
+        lines.append(HTML.join("", ["• ", label]))
         rows.append([InlineKeyboardButton(t("follows.button.unfollow", name=label[:40]),
                                           callback_data=f"fu:{item.company_id}:{item.other_id}")])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return HTML.join("\n", lines), InlineKeyboardMarkup(rows)
 
 
 async def following(update: Update, context: BotContext) -> None:
@@ -275,7 +266,7 @@ async def button_pressed(update: Update, context: BotContext) -> None:
         await query.answer(t("tg.stale"))
         raise ApplicationHandlerStop
     follows = follows_of(context)
-    label = _label(company, other)
+    label = pair_label(company, other)
     try:
         if verb == "fw":
             added = await follows.follow(message.chat.id, company.id, int(b))
@@ -344,10 +335,8 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
         except RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22.2+: int now, timedelta later; both work
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            wait = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             state.not_before = time.monotonic() + seconds
             state.dirty = True
             log.info("Telegram asked to wait %.0f s before the next notification", seconds)
@@ -382,13 +371,13 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
 
 async def save_misses(interop: Interop) -> None:
     """Write the in-memory miss counts; on failure keep them for the next try."""
-    counts = MISSES.take()
+    counts = interop.misses.take()
     if not counts:
         return
     try:
         await Feedback(interop.store).save_misses(counts)
     except Exception:
-        MISSES.put_back(counts)
+        interop.misses.put_back(counts)
         raise
 
 

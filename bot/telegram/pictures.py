@@ -12,7 +12,14 @@ import math
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
@@ -176,30 +183,41 @@ async def map_command(update: Update, context: BotContext) -> None:
     await send_map(context, _target(message), resolution.company)
 
 
-async def map_pressed(update: Update, context: BotContext) -> None:
-    """A did-you-mean choice under /map: draw that company's map as a new message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+async def _pressed_company(query: CallbackQuery, context: BotContext) -> tuple[Company, Message] | None:
+    """The company a map button names and the message it sits under; None (said as stale) when
+    either is gone. One lookup for the did-you-mean and the "as text" buttons."""
+    assert query.data is not None
     company = _interop(context).resolver.company(int(query.data.split(":")[1]))
     if company is None or not isinstance(query.message, Message):
         await query.answer(t("tg.stale"))
+        return None
+    return company, query.message
+
+
+async def map_pressed(update: Update, context: BotContext) -> None:
+    """A did-you-mean choice under /map: draw that company's map as a new message."""
+    query = update.callback_query
+    assert query is not None
+    pressed = await _pressed_company(query, context)
+    if pressed is None:
         return
+    company, message = pressed
     refusal = _refusal(update, context)
     if refusal is None:
-        await send_map(context, _target(query.message), company)
+        await send_map(context, _target(message), company)
     await query.answer(refusal or None)  # last, once: if anything above raised, the error handler answers
 
 
 async def map_text_pressed(update: Update, context: BotContext) -> None:
     """"Open as text" under a map: the same links and verdicts as a text message."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    company = _interop(context).resolver.company(int(query.data.split(":")[1]))
-    if company is None or not isinstance(query.message, Message):
-        await query.answer(t("tg.stale"))
+    assert query is not None
+    pressed = await _pressed_company(query, context)
+    if pressed is None:
         return
+    company, message = pressed
     result = await map_of(_interop(context), company)
-    await _send_text(context, Target(query.message.chat.id, _target(query.message).thread_id),
+    await _send_text(context, Target(message.chat.id, _target(message).thread_id),
                      paged(render_map(result), None))
     await query.answer()
 

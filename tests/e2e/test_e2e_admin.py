@@ -78,21 +78,23 @@ async def test_non_admin_is_refused_and_nothing_changes(bot: BotProcess) -> None
 async def test_guided_addfact_form_with_buttons_through_save(bot: BotProcess) -> None:
     fake, admin, reader = bot.fake, OWNER_IDS[1], 300_020
     step1 = await say_private(fake, admin, "/addfact")
-    assert "step 1/7" in visible(step1), visible(step1)
+    assert "step 1/8" in visible(step1), visible(step1)
     step2 = await say_private(fake, admin, "Xiaohongshu")
-    assert "Step 2/7" in visible(step2), visible(step2)
+    assert "Step 2/8" in visible(step2), visible(step2)
 
     step3 = await say_private(fake, admin, "whatsapp")
-    assert "Step 3/7" in visible(step3), visible(step3)
-    step4 = await press_for_message(fake, step3, button(step3, "Messaging"), admin, contains="Step 4/7")
+    assert "Step 3/8" in visible(step3), visible(step3)
+    step4 = await press_for_message(fake, step3, button(step3, "Messaging"), admin, contains="Step 4/8")
     assert "kind: messaging" in visible(fake.message(admin, step3["message_id"]))  # the choice stays visible
     assert [label for label, _ in buttons(step4)] == ["✅ live", "🟡 partial", "🕓 announced", "⛔ ended"]
-    step5 = await press_for_message(fake, step4, button(step4, "announced"), admin, contains="Step 5/7")
+    step5 = await press_for_message(fake, step4, button(step4, "announced"), admin, contains="Step 5/8")
 
     step6 = await say_private(fake, admin, "2025-06")
-    assert "Step 6/7" in visible(step6), visible(step6)
+    assert "Step 6/8" in visible(step6), visible(step6)
     step7 = await say_private(fake, admin, "E2E: Xiaohongshu said WhatsApp sharing is coming.")
-    assert "Step 7/7" in visible(step7), visible(step7)
+    assert "Step 7/8" in visible(step7), visible(step7)
+    step8 = await say_private(fake, admin, "-")  # not partial: the note may be skipped
+    assert "Step 8/8" in visible(step8), visible(step8)
     url = "https://example.org/e2e/xhs-whatsapp"
     preview = await say_private(fake, admin, f"{url} The E2E announcement")
     assert "Please check the new fact" in visible(preview), visible(preview)
@@ -122,10 +124,11 @@ async def test_guided_form_typed_ahead_without_waiting_for_prompts(bot: BotProce
     since = fake.mark()
     for text in ("/addfact", "Douyin", "BirdyChat"):
         fake.private_message(admin, text)
-    step3 = await fake.await_for_message(admin, contains="Step 3/7", since=since, timeout=REPLY_TIMEOUT)
+    step3 = await fake.await_for_message(admin, contains="Step 3/8", since=since, timeout=REPLY_TIMEOUT)
     url = "https://example.org/e2e/douyin-birdychat"
     fake.press_button(admin, step3["message_id"], button(step3, "Content"), user_id=admin)
-    for text in ("partial", "2025-07", "E2E: Douyin clips can be shared to BirdyChat.", url):
+    for text in ("partial", "2025-07", "E2E: Douyin clips can be shared to BirdyChat.",
+                 "Opt-in clips only", url):  # a partial fact's note is step 7
         fake.private_message(admin, text)
     preview = await fake.await_for_message(admin, contains="Please check the new fact", since=since,
                                            timeout=REPLY_TIMEOUT)
@@ -146,7 +149,7 @@ async def test_form_answers_are_not_read_as_questions(bot: BotProcess) -> None:
     await say_private(fake, admin, "/addfact")
     since = fake.mark()
     reply = await say_private(fake, admin, "jd")
-    assert "Step 2/7" in visible(reply), visible(reply)
+    assert "Step 2/8" in visible(reply), visible(reply)
     cancelled = await say_private(fake, admin, "/cancel")
     assert "Cancelled" in visible(cancelled), visible(cancelled)
     texts = [visible(c.result) for c in replies_in(fake, admin, since)]
@@ -216,7 +219,7 @@ async def test_guided_form_in_a_privacy_mode_group_works_by_replying(bot: BotPro
     fake, admin, chat, reader = bot.fake, OWNER_IDS[0], -100_500_600_700, 300_050
     since = fake.mark()
     prompt = await say_group(fake, chat, admin, f"/addfact@{BOT_USERNAME}")
-    assert "step 1/7" in visible(prompt)
+    assert "step 1/8" in visible(prompt)
     (call,) = replies_in(fake, chat, since)
     assert call.params["reply_markup"].get("force_reply") is True
 
@@ -224,11 +227,11 @@ async def test_guided_form_in_a_privacy_mode_group_works_by_replying(bot: BotPro
     fake.group_message(chat, admin, "Ele.me")  # not a reply: privacy mode keeps it from the bot
     assert len(fake.undelivered) == hidden + 1
     prompt = await say_group(fake, chat, admin, "Ele.me", reply_to_message_id=prompt["message_id"])
-    assert "Step 2/7" in visible(prompt), visible(prompt)
+    assert "Step 2/8" in visible(prompt), visible(prompt)
     kinds = await say_group(fake, chat, admin, "BirdyChat", reply_to_message_id=prompt["message_id"])
-    statuses = await press_for_message(fake, kinds, button(kinds, "Logistics"), admin, contains="Step 4/7")
-    prompt = await press_for_message(fake, statuses, button(statuses, "ended"), admin, contains="Step 5/7")
-    for text in ("2023-11-02", "E2E: Ele.me stopped BirdyChat delivery updates.",
+    statuses = await press_for_message(fake, kinds, button(kinds, "Logistics"), admin, contains="Step 4/8")
+    prompt = await press_for_message(fake, statuses, button(statuses, "ended"), admin, contains="Step 5/8")
+    for text in ("2023-11-02", "E2E: Ele.me stopped BirdyChat delivery updates.", "-",
                  "https://example.org/e2e/eleme-birdychat"):
         prompt = await say_group(fake, chat, admin, text, reply_to_message_id=prompt["message_id"])
     assert "Please check the new fact" in visible(prompt), visible(prompt)

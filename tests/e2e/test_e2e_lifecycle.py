@@ -147,12 +147,12 @@ async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path:
     first = await launch(database)
     fake = first.fake
     start = await say_private(fake, OWNER_ID, "/addfact")
-    assert "step 1/7" in visible(start), visible(start)
+    assert "step 1/8" in visible(start), visible(start)
     subject = await say_private(fake, OWNER_ID, "Temu")
-    assert "Step 2/7" in visible(subject), visible(subject)
+    assert "Step 2/8" in visible(subject), visible(subject)
     assert await first.astop() == 0, first.log()
 
     second = await launch(database, fake=fake)
     kind = await say_private(fake, OWNER_ID, "Haiket")
-    assert "Step 3/7" in visible(kind), (visible(kind), second.log()[-2000:])
+    assert "Step 3/8" in visible(kind), (visible(kind), second.log()[-2000:])
     assert "Messaging" in str(kind.get("reply_markup"))

@@ -178,7 +178,7 @@ async def backup(update: Update, context: BotContext, editor: Editor,
         await asyncio.to_thread(shutil.rmtree, path.parent, True)
     if archive.too_big:
         await send_reply(update, HTML.t("admin.too_big_to_send", what=archive.member,
-                                        size=f"{len(archive.data) / 2**20:.0f}",
+                                        size=f"{archive.size / 2**20:.0f}",
                                         limit=files.TELEGRAM_UPLOAD_LIMIT // 2**20,
                                         command="python -m bot export FILE.json"))
         return
@@ -196,7 +196,7 @@ async def export(update: Update, context: BotContext, editor: Editor,
     for archive in await files.export_archives(editor.store):
         if archive.too_big:
             await send_reply(update, HTML.t("admin.too_big_to_send", what=archive.member,
-                                            size=f"{len(archive.data) / 2**20:.0f}",
+                                            size=f"{archive.size / 2**20:.0f}",
                                             limit=files.TELEGRAM_UPLOAD_LIMIT // 2**20,
                                             command=f"python -m bot export {archive.member}"))
             continue

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bot import dataset
 from bot.domain import ValidationError
@@ -25,52 +24,47 @@ TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024  # bytes a bot may upload in one docume
 
 @dataclass(frozen=True, slots=True)
 class Archive:
-    """One zipped file ready to upload (or too big to)."""
+    """One zipped file ready to upload, or only its size when it is too big to."""
 
     filename: str
-    data: bytes
+    data: bytes  # empty when too big: an archive past the limit is never read into memory
     member: str  # the file inside: interop-export-20250101.json, ...
+    size: int
 
     @property
     def too_big(self) -> bool:
-        return len(self.data) > TELEGRAM_UPLOAD_LIMIT
-
-
-def _zip(member: str, data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        archive.writestr(member, data)
-    return out.getvalue()
-
-
-def _export_archives(doc: dict[str, Any], stamp: str) -> list[Archive]:
-    """JSON and CSV, each zipped (in a worker thread)."""
-    archives = []
-    for member, serialise in ((f"interop-export-{stamp}.json", dataset.to_json_bytes),
-                              (f"interop-export-{stamp}.csv", dataset.to_csv_bytes)):
-        archives.append(Archive(member + ".zip", _zip(member, serialise(doc)), member))
-    return archives
+        return self.size > TELEGRAM_UPLOAD_LIMIT
 
 
 async def export_archives(store: Store) -> list[Archive]:
-    """The whole store as zipped JSON and CSV; only the reads run on the loop (in aiosqlite)."""
-    # When dataset grows a streaming ``export_file(store, path, fmt)``, it replaces the two
-    # lines below: write each format to a temporary file in a thread, then zip that file.
-    doc = await dataset.export_document(store)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return await asyncio.to_thread(_export_archives, doc, stamp)
+    """The whole store as zipped JSON and CSV, each streamed to a file by ``dataset.export_file``
+    (a worker thread, one snapshot) and zipped in a worker thread: no document in memory."""
+    with tempfile.TemporaryDirectory(prefix="interop-export-") as folder:
+        return [await _archive(await dataset.export_file(store, Path(folder), fmt))
+                for fmt in ("json", "csv")]
 
 
-def _zip_file(path: Path) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        archive.write(path, arcname=path.name)
-    return out.getvalue()
+def _zip_file(path: Path) -> tuple[bytes, int]:
+    """``path`` zipped into a temporary file, and its size; the bytes are read back only when
+    Telegram may take them (nothing past the upload limit is held in memory)."""
+    with tempfile.TemporaryFile() as out:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+            archive.write(path, arcname=path.name)
+        size = out.tell()
+        if size > TELEGRAM_UPLOAD_LIMIT:
+            return b"", size
+        out.seek(0)
+        return out.read(), size
+
+
+async def _archive(path: Path) -> Archive:
+    data, size = await asyncio.to_thread(_zip_file, path)
+    return Archive(path.name + ".zip", data, path.name, size)
 
 
 async def backup_archive(path: Path) -> Archive:
     """A backup file, zipped in a worker thread."""
-    return Archive(path.name + ".zip", await asyncio.to_thread(_zip_file, path), path.name)
+    return await _archive(path)
 
 
 def _unzip(filename: str, data: bytes, limit: int) -> tuple[str, bytes]:

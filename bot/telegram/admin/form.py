@@ -1,4 +1,4 @@
-"""The guided /addfact form: subject, object, kind, status, date, summary, source, preview, Save.
+"""The guided /addfact form: subject, object, kind, status, date, summary, note, source, preview, Save.
 
 A ConversationHandler, persistent (bot.telegram.persistence), so a form half filled in survives
 a restart. Every step re-checks rights and ends the update, so an answer is never also read as a
@@ -35,7 +35,7 @@ from bot.domain import (
     parse_fact_date,
 )
 from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card
-from bot.rules import MAX_SUMMARY, clean_source, clean_summary
+from bot.rules import MAX_NOTE, MAX_SUMMARY, clean_source, clean_summary, clean_text, partial_note_problem
 from bot.store import FactDraft
 from bot.telegram.admin.commands import addfact_line
 from bot.telegram.admin.common import (
@@ -57,8 +57,9 @@ from bot.texts import t
 FORM = "admin_form"  # user_data key: the guided form's fields so far
 FORM_TIMEOUT = 600.0
 SUBJECT, OBJECT, KIND, STATUS, DATE, SUMMARY, SOURCE, CONFIRM = range(8)
+NOTE = 8  # asked between SUMMARY and SOURCE; numbered last so persisted forms keep their states
 _FORM_STEPS = {SUBJECT: "subject", OBJECT: "object", KIND: "kind", STATUS: "status", DATE: "date",
-               SUMMARY: "summary", SOURCE: "source"}
+               SUMMARY: "summary", NOTE: "note", SOURCE: "source"}
 
 
 async def form_guard(update: Update, context: BotContext) -> bool:
@@ -252,11 +253,27 @@ async def form_summary(update: Update, context: BotContext) -> int:
         await send_reply(update, render_error(exc) + "\n" + HTML.t("admin.form.retry"))
         return SUMMARY
     form_of(context)["summary"] = value
+    return await ask(update, NOTE)
+
+
+async def form_note(update: Update, context: BotContext) -> int:
+    """Step 7: the note, which a partial fact must have (the rule every new fact meets); "-" skips."""
+    assert update.effective_message is not None
+    text = (update.effective_message.text or "").strip()
+    try:
+        value = clean_text("note", "" if text == "-" else text, MAX_NOTE)
+        problem = partial_note_problem(form_of(context).get("status", ""), value)
+        if problem:
+            raise ValidationError(problem)
+    except InteropError as exc:
+        await send_reply(update, render_error(exc) + "\n" + HTML.t("admin.form.retry"))
+        return NOTE
+    form_of(context)["note"] = value
     return await ask(update, SOURCE)
 
 
 async def form_source(update: Update, context: BotContext) -> int:
-    """Step 7: the source URL and title, then a preview with Save and Cancel."""
+    """Step 8: the source URL and title, then a preview with Save and Cancel."""
     assert update.effective_message is not None
     url, _, title = (update.effective_message.text or "").strip().partition(" ")
     try:
@@ -293,7 +310,8 @@ def fields_of(form: dict[str, str]) -> FactFields:
     return FactFields(subject=form.get("subject", ""), object=form.get("object", ""),
                       kind=form.get("kind", ""), status=form.get("status", ""),
                       date=form.get("date", ""), summary=form.get("summary", ""),
-                      url=form.get("url", ""), title=form.get("title", ""))
+                      url=form.get("url", ""), title=form.get("title", ""),
+                      note=form.get("note", ""))  # a string: the partial-needs-a-note rule applies
 
 
 async def form_save(update: Update, context: BotContext) -> int:
@@ -344,7 +362,7 @@ async def form_timeout(update: Update, context: BotContext) -> None:
 
 
 def conversation() -> ConversationHandler[BotContext]:
-    """Bare /addfact: subject, object, kind, status, date, summary, source, preview, Save."""
+    """Bare /addfact: subject, object, kind, status, date, summary, note, source, preview, Save."""
     text = NEW & filters.TEXT & ~filters.COMMAND
     company = CallbackQueryHandler(step(form_company_pressed), pattern=r"^a:f(new|pick:\d+)$")
     choice = CallbackQueryHandler(step(form_choice_pressed), pattern=r"^a:f[ks]:\w+$")
@@ -361,6 +379,7 @@ def conversation() -> ConversationHandler[BotContext]:
                 STATUS: [choice, MessageHandler(text, step(form_choice_typed))],
                 DATE: [MessageHandler(text, step(form_date))],
                 SUMMARY: [MessageHandler(text, step(form_summary))],
+                NOTE: [MessageHandler(text, step(form_note))],
                 SOURCE: [MessageHandler(text, step(form_source))],
                 CONFIRM: [CallbackQueryHandler(step(form_save), pattern=r"^a:fsave$"),
                           MessageHandler(text, step(form_tap))],
@@ -379,4 +398,5 @@ def conversation() -> ConversationHandler[BotContext]:
 def _preview_fact(draft: FactDraft) -> Fact:
     """The draft as a Fact (id 0) so the preview renders exactly like the saved fact will."""
     return Fact(id=0, subject_id=draft.subject_id, object_id=draft.object_id, kind=draft.kind,
-                status=draft.status, date=draft.date, summary=draft.summary, sources=draft.sources)
+                status=draft.status, date=draft.date, summary=draft.summary, sources=draft.sources,
+                note=draft.note)

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.admin import Editor, FactFields, UnknownCompany
@@ -143,18 +143,26 @@ async def retract_pressed(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def import_pressed(update: Update, context: BotContext) -> None:
-    """a:imp: apply the pending import atomically, then re-index every company."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+async def _take_pending(query: CallbackQuery, context: BotContext, *, import_only: bool) -> Pending:
+    """The pending item a:imp / a:drop names, taken out of the store once its presser is allowed;
+    a refused or stale press ends the update (one check for both buttons)."""
+    assert query.data is not None
     token = query.data.split(":")[2]
     pending = pending_store(context).get(token)
     if not await button_allowed(query, context, pending.user_id if pending else None):
         raise ApplicationHandlerStop
-    if pending is None or not pending.data:
+    if pending is None or (import_only and not pending.data):
         await query.answer(t("admin.button_stale"), show_alert=True)
         raise ApplicationHandlerStop
     del pending_store(context)[token]
+    return pending
+
+
+async def import_pressed(update: Update, context: BotContext) -> None:
+    """a:imp: apply the pending import atomically, then re-index every company."""
+    query = update.callback_query
+    assert query is not None
+    pending = await _take_pending(query, context, import_only=True)
     try:
         report = await editor_for(context).apply_import(pending.filename, pending.data,
                                                          actor_of(update))
@@ -169,15 +177,8 @@ async def import_pressed(update: Update, context: BotContext) -> None:
 async def drop_pressed(update: Update, context: BotContext) -> None:
     """a:drop: forget a pending import or /addfact."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    token = query.data.split(":")[2]
-    pending = pending_store(context).get(token)
-    if not await button_allowed(query, context, pending.user_id if pending else None):
-        raise ApplicationHandlerStop
-    if pending is None:
-        await query.answer(t("admin.button_stale"), show_alert=True)
-        raise ApplicationHandlerStop
-    del pending_store(context)[token]
+    assert query is not None
+    pending = await _take_pending(query, context, import_only=False)
     await query.answer()
     await edit_reply(query, HTML.t("admin.import.cancelled" if pending.data else "admin.cancelled"))
     raise ApplicationHandlerStop
