@@ -82,7 +82,7 @@ def pair_key(a_id: int, b_id: int) -> tuple[int, int]:
 
 def _follow_for(company_id: int, other_id: int = 0) -> tuple[int, int]:
     if other_id and other_id == company_id:
-        raise ValidationError("a pair needs two different companies")
+        raise ValidationError("error.pair_same")
     return pair_key(company_id, other_id) if other_id else (company_id, 0)
 
 
@@ -111,7 +111,7 @@ class Follows:
             (count,) = await (await conn.execute(  # type: ignore[misc]
                 "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
             if count >= MAX_FOLLOWS:
-                raise FollowLimit(t("follows.limit", max=MAX_FOLLOWS))
+                raise FollowLimit("follows.limit", max=MAX_FOLLOWS)
             await conn.execute(
                 "INSERT INTO follow (chat_id, company_id, other_id, created_at) VALUES (?, ?, ?, ?)",
                 (chat_id, company_id, other_id, utcnow()))
