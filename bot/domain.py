@@ -131,8 +131,9 @@ class InteropError(Exception):
         if self.key not in EN:
             return self.key
         values = {k: field_label(v) if k in ("field", "role") else v for k, v in self.params.items()}
-        if isinstance(values.get("fields"), tuple):
-            values["fields"] = t("list.separator").join(field_label(v) for v in values["fields"])
+        names = values.get("fields")
+        if isinstance(names, tuple):
+            values["fields"] = t("list.separator").join(field_label(v) for v in names)
         return t(self.key, **values)
 
 
