@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from bot.domain import (
     CheckHint,
@@ -27,6 +28,7 @@ from bot.domain import (
     Ownership,
     OwnershipVerdict,
     Profile,
+    Region,
     Relation,
     Resolution,
     SearchResult,
@@ -40,13 +42,14 @@ from bot.domain import (
 from bot.feedback import note_miss
 from bot.names.reading import Intent, Reading, read
 from bot.names.resolver import Resolver, _keys, names_of
-from bot.store import Store
+from bot.store import About, Edit, Store
 
 log = logging.getLogger(__name__)
 
 # Which current state answers "does it work?" best: a live thread beats a newer ended one.
 _STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.ENDED: 3}
 MAX_RECENT = 50
+MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
@@ -176,11 +179,12 @@ class Interop:
 
     def _threads(self, views: Iterable[FactView],
                  asked: tuple[Company, Company] | None = None) -> tuple[Thread, ...]:
-        """Facts grouped per (subject, object, kind, scope), best standing first; for a roll-up
+        """Facts grouped per (subject, object, kind, scope, region), best standing first; for a roll-up
         (``asked`` set) each thread says how its parties belong to the asked companies."""
-        grouped: dict[tuple[int, int, str, str], list[FactView]] = defaultdict(list)
+        grouped: dict[tuple[int, int, str, str, str], list[FactView]] = defaultdict(list)
         for v in views:
-            grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value, v.fact.scope)].append(v)
+            grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value, v.fact.scope,
+                     v.fact.region)].append(v)
         threads = [
             Thread(subject=vs[0].subject, object=vs[0].object, kind=vs[0].fact.kind,
                    events=tuple(sorted(vs, key=lambda v: v.fact.sort_key)),
@@ -259,9 +263,10 @@ class Interop:
         return CheckResult(a=a, b=b, verdict=verdict, threads=threads, rollup=rolled)
 
     async def check_kind(self, a: Company, b: Company, kind: Kind | None,
-                         scope: str = "") -> CheckResult:
-        """A check whose headline answers ``kind`` (the pair's best state when None)."""
-        result = await self.check(a, b)
+                         scope: str = "", region: str = "") -> CheckResult:
+        """A check whose headline answers ``kind`` (the pair's best state when None); threads of
+        the asked ``region`` lead, then those that hold everywhere."""
+        result = _prefer_region(await self.check(a, b), region)
         if kind is None:
             return result
         focus = result.of_kind(kind)
@@ -317,6 +322,14 @@ class Interop:
     async def recent(self, n: int = 10) -> list[FactView]:
         n = max(1, min(n, MAX_RECENT))
         return [self.view(f) for f in await self.store.recent(n)]
+
+    async def changes(self, n: int = 10) -> list[tuple[Edit, FactView]]:
+        """/changes: the latest admin edits, newest first, each with its fact as it is now."""
+        return [(e, self.view(e.fact)) for e in await self.store.changes(max(1, min(n, MAX_CHANGES)))]
+
+    async def about(self) -> About:
+        """/about: what the store covers and when it last changed."""
+        return await self.store.about()
 
     async def ask(self, text: str) -> Meaning:
         """A free question: what ``decide`` makes of it."""
@@ -446,7 +459,8 @@ class Interop:
             company = companies[0]
             kind = reading.kind
             if kind is not None:
-                return Decision(await self.kind_facts(company, kind, reading.scope), unknown)
+                return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
+                                unknown)
             return Decision(await self.profile(company), unknown)
         result = await self.search(reading.text)
         if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
@@ -487,14 +501,14 @@ class Interop:
         results: list[CheckResult] = []
         for a, b in pairs[:MAX_PAIRS]:
             kind = reading.kind
-            result = await self.check_kind(a, b, kind, reading.scope)
+            result = await self.check_kind(a, b, kind, reading.scope, reading.region)
             implied = self._implied_kind(a, b) if kind is None else None
             if implied is not None:  # the wallet's own kind leads only when it says otherwise
-                focused = await self.check_kind(a, b, implied)
+                focused = await self.check_kind(a, b, implied, region=reading.region)
                 if focused.of_kind(implied) and focused.verdict is not result.verdict:
                     result, kind = focused, implied
             if kind is not None and not result.of_kind(kind):
-                substitute = await self._through_product(a, b, kind, reading.scope)
+                substitute = await self._through_product(a, b, kind, reading.scope, reading.region)
                 if substitute is not None:
                     result, note = substitute
                     notes.append(note)
@@ -527,7 +541,7 @@ class Interop:
                        if c != company.id and self.company(c).name.casefold().startswith(prefix)
                        and self.company(c).relation is None), key=lambda c: c.name)
 
-    async def _through_product(self, a: Company, b: Company, kind: Kind, scope: str
+    async def _through_product(self, a: Company, b: Company, kind: Kind, scope: str, region: str = ""
                                ) -> tuple[CheckResult, Substitution] | None:
         """Answer with a product's facts when the named company holds none of the kind
         ("pay with WeChat on Ele.me" is WeChat Pay's)."""
@@ -536,17 +550,19 @@ class Interop:
                 if product.id == other.id:
                     continue
                 result = await self.check_kind(*((other, product) if asked is b else (product, other)),
-                                               kind, scope)
+                                               kind, scope, region)
                 if result.of_kind(kind):
                     return result, Substitution(asked, product, product.relation)
         return None
 
-    async def kind_facts(self, company: Company, kind: Kind, scope: str = "") -> KindFacts:
+    async def kind_facts(self, company: Company, kind: Kind, scope: str = "", region: str = ""
+                         ) -> KindFacts:
         """One company's threads of one kind, best first ("does rcs work on iPhone?")."""
         family = self.descendants(company.id)
         facts = [f for f in await self.store.facts_involving({company.id} | family) if f.kind is kind]
         threads = self._threads(self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
                                 for f in facts)
+        threads = _by_region(threads, region)
         if scope:
             threads = tuple(sorted(threads, key=lambda t: t.scope != scope))
         return KindFacts(company, kind, threads, scope)
@@ -595,6 +611,29 @@ def parse_count(text: str, default: int, maximum: int) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
         return None
     return min(max(int(text), 1), maximum)
+
+
+def _by_region(threads: tuple[Thread, ...], region: str) -> tuple[Thread, ...]:
+    """The asked region's threads first, then those without one, then other regions' (each
+    group keeps its best-first order)."""
+    if not region:
+        return threads
+
+    def rank(thread: Thread) -> int:
+        held = thread.current.fact.region
+        return 0 if held == region else 1 if held in ("", Region.GLOBAL.value) else 2
+
+    return tuple(sorted(threads, key=rank))
+
+
+def _prefer_region(result: CheckResult, region: str) -> CheckResult:
+    """``result`` with the asked region's threads leading, and the verdict they give."""
+    if not region:
+        return result
+    threads, rollup = _by_region(result.threads, region), _by_region(result.rollup, region)
+    best = threads[0] if threads else (rollup[0] if rollup else None)
+    verdict = Verdict(best.standing.fact.status.value) if best else Verdict.NO_RECORD
+    return replace(result, verdict=verdict, threads=threads, rollup=rollup)
 
 
 def _neg(date: str) -> str:

@@ -28,7 +28,7 @@ from bot.admin import (
     parse_fact_id,
     parse_fact_line,
 )
-from bot.answers import Interop, parse_count
+from bot.answers import MAX_CHANGES, Interop, parse_count
 from bot.domain import Conflict, Decision, InteropError, Unresolved
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
@@ -36,6 +36,8 @@ from bot.pictures import Pictures
 from bot.render import (
     PLAIN,
     plain,
+    render_about,
+    render_changes,
     render_compare,
     render_compare_problem,
     render_decision,
@@ -55,7 +57,7 @@ _pictures = Pictures()
 log = logging.getLogger(__name__)
 OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
 ACTOR = "console"  # how the audit log names the operator
-ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/history",
+ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/verify", "/history",
                          "/addcompany", "/alias", "/unalias", "/import", "/export"})
 
 
@@ -105,6 +107,13 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
         if n is None:
             return t("usage.recent", max=50)
         return plain(render_recent(await interop.recent(n), PLAIN))
+    if command == "/changes":
+        n = parse_count(args, 10, MAX_CHANGES)
+        if n is None:
+            return t("usage.changes", max=MAX_CHANGES)
+        return plain(render_changes(await interop.changes(n), PLAIN))
+    if command == "/about":
+        return plain(render_about(await interop.about(), PLAIN))
     if command == "/map":
         if not args:
             return t("usage.map")
@@ -173,6 +182,10 @@ async def admin_line(editor: Editor, command: str, args: str) -> str:
         fact_id = parse_fact_id(args)
         view = await editor.restore(fact_id, ACTOR)
         return PLAIN.join("\n\n", [PLAIN.t("admin.restored", id=fact_id), render_fact_card(view, PLAIN)])
+    if command == "/verify":
+        fact_id = parse_fact_id(args)
+        view = await editor.verify(fact_id, ACTOR)
+        return PLAIN.join("\n\n", [PLAIN.t("admin.verified", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/history":
         fact_id = parse_fact_id(args)
         return plain(render_history(fact_id, await editor.history(fact_id), PLAIN))

@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,7 @@ from bot.domain import (
     Company,
     Conflict,
     Decision,
+    Fact,
     FactView,
     InteropError,
     InvalidValue,
@@ -41,6 +43,7 @@ from bot.domain import (
     Ownership,
     OwnershipVerdict,
     Profile,
+    Region,
     Relation,
     Resolution,
     SearchResult,
@@ -56,6 +59,7 @@ from bot.domain import (
 from bot.i18n import company_kind, display_name, fact_date, is_chinese, number, summary
 from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
+from bot.store import About, Edit
 from bot.texts import field_label, t
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
@@ -153,23 +157,79 @@ def _relation(m: Markup, view: FactView | Thread) -> str:
     return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
-def _event_line(m: Markup, view: FactView, *, with_parties: bool = False) -> str:
+STALE_AFTER = timedelta(days=365)
+"""A fact dated longer ago than this, never confirmed by an admin, says it was not re-checked."""
+
+
+def status_text(m: Markup, fact: Fact) -> str:
+    """The status, with where it holds when that is not everywhere: "🟡 partial (EU/EEA only)"."""
+    status = m.t("status." + fact.status.value)
+    region = _region(fact.region)
+    return m.t("fact.region", status=status, region=t(f"region.{region.name}")) if region else status
+
+
+def _region(value: str) -> Region | None:
+    try:
+        region = Region.parse(value) if value else None
+    except InvalidValue:
+        return None
+    return None if region is Region.GLOBAL else region
+
+
+def _last_day(value: str) -> date | None:
+    """The last day a stored date (YYYY, YYYY-MM, YYYY-MM-DD) can mean; None when unreadable."""
+    try:
+        parts = [int(p) for p in value.split("-")]
+        if len(parts) == 1:
+            return date(parts[0], 12, 31)
+        if len(parts) == 2:
+            nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+            return nxt - timedelta(days=1)
+        return date(parts[0], parts[1], parts[2])
+    except (ValueError, IndexError):
+        return None
+
+
+def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]:
+    """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness:
+    "checked 1 Dec 2026", or "not re-checked since <its date>" when it is over a year old."""
+    out: list[str] = []
+    if fact.confidence.strip().casefold() == "medium":
+        out.append(m.t("fact.reported", source=source_label(fact.sources[0])) if fact.sources
+                   else m.t("fact.reported_plain"))
+    if fact.verified:
+        out.append(m.t("fact.checked", date=human_date(fact.verified)))
+    elif fact.date:
+        last = _last_day(fact.date)
+        now = today or datetime.now(UTC).date()
+        if last is not None and now - last > STALE_AFTER:
+            out.append(m.t("fact.unchecked", date=human_date(fact.date)))
+    return out
+
+
+def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: bool = True) -> str:
     fact = view.fact
-    head = m.join(" ", [human_date(fact.date), m.t("status." + fact.status.value)])
+    head = m.join(" ", [human_date(fact.date), status_text(m, fact)])
     if with_parties:
         head = m.join(" · ", [head, _relation(m, view)])
     line = m.join("", ["• ", head, " — ", summary(fact)])
+    if fact.note and note:
+        line = m.join(" ", [line, m.i(m.t("fact.note", note=fact.note))])
     if fact.sources:
         line = m.join(" ", [line, _sources(m, fact.sources)])
+    if with_parties and (marks := qualifiers(m, fact)):
+        line = m.join(" · ", [line, *marks])
     return line
 
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
     current = thread.standing.fact
     parts = [m.t("kind." + thread.kind.value), ": ", _relation(m, thread), " — ",
-             m.t("status." + current.status.value), " ", m.t("check.since", date=human_date(current.date))]
+             status_text(m, current), " ", m.t("check.since", date=human_date(current.date))]
     if thread.scope:
         parts += [" · ", thread.scope]
+    for mark in qualifiers(m, current):
+        parts += [" · ", mark]
     latest = thread.current.fact
     if latest is not current:  # an announced extension after the live fact
         parts += [" ", m.t("answers.next", status=m.t("status." + latest.status.value),
@@ -183,7 +243,9 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
         if members:
             head = m.join(" ", [head, m.i(m.t("check.via", names=t("list.separator").join(members)))])
     lines = [head]
-    lines += [_event_line(m, v) for v in reversed(thread.events)]
+    if current.note:  # the caveat, in one line under the verdict
+        lines.append(m.i(m.t("fact.note", note=current.note)))
+    lines += [_event_line(m, v, note=v is not thread.standing) for v in reversed(thread.events)]
     return m.join("\n", lines)
 
 
@@ -266,7 +328,7 @@ def _brief(m: Markup, thread: Thread) -> str:
     """One line for a thread: kind, parties, where it stands."""
     current = thread.standing.fact
     line = m.t("answers.brief", kind=m.t("kind." + thread.kind.value), relation=_relation(m, thread),
-               status=m.t("status." + current.status.value),
+               status=status_text(m, current),
                since=m.t("check.since", date=human_date(current.date)))
     if thread.links:
         line = m.join(" ", [line, m.i(m.t("answers.via", labels=_labels(thread.links)))])
@@ -283,7 +345,7 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
         if focus:
             current = focus[0].standing.fact
             line = m.join("", [line, m.t("answers.pair_detail", kind=m.t("kind." + focus[0].kind.value),
-                                         status=m.t("status." + current.status.value),
+                                         status=status_text(m, current),
                                          since=m.t("check.since", date=human_date(current.date)))])
         lines.append(line)
     blocks = [m.join("\n", lines)]
@@ -425,6 +487,41 @@ def render_recent(views: Sequence[FactView], m: Markup = HTML) -> list[str]:
     return [m.b(m.t("recent.header"))] + [_event_line(m, v, with_parties=True) for v in views]
 
 
+CHANGE_SUMMARY = 140
+"""Characters of a fact's summary shown in /changes: the line names the fact, /check tells all."""
+
+
+def render_changes(edits: Sequence[tuple[Edit, FactView]], m: Markup = HTML) -> list[str]:
+    """/changes: the latest admin edits, newest first: when, what happened, and to which fact.
+
+    ``Edit`` carries no actor, so no admin's identity can reach a user.
+    """
+    if not edits:
+        return [m.t("changes.none")]
+    lines = []
+    for edit, view in edits:
+        fact = view.fact
+        text = summary(fact)
+        if len(text) > CHANGE_SUMMARY:
+            text = text[:CHANGE_SUMMARY - 1].rstrip() + "…"
+        action = t(f"changes.action.{edit.action}") if edit.action in _ACTIONS else edit.action
+        lines.append(m.t("changes.line", date=human_date(edit.at[:10]), action=action,
+                         relation=_relation(m, view),
+                         summary=m.join(" ", [status_text(m, fact), human_date(fact.date), "—", text])))
+    return [m.b(m.t("changes.header")), m.join("\n", lines)]
+
+
+def render_about(about: About, m: Markup = HTML) -> list[str]:
+    """/about: what the bot covers (companies, facts per area), how fresh, how sourced, how to report."""
+    covers = [m.t("about.covers", companies=number(about.companies), facts=number(about.facts))]
+    covers += [m.t("about.kind_line", kind=m.t("kind." + kind.value), n=number(n))
+               for kind, n in about.facts_per_kind]
+    updated = (m.t("about.updated", date=human_date(about.last_change[:10])) if about.last_change
+               else m.t("about.never"))
+    return [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources"),
+            m.t("about.report")]
+
+
 def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:
     """Explain each name that did not resolve; adapters add the did-you-mean choices."""
     blocks = []
@@ -516,7 +613,7 @@ MAX_REJECTED_SHOWN = 15
 MAX_HISTORY = 40
 MAX_DIFF_VALUE = 160
 MAX_CANDIDATES = 4
-_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import"))
+_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import", "verify"))
 
 
 def sentence(message: str) -> str:
@@ -542,7 +639,7 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
     fact = view.fact
     relation = _relation(m, view)
     lines = [m.join(" ", [m.b(f"#{fact.id}"), relation]) if numbered else relation]
-    head = [m.t("kind." + fact.kind.value), m.t("status." + fact.status.value), human_date(fact.date)]
+    head = [m.t("kind." + fact.kind.value), status_text(m, fact), human_date(fact.date)]
     if fact.retracted:
         head.append(m.t("admin.card.retracted"))
     lines.append(m.join(" · ", head))
@@ -553,6 +650,10 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
         lines.append(m.i(m.t("admin.card.date_note", text=fact.date_note)))
     if fact.confidence:
         lines.append(m.t("admin.card.confidence", text=fact.confidence))
+    if fact.note:
+        lines.append(m.t("fact.note", note=fact.note))
+    if fact.verified:
+        lines.append(m.t("fact.checked", date=human_date(fact.verified)))
     if fact.sources:
         lines.append(m.t("admin.card.sources"))
         lines += [m.join("", ["• ", m.link(s.title or source_label(s), s.url)]) for s in fact.sources]

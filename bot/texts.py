@@ -75,6 +75,8 @@ EN: dict[str, str] = {
         "/company NAME — everything about one company\n"
         "/search TEXT — search the facts\n"
         "/recent [N] — the latest changes\n"
+        "/changes [N] — what the admins changed lately\n"
+        "/about — what I cover and where the facts come from\n"
         "/language en|zh|auto — the language I reply in\n\n"
         "You can also just ask: “does JD accept Alipay?” or “京东支持支付宝吗？”"
     ),
@@ -174,6 +176,7 @@ EN.update({
     "admin.action.retract": "retracted",
     "admin.action.restore": "restored",
     "admin.action.import": "imported",
+    "admin.action.verify": "checked",
     "admin.card.retracted": "🗑 retracted",
     "admin.card.detail": "Detail: {text}",
     "admin.card.date_note": "Date note: {text}",
@@ -468,7 +471,8 @@ EN.update({
 # house: the console's admin mode (python -m bot console --admin). Plain text.
 EN.update({
     "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
-                           "/restore, /history, /addcompany, /alias, /unalias, /import FILE [apply], "
+                           "/restore, /verify, /history, /addcompany, /alias, /unalias, "
+                           "/import FILE [apply], "
                            "/export FOLDER.",
     "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
     "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
@@ -650,6 +654,63 @@ EN.update({
     "error.db_damaged_in": "the database at {path} is damaged ({error})",
     "error.db_newer": "the database schema (v{found}) is newer than this program (v{known}); "
                       "upgrade interop-bot",
+})
+
+# Richer facts (region, caveat, freshness, confidence) and what changed: /changes, /about, /verify.
+EN.update({
+    "fact.region": "{status} ({region} only)",
+    "region.CN": "China mainland",
+    "region.HK": "Hong Kong",
+    "region.MO": "Macau",
+    "region.TW": "Taiwan",
+    "region.EU": "EU/EEA",
+    "region.UK": "UK",
+    "region.US": "US",
+    "region.JP": "Japan",
+    "region.KR": "South Korea",
+    "region.IN": "India",
+    "region.SG": "Singapore",
+    "region.TH": "Thailand",
+    "region.MY": "Malaysia",
+    "region.ID": "Indonesia",
+    "region.LK": "Sri Lanka",
+    "region.PH": "Philippines",
+    "region.VN": "Vietnam",
+    "region.AU": "Australia",
+    "fact.note": "ℹ️ {note}",
+    "fact.checked": "checked {date}",
+    "fact.unchecked": "not re-checked since {date}",
+    "fact.reported": "reported by {source}",
+    "fact.reported_plain": "reported",
+    "changes.header": "📝 Latest edits to the facts",
+    "changes.none": "No edits recorded yet.",
+    "changes.line": "• {date} · {action} · {relation} — {summary}",
+    "changes.action.add": "added",
+    "changes.action.edit": "updated",
+    "changes.action.add_source": "source added",
+    "changes.action.retract": "retracted",
+    "changes.action.restore": "restored",
+    "changes.action.import": "imported",
+    "changes.action.verify": "checked",
+    "usage.changes": "Use /changes or /changes 20 (up to {max}).",
+    "about.header": "ℹ️ About this bot",
+    "about.covers": ("I know {companies} companies and {facts} sourced facts about how platforms "
+                     "work together:"),
+    "about.kind_line": "• {kind}: {n}",
+    "about.updated": "The data last changed on {date}.",
+    "about.never": "No data has been changed yet.",
+    "about.sources": (
+        "Every fact is a dated event taken from public sources (company announcements, news, "
+        "regulators), linked under each answer. “reported” marks a fact resting on a single or "
+        "less certain report; “checked” is the day an admin last confirmed it; “not re-checked "
+        "since” says nobody has confirmed it since it was recorded."),
+    "about.report": ("Something wrong or missing? Press ⚠️ Report under an answer, or send /suggest "
+                     "with a source."),
+    "cmd.changes": "What the admins changed lately",
+    "cmd.about": "What I cover and where the facts come from",
+    "cmd.verify": "Mark a fact as checked today",
+    "admin.usage.verify": "/verify FACT_ID, e.g. /verify 12",
+    "admin.verified": "✔️ Fact #{id} is marked as checked today. It reads:",
 })
 
 from bot.texts_zh import ZH  # noqa: E402 - after EN, which it mirrors key for key

@@ -67,6 +67,8 @@ ZH: dict[str, str] = {
         "/company 名称 — 一家公司的全部信息\n"
         "/search 文字 — 搜索记录\n"
         "/recent [N] — 最新变化\n"
+        "/changes [N] — 管理员最近修改了什么\n"
+        "/about — 我涵盖哪些内容，记录从哪里来\n"
         "/language en|zh|auto — 回复语言\n\n"
         "也可以直接问：“京东支持支付宝吗？”或 “does JD accept Alipay?”"
     ),
@@ -139,6 +141,7 @@ ZH: dict[str, str] = {
     "admin.action.retract": "撤回",
     "admin.action.restore": "恢复",
     "admin.action.import": "导入",
+    "admin.action.verify": "核实",
     "admin.card.retracted": "🗑 已撤回",
     "admin.card.detail": "详情：{text}",
     "admin.card.date_note": "日期说明：{text}",
@@ -231,7 +234,8 @@ ZH: dict[str, str] = {
     "cmd.backup": "下载数据库备份（所有者）",
     # house: the console's admin mode (python -m bot console --admin). Plain text.
     "console.admin_intro": "管理模式：你以所有者身份操作。/addfact、/editfact、/addsource、/retract、"
-                           "/restore、/history、/addcompany、/alias、/unalias、/import 文件 [apply]、"
+                           "/restore、/verify、/history、/addcompany、/alias、/unalias、"
+                           "/import 文件 [apply]、"
                            "/export 文件夹。",
     "console.admin_only": "{cmd} 会修改记录；请用 --admin 启动控制台后再使用。",
     "console.import_usage": "用法：/import 文件（试运行），然后 /import 文件 apply",
@@ -592,3 +596,56 @@ ZH: dict[str, str] = {
     "error.db_damaged_in": "位于 {path} 的数据库已损坏（{error}）",
     "error.db_newer": "数据库结构（v{found}）比本程序（v{known}）新；请升级 interop-bot",
 }
+
+ZH.update({
+    "fact.region": "{status}（仅限{region}）",
+    "region.CN": "中国大陆",
+    "region.HK": "香港",
+    "region.MO": "澳门",
+    "region.TW": "台湾",
+    "region.EU": "欧盟/欧洲经济区",
+    "region.UK": "英国",
+    "region.US": "美国",
+    "region.JP": "日本",
+    "region.KR": "韩国",
+    "region.IN": "印度",
+    "region.SG": "新加坡",
+    "region.TH": "泰国",
+    "region.MY": "马来西亚",
+    "region.ID": "印度尼西亚",
+    "region.LK": "斯里兰卡",
+    "region.PH": "菲律宾",
+    "region.VN": "越南",
+    "region.AU": "澳大利亚",
+    "fact.note": "ℹ️ {note}",
+    "fact.checked": "{date} 已核实",
+    "fact.unchecked": "自 {date} 记录以来未再核实",
+    "fact.reported": "据 {source} 报道",
+    "fact.reported_plain": "据报道",
+    "changes.header": "📝 最近的记录修改",
+    "changes.none": "还没有修改记录。",
+    "changes.line": "• {date} · {action} · {relation} — {summary}",
+    "changes.action.add": "新增",
+    "changes.action.edit": "更新",
+    "changes.action.add_source": "新增来源",
+    "changes.action.retract": "撤回",
+    "changes.action.restore": "恢复",
+    "changes.action.import": "导入",
+    "changes.action.verify": "核实",
+    "usage.changes": "用法：/changes 或 /changes 20（最多 {max} 条）。",
+    "about.header": "ℹ️ 关于本机器人",
+    "about.covers": "我记录了 {companies} 家公司和 {facts} 条有来源的平台互通记录：",
+    "about.kind_line": "• {kind}：{n}",
+    "about.updated": "数据最近一次修改于 {date}。",
+    "about.never": "数据还没有被修改过。",
+    "about.sources": (
+        "每条记录都是一个有日期的事件，来自公开来源（公司公告、新闻、监管机构），链接附在每个回答下面。"
+        "“据报道”表示该记录只有单一或不够确定的来源；“已核实”是管理员最近一次确认的日期；"
+        "“未再核实”表示记录以来还没有人重新确认过。"),
+    "about.report": "发现错误或遗漏？请点回答下面的 ⚠️ 报告问题，或发送 /suggest 并附上来源。",
+    "cmd.changes": "管理员最近修改了什么",
+    "cmd.about": "我涵盖哪些内容，记录从哪里来",
+    "cmd.verify": "把一条记录标记为今天已核实",
+    "admin.usage.verify": "/verify 记录编号，例如 /verify 12",
+    "admin.verified": "✔️ 记录 #{id} 已标记为今天核实。内容如下：",
+})

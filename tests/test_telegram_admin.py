@@ -110,7 +110,8 @@ async def add_line(h: Harness, line: str = LINE) -> int:
 # -- rights ----------------------------------------------------------------------------------
 
 EVERY_COMMAND = [LINE, "/addfact", "/addsource 1 https://example.org/x", "/editfact 1 status ended",
-                 "/retract 1", "/restore 1", "/history 1", "/addcompany Foo Pay", "/alias Alipay AP",
+                 "/retract 1", "/restore 1", "/verify 1", "/history 1", "/addcompany Foo Pay",
+                 "/alias Alipay AP",
                  "/unalias Alipay Zhifubao", "/import", "/export", "/admins", "/grant 5",
                  "/revoke 5", "/backup"]
 

@@ -32,7 +32,11 @@ _REGION_WORDS = frozenset({
     "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand",
     "malaysia", "indonesia", "vietnam", "philippines", "australia", "hongkong", "hong", "kong",
     "macau", "macao", "taiwan", "mainland", "asia", "worldwide", "abroad", "overseas", "foreign",
+    *(w for ws in W.REGION_WORDS.values() for w in ws if not has_han(w)),
 })
+_REGION_OF = {w: region for region, ws in W.REGION_WORDS.items() for w in ws}
+_REGION_PHRASE = [(re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])"), region)
+                  for region, ps in W.REGION_PHRASES.items() for p in ps]
 _GLUE = frozenset({
     "x", "vs", "versus", "via", "with", "and", "or", "to", "on", "for", "i", "im", "ive", "id",
     "me", "u", "ur", "pls", "plz", "dont", "doesnt", "isnt", "cant", "wont", "didnt", "hasnt",
@@ -78,13 +82,15 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a text says: its names in order (with sides), the kind and scope asked, the intent."""
+    """What a text says: its names in order (with sides), the kind, scope and region asked, the intent."""
 
     text: str
     names: tuple[Name, ...]
     kind: Kind | None = None
     scope: str = ""
     intent: Intent = Intent.ASK
+    region: str = ""
+    """A ``Region`` value the question names ("in Europe" -> "EU/EEA"), or "" for none."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -128,6 +134,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                       _display(original, folded, mention.start, mention.end)))
     kind_hits: list[tuple[int, Kind]] = []
     scope = ""
+    region_hits = [(match.start(), region) for pattern, region in _REGION_PHRASE
+                   for match in pattern.finditer(folded)]
     for mention in scan.mentions:  # "AirDrop" names the iPhone and says what about it
         said = _fold(mention.matched)
         if (topic := _kind_of(said)) is not None:
@@ -163,6 +171,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             scope = scope or W.TOPIC_SCOPES.get(word, "")
         if word in W.OWNERSHIP_WORDS:
             ownership = True
+        if word in _REGION_OF:
+            region_hits.append((start, _REGION_OF[word]))
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in _STOPWORDS and word not in W.COMMON_WORDS
@@ -200,6 +210,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                         scope = scope or W.TOPIC_SCOPES.get(w, "")
             if any(p in piece for p in W.OWNERSHIP_PHRASES if has_han(p)):
                 ownership = True
+            region_hits += [(start + at, _REGION_OF[w]) for w in _REGION_OF
+                            if has_han(w) and (at := piece.find(w)) >= 0]
             for s, e in _residue(piece):
                 if e - s >= 2:
                     slots.append(_leftover(resolver, original, folded, start + s, start + e, True))
@@ -215,7 +227,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         intent = _small_talk(folded)
     elif ownership and any(n.company is not None for n in names):
         intent = Intent.OWNERSHIP
-    return Reading(original, names, kind, scope, intent)
+    region = min(region_hits)[1].value if region_hits else ""
+    return Reading(original, names, kind, scope, intent, region)
 
 
 def _kind_of(word: str) -> Kind | None:
@@ -260,7 +273,8 @@ def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tup
 
 _ZH_GLUE = sorted({*W.ZH_FUNCTION, *(w for ws in W.KIND_WORDS.values() for w in ws if has_han(w)),
                    *(p for p in W.OWNERSHIP_PHRASES if has_han(p)), *(g for g in W.GREETINGS if has_han(g)),
-                   *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p))},
+                   *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p)),
+                   *(w for ws in W.REGION_WORDS.values() for w in ws if has_han(w))},
                   key=len, reverse=True)
 _ZH_GLUE_RE = re.compile("|".join(map(re.escape, _ZH_GLUE)))
 

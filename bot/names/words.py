@@ -1,11 +1,11 @@
-"""The words that carry a question's meaning, in English and Chinese: kinds, small talk, ownership.
+"""The words that carry a question's meaning, in English and Chinese: kinds, regions, small talk, ownership.
 
 Kept as data, apart from the code that reads them, so a missed word is a one-line fix.
 """
 
 from __future__ import annotations
 
-from bot.domain import Kind
+from bot.domain import Kind, Region
 
 # Ordinary English words that are never company names: a fuzzy match for one of them ("metal"
 # -> Meta, "bridge" -> Bridgy) is only ever a suggestion, and a leftover one is not reported
@@ -79,6 +79,40 @@ TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharin
                                 "file": "file sharing", "互传": "file sharing",
                                 "传文件": "file sharing"}
 """Words that also say which feature within the kind: "airdrop" is file sharing."""
+
+# Where a question asks about ("in Europe", "在中国"): facts of that region lead the answer.
+# English words match whole words outside the names; "us" only after "in"/"the" ("in the US"),
+# since "does X work for us" is not about the United States. Chinese ones match anywhere in
+# the text left over once the names are taken out.
+REGION_WORDS: dict[Region, tuple[str, ...]] = {
+    Region.EU: ("europe", "european", "eu", "eea", "欧洲", "欧盟"),
+    Region.CN: ("china", "mainland", "prc", "中国", "国内", "大陆", "内地"),
+    Region.US: ("usa", "america", "美国"),
+    Region.UK: ("uk", "britain", "england", "英国"),
+    Region.HK: ("hongkong", "香港"),
+    Region.MO: ("macau", "macao", "澳门"),
+    Region.TW: ("taiwan", "台湾"),
+    Region.JP: ("japan", "日本"),
+    Region.KR: ("korea", "韩国"),
+    Region.IN: ("india", "印度"),
+    Region.SG: ("singapore", "新加坡"),
+    Region.TH: ("thailand", "泰国"),
+    Region.MY: ("malaysia", "马来西亚"),
+    Region.ID: ("indonesia", "印尼", "印度尼西亚"),
+    Region.LK: ("lanka", "斯里兰卡"),
+    Region.PH: ("philippines", "菲律宾"),
+    Region.VN: ("vietnam", "越南"),
+    Region.AU: ("australia", "澳大利亚", "澳洲"),
+}
+REGION_PHRASES: dict[Region, tuple[str, ...]] = {
+    Region.US: ("in the us", "in us", "the us", "united states", "u.s.", "u.s"),
+    Region.HK: ("hong kong",),
+    Region.KR: ("south korea",),
+    Region.LK: ("sri lanka",),
+    Region.EU: ("european union", "european economic area"),
+    Region.CN: ("in china", "mainland china"),  # also where a name swallowed it ("alipay+ in china")
+}
+"""Region phrases of several words (or with a dot), found in the whole folded text."""
 
 # Whole messages that are small talk, once punctuation and the bot's name are gone.
 GREETINGS = frozenset({

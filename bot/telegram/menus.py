@@ -29,7 +29,7 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 USER_COMMAND_NAMES: tuple[str, ...] = (
-    "check", "company", "search", "map", "compare", "recent", "language", "help",
+    "check", "company", "search", "map", "compare", "recent", "changes", "about", "language", "help",
     "follow", "following", "suggest", "privacy",  # follows
 )
 USER_COMMANDS: list[tuple[str, str]] = [(name, t(f"cmd.{name}", EN)) for name in USER_COMMAND_NAMES]

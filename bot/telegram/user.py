@@ -1,5 +1,5 @@
 """What people can ask: /start (with deep links), /help, /check, /company, /search, /recent,
-free questions in private chats, and questions addressed to the bot in groups.
+/changes, /about, free questions in private chats, and questions addressed to the bot in groups.
 
 Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders.
 Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
@@ -27,9 +27,9 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import filters
 
-from bot.answers import Interop, parse_count
+from bot.answers import MAX_CHANGES, Interop, parse_count
 from bot.domain import CheckResult, Decision, Profile, SearchResult, Unresolved
-from bot.render import HTML, utf16_len
+from bot.render import HTML, paginate, render_about, render_changes, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
     SEARCH_LIMIT,
@@ -217,6 +217,21 @@ async def recent(update: Update, context: BotContext) -> None:
         await say(update, t("usage.recent", max=MAX_RECENT))
         return
     await send(update, await recent_reply(_interop(context), n, 1, _user_id(update), context))
+
+
+async def changes(update: Update, context: BotContext) -> None:
+    """/changes [N]: the latest admin edits (added, updated, retracted...), newest first, no names."""
+    n = parse_count(_args(context), DEFAULT_RECENT, MAX_CHANGES)
+    if n is None:
+        await say(update, t("usage.changes", max=MAX_CHANGES))
+        return
+    for page in paginate(render_changes(await _interop(context).changes(n)), context.page_budget):
+        await send(update, Reply(page))
+
+
+async def about(update: Update, context: BotContext) -> None:
+    """/about: what the bot covers, how fresh and how sourced it is, how to report a problem."""
+    await send(update, Reply(paginate(render_about(await _interop(context).about()))[0]))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -39,7 +39,7 @@ from bot.texts import field_label, t
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     (name, t(f"cmd.{name}")) for name in (
-        "addfact", "editfact", "addsource", "retract", "restore", "history", "addcompany", "alias",
+        "addfact", "editfact", "addsource", "retract", "restore", "verify", "history", "addcompany", "alias",
         "unalias", "import", "export", "admins", "grant", "revoke", "backup")
 ]
 IMPORT_SUFFIXES = (".json", ".csv", ".zip")
@@ -94,6 +94,14 @@ async def restore(update: Update, context: BotContext, editor: Editor,
     fact_id = parse_fact_id(args)
     view = await editor.restore(fact_id, actor_of(update))
     await send_reply(update, HTML.t("admin.restored", id=fact_id) + "\n\n" + render_fact_card(view))
+
+
+async def verify(update: Update, context: BotContext, editor: Editor,
+                 args: str) -> None:
+    """/verify FACT_ID: an admin confirmed the fact today (answers say "checked <date>"); audited."""
+    fact_id = parse_fact_id(args)
+    view = await editor.verify(fact_id, actor_of(update))
+    await send_reply(update, HTML.t("admin.verified", id=fact_id) + "\n\n" + render_fact_card(view))
 
 
 async def history(update: Update, context: BotContext, editor: Editor,
