@@ -93,12 +93,11 @@ async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
 async def _export(settings: Settings, file: Path) -> int:
     interop = await _open(settings)
     try:
-        doc = await dataset.export_document(interop.store)
+        await dataset.export_to(interop.store, file)  # streamed: flat memory at any size
+        counts = await interop.store.counts()
     finally:
         await interop.close()
-    data = dataset.to_csv_bytes(doc) if file.suffix.lower() == ".csv" else dataset.to_json_bytes(doc)
-    await asyncio.to_thread(file.write_bytes, data)
-    print(f"Exported {len(doc['companies'])} companies and {len(doc['facts'])} facts to {file}")
+    print(f"Exported {counts['companies']} companies and {counts['facts_all']} facts to {file}")
     return 0
 
 

@@ -51,6 +51,8 @@ _STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.E
 MAX_RECENT = 50
 MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
+PROFILE_CACHE_SIZE = 64
+"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
 MAX_SEARCH_NAME_WORDS = 3
@@ -75,6 +77,9 @@ class Interop:
         # Popular pairs are asked again and again; each entry remembers the store's data_version,
         # so any commit anywhere (an admin, an import, another process) invalidates it.
         self._checks: OrderedDict[tuple[int, int], tuple[int, CheckResult]] = OrderedDict()
+        # Profiles the same way, also keyed by the index version (a parent or child renamed
+        # changes the profile without a fact write in this process).
+        self._profiles: OrderedDict[int, tuple[int, int, Profile]] = OrderedDict()
         # The same few questions come in the same words; their split is reused until the index
         # changes (every in-process index change goes through refresh_companies).
         self._index_version = 0
@@ -83,6 +88,9 @@ class Interop:
         # The store's data_version when the index last matched it: when it moves without an
         # in-process refresh (an import run by another process), the companies are reloaded.
         self._synced_version: int | None = store.data_version()
+        # The store's company/alias change counter the index matches: a commit that moved
+        # data_version but not this (a fact write, ours or another process's) needs no reload.
+        self._synced_names: int = store.company_changes()
         for company in companies:
             self._link(company)
 
@@ -133,6 +141,7 @@ class Interop:
         answered meanwhile is stored under the old version and cannot outlive this refresh.
         """
         version = self.store.data_version()
+        names = self.store.company_changes()
         if company_ids is None:
             companies = await self.store.companies()
             present = {c.id for c in companies}
@@ -155,6 +164,10 @@ class Interop:
         self._index_version += 1
         if self._synced_version is None or company_ids is None:
             self._synced_version = version
+        # The counter is read before the reload, so a change landing during it is caught by the
+        # next sync. (One landing from another process between our write and this read would be
+        # missed until the next name change: a window of one await.)
+        self._synced_names = names
 
     async def sync(self) -> None:
         """Reload the companies when another process (``python -m bot import``) changed the
@@ -163,7 +176,8 @@ class Interop:
         if self._synced_version is None:
             self._synced_version = version
         elif version != self._synced_version:
-            await self.refresh_companies()
+            if self.store.company_changes() != self._synced_names:
+                await self.refresh_companies()
             self._synced_version = version
 
     def _unlink(self, company_id: int) -> None:
@@ -292,6 +306,21 @@ class Interop:
         return pair
 
     async def profile(self, company: Company) -> Profile:
+        """The company's card and every fact of its group; cached until the store changes."""
+        version = self.store.data_version()  # read first: a later commit can only invalidate
+        index = self._index_version
+        cached = self._profiles.get(company.id)
+        if (cached is not None and cached[0] == version and cached[1] == index
+                and cached[2].company == company):
+            self._profiles.move_to_end(company.id)
+            return cached[2]
+        profile = await self._profile(company)
+        self._profiles[company.id] = (version, index, profile)
+        if len(self._profiles) > PROFILE_CACHE_SIZE:
+            self._profiles.popitem(last=False)
+        return profile
+
+    async def _profile(self, company: Company) -> Profile:
         family = self.descendants(company.id)
         facts = await self.store.facts_involving({company.id} | family)
         views = tuple(

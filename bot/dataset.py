@@ -626,6 +626,13 @@ async def export_file(store: Store, target_dir: Path, fmt: str, *, today: date |
     return await asyncio.to_thread(_export_to, str(store.path), target, fmt, today)
 
 
+async def export_to(store: Store, target: Path) -> Path:
+    """Stream the whole store to ``target``, JSON or CSV by its suffix (``python -m bot export``):
+    the same record-by-record writer as ``export_file``, so memory stays flat at any size."""
+    fmt = "csv" if target.suffix.lower() == ".csv" else "json"
+    return await asyncio.to_thread(_export_to, str(store.path), target, fmt, None)
+
+
 def _export_document(path: str) -> dict[str, Any]:
     snapshot = _Snapshot(path)
     try:

@@ -7,7 +7,7 @@ was only run once the thresholds were set, as the check that they generalise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import opencc
 
@@ -25,6 +25,8 @@ class Expect:
     owner: tuple[str, str | None, str] | None = None
     name: str = ""
     unknown: tuple[str, ...] = field(default=())
+    clean: bool = False
+    """True: no word of the question may be reported as an unknown name."""
 
 
 def pair(a: str, b: str, verdict: str, kind: str | None = None, unknown: tuple[str, ...] = ()) -> Expect:
@@ -266,3 +268,35 @@ def _split(cases: list[tuple[str, Expect]]) -> tuple[list[tuple[str, Expect]], l
 
 
 TUNING, HELD_OUT = _split(SPECIAL + _pair_cases())
+
+
+def _clean(expect: Expect) -> Expect:
+    return replace(expect, clean=True)
+
+
+# Found by trying the bot as a new user (TRIAL.md). The readings were fixed on TRIAL_TUNING, so
+# it joins the tuning half; TRIAL_HELD_OUT was written after the fixes and run once.
+TRIAL_TUNING: list[tuple[str, Expect]] = [
+    ("cool thanks", HELP), ("how are you", HELP), ("lol", HELP), ("?", HELP), ("thanks lol", HELP),
+    ("你好呀", HELP), ("在吗", HELP), ("谢谢啦", HELP), ("你好吗", HELP),
+    ("安卓和iPhone能互传文件吗", _clean(pair("Android", "iPhone", "partial", "content"))),
+    ("香港能用支付宝吗", _clean(profile("Alipay"))),
+    ("在中国能用微信支付吗", _clean(profile("WeChat Pay"))),
+    ("does Find My work with Android?", _clean(pair("iPhone", "Android", "live", "other"))),
+    ("can I find my android phone", profile("Android")),  # lower-case "find my" is just words
+    ('jd & alipay <a href="x">link</a>', _clean(pair("JD.com", "Alipay", "no_record", "shopping/links"))),
+    ("<taobao> wechat pay", pair("Taobao", "WeChat Pay", "live")),  # not a tag: the name stays
+    ("jd\u200balipay", pair("JD.com", "Alipay", "partial")),
+]
+TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
+    ("!!!", HELP), ("haha thanks", HELP), ("嗯，谢谢", HELP), ("哈喽，在吗？", HELP),
+    ("澳门能用微信支付吗", _clean(profile("WeChat Pay"))),
+    ("日本能用支付宝付款吗", _clean(kind("Alipay", "payments"))),
+    ("iPhone能和安卓传文件吗", _clean(pair("iPhone", "Android", "partial", "content"))),
+    ("<p>does tmall accept wechat pay?</p>", _clean(pair("Tmall", "WeChat Pay", "live", "payments"))),
+    ('<span class="x">jd</span> alipay', _clean(pair("JD.com", "Alipay", "partial"))),
+    ("taobao\u200bwechat pay\u200b", pair("Taobao", "WeChat Pay", "live")),
+    ("海外的淘宝能用微信支付吗", _clean(pair("Taobao", "WeChat Pay", "live"))),  # kind: see TRIAL.md
+]
+TUNING += TRIAL_TUNING
+HELD_OUT += TRIAL_HELD_OUT

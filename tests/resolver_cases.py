@@ -293,6 +293,8 @@ TEXTS: list[tuple[str, tuple[str, ...]]] = [
     ("is whats ap on threads", ("WhatsApp", "Threads")),
     ("does the pay app on the phone work with my card", ()),
     ("how do I find my phone", ()),
+    ("Does Find My work on Android?", ("iPhone", "Android")),  # the name as written, capitals and all
+    ("can I find my android phone", ("Android",)),
     ("does it work with small shops", ()),
 ]
 

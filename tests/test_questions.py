@@ -50,6 +50,8 @@ def mismatch(decision: Decision, expect: Expect) -> str | None:
     unknown = {r.query.casefold() for r in decision.unknown}
     if not {u.casefold() for u in expect.unknown} <= unknown:
         return f"unknown names {sorted(unknown)} lack {expect.unknown}"
+    if expect.clean and unknown:
+        return f"reported as unknown: {sorted(unknown)}"
     match expect.what:
         case "pair":
             if not isinstance(result, CheckResult):

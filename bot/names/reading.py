@@ -27,6 +27,9 @@ _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
+_HTML_TAG = re.compile(r"</?(a|b|i|u|s|p|br|hr|em|strong|code|pre|span|div|font|img|script|style|"
+                       r"blockquote|li|ul|ol|h[1-6]|tg-spoiler)(\s[^<>]*)?/?>", re.IGNORECASE)
+"""A pasted tag ("<a href=...>"): its attribute words are not names."""
 _REGION_WORDS = frozenset({
     "europe", "european", "eu", "eea", "uk", "britain", "england", "us", "usa", "america",
     "american", "japan", "japanese", "korea", "korean", "india", "indian", "singapore", "thailand",
@@ -117,8 +120,9 @@ class Reading:
 
 
 def prepare(text: str) -> str:
-    """NFKC, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC, HTML tags pasted in taken out, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
+    text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", text))
+    text = text.replace("\u200b", " ")  # a zero-width space is a word break ("jd\u200balipay")
     return " ".join(_POSSESSIVE.sub("", text).split())
 
 
@@ -274,7 +278,7 @@ def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tup
 _ZH_GLUE = sorted({*W.ZH_FUNCTION, *(w for ws in W.KIND_WORDS.values() for w in ws if has_han(w)),
                    *(p for p in W.OWNERSHIP_PHRASES if has_han(p)), *(g for g in W.GREETINGS if has_han(g)),
                    *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p)),
-                   *(w for ws in W.REGION_WORDS.values() for w in ws if has_han(w))},
+                   *(w for ws in W.REGION_WORDS.values() for w in ws if has_han(w)), *W.ZH_PLACES},
                   key=len, reverse=True)
 _ZH_GLUE_RE = re.compile("|".join(map(re.escape, _ZH_GLUE)))
 
@@ -327,9 +331,12 @@ def _small_talk(folded: str) -> Intent:
     greeting = (any(w in W.GREETINGS for w in latin) or any(g in han for g in W.GREETINGS if has_han(g)))
     filler = {"there", "bot", "you", "so", "much", "very", "a", "lot", "again", "the", "all", "guys",
               "good", "great", "nice", "morning", "evening", "me", "please", "pls", "for", "it",
-              "that", "this", "is", "was", "helpful", "awesome"}
+              "that", "this", "is", "was", "helpful", "awesome", "cool", "ok", "okay", "thx",
+              "haha", "lol", "man", "mate", "buddy", "folks"}
     rest_latin = [w for w in latin if w not in W.GREETINGS and w not in filler]
     rest_han = _ZH_GLUE_RE.sub("", han)
     if greeting and not rest_latin and not rest_han:
+        return Intent.HELP
+    if not latin and not han:  # only punctuation or symbols ("?", "…"): nothing to look up
         return Intent.HELP
     return Intent.ASK

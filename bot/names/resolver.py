@@ -794,6 +794,8 @@ class Resolver:
         ``Scan.text``, the folded (NFKC, case-folded, Simplified) form of the text.
         """
         folded = _fold(text[:MAX_TEXT])
+        # The user's own capitals, where folding kept positions: "Find My" written as the name.
+        cased = text[:MAX_TEXT] if len(folded) == len(text[:MAX_TEXT]) else None
         tokens = _tokens(folded)
         found: list[_Found] = []
         leftovers: list[int] = []
@@ -804,7 +806,7 @@ class Resolver:
                 found += self._scan_cjk(token)
                 i += 1
                 continue
-            width = self._match_window(tokens, i, found)
+            width = self._match_window(tokens, i, found, cased)
             if width:
                 i += width
             else:
@@ -818,7 +820,8 @@ class Resolver:
         rest = tuple(t for t in tokens if not t.cjk and not any(s <= t.start < e for s, e in covered))
         return Scan(folded, mentions, rest)
 
-    def _match_window(self, tokens: list[_Token], i: int, found: list[_Found]) -> int:
+    def _match_window(self, tokens: list[_Token], i: int, found: list[_Found],
+                      cased: str | None = None) -> int:
         """Longest run of 1..MAX_WINDOW words at ``i`` that is exactly one company's name."""
         segment = tokens[i].segment
         for width in range(min(MAX_WINDOW, len(tokens) - i), 0, -1):
@@ -838,10 +841,14 @@ class Resolver:
                 continue
             # Common words that spell a name word for word ("find my") are just words; split
             # differently from the name ("whats app", "we chat pay") they are the name.
-            alias_words = _WORD_RE.findall(_fold(self._alias_text[hits[0].alias_id]))
-            if common and alias_words == words and not all(t.glued for t in window[1:]):
-                continue
+            alias = self._alias_text[hits[0].alias_id]
+            alias_words = _WORD_RE.findall(_fold(alias))
             end = window[-1].start + len(window[-1].text)
+            capitalised = (cased is not None and alias != alias.lower()
+                           and cased[tokens[i].start:end] == alias)  # "Find My", not "find my"
+            if common and alias_words == words and not all(t.glued for t in window[1:]) \
+                    and not capitalised:
+                continue
             found.append((tokens[i].start, end, hits[0].company_id, hits[0].alias_id, False))
             return width
         return 0

@@ -72,12 +72,12 @@ KIND_WORDS: dict[Kind, tuple[str, ...]] = {
     Kind.SHOPPING: ("link", "links", "linking", "open", "opens", "share", "shares", "sharing",
                     "url", "urls", "shop", "shopping", "跳转", "分享", "链接", "外链", "打开"),
     Kind.CONTENT: ("federate", "federates", "federation", "follow", "follows", "following",
-                   "files", "file", "airdrop", "photos", "fediverse", "posts", "互传", "传文件",
+                   "files", "file", "airdrop", "photos", "fediverse", "posts", "互传", "传文件", "文件",
                    "关注", "联邦"),
 }
 TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharing",
                                 "file": "file sharing", "互传": "file sharing",
-                                "传文件": "file sharing"}
+                                "传文件": "file sharing", "文件": "file sharing"}
 """Words that also say which feature within the kind: "airdrop" is file sharing."""
 
 # Where a question asks about ("in Europe", "在中国"): facts of that region lead the answer.
@@ -117,11 +117,13 @@ REGION_PHRASES: dict[Region, tuple[str, ...]] = {
 # Whole messages that are small talk, once punctuation and the bot's name are gone.
 GREETINGS = frozenset({
     "hi", "hello", "hey", "hiya", "yo", "start", "help", "menu", "thanks", "thank", "thx", "ty",
-    "cheers", "ok", "okay", "bye", "goodbye",
-    "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的",
+    "cheers", "ok", "okay", "bye", "goodbye", "thanx", "lol", "haha", "howdy", "sup",
+    "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的", "在吗",
+    "在不在", "早上好", "晚上好", "哈哈",
 })
 HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
                 "who are you", "what are you", "thank you", "good morning", "good evening",
+                "how are you", "how r u",
                 "你能做什么", "你会什么", "怎么用", "你是谁")
 LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest", "news", "recent",
                   "anything new", "updates", "最新", "新闻", "最近", "有什么新")
@@ -148,5 +150,7 @@ ZH_FUNCTION = (
     "里", "和", "与", "跟", "对", "同", "或", "还是", "及", "我", "你", "他", "她", "它", "们", "怎么",
     "什么", "如何", "有", "没有", "不", "还", "已经", "现在", "吗", "请问", "一下", "到", "给", "从",
     "向", "把", "被", "让", "会", "要", "想", "去", "来", "这", "那", "个", "些", "都", "也", "就",
-    "很", "开通", "打通", "互通", "使用", "联通",
+    "很", "开通", "打通", "互通", "使用", "联通", "呀", "啦", "哦", "喔", "哈", "嗯",
 )
+# Places in Chinese questions that are no one region (REGION_WORDS has those): never unknown names.
+ZH_PLACES = ("国外", "海外", "境外", "外国", "全球", "越南")

@@ -73,6 +73,16 @@ class Reads:
         (version,) = self._point.execute("PRAGMA data_version").fetchone()
         return int(version)
 
+    def company_changes(self) -> int:
+        """Moves whenever any connection changes a company or an alias (a trigger counts them).
+
+        Unlike ``data_version`` it stays put on fact writes, so the name index reloads only
+        when a name really changed.
+        """
+        (count,) = self._point.execute(
+            "SELECT n FROM change_count WHERE what = 'companies'").fetchone()
+        return int(count)
+
     async def counts(self) -> dict[str, int]:
         rows = await self._all(
             "SELECT (SELECT count(*) FROM company), (SELECT count(*) FROM alias), "

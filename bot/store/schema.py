@@ -345,6 +345,33 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO fact_change (fact_id, action) VALUES (new.fact_id, 'source');
     END;
     """,
+    # perf2: a counter that moves on every change to a company or an alias, so a process can tell
+    # whether its name index is stale (PRAGMA data_version moves on every commit, facts included).
+    """
+    CREATE TABLE change_count (
+        what TEXT PRIMARY KEY,
+        n    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO change_count (what, n) VALUES ('companies', 0);
+    CREATE TRIGGER company_count_insert AFTER INSERT ON company BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    CREATE TRIGGER company_count_update AFTER UPDATE ON company BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    CREATE TRIGGER company_count_delete AFTER DELETE ON company BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    CREATE TRIGGER alias_count_insert AFTER INSERT ON alias BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    CREATE TRIGGER alias_count_update AFTER UPDATE ON alias BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    CREATE TRIGGER alias_count_delete AFTER DELETE ON alias BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'companies';
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

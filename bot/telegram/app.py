@@ -56,6 +56,21 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT_UPDATES = 256
 UNBOUNDED = 2**31 - 1  # PTB's own update semaphore only counts; PerChatOrder's slots limit
 RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
+# PTB's limiters are leaky buckets: "20 per 60 s" lets a burst of 20 through and then 20 more
+# within the same minute (29 were seen in one 60 s window). A bucket of one that drains in
+# ``period`` seconds spaces sends at least that far apart, so any window of w seconds holds at
+# most 1 + w / period sends: 1 + 60 / 3.1 < 21 per group a minute, 1 + 1 / (1/29) = 30 a second.
+GROUP_SEND_SPACING = 3.1
+"""Seconds between two sends to one group: Telegram allows 20 a minute."""
+OVERALL_SEND_SPACING = 1 / 29
+"""Seconds between two sends overall: Telegram allows 30 a second."""
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Telegram's flood limits, held in every window (see the spacings above)."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SEND_SPACING,
+                          group_max_rate=1, group_time_period=GROUP_SEND_SPACING,
+                          max_retries=RATE_LIMIT_RETRIES)
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
 
@@ -269,7 +284,7 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .post_shutdown(post_shutdown)
     )
     if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
-        limiter: BaseRateLimiter[Any] = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        limiter: BaseRateLimiter[Any] = rate_limiter()
         builder = builder.rate_limiter(limiter)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)

@@ -37,6 +37,7 @@ from telegram.error import BadRequest
 
 from bot.answers import Interop
 from bot.domain import CheckResult, Company, Decision, Latest, Profile, Resolution, SearchResult, Unresolved
+from bot.i18n import current as current_locale
 from bot.i18n import display_name
 from bot.render import (
     HTML,
@@ -254,6 +255,26 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
     return [c.company for c in resolution.candidates[:limit]]
 
 
+PROFILES_RENDERED = 16
+"""Rendered profiles kept: a big company renders thousands of blocks, and each page press asks."""
+_profile_blocks: OrderedDict[tuple[int, str], tuple[Profile, list[str]]] = OrderedDict()
+
+
+def profile_blocks(profile: Profile) -> list[str]:
+    """``render_profile``, reused while ``Interop.profile`` hands back the same cached Profile
+    (it does until the store changes), so a page press renders nothing again."""
+    key = (profile.company.id, current_locale())
+    kept = _profile_blocks.get(key)
+    if kept is not None and kept[0] is profile:
+        _profile_blocks.move_to_end(key)
+        return kept[1]
+    blocks = render_profile(profile)
+    _profile_blocks[key] = (profile, blocks)
+    if len(_profile_blocks) > PROFILES_RENDERED:
+        _profile_blocks.popitem(last=False)
+    return blocks
+
+
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
               context: BotContext, page: int = 1,
               search_token: str | None = None) -> Reply:
@@ -264,7 +285,7 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decisi
     if isinstance(result, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
         reply = (paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
                  if isinstance(result, CheckResult) else
-                 paged(render_profile(result), ProfilePage(result.company.id, page, user_id), budget))
+                 paged(profile_blocks(result), ProfilePage(result.company.id, page, user_id), budget))
         return replace(reply, markup=with_answer_buttons(reply.markup, result))
     if isinstance(result, SearchResult):
         blocks = render_search(result)
