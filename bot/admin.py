@@ -52,6 +52,7 @@ from bot.rules import (
     name_key,
 )
 from bot.store import FactDraft, Store
+from bot.texts import t
 
 EDITABLE_FIELDS = ("subject", "object", "kind", "status", "date", "summary", "kind_detail",
                    "date_note", "confidence", "scope", "region", "note", "summary_zh", "verified")
@@ -79,7 +80,7 @@ class UnknownCompany(InteropError):
     def __init__(self, role: str, resolution: Resolution) -> None:
         self.role = role
         self.resolution = resolution
-        super().__init__(f"{role} “{resolution.query}” is not a known company")
+        super().__init__("error.unknown_company", role=role, name=resolution.query)
 
     @property
     def name(self) -> str:
@@ -149,7 +150,7 @@ def parse_fact_id(text: str) -> int:
     """ "12" or "#12" -> 12; anything else is a clear error."""
     match = _ID_RE.match(text.strip())
     if not match or int(match.group(1)) == 0:
-        raise ValidationError(f"“{text.strip()}” is not a fact number (like 12 or #12)")
+        raise ValidationError("error.fact_number", value=text.strip())
     return int(match.group(1))
 
 
@@ -157,7 +158,7 @@ def parse_user_id(text: str) -> int:
     """A numeric Telegram user id: usernames cannot be resolved to ids by a bot."""
     value = text.strip()
     if not _USER_ID_RE.match(value) or int(value) <= 0:
-        raise ValidationError(f"“{value}” is not a numeric Telegram user id (like 123456789)")
+        raise ValidationError("error.user_id", value=value)
     return int(value)
 
 
@@ -170,18 +171,17 @@ def parse_fact_line(text: str) -> FactFields:
     while len(parts) > 7 and (match := _NAMED_RE.match(parts[-1])):
         field_name = match.group(1).lower()
         if field_name in named:
-            raise ValidationError(f"the {field_name} is given twice")
+            raise ValidationError("error.given_twice", field=field_name)
         named[field_name] = match.group(2).strip()
         parts.pop()
     if len(parts) < 7:
-        missing = ", ".join(names[len(parts):]) if text.strip() else ", ".join(names)
-        raise ValidationError(f"some fields are missing: {missing}")
+        missing = names[len(parts):] if text.strip() else names
+        raise ValidationError("error.fields_missing", fields=missing)
     if len(parts) > 8:
-        raise ValidationError("there are more than 8 fields; a summary cannot contain “|” "
-                              "(optional fields are named: | scope: … | region: … | note: …)")
+        raise ValidationError("error.too_many_fields")
     for name, value in zip(names, parts, strict=False):
         if not value and name != "date":
-            raise ValidationError(f"the {name} is empty")
+            raise ValidationError("error.empty", field=name)
     title = named.pop("title", parts[7] if len(parts) == 8 else "")
     subject, obj, kind, status, day, summary, url = parts[:7]
     return FactFields(subject, obj, kind, status, day, summary, url, title=title,
@@ -193,7 +193,7 @@ def parse_addsource(text: str) -> tuple[int, str, str]:
     """``FACT_ID URL [TITLE]``."""
     parts = text.split(maxsplit=2)
     if len(parts) < 2:
-        raise ValidationError("please give a fact number and a URL")
+        raise ValidationError("error.need_id_url")
     return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else ""
 
 
@@ -201,12 +201,11 @@ def parse_edit(text: str) -> tuple[int, str, str]:
     """``FACT_ID FIELD VALUE``; the field name is checked here, the value by ``Editor.edit_fact``."""
     parts = text.split(maxsplit=2)
     if len(parts) < 3:
-        raise ValidationError("please give a fact number, a field and the new value")
+        raise ValidationError("error.need_id_field_value")
     fact_id = parse_fact_id(parts[0])
     field_name = parts[1].strip().lower().replace("-", "_")
     if field_name not in EDITABLE_FIELDS:
-        raise ValidationError(f"“{parts[1]}” is not a field you can edit; "
-                              f"use one of: {', '.join(EDITABLE_FIELDS)}")
+        raise ValidationError("error.not_editable", value=parts[1], allowed=", ".join(EDITABLE_FIELDS))
     return fact_id, field_name, parts[2].strip()
 
 
@@ -214,9 +213,9 @@ def parse_company_line(text: str) -> tuple[str, str, str]:
     """``NAME [| PARENT] [| KIND]`` -> (name, parent or "", kind or "")."""
     parts = [p.strip() for p in text.split("|")]
     if not parts[0]:
-        raise ValidationError("the company name is missing")
+        raise ValidationError("error.company_missing")
     if len(parts) > 3:
-        raise ValidationError("use at most three parts: NAME | PARENT | KIND")
+        raise ValidationError("error.company_parts")
     parts += [""] * (3 - len(parts))
     return parts[0], parts[1], parts[2]
 
@@ -226,11 +225,11 @@ def alias_splits(text: str) -> list[tuple[str, str]]:
     if "|" in text:
         company, _, alias = text.partition("|")
         if not company.strip() or not alias.strip():
-            raise ValidationError("please give a company and an alias")
+            raise ValidationError("error.need_company_alias")
         return [(company.strip(), alias.strip())]
     words = text.split()
     if len(words) < 2:
-        raise ValidationError("please give a company and an alias")
+        raise ValidationError("error.need_company_alias")
     return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(len(words) - 1, 0, -1)]
 
 
@@ -241,7 +240,7 @@ def clean_company_kind(value: str) -> str:
 def clean_alias(value: str) -> str:
     alias = clean_name(value, "alias")
     if len(alias) > MAX_ALIAS:
-        raise ValidationError(f"the alias is longer than {MAX_ALIAS} characters")
+        raise ValidationError("error.alias_long", max=MAX_ALIAS)
     return alias
 
 
@@ -307,13 +306,13 @@ class Editor:
     async def grant(self, user_id: int, actor: str) -> bool:
         """Make a user an admin; False when they already were one."""
         if user_id in self.owners:
-            raise ValidationError(f"{user_id} is an owner already (owners are set in ADMIN_IDS)")
+            raise ValidationError("error.owner_already", id=user_id)
         return bool(await self.store.set_grant(user_id, True, actor))
 
     async def revoke(self, user_id: int, actor: str) -> bool:
         """Withdraw a grant; False when there was none. Owners cannot be revoked from the chat."""
         if user_id in self.owners:
-            raise ValidationError(f"{user_id} is an owner; owners are changed in ADMIN_IDS, not by /revoke")
+            raise ValidationError("error.owner_revoke", id=user_id)
         return bool(await self.store.set_grant(user_id, False, actor))
 
     # -- companies -----------------------------------------------------------------------
@@ -353,7 +352,7 @@ class Editor:
         parent_company = self.resolve("parent", parent) if parent.strip() else None
         owner = await self._label_owner(name)
         if owner is not None:
-            raise Conflict(f"“{name}” is already used by {owner.name}", owner.id)
+            raise Conflict("error.label_taken", owner.id, label=name, owner=owner.name)
         company = await self.store.add_company(
             Company(id=0, name=name, kind=kind,
                     parent_id=parent_company.id if parent_company else None), actor)
@@ -376,9 +375,9 @@ class Editor:
         alias = clean_alias(raw_alias)
         owner = await self._label_owner(alias)
         if owner is not None and owner.id != company.id:
-            raise Conflict(f"“{alias}” already belongs to {owner.name}", owner.id)
+            raise Conflict("error.alias_belongs", owner.id, alias=alias, owner=owner.name)
         if owner is not None:
-            raise ValidationError(f"{company.name} is already called “{alias}”")
+            raise ValidationError("error.alias_already", company=company.name, alias=alias)
         updated = await self.store.set_aliases(company.id, [alias], [], actor)
         await self.interop.refresh_companies([company.id])
         return updated, alias
@@ -388,12 +387,13 @@ class Editor:
         company, raw_alias = await self._alias_target(text)
         current = await self.store.company(company.id)
         if current is None:
-            raise NotFound(f"{company.name} no longer exists")
+            raise NotFound("error.company_gone", company=company.name)
         key = " ".join(raw_alias.split()).casefold()
         stored = next((a for a in current.aliases if a.casefold() == key), None)
         if stored is None:
-            known = ", ".join(current.aliases) or "none"
-            raise ValidationError(f"{current.name} has no alias “{raw_alias.strip()}” (aliases: {known})")
+            known = ", ".join(current.aliases) or t("admin.roster_none")
+            raise ValidationError("error.no_such_alias", company=current.name, alias=raw_alias.strip(),
+                                  known=known)
         updated = await self.store.set_aliases(company.id, [], [stored], actor)
         await self.interop.refresh_companies([company.id])
         return updated, stored
@@ -413,7 +413,7 @@ class Editor:
         subject = self.resolve("subject", fields.subject)
         obj = self.resolve("object", fields.object)
         if subject.id == obj.id:
-            raise ValidationError(f"subject and object are both {subject.name}; name two companies")
+            raise ValidationError("error.both_same", name=subject.name)
         check_new_fact(subject.id, obj.id, status.value, note, 1, require_note=fields.note is not None)
         return FactDraft(subject_id=subject.id, object_id=obj.id, kind=kind, status=status,
                          date=fact_date, summary=summary, sources=(source,), scope=scope,
@@ -427,7 +427,7 @@ class Editor:
     async def fact(self, fact_id: int) -> Fact:
         fact = await self.store.fact(fact_id)
         if fact is None:
-            raise NotFound(f"there is no fact #{fact_id}")
+            raise NotFound("error.no_fact", id=fact_id)
         return fact
 
     async def view(self, fact_id: int) -> FactView:
@@ -469,26 +469,25 @@ class Editor:
                 return {"summary_zh": clean_text("summary_zh", value, MAX_SUMMARY)}
             case "verified":
                 return {"verified": clean_verified(value)}
-        raise ValidationError(f"“{field_name}” is not a field you can edit; "
-                              f"use one of: {', '.join(EDITABLE_FIELDS)}")
+        raise ValidationError("error.not_editable", value=field_name, allowed=", ".join(EDITABLE_FIELDS))
 
     async def edit_fact(self, fact_id: int, field_name: str, value: str, actor: str) -> FactView:
         """Change one field; retracted facts must be restored first (the Store refuses them)."""
         fact = await self.fact(fact_id)
         if fact.retracted:
-            raise ValidationError(f"fact #{fact_id} is retracted; /restore {fact_id} it first")
+            raise ValidationError("error.retracted", id=fact_id)
         changes = self.edit_value(field_name, value)
         subject = changes.get("subject_id", fact.subject_id)
         obj = changes.get("object_id", fact.object_id)
         if subject == obj:
-            raise ValidationError("subject and object would be the same company")
+            raise ValidationError("error.would_be_same")
         return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
 
     async def verify(self, fact_id: int, actor: str, *, today: date | None = None) -> FactView:
         """``/verify``: an admin confirmed the fact today; audited like any edit."""
         fact = await self.fact(fact_id)
         if fact.retracted:
-            raise ValidationError(f"fact #{fact_id} is retracted; /restore {fact_id} it first")
+            raise ValidationError("error.retracted", id=fact_id)
         day = (today or datetime.now(UTC).date()).isoformat()
         return self.interop.view(await self.store.edit_fact(fact_id, {"verified": day}, actor,
                                                             action="verify"))

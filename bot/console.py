@@ -49,7 +49,7 @@ from bot.render import (
     render_recent,
     render_suggestions_plain,
 )
-from bot.texts import EXAMPLES, t
+from bot.texts import EXAMPLES, field_label, t
 
 MAX_INPUT = 4096
 PICTURE_DIR = Path(tempfile.gettempdir()) / "interop-bot"  # where /map and /compare write PNGs
@@ -172,7 +172,7 @@ async def admin_line(editor: Editor, command: str, args: str) -> str:
     if command == "/editfact":
         fact_id, field, value = parse_edit(args)
         view = await editor.edit_fact(fact_id, field, value, ACTOR)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.edited", id=fact_id, field=field),
+        return PLAIN.join("\n\n", [PLAIN.t("admin.edited", id=fact_id, field=field_label(field)),
                                     render_fact_card(view, PLAIN)])
     if command == "/retract":
         fact_id = parse_fact_id(args)

@@ -54,6 +54,7 @@ from bot.rules import (
 from bot.store import Store, rebuild_name_keys, utcnow
 from bot.store.bulk import bulk_cache
 from bot.store.writes import Writes
+from bot.texts import t
 
 FORMAT = "interop-bot/1"
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -95,25 +96,25 @@ def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BY
     The limits guard the bot against oversized uploads; the offline CLI may raise them.
     """
     if len(data) > max_bytes:
-        raise ValidationError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise ValidationError("error.file_too_big", mb=max_bytes // (1024 * 1024))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError("the file is not UTF-8 text") from None
+        raise ValidationError("error.not_utf8") from None
     name = filename.lower()
     if name.endswith(".csv") or (not name.endswith(".json") and not text.lstrip().startswith("{")):
         return _parse_csv(text, max_rows)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"the JSON is broken at line {exc.lineno}: {exc.msg}") from None
+        raise ValidationError("error.json_broken", line=exc.lineno, error=exc.msg) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", []), list) \
             or not isinstance(doc.get("companies", []), list):
-        raise ValidationError("the JSON must be an object with 'companies' and 'facts' lists")
+        raise ValidationError("error.json_shape")
     if doc.get("format", FORMAT) != FORMAT:
-        raise ValidationError(f"the format {str(doc.get('format'))[:40]!r} is not {FORMAT!r}")
+        raise ValidationError("error.format", value=str(doc.get('format'))[:40], format=FORMAT)
     if len(doc.get("facts", [])) + len(doc.get("companies", [])) > max_rows:
-        raise ValidationError(f"the file has more than {max_rows} rows")
+        raise ValidationError("error.too_many_rows", max=max_rows)
     return doc
 
 
@@ -130,13 +131,12 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = reader.fieldnames or []
         if "record" not in header:
-            raise ValidationError("the CSV needs a header row starting with 'record' "
-                                  "(use the file /export sends as a template)")
+            raise ValidationError("error.csv_header")
         companies: list[Any] = []
         facts: list[Any] = []
         for line_no, row in enumerate(reader, start=2):
             if len(companies) + len(facts) >= max_rows:
-                raise ValidationError(f"the file has more than {max_rows} rows")
+                raise ValidationError("error.too_many_rows", max=max_rows)
             cells = {k: _uncell(v or "") for k, v in row.items() if k}
             record = cells.get("record", "").strip().lower()
             try:
@@ -160,11 +160,12 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
                         "retracted": cells.get("retracted", "").lower() in {"1", "true", "yes"},
                         "_row": line_no})
                 else:
-                    facts.append({"_row": line_no, "_error": f"unknown record type {record!r}"})
+                    facts.append({"_row": line_no,
+                                  "_error": ValidationError("error.csv_record", value=record)})
             except json.JSONDecodeError:
-                facts.append({"_row": line_no, "_error": "aliases/sources must be JSON lists"})
+                facts.append({"_row": line_no, "_error": ValidationError("error.csv_lists")})
     except csv.Error as exc:
-        raise ValidationError(f"the CSV is broken: {exc}") from None
+        raise ValidationError("error.csv_broken", error=str(exc)) from None
     return {"format": FORMAT, "companies": companies, "facts": facts}
 
 
@@ -172,7 +173,7 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
 
 
 def _label(kind: str, index: int, row: dict[str, Any]) -> str:
-    return f"row {row['_row']}" if "_row" in row else f"{kind} {index}"
+    return t("import.label_row", n=row["_row"]) if "_row" in row else t(f"import.label_{kind}", n=index)
 
 
 def _str(raw: dict[str, Any], key: str) -> str:
@@ -181,19 +182,19 @@ def _str(raw: dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError(f"{key} must be text, not {type(value).__name__}")
+        raise ValidationError("error.not_text", field=key, type=type(value).__name__)
     return value
 
 
 def _validate_company(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
-        raise ValidationError("not an object")
+        raise ValidationError("error.not_object")
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-        raise ValidationError("aliases must be a list of strings")
+        raise ValidationError("error.aliases_list")
     features = raw.get("features") or []
     if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
-        raise ValidationError("features must be a list of objects with alias, kind and scope")
+        raise ValidationError("error.features_list")
     parent = _str(raw, "parent")
     relation = _str(raw, "relation")
     return {
@@ -271,17 +272,17 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
     if checks is None:
         checks = _Checks()
     if not isinstance(raw, dict):
-        raise ValidationError("not an object")
+        raise ValidationError("error.not_object")
     if "_error" in raw:
-        raise ValidationError(raw["_error"])
+        raise raw["_error"]
     sources_raw = raw.get("sources") or []
     if not isinstance(sources_raw, list):
-        raise ValidationError("sources must be a list of objects with a url")
+        raise ValidationError("error.sources_list")
     require_sources(len(sources_raw))
     sources: list[dict[str, str]] = []
     for s in sources_raw:
         if not isinstance(s, dict):
-            raise ValidationError("each source must be an object with a url")
+            raise ValidationError("error.source_object")
         url, title, publisher, date = s.get("url"), s.get("title"), s.get("publisher"), s.get("date")
         if not (url.__class__ is title.__class__ is publisher.__class__ is date.__class__ is str):
             # Not all plain text: _str turns None into "" and refuses the rest, in this order.
@@ -292,11 +293,11 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
                         "publisher": checks.text("source publisher", publisher, MAX_TITLE),
                         "date": checks.date(date) if date else ""})
     if len(sources) > 1 and len({s["url"] for s in sources}) != len(sources):
-        raise ValidationError("the same source URL is listed twice")
+        raise ValidationError("error.source_twice")
     subject = checks.name(_str(raw, "subject"), "subject")
     obj = checks.name(_str(raw, "object"), "object")
     if name_key(subject) == name_key(obj):
-        raise ValidationError("subject and object are the same company")
+        raise ValidationError("error.same_company")
     return {
         "key": clean_text("key", _str(raw, "key"), MAX_KEY),
         "subject": subject,
@@ -363,17 +364,16 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
             if row["parent"]:
                 parent_id = names.company(row["parent"])
                 if parent_id is None:
-                    raise ValidationError(f"parent {row['parent']!r} is not a known company "
-                                          "(list parents before their children)")
+                    raise ValidationError("error.unknown_parent", value=row['parent'])
             key = names.key(row["name"])
             cid = names.names.get(key)
             if cid is None and key in names.owners:
-                raise ValidationError(f"name {row['name']!r} is already used by another company")
+                raise ValidationError("error.name_taken", value=row['name'])
             labels = [*row["aliases"], *(f["alias"] for f in row["features"])]
             for alias in labels:
                 owner = names.company(alias)
                 if owner is not None and owner != cid:
-                    raise ValidationError(f"alias {alias!r} already belongs to another company")
+                    raise ValidationError("error.alias_taken", value=alias)
             if cid is None:
                 relation = Relation(row["relation"]) if row["relation"] else None
                 cid = writes.add_company(Company(
@@ -428,9 +428,9 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
             for role, value, cid in (("subject", row["subject"], subject_id),
                                      ("object", row["object"], object_id)):
                 if cid is None:
-                    raise ValidationError(f"{role} {value!r} is not a known company")
+                    raise ValidationError("error.unknown_party", role=role, value=value)
             if subject_id == object_id:
-                raise ValidationError("subject and object are the same company")
+                raise ValidationError("error.same_company")
             values = (subject_id, object_id, row["kind"], row["kind_detail"], row["status"],
                       row["date"], row["date_note"], row["confidence"], row["summary"],
                       int(row["retracted"]), row["scope"], row["region"], row["note"], row["verified"],
@@ -447,15 +447,14 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                     continue
                 changed = writes.update_fact(fid, values, sources, action="import", audit_after=row)
             except Conflict as exc:
-                raise ValidationError(f"duplicates fact #{exc.existing_id} "
-                                      "(same pair, kind, scope, status and date)") from None
+                raise ValidationError("error.duplicates", id=exc.existing_id) from None
             if changed:
                 report.updated += 1
             else:
                 report.unchanged += 1
             problem = partial_note_problem(row["status"], row["note"])
             if problem:
-                report.warnings.append((label, problem))
+                report.warnings.append((label, str(problem)))
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
 
@@ -622,7 +621,7 @@ async def export_file(store: Store, target_dir: Path, fmt: str, *, today: date |
     the memory ever holds the whole store; writes go on meanwhile.
     """
     if fmt not in EXPORT_FORMATS:
-        raise ValidationError(f"export format {fmt!r} is not one of: {', '.join(EXPORT_FORMATS)}")
+        raise ValidationError("error.export_format", value=fmt, allowed=", ".join(EXPORT_FORMATS))
     target = target_dir / export_name(fmt, today)
     return await asyncio.to_thread(_export_to, str(store.path), target, fmt, today)
 

@@ -110,7 +110,31 @@ class Verdict(StrEnum):
 
 
 class InteropError(Exception):
-    """Base for every error the project raises on purpose; adapters show its message to people."""
+    """Base for every error the project raises on purpose; adapters show its message to people.
+
+    It carries a catalogue key and its values, not a sentence: ``str(exc)`` says it in the
+    locale current when it is shown (``bot.texts.t``), so every adapter that shows ``str(exc)``
+    speaks the reader's language. Values named ``field`` or ``role`` are field names ("date",
+    "subject"), and ``fields`` a tuple of them: they are said in the reader's language too
+    (``field.<name>`` keys). A text that is not a catalogue key is shown as given (a sentence
+    already put through ``t``).
+    """
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        from bot.texts import EN, field_label, t
+
+        if self.key not in EN:
+            return self.key
+        values = {k: field_label(v) if k in ("field", "role") else v for k, v in self.params.items()}
+        names = values.get("fields")
+        if isinstance(names, tuple):
+            values["fields"] = t("list.separator").join(field_label(v) for v in names)
+        return t(self.key, **values)
 
 
 class InvalidValue(InteropError):
@@ -120,7 +144,7 @@ class InvalidValue(InteropError):
         self.field_name = field_name
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field_name} {value!r} is not one of: {', '.join(allowed)}")
+        super().__init__("error.invalid_value", field=field_name, value=value, allowed=", ".join(allowed))
 
 
 class ValidationError(InteropError):
@@ -134,9 +158,9 @@ class NotFound(InteropError):
 class Conflict(InteropError):
     """A write that would duplicate an existing row; ``existing_id`` points at it."""
 
-    def __init__(self, message: str, existing_id: int | None = None) -> None:
+    def __init__(self, key: str, /, existing_id: int | None = None, **params: object) -> None:
         self.existing_id = existing_id
-        super().__init__(message)
+        super().__init__(key, **params)
 
 
 class StorageError(InteropError):
@@ -157,18 +181,18 @@ def parse_fact_date(text: str, *, today: date | None = None) -> str:
         return ""
     match = _DATE_RE.match(text)
     if not match:
-        raise ValidationError(f"date {text!r} must look like YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValidationError("error.date_format", value=text)
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     if year < 1990:
-        raise ValidationError(f"date {text!r} is before 1990")
+        raise ValidationError("error.date_early", value=text)
     try:
         earliest = date(year, month or 1, day or 1)
     except ValueError:
-        raise ValidationError(f"date {text!r} is not a real calendar date") from None
+        raise ValidationError("error.date_unreal", value=text) from None
     limit = (today or date.today()).replace(month=1, day=1)
     if earliest.year > limit.year + 1:
-        raise ValidationError(f"date {text!r} is too far in the future")
+        raise ValidationError("error.date_future", value=text)
     return text
 
 

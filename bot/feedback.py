@@ -18,7 +18,6 @@ from typing import Any
 from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
 from bot.store import Store, utcnow
 from bot.store.database import WriteConnection
-from bot.texts import t
 
 MAX_FEEDBACK = 1000
 """Characters in a report, a suggestion or a rejection reason."""
@@ -73,9 +72,9 @@ def clean_feedback(text: str, field: str = "report") -> str:
     text = " ".join("".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf"}
                             or ch == "\n").split())
     if not text:
-        raise ValidationError(f"the {field} is empty")
+        raise ValidationError("error.empty", field=field)
     if len(text) > MAX_FEEDBACK:
-        raise ValidationError(t("feedback.too_long", n=len(text), max=MAX_FEEDBACK))
+        raise ValidationError("feedback.too_long", n=len(text), max=MAX_FEEDBACK)
     return text
 
 
@@ -132,9 +131,9 @@ class Feedback:
             rows = await conn.execute_fetchall(_REPORT + " WHERE id = ?", (report_id,))
             found = [Report(*r) for r in rows]
             if not found:
-                raise NotFound(f"there is no report #{report_id}")
+                raise NotFound("error.no_report", id=report_id)
             if found[0].status != "open":
-                raise ValidationError(f"report #{report_id} is already {found[0].status}")
+                raise ValidationError("error.report_closed", id=report_id, status=found[0].status)
             await conn.execute("UPDATE report SET status = ?, closed_by = ?, closed_at = ? "
                                "WHERE id = ?", (status, actor, utcnow(), report_id))
             await _audit(conn, actor, "resolve" if status == "resolved" else "dismiss",
@@ -162,9 +161,9 @@ class Feedback:
     async def open_suggestion(self, suggestion_id: int) -> Suggestion:
         found = await self.suggestion(suggestion_id)
         if found is None:
-            raise NotFound(f"there is no suggestion #{suggestion_id}")
+            raise NotFound("error.no_suggestion", id=suggestion_id)
         if found.status != "open":
-            raise ValidationError(f"suggestion #{suggestion_id} is already {found.status}")
+            raise ValidationError("error.suggestion_closed", id=suggestion_id, status=found.status)
         return found
 
     async def close_suggestion(self, suggestion_id: int, status: str, actor: str, *,
@@ -177,10 +176,10 @@ class Feedback:
         async with self.store.transaction() as conn:
             rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
             if not rows:
-                raise NotFound(f"there is no suggestion #{suggestion_id}")
+                raise NotFound("error.no_suggestion", id=suggestion_id)
             before = Suggestion(*next(iter(rows)))
             if before.status != "open":
-                raise ValidationError(f"suggestion #{suggestion_id} is already {before.status}")
+                raise ValidationError("error.suggestion_closed", id=suggestion_id, status=before.status)
             new_line = before.line if line is None else line
             await conn.execute(
                 "UPDATE suggestion SET status = ?, reason = ?, fact_id = ?, line = ?, closed_by = ?, "
@@ -254,7 +253,7 @@ async def _check_rate(conn: WriteConnection, table: str, user_id: int) -> None:
         f"SELECT count(*) FROM {table} WHERE user_id = ? AND created_at >= ?",
         (user_id, _since(1)))
     if next(iter(rows))[0] >= PER_HOUR:
-        raise TooMany(t(f"feedback.rate_{table}", n=PER_HOUR))
+        raise TooMany(f"feedback.rate_{table}", n=PER_HOUR)
 
 
 def _day(days_ago: int = 0) -> str:

@@ -24,7 +24,6 @@ from bot.domain import Company, Fact, FactView, Status, ValidationError
 from bot.i18n import display_name, summary
 from bot.render import HTML, Markup, human_date, source_label
 from bot.store import Store, utcnow
-from bot.texts import t
 
 MAX_FOLLOWS = 50
 """Per chat: enough for anyone's interests, small enough that a digest stays readable."""
@@ -82,7 +81,7 @@ def pair_key(a_id: int, b_id: int) -> tuple[int, int]:
 
 def _follow_for(company_id: int, other_id: int = 0) -> tuple[int, int]:
     if other_id and other_id == company_id:
-        raise ValidationError("a pair needs two different companies")
+        raise ValidationError("error.pair_same")
     return pair_key(company_id, other_id) if other_id else (company_id, 0)
 
 
@@ -111,7 +110,7 @@ class Follows:
             (count,) = await (await conn.execute(
                 "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
             if count >= MAX_FOLLOWS:
-                raise FollowLimit(t("follows.limit", max=MAX_FOLLOWS))
+                raise FollowLimit("follows.limit", max=MAX_FOLLOWS)
             await conn.execute(
                 "INSERT INTO follow (chat_id, company_id, other_id, created_at) VALUES (?, ?, ?, ?)",
                 (chat_id, company_id, other_id, utcnow()))

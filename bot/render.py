@@ -56,11 +56,11 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
-from bot.i18n import company_kind, display_name, fact_date, number, summary
+from bot.i18n import company_kind, display_name, fact_date, is_chinese, number, summary
 from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.store import About, Edit
-from bot.texts import t
+from bot.texts import field_label, t
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
@@ -622,7 +622,9 @@ def sentence(message: str) -> str:
     if not message:
         return message
     message = message[0].upper() + message[1:]
-    return message if message.endswith((".", "?", "!", ")")) else message + "."
+    if message.endswith((".", "?", "!", ")", "。", "？", "！", "）")):
+        return message
+    return message + ("。" if is_chinese() else ".")
 
 
 def render_usage(key: str, m: Markup = HTML) -> str:
@@ -661,10 +663,10 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
 def render_error(exc: InteropError, usage: str | None = None, m: Markup = HTML) -> str:
     """A polite, specific message for any refusal, with the right form when it helps."""
     if isinstance(exc, InvalidValue):
-        text = m.t("admin.invalid_value", field=exc.field_name, value=exc.value,
+        text = m.t("admin.invalid_value", field=field_label(exc.field_name), value=exc.value,
                    allowed=", ".join(exc.allowed))
     elif isinstance(exc, UnknownCompany):
-        text = m.t("admin.unknown_company", role=exc.role, name=exc.name)
+        text = m.t("admin.unknown_company", role=field_label(exc.role), name=exc.name)
         if exc.candidates:
             names = ", ".join(c.company.name for c in exc.candidates[:MAX_CANDIDATES])
             text = m.join("\n", [text, m.t("admin.did_you_mean", names=names)])

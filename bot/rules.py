@@ -38,9 +38,9 @@ def clean_text(field: str, value: str, limit: int, *, required: bool = False) ->
         ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
     text = " ".join(text.split())
     if required and not text:
-        raise ValidationError(f"{field} is missing")
+        raise ValidationError("error.missing", field=field)
     if len(text) > limit:
-        raise ValidationError(f"{field} is {len(text)} characters; the limit is {limit}")
+        raise ValidationError("error.too_long", field=field, n=len(text), limit=limit)
     return text
 
 
@@ -51,7 +51,7 @@ def clean_summary(value: str) -> str:
 def clean_name(value: str, field: str = "name") -> str:
     name = clean_text(field, value, MAX_NAME, required=True)
     if not any(ch.isalnum() for ch in name):
-        raise ValidationError(f"{field} {value!r} needs at least one letter or digit")
+        raise ValidationError("error.no_letters", field=field, value=value)
     return name
 
 
@@ -59,24 +59,24 @@ def clean_url(value: str) -> str:
     """Only http(s) links with a host: javascript:, data: and friends never reach a message."""
     url = value.strip()
     if not url:
-        raise ValidationError("source URL is missing")
+        raise ValidationError("error.url_missing")
     if len(url) > MAX_URL:
-        raise ValidationError(f"source URL is longer than {MAX_URL} characters")
+        raise ValidationError("error.url_long", max=MAX_URL)
     # Printable and no ASCII space means no whitespace and no Cc/Cf at all: skip the scan.
     if (not url.isprintable() or " " in url) and any(
             ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
-        raise ValidationError("source URL must not contain spaces or control characters")
+        raise ValidationError("error.url_spaces")
     if _PLAIN_HTTP_URL.match(url):  # bulk imports: most URLs; same verdict as below, 10x cheaper
         return url
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
-        raise ValidationError(f"source URL {url!r} is malformed") from None
+        raise ValidationError("error.url_malformed", url=url) from None
     if parts.scheme.lower() not in {"http", "https"}:
-        raise ValidationError("source URL must start with http:// or https://")
+        raise ValidationError("error.url_scheme")
     if not host or ("." not in host and host != "localhost"):
-        raise ValidationError(f"source URL {url!r} has no valid host")
+        raise ValidationError("error.url_host", url=url)
     return url
 
 
@@ -107,9 +107,9 @@ def clean_verified(value: str) -> str:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f"verified {value!r} must be a date like 2026-12-01") from None
+        raise ValidationError("error.verified_format", value=value) from None
     if len(value) != 10 or day > date.today():
-        raise ValidationError(f"verified {value!r} must be a past date like 2026-12-01")
+        raise ValidationError("error.verified_past", value=value)
     return value
 
 
@@ -128,16 +128,16 @@ def name_key(text: str) -> str:
 def require_sources(count: int) -> None:
     """Every fact cites at least one source, however it gets in."""
     if count < 1:
-        raise ValidationError("a fact needs at least one source")
+        raise ValidationError("error.no_source")
 
 
-def partial_note_problem(status: str, note: str) -> str | None:
+def partial_note_problem(status: str, note: str) -> ValidationError | None:
     """Why a fact's caveat is missing, or None: a partial verdict must say what is partial.
 
     New facts are refused with this message; facts already stored only get it as a warning.
     """
     if status == Status.PARTIAL.value and not note.strip():
-        return "a partial fact needs a note saying what is partial (for example: opt-in, beta)"
+        return ValidationError("error.partial_note")
     return None
 
 
@@ -151,7 +151,7 @@ def check_new_fact(subject_id: int, object_id: int, status: str, note: str, sour
     """
     require_sources(sources)
     if subject_id == object_id:
-        raise ValidationError("subject and object are the same company")
+        raise ValidationError("error.same_company")
     problem = partial_note_problem(status, note) if require_note else None
     if problem:
-        raise ValidationError(problem)
+        raise problem

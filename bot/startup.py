@@ -35,7 +35,7 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(f"cannot create the database folder {path.parent}: {exc.strerror}") from None
+        raise StorageError("error.db_folder", path=str(path.parent), error=exc.strerror) from None
     store = await Store.open(path, check=False)
     check: asyncio.Task[None] | None = None
     try:
@@ -99,11 +99,11 @@ def _inspect(path: Path) -> DatabaseState:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot open the database at {path}: {exc}") from None
+        raise StorageError("error.db_open", path=str(path), error=str(exc)) from None
     try:
         (verdict,) = conn.execute("PRAGMA quick_check").fetchone()
         if verdict != "ok":
-            raise StorageError(f"the database at {path} is damaged: {verdict}")
+            raise StorageError("error.db_damaged_at", path=str(path), error=verdict)
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not {"company", "fact"} <= tables:
             return DatabaseState(exists=True)
@@ -111,7 +111,7 @@ def _inspect(path: Path) -> DatabaseState:
         (facts,) = conn.execute("SELECT count(*) FROM fact WHERE retracted = 0").fetchone()
         return DatabaseState(exists=True, companies=companies, facts=facts)
     except sqlite3.Error as exc:
-        raise StorageError(f"cannot read the database at {path}: {exc}") from None
+        raise StorageError("error.db_read", path=str(path), error=str(exc)) from None
     finally:
         conn.close()
 

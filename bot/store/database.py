@@ -9,6 +9,7 @@ wait for a writer and never see half of a write.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import itertools
 import sqlite3
@@ -39,9 +40,11 @@ class Writer:
         self.conn: sqlite3.Connection | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(conn, *args)`` on the writer thread."""
+        """``fn(conn, *args)`` on the writer thread, in the caller's context (its locale: the
+        reasons an import gives are said in the reader's language)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(self._call, fn, *args))
+        call = functools.partial(contextvars.copy_context().run, self._call, fn, *args)
+        return await loop.run_in_executor(self._thread, call)
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
         assert self.conn is not None, "the writer is closed"
@@ -146,14 +149,14 @@ class Store(Reads):
         """
         path = Path(path)
         if not path.parent.is_dir():
-            raise StorageError(f"cannot open the database at {path}: its folder does not exist")
+            raise StorageError("error.db_no_folder", path=str(path))
         writer = Writer(path)
         pool: list[aiosqlite.Connection] = []
         try:
             try:
                 await writer.connect()
             except sqlite3.Error as exc:
-                raise StorageError(f"cannot open the database at {path}: {exc}") from None
+                raise StorageError("error.db_open", path=str(path), error=str(exc)) from None
             await writer.run(_prepare, path, check)
             for _ in range(readers):
                 reader = await aiosqlite.connect(
@@ -170,7 +173,7 @@ class Store(Reads):
                 await conn.close()
             await writer.close()
             if isinstance(exc, sqlite3.DatabaseError):
-                raise StorageError(f"cannot open the database at {path}: {exc}") from None
+                raise StorageError("error.db_open", path=str(path), error=str(exc)) from None
             raise
         return cls(path, writer, pool, point)
 
@@ -178,7 +181,7 @@ class Store(Reads):
         """SQLite's structural check, on a reader so it can run beside other start-up work."""
         (result,) = (await self._all("PRAGMA quick_check"))[0]
         if result != "ok":
-            raise StorageError(f"the database at {self.path} is damaged ({result})")
+            raise StorageError("error.db_damaged_in", path=str(self.path), error=result)
 
     async def close(self) -> None:
         if self._closed:
@@ -303,7 +306,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, check: bool) -> None:
         schema.migrate(conn)
     except sqlite3.Error as exc:
         raise storage_error(exc) if not isinstance(exc, sqlite3.DatabaseError) \
-            else StorageError(f"cannot open the database at {path}: {exc}") from None
+            else StorageError("error.db_open", path=str(path), error=str(exc)) from None
 
 
 def _transaction(conn: sqlite3.Connection, body: Callable[..., T], args: tuple[Any, ...],

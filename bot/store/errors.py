@@ -20,16 +20,16 @@ def storage_error(exc: sqlite3.Error) -> InteropError:
     """
     name = getattr(exc, "sqlite_errorname", "") or ""
     if name in _DUPLICATE:
-        return Conflict("that would duplicate existing data")
+        return Conflict("error.db_duplicate")
     if name in _REFUSED or name == "SQLITE_CONSTRAINT":
         what = name.removeprefix("SQLITE_CONSTRAINT_").replace("FOREIGNKEY", "FOREIGN KEY").lower()
-        return ValidationError(f"the database refused a value that breaks its rules ({what or 'constraint'})")
+        return ValidationError("error.db_rules", what=what or "constraint")
     if name.startswith("SQLITE_READONLY"):
-        return StorageError("the database is read-only right now, so nothing was saved")
+        return StorageError("error.db_readonly")
     if name == "SQLITE_FULL":
-        return StorageError("the disk is full, so nothing was saved")
+        return StorageError("error.db_full")
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StorageError("the database is busy; please try again in a moment")
+        return StorageError("error.db_busy")
     if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
-        return StorageError(f"the database file is damaged ({exc})")
-    return StorageError(f"the database refused the change ({exc})")
+        return StorageError("error.db_damaged", error=str(exc))
+    return StorageError("error.db_refused", error=str(exc))

@@ -400,8 +400,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     """Apply every step the file lacks, each in its own transaction with its version bump."""
     current = version(conn)
     if current > SCHEMA_VERSION:
-        raise StorageError(f"the database schema (v{current}) is newer than this program "
-                           f"(v{SCHEMA_VERSION}); upgrade interop-bot")
+        raise StorageError("error.db_newer", found=current, known=SCHEMA_VERSION)
     for step in range(current, SCHEMA_VERSION):
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -418,7 +417,7 @@ def migrate(conn: sqlite3.Connection) -> None:
 def quick_check(conn: sqlite3.Connection, path: Path) -> None:
     (result,) = conn.execute("PRAGMA quick_check").fetchone()
     if result != "ok":
-        raise StorageError(f"the database at {path} is damaged ({result})")
+        raise StorageError("error.db_damaged_in", path=str(path), error=result)
 
 
 def split_sql(script: str) -> list[str]:

@@ -196,11 +196,10 @@ class Writes:
         if not retracted:
             dup = self.pairs.owner(pair)
             if dup is not None:
-                raise Conflict(f"the same fact already exists as #{dup} "
-                               "(same pair, kind, scope, status and date)", dup)
+                raise Conflict("error.fact_exists", dup, id=dup)
         fid = self.next_id
         if fid > _MAX_ROWID:
-            raise StorageError("the fact table has run out of ids")
+            raise StorageError("error.out_of_ids")
         self.next_id += 1
         key = key or f"fact-{fid}"
         self.facts.append((fid, key, *values, self.actor, self.now, self.actor, self.now))
@@ -238,7 +237,7 @@ class Writes:
         """Replace a stored fact's values (and its sources, unless None); False if nothing changed."""
         stored = self.stored(fid)
         if stored is None:
-            raise NotFound(f"there is no fact #{fid}")
+            raise NotFound("error.no_fact", id=fid)
         key, old, old_sources = stored
         new_sources = list(old_sources) if sources is None else [tuple(s) for s in sources]
         if old == values and old_sources == new_sources:
@@ -248,8 +247,7 @@ class Writes:
         if not values[9]:
             dup = self.pairs.owner(pair, exclude=fid)
             if dup is not None:
-                raise Conflict(f"that would duplicate fact #{dup} "
-                               "(same pair, kind, scope, status and date)", dup)
+                raise Conflict("error.would_duplicate", dup, id=dup)
         self.conn.execute(_UPDATE_FACT, (*values, self.actor, self.now, fid))
         if new_sources != old_sources:
             self.conn.execute("DELETE FROM source WHERE fact_id = ?", (fid,))
@@ -264,29 +262,29 @@ class Writes:
         self.flush()
         row = self.conn.execute(FACT_SELECT + " WHERE f.id = ?", (fid,)).fetchone()
         if row is None:
-            raise NotFound(f"there is no fact #{fid}")
+            raise NotFound("error.no_fact", id=fid)
         fact = fact_from_row(row)
         if fact.retracted and not allow_retracted:
-            raise ValidationError(f"fact #{fid} is retracted; /restore {fid} it first")
+            raise ValidationError("error.retracted", id=fid)
         return fact
 
     def edit_fact(self, fid: int, changes: dict[str, Any], *, action: str = "edit") -> Fact:
         unknown = set(changes) - set(FACT_FIELDS)
         if unknown:
-            raise ValidationError(f"cannot edit {', '.join(sorted(unknown))}")
+            raise ValidationError("error.cannot_edit", fields=tuple(sorted(unknown)))
         before = self.fact(fid)
         record = {**fact_record(before),
                   **{k: getattr(v, "value", v) for k, v in changes.items()}}
         values = tuple(int(record[c]) if c == "retracted" else record[c] for c in FACT_COLUMNS)
         if values[0] == values[1]:
-            raise ValidationError("subject and object would be the same company")
+            raise ValidationError("error.would_be_same")
         self.update_fact(fid, values, None, action=action)
         return self.fact(fid)
 
     def add_source(self, fid: int, source: Source) -> Fact:
         before = self.fact(fid)
         if any(s.url == source.url for s in before.sources):
-            raise Conflict(f"fact #{fid} already cites that URL", fid)
+            raise Conflict("error.cites_url", fid, id=fid)
         rows = [(s.url, s.title, s.publisher, s.date) for s in before.sources]
         values = _values(before)
         self.update_fact(fid, values, [*rows, (source.url, source.title, source.publisher, source.date)],
@@ -296,14 +294,13 @@ class Writes:
     def set_retracted(self, fid: int, retracted: bool) -> Fact:
         before = self.fact(fid, allow_retracted=True)
         if before.retracted == retracted:
-            state = "already retracted" if retracted else "not retracted"
-            raise ValidationError(f"fact #{fid} is {state}")
+            raise ValidationError("error.already_retracted" if retracted else "error.not_retracted", id=fid)
         values = tuple(int(retracted) if c == "retracted" else v
                        for c, v in zip(FACT_COLUMNS, _values(before), strict=True))
         try:
             self.update_fact(fid, values, None, action="retract" if retracted else "restore")
         except Conflict as exc:
-            raise Conflict(f"restoring would duplicate fact #{exc.existing_id}", exc.existing_id) from None
+            raise Conflict("error.restore_duplicate", exc.existing_id, id=exc.existing_id) from None
         return self.fact(fid, allow_retracted=True)
 
     # -- companies and their names -------------------------------------------------------
@@ -316,14 +313,14 @@ class Writes:
         """
         key = name_key(label)
         if not key:
-            raise ValidationError(f"“{label}” needs at least one letter or digit")
+            raise ValidationError("error.label_letters", label=label)
         row = self.conn.execute("SELECT k.company_id, c.name FROM name_key AS k "
                                 "JOIN company AS c ON c.id = k.company_id WHERE k.key = ?",
                                 (key,)).fetchone()
         if row is None:
             self.conn.execute("INSERT INTO name_key (key, company_id) VALUES (?, ?)", (key, company_id))
         elif row[0] != company_id:
-            raise Conflict(f"“{label}” is already used by {row[1]}", row[0])
+            raise Conflict("error.label_taken", row[0], label=label, owner=row[1])
 
     def release_names(self, company_id: int) -> None:
         """Drop the company's keys that none of its names and aliases still has."""
@@ -339,7 +336,7 @@ class Writes:
     def company(self, company_id: int) -> Company:
         rows = self.conn.execute(COMPANY_SELECT + " WHERE id = ?", (company_id,)).fetchall()
         if not rows:
-            raise NotFound(f"company {company_id} does not exist")
+            raise NotFound("error.no_company", id=company_id)
         alias_rows = self.conn.execute(ALIAS_SELECT + " WHERE company_id = ? ORDER BY id",
                                        (company_id,)).fetchall()
         return companies_from_rows(rows, alias_rows)[0]

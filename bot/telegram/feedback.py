@@ -227,7 +227,7 @@ async def _save_suggestion(update: Update, context: BotContext, line: str) -> No
     assert message is not None and user is not None
     try:
         if len(line) > MAX_FEEDBACK:
-            raise InteropError(t("feedback.too_long", n=len(line), max=MAX_FEEDBACK))
+            raise InteropError("feedback.too_long", n=len(line), max=MAX_FEEDBACK)
         _validate_line(context, line)
         suggestion = await _feedback(context).add_suggestion(message.chat.id, user.id, line)
     except InteropError as exc:
@@ -258,7 +258,7 @@ async def _accept(context: BotContext, admin: User, suggestion_id: int,
         view = await editor.add_fact(draft, f"{_actor(admin)} ({SUGGESTED})")
     except Conflict as exc:
         if exc.existing_id is not None:
-            raise InteropError(t("feedback.duplicate", id=exc.existing_id)) from None
+            raise InteropError("feedback.duplicate", id=exc.existing_id) from None
         raise
     await feedback.close_suggestion(suggestion_id, "accepted", _actor(admin), fact_id=view.fact.id,
                                     line=final)
@@ -300,7 +300,7 @@ async def prompt_reply(update: Update, context: BotContext) -> None:
     try:
         if prompt.kind == "report":
             if len(text.strip()) > MAX_FEEDBACK:
-                raise InteropError(t("feedback.too_long", n=len(text.strip()), max=MAX_FEEDBACK))
+                raise InteropError("feedback.too_long", n=len(text.strip()), max=MAX_FEEDBACK)
             await _save_report(update, context, prompt, text)
         elif prompt.kind == "suggest":
             await _save_suggestion(update, context, text.strip())
@@ -402,7 +402,7 @@ async def queue_pressed(update: Update, context: BotContext) -> None:
         else:
             suggestion = await feedback.open_suggestion(item_id)
             if not isinstance(message, Message):
-                raise InteropError(t("tg.stale"))
+                raise InteropError("tg.stale")
             text = (HTML.join("\n", [HTML.t("feedback.edit_prompt", id=item_id), HTML.code(suggestion.line)])
                     if verb == "edt" else HTML.t("feedback.reject_prompt", id=item_id))
             await ask(context, message.chat.id, query.from_user, text,

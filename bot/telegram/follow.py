@@ -155,21 +155,21 @@ def _resolve(interop: Interop, name: str) -> Company:
         return resolution.company
     if resolution.candidates:
         names = t("list.separator").join(display_name(c.company) for c in resolution.candidates[:4])
-        raise InteropError(t("follows.unknown_suggest", name=name, names=names))
-    raise InteropError(t("follows.unknown", name=name))
+        raise InteropError("follows.unknown_suggest", name=name, names=names)
+    raise InteropError("follows.unknown", name=name)
 
 
 def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
     """``NAME`` or ``NAME | NAME``; an unknown name is an error naming close matches."""
     parts = [p.strip() for p in text.split("|")]
     if not text.strip() or len(parts) > 2 or not all(parts):
-        raise InteropError(t("follows.usage"))
+        raise InteropError("follows.usage")
     first = _resolve(interop, parts[0])
     if len(parts) == 1:
         return first, None
     second = _resolve(interop, parts[1])
     if second.id == first.id:
-        raise InteropError(t("follows.same", name=display_name(first)))
+        raise InteropError("follows.same", name=display_name(first))
     return first, second
 
 

@@ -35,7 +35,7 @@ from bot.telegram.admin import files
 from bot.telegram.admin.common import IMPORT_CAPTION, actor_of, button, command, editor_for, send_reply
 from bot.telegram.admin.pending import Pending, remember, save_fields
 from bot.telegram.context import BotContext
-from bot.texts import t
+from bot.texts import field_label, t
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     (name, t(f"cmd.{name}")) for name in (
@@ -67,7 +67,7 @@ async def editfact(update: Update, context: BotContext, editor: Editor,
     """/editfact FACT_ID FIELD VALUE."""
     fact_id, field, value = parse_edit(args)
     view = await editor.edit_fact(fact_id, field, value, actor_of(update))
-    await send_reply(update, HTML.t("admin.edited", id=fact_id, field=field) + "\n\n"
+    await send_reply(update, HTML.t("admin.edited", id=fact_id, field=field_label(field)) + "\n\n"
                      + render_fact_card(view))
 
 
@@ -77,7 +77,7 @@ async def retract(update: Update, context: BotContext, editor: Editor,
     fact_id = parse_fact_id(args)
     fact = await editor.fact(fact_id)
     if fact.retracted:
-        raise ValidationError(f"fact #{fact_id} is already retracted")
+        raise ValidationError("error.already_retracted", id=fact_id)
     user = update.effective_user
     assert user is not None
     markup = InlineKeyboardMarkup([[
@@ -128,7 +128,7 @@ async def alias(update: Update, context: BotContext, editor: Editor,
                 args: str) -> None:
     """/alias COMPANY ALIAS."""
     if not args:
-        raise ValidationError("please give a company and an alias")
+        raise ValidationError("error.need_company_alias")
     company, alias = await editor.add_alias(args, actor_of(update))
     await send_reply(update, HTML.t("admin.alias_added", company=HTML.b(company.name), alias=alias))
 
@@ -137,7 +137,7 @@ async def unalias(update: Update, context: BotContext, editor: Editor,
                   args: str) -> None:
     """/unalias COMPANY ALIAS."""
     if not args:
-        raise ValidationError("please give a company and an alias")
+        raise ValidationError("error.need_company_alias")
     company, alias = await editor.remove_alias(args, actor_of(update))
     await send_reply(update, HTML.t("admin.alias_removed", company=HTML.b(company.name), alias=alias))
 

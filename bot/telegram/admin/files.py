@@ -72,17 +72,17 @@ def _unzip(filename: str, data: bytes, limit: int) -> tuple[str, bytes]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) != 1 or not members[0].filename.lower().endswith((".json", ".csv")):
-                raise ValidationError("the zip must hold exactly one .json or .csv file")
+                raise ValidationError("error.zip_one")
             member = members[0]
             if member.file_size > limit:
-                raise ValidationError(f"the file in the zip is larger than {limit // (1024 * 1024)} MB")
+                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
             with archive.open(member) as handle:
                 content = handle.read(limit + 1)
             if len(content) > limit:
-                raise ValidationError(f"the file in the zip is larger than {limit // (1024 * 1024)} MB")
+                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
             return member.filename.rsplit("/", 1)[-1], content
     except zipfile.BadZipFile:
-        raise ValidationError(f"“{filename}” is not a readable zip file") from None
+        raise ValidationError("error.zip_unreadable", name=filename) from None
 
 
 async def unzip_import(filename: str, data: bytes,

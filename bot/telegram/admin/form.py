@@ -52,7 +52,7 @@ from bot.telegram.admin.common import (
     send_reply,
 )
 from bot.telegram.context import BotContext
-from bot.texts import t
+from bot.texts import field_label, t
 
 FORM = "admin_form"  # user_data key: the guided form's fields so far
 FORM_TIMEOUT = 600.0
@@ -145,17 +145,16 @@ async def _company_step(update: Update, context: BotContext, role: str,
         rows += [[button(c.company.name, f"a:fpick:{c.company.id}")]
                  for c in exc.candidates[:MAX_CANDIDATES]]
         hint = "admin.create_or_pick" if exc.candidates else "admin.create_only"
-        text = HTML.t("admin.unknown_company", role=role, name=name) + "\n" + HTML.t(hint) + \
+        text = HTML.t("admin.unknown_company", role=field_label(role), name=name) + "\n" + HTML.t(hint) + \
             "\n" + HTML.t("admin.form.retry")
         await send_reply(update, text, InlineKeyboardMarkup(rows))
         return SUBJECT if role == "subject" else OBJECT
     if role == "object" and form_of(context).get("subject", "").casefold() == company.name.casefold():
-        await send_reply(update, render_error(ValidationError(
-            "the object must be another company than the subject")))
+        await send_reply(update, render_error(ValidationError("error.object_is_subject")))
         return OBJECT
     form_of(context)[role] = company.name
     return await ask(update, next_state,
-                          HTML.t("admin.form.chosen", field=role, value=company.name))
+                          HTML.t("admin.form.chosen", field=field_label(role), value=company.name))
 
 
 async def form_subject(update: Update, context: BotContext) -> int:
@@ -194,7 +193,7 @@ async def form_company_pressed(update: Update, context: BotContext) -> int:
         await edit_reply(query, render_error(exc) + "\n" + HTML.t("admin.form.retry"))
         return SUBJECT if role == "subject" else OBJECT
     await query.answer()
-    await edit_reply(query, HTML.t("admin.form.chosen", field=role, value=company.name))
+    await edit_reply(query, HTML.t("admin.form.chosen", field=field_label(role), value=company.name))
     return await _company_step(update, context, role, company.name,
                                     OBJECT if role == "subject" else KIND)
 
@@ -212,7 +211,7 @@ async def form_choice_pressed(update: Update, context: BotContext) -> int:
         return KIND if field == "kind" else STATUS
     form_of(context)[field] = parsed
     await query.answer()
-    await edit_reply(query, HTML.t("admin.form.chosen", field=field, value=parsed))
+    await edit_reply(query, HTML.t("admin.form.chosen", field=field_label(field), value=parsed))
     return await ask(update, next_state)
 
 
@@ -228,7 +227,7 @@ async def form_choice_typed(update: Update, context: BotContext) -> int:
         return await ask(update, KIND if field == "kind" else STATUS, render_error(exc))
     form[field] = parsed
     return await ask(update, STATUS if field == "kind" else DATE,
-                          HTML.t("admin.form.chosen", field=field, value=parsed))
+                          HTML.t("admin.form.chosen", field=field_label(field), value=parsed))
 
 
 async def form_date(update: Update, context: BotContext) -> int:
@@ -264,7 +263,7 @@ async def form_note(update: Update, context: BotContext) -> int:
         value = clean_text("note", "" if text == "-" else text, MAX_NOTE)
         problem = partial_note_problem(form_of(context).get("status", ""), value)
         if problem:
-            raise ValidationError(problem)
+            raise problem
     except InteropError as exc:
         await send_reply(update, render_error(exc) + "\n" + HTML.t("admin.form.retry"))
         return NOTE

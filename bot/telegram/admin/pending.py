@@ -20,7 +20,7 @@ from bot.domain import Conflict, InteropError
 from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, render_import_report
 from bot.telegram.admin.common import actor_of, button, button_allowed, edit_reply, editor_for
 from bot.telegram.context import BotContext
-from bot.texts import t
+from bot.texts import field_label, t
 
 PENDING = "admin_pending"  # chat_data key: token -> Pending
 MAX_PENDING = 200
@@ -71,7 +71,8 @@ async def save_fields(update: Update, context: BotContext, editor: Editor,
                  for c in exc.candidates[:MAX_CANDIDATES]]
         rows.append([button(t("admin.button.cancel"), f"a:drop:{token}")])
         hint = "admin.create_or_pick" if exc.candidates else "admin.create_only"
-        text = HTML.t("admin.unknown_company", role=exc.role, name=exc.name) + "\n" + HTML.t(hint)
+        text = HTML.t("admin.unknown_company", role=field_label(exc.role), name=exc.name) + "\n" + \
+            HTML.t(hint)
         return text, InlineKeyboardMarkup(rows)
     except Conflict as exc:
         if exc.existing_id is not None:
