@@ -124,9 +124,9 @@ async def test_a_chinese_admin_gets_addfact_errors_in_chinese(h: Harness) -> Non
 
 
 async def test_the_guided_form_speaks_chinese_field_names_and_errors(h: Harness) -> None:
-    assert "第 1/7 步" in only_text(await h.send("/addfact", user=ZH_ADMIN))
+    assert "第 1/8 步" in only_text(await h.send("/addfact", user=ZH_ADMIN))
     step2 = only_text(await h.send("JD", user=ZH_ADMIN))
-    assert step2.startswith("主体：JD.com") and "第 2/7 步" in step2, step2
+    assert step2.startswith("主体：JD.com") and "第 2/8 步" in step2, step2
     [kind] = sent(await h.send("tenpay", user=ZH_ADMIN))
     assert kind.text.startswith("对象：")
     calls = await h.press(kind, data="a:fk:payments", user=ZH_ADMIN)
