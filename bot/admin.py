@@ -356,7 +356,7 @@ class Editor:
         company = await self.store.add_company(
             Company(id=0, name=name, kind=kind,
                     parent_id=parent_company.id if parent_company else None), actor)
-        await self.interop.refresh_companies([company.id])
+        await self.interop.sync()
         return company
 
     async def _alias_target(self, text: str) -> tuple[Company, str]:
@@ -379,7 +379,7 @@ class Editor:
         if owner is not None:
             raise ValidationError("error.alias_already", company=company.name, alias=alias)
         updated = await self.store.set_aliases(company.id, [alias], [], actor)
-        await self.interop.refresh_companies([company.id])
+        await self.interop.sync()
         return updated, alias
 
     async def remove_alias(self, text: str, actor: str) -> tuple[Company, str]:
@@ -395,7 +395,7 @@ class Editor:
             raise ValidationError("error.no_such_alias", company=current.name, alias=raw_alias.strip(),
                                   known=known)
         updated = await self.store.set_aliases(company.id, [], [stored], actor)
-        await self.interop.refresh_companies([company.id])
+        await self.interop.sync()
         return updated, stored
 
     # -- facts ---------------------------------------------------------------------------
@@ -544,10 +544,10 @@ class Editor:
         return await dataset.import_document(self.store, doc, actor, dry_run=True)
 
     async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
-        """Apply an import in one transaction, then re-index every company."""
+        """Apply an import in one transaction, then bring the index up to date."""
         doc = dataset.parse_document(filename, data)
         report = await dataset.import_document(self.store, doc, actor, dry_run=False)
-        await self.interop.refresh_companies()
+        await self.interop.sync()
         return report
 
     async def export_file(self, directory: Path, fmt: str, today: date | None = None) -> Path:

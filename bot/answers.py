@@ -7,6 +7,7 @@ chat at once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -52,6 +53,9 @@ MAX_RECENT = 50
 MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 PROFILE_CACHE_SIZE = 64
+RELOAD_ALL_OVER = 500
+"""More companies changed than this since the last sync (a big import): reload every company,
+which is then cheaper than reading them one by one."""
 """Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
@@ -78,23 +82,22 @@ class Interop:
         self.misses = misses if misses is not None else MissLog()
         self._children: dict[int, set[int]] = defaultdict(set)
         self._parent: dict[int, int | None] = {}
-        # Popular pairs are asked again and again; each entry remembers the store's data_version,
-        # so any commit anywhere (an admin, an import, another process) invalidates it.
-        self._checks: OrderedDict[tuple[int, int], tuple[int, CheckResult]] = OrderedDict()
+        # Popular pairs are asked again and again; each entry remembers the store's content
+        # version, so any change to a fact, a source or a name (an admin, an import, another
+        # process) invalidates it, while commits that change no answer leave it be.
+        self._checks: OrderedDict[tuple[int, int], tuple[tuple[int, int], CheckResult]] = OrderedDict()
         # Profiles the same way, also keyed by the index version (a parent or child renamed
         # changes the profile without a fact write in this process).
-        self._profiles: OrderedDict[int, tuple[int, int, Profile]] = OrderedDict()
+        self._profiles: OrderedDict[int, tuple[tuple[int, int], int, Profile]] = OrderedDict()
         # The same few questions come in the same words; their split is reused until the index
         # changes (every in-process index change goes through refresh_companies).
         self._index_version = 0
         self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
         self._readings: OrderedDict[tuple[str, bool], tuple[int, Reading]] = OrderedDict()
-        # The store's data_version when the index last matched it: when it moves without an
-        # in-process refresh (an import run by another process), the companies are reloaded.
-        self._synced_version: int | None = store.data_version()
-        # The store's company/alias change counter the index matches: a commit that moved
-        # data_version but not this (a fact write, ours or another process's) needs no reload.
+        # The newest entry of the store's company change log that the index includes; ``sync``
+        # applies the entries after it, one sync at a time.
         self._synced_names: int = store.company_changes()
+        self._sync_lock = asyncio.Lock()
         for company in companies:
             self._link(company)
 
@@ -138,14 +141,12 @@ class Interop:
         return chain
 
     async def refresh_companies(self, company_ids: Iterable[int] | None = None) -> None:
-        """Bring the index up to date after a write: only the named companies, or all.
+        """Reload the named companies into the index, or all of them.
 
         The split and reading caches are versioned by the index they were computed from, so
         the version moves only once the index has changed, after every await: a question
         answered meanwhile is stored under the old version and cannot outlive this refresh.
         """
-        version = self.store.data_version()
-        names = self.store.company_changes()
         if company_ids is None:
             companies = await self.store.companies()
             present = {c.id for c in companies}
@@ -166,23 +167,27 @@ class Interop:
                     self.resolver.upsert_company(found)
                     self._link(found)
         self._index_version += 1
-        if self._synced_version is None or company_ids is None:
-            self._synced_version = version
-        # The counter is read before the reload, so a change landing during it is caught by the
-        # next sync. (One landing from another process between our write and this read would be
-        # missed until the next name change: a window of one await.)
-        self._synced_names = names
 
     async def sync(self) -> None:
-        """Reload the companies when another process (``python -m bot import``) changed the
-        store: its data_version moved since the index last matched it."""
-        version = self.store.data_version()
-        if self._synced_version is None:
-            self._synced_version = version
-        elif version != self._synced_version:
-            if self.store.company_changes() != self._synced_names:
+        """Bring the index up to the store's company change log: the companies changed since
+        it last matched (by this process or another, such as ``python -m bot import``), or
+        every company after a big change.
+
+        Every update calls this, so the common case is one indexed read. One sync runs at a
+        time: updates arriving during a reload wait for it instead of starting their own.
+        """
+        if self.store.company_changes() == self._synced_names:
+            return
+        async with self._sync_lock:
+            changed = self.store.companies_changed_since(self._synced_names, RELOAD_ALL_OVER)
+            if changed is None:
+                newest = self.store.company_changes()  # read first: later changes get the next sync
                 await self.refresh_companies()
-            self._synced_version = version
+            else:
+                newest, company_ids = changed
+                if company_ids:
+                    await self.refresh_companies(company_ids)
+            self._synced_names = max(self._synced_names, newest)
 
     def _unlink(self, company_id: int) -> None:
         parent = self._parent.pop(company_id, None)
@@ -253,7 +258,7 @@ class Interop:
     async def check(self, a: Company, b: Company) -> CheckResult:
         """Direct facts in both directions, plus facts between the two groups' members."""
         key = (a.id, b.id)
-        version = self.store.data_version()  # read first: a later commit can only invalidate
+        version = self.store.content_version()  # read first: a later commit can only invalidate
         cached = self._checks.get(key)
         if cached is not None and cached[0] == version and cached[1].a == a and cached[1].b == b:
             self._checks.move_to_end(key)
@@ -311,7 +316,7 @@ class Interop:
 
     async def profile(self, company: Company) -> Profile:
         """The company's card and every fact of its group; cached until the store changes."""
-        version = self.store.data_version()  # read first: a later commit can only invalidate
+        version = self.store.content_version()  # read first: a later commit can only invalidate
         index = self._index_version
         cached = self._profiles.get(company.id)
         if (cached is not None and cached[0] == version and cached[1] == index

@@ -48,7 +48,7 @@ class MapResult:
     counts: dict[Verdict, int]  # verdicts over every link, kept or not
     total: int  # every link, kept or not
     data_date: str  # YYYY-MM-DD the shown facts last changed ("" when unknown)
-    version: int  # the store's data_version when read: the picture cache key
+    version: tuple[int, int]  # the store's content version when read: the picture cache key
 
     @property
     def empty(self) -> bool:
@@ -63,7 +63,7 @@ class CompareResult:
     cols: tuple[Company, ...]
     cells: tuple[tuple[CheckResult | None, ...], ...]
     data_date: str
-    version: int
+    version: tuple[int, int]
 
     def verdict(self, row: int, col: int) -> Verdict | None:
         cell = self.cells[row][col]
@@ -93,7 +93,7 @@ def _changed(check: CheckResult) -> str:
 
 async def map_of(interop: Interop, company: Company, limit: int = MAX_PARTNERS) -> MapResult:
     """Every company the centre (or a member of its group) has facts with, as /check sees each pair."""
-    version = interop.store.data_version()  # read first: a later commit can only invalidate
+    version = interop.store.content_version()  # read first: a later commit can only invalidate
     family = interop.descendants(company.id) | {company.id}
     facts = await interop.store.facts_involving(family)
     pairs: dict[tuple[int, int], None] = {}
@@ -155,7 +155,7 @@ def split_compare(text: str) -> tuple[list[str], list[str]] | None:
 
 async def compare(interop: Interop, rows: list[Company], cols: list[Company]) -> CompareResult:
     """The table of /check verdicts for every row × column pair (a company against itself: None)."""
-    version = interop.store.data_version()
+    version = interop.store.content_version()
     rows = list({c.id: c for c in rows}.values())
     cols = list({c.id: c for c in cols}.values())
     cells: list[tuple[CheckResult | None, ...]] = []

@@ -2,8 +2,8 @@
 
 Drawing takes tens of milliseconds of CPU, so it runs in one worker thread (never on the event
 loop, and one picture at a time on a small machine), and finished PNGs are cached per store
-``data_version``: any commit anywhere draws afresh, nothing else does. Only the object-oriented
-matplotlib API is used (``Figure`` + the Agg canvas), never pyplot's global state.
+content version: any change to a fact, a source or a name draws afresh, nothing else does.
+Only the object-oriented matplotlib API is used (``Figure`` + the Agg canvas), never pyplot's global state.
 """
 
 from __future__ import annotations
@@ -337,7 +337,7 @@ def _drawn_in(locale: str, draw: Callable[[T], Picture], arg: T) -> Picture:
 
 
 class Pictures:
-    """Draws in the worker thread and keeps recent PNGs, keyed on what they show and ``data_version``."""
+    """Draws in the worker thread and keeps recent PNGs, keyed on what they show and the content version."""
 
     def __init__(self, size: int = 64) -> None:
         self.size = size

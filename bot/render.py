@@ -12,6 +12,7 @@ reports, refusals) is rendered here too, so the console's admin mode shows the s
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import OrderedDict
@@ -79,9 +80,31 @@ class Html(markupsafe.Markup):
 
     @classmethod
     def escape(cls, s: Any) -> Html:
+        if type(s) is cls:  # already safe: the common case in a rendered answer, kept as is
+            return s
         if hasattr(s, "__html__"):
             return cls(s.__html__())
         return cls(html.escape(str(s), quote=False))
+
+
+def _format_value(value: object) -> object:
+    """A value for ``str.format`` into a safe template: numbers keep their format specs, the
+    rest is escaped (once: an ``Html`` value passes unchanged)."""
+    if type(value) is int or type(value) is float:
+        return value
+    return Html.escape(value)
+
+
+_CONVERSION = re.compile(r"\{[^{}]*![rsa]")
+
+
+@functools.lru_cache(maxsize=8192)
+def _html_template(template: str) -> tuple[Html, bool]:
+    """A catalogue sentence as a safe template (its own b/i/code tags are markup), and whether
+    ``str.format`` may fill it: one with a ``!r`` conversion goes through markupsafe's
+    formatter, which converts before it escapes. Rendering a long answer fills thousands."""
+    prepared = Html(_CATALOGUE_TAGS.sub(r"<\1\2>", html.escape(template, quote=False)))
+    return prepared, _CONVERSION.search(template) is None
 
 
 def utf16_len(text: str) -> int:
@@ -100,17 +123,17 @@ class Markup:
         return Html.escape(value) if self.html else str(value)
 
     def b(self, value: object) -> str:
-        return Html("<b>{}</b>").format(value) if self.html else str(value)
+        return Html(f"<b>{Html.escape(value)}</b>") if self.html else str(value)
 
     def i(self, value: object) -> str:
-        return Html("<i>{}</i>").format(value) if self.html else str(value)
+        return Html(f"<i>{Html.escape(value)}</i>") if self.html else str(value)
 
     def code(self, value: object) -> str:
-        return Html("<code>{}</code>").format(value) if self.html else str(value)
+        return Html(f"<code>{Html.escape(value)}</code>") if self.html else str(value)
 
     def link(self, label: object, url: str) -> str:
         if self.html:
-            return Html('<a href="{}">{}</a>').format(Html(html.escape(url, quote=True)), label)
+            return Html(f'<a href="{html.escape(url, quote=True)}">{Html.escape(label)}</a>')
         return f"{label} <{url}>"
 
     def t(self, key: str, /, **values: object) -> str:
@@ -118,14 +141,19 @@ class Markup:
         plain text); everything else in it is text, and every value is escaped exactly once."""
         template = t(key)
         if self.html:
-            return Html(_CATALOGUE_TAGS.sub(r"<\1\2>", html.escape(template, quote=False))).format(**values)
+            prepared, plain_fields = _html_template(template)
+            if not values:
+                return prepared.format() if not plain_fields else Html(str.format(prepared))
+            if plain_fields:
+                return Html(str.format(prepared, **{k: _format_value(v) for k, v in values.items()}))
+            return prepared.format(**values)
         template = _PLAIN_TAGS.sub("", template)
         return template.format(**values) if values else template
 
     def join(self, sep: str, items: Iterable[str]) -> str:
         """``sep.join(items)``; for HTML each plain item is escaped, each ``Html`` kept."""
         if self.html:
-            return Html(sep).join(items)
+            return Html(str.join(sep, [Html.escape(item) for item in items]))
         return sep.join(str(item) for item in items)
 
 

@@ -3,12 +3,14 @@ and the rate limiter holds Telegram's per-group and overall limits in every wind
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import answers
 from bot.admin import Editor, actor_label, parse_fact_line
 from bot.answers import Interop
 from bot.config import SEED_PATH
@@ -58,6 +60,7 @@ async def test_a_fact_write_does_not_reload_every_company(
 async def test_a_company_added_by_another_process_is_picked_up(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reloads = count_calls(monkeypatch, interop.store, "companies")
+    one_by_one = count_calls(monkeypatch, interop.store, "company")
     other = await open_interop(tmp_path / "perf.sqlite3")
     try:
         await Editor(other, {OWNER}).add_company("Zyxwv Payments", "", "", ACTOR)
@@ -65,9 +68,90 @@ async def test_a_company_added_by_another_process_is_picked_up(
         await other.close()
     assert interop.resolve("Zyxwv Payments").company is None  # not seen until the next sync
     await interop.sync()
-    assert len(reloads) == 1
+    assert reloads == [] and len(one_by_one) == 1  # the change log names the one company
     found = interop.resolve("Zyxwv Payments").company
     assert found is not None and found.name == "Zyxwv Payments"
+
+
+async def test_an_alias_removed_by_another_process_stops_resolving(
+        interop: Interop, tmp_path: Path) -> None:
+    jd = interop.resolve("JD.com").company
+    assert jd is not None and "360buy" in jd.aliases
+    other = await open_interop(tmp_path / "perf.sqlite3")
+    try:
+        await other.store.set_aliases(jd.id, [], ["360buy"], ACTOR)
+    finally:
+        await other.close()
+    await interop.sync()
+    found = interop.resolve("360buy").company
+    assert found is None or found.id != jd.id
+
+
+async def test_a_big_change_reloads_every_company_once(
+        interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answers, "RELOAD_ALL_OVER", 3)
+    reloads = count_calls(monkeypatch, interop.store, "companies")
+    other = await open_interop(tmp_path / "perf.sqlite3")
+    try:
+        for i in range(5):
+            await Editor(other, {OWNER}).add_company(f"Bulkco {i}", "", "", ACTOR)
+    finally:
+        await other.close()
+    await interop.sync()
+    await interop.sync()
+    assert len(reloads) == 1
+    assert all(interop.resolve(f"Bulkco {i}").company is not None for i in range(5))
+
+
+async def test_a_pruned_change_log_reloads_every_company(
+        interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that fell behind further than the log reaches (pruned) reloads everything."""
+    reloads = count_calls(monkeypatch, interop.store, "companies")
+    other = await open_interop(tmp_path / "perf.sqlite3")
+    try:
+        await Editor(other, {OWNER}).add_company("Earlyco", "", "", ACTOR)
+        await Editor(other, {OWNER}).add_company("Lateco", "", "", ACTOR)
+        await other.store.write(lambda conn: conn.execute(
+            "DELETE FROM company_change WHERE seq < (SELECT max(seq) FROM company_change)"))
+    finally:
+        await other.close()
+    await interop.sync()
+    assert len(reloads) == 1
+    assert interop.resolve("Earlyco").company is not None and interop.resolve("Lateco").company is not None
+
+
+async def test_updates_arriving_during_a_reload_share_it(
+        interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The herd: 50 updates see the log move at once; the index is refreshed once, not 50 times."""
+    refreshes = count_calls(monkeypatch, interop, "refresh_companies")
+    other = await open_interop(tmp_path / "perf.sqlite3")
+    try:
+        await Editor(other, {OWNER}).add_company("Herdco", "", "", ACTOR)
+    finally:
+        await other.close()
+    await asyncio.gather(*(interop.decide("does Herdco work with Alipay?") for _ in range(50)))
+    assert len(refreshes) == 1 and interop.resolve("Herdco").company is not None
+
+
+async def test_commits_that_change_no_answer_keep_the_answer_cache(
+        interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter's saved state, a chat's language, a follow: none moves the content version."""
+    fetches = count_calls(monkeypatch, interop.store, "facts_between")
+    await interop.decide("does JD.com accept Alipay?")
+    before = interop.store.content_version()
+    await interop.store.write(lambda conn: conn.execute(
+        "INSERT INTO chat_setting (chat_id, language) VALUES (5, 'en')"))
+    await interop.store.write(lambda conn: conn.execute(
+        "INSERT INTO tg_state (kind, key, data) VALUES ('user', '5', x'00')"))
+    assert interop.store.content_version() == before
+    await interop.decide("does JD.com accept Alipay?")
+    assert len(fetches) == 1
+    editor = Editor(interop, {OWNER})
+    await editor.add_fact(editor.draft(parse_fact_line(
+        "JD.com | Alipay | payments | live | 2026-01 | A new note. | https://example.com/n | N")), ACTOR)
+    assert interop.store.content_version() != before
+    await interop.decide("does JD.com accept Alipay?")
+    assert len(fetches) == 2
 
 
 async def test_a_page_press_reuses_the_profile_until_a_write(
@@ -124,3 +208,13 @@ async def test_a_page_press_does_not_render_the_profile_again(
     with using(ZH_HANS):  # another language is another rendering
         callbacks.profile_blocks(await interop.profile(company))
     assert len(renders) == 2
+
+
+async def test_the_company_change_log_keeps_its_newest_rows(interop: Interop) -> None:
+    newest = interop.store.company_changes()
+    await interop.store.write(lambda conn: conn.executemany(
+        "INSERT INTO company_change (company_id) VALUES (?)", [(1,)] * 12_000))
+    assert interop.store.company_changes() == newest + 12_000
+    kept = interop.store.companies_changed_since(newest + 12_000 - 9_000, 10_000)
+    assert kept == (newest + 12_000, [1])
+    assert interop.store.companies_changed_since(newest, 20_000) is None  # pruned: reload all

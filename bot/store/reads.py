@@ -74,14 +74,33 @@ class Reads:
         return int(version)
 
     def company_changes(self) -> int:
-        """Moves whenever any connection changes a company or an alias (a trigger counts them).
+        """The newest entry of the company change log (a trigger logs every company and alias
+        change, whoever commits it): the name index is current while this has not moved."""
+        (seq,) = self._point.execute("SELECT coalesce(max(seq), 0) FROM company_change").fetchone()
+        return int(seq)
 
-        Unlike ``data_version`` it stays put on fact writes, so the name index reloads only
-        when a name really changed.
+    def companies_changed_since(self, seq: int, limit: int) -> tuple[int, list[int]] | None:
+        """The companies changed after log entry ``seq`` and the newest entry read; None when
+        more than ``limit`` changed or the log no longer reaches back that far (reload all)."""
+        rows = self._point.execute(
+            "SELECT seq, company_id FROM company_change WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit + 1)).fetchall()
+        if not rows:
+            return seq, []
+        if len(rows) > limit or rows[0][0] != seq + 1:  # the log is gapless; a gap was pruned
+            return None
+        return int(rows[-1][0]), sorted({int(cid) for _, cid in rows if cid})
+
+    def content_version(self) -> tuple[int, int]:
+        """Moves on any change to a fact, a source, a company or an alias, and on nothing else.
+
+        Answer caches key on it: a commit that changes no answer (the adapter's saved state, a
+        follow, a counter) keeps them, which ``PRAGMA data_version`` would not.
         """
-        (count,) = self._point.execute(
-            "SELECT n FROM change_count WHERE what = 'companies'").fetchone()
-        return int(count)
+        facts, names = self._point.execute(
+            "SELECT (SELECT n FROM change_count WHERE what = 'facts'), "
+            "(SELECT coalesce(max(seq), 0) FROM company_change)").fetchone()
+        return int(facts), int(names)
 
     async def counts(self) -> dict[str, int]:
         rows = await self._all(

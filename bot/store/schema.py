@@ -372,6 +372,68 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE change_count SET n = n + 1 WHERE what = 'companies';
     END;
     """,
+    # perf3: which companies changed, in commit order, so every process brings its name index up
+    # to date company by company (its own writes and another process's alike) instead of reloading
+    # every name; the log keeps its newest 10,000 rows. And a counter of fact and source changes,
+    # so answer caches outlive commits that change no answer (persistence, follows, counters).
+    """
+    DROP TRIGGER company_count_insert;
+    DROP TRIGGER company_count_update;
+    DROP TRIGGER company_count_delete;
+    DROP TRIGGER alias_count_insert;
+    DROP TRIGGER alias_count_update;
+    DROP TRIGGER alias_count_delete;
+    DELETE FROM change_count WHERE what = 'companies';
+    CREATE TABLE company_change (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        company_id INTEGER NOT NULL
+    );
+    INSERT INTO company_change (company_id) VALUES (0);
+    CREATE TRIGGER company_change_prune AFTER INSERT ON company_change WHEN new.seq % 1000 = 0 BEGIN
+        DELETE FROM company_change WHERE seq <= new.seq - 10000;
+    END;
+    CREATE TRIGGER company_log_insert AFTER INSERT ON company BEGIN
+        INSERT INTO company_change (company_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER company_log_update AFTER UPDATE ON company BEGIN
+        INSERT INTO company_change (company_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER company_log_delete AFTER DELETE ON company BEGIN
+        INSERT INTO company_change (company_id) VALUES (old.id);
+    END;
+    CREATE TRIGGER alias_log_insert AFTER INSERT ON alias BEGIN
+        INSERT INTO company_change (company_id) VALUES (new.company_id);
+    END;
+    CREATE TRIGGER alias_log_update AFTER UPDATE ON alias BEGIN
+        INSERT INTO company_change (company_id) VALUES (new.company_id);
+    END;
+    CREATE TRIGGER alias_log_move AFTER UPDATE OF company_id ON alias
+        WHEN old.company_id != new.company_id BEGIN
+        INSERT INTO company_change (company_id) VALUES (old.company_id);
+    END;
+    CREATE TRIGGER alias_log_delete AFTER DELETE ON alias BEGIN
+        INSERT INTO company_change (company_id) VALUES (old.company_id);
+    END;
+    INSERT INTO change_count (what, n) VALUES ('facts', 0);
+    CREATE TRIGGER fact_count_insert AFTER INSERT ON fact BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    CREATE TRIGGER fact_count_update AFTER UPDATE ON fact BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    CREATE TRIGGER fact_count_delete AFTER DELETE ON fact BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    CREATE TRIGGER source_count_insert AFTER INSERT ON source BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    CREATE TRIGGER source_count_update AFTER UPDATE ON source BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    CREATE TRIGGER source_count_delete AFTER DELETE ON source BEGIN
+        UPDATE change_count SET n = n + 1 WHERE what = 'facts';
+    END;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
