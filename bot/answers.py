@@ -42,7 +42,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names.reading import Intent, Reading, read
-from bot.names.resolver import Resolver, _keys, names_of
+from bot.names.resolver import Resolver
 from bot.store import About, Edit, Store
 
 log = logging.getLogger(__name__)
@@ -417,10 +417,12 @@ class Interop:
     async def _decide_check(self, text: str) -> Decision:
         if not text:
             return Decision(CheckHint())
-        whole = self.resolver.resolve(text)
-        if whole.company is not None and self._exact(text, whole.company):
+        whole = self.resolver.exact(text)
+        if whole is not None:
             # One known name, even with a separator inside ("AT&T", "wechat pay"): the hint.
-            return Decision(await self.check_hint_for(whole.company))
+            # Exact only: the whole argument is nearly always two names, and a fuzzy lookup of
+            # it (milliseconds) could only find a typo, which is never taken as the one name.
+            return Decision(await self.check_hint_for(whole))
         reading = self.read(text, command=True)
         companies = reading.companies()
         unknown = tuple(n.resolution for n in reading.unknown)
@@ -443,11 +445,6 @@ class Interop:
                 return Decision(CheckHint(same=companies[0]))
             return Decision(await self.check_hint_for(companies[0]), unknown)
         return Decision(CheckHint(), unknown)
-
-    def _exact(self, text: str, company: Company) -> bool:
-        """Whether ``text`` is exactly one of the company's names (not a fuzzy guess)."""
-        loose, core = _keys(text)
-        return any(core in _keys(name) or loose in _keys(name) for name in names_of(company))
 
     async def check_hint_for(self, company: Company) -> CheckHint:
         return CheckHint(single=company, partner=await self.partner_for(company))

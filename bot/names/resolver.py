@@ -13,7 +13,7 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -72,6 +72,9 @@ MAX_TEXT_FUZZY = 6
 """Fuzzy lookups per free-text message, so long noisy text keeps a bounded cost."""
 MAX_SPLITS = 32
 """Split points tried for a /check argument, so a pasted paragraph cannot stall the bot."""
+FUZZY_CACHE_SIZE = 4096
+"""Fuzzy lookups remembered per normalised key (the same few typos come again and again);
+dropped whenever the index changes."""
 BUILD_CHUNK = 4096
 """Companies indexed per step of a bulk build: bounds its scratch memory, and how long it
 holds the event loop between steps."""
@@ -333,6 +336,9 @@ class Resolver:
         # Gram -> alias ids, sorted, as compact C ints.
         self._postings: dict[str, array[int]] = {}
         self._max_cjk = 2
+        # (key, budget) -> (hits, truncated) of ``_fuzzy``: valid only for the index it was
+        # computed from, so every change to the index empties it (``_changed``).
+        self._fuzzy_cache: OrderedDict[tuple[str, int], tuple[tuple[_Hit, ...], bool]] = OrderedDict()
         deque(self.bulk_index(companies), maxlen=0)
 
     def __len__(self) -> int:
@@ -342,11 +348,16 @@ class Resolver:
 
     def upsert_company(self, company: Company) -> None:
         """Replace one company's names in the index, touching only its own entries."""
+        self._changed()
         old = self._companies.get(company.id)
         if old is not None:
             self._unindex(old)
         self._companies[company.id] = company
         self._index(company)
+
+    def _changed(self) -> None:
+        """The index is about to change: remembered fuzzy answers may no longer hold."""
+        self._fuzzy_cache.clear()
 
     def bulk_index(self, companies: Iterable[Company]) -> Iterator[None]:
         """Index many companies, pausing after each chunk: iterate it to the end.
@@ -378,6 +389,7 @@ class Resolver:
         The grams of a whole chunk of keys are cut by one regex pass over the keys joined, and
         grouped by gram through C-level map() calls: no Python loop per (gram, alias) pair.
         """
+        self._changed()
         keys, texts, owners, exact = self._alias_key, self._alias_text, self._alias_company, self._exact
         latin: list[str] = []  # keys indexed by trigrams...
         latin_ids: list[int] = []
@@ -441,6 +453,7 @@ class Resolver:
                 posting.extend(aids)
 
     def remove_company(self, company_id: int) -> None:
+        self._changed()
         old = self._companies.pop(company_id, None)
         if old is not None:
             self._unindex(old)
@@ -541,6 +554,9 @@ class Resolver:
         stripped of its suffix); then, when the query itself carried a suffix, names that also
         carried one ("pdd holding" is PDD Holdings); then any name equal after stripping.
         """
+        exact = self._exact
+        if loose not in exact and (core == loose or core not in exact):
+            return []  # most probes (every word window of a sentence) miss: answer at once
         tiers: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
         for aid in self._exact_ids(loose):
             alias_loose = _keys(self._alias_text[aid])[0]
@@ -612,12 +628,28 @@ class Resolver:
         A name the user typed on purpose deserves the extra half millisecond: a typo of a
         famous name ("taobo") may share only very common grams ("tao") with it.
         """
-        hits, truncated = self._fuzzy(key, SUGGEST_CUTOFF, MAX_VOLUME)
+        hits, truncated = self._fuzzy(key, MAX_VOLUME)
         if truncated and self._confident(key, hits, _accept_score(key)) is None:
-            hits, _ = self._fuzzy(key, SUGGEST_CUTOFF, MAX_VOLUME_WIDE)
+            hits, _ = self._fuzzy(key, MAX_VOLUME_WIDE)
         return hits
 
-    def _fuzzy(self, key: str, cutoff: float, budget: int) -> tuple[list[_Hit], bool]:
+    def _fuzzy(self, key: str, budget: int) -> tuple[list[_Hit], bool]:
+        """Best fuzzy hit per company, best first, remembered until the index changes.
+
+        The same typos come in again and again ("alipya", in many sentences), and a lookup
+        costs milliseconds at 300k aliases where the cache costs a dict probe.
+        """
+        cached = self._fuzzy_cache.get((key, budget))
+        if cached is not None:
+            self._fuzzy_cache.move_to_end((key, budget))
+            return list(cached[0]), cached[1]
+        hits, truncated = self._fuzzy_lookup(key, SUGGEST_CUTOFF, budget)
+        self._fuzzy_cache[(key, budget)] = (tuple(hits), truncated)
+        if len(self._fuzzy_cache) > FUZZY_CACHE_SIZE:
+            self._fuzzy_cache.popitem(last=False)
+        return hits, truncated
+
+    def _fuzzy_lookup(self, key: str, cutoff: float, budget: int) -> tuple[list[_Hit], bool]:
         """Best fuzzy hit per company, best first; ties go to the closer length, then the id."""
         if len(key) > MAX_FUZZY_KEY:
             return [], False
@@ -686,7 +718,7 @@ class Resolver:
         if exact:
             candidates = tuple(self._candidate(hit) for hit in exact)
             return Resolution(name, None, candidates), 50.0
-        hits = self._name_fuzzy(core) if wide else self._fuzzy(core, SUGGEST_CUTOFF, MAX_VOLUME)[0]
+        hits = self._name_fuzzy(core) if wide else self._fuzzy(core, MAX_VOLUME)[0]
         if (hit := self._confident(core, hits, _accept_score(core))) is not None:
             return Resolution(name, self._companies[hit.company_id]), hit.typo
         candidates = tuple(self._candidate(hit) for hit in hits[:SUGGEST_LIMIT])
@@ -695,6 +727,15 @@ class Resolver:
     def resolve(self, name: str) -> Resolution:
         """One name to a company when sure; otherwise ranked candidates, or nothing."""
         return self._resolve(name)[0]
+
+    def exact(self, name: str) -> Company | None:
+        """The one company ``name`` is exactly a name of (after normalising), with no fuzzy
+        work: whether a whole text is a single known name costs a dict probe, not a lookup."""
+        loose, core = _keys(name)
+        if not core:
+            return None
+        hits = self._exact_hits(loose, core)
+        return self._companies[hits[0].company_id] if len(hits) == 1 else None
 
     def suggest(self, name: str, limit: int = SUGGEST_LIMIT) -> list[Candidate]:
         """Close names for a "did you mean" keyboard: exact matches first, one per company."""
@@ -824,18 +865,21 @@ class Resolver:
                       cased: str | None = None) -> int:
         """Longest run of 1..MAX_WINDOW words at ``i`` that is exactly one company's name."""
         segment = tokens[i].segment
+        exact = self._exact
         for width in range(min(MAX_WINDOW, len(tokens) - i), 0, -1):
             window = tokens[i : i + width]
             if window[-1].segment != segment or any(t.cjk for t in window):
                 continue
             words = [t.text for t in window]
-            common = all(w in _STOPWORDS or len(w) < 2 for w in words)
-            if common and width == 1:
-                continue
             loose = "".join(words)
             core = loose
             if width > 1 and (words[-1] in _CORPORATE or words[-1] in _TLDS):
                 core = "".join(words[:-1])
+            if loose not in exact and core not in exact:
+                continue  # most windows of a sentence are no name: one probe each
+            common = all(w in _STOPWORDS or len(w) < 2 for w in words)
+            if common and width == 1:
+                continue
             hits = self._exact_hits(loose, core)
             if len(hits) != 1:
                 continue
@@ -928,7 +972,7 @@ class Resolver:
                 spare -= {i, j}
 
     def _text_fuzzy(self, word: str, accept: float) -> _Hit | None:
-        hits, _ = self._fuzzy(word, SUGGEST_CUTOFF, MAX_VOLUME)
+        hits, _ = self._fuzzy(word, MAX_VOLUME)
         best = self._confident(word, hits, accept)
         if best is None:
             return None
