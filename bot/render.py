@@ -292,19 +292,23 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, bool, str], tuple[CheckResult, list[str]]] = OrderedDict()
-_RENDERED_SIZE = 1024
+_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str], tuple[CheckResult, list[str]]] = \
+    OrderedDict()
+_RENDERED_SIZE = 4096
+"""As many as Interop keeps checks: a popular pair's answer is rendered once, not per ask."""
 
 
 def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     """Verdict first, then each thread's history with sources, then the group roll-up.
 
-    Popular answers are cached objects (see Interop.check), so their rendering is remembered by
-    identity: the same object always renders the same way (in each locale).
+    The same answer renders the same way (in each locale), so its rendering is remembered by
+    the pair and the kind asked, and reused while the result is equal. A result built anew
+    around a cached check (a kind or region asked) holds the very same threads, so that
+    comparison stops at identity and costs next to nothing.
     """
-    key = (id(result), m.html, current_locale())
+    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale())
     hit = _RENDERED.get(key)
-    if hit is not None and hit[0] is result:
+    if hit is not None and (hit[0] is result or hit[0] == result):
         _RENDERED.move_to_end(key)
         return list(hit[1])
     blocks = _render_check(result, m)

@@ -52,6 +52,10 @@ _VOCABULARY = tuple(sorted({
     *(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii() and len(w) >= 4)}))
 NEAR_WORD = 0.75
 """OSA similarity at which a leftover word is a typo of an ordinary word ("acept"), not a name."""
+_HAN_KIND_WORDS = tuple((kind, w) for kind, ws in W.KIND_WORDS.items() for w in ws if has_han(w))
+"""The Chinese kind words, found anywhere in the Han text left over (in catalogue order)."""
+_HAN_OWNERSHIP = tuple(p for p in W.OWNERSHIP_PHRASES if has_han(p))
+_HAN_REGIONS = tuple((w, region) for w, region in _REGION_OF.items() if has_han(w))
 _TALK_WORDS = frozenset(w for p in (*W.LATEST_PHRASES, *W.HELP_PHRASES) for w in _LATIN.findall(p))
 MAX_NAME_RUN = 4
 """Leftover words glued into one unknown name at most ("procter gamble co")."""
@@ -207,15 +211,14 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     for match in _HAN_RUN.finditer(folded):
         for start, end in _uncovered(match.start(), match.end(), covered):
             piece = folded[start:end]
-            for kind, words in W.KIND_WORDS.items():
-                for w in words:
-                    if has_han(w) and (at := piece.find(w)) >= 0:
-                        kind_hits.append((start + at, kind))
-                        scope = scope or W.TOPIC_SCOPES.get(w, "")
-            if any(p in piece for p in W.OWNERSHIP_PHRASES if has_han(p)):
+            for kind, w in _HAN_KIND_WORDS:
+                if (at := piece.find(w)) >= 0:
+                    kind_hits.append((start + at, kind))
+                    scope = scope or W.TOPIC_SCOPES.get(w, "")
+            if any(p in piece for p in _HAN_OWNERSHIP):
                 ownership = True
-            region_hits += [(start + at, _REGION_OF[w]) for w in _REGION_OF
-                            if has_han(w) and (at := piece.find(w)) >= 0]
+            region_hits += [(start + at, region) for w, region in _HAN_REGIONS
+                            if (at := piece.find(w)) >= 0]
             for s, e in _residue(piece):
                 if e - s >= 2:
                     slots.append(_leftover(resolver, original, folded, start + s, start + e, True))
