@@ -15,7 +15,7 @@ from bot.admin import Editor, actor_label
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.domain import CheckHint, CheckResult, Company, Kind
-from bot.names.resolver import Resolver
+from bot.names.resolver import Resolver, _grams
 from bot.startup import open_interop
 from tests.resolver_cases import fixture_companies
 
@@ -158,3 +158,10 @@ async def test_a_changed_answer_is_rendered_anew(
     after = render.render_check(renamed)
     assert len(rendered) == 1 and after != before
     assert "Zfb Renamed" in after[0]
+
+
+def test_grams_come_in_text_order_whatever_the_hash_seed() -> None:
+    # Equally rare grams are counted in this order; a set's order would move with the process's
+    # hash seed, and the same typo would get other suggestions after a restart.
+    assert list(_grams("banana")) == ["^ba", "ban", "ana", "nan", "na$"]
+    assert list(_grams("京东")) == ["^京", "京东", "东$"]

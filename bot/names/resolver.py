@@ -243,13 +243,18 @@ def normalize(text: str) -> str:
     return _keys(text)[1]
 
 
-def _grams(key: str) -> set[str]:
-    """Padded trigrams for Latin keys, bigrams for CJK ones (a CJK character is a syllable)."""
+def _grams(key: str) -> dict[str, None]:
+    """Padded trigrams for Latin keys, bigrams for CJK ones (a CJK character is a syllable).
+
+    Each once, in the order they occur: a set's order would change with the process's hash
+    seed, and with it which of two equally rare grams is counted first, so the same typo
+    could get other suggestions after a restart.
+    """
     size = 2 if _has_cjk(key) else 3
     padded = f"^{key}$"
     if len(padded) <= size:
-        return {padded}
-    return {padded[i : i + size] for i in range(len(padded) - size + 1)}
+        return {padded: None}
+    return dict.fromkeys(padded[i : i + size] for i in range(len(padded) - size + 1))
 
 
 def _accept_score(key: str) -> float:
