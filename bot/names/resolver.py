@@ -563,14 +563,16 @@ class Resolver:
         if loose not in exact and (core == loose or core not in exact):
             return []  # most probes (every word window of a sentence) miss: answer at once
         tiers: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+        # An alias is filed under its loose and its core key: found under a key that is not
+        # its core, the key is its loose one, and its keys need not be computed again.
+        alias_key = self._alias_key
         for aid in self._exact_ids(loose):
-            alias_loose = _keys(self._alias_text[aid])[0]
-            tiers[0 if alias_loose == loose else 2].setdefault(self._alias_company[aid], aid)
+            as_typed = alias_key[aid] != loose or _keys(self._alias_text[aid])[0] == loose
+            tiers[0 if as_typed else 2].setdefault(self._alias_company[aid], aid)
         if not tiers[0] and core != loose:
             for aid in self._exact_ids(core):
-                alias_loose = _keys(self._alias_text[aid])[0]
-                tier = 1 if alias_loose != self._alias_key[aid] else 2
-                tiers[tier].setdefault(self._alias_company[aid], aid)
+                stripped = alias_key[aid] != core or _keys(self._alias_text[aid])[0] != core
+                tiers[1 if stripped else 2].setdefault(self._alias_company[aid], aid)
         chosen = next((tier for tier in tiers if tier), {})
         return sorted(
             (_Hit(cid, 100.0, aid) for cid, aid in chosen.items()),
