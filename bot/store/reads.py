@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain import AuditEntry, Company, Fact, Kind
+from bot.domain import AuditEntry, Built, Company, Fact, Kind
 from bot.store.rows import (
     ALIAS_SELECT,
     COMPANY_SELECT,
@@ -178,6 +178,20 @@ class Reads:
                f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
         rows = await self._all(sql, [*ids, *ids])
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
+        """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
+        latest date first (a year before its months, undated last), then by id. Rows are read
+        at once; each becomes a ``Fact`` only when shown."""
+        ids = sorted(set(company_ids))
+        if not ids:
+            return Built([], fact_from_row)
+        q = ",".join("?" * len(ids))
+        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
+               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
+               f"UNION SELECT id FROM fact WHERE object_id IN ({q})) "
+               "ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
+        return Built(await self._all(sql, [*ids, *ids]), fact_from_row)
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "
