@@ -230,7 +230,8 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     assert jd is not None
     editor = Editor(interop, {OWNER})
     for date in ("2019", "2019-05", "2019-05-02", ""):
-        line = LINE.replace("| live | 2025-02", f"| ended | {date}").replace("at checkout", f"at checkout ({date or 'undated'})")
+        line = LINE.replace("| live | 2025-02", f"| ended | {date}")
+        line = line.replace("at checkout", f"at checkout ({date or 'undated'})")
         await editor.add_fact(editor.draft(parse_fact_line(line)), ACTOR)
     ids = {jd.id} | interop.descendants(jd.id)
     lazy = await interop.store.profile_facts(ids)
