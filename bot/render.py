@@ -236,18 +236,21 @@ def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: bool = True) -> str:
+    """"• date status · relation — summary (note) sources · qualifiers": one join, as a profile
+    renders thousands of these."""
     fact = view.fact
-    head = m.join(" ", [human_date(fact.date), status_text(m, fact)])
+    parts = ["• ", human_date(fact.date), " ", status_text(m, fact)]
     if with_parties:
-        head = m.join(" · ", [head, _relation(m, view)])
-    line = m.join("", ["• ", head, " — ", summary(fact)])
+        parts += [" · ", _relation(m, view)]
+    parts += [" — ", summary(fact)]
     if fact.note and note:
-        line = m.join(" ", [line, m.i(m.t("fact.note", note=fact.note))])
+        parts += [" ", m.i(m.t("fact.note", note=fact.note))]
     if fact.sources:
-        line = m.join(" ", [line, _sources(m, fact.sources)])
-    if with_parties and (marks := qualifiers(m, fact)):
-        line = m.join(" · ", [line, *marks])
-    return line
+        parts += [" ", _sources(m, fact.sources)]
+    if with_parties:
+        for mark in qualifiers(m, fact):
+            parts += [" · ", mark]
+    return m.join("", parts)
 
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
@@ -806,18 +809,20 @@ def paginate(blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML)
     return Pages(blocks, budget, m).all()
 
 
-LOOKAHEAD_BLOCKS = 100
-"""Blocks rendered past the asked page (~5 ms), so an ordinary answer (the seed's largest profile
-has 51 facts) is counted exactly at once; a longer one says "~" until someone pages to its end."""
+LOOKAHEAD_BLOCKS = 60
+"""Answers expected to have up to this many blocks (~3 ms) are rendered whole and counted exactly
+at once (the seed's largest profile has 51 facts); a longer one says "~" until someone pages to
+its end."""
 
 
 class Pages:
     """Blocks packed into pages as they are needed, the same pages ``paginate`` makes.
 
     A company with thousands of facts has thousands of blocks, and rendering them all would
-    hold the event loop for every other user for a tenth of a second; page k renders only the
-    blocks up to its end and ``LOOKAHEAD_BLOCKS`` more. Until the last block is rendered the
-    page count is an estimate (``count`` says which), from the blocks still to come (``expected``).
+    hold the event loop for every other user for a tenth of a second. Blocks whose ``expected``
+    number is within ``LOOKAHEAD_BLOCKS`` are rendered at once; more, and page k renders only
+    the blocks up to its end. Until the last block is rendered the page count is an estimate
+    (``count`` says which), from the blocks still to come.
     """
 
     def __init__(self, blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML,
@@ -853,7 +858,10 @@ class Pages:
         return self._pages
 
     def _fill(self, number: int | None) -> None:
-        want = self._consumed + LOOKAHEAD_BLOCKS
+        # An answer expected to fit in the lookahead is rendered whole (its count is exact at
+        # once); a longer one only as far as the asked page.
+        small = self._expected is None or self._expected <= LOOKAHEAD_BLOCKS
+        want = self._consumed + LOOKAHEAD_BLOCKS if small else 0
         while not self._done and (number is None or len(self._pages) < number
                                   or self._consumed < want):
             block = next(self._blocks, None)
