@@ -44,6 +44,7 @@ class Reads:
 
     _readers: list[aiosqlite.Connection]
     _point: sqlite3.Connection
+    _known_versions: tuple[int, int, int] | None = None
 
     def _reader(self) -> aiosqlite.Connection:
         raise NotImplementedError
@@ -76,8 +77,24 @@ class Reads:
     def company_changes(self) -> int:
         """The newest entry of the company change log (a trigger logs every company and alias
         change, whoever commits it): the name index is current while this has not moved."""
-        (seq,) = self._point.execute("SELECT coalesce(max(seq), 0) FROM company_change").fetchone()
-        return int(seq)
+        return self._versions()[2]
+
+    def _versions(self) -> tuple[int, int, int]:
+        """(data_version, facts counter, newest company change), read again only after a commit.
+
+        Every update asks for these; ``PRAGMA data_version`` alone tells whether any connection
+        committed since the last read, and nothing can change without a commit.
+        """
+        (version,) = self._point.execute("PRAGMA data_version").fetchone()
+        known = self._known_versions
+        if known is not None and known[0] == version:
+            return known
+        facts, names = self._point.execute(
+            "SELECT (SELECT n FROM change_count WHERE what = 'facts'), "
+            "(SELECT coalesce(max(seq), 0) FROM company_change)").fetchone()
+        # data_version was read first: a commit landing in between only causes one more read.
+        self._known_versions = (int(version), int(facts), int(names))
+        return self._known_versions
 
     def companies_changed_since(self, seq: int, limit: int) -> tuple[int, list[int]] | None:
         """The companies changed after log entry ``seq`` and the newest entry read; None when
@@ -97,10 +114,8 @@ class Reads:
         Answer caches key on it: a commit that changes no answer (the adapter's saved state, a
         follow, a counter) keeps them, which ``PRAGMA data_version`` would not.
         """
-        facts, names = self._point.execute(
-            "SELECT (SELECT n FROM change_count WHERE what = 'facts'), "
-            "(SELECT coalesce(max(seq), 0) FROM company_change)").fetchone()
-        return int(facts), int(names)
+        _, facts, names = self._versions()
+        return facts, names
 
     async def counts(self) -> dict[str, int]:
         rows = await self._all(
