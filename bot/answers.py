@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.domain import (
+    Built,
     CheckHint,
     CheckResult,
     Checks,
@@ -331,10 +332,9 @@ class Interop:
 
     async def _profile(self, company: Company) -> Profile:
         family = self.descendants(company.id)
-        facts = await self.store.facts_involving({company.id} | family)
-        views = tuple(
-            self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
-            for f in sorted(facts, key=lambda f: (f.kind.value, _neg(f.date), f.id)))
+        facts = await self.store.profile_facts({company.id} | family)
+        views: Built[FactView] = Built(
+            facts, lambda f: self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id)))
         parent = self.company(company.parent_id) if company.parent_id is not None else None
         children = tuple(sorted((self.company(c) for c in self._children.get(company.id, ())),
                                 key=lambda c: c.name))

@@ -6,9 +6,11 @@ Nothing here knows about SQLite or Telegram, so every layer can pass these aroun
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any, Generic, TypeVar, overload
 
 
 class Kind(StrEnum):
@@ -383,13 +385,61 @@ class CheckResult:
         return direct or tuple(t for t in self.rollup if t.kind is kind)
 
 
+T = TypeVar("T")
+
+
+class Built(Sequence[T], Generic[T]):
+    """Items built from their raw form on first access, each once.
+
+    A company with thousands of facts is shown ten to a page: its rows are read at once, but
+    only the facts someone looks at become objects.
+    """
+
+    __slots__ = ("_build", "_made", "_raw")
+
+    def __init__(self, raw: Sequence[Any], build: Callable[[Any], T]) -> None:
+        self._raw = raw
+        self._build = build
+        self._made: list[T | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made[index]
+        if made is None:
+            made = self._made[index] = self._build(self._raw[index])
+        return made
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Built({len(self)} items)"
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     company: Company
     parent: Company | None
     children: tuple[Company, ...]
     affiliates: tuple[Company, ...]
-    facts: tuple[FactView, ...]
+    facts: Sequence[FactView]  # kind by kind, newest first; built as they are shown (``Built``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import functools
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -236,18 +236,21 @@ def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: bool = True) -> str:
+    """"• date status · relation — summary (note) sources · qualifiers": one join, as a profile
+    renders thousands of these."""
     fact = view.fact
-    head = m.join(" ", [human_date(fact.date), status_text(m, fact)])
+    parts = ["• ", human_date(fact.date), " ", status_text(m, fact)]
     if with_parties:
-        head = m.join(" · ", [head, _relation(m, view)])
-    line = m.join("", ["• ", head, " — ", summary(fact)])
+        parts += [" · ", _relation(m, view)]
+    parts += [" — ", summary(fact)]
     if fact.note and note:
-        line = m.join(" ", [line, m.i(m.t("fact.note", note=fact.note))])
+        parts += [" ", m.i(m.t("fact.note", note=fact.note))]
     if fact.sources:
-        line = m.join(" ", [line, _sources(m, fact.sources)])
-    if with_parties and (marks := qualifiers(m, fact)):
-        line = m.join(" · ", [line, *marks])
-    return line
+        parts += [" ", _sources(m, fact.sources)]
+    if with_parties:
+        for mark in qualifiers(m, fact):
+            parts += [" · ", mark]
+    return m.join("", parts)
 
 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
@@ -474,6 +477,12 @@ def render_check_hint(hint: CheckHint, m: Markup = HTML) -> str:
 
 
 def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
+    return list(iter_profile(profile, m))
+
+
+def iter_profile(profile: Profile, m: Markup = HTML) -> Iterator[str]:
+    """The profile's blocks one by one: its card, then each kind's heading and facts (``Pages``
+    renders only as many as the asked page needs)."""
     c = profile.company
     shown = display_name(c)
     head = [m.join(" — ", [m.b(shown), company_kind(c)]) if c.kind else m.b(shown)]
@@ -488,17 +497,23 @@ def render_profile(profile: Profile, m: Markup = HTML) -> list[str]:
     aliases = c.aliases if shown == c.name else (c.name, *(a for a in c.aliases if a != c.name_zh))
     if aliases:
         head.append(m.t("profile.aliases", names=t("list.separator").join(aliases[:12])))
-    blocks = [m.join("\n", head)]
+    yield m.join("\n", head)
     if not profile.facts:
-        blocks.append(m.t("profile.no_facts", name=display_name(c)))
-        return blocks
+        yield m.t("profile.no_facts", name=display_name(c))
+        return
     current_kind = None
     for view in profile.facts:
         if view.fact.kind != current_kind:
             current_kind = view.fact.kind
-            blocks.append(m.b(m.t("kind." + current_kind.value)))
-        blocks.append(_event_line(m, view, with_parties=True))
-    return blocks
+            yield m.b(m.t("kind." + current_kind.value))
+        yield _event_line(m, view, with_parties=True)
+
+
+def profile_blocks_estimate(profile: Profile) -> int:
+    """About how many blocks ``iter_profile`` yields, without building its facts: the card, the
+    facts, and a heading per kind (the first and last kinds counted; a page estimate needs no more)."""
+    facts = profile.facts
+    return 2 + len(facts) + (facts[0].fact.kind != facts[-1].fact.kind) if facts else 2
 
 
 def _names(companies: Sequence[Company]) -> str:
@@ -789,27 +804,103 @@ def _utf16_chunks(text: str, budget: int) -> list[str]:
     return chunks
 
 
-def paginate(blocks: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[str]:
+def paginate(blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[str]:
     """Pack blocks into pages of at most ``budget`` visible UTF-16 units, never inside markup.
 
     Blocks are split at line boundaries when needed; a single line longer than a page is cut
     as plain text (its markup dropped, its text escaped once more as text).
     """
-    size = visible_len if m.html else utf16_len
+    return Pages(blocks, budget, m).all()
 
-    def cut(line: str) -> list[str]:
-        flat = visible_text(line) if m.html else line
-        return [m.text(piece) for piece in _utf16_chunks(flat, budget)]
 
-    pieces: list[str] = []
-    for block in blocks:
+LOOKAHEAD_BLOCKS = 60
+"""Answers expected to have up to this many blocks (~3 ms) are rendered whole and counted exactly
+at once (the seed's largest profile has 51 facts); a longer one says "~" until someone pages to
+its end."""
+
+
+class Pages:
+    """Blocks packed into pages as they are needed, the same pages ``paginate`` makes.
+
+    A company with thousands of facts has thousands of blocks, and rendering them all would
+    hold the event loop for every other user for a tenth of a second. Blocks whose ``expected``
+    number is within ``LOOKAHEAD_BLOCKS`` are rendered at once; more, and page k renders only
+    the blocks up to its end. Until the last block is rendered the page count is an estimate
+    (``count`` says which), from the blocks still to come.
+    """
+
+    def __init__(self, blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML,
+                 expected: int | None = None) -> None:
+        self._blocks = iter(blocks)
+        self._budget = budget
+        self._m = m
+        self._size = visible_len if m.html else utf16_len
+        self._expected = expected
+        self._pages: list[str] = []
+        self._current: list[str] = []
+        self._current_size = 0
+        self._consumed = 0
+        self._done = False
+
+    def page(self, number: int) -> str:
+        """Page ``number`` (1-based; clamped to the pages there are)."""
+        self._fill(number)
+        return self._pages[min(max(number, 1), len(self._pages)) - 1]
+
+    def count(self, number: int = 1) -> tuple[int, bool]:
+        """How many pages, having rendered what page ``number`` needs; and whether that is exact."""
+        self._fill(number)
+        if self._done:
+            return len(self._pages), True
+        made = len(self._pages) + self._current_size / self._budget
+        remaining = max(0, (self._expected or 0) - self._consumed)
+        estimate = made + remaining * made / self._consumed if self._consumed else made
+        return max(len(self._pages) + 1, round(estimate)), False
+
+    def all(self) -> list[str]:
+        self._fill(None)
+        return self._pages
+
+    def _fill(self, number: int | None) -> None:
+        # An answer expected to fit in the lookahead is rendered whole (its count is exact at
+        # once); a longer one only as far as the asked page.
+        small = self._expected is None or self._expected <= LOOKAHEAD_BLOCKS
+        want = self._consumed + LOOKAHEAD_BLOCKS if small else 0
+        while not self._done and (number is None or len(self._pages) < number
+                                  or self._consumed < want):
+            block = next(self._blocks, None)
+            if block is None:
+                self._done = True
+                if self._current:
+                    self._pages.append(self._m.join("\n\n", self._current))
+                    self._current = []
+                if not self._pages:
+                    self._pages.append(self._m.text(""))
+                break
+            self._consumed += 1
+            for piece in self._pieces(block):
+                self._add(piece)
+
+    def _add(self, item: str) -> None:
+        item_size = self._size(item)
+        if self._current and self._current_size + 2 + item_size > self._budget:
+            self._pages.append(self._m.join("\n\n", self._current))
+            self._current, self._current_size = [], 0
+        self._current_size += item_size + (2 if self._current else 0)
+        self._current.append(item)
+
+    def _pieces(self, block: str) -> list[str]:
+        m, budget, size = self._m, self._budget, self._size
         if size(block) <= budget:
-            pieces.append(Html(block) if m.html else block)  # a page is markup already
-        else:
-            lines = [part for line in block.split("\n")
-                     for part in ([Html(line) if m.html else line] if size(line) <= budget else cut(line))]
-            pieces += _pack(lines, "\n", budget, size, m)
-    return _pack(pieces, "\n\n", budget, size, m) or [m.text("")]
+            return [Html(block) if m.html else block]  # a page is markup already
+        lines: list[str] = []
+        for line in block.split("\n"):
+            if size(line) <= budget:
+                lines.append(Html(line) if m.html else line)
+            else:
+                flat = visible_text(line) if m.html else line
+                lines += [m.text(piece) for piece in _utf16_chunks(flat, budget)]
+        return _pack(lines, "\n", budget, size, m)
 
 
 def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int], m: Markup) -> list[str]:

@@ -64,6 +64,7 @@ EN: dict[str, str] = {
     "unknown.ambiguous": "“{name}” could mean several companies:",
     "unknown.nothing_close": "Nothing close in my list. Try the English or Chinese name.",
     "page": "Page {page}/{pages}",
+    "page.about": "Page {page}/~{pages}",
     "sources": "Sources",
     "fact.ref": "#{id}",
     "help": (

@@ -56,6 +56,7 @@ ZH: dict[str, str] = {
     "unknown.ambiguous": "“{name}”可能指好几家公司：",
     "unknown.nothing_close": "我的列表里没有相近的名称。试试英文名或中文名。",
     "page": "第 {page}/{pages} 页",
+    "page.about": "第 {page}/约 {pages} 页",
     "sources": "来源",
     "fact.ref": "#{id}",
     "help": (

@@ -4,7 +4,7 @@ and the rate limiter holds Telegram's per-group and overall limits in every wind
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ async def test_commits_that_change_no_answer_keep_the_answer_cache(
 
 async def test_a_page_press_reuses_the_profile_until_a_write(
         interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
-    fetches = count_calls(monkeypatch, interop.store, "facts_involving")
+    fetches = count_calls(monkeypatch, interop.store, "profile_facts")
     company = interop.resolve("JD.com").company
     assert company is not None
     first = await interop.profile(company)
@@ -193,20 +193,20 @@ def test_the_rate_limiter_holds_telegrams_limits_in_every_window(tmp_path: Path)
 async def test_a_page_press_does_not_render_the_profile_again(
         interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
     renders: list[int] = []
-    original = callbacks.render_profile  # type: ignore[attr-defined]
+    original = callbacks.iter_profile
 
-    def counted(profile: Profile) -> list[str]:
+    def counted(profile: Profile) -> Iterator[str]:
         renders.append(1)
         return original(profile)
 
-    monkeypatch.setattr(callbacks, "render_profile", counted)
+    monkeypatch.setattr(callbacks, "iter_profile", counted)
     company = interop.resolve("JD.com").company
     assert company is not None
-    first = callbacks.profile_blocks(await interop.profile(company))
-    again = callbacks.profile_blocks(await interop.profile(company))
-    assert again == first and len(renders) == 1
+    first = callbacks.profile_pages(await interop.profile(company))
+    again = callbacks.profile_pages(await interop.profile(company))
+    assert again is first and again.page(2) == first.page(2) and len(renders) == 1
     with using(ZH_HANS):  # another language is another rendering
-        callbacks.profile_blocks(await interop.profile(company))
+        callbacks.profile_pages(await interop.profile(company))
     assert len(renders) == 2
 
 
@@ -218,3 +218,25 @@ async def test_the_company_change_log_keeps_its_newest_rows(interop: Interop) ->
     kept = interop.store.companies_changed_since(newest + 12_000 - 9_000, 10_000)
     assert kept == (newest + 12_000, [1])
     assert interop.store.companies_changed_since(newest, 20_000) is None  # pruned: reload all
+
+
+async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown(
+        interop: Interop) -> None:
+    """The SQL order is the profile's: kind by kind, latest first (a year before its months,
+    undated last), then id; and a fact becomes an object only when someone looks at it."""
+    from bot.answers import _neg
+
+    jd = interop.resolve("JD.com").company
+    assert jd is not None
+    editor = Editor(interop, {OWNER})
+    for date in ("2019", "2019-05", "2019-05-02", ""):
+        line = LINE.replace("| live | 2025-02", f"| ended | {date}")
+        line = line.replace("at checkout", f"at checkout ({date or 'undated'})")
+        await editor.add_fact(editor.draft(parse_fact_line(line)), ACTOR)
+    ids = {jd.id} | interop.descendants(jd.id)
+    lazy = await interop.store.profile_facts(ids)
+    eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
+    assert len(lazy) == len(eager) > 5
+    assert lazy._made.count(None) == len(lazy)  # nothing built yet
+    assert [f.id for f in lazy] == [f.id for f in eager]
+    assert list(lazy) == eager

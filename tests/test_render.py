@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -159,3 +161,32 @@ def test_emoji_pages_fit_telegram_in_utf16_units() -> None:
         assert visible_len(page) <= 3500 and utf16_len(page) <= TELEGRAM_LIMIT
     seen = "".join(page for page in pages)
     assert seen.count("🟡") == 60 + 5000  # nothing lost, no emoji cut in half
+
+
+def test_pages_render_only_what_the_asked_page_needs_and_match_paginate(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A company with thousands of facts: page k renders the blocks up to its end (and a
+    lookahead), the count is an estimate until the end, and every page equals paginate's."""
+    from bot import render
+    from bot.render import Pages, iter_profile, profile_blocks_estimate
+
+    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 5)
+    many = tuple(fact(i, date=f"{2000 + i % 25}", summary=f"fact {i} " + "word " * 60) for i in range(300))
+    profile = Profile(EVIL, None, (), (), tuple(FactView(f, EVIL, ALI) for f in many))
+    rendered: list[int] = []
+
+    def counted() -> Iterator[str]:
+        for block in iter_profile(profile):
+            rendered.append(1)
+            yield block
+
+    expected = paginate(render_profile(profile))
+    pages = Pages(counted(), expected=profile_blocks_estimate(profile))
+    assert pages.page(1) == expected[0]
+    assert len(rendered) < 40  # page 1 and the lookahead, not 300 facts
+    count, exact = pages.count(1)
+    assert not exact and abs(count - len(expected)) <= len(expected) // 4  # a rough estimate
+    assert pages.page(3) == expected[2]
+    assert pages.count(len(expected)) == (len(expected), True)
+    assert [pages.page(n) for n in range(1, len(expected) + 1)] == expected
+    assert len(rendered) == len(render_profile(profile))  # each block rendered once

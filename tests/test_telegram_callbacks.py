@@ -179,7 +179,11 @@ def pager(call: Any) -> list[tuple[str, str]]:
     return [b for b in call.buttons if not b[1].startswith(("fw:", "rp:"))]
 
 
-async def test_long_profile_pages_forward_and_back_in_the_same_message(tg: Harness) -> None:
+async def test_long_profile_pages_forward_and_back_in_the_same_message(
+        tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import render
+
+    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 1000)  # counted exactly at once
     await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
     page1 = only(await tg.send("/company alipay"))
     labels = [label for label, _ in pager(page1)]
@@ -202,6 +206,29 @@ async def test_long_profile_pages_forward_and_back_in_the_same_message(tg: Harne
     back, _ = edited(await tg.press(page1, "◀"), page1)
     assert visible(back) == seen[-2]
     assert current.params["message_id"] == page1.result["message_id"]
+
+
+async def test_a_huge_profile_renders_as_far_as_it_is_paged_and_says_its_count_is_an_estimate(
+        tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thousands of facts would hold the event loop: the first page renders only what it needs
+    (here a lookahead of 3 blocks), labels the count "~N", and the last page makes it exact."""
+    from bot import render
+
+    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 3)
+    await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
+    page1 = only(await tg.send("/company alipay"))
+    label = next(label for label, _ in pager(page1))
+    assert label.startswith("Page 1/~"), label
+    current, seen = page1, [visible(page1)]
+    for _ in range(40):
+        labels = [label for label, _ in pager(current)]
+        if labels[-1] != "▶":
+            break
+        current, _ = edited(await tg.press(page1, "▶"), page1)
+        seen.append(visible(current))
+    last = [label for label, _ in pager(current)]
+    assert last[-1] == f"Page {len(seen)}/{len(seen)}"  # exact once the end is rendered
+    assert all(f"Fact number {i}:" in "".join(seen) for i in range(40))  # nothing lost
 
 
 async def test_long_check_pages_with_stateless_buttons(tg: Harness) -> None:
@@ -244,6 +271,37 @@ async def test_paging_buttons_work_after_a_restart(tmp_path: Path) -> None:
         for message in (search, profile):
             edit, _ = edited(await second.press(message, "▶"), message)
             assert "Page 2/" in " ".join(label for label, _ in edit.buttons)
+
+
+async def test_a_flush_writes_every_chat_in_one_transaction(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB saves each changed chat and user at a flush, all at once: a commit each would stall
+    a busy bot's disk; the saves queue and share one or two transactions, and none is lost."""
+    import sqlite3
+
+    from bot.telegram.persistence import SQLitePersistence
+
+    writes: list[int] = []
+    original = SQLitePersistence._write
+
+    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None]) -> None:
+        writes.append(len(batch))
+        original(self, batch)
+
+    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+    async with make_app(tmp_path) as h:
+        for chat in range(40):
+            h.app.chat_data[7_000 + chat]["searches"] = {"tok": f"query {chat}"}
+        h.app.mark_data_for_update_persistence(chat_ids=[7_000 + chat for chat in range(40)])
+        await h.app.update_persistence()
+        assert 1 <= len(writes) <= 2 and sum(writes) >= 40
+        database = h.settings.database_path
+    conn = sqlite3.connect(database)
+    try:
+        keys = {k for (k,) in conn.execute("SELECT key FROM tg_state WHERE kind = 'chat'")}
+    finally:
+        conn.close()
+    assert {str(7_000 + chat) for chat in range(40)} <= keys
 
 
 async def test_recent_pages(tg: Harness) -> None:
@@ -317,7 +375,10 @@ async def test_a_failing_press_is_answered_once_with_the_generic_error(
     assert not [c for c in calls if c.method == "editMessageText"]
 
 
-async def test_every_press_is_answered_exactly_once(tg: Harness) -> None:
+async def test_every_press_is_answered_exactly_once(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import render
+
+    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 1000)  # the page label stays "Page 2/N"
     await add_facts(tg, "alipay", ["jd", "taobao"], 30)
     page1 = only(await tg.send("/company alipay", chat=SUPERGROUP))
     question = only(await tg.send("/check jd ali"))

@@ -268,8 +268,13 @@ class Store(Reads):
     # -- chat settings (i18n) -------------------------------------------------------------
 
     async def chat_language(self, chat_id: int) -> str:
-        """The chat's /language setting, "" when it follows each question (auto)."""
-        rows = await self._all("SELECT language FROM chat_setting WHERE chat_id = ?", (chat_id,))
+        """The chat's /language setting, "" when it follows each question (auto).
+
+        Every update asks, so it is a point read in the loop's thread (see ``_point_rows``)."""
+        sql = "SELECT language FROM chat_setting WHERE chat_id = ?"
+        rows = self._point_rows(sql, (chat_id,))
+        if rows is None:
+            rows = await self._all(sql, (chat_id,))
         return str(rows[0][0]) if rows else ""
 
     async def set_chat_language(self, chat_id: int, language: str, actor: str) -> None:

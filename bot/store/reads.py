@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain import AuditEntry, Company, Fact, Kind
+from bot.domain import AuditEntry, Built, Company, Fact, Kind
 from bot.store.rows import (
     ALIAS_SELECT,
     COMPANY_SELECT,
@@ -44,6 +44,7 @@ class Reads:
 
     _readers: list[aiosqlite.Connection]
     _point: sqlite3.Connection
+    _known_versions: tuple[int, int, int] | None = None
 
     def _reader(self) -> aiosqlite.Connection:
         raise NotImplementedError
@@ -76,8 +77,24 @@ class Reads:
     def company_changes(self) -> int:
         """The newest entry of the company change log (a trigger logs every company and alias
         change, whoever commits it): the name index is current while this has not moved."""
-        (seq,) = self._point.execute("SELECT coalesce(max(seq), 0) FROM company_change").fetchone()
-        return int(seq)
+        return self._versions()[2]
+
+    def _versions(self) -> tuple[int, int, int]:
+        """(data_version, facts counter, newest company change), read again only after a commit.
+
+        Every update asks for these; ``PRAGMA data_version`` alone tells whether any connection
+        committed since the last read, and nothing can change without a commit.
+        """
+        (version,) = self._point.execute("PRAGMA data_version").fetchone()
+        known = self._known_versions
+        if known is not None and known[0] == version:
+            return known
+        facts, names = self._point.execute(
+            "SELECT (SELECT n FROM change_count WHERE what = 'facts'), "
+            "(SELECT coalesce(max(seq), 0) FROM company_change)").fetchone()
+        # data_version was read first: a commit landing in between only causes one more read.
+        self._known_versions = (int(version), int(facts), int(names))
+        return self._known_versions
 
     def companies_changed_since(self, seq: int, limit: int) -> tuple[int, list[int]] | None:
         """The companies changed after log entry ``seq`` and the newest entry read; None when
@@ -97,10 +114,8 @@ class Reads:
         Answer caches key on it: a commit that changes no answer (the adapter's saved state, a
         follow, a counter) keeps them, which ``PRAGMA data_version`` would not.
         """
-        facts, names = self._point.execute(
-            "SELECT (SELECT n FROM change_count WHERE what = 'facts'), "
-            "(SELECT coalesce(max(seq), 0) FROM company_change)").fetchone()
-        return int(facts), int(names)
+        _, facts, names = self._versions()
+        return facts, names
 
     async def counts(self) -> dict[str, int]:
         rows = await self._all(
@@ -178,6 +193,20 @@ class Reads:
                f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
         rows = await self._all(sql, [*ids, *ids])
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
+
+    async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
+        """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
+        latest date first (a year before its months, undated last), then by id. Rows are read
+        at once; each becomes a ``Fact`` only when shown."""
+        ids = sorted(set(company_ids))
+        if not ids:
+            return Built([], fact_from_row)
+        q = ",".join("?" * len(ids))
+        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
+               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
+               f"UNION SELECT id FROM fact WHERE object_id IN ({q})) "
+               "ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
+        return Built(await self._all(sql, [*ids, *ids]), fact_from_row)
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "

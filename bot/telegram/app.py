@@ -50,6 +50,7 @@ from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PAT
 from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
 from bot.telegram.persistence import SQLitePersistence
+from bot.telegram.request import JsonRequest
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,9 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         builder = builder.base_file_url(settings.base_file_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
+    else:  # PTB's own pool sizes (256 for calls, 1 for the long poll), with JSON bodies
+        builder = builder.request(JsonRequest(connection_pool_size=256)).get_updates_request(
+            JsonRequest(connection_pool_size=1))
     app = builder.build()
     app.bot_data.settings = settings
     app.bot_data.interop = interop

@@ -25,6 +25,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
 
 from telegram import (
@@ -42,10 +43,13 @@ from bot.i18n import display_name
 from bot.render import (
     HTML,
     PAGE_BUDGET,
+    Pages,
+    iter_profile,
     paginate,
+    profile_blocks_estimate,
     render_check,
     render_decision,
-    render_profile,
+    render_preamble,
     render_recent,
     render_search,
     render_unresolved,
@@ -193,26 +197,32 @@ def page_budget(context: BotContext) -> int:
     return context.page_budget
 
 
-def paged(blocks: Sequence[str], pager: Pager | None, budget: int = PAGE_BUDGET,
+def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE_BUDGET,
           notice: str | None = None) -> Reply:
-    """The page ``pager.page`` of ``blocks``, with ◀ Page x/y ▶ buttons when there are several."""
-    pages = paginate(blocks, budget)
+    """The page ``pager.page`` of ``blocks``, with ◀ Page x/y ▶ buttons when there are several.
+
+    ``blocks`` may be ``Pages`` already: a big profile then renders only up to the asked page,
+    and its page count is marked as an estimate until the last block is rendered.
+    """
+    pages = blocks if isinstance(blocks, Pages) else Pages(blocks, budget)
     if pager is None:
-        return Reply(pages[0], None, notice)
+        return Reply(pages.page(1), None, notice)
     page = pager.page
-    if not 1 <= page <= len(pages):  # the answer shrank (a fact was retracted): show its end
-        page = min(max(page, 1), len(pages))
+    count, exact = pages.count(page)
+    if not 1 <= page <= count:  # the answer shrank (a fact was retracted): show its end
+        page = min(max(page, 1), count)
+        count, exact = pages.count(page)
         notice = notice or t("tg.stale_page")
-    if len(pages) == 1:
-        return Reply(pages[0], None, notice)
+    if count == 1:
+        return Reply(pages.page(1), None, notice)
     row = []
     if page > 1:
         row.append(InlineKeyboardButton("◀", callback_data=encode(with_page(pager, page - 1))))
-    row.append(InlineKeyboardButton(t("page", page=page, pages=len(pages)),
+    row.append(InlineKeyboardButton(t("page" if exact else "page.about", page=page, pages=count),
                                     callback_data=encode(PageLabel())))
-    if page < len(pages):
+    if page < count:
         row.append(InlineKeyboardButton("▶", callback_data=encode(with_page(pager, page + 1))))
-    return Reply(pages[page - 1], InlineKeyboardMarkup([row]), notice)
+    return Reply(pages.page(page), InlineKeyboardMarkup([row]), notice)
 
 
 def remember_search(chat_data: dict[Any, Any] | None, query: str) -> str | None:
@@ -255,24 +265,25 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
     return [c.company for c in resolution.candidates[:limit]]
 
 
-PROFILES_RENDERED = 16
-"""Rendered profiles kept: a big company renders thousands of blocks, and each page press asks."""
-_profile_blocks: OrderedDict[tuple[int, str], tuple[Profile, list[str]]] = OrderedDict()
+PROFILES_RENDERED = 64
+"""Profiles whose pages are kept (as many as ``Interop`` keeps profiles): a page press renders
+nothing again, and a big company's pages are rendered only as far as anyone has turned."""
+_profile_pages: OrderedDict[tuple[int, str, int], tuple[Profile, Pages]] = OrderedDict()
 
 
-def profile_blocks(profile: Profile) -> list[str]:
-    """``render_profile``, reused while ``Interop.profile`` hands back the same cached Profile
-    (it does until the store changes), so a page press renders nothing again."""
-    key = (profile.company.id, current_locale())
-    kept = _profile_blocks.get(key)
+def profile_pages(profile: Profile, budget: int = PAGE_BUDGET) -> Pages:
+    """The profile's pages, reused while ``Interop.profile`` hands back the same cached Profile
+    (it does until the store changes)."""
+    key = (profile.company.id, current_locale(), budget)
+    kept = _profile_pages.get(key)
     if kept is not None and kept[0] is profile:
-        _profile_blocks.move_to_end(key)
+        _profile_pages.move_to_end(key)
         return kept[1]
-    blocks = render_profile(profile)
-    _profile_blocks[key] = (profile, blocks)
-    if len(_profile_blocks) > PROFILES_RENDERED:
-        _profile_blocks.popitem(last=False)
-    return blocks
+    pages = Pages(iter_profile(profile), budget, expected=profile_blocks_estimate(profile))
+    _profile_pages[key] = (profile, pages)
+    if len(_profile_pages) > PROFILES_RENDERED:
+        _profile_pages.popitem(last=False)
+    return pages
 
 
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
@@ -285,7 +296,7 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decisi
     if isinstance(result, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
         reply = (paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
                  if isinstance(result, CheckResult) else
-                 paged(profile_blocks(result), ProfilePage(result.company.id, page, user_id), budget))
+                 paged(profile_pages(result, budget), ProfilePage(result.company.id, page, user_id), budget))
         return replace(reply, markup=with_answer_buttons(reply.markup, result))
     if isinstance(result, SearchResult):
         blocks = render_search(result)
@@ -310,9 +321,15 @@ def _decision_reply(decision: Decision, user_id: int, context: BotContext, page:
             inner, CheckResult | Profile | SearchResult | Unresolved) and not (
             isinstance(inner, CheckResult) and inner.kind is not None):
         return reply_for(inner, user_id, context, page)
-    blocks = render_decision(decision)
     if isinstance(inner, Unresolved):
-        return Reply(HTML.join("\n", blocks), choices_keyboard(inner, user_id))
+        return Reply(HTML.join("\n", render_decision(decision)), choices_keyboard(inner, user_id))
+    blocks: Sequence[str] | Pages
+    if isinstance(inner, Profile):  # rendered only as far as the asked page, like the plain profile
+        preamble = render_preamble(decision)
+        blocks = Pages(chain(preamble, iter_profile(inner)), page_budget(context),
+                       expected=len(preamble) + profile_blocks_estimate(inner))
+    else:
+        blocks = render_decision(decision)
     pager: Pager | None = None
     if isinstance(inner, CheckResult):
         pager = CheckPage(inner.a.id, inner.b.id, page, user_id)

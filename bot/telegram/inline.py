@@ -9,7 +9,8 @@ pages, a button opens the whole thing in the bot through a deep link.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from telegram import (
     InlineKeyboardButton,
@@ -43,11 +44,11 @@ from bot.render import (
     HTML,
     PAGE_BUDGET,
     PLAIN,
-    paginate,
+    Pages,
+    iter_profile,
     render_check,
     render_decision,
     render_preamble,
-    render_profile,
     render_recent,
 )
 from bot.telegram.context import BotContext
@@ -71,12 +72,12 @@ def _one_line(text: str, limit: int = DESCRIPTION_LEN) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _article(result_id: str, title: str, description: str, blocks: Sequence[str],
+def _article(result_id: str, title: str, description: str, blocks: Iterable[str],
              deep_link: str | None, bot_username: str | None) -> InlineQueryResultArticle:
-    pages = paginate(blocks, PAGE_BUDGET)
-    text = pages[0]
+    pages = Pages(blocks, PAGE_BUDGET)  # only the first page is sent: render no further
+    text = pages.page(1)
     markup = None
-    if len(pages) > 1 and deep_link and bot_username:
+    if pages.count(1)[0] > 1 and deep_link and bot_username:
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(
             t("tg.more"), url=create_deep_linked_url(bot_username, deep_link))]])
     preview = LinkPreviewOptions(is_disabled=True) if text.count("<a href=") > 1 else None
@@ -103,7 +104,7 @@ def profile_article(profile: Profile, bot_username: str | None,
                     prefix: Sequence[str] = ()) -> InlineQueryResultArticle:
     c = profile.company
     description = c.description or t("profile.facts", n=number(len(profile.facts)))
-    return _article(f"pf:{c.id}", display_name(c), description, [*prefix, *render_profile(profile)],
+    return _article(f"pf:{c.id}", display_name(c), description, chain(prefix, iter_profile(profile)),
                     f"company_{c.id}", bot_username)
 
 

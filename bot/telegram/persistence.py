@@ -37,6 +37,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
+        self._pending: dict[tuple[str, str], bytes | None] = {}
 
     # -- SQLite, in worker threads ------------------------------------------------------------
 
@@ -51,22 +52,44 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         finally:
             conn.close()
 
-    def _write(self, kind: str, key: str, data: bytes | None) -> None:
+    def _write(self, batch: dict[tuple[str, str], bytes | None]) -> None:
+        """Every pending row in one transaction: one commit (and one WAL sync) per flush."""
         if self._conn is None:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA busy_timeout = 5000")
-        if data is None:
-            self._conn.execute("DELETE FROM tg_state WHERE kind = ? AND key = ?", (kind, key))
-        else:
-            self._conn.execute("INSERT INTO tg_state (kind, key, data) VALUES (?, ?, ?) "
-                               "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                               (kind, key, data))
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # as the store's own connections
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for (kind, key), data in batch.items():
+                if data is None:
+                    conn.execute("DELETE FROM tg_state WHERE kind = ? AND key = ?", (kind, key))
+                else:
+                    conn.execute("INSERT INTO tg_state (kind, key, data) VALUES (?, ?, ?) "
+                                 "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
+                                 (kind, key, data))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     async def _save(self, kind: str, key: str, value: Any | None) -> None:
-        """Pickle on the loop (a snapshot no handler can change halfway), write in a thread."""
+        """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
+
+        PTB saves every changed chat and user at each flush, all at once: the saves queue here
+        and whoever holds the connection writes every one queued so far in one transaction.
+        """
         data = None if value is None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self._pending[(kind, key)] = data
         async with self._lock:  # one writer connection, used by one thread at a time
-            await asyncio.to_thread(self._write, kind, key, data)
+            if not self._pending:  # an earlier save wrote this one too
+                return
+            batch, self._pending = self._pending, {}
+            try:
+                await asyncio.to_thread(self._write, batch)
+            except BaseException:
+                self._pending = {**batch, **self._pending}  # newer values win; the next flush retries
+                raise
 
     async def _load(self, kind: str) -> list[tuple[str, Any]]:
         rows = await asyncio.to_thread(self._read, kind)

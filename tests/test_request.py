@@ -1,0 +1,45 @@
+"""The Bot API client posts JSON bodies (objects, not JSON strings) and still uploads files."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+
+from bot.telegram import request
+from bot.telegram.request import JsonRequest
+from tests.e2e.harness import OWNER_ID, TOKEN, new_fake
+
+
+async def test_calls_post_json_and_uploads_keep_the_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    as_json: list[str] = []
+    original = request._json_body
+
+    def spied(data: Any) -> bytes:
+        as_json.append(",".join(sorted(data.parameters)))
+        return original(data)
+
+    monkeypatch.setattr(request, "_json_body", spied)
+    fake = new_fake()
+    try:
+        bot = Bot(TOKEN, base_url=fake.base_url, request=JsonRequest(connection_pool_size=4),
+                  get_updates_request=JsonRequest(connection_pool_size=1))
+        async with bot:
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("▶ 第 2 页", callback_data="pf:1:2:0")]])
+            sent = await bot.send_message(OWNER_ID, "<b>京东</b> &amp; <i>Alipay</i> 🟡", parse_mode="HTML",
+                                          reply_markup=keyboard,
+                                          link_preview_options=LinkPreviewOptions(is_disabled=True))
+            assert sent.text == "京东 & Alipay 🟡"
+            document = await bot.send_document(OWNER_ID, io.BytesIO(b'{"facts": []}'), filename="x.json")
+            assert document.document is not None
+        message, upload = [c for c in fake.calls if c.method in ("sendMessage", "sendDocument")]
+        assert message.ok and message.params["reply_markup"] == {
+            "inline_keyboard": [[{"text": "▶ 第 2 页", "callback_data": "pf:1:2:0"}]]}
+        assert message.params["link_preview_options"] == {"is_disabled": True}
+        assert upload.ok
+        assert any("reply_markup" in names for names in as_json)  # the message went as JSON
+        assert not any("document" in names for names in as_json)  # the upload did not
+    finally:
+        fake.stop()
