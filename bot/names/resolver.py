@@ -606,15 +606,10 @@ class Resolver:
             volume += len(posting)
         pool: list[int] = list(counts)
         if len(pool) > POOL:
-            # Keep the highest counts, found from a histogram rather than by sorting them all;
-            # ties at the cut level are taken in order of first appearance in a rare gram.
-            histogram = Counter(counts.values())
-            kept, floor = 0, 0
-            for level in sorted(histogram, reverse=True):
-                if kept + histogram[level] > POOL:
-                    floor = level
-                    break
-                kept += histogram[level]
+            # Keep the highest counts: the cut level is the (POOL + 1)-th highest count, so at
+            # most POOL are above it (sorting bare ints in C beats a histogram in Python); ties
+            # at the cut level are taken in order of first appearance in a rare gram.
+            floor = sorted(counts.values())[-POOL - 1]
             pool = [aid for aid, n in counts.items() if n > floor]
             if len(pool) < TOP_K:
                 level_ids = (aid for aid, n in counts.items() if n == floor)
