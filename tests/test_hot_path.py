@@ -165,3 +165,12 @@ def test_grams_come_in_text_order_whatever_the_hash_seed() -> None:
     # hash seed, and the same typo would get other suggestions after a restart.
     assert list(_grams("banana")) == ["^ba", "ban", "ana", "nan", "na$"]
     assert list(_grams("京东")) == ["^京", "京东", "东$"]
+
+
+def test_the_fuzzy_cache_keeps_the_latest_keys_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.names.resolver.FUZZY_CACHE_SIZE", 2)
+    resolver = Resolver(fixture_companies())
+    for typo in ("alipya", "wechta", "taobo", "alipya"):
+        resolver.resolve(typo)
+    assert len(resolver._fuzzy_cache) == 2
+    assert [key for key, _ in resolver._fuzzy_cache] == ["taobo", "alipya"]
