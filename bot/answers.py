@@ -597,7 +597,7 @@ class Interop:
                          ) -> KindFacts:
         """One company's threads of one kind, best first ("does rcs work on iPhone?")."""
         family = self.descendants(company.id)
-        facts = [f for f in await self.store.facts_involving({company.id} | family) if f.kind is kind]
+        facts = await self.store.facts_involving({company.id} | family, kind)
         threads = self._threads(self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
                                 for f in facts)
         threads = _by_region(threads, region)

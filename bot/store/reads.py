@@ -183,7 +183,8 @@ class Reads:
             rows = await self._all(sql, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
-    async def facts_involving(self, company_ids: Iterable[int]) -> list[Fact]:
+    async def facts_involving(self, company_ids: Iterable[int], kind: Kind | None = None) -> list[Fact]:
+        """Live facts with a party in ``company_ids`` (of one ``kind`` when given), oldest first."""
         ids = sorted(set(company_ids))
         if not ids:
             return []
@@ -191,7 +192,11 @@ class Reads:
         sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
                f"SELECT id FROM fact WHERE subject_id IN ({q}) "
                f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
-        rows = await self._all(sql, [*ids, *ids])
+        params: list[Any] = [*ids, *ids]
+        if kind is not None:
+            sql += " AND f.kind = ?"
+            params.append(kind.value)
+        rows = await self._all(sql, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
     async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
