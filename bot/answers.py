@@ -333,7 +333,7 @@ class Interop:
     async def _profile(self, company: Company) -> Profile:
         family = self.descendants(company.id)
         facts = await self.store.profile_facts({company.id} | family)
-        views: Built[FactView] = Built(
+        views: Built[FactView] = Built.each(
             facts, lambda f: self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id)))
         parent = self.company(company.parent_id) if company.parent_id is not None else None
         children = tuple(sorted((self.company(c) for c in self._children.get(company.id, ())),
