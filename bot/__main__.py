@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.domain import InteropError
 from bot.logs import setup_logging
 from bot.render import PLAIN, render_import_report
-from bot.startup import inspect_database, open_interop
+from bot.startup import inspect_database, open_interop, open_store
 from bot.texts import t
 
 log = logging.getLogger("bot")
@@ -95,15 +95,15 @@ async def _export(settings: Settings, file: Path) -> int:
     the suffix picks the format, JSON unless it is .csv or .zip."""
     suffix = file.suffix.lower().lstrip(".")
     fmt = suffix if suffix in dataset.EXPORT_FORMATS else "json"
-    interop = await _open(settings)
+    store = await open_store(settings.database_path, seed=settings.seed_path)  # no name index
     try:
         # Written beside the target, then renamed onto it: a reader never sees half a file.
         with tempfile.TemporaryDirectory(prefix=".interop-export-", dir=file.parent) as folder:
-            written = await dataset.export_file(interop.store, Path(folder), fmt)
+            written = await dataset.export_file(store, Path(folder), fmt)
             await asyncio.to_thread(written.replace, file)
-        counts = await interop.store.counts()
+        counts = await store.counts()
     finally:
-        await interop.close()
+        await store.close()
     print(f"Exported {counts['companies']} companies and {counts['facts_all']} facts to {file}")
     return 0
 

@@ -333,7 +333,7 @@ class Interop:
     async def _profile(self, company: Company) -> Profile:
         family = self.descendants(company.id)
         facts = await self.store.profile_facts({company.id} | family)
-        views: Built[FactView] = Built(
+        views: Built[FactView] = Built.each(
             facts, lambda f: self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id)))
         parent = self.company(company.parent_id) if company.parent_id is not None else None
         children = tuple(sorted((self.company(c) for c in self._children.get(company.id, ())),
@@ -594,7 +594,7 @@ class Interop:
                          ) -> KindFacts:
         """One company's threads of one kind, best first ("does rcs work on iPhone?")."""
         family = self.descendants(company.id)
-        facts = [f for f in await self.store.facts_involving({company.id} | family) if f.kind is kind]
+        facts = await self.store.facts_involving({company.id} | family, kind)
         threads = self._threads(self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
                                 for f in facts)
         threads = _by_region(threads, region)

@@ -389,18 +389,26 @@ T = TypeVar("T")
 
 
 class Built(Sequence[T], Generic[T]):
-    """Items built from their raw form on first access, each once.
+    """Items built from their raw form on first access, each once, ``chunk`` at a time.
 
-    A company with thousands of facts is shown ten to a page: its rows are read at once, but
-    only the facts someone looks at become objects.
+    A company with thousands of facts is shown ten to a page: its fact ids are read at once,
+    but only the facts someone looks at are read in full and become objects (``build`` turns
+    a run of raw items into as many built ones: one database read per chunk).
     """
 
-    __slots__ = ("_build", "_made", "_raw")
+    __slots__ = ("_build", "_chunk", "_made", "_raw")
 
-    def __init__(self, raw: Sequence[Any], build: Callable[[Any], T]) -> None:
+    def __init__(self, raw: Sequence[Any], build: Callable[[Sequence[Any]], Sequence[T]],
+                 chunk: int = 1) -> None:
         self._raw = raw
         self._build = build
+        self._chunk = max(1, chunk)
         self._made: list[T | None] = [None] * len(raw)
+
+    @classmethod
+    def each(cls, raw: Sequence[Any], build: Callable[[Any], T]) -> Built[T]:
+        """Items built one by one from their own raw item."""
+        return cls(raw, lambda items: [build(item) for item in items])
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -416,7 +424,12 @@ class Built(Sequence[T], Generic[T]):
             return [self[i] for i in range(*index.indices(len(self)))]
         made = self._made[index]
         if made is None:
-            made = self._made[index] = self._build(self._raw[index])
+            index = range(len(self))[index]  # a negative index counts from the end
+            for offset, item in enumerate(self._build(self._raw[index:index + self._chunk])):
+                if self._made[index + offset] is None:
+                    self._made[index + offset] = item
+            made = self._made[index]
+            assert made is not None
         return made
 
     def __iter__(self) -> Iterator[T]:

@@ -31,22 +31,10 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     is built; the index build pauses at each chunk so the event loop stays responsive. A
     damaged file still fails start-up with a StorageError, with every connection closed.
     """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError("error.db_folder", path=str(path.parent), error=exc.strerror) from None
-    store = await Store.open(path, check=False)
+    store = await _open_store(Path(path))
     check: asyncio.Task[None] | None = None
     try:
-        # counts() scans every fact and source (seconds at 1M facts); only ask when a seed
-        # could be loaded, and only whether the store is empty.
-        if seed is not None and await store.is_empty():
-            await store.quick_check()  # never write into a damaged file; an empty one is quick
-            doc = dataset.parse_document(seed.name, await asyncio.to_thread(seed.read_bytes))
-            report = await dataset.import_document(store, doc, "seed", dry_run=False)
-            log.info("Loaded seed: %d companies, %d facts", report.new_companies, report.new)
-        else:
+        if not await _seed_if_empty(store, seed):
             check = asyncio.create_task(store.quick_check())
         # Awaited at once, companies() takes a reader before the check task starts; readers
         # are handed out in turn, so its second query goes to the one the first freed, not
@@ -62,6 +50,40 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
         await store.close()
         raise
     return Interop(store, resolver, companies, MissLog())
+
+
+async def open_store(path: Path | str, *, seed: Path | None = None) -> Store:
+    """The store alone, checked and seeded as ``open_interop`` does, without the name index:
+    for commands that read every record and answer no question (``python -m bot export``),
+    where the index would be most of the memory at 100k companies."""
+    store = await _open_store(Path(path))
+    try:
+        if not await _seed_if_empty(store, seed):
+            await store.quick_check()
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def _open_store(path: Path) -> Store:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError("error.db_folder", path=str(path.parent), error=exc.strerror) from None
+    return await Store.open(path, check=False)
+
+
+async def _seed_if_empty(store: Store, seed: Path | None) -> bool:
+    """Load the seed into an empty store (checked first: never write into a damaged file);
+    whether it did. counts() would scan every fact (seconds at 1M): only emptiness is asked."""
+    if seed is None or not await store.is_empty():
+        return False
+    await store.quick_check()  # an empty file is quick
+    doc = dataset.parse_document(seed.name, await asyncio.to_thread(seed.read_bytes))
+    report = await dataset.import_document(store, doc, "seed", dry_run=False)
+    log.info("Loaded seed: %d companies, %d facts", report.new_companies, report.new)
+    return True
 
 
 async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:

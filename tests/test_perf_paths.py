@@ -225,6 +225,7 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     """The SQL order is the profile's: kind by kind, latest first (a year before its months,
     undated last), then id; and a fact becomes an object only when someone looks at it."""
     from bot.answers import _neg
+    from bot.store.reads import FACT_CHUNK
 
     jd = interop.resolve("JD.com").company
     assert jd is not None
@@ -237,6 +238,8 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     lazy = await interop.store.profile_facts(ids)
     eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
     assert len(lazy) == len(eager) > 5
-    assert lazy._made.count(None) == len(lazy)  # nothing built yet
+    assert lazy._made.count(None) == len(lazy)  # nothing read in full yet
+    assert lazy[1].id == eager[1].id  # one chunk read: the facts around it, not all
+    assert len(lazy) - lazy._made.count(None) == min(len(lazy) - 1, FACT_CHUNK)
     assert [f.id for f in lazy] == [f.id for f in eager]
     assert list(lazy) == eager

@@ -98,6 +98,23 @@ def test_cli_export_streams_json_csv_and_zip_that_import_takes_back(tmp_path: Pa
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+async def test_cli_export_builds_no_name_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 100k companies the name index is most of a process's memory, and an export reads
+    records, answering no question: it opens the store alone (seeded on a first start)."""
+    from bot.__main__ import _export
+    from bot.config import Settings
+    from bot.names.resolver import Resolver
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("export built the name index")
+
+    monkeypatch.setattr(Resolver, "bulk_index", refuse)
+    settings = Settings(token="", database_path=tmp_path / "fresh.sqlite3", seed_path=SEED_PATH)
+    assert await _export(settings, tmp_path / "all.json") == 0
+    exported = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
+    assert len(exported["facts"]) == len(json.loads(SEED_PATH.read_text(encoding="utf-8"))["facts"])
+
+
 def test_damaged_database_exits_non_zero_with_a_clear_line(tmp_path: Path) -> None:
     db = tmp_path / "bad.sqlite3"
     db.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))

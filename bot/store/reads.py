@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from bot.store.rows import (
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
 
 POINT_PAIRS = 4
+FACT_CHUNK = 32
+"""Facts read together when a page first shows one of them (~1.5 ms; a page shows ~10)."""
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
 
 _DUPLICATE_SQL = """
@@ -183,7 +186,8 @@ class Reads:
             rows = await self._all(sql, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
-    async def facts_involving(self, company_ids: Iterable[int]) -> list[Fact]:
+    async def facts_involving(self, company_ids: Iterable[int], kind: Kind | None = None) -> list[Fact]:
+        """Live facts with a party in ``company_ids`` (of one ``kind`` when given), oldest first."""
         ids = sorted(set(company_ids))
         if not ids:
             return []
@@ -191,22 +195,45 @@ class Reads:
         sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
                f"SELECT id FROM fact WHERE subject_id IN ({q}) "
                f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
-        rows = await self._all(sql, [*ids, *ids])
+        params: list[Any] = [*ids, *ids]
+        if kind is not None:
+            sql += " AND f.kind = ?"
+            params.append(kind.value)
+        rows = await self._all(sql, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
     async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
         """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
-        latest date first (a year before its months, undated last), then by id. Rows are read
-        at once; each becomes a ``Fact`` only when shown."""
+        latest date first (a year before its months, undated last), then by id.
+
+        Only the ids are read now (a tenth of the time at 13k facts); each fact is read in full,
+        ``FACT_CHUNK`` at a time in the loop's thread, when a page first shows it.
+        """
         ids = sorted(set(company_ids))
         if not ids:
-            return Built([], fact_from_row)
+            return Built([], self._facts_by_id)
         q = ",".join("?" * len(ids))
-        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
+        sql = (f"SELECT f.id FROM fact AS f WHERE f.retracted = 0 AND f.id IN ("
                f"SELECT id FROM fact WHERE subject_id IN ({q}) "
                f"UNION SELECT id FROM fact WHERE object_id IN ({q})) "
                "ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
-        return Built(await self._all(sql, [*ids, *ids]), fact_from_row)
+        return Built([r[0] for r in await self._all(sql, [*ids, *ids])], self._facts_by_id, FACT_CHUNK)
+
+    def _facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
+        """The facts with these ids, in this order (facts are retracted, never deleted)."""
+        if not ids:
+            return []
+        sql = FACT_SELECT + f" WHERE f.id IN ({','.join('?' * len(ids))})"
+        rows = None
+        for _ in range(3):  # the point connection never waits; a busy moment is retried
+            rows = self._point_rows(sql, ids)
+            if rows is not None:
+                break
+            time.sleep(0.001)
+        if rows is None:
+            raise sqlite3.OperationalError("database is busy")
+        by_id = {row[0]: fact_from_row(row) for row in rows}
+        return [by_id[i] for i in ids]
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "
