@@ -506,10 +506,9 @@ def iter_profile(profile: Profile, m: Markup = HTML) -> Iterator[str]:
 
 
 def profile_blocks_estimate(profile: Profile) -> int:
-    """About how many blocks ``iter_profile`` yields, without building its facts: the card, the
-    facts, and a heading per kind (the first and last kinds counted; a page estimate needs no more)."""
-    facts = profile.facts
-    return 2 + len(facts) + (facts[0].fact.kind != facts[-1].fact.kind) if facts else 2
+    """About how many blocks ``iter_profile`` yields, reading no fact: the card and the facts
+    (each kind's heading adds one more, at most seven; a page estimate needs no more)."""
+    return 2 + len(profile.facts)
 
 
 def _names(companies: Sequence[Company]) -> str:
