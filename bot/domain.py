@@ -10,10 +10,30 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Self, TypeVar, overload
 
 
-class Kind(StrEnum):
+class Choice(StrEnum):
+    """A value admins type (kind, status, relation, region): read from its value or its name in
+    any case, or a synonym; anything else is an ``InvalidValue`` listing the choices."""
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        key = text.strip().casefold()
+        for member in cls:
+            if key == member.value.casefold() or key == member.name.casefold():
+                return member
+        synonym = cls._synonyms().get(key)
+        if synonym is not None:
+            return cls(synonym)
+        raise InvalidValue(cls.__name__.lower(), text, [m.value for m in cls])
+
+    @classmethod
+    def _synonyms(cls) -> dict[str, str]:
+        return {}
+
+
+class Kind(Choice):
     """What the relationship between two platforms is about."""
 
     PAYMENTS = "payments"
@@ -25,18 +45,12 @@ class Kind(StrEnum):
     OTHER = "other"
 
     @classmethod
-    def parse(cls, text: str) -> Kind:
-        """Accept the value or a friendly synonym ("shopping", "links"), so admins need not recall slashes."""
-        key = text.strip().lower()
-        for kind in cls:
-            if key == kind.value or key == kind.name.lower():
-                return kind
-        if key in {"links", "shopping", "link"}:
-            return cls.SHOPPING
-        raise InvalidValue("kind", text, [k.value for k in cls])
+    def _synonyms(cls) -> dict[str, str]:
+        """Friendly names, so admins need not recall the slash in "shopping/links"."""
+        return {"links": "shopping/links", "link": "shopping/links", "shopping": "shopping/links"}
 
 
-class Status(StrEnum):
+class Status(Choice):
     """Where an integration stands at the date of a fact."""
 
     LIVE = "live"
@@ -44,32 +58,16 @@ class Status(StrEnum):
     ANNOUNCED = "announced"
     ENDED = "ended"
 
-    @classmethod
-    def parse(cls, text: str) -> Status:
-        key = text.strip().lower()
-        for status in cls:
-            if key == status.value:
-                return status
-        raise InvalidValue("status", text, [s.value for s in cls])
 
-
-class Relation(StrEnum):
+class Relation(Choice):
     """How a company relates to its parent, so roll-ups can say what the link is."""
 
     SUBSIDIARY = "subsidiary"  # owned by the parent
     PRODUCT = "product"  # a product or service of the parent (WeChat Pay of WeChat)
     AFFILIATE = "affiliate"  # a minority stake (Ant Group and Alibaba)
 
-    @classmethod
-    def parse(cls, text: str) -> Relation:
-        key = text.strip().lower()
-        for relation in cls:
-            if key == relation.value or key == relation.name.lower():
-                return relation
-        raise InvalidValue("relation", text, [r.value for r in cls])
 
-
-class Region(StrEnum):
+class Region(Choice):
     """Where a fact holds; a fact without a region holds everywhere it is reported."""
 
     GLOBAL = "global"
@@ -91,14 +89,6 @@ class Region(StrEnum):
     PH = "Philippines"
     VN = "Vietnam"
     AU = "Australia"
-
-    @classmethod
-    def parse(cls, text: str) -> Region:
-        key = text.strip().casefold()
-        for region in cls:
-            if key == region.value.casefold() or key == region.name.casefold():
-                return region
-        raise InvalidValue("region", text, [r.value for r in cls])
 
 
 class Verdict(StrEnum):

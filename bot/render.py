@@ -181,7 +181,13 @@ def _sources(m: Markup, sources: Sequence[Source]) -> str:
 
 def _relation(m: Markup, view: FactView | Thread) -> str:
     kind = view.fact.kind if isinstance(view, FactView) else view.kind
-    s, o = display_name(view.subject), display_name(view.object)
+    return _relation_text(m, kind, display_name(view.subject), display_name(view.object), current_locale())
+
+
+@functools.lru_cache(maxsize=8192)
+def _relation_text(m: Markup, kind: Kind, s: str, o: str, locale: str) -> str:
+    """"<b>JD.com</b> accepts <b>Alipay</b>": the same few pairs fill a long answer (``locale`` is
+    the cache key: the catalogue reads it from the context)."""
     return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
@@ -191,9 +197,14 @@ STALE_AFTER = timedelta(days=365)
 
 def status_text(m: Markup, fact: Fact) -> str:
     """The status, with where it holds when that is not everywhere: "🟡 partial (EU/EEA only)"."""
-    status = m.t("status." + fact.status.value)
-    region = _region(fact.region)
-    return m.t("fact.region", status=status, region=t(f"region.{region.name}")) if region else status
+    return _status_text(m, fact.status, fact.region, current_locale())
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_text(m: Markup, status: Status, region_value: str, locale: str) -> str:
+    text = m.t("status." + status.value)
+    region = _region(region_value)
+    return m.t("fact.region", status=text, region=t(f"region.{region.name}")) if region else text
 
 
 def _region(value: str) -> Region | None:
@@ -221,18 +232,26 @@ def _last_day(value: str) -> date | None:
 def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]:
     """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness:
     "checked 1 Dec 2026", or "not re-checked since <its date>" when it is over a year old."""
+    medium = fact.confidence.strip().casefold() == "medium"
+    reporter = source_label(fact.sources[0]) if medium and fact.sources else ""
+    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date,
+                            today or datetime.now(UTC).date(), current_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, today: date,
+                locale: str) -> tuple[str, ...]:
+    """``qualifiers`` from what it depends on: many facts share a date and a freshness."""
     out: list[str] = []
-    if fact.confidence.strip().casefold() == "medium":
-        out.append(m.t("fact.reported", source=source_label(fact.sources[0])) if fact.sources
-                   else m.t("fact.reported_plain"))
-    if fact.verified:
-        out.append(m.t("fact.checked", date=human_date(fact.verified)))
-    elif fact.date:
-        last = _last_day(fact.date)
-        now = today or datetime.now(UTC).date()
-        if last is not None and now - last > STALE_AFTER:
-            out.append(m.t("fact.unchecked", date=human_date(fact.date)))
-    return out
+    if medium:
+        out.append(m.t("fact.reported", source=reporter) if reporter else m.t("fact.reported_plain"))
+    if verified:
+        out.append(m.t("fact.checked", date=human_date(verified)))
+    elif fact_date:
+        last = _last_day(fact_date)
+        if last is not None and today - last > STALE_AFTER:
+            out.append(m.t("fact.unchecked", date=human_date(fact_date)))
+    return tuple(out)
 
 
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: bool = True) -> str:
@@ -510,10 +529,9 @@ def iter_profile(profile: Profile, m: Markup = HTML) -> Iterator[str]:
 
 
 def profile_blocks_estimate(profile: Profile) -> int:
-    """About how many blocks ``iter_profile`` yields, without building its facts: the card, the
-    facts, and a heading per kind (the first and last kinds counted; a page estimate needs no more)."""
-    facts = profile.facts
-    return 2 + len(facts) + (facts[0].fact.kind != facts[-1].fact.kind) if facts else 2
+    """About how many blocks ``iter_profile`` yields, reading no fact: the card and the facts
+    (each kind's heading adds one more, at most seven; a page estimate needs no more)."""
+    return 2 + len(profile.facts)
 
 
 def _names(companies: Sequence[Company]) -> str:

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answers import Interop
+from bot.config import SEED_PATH
+from bot.startup import open_interop
 from tests.tg import Harness, make_app
 
 # -- Telegram adapter (tests/tg.py) -------------------------------------------------------------
@@ -18,3 +21,14 @@ async def tg(tmp_path: Path) -> AsyncIterator[Harness]:
     async with make_app(tmp_path, admin_ids={42}) as harness:
         harness.rec.clear()
         yield harness
+
+
+# -- the answering core -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
+    """The core on a freshly seeded temp database (a test file may define its own ``interop``)."""
+    service = await open_interop(tmp_path / "interop.sqlite3", seed=SEED_PATH)
+    yield service
+    await service.close()

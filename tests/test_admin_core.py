@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -26,21 +25,12 @@ from bot.admin import (
     parse_user_id,
 )
 from bot.answers import Interop
-from bot.config import SEED_PATH
 from bot.domain import Conflict, InvalidValue, Kind, NotFound, Status, ValidationError
-from bot.startup import open_interop
 
 OWNER = 1001
 ACTOR = actor_label(OWNER, "Owner")
 LINE = ("JD.com | WeChat Pay | payments | live | 2025-02 | JD.com accepts WeChat Pay at checkout. "
         "| https://example.com/jd-wechat | Example news")
-
-
-@pytest.fixture
-async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
-    service = await open_interop(tmp_path / "admin.sqlite3", seed=SEED_PATH)
-    yield service
-    await service.close()
 
 
 @pytest.fixture

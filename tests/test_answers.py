@@ -32,13 +32,6 @@ from bot.store import FactDraft, StorageError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-async def interop(tmp_path: Path) -> Interop:
-    service = await open_interop(tmp_path / "t.sqlite3", seed=SEED_PATH)
-    yield service
-    await service.close()
-
-
 def named(interop: Interop, name: str) -> Company:
     company = interop.resolve(name).company
     assert company is not None, name

@@ -10,11 +10,9 @@ import pytest
 
 from bot.admin import Editor
 from bot.answers import Interop
-from bot.config import SEED_PATH
 from bot.console import answer_line, operator_editor
 from bot.i18n import fact_date
 from bot.render import visible_text
-from bot.startup import open_interop
 from bot.telegram.menus import USER_COMMAND_NAMES
 from bot.texts import t
 from tests.tg import ADMIN, USER, Call, Harness, make_app
@@ -131,13 +129,6 @@ async def test_help_and_menus_name_the_new_commands(h: Harness) -> None:
 
 
 # -- console ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
-    service = await open_interop(tmp_path / "c.sqlite3", seed=SEED_PATH)
-    yield service
-    await service.close()
 
 
 async def test_console_changes_about_for_everyone_verify_in_admin_mode(interop: Interop) -> None:

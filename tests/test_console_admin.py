@@ -9,24 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.answers import Interop
-from bot.config import SEED_PATH
 from bot.console import answer_line, operator_editor
-from bot.startup import open_interop
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
-    service = await open_interop(tmp_path / "c.sqlite3", seed=SEED_PATH)
-    yield service
-    await service.close()
 
 
 async def test_admin_verbs_need_admin_mode(interop: Interop) -> None:

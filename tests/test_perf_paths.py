@@ -4,7 +4,7 @@ and the rate limiter holds Telegram's per-group and overall limits in every wind
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,6 @@ import pytest
 from bot import answers
 from bot.admin import Editor, actor_label, parse_fact_line
 from bot.answers import Interop
-from bot.config import SEED_PATH
 from bot.domain import Profile
 from bot.i18n import ZH_HANS, using
 from bot.startup import open_interop
@@ -25,13 +24,6 @@ OWNER = 1001
 ACTOR = actor_label(OWNER, "Owner")
 LINE = ("JD.com | WeChat Pay | payments | live | 2025-02 | JD.com accepts WeChat Pay at checkout. "
         "| https://example.com/jd-wechat | Example news")
-
-
-@pytest.fixture
-async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
-    service = await open_interop(tmp_path / "perf.sqlite3", seed=SEED_PATH)
-    yield service
-    await service.close()
 
 
 def count_calls(monkeypatch: pytest.MonkeyPatch, target: Any, name: str) -> list[int]:
@@ -61,7 +53,7 @@ async def test_a_company_added_by_another_process_is_picked_up(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reloads = count_calls(monkeypatch, interop.store, "companies")
     one_by_one = count_calls(monkeypatch, interop.store, "company")
-    other = await open_interop(tmp_path / "perf.sqlite3")
+    other = await open_interop(interop.store.path)
     try:
         await Editor(other, {OWNER}).add_company("Zyxwv Payments", "", "", ACTOR)
     finally:
@@ -77,7 +69,7 @@ async def test_an_alias_removed_by_another_process_stops_resolving(
         interop: Interop, tmp_path: Path) -> None:
     jd = interop.resolve("JD.com").company
     assert jd is not None and "360buy" in jd.aliases
-    other = await open_interop(tmp_path / "perf.sqlite3")
+    other = await open_interop(interop.store.path)
     try:
         await other.store.set_aliases(jd.id, [], ["360buy"], ACTOR)
     finally:
@@ -91,7 +83,7 @@ async def test_a_big_change_reloads_every_company_once(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(answers, "RELOAD_ALL_OVER", 3)
     reloads = count_calls(monkeypatch, interop.store, "companies")
-    other = await open_interop(tmp_path / "perf.sqlite3")
+    other = await open_interop(interop.store.path)
     try:
         for i in range(5):
             await Editor(other, {OWNER}).add_company(f"Bulkco {i}", "", "", ACTOR)
@@ -107,7 +99,7 @@ async def test_a_pruned_change_log_reloads_every_company(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A process that fell behind further than the log reaches (pruned) reloads everything."""
     reloads = count_calls(monkeypatch, interop.store, "companies")
-    other = await open_interop(tmp_path / "perf.sqlite3")
+    other = await open_interop(interop.store.path)
     try:
         await Editor(other, {OWNER}).add_company("Earlyco", "", "", ACTOR)
         await Editor(other, {OWNER}).add_company("Lateco", "", "", ACTOR)
@@ -124,7 +116,7 @@ async def test_updates_arriving_during_a_reload_share_it(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The herd: 50 updates see the log move at once; the index is refreshed once, not 50 times."""
     refreshes = count_calls(monkeypatch, interop, "refresh_companies")
-    other = await open_interop(tmp_path / "perf.sqlite3")
+    other = await open_interop(interop.store.path)
     try:
         await Editor(other, {OWNER}).add_company("Herdco", "", "", ACTOR)
     finally:

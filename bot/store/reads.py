@@ -24,8 +24,8 @@ from bot.store.rows import (
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
 
 POINT_PAIRS = 4
-FACT_CHUNK = 32
-"""Facts read together when a page first shows one of them (~1.5 ms; a page shows ~10)."""
+FACT_CHUNK = 16
+"""Facts read together when a page first shows one of them (~1 ms; a page shows about ten)."""
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
 
 _DUPLICATE_SQL = """

@@ -42,7 +42,7 @@ from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
-from bot.startup import open_interop
+from bot.startup import freeze_loaded_objects, open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
 from bot.telegram.admin import commands, form, pending
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
@@ -328,6 +328,12 @@ def _stop_on_first_signal(loop: asyncio.AbstractEventLoop) -> None:
 def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM, finishing in-flight updates; returns 0."""
     app = build_application(settings)
+    assert app.job_queue is not None
+
+    async def settle(_: BotContext) -> None:
+        freeze_loaded_objects()
+
+    app.job_queue.run_once(settle, 0, name="freeze loaded objects")  # once started, index loaded
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
     _stop_on_first_signal(loop)
