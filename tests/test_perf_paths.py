@@ -213,10 +213,11 @@ async def test_the_company_change_log_keeps_its_newest_rows(interop: Interop) ->
 
 
 async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown(
-        interop: Interop) -> None:
+        interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
     """The SQL order is the profile's: kind by kind, latest first (a year before its months,
     undated last), then id; and a fact becomes an object only when someone looks at it."""
     from bot.answers import _neg
+    from bot.store import reads
     from bot.store.reads import FACT_CHUNK
 
     jd = interop.resolve("JD.com").company
@@ -227,6 +228,7 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
         line = line.replace("at checkout", f"at checkout ({date or 'undated'})")
         await editor.add_fact(editor.draft(parse_fact_line(line)), ACTOR)
     ids = {jd.id} | interop.descendants(jd.id)
+    monkeypatch.setattr(reads, "EAGER_FACTS", 3)  # the seed's JD has ~20: read the big way
     lazy = await interop.store.profile_facts(ids)
     eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
     assert len(lazy) == len(eager) > 5
@@ -235,3 +237,5 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     assert len(lazy) - lazy._made.count(None) == min(len(lazy) - 1, FACT_CHUNK)
     assert [f.id for f in lazy] == [f.id for f in eager]
     assert list(lazy) == eager
+    monkeypatch.setattr(reads, "EAGER_FACTS", 1000)  # a small profile: read whole, same order
+    assert list(await interop.store.profile_facts(ids)) == eager
