@@ -44,6 +44,24 @@ _FTS_SELECT = FACT_SELECT.replace("  FROM fact AS f", f", {FTS_TEXT} AS fts_text
     " JOIN fact_fts ON fact_fts.rowid = f.id"
 
 
+def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
+    q = ",".join("?" * len(ids))
+    return (f" WHERE f.retracted = 0 AND f.id IN (SELECT id FROM fact WHERE subject_id IN ({q}) "
+            f"UNION SELECT id FROM fact WHERE object_id IN ({q}))", [*ids, *ids])
+
+
+def _by_id_sql(n: int) -> str:
+    """Whole facts by ``n`` ids."""
+    return FACT_SELECT + f" WHERE f.id IN ({','.join('?' * n)})"
+
+
+def _in_order(rows: Sequence[Any], ids: Sequence[int]) -> list[Any]:
+    """Fact rows in the order of ``ids`` (facts are retracted, never deleted)."""
+    by_id = {row[0]: row for row in rows}
+    return [by_id[i] for i in ids]
+
+
 class Reads:
     """Read queries; ``Store`` provides the connections."""
 
@@ -193,15 +211,11 @@ class Reads:
         ids = sorted(set(company_ids))
         if not ids:
             return []
-        q = ",".join("?" * len(ids))
-        sql = (FACT_SELECT + f" WHERE f.retracted = 0 AND f.id IN ("
-               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
-               f"UNION SELECT id FROM fact WHERE object_id IN ({q}))")
-        params: list[Any] = [*ids, *ids]
+        where, params = _involving(ids)
         if kind is not None:
-            sql += " AND f.kind = ?"
+            where += " AND f.kind = ?"
             params.append(kind.value)
-        rows = await self._all(sql, params)
+        rows = await self._all(FACT_SELECT + where, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
     async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
@@ -215,33 +229,28 @@ class Reads:
         ids = sorted(set(company_ids))
         if not ids:
             return Built([], self._facts_by_id)
-        q = ",".join("?" * len(ids))
-        sql = (f"SELECT f.id FROM fact AS f WHERE f.retracted = 0 AND f.id IN ("
-               f"SELECT id FROM fact WHERE subject_id IN ({q}) "
-               f"UNION SELECT id FROM fact WHERE object_id IN ({q})) "
-               "ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
-        fact_ids = [r[0] for r in await self._all(sql, [*ids, *ids])]
+        where, params = _involving(ids)
+        sql = ("SELECT f.id FROM fact AS f" + where +
+               " ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
+        fact_ids = [r[0] for r in await self._all(sql, params)]
         if len(fact_ids) <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
-            marks = ",".join("?" * len(fact_ids))
-            rows = {r[0]: r for r in await self._all(FACT_SELECT + f" WHERE f.id IN ({marks})", fact_ids)}
-            return Built.each([rows[i] for i in fact_ids], fact_from_row)
+            rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
+            return Built.each(_in_order(rows, fact_ids), fact_from_row)
         return Built(fact_ids, self._facts_by_id, FACT_CHUNK)
 
     def _facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
-        """The facts with these ids, in this order (facts are retracted, never deleted)."""
+        """The facts with these ids, in this order, in the loop's thread."""
         if not ids:
             return []
-        sql = FACT_SELECT + f" WHERE f.id IN ({','.join('?' * len(ids))})"
         rows = None
         for _ in range(3):  # the point connection never waits; a busy moment is retried
-            rows = self._point_rows(sql, ids)
+            rows = self._point_rows(_by_id_sql(len(ids)), ids)
             if rows is not None:
                 break
             time.sleep(0.001)
         if rows is None:
             raise sqlite3.OperationalError("database is busy")
-        by_id = {row[0]: fact_from_row(row) for row in rows}
-        return [by_id[i] for i in ids]
+        return [fact_from_row(row) for row in _in_order(rows, ids)]
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "
@@ -261,9 +270,7 @@ class Reads:
         ids = sorted({r[2] for r in rows})
         facts: dict[int, Fact] = {}
         if ids:
-            q = ",".join("?" * len(ids))
-            facts = {f.id: f for f in map(fact_from_row,
-                                           await self._all(FACT_SELECT + f" WHERE f.id IN ({q})", ids))}
+            facts = {f.id: f for f in map(fact_from_row, await self._all(_by_id_sql(len(ids)), ids))}
         return [Edit(at=at, action=action, fact=facts[fid]) for at, action, fid in rows if fid in facts]
 
     async def search(self, text: str, limit: int = 10) -> list[Fact]:
