@@ -854,9 +854,8 @@ class Pages:
         self._m = m
         self._size = visible_len if m.html else utf16_len
         self._expected = expected
-        self._pages: list[str] = []
-        self._current: list[str] = []
-        self._current_size = 0
+        self._packer = _Packer("\n\n", budget, self._size, m)
+        self._pages = self._packer.chunks  # the closed pages; the packer's pending one follows
         self._consumed = 0
         self._done = False
 
@@ -870,7 +869,7 @@ class Pages:
         self._fill(number)
         if self._done:
             return len(self._pages), True
-        made = len(self._pages) + self._current_size / self._budget
+        made = len(self._pages) + self._packer.pending_size / self._budget
         remaining = max(0, (self._expected or 0) - self._consumed)
         estimate = made + remaining * made / self._consumed if self._consumed else made
         return max(len(self._pages) + 1, round(estimate)), False
@@ -889,23 +888,13 @@ class Pages:
             block = next(self._blocks, None)
             if block is None:
                 self._done = True
-                if self._current:
-                    self._pages.append(self._m.join("\n\n", self._current))
-                    self._current = []
+                self._packer.close()
                 if not self._pages:
                     self._pages.append(self._m.text(""))
                 break
             self._consumed += 1
             for piece in self._pieces(block):
-                self._add(piece)
-
-    def _add(self, item: str) -> None:
-        item_size = self._size(item)
-        if self._current and self._current_size + 2 + item_size > self._budget:
-            self._pages.append(self._m.join("\n\n", self._current))
-            self._current, self._current_size = [], 0
-        self._current_size += item_size + (2 if self._current else 0)
-        self._current.append(item)
+                self._packer.add(piece)
 
     def _pieces(self, block: str) -> list[str]:
         m, budget, size = self._m, self._budget, self._size
@@ -921,21 +910,37 @@ class Pages:
         return _pack(lines, "\n", budget, size, m)
 
 
+class _Packer:
+    """Greedily joins items with ``sep`` into chunks no larger than ``budget``, one item at a time
+    (pages of blocks, and the lines of a block too long for one page)."""
+
+    def __init__(self, sep: str, budget: int, size: Callable[[str], int], m: Markup) -> None:
+        self.sep, self.budget, self.size, self.m = sep, budget, size, m
+        self.chunks: list[str] = []
+        self.pending: list[str] = []
+        self.pending_size = 0
+
+    def add(self, item: str) -> None:
+        item_size = self.size(item)
+        if self.pending and self.pending_size + len(self.sep) + item_size > self.budget:
+            self.chunks.append(self.m.join(self.sep, self.pending))
+            self.pending, self.pending_size = [], 0
+        self.pending_size += item_size + (len(self.sep) if self.pending else 0)
+        self.pending.append(item)
+
+    def close(self) -> list[str]:
+        if self.pending:
+            self.chunks.append(self.m.join(self.sep, self.pending))
+            self.pending, self.pending_size = [], 0
+        return self.chunks
+
+
 def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int], m: Markup) -> list[str]:
     """Greedily join items with ``sep`` into chunks no larger than ``budget``."""
-    chunks: list[str] = []
-    current: list[str] = []
-    current_size = 0
+    packer = _Packer(sep, budget, size, m)
     for item in items:
-        item_size = size(item)
-        if current and current_size + len(sep) + item_size > budget:
-            chunks.append(m.join(sep, current))
-            current, current_size = [], 0
-        current_size += item_size + (len(sep) if current else 0)
-        current.append(item)
-    if current:
-        chunks.append(m.join(sep, current))
-    return chunks
+        packer.add(item)
+    return packer.close()
 
 
 def plain(blocks: Sequence[str]) -> str:
