@@ -142,8 +142,6 @@ class Markup:
         template = t(key)
         if self.html:
             prepared, plain_fields = _html_template(template)
-            if not values:
-                return prepared.format() if not plain_fields else Html(str.format(prepared))
             if plain_fields:
                 return Html(str.format(prepared, **{k: _format_value(v) for k, v in values.items()}))
             return prepared.format(**values)
