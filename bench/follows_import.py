@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
 import shutil
 import sqlite3
 import tempfile
@@ -30,24 +29,7 @@ FOLLOW_TRIGGERS = ("fact_follow_insert", "fact_follow_update")
 
 
 def _document(base: Path, count: int) -> tuple[dict[str, Any], list[int]]:
-    conn = sqlite3.connect(base)
-    try:
-        companies = [synth.SynthCompany(cid, name, name.split()[0])
-                     for cid, name in conn.execute("SELECT id, name FROM company ORDER BY id")]
-        taken = {tuple(r) for r in conn.execute(
-            "SELECT subject_id, object_id, kind, status, date FROM fact WHERE retracted = 0")}
-    finally:
-        conn.close()
-    rng = random.Random(SEED * 31 + 7)
-    facts, sources = synth.fact_rows(rng, companies, count, first_id=1, taken=taken)
-    name_of = {c.id: c.name for c in companies}
-    by_fact: dict[object, list[dict[str, object]]] = {}
-    for fid, _, url, title, publisher, date in sources:
-        by_fact.setdefault(fid, []).append({"url": url, "title": title, "publisher": publisher,
-                                            "date": date})
-    doc_facts = [{"key": f"import-{row[0]}", "subject": name_of[row[2]], "object": name_of[row[3]],
-                  "kind": row[4], "status": row[6], "date": row[7], "summary": row[10],
-                  "sources": by_fact[row[0]]} for row in facts]
+    doc_facts, companies = synth.import_facts(base, count, SEED)
     doc = json.loads(json.dumps({"format": dataset.FORMAT, "companies": [], "facts": doc_facts}))
     return doc, [c.id for c in companies]
 

@@ -328,9 +328,6 @@ def probe(mode: str, db: Path, *args: Path) -> dict[str, Any]:
 
 async def import_figures(cache_dir: Path, seed: int, scale: float, tmp: Path) -> dict[str, Any]:
     """A generated 100k-fact JSON file imported into a copy of a store a tenth the size."""
-    import random
-    import sqlite3
-
     from bot import dataset
     from bot.store import Store
 
@@ -338,26 +335,8 @@ async def import_figures(cache_dir: Path, seed: int, scale: float, tmp: Path) ->
     base, _ = await asyncio.to_thread(synth.cached_store, cache_dir, seed, base_scale)
     target = tmp / "import.sqlite3"
     shutil.copyfile(base, target)
-    conn = sqlite3.connect(target)
-    try:
-        companies = [synth.SynthCompany(cid, name, name.split()[0])
-                     for cid, name in conn.execute("SELECT id, name FROM company ORDER BY id")]
-        taken = {tuple(r) for r in conn.execute(
-            "SELECT subject_id, object_id, kind, status, date FROM fact WHERE retracted = 0")}
-    finally:
-        conn.close()
     count = max(50, round(FULL_IMPORT_FACTS * scale))
-    rng = random.Random(seed * 31 + 7)
-    facts, sources = synth.fact_rows(rng, companies, count, first_id=1, taken=taken)
-    name_of = {c.id: c.name for c in companies}
-    by_fact: dict[object, list[dict[str, object]]] = {}
-    for fid, _, url, title, publisher, date in sources:
-        by_fact.setdefault(fid, []).append({"url": url, "title": title, "publisher": publisher,
-                                            "date": date})
-    doc_facts = [{"key": f"import-{row[0]}", "subject": name_of[row[2]], "object": name_of[row[3]],
-                  "kind": row[4], "status": row[6], "date": row[7], "summary": row[10],
-                  "note": "synthetic caveat" if row[6] == "partial" else "",
-                  "sources": by_fact[row[0]]} for row in facts]
+    doc_facts, _ = synth.import_facts(target, count, seed)
     data = json.dumps({"format": dataset.FORMAT, "companies": [], "facts": doc_facts},
                       ensure_ascii=False).encode()
     started = time.perf_counter()

@@ -307,3 +307,28 @@ def cached_store(cache_dir: Path, seed: int, scale: float, *, log: bool = True) 
     if log:
         print(f"generated in {elapsed:.1f} s", file=sys.stderr, flush=True)
     return path, elapsed
+
+
+def import_facts(db: Path, count: int, seed: int) -> tuple[list[dict[str, object]], list[SynthCompany]]:
+    """``count`` new facts between the store's companies, as an import file lists them (each
+    partial one with the note a new partial fact needs), and the companies they are between."""
+    conn = sqlite3.connect(db)
+    try:
+        companies = [SynthCompany(cid, name, name.split()[0])
+                     for cid, name in conn.execute("SELECT id, name FROM company ORDER BY id")]
+        taken = {tuple(r) for r in conn.execute(
+            "SELECT subject_id, object_id, kind, status, date FROM fact WHERE retracted = 0")}
+    finally:
+        conn.close()
+    rng = random.Random(seed * 31 + 7)
+    facts, sources = fact_rows(rng, companies, count, first_id=1, taken=taken)
+    name_of = {c.id: c.name for c in companies}
+    by_fact: dict[object, list[dict[str, object]]] = {}
+    for fid, _, url, title, publisher, date in sources:
+        by_fact.setdefault(fid, []).append({"url": url, "title": title, "publisher": publisher,
+                                            "date": date})
+    doc_facts = [{"key": f"import-{row[0]}", "subject": name_of[row[2]], "object": name_of[row[3]],
+                  "kind": row[4], "status": row[6], "date": row[7], "summary": row[10],
+                  "note": "synthetic caveat" if row[6] == "partial" else "",
+                  "sources": by_fact[row[0]]} for row in facts]
+    return doc_facts, companies
