@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import json
 import re
 import string
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +14,6 @@ import pytest
 
 from bot import i18n
 from bot.answers import Interop
-from bot.config import SEED_PATH
 from bot.console import answer_line, run_console
 from bot.domain import CheckHint, CheckResult, Company, Fact, Kind, Profile, SearchResult, Status, Unresolved
 from bot.i18n import EN, ZH_HANS, ZH_HANT, choose, using
@@ -37,6 +35,7 @@ from bot.texts import EXAMPLES, t, template
 from bot.texts_zh import ZH
 from tests.fakebot.html_check import parse_telegram_html, utf16_len
 from tests.tg import GROUP, OTHER, USER, Harness, make_app, only, visible
+from tests.zh_seed import write_zh_seed
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
 ZH_USER: dict[str, Any] = {"id": 2001, "is_bot": False, "first_name": "李", "language_code": "zh-hans"}
@@ -49,19 +48,7 @@ EN_USER = USER  # language_code "en"
 def zh_seed(tmp_path: Path) -> Path:
     """The real seed, sure to have Chinese names for JD.com and Alipay, a known Chinese summary and
     one fact without one."""
-    doc = json.loads(SEED_PATH.read_text(encoding="utf-8"))
-    names = {"JD.com": "京东", "Alipay": "支付宝"}
-    for company in doc["companies"]:
-        if company["name"] in names:
-            company["name_zh"] = names[company["name"]]
-    for fact in doc["facts"]:
-        if fact["key"] == "cn-jd-alipay-2024-live":
-            fact["summary_zh"] = "京东在结账时开始支持支付宝付款。"
-        if fact["key"] == "cn-jd-alipay-2011-ended":
-            fact["summary_zh"] = ""  # one untranslated fact, to show the fallback
-    path = tmp_path / "seed-zh.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return path
+    return write_zh_seed(tmp_path, untranslated=["cn-jd-alipay-2011-ended"])
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ summary, so the journey can show "京东 × 支付宝" whatever the seed's own s
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from bot.config import SEED_PATH
+from tests.zh_seed import write_zh_seed
 
 from .harness import REPLY_TIMEOUT, BotProcess, Launch, say_group, say_private, visible
 
@@ -19,22 +18,8 @@ TW_USER = 300_003
 INLINE_USER = 300_004
 
 
-def _zh_seed(folder: Path) -> Path:
-    doc = json.loads(SEED_PATH.read_text(encoding="utf-8"))
-    names = {"JD.com": "京东", "Alipay": "支付宝"}
-    for company in doc["companies"]:
-        if company["name"] in names:
-            company["name_zh"] = names[company["name"]]
-    for fact in doc["facts"]:
-        if fact["key"] == "cn-jd-alipay-2024-live":
-            fact["summary_zh"] = "京东在结账时开始支持支付宝付款。"
-    path = folder / "seed-zh.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 async def _bot(launch: Launch, tmp_path: Path) -> BotProcess:
-    return await launch(tmp_path / "interop.sqlite3", extra_env={"SEED_PATH": str(_zh_seed(tmp_path))})
+    return await launch(tmp_path / "interop.sqlite3", extra_env={"SEED_PATH": str(write_zh_seed(tmp_path))})
 
 
 async def test_a_chinese_journey(launch: Launch, tmp_path: Path) -> None:
