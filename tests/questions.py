@@ -287,6 +287,8 @@ TRIAL_TUNING: list[tuple[str, Expect]] = [
     ('jd & alipay <a href="x">link</a>', _clean(pair("JD.com", "Alipay", "no_record", "shopping/links"))),
     ("<taobao> wechat pay", pair("Taobao", "WeChat Pay", "live")),  # not a tag: the name stays
     ("jd\u200balipay", pair("JD.com", "Alipay", "partial")),
+    ("淘宝和京东物流合作吗", _clean(pair("Taobao", "JD Logistics", "live"))),  # 合作 is no name
+    ("京東支援支付寶嗎", _clean(pair("JD.com", "Alipay", "partial"))),  # Taiwan's "support"
 ]
 TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("!!!", HELP), ("haha thanks", HELP), ("嗯，谢谢", HELP), ("哈喽，在吗？", HELP),

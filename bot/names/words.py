@@ -151,6 +151,7 @@ ZH_FUNCTION = (
     "什么", "如何", "有", "没有", "不", "还", "已经", "现在", "吗", "请问", "一下", "到", "给", "从",
     "向", "把", "被", "让", "会", "要", "想", "去", "来", "这", "那", "个", "些", "都", "也", "就",
     "很", "开通", "打通", "互通", "使用", "联通", "呀", "啦", "哦", "喔", "哈", "嗯",
+    "合作", "支援", "兼容", "对接",  # "do they work together", 支援 as Taiwan says "support"
 )
 # Places in Chinese questions that are no one region (REGION_WORDS has those): never unknown names.
 ZH_PLACES = ("国外", "海外", "境外", "外国", "全球", "越南")
