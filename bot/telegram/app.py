@@ -328,12 +328,15 @@ def _stop_on_first_signal(loop: asyncio.AbstractEventLoop) -> None:
 def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM, finishing in-flight updates; returns 0."""
     app = build_application(settings)
-    assert app.job_queue is not None
 
-    async def settle(_: BotContext) -> None:
+    async def started(app: BotApp) -> None:
+        # Frozen here, after the index is loaded and before the first update. (A JobQueue job
+        # was skipped as "missed" whenever opening outlasted APScheduler's 1 s grace, as it
+        # does at 100k companies, and every full collection then walked the whole index.)
+        await post_init(app)
         freeze_loaded_objects()
 
-    app.job_queue.run_once(settle, 0, name="freeze loaded objects")  # once started, index loaded
+    app.post_init = started
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
     _stop_on_first_signal(loop)
