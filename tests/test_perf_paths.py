@@ -227,6 +227,9 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
         line = LINE.replace("| live | 2025-02", f"| ended | {date}")
         line = line.replace("at checkout", f"at checkout ({date or 'undated'})")
         await editor.add_fact(editor.draft(parse_fact_line(line)), ACTOR)
+    # Both parties in the profile (JD.com and its JD Pay): the fact is listed once.
+    own = LINE.replace("WeChat Pay | payments", "JD Pay | payments").replace("WeChat Pay at", "JD Pay at")
+    await editor.add_fact(editor.draft(parse_fact_line(own)), ACTOR)
     ids = {jd.id} | interop.descendants(jd.id)
     monkeypatch.setattr(reads, "EAGER_FACTS", 3)  # the seed's JD has ~20: read the big way
     lazy = await interop.store.profile_facts(ids)
@@ -239,3 +242,7 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     assert list(lazy) == eager
     monkeypatch.setattr(reads, "EAGER_FACTS", 1000)  # a small profile: read whole, same order
     assert list(await interop.store.profile_facts(ids)) == eager
+    # The ordered ids come from the party indexes alone: no fact row is read, whatever the size.
+    plan = await interop.store._all("EXPLAIN QUERY PLAN " + reads._profile_ids_sql(len(ids)), sorted(ids))
+    searches = [row[3] for row in plan if row[3].startswith(("SEARCH", "SCAN fact"))]
+    assert len(searches) == 2 and all("COVERING INDEX" in s for s in searches), plan

@@ -51,6 +51,18 @@ def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
             f"UNION SELECT id FROM fact WHERE object_id IN ({q}))", [*ids, *ids])
 
 
+def _profile_ids_sql(n: int) -> str:
+    """Ids of the live facts with a party among ``n`` ids (each once), in a profile's order.
+
+    Both halves are read from the party indexes alone (they hold retracted, kind and date); the
+    second skips facts the first already has (a company and its product as the two parties).
+    """
+    q = ",".join(f"?{i}" for i in range(1, n + 1))
+    return (f"SELECT id FROM (SELECT id, kind, date FROM fact WHERE subject_id IN ({q}) AND retracted = 0 "
+            f"UNION ALL SELECT id, kind, date FROM fact WHERE object_id IN ({q}) AND retracted = 0 "
+            f"AND subject_id NOT IN ({q})) ORDER BY kind, date = '', date || char(1114111) DESC, id")
+
+
 def _by_id_sql(n: int) -> str:
     """Whole facts by ``n`` ids."""
     return FACT_SELECT + f" WHERE f.id IN ({','.join('?' * n)})"
@@ -229,10 +241,7 @@ class Reads:
         ids = sorted(set(company_ids))
         if not ids:
             return Built([], self._facts_by_id)
-        where, params = _involving(ids)
-        sql = ("SELECT f.id FROM fact AS f" + where +
-               " ORDER BY f.kind, f.date = '', f.date || char(1114111) DESC, f.id")
-        fact_ids = [r[0] for r in await self._all(sql, params)]
+        fact_ids = [r[0] for r in await self._all(_profile_ids_sql(len(ids)), ids)]
         if len(fact_ids) <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
             rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
             return Built.each(_in_order(rows, fact_ids), fact_from_row)
