@@ -82,6 +82,8 @@ class Html(markupsafe.Markup):
     def escape(cls, s: Any) -> Html:
         if type(s) is cls:  # already safe: the common case in a rendered answer, kept as is
             return s
+        if type(s) is str:  # the next most common: a stored or user string
+            return cls(html.escape(s, quote=False))
         if hasattr(s, "__html__"):
             return cls(s.__html__())
         return cls(html.escape(str(s), quote=False))
@@ -252,21 +254,25 @@ def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date
     return tuple(out)
 
 
+_BULLET, _SPACE, _DOT, _DASH = Html("• "), Html(" "), Html(" · "), Html(" — ")
+"""The separators of a fact line, safe already: a profile page joins hundreds of them."""
+
+
 def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: bool = True) -> str:
     """"• date status · relation — summary (note) sources · qualifiers": one join, as a profile
     renders thousands of these."""
     fact = view.fact
-    parts = ["• ", human_date(fact.date), " ", status_text(m, fact)]
+    parts = [_BULLET, human_date(fact.date), _SPACE, status_text(m, fact)]
     if with_parties:
-        parts += [" · ", _relation(m, view)]
-    parts += [" — ", summary(fact)]
+        parts += [_DOT, _relation(m, view)]
+    parts += [_DASH, summary(fact)]
     if fact.note and note:
-        parts += [" ", m.i(m.t("fact.note", note=fact.note))]
+        parts += [_SPACE, m.i(m.t("fact.note", note=fact.note))]
     if fact.sources:
-        parts += [" ", _sources(m, fact.sources)]
+        parts += [_SPACE, _sources(m, fact.sources)]
     if with_parties:
         for mark in qualifiers(m, fact):
-            parts += [" · ", mark]
+            parts += [_DOT, mark]
     return m.join("", parts)
 
 
