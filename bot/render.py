@@ -153,7 +153,8 @@ class Markup:
     def join(self, sep: str, items: Iterable[str]) -> str:
         """``sep.join(items)``; for HTML each plain item is escaped, each ``Html`` kept."""
         if self.html:
-            return Html(str.join(sep, [Html.escape(item) for item in items]))
+            escape = Html.escape
+            return Html(str.join(sep, [item if type(item) is Html else escape(item) for item in items]))
         return sep.join(str(item) for item in items)
 
 
@@ -897,13 +898,17 @@ class Pages:
                     self._pages.append(self._m.text(""))
                 break
             self._consumed += 1
+            block_size = self._size(block)
+            if block_size <= self._budget:  # the common case, measured once
+                safe = block if type(block) is Html or not self._m.html else Html(block)  # markup already
+                self._packer.add(safe, block_size)
+                continue
             for piece in self._pieces(block):
                 self._packer.add(piece)
 
     def _pieces(self, block: str) -> list[str]:
+        """A block longer than a page, cut at its lines (a line longer than a page as text)."""
         m, budget, size = self._m, self._budget, self._size
-        if size(block) <= budget:
-            return [Html(block) if m.html else block]  # a page is markup already
         lines: list[str] = []
         for line in block.split("\n"):
             if size(line) <= budget:
@@ -924,8 +929,9 @@ class _Packer:
         self.pending: list[str] = []
         self.pending_size = 0
 
-    def add(self, item: str) -> None:
-        item_size = self.size(item)
+    def add(self, item: str, item_size: int | None = None) -> None:
+        if item_size is None:
+            item_size = self.size(item)
         if self.pending and self.pending_size + len(self.sep) + item_size > self.budget:
             self.chunks.append(self.m.join(self.sep, self.pending))
             self.pending, self.pending_size = [], 0
