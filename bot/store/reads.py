@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, overload
 
 import aiosqlite
 
@@ -24,11 +24,15 @@ from bot.store.rows import (
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
 
 POINT_PAIRS = 4
+"""Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
 EAGER_FACTS = 64
 """A profile with at most this many facts is read whole at once, off the event loop's thread."""
 FACT_CHUNK = 16
 """Facts read together when a page first shows one of them (~1 ms; a page shows about ten)."""
-"""Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
+FIRST_IDS = 128
+"""A big profile's ids read at once, with its size: its first pages (a page shows about twenty).
+The rest are read when a page first needs them: at 13k facts, handing every id to Python held
+the interpreter lock for milliseconds in a reader thread, for pages nobody turned to."""
 
 _DUPLICATE_SQL = """
 SELECT id FROM fact
@@ -51,16 +55,61 @@ def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
             f"UNION SELECT id FROM fact WHERE object_id IN ({q}))", [*ids, *ids])
 
 
-def _profile_ids_sql(n: int) -> str:
-    """Ids of the live facts with a party among ``n`` ids (each once), in a profile's order.
+class _Ids(Sequence[int]):
+    """A big profile's fact ids: the first ones, and the others read on first need.
+
+    The profile was current when its first ids were read, and a cached profile is handed out
+    only while the store has not changed, so the rest match them. If a commit lands in between
+    anyway, the size stays the one the pages were counted with (a new fact shows on the next
+    ask; a retracted one leaves its place to the last id shown twice).
+    """
+
+    __slots__ = ("_ids", "_rest", "_total")
+
+    def __init__(self, first: list[int], total: int, rest: Callable[[], list[int]]) -> None:
+        self._ids, self._total, self._rest = first, total, rest
+
+    def __len__(self) -> int:
+        return self._total
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        end = index.indices(self._total)[1] if isinstance(index, slice) else range(self._total)[index] + 1
+        if end > len(self._ids):
+            every = self._rest()[:self._total]
+            self._ids = every + every[-1:] * (self._total - len(every))
+        return self._ids[index]
+
+
+def _profile_union(n: int) -> str:
+    """The live facts with a party among ``n`` ids (``?1``..): id, kind and date, each fact once.
 
     Both halves are read from the party indexes alone (they hold retracted, kind and date); the
     second skips facts the first already has (a company and its product as the two parties).
     """
     q = ",".join(f"?{i}" for i in range(1, n + 1))
-    return (f"SELECT id FROM (SELECT id, kind, date FROM fact WHERE subject_id IN ({q}) AND retracted = 0 "
+    return (f"SELECT id, kind, date FROM fact WHERE subject_id IN ({q}) AND retracted = 0 "
             f"UNION ALL SELECT id, kind, date FROM fact WHERE object_id IN ({q}) AND retracted = 0 "
-            f"AND subject_id NOT IN ({q})) ORDER BY kind, date = '', date || char(1114111) DESC, id")
+            f"AND subject_id NOT IN ({q})")
+
+
+_PROFILE_ORDER = " ORDER BY kind, date = '', date || char(1114111) DESC, id"
+
+
+def _profile_ids_sql(n: int) -> str:
+    """Every id of a profile of ``n`` companies, in the profile's order."""
+    return f"SELECT id FROM ({_profile_union(n)}){_PROFILE_ORDER}"
+
+
+def _first_profile_ids_sql(n: int) -> str:
+    """The first ``FIRST_IDS`` of them, each with the profile's size (one statement, one snapshot)."""
+    union = _profile_union(n)
+    return f"SELECT id, (SELECT count(*) FROM ({union})) FROM ({union}){_PROFILE_ORDER} LIMIT {FIRST_IDS}"
 
 
 def _by_id_sql(n: int) -> str:
@@ -241,11 +290,25 @@ class Reads:
         ids = sorted(set(company_ids))
         if not ids:
             return Built([], self._facts_by_id)
-        fact_ids = [r[0] for r in await self._all(_profile_ids_sql(len(ids)), ids)]
-        if len(fact_ids) <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
+        rows = await self._all(_first_profile_ids_sql(len(ids)), ids)
+        fact_ids = [r[0] for r in rows]
+        total = rows[0][1] if rows else 0
+        if total <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
             rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
             return Built.each(_in_order(rows, fact_ids), fact_from_row)
+        if total > len(fact_ids):
+            rest = _Ids(fact_ids, total, lambda: self._all_ids(_profile_ids_sql(len(ids)), ids))
+            return Built(rest, self._facts_by_id, FACT_CHUNK)
         return Built(fact_ids, self._facts_by_id, FACT_CHUNK)
+
+    def _all_ids(self, sql: str, params: Sequence[int]) -> list[int]:
+        """Every id of a big profile, in the loop's thread (a page past the first ones asks)."""
+        for _ in range(3):  # the point connection never waits; a busy moment is retried
+            rows = self._point_rows(sql, params)
+            if rows is not None:
+                return [r[0] for r in rows]
+            time.sleep(0.001)
+        raise sqlite3.OperationalError("database is busy")
 
     def _facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
         """The facts with these ids, in this order, in the loop's thread."""
