@@ -389,11 +389,12 @@ class Built(Sequence[T], Generic[T]):
     __slots__ = ("_build", "_chunk", "_made", "_raw")
 
     def __init__(self, raw: Sequence[Any], build: Callable[[Sequence[Any]], Sequence[T]],
-                 chunk: int = 1) -> None:
+                 chunk: int = 1, made: Sequence[T] = ()) -> None:
+        """``made``: the first items, built already (read along with the raw ones)."""
         self._raw = raw
         self._build = build
         self._chunk = max(1, chunk)
-        self._made: list[T | None] = [None] * len(raw)
+        self._made: list[T | None] = [*made[:len(raw)], *[None] * (len(raw) - len(made))]
 
     @classmethod
     def each(cls, raw: Sequence[Any], build: Callable[[Any], T]) -> Built[T]:

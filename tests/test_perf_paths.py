@@ -232,12 +232,13 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     await editor.add_fact(editor.draft(parse_fact_line(own)), ACTOR)
     ids = {jd.id} | interop.descendants(jd.id)
     monkeypatch.setattr(reads, "EAGER_FACTS", 3)  # the seed's JD has ~20: read the big way
+    monkeypatch.setattr(reads, "FIRST_FACTS", 2)  # its first page comes along, read in full
     lazy = await interop.store.profile_facts(ids)
     eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
     assert len(lazy) == len(eager) > 5
-    assert lazy._made.count(None) == len(lazy)  # nothing read in full yet
-    assert lazy[1].id == eager[1].id  # one chunk read: the facts around it, not all
-    assert len(lazy) - lazy._made.count(None) == min(len(lazy) - 1, FACT_CHUNK)
+    assert lazy._made[:2] == eager[:2] and lazy._made[2:].count(None) == len(lazy) - 2  # no more
+    assert lazy[3].id == eager[3].id  # one chunk read: the facts around it, not all
+    assert len(lazy) - lazy._made.count(None) == min(len(lazy), 2 + FACT_CHUNK)
     assert [f.id for f in lazy] == [f.id for f in eager]
     assert list(lazy) == eager
     monkeypatch.setattr(reads, "EAGER_FACTS", 1000)  # a small profile: read whole, same order

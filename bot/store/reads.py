@@ -29,6 +29,8 @@ EAGER_FACTS = 64
 """A profile with at most this many facts is read whole at once, off the event loop's thread."""
 FACT_CHUNK = 16
 """Facts read together when a page first shows one of them (~1 ms; a page shows about ten)."""
+FIRST_FACTS = 32
+"""A big profile's facts read in full with its ids: its first page (~20) and the next few."""
 FIRST_IDS = 128
 """A big profile's ids read at once, with its size: its first pages (a page shows about twenty).
 The rest are read when a page first needs them: at 13k facts, handing every id to Python held
@@ -296,10 +298,13 @@ class Reads:
         if total <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
             rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
             return Built.each(_in_order(rows, fact_ids), fact_from_row)
+        # The first page's facts come along, read in the reader thread like the ids.
+        first = fact_ids[:FIRST_FACTS]
+        made = [fact_from_row(r) for r in _in_order(await self._all(_by_id_sql(len(first)), first), first)]
+        raw: Sequence[int] = fact_ids
         if total > len(fact_ids):
-            rest = _Ids(fact_ids, total, lambda: self._all_ids(_profile_ids_sql(len(ids)), ids))
-            return Built(rest, self._facts_by_id, FACT_CHUNK)
-        return Built(fact_ids, self._facts_by_id, FACT_CHUNK)
+            raw = _Ids(fact_ids, total, lambda: self._all_ids(_profile_ids_sql(len(ids)), ids))
+        return Built(raw, self._facts_by_id, FACT_CHUNK, made)
 
     def _all_ids(self, sql: str, params: Sequence[int]) -> list[int]:
         """Every id of a big profile, in the loop's thread (a page past the first ones asks)."""

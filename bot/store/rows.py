@@ -36,14 +36,21 @@ def utcnow() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {s.value: s for s in Status}
+"""Stored values to members by a dict probe: a profile page builds a few dozen facts per turn,
+and ``Kind(value)`` goes through the enum machinery each time."""
+
+
 def fact_from_row(row: Sequence[Any]) -> Fact:
     sources = tuple(
         Source(url=url, title=title, publisher=publisher, date=date, id=sid)
         for url, title, publisher, date, sid in json.loads(row[21] or "[]")
     )
+    kind, status = _KINDS.get(row[4]) or Kind(row[4]), _STATUSES.get(row[6]) or Status(row[6])
     return Fact(
-        id=row[0], key=row[1] or "", subject_id=row[2], object_id=row[3], kind=Kind(row[4]),
-        kind_detail=row[5], status=Status(row[6]), date=row[7], date_note=row[8],
+        id=row[0], key=row[1] or "", subject_id=row[2], object_id=row[3], kind=kind,
+        kind_detail=row[5], status=status, date=row[7], date_note=row[8],
         confidence=row[9], summary=row[10], retracted=bool(row[11]), created_by=row[12],
         created_at=row[13], updated_by=row[14], updated_at=row[15], scope=row[16],
         region=row[17], note=row[18], verified=row[19], summary_zh=row[20], sources=sources,
