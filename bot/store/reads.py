@@ -50,13 +50,6 @@ _FTS_SELECT = FACT_SELECT.replace("  FROM fact AS f", f", {FTS_TEXT} AS fts_text
     " JOIN fact_fts ON fact_fts.rowid = f.id"
 
 
-def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
-    q = ",".join("?" * len(ids))
-    return (f" WHERE f.retracted = 0 AND f.id IN (SELECT id FROM fact WHERE subject_id IN ({q}) "
-            f"UNION SELECT id FROM fact WHERE object_id IN ({q}))", [*ids, *ids])
-
-
 class _Ids(Sequence[int]):
     """A big profile's fact ids: the first ones, and the others read on first need.
 
@@ -101,6 +94,11 @@ def _profile_union(n: int) -> str:
 
 
 _PROFILE_ORDER = " ORDER BY kind, date = '', date || char(1114111) DESC, id"
+
+
+def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
+    return f" WHERE f.id IN (SELECT id FROM ({_profile_union(len(ids))}))", list(ids)
 
 
 def _profile_ids_sql(n: int) -> str:
@@ -285,9 +283,10 @@ class Reads:
         """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
         latest date first (a year before its months, undated last), then by id.
 
-        A few facts are read whole. Of more, only the ids are read now (a tenth of the time at
-        13k facts); each fact is read in full, ``FACT_CHUNK`` at a time in the loop's thread,
-        when a page first shows it.
+        A few facts are read whole. Of more, the size, the first ``FIRST_IDS`` ids and the first
+        ``FIRST_FACTS`` facts are read now, in a reader thread; the other facts are read in full
+        ``FACT_CHUNK`` at a time in the loop's thread when a page first shows them (and the other
+        ids when a page first needs them).
         """
         ids = sorted(set(company_ids))
         if not ids:
@@ -295,7 +294,7 @@ class Reads:
         rows = await self._all(_first_profile_ids_sql(len(ids)), ids)
         fact_ids = [r[0] for r in rows]
         total = rows[0][1] if rows else 0
-        if total <= EAGER_FACTS:  # a page or a few: all of it now, in a reader thread
+        if len(fact_ids) == total <= EAGER_FACTS:  # a page or a few: all now, in a reader thread
             rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
             return Built.each(_in_order(rows, fact_ids), fact_from_row)
         # The first page's facts come along, read in the reader thread like the ids.
@@ -306,28 +305,25 @@ class Reads:
             raw = _Ids(fact_ids, total, lambda: self._all_ids(_profile_ids_sql(len(ids)), ids))
         return Built(raw, self._facts_by_id, FACT_CHUNK, made)
 
-    def _all_ids(self, sql: str, params: Sequence[int]) -> list[int]:
-        """Every id of a big profile, in the loop's thread (a page past the first ones asks)."""
-        for _ in range(3):  # the point connection never waits; a busy moment is retried
+    def _point_rows_now(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """``_point_rows`` for a caller that cannot await (a page being rendered): the point
+        connection never waits, so a busy moment is retried briefly instead."""
+        for _ in range(3):
             rows = self._point_rows(sql, params)
             if rows is not None:
-                return [r[0] for r in rows]
+                return rows
             time.sleep(0.001)
         raise sqlite3.OperationalError("database is busy")
+
+    def _all_ids(self, sql: str, params: Sequence[int]) -> list[int]:
+        """Every id of a big profile, in the loop's thread (a page past the first ones asks)."""
+        return [r[0] for r in self._point_rows_now(sql, params)]
 
     def _facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
         """The facts with these ids, in this order, in the loop's thread."""
         if not ids:
             return []
-        rows = None
-        for _ in range(3):  # the point connection never waits; a busy moment is retried
-            rows = self._point_rows(_by_id_sql(len(ids)), ids)
-            if rows is not None:
-                break
-            time.sleep(0.001)
-        if rows is None:
-            raise sqlite3.OperationalError("database is busy")
-        return [fact_from_row(row) for row in _in_order(rows, ids)]
+        return [fact_from_row(row) for row in _in_order(self._point_rows_now(_by_id_sql(len(ids)), ids), ids)]
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "
