@@ -78,7 +78,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         try:
             runs = (("free_text", [q.text for q in work.free_text], "ask"),
                     ("check", [q.text.removeprefix("/check ") for q in work.checks], "check"),
-                    ("check_again", [q.text.removeprefix("/check ") for q in work.checks], "check"))
+                    ("check_again", [q.text.removeprefix("/check ") for q in work.checks], "check"),
+                    # a bare name, as an inline query or a private message sends it, and /company
+                    ("names", [q.text for q in work.names], "ask"),
+                    ("company", [q.text for q in work.names], "company"))
             for name, texts, mode in runs:
                 times: list[float] = []
                 answers: list[Any] = []

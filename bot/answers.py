@@ -478,7 +478,10 @@ class Interop:
                                            reading), unknown + doubtful)
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
-        if len(text.split()) <= MAX_SEARCH_NAME_WORDS:  # names only ("at&t corp alipay"): as /check
+        # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name
+        # ("Kleproulfox Travel", an inline query) is that company, not a pair to split.
+        whole = len(companies) == 1 and self.resolver.exact(text) == companies[0]
+        if not whole and len(text.split()) <= MAX_SEARCH_NAME_WORDS:
             pair = self._split_pair(text)
             if pair is not None and pair[0].company and pair[1].company \
                     and pair[0].company.id != pair[1].company.id:

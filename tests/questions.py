@@ -224,6 +224,9 @@ SPECIAL: list[tuple[str, Expect]] = [
     ("alipay payments", kind("Alipay", "payments")),
     ("菜鸟物流", kind("Cainiao", "logistics")),
     ("jd logistics", profile("JD Logistics")),
+    # exactly one company's name, whose words also name two others ("Facebook" is Meta's)
+    ("facebook messenger", profile("Facebook Messenger")),
+    ("Facebook Messenger", profile("Facebook Messenger")),
     ("京东物流", profile("JD Logistics")),
     ("taobao", profile("Taobao")),
     ("淘寶", profile("Taobao")),

@@ -23,6 +23,7 @@ def test_the_record_matches_itself_and_catches_a_change(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-3000:]
     answers = json.loads(record.read_text(encoding="utf-8"))
     assert {len(answers[k]) for k in ("free_text", "check", "check_again")} == {20}
+    assert answers["names"] and len(answers["names"]) == len(answers["company"])
     assert "check_again" in first.stdout and "p99" in first.stdout
     same = run(tmp_path, "--compare", str(record))
     assert same.returncode == 0 and "0 answers changed" in same.stdout, same.stderr[-3000:]
