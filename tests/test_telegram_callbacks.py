@@ -304,6 +304,63 @@ async def test_a_flush_writes_every_chat_in_one_transaction(
     assert {str(7_000 + chat) for chat in range(40)} <= keys
 
 
+async def test_a_flush_writes_only_state_that_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB saves every user that sent an update at each flush: an empty dict never stored and a
+    value the row already holds cost no transaction; a change, and a cleared value, are written."""
+    import sqlite3
+
+    from bot.telegram.persistence import SQLitePersistence
+
+    writes: list[dict[tuple[str, str], bytes | None]] = []
+    original = SQLitePersistence._write
+
+    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None]) -> None:
+        writes.append(dict(batch))
+        original(self, batch)
+
+    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+
+    def rows(database: Path) -> dict[str, bytes]:
+        conn = sqlite3.connect(database)
+        try:
+            return dict(conn.execute("SELECT key, data FROM tg_state WHERE kind = 'user'").fetchall())
+        finally:
+            conn.close()
+
+    users = [8_000 + i for i in range(30)]
+    async with make_app(tmp_path) as h:
+        database = h.settings.database_path
+        for user in users:
+            h.app.user_data[user]  # a user who only asked: PTB keeps an empty dict
+        h.app.mark_data_for_update_persistence(user_ids=users)
+        await h.app.update_persistence()
+        assert writes == []
+        h.app.user_data[users[0]]["lang"] = "zh"
+        h.app.mark_data_for_update_persistence(user_ids=users)
+        await h.app.update_persistence()
+        assert [set(batch) for batch in writes] == [{("user", str(users[0]))}]
+        h.app.mark_data_for_update_persistence(user_ids=users)
+        await h.app.update_persistence()  # nothing changed since
+        assert len(writes) == 1
+        assert set(rows(database)) == {str(users[0])}
+        h.app.user_data[users[0]].clear()
+        h.app.mark_data_for_update_persistence(user_ids=[users[0]])
+        await h.app.update_persistence()
+        assert writes[-1] == {("user", str(users[0])): None}
+        assert rows(database) == {}
+    async with make_app(tmp_path) as again:  # a restart knows what the file holds
+        again.app.user_data[users[1]]["lang"] = "en"
+        again.app.mark_data_for_update_persistence(user_ids=[users[1]])
+        await again.app.update_persistence()
+    async with make_app(tmp_path) as third:
+        assert third.app.user_data[users[1]] == {"lang": "en"}
+        before = len(writes)
+        third.app.mark_data_for_update_persistence(user_ids=[users[1]])
+        await third.app.update_persistence()  # loaded as stored: the same bytes, no write
+        assert len(writes) == before
+
+
 async def test_recent_pages(tg: Harness) -> None:
     page1 = only(await tg.send("/recent 50"))
     assert page1.buttons[-1] == ("▶", f"rc:50:2:{USER['id']}")

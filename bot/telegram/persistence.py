@@ -11,6 +11,7 @@ opens and migrates the store); writes come later, after it has.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import pickle
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 UPDATE_INTERVAL = 5.0  # seconds between flushes; a clean stop always flushes
 
 
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
     """User data, chat data and conversations in the ``tg_state`` table of the store's file."""
 
@@ -38,6 +43,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         self._conn: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._pending: dict[tuple[str, str], bytes | None] = {}
+        self._stored: dict[tuple[str, str], bytes] = {}
+        """A digest of what each row holds (no key: no row). PTB saves every user and chat that
+        sent an update at each flush, changed or not; a save that would write the same thing
+        (most often an empty dict that was never stored) costs no transaction."""
 
     # -- SQLite, in worker threads ------------------------------------------------------------
 
@@ -80,6 +89,13 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         and whoever holds the connection writes every one queued so far in one transaction.
         """
         data = None if value is None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        digest = None if data is None else _digest(data)
+        if (kind, key) not in self._pending and self._stored.get((kind, key)) == digest:
+            return
+        if digest is None:
+            self._stored.pop((kind, key), None)
+        else:
+            self._stored[(kind, key)] = digest
         self._pending[(kind, key)] = data
         async with self._lock:  # one writer connection, used by one thread at a time
             if not self._pending:  # an earlier save wrote this one too
@@ -89,12 +105,15 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
                 await asyncio.to_thread(self._write, batch)
             except BaseException:
                 self._pending = {**batch, **self._pending}  # newer values win; the next flush retries
+                for row in batch:  # what the file holds is unknown now: the next save writes
+                    self._stored[row] = b"?"
                 raise
 
     async def _load(self, kind: str) -> list[tuple[str, Any]]:
         rows = await asyncio.to_thread(self._read, kind)
         loaded = []
         for key, data in rows:
+            self._stored[(kind, key)] = _digest(data)
             try:
                 loaded.append((key, pickle.loads(data)))
             except Exception:  # state from an older version that no longer loads: start afresh
