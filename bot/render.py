@@ -849,12 +849,14 @@ class Pages:
     hold the event loop for every other user for a tenth of a second. Blocks whose ``expected``
     number is within ``LOOKAHEAD_BLOCKS`` are rendered at once; more, and page k renders only
     the blocks up to its end. Until the last block is rendered the page count is an estimate
-    (``count`` says which), from the blocks still to come.
+    (``count`` says which), from the blocks still to come. ``lookahead=0`` renders no block
+    past the asked page's (an inline article sends page 1 and only asks whether there is more).
     """
 
     def __init__(self, blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML,
-                 expected: int | None = None) -> None:
+                 expected: int | None = None, lookahead: int | None = None) -> None:
         self._blocks = iter(blocks)
+        self._lookahead = LOOKAHEAD_BLOCKS if lookahead is None else lookahead
         self._budget = budget
         self._m = m
         self._size = visible_len if m.html else utf16_len
@@ -886,8 +888,8 @@ class Pages:
     def _fill(self, number: int | None) -> None:
         # An answer expected to fit in the lookahead is rendered whole (its count is exact at
         # once); a longer one only as far as the asked page.
-        small = self._expected is None or self._expected <= LOOKAHEAD_BLOCKS
-        want = self._consumed + LOOKAHEAD_BLOCKS if small else 0
+        small = self._expected is None or self._expected <= self._lookahead
+        want = self._consumed + self._lookahead if small else 0
         while not self._done and (number is None or len(self._pages) < number
                                   or self._consumed < want):
             block = next(self._blocks, None)

@@ -163,6 +163,32 @@ def test_emoji_pages_fit_telegram_in_utf16_units() -> None:
     assert seen.count("🟡") == 60 + 5000  # nothing lost, no emoji cut in half
 
 
+def test_pages_without_lookahead_render_page_one_and_the_block_that_did_not_fit() -> None:
+    """An inline article sends page 1 and asks only whether there is more: a profile small
+    enough to be rendered whole for an exact count is rendered no further than that."""
+    from bot.render import Pages, iter_profile, profile_blocks_estimate
+
+    facts = tuple(fact(i, date=f"{2000 + i % 25}", summary=f"fact {i} " + "word " * 60) for i in range(40))
+    profile = Profile(EVIL, None, (), (), tuple(FactView(f, EVIL, ALI) for f in facts))
+    expected = paginate(render_profile(profile))
+    assert len(expected) > 2
+
+    def counted(into: list[int]) -> Iterator[str]:
+        for block in iter_profile(profile):
+            into.append(1)
+            yield block
+
+    whole: list[int] = []
+    pages = Pages(counted(whole), expected=profile_blocks_estimate(profile))
+    assert pages.page(1) == expected[0] and len(whole) == len(render_profile(profile))
+    first: list[int] = []
+    inline = Pages(counted(first), lookahead=0)
+    assert inline.page(1) == expected[0]
+    on_page_one = expected[0].count("\n\n") + 1
+    assert len(first) == on_page_one + 1  # page 1's blocks, and the one that starts page 2
+    assert inline.count(1)[0] > 1
+
+
 def test_pages_render_only_what_the_asked_page_needs_and_match_paginate(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A company with thousands of facts: page k renders the blocks up to its end (and a

@@ -74,7 +74,7 @@ def _one_line(text: str, limit: int = DESCRIPTION_LEN) -> str:
 
 def _article(result_id: str, title: str, description: str, blocks: Iterable[str],
              deep_link: str | None, bot_username: str | None) -> InlineQueryResultArticle:
-    pages = Pages(blocks, PAGE_BUDGET)  # only the first page is sent: render no further
+    pages = Pages(blocks, PAGE_BUDGET, lookahead=0)  # only the first page is sent: render no further
     text = pages.page(1)
     markup = None
     if pages.count(1)[0] > 1 and deep_link and bot_username:
