@@ -153,8 +153,7 @@ class Markup:
     def join(self, sep: str, items: Iterable[str]) -> str:
         """``sep.join(items)``; for HTML each plain item is escaped, each ``Html`` kept."""
         if self.html:
-            escape = Html.escape
-            return Html(str.join(sep, [item if type(item) is Html else escape(item) for item in items]))
+            return Html(str.join(sep, [Html.escape(item) for item in items]))
         return sep.join(str(item) for item in items)
 
 
