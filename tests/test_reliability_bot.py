@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes, Job
 
 from bot.backups import PREFIX, SUFFIX
 from bot.config import PROJECT_ROOT
-from bot.telegram.app import BACKUP_JOB, BACKUP_TIME
+from bot.telegram.app import BACKUP_JOB, BACKUP_TIME, hold_jobs
 from bot.telegram.context import BotContext
 from bot.texts import t
 from tests.tg import ADMIN, GROUP, OTHER, TOKEN, USER, Call, Harness, make_app
@@ -380,3 +380,33 @@ async def test_backup_command_is_for_owners_and_sends_the_live_database(tmp_path
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             assert db.execute("SELECT count(*) FROM fact").fetchone() == (counts["facts_all"],)
             assert db.execute("SELECT count(*) FROM audit").fetchone() == (counts["audit"],)
+
+
+async def test_a_stop_starts_no_job_run_and_cancels_none(tmp_path: Path) -> None:
+    """The stop signal holds the JobQueue first: a run due while PTB waits for the running ones
+    would start, and APScheduler's shutdown would cancel it halfway (a traceback in the log)."""
+    runs: list[float] = []
+    cancelled: list[float] = []
+
+    async def job(context: BotContext) -> None:
+        runs.append(asyncio.get_running_loop().time())
+        try:
+            await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            cancelled.append(runs[-1])
+            raise
+
+    async with make_app(tmp_path) as h:
+        assert h.app.job_queue is not None
+        await h.app.start()
+        h.app.job_queue.run_repeating(job, 0.01, first=0, job_kwargs={"max_instances": 2})
+        for _ in range(100):
+            if len(runs) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        hold_jobs(h.app)
+        held = len(runs)
+        await asyncio.sleep(0.1)  # several runs were due meanwhile
+        assert len(runs) == held
+        await h.app.stop()
+    assert held >= 2 and cancelled == []

@@ -304,7 +304,18 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
     return app
 
 
-def _stop_on_first_signal(loop: asyncio.AbstractEventLoop) -> None:
+def hold_jobs(app: BotApp) -> None:
+    """Start no new job run; the running ones finish.
+
+    PTB's ``JobQueue.stop`` waits for the runs it sees, then shuts APScheduler down, which
+    cancels any run started while it waited (the 1 s delivery job, mid-pass, logged as a
+    traceback). Paused first, the scheduler starts none, so the wait covers every run.
+    """
+    if app.job_queue is not None and app.job_queue.scheduler.running:
+        app.job_queue.scheduler.pause()
+
+
+def _stop_on_first_signal(loop: asyncio.AbstractEventLoop, app: BotApp) -> None:
     """Stop on the first SIGINT/SIGTERM/SIGABRT and ignore repeats.
 
     PTB's own handler raises SystemExit on every signal, so a second one lands inside its
@@ -319,6 +330,7 @@ def _stop_on_first_signal(loop: asyncio.AbstractEventLoop) -> None:
             return
         stopping = True
         log.info("Stop signal received; finishing in-flight updates")
+        hold_jobs(app)
         raise SystemExit
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
@@ -339,7 +351,7 @@ def run_bot(settings: Settings) -> int:
     app.post_init = started
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # run_polling/run_webhook pick this loop up
-    _stop_on_first_signal(loop)
+    _stop_on_first_signal(loop, app)
     try:
         if settings.webhook_url:
             url_path = urlsplit(settings.webhook_url).path.lstrip("/")
