@@ -53,6 +53,23 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     return Interop(store, resolver, companies, MissLog())
 
 
+async def open_worker_interop(path: Path | str) -> Interop:
+    """An answer worker's Interop (``bot.workers``): the bot's process has already created,
+    seeded, checked and migrated this file, so the worker only opens it and builds its index."""
+    store = await Store.open(Path(path), check=False)
+    try:
+        companies = await store.companies()
+        resolver = Resolver()
+        for _ in resolver.bulk_index(companies):
+            pass
+    except BaseException:
+        await store.close()
+        raise
+    interop = Interop(store, resolver, companies, MissLog())
+    freeze_loaded_objects()
+    return interop
+
+
 GC_THRESHOLDS = (20_000, 10, 10)
 """The collector's thresholds once the index is frozen. At the default 700 allocations a young
 collection ran ~70 times a second under load and, with the older generations it triggers,

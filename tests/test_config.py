@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import config
 from bot.config import DEFAULT_DATABASE, ConfigError, load_settings, read_dotenv
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
@@ -185,3 +186,16 @@ def test_rate_limiter_switch() -> None:
     assert load_settings({"RATE_LIMITER": "OFF"}).rate_limiter is False
     with pytest.raises(ConfigError, match="RATE_LIMITER"):
         load_settings({"RATE_LIMITER": "maybe"})
+
+
+def test_answer_workers_default_to_one_per_spare_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config, "_cpus", lambda: 2)
+    assert load_settings({}).answer_workers == 1
+    assert load_settings({"ANSWER_WORKERS": "Auto"}).answer_workers == 1
+    monkeypatch.setattr(config, "_cpus", lambda: 1)  # no spare CPU: answer in the bot's process
+    assert load_settings({}).answer_workers == 0
+    assert load_settings({"ANSWER_WORKERS": "0"}).answer_workers == 0
+    assert load_settings({"ANSWER_WORKERS": "3"}).answer_workers == 3
+    for bad in ("-1", "two", "²", "17"):
+        with pytest.raises(ConfigError, match="ANSWER_WORKERS"):
+            load_settings({"ANSWER_WORKERS": bad})

@@ -51,6 +51,7 @@ from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.request import JsonRequest
+from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,9 @@ async def post_init(app: BotApp) -> None:
     if data.interop is None:
         data.interop = await open_interop(settings.database_path, seed=settings.seed_path)
         data.owns_interop = True
+    if data.workers is None:  # after the open: the workers find the file seeded and migrated
+        data.workers = Workers(data.interop, settings.answer_workers)
+        await data.workers.start()
     await set_menus(app.bot, settings.admin_ids)
     log.info("Bot @%s ready", app.bot.username)
 
@@ -262,6 +266,9 @@ async def post_init(app: BotApp) -> None:
 async def post_shutdown(app: BotApp) -> None:
     """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
     data = app.bot_data
+    if data.workers is not None:
+        await data.workers.close()
+        data.workers = None
     if data.interop is not None and data.owns_interop:
         await data.interop.close()
         data.interop, data.owns_interop = None, False

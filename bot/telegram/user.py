@@ -37,6 +37,8 @@ from bot.telegram.callbacks import (
     Reply,
     decode,
     encode,
+    keep_searches,
+    question_reply,
     recent_reply,
     reply_for,
 )
@@ -123,6 +125,15 @@ async def _answer(update: Update, context: BotContext, result: Answer) -> None:
     await send(update, reply_for(result, _user_id(update), context))
 
 
+async def _decided(update: Update, context: BotContext, text: str, mode: str) -> None:
+    """Decide and render ``text`` (in an answer worker when there is one), then send it."""
+    user = _user_id(update)
+    async with typing_if_slow(context, _chat_id(update)):
+        answered = await context.workers.run(user, question_reply, text, mode, user, context.page_budget)
+    keep_searches(context.chat_data, answered.searches)
+    await send(update, answered.reply)
+
+
 def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
 
@@ -178,13 +189,11 @@ async def check(update: Update, context: BotContext) -> None:
     if utf16_len(args) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
         return
-    async with typing_if_slow(context, _chat_id(update)):
-        result = await _interop(context).decide(args, "check")
-    await _answer(update, context, result)
+    await _decided(update, context, args, "check")
 
 
 async def _lookup(update: Update, context: BotContext, usage: str,
-                  ask: Callable[[Interop, str], Awaitable[Answer]]) -> None:
+                  answer: Callable[[str], Awaitable[None]]) -> None:
     """The shared shape of the expensive commands: usage, size and rate checks, then the answer."""
     args = _args(context)
     if not args:
@@ -195,19 +204,22 @@ async def _lookup(update: Update, context: BotContext, usage: str,
         return
     if not await allowed(update, context):
         return
-    async with typing_if_slow(context, _chat_id(update)):
-        result = await ask(_interop(context), args)
-    await _answer(update, context, result)
+    await answer(args)
 
 
 async def company(update: Update, context: BotContext) -> None:
     """/company NAME: a company's profile, or did-you-mean choices."""
-    await _lookup(update, context, "usage.company", lambda interop, args: interop.decide(args, "company"))
+    await _lookup(update, context, "usage.company", lambda args: _decided(update, context, args, "company"))
 
 
 async def search(update: Update, context: BotContext) -> None:
     """/search TEXT: full-text search over the facts, paged."""
-    await _lookup(update, context, "usage.search", lambda interop, args: interop.search(args, SEARCH_LIMIT))
+    async def answer(args: str) -> None:
+        async with typing_if_slow(context, _chat_id(update)):
+            result = await _interop(context).search(args, SEARCH_LIMIT)
+        await _answer(update, context, result)
+
+    await _lookup(update, context, "usage.search", answer)
 
 
 async def recent(update: Update, context: BotContext) -> None:
@@ -258,9 +270,7 @@ async def ask(update: Update, context: BotContext, text: str) -> None:
         return
     if not await allowed(update, context):
         return
-    async with typing_if_slow(context, _chat_id(update)):
-        result = await _interop(context).decide(text, "ask")
-    await _answer(update, context, result)
+    await _decided(update, context, text, "ask")
 
 
 async def private_text(update: Update, context: BotContext) -> None:
