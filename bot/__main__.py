@@ -127,8 +127,9 @@ async def _check_config(settings: Settings) -> int:
         held = f"({state.companies} companies, {state.facts} facts)"
     else:
         held = "(not created yet: the first start creates it and loads the seed)"
+    workers = f", {settings.answer_workers} answer worker(s)" if settings.token else ""
     print(f"OK: {mode} mode, database {settings.database_path} {held}, "
-          f"{len(settings.admin_ids)} owner(s)")
+          f"{len(settings.admin_ids)} owner(s){workers}")
     return 0
 
 

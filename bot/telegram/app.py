@@ -2,8 +2,9 @@
 
 Long-lived services live in the typed ``BotData`` (bot.telegram.context): the ``Interop`` (opened
 in ``post_init`` through ``bot.startup`` unless one is passed in, closed in ``post_shutdown`` if
-we opened it), the ``Settings`` and the per-user ``RateLimiter``; handlers read them as
-``context.interop``, ``context.settings``... Updates run concurrently, but in order per user
+we opened it), the answer ``Workers`` (started after it, closed before it), the ``Settings``
+and the per-user ``RateLimiter``; handlers read them as ``context.interop``,
+``context.workers``, ``context.settings``... Updates run concurrently, but in order per user
 and chat (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.

@@ -1,7 +1,9 @@
 """What people can ask: /start (with deep links), /help, /check, /company, /search, /recent,
 /changes, /about, free questions in private chats, and questions addressed to the bot in groups.
 
-Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders.
+Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders;
+questions are decided and rendered through ``context.workers`` (in an answer worker process
+when there is one, bot/workers.py), so the event loop stays free for Telegram.
 Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
 stays cheap on purpose. "typing…" is sent only when an answer is slow to compute.
 """
