@@ -272,8 +272,12 @@ def _portable(exc: BaseException) -> BaseException:
 
 async def serve(fd: int, open_interop: Callable[[], Awaitable[Interop]]) -> None:
     """A worker's life: open the store read-only, say ready, answer calls until the pipe ends."""
+    # A worker ends when the bot closes its pipe (or dies). Ctrl-C in a terminal and a service
+    # manager's stop signal also reach the worker's process group; the bot then finishes the
+    # calls in flight and closes the pipe itself (a worker dying first would cost them a retry).
     with contextlib.suppress(ValueError):  # not the main thread: nothing to reset
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the bot, which closes us
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
     reader, writer = await asyncio.open_connection(sock=sock)
     interop = await open_interop()

@@ -177,3 +177,14 @@ async def test_a_worker_that_cannot_start_is_given_up_and_nothing_is_lost(
         assert "JD.com" in str(answered.reply.text) and pool.local_calls == 1
     finally:
         await pool.close()
+
+
+async def test_a_stop_signal_to_the_group_leaves_the_worker_to_the_bot(pool: Workers) -> None:
+    """A service manager signals every process of the service: the bot, not the signal, ends it."""
+    [pid] = pool.pids
+    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, signal.SIGINT)
+    await asyncio.sleep(0.3)
+    assert pool.pids == [pid] and pool.ready == 1
+    assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
+    assert pool.remote_calls == 1
