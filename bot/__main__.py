@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker")  # started by the bot itself (bot.workers), not listed in --help
     worker.add_argument("--fd", type=int, required=True)
     worker.add_argument("--database", type=Path, required=True)
+    worker.add_argument("--code", default="")
     return parser
 
 
@@ -111,12 +112,11 @@ async def _export(settings: Settings, file: Path) -> int:
     return 0
 
 
-async def _worker(fd: int, database: Path) -> int:
+async def _worker(fd: int, database: Path, code: str) -> int:
     """An answer worker (``bot.workers``): it answers calls from the bot until the bot closes the pipe."""
     from bot.workers import serve
 
-    await serve(fd, lambda: open_worker_interop(database))
-    return 0
+    return await serve(fd, lambda: open_worker_interop(database), code)
 
 
 async def _check_config(settings: Settings) -> int:
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "check-config":
             return asyncio.run(_check_config(settings))
         if command == "worker":
-            return asyncio.run(_worker(args.fd, args.database))
+            return asyncio.run(_worker(args.fd, args.database, args.code))
         if settings.token is None:
             from bot.console import system_language
             from bot.i18n import choose

@@ -75,7 +75,7 @@ class Interop:
     """
 
     def __init__(self, store: Store, resolver: Resolver, companies: Iterable[Company],
-                 misses: MissLog | None = None) -> None:
+                 misses: MissLog | None = None, synced_names: int | None = None) -> None:
         self.store = store
         self.resolver = resolver
         # What people asked and the bot could not answer: this service's own counts (never a
@@ -96,8 +96,10 @@ class Interop:
         self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
         self._readings: OrderedDict[tuple[str, bool], tuple[int, Reading]] = OrderedDict()
         # The newest entry of the store's company change log that the index includes; ``sync``
-        # applies the entries after it, one sync at a time.
-        self._synced_names: int = store.company_changes()
+        # applies the entries after it, one sync at a time. Start-up reads it before the
+        # companies (``synced_names``): a change committed while the index is built is then
+        # applied by the first sync instead of being taken as included.
+        self._synced_names: int = store.company_changes() if synced_names is None else synced_names
         self._sync_lock = asyncio.Lock()
         for company in companies:
             self._link(company)

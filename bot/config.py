@@ -24,6 +24,7 @@ _TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _ASCII_INT = re.compile(r"[0-9]{1,20}")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 MAX_ANSWER_WORKERS = 16
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
 class ConfigError(Exception):
@@ -218,7 +219,14 @@ def auto_answer_workers() -> int:
 
 
 def _cpus() -> int:
-    """The CPUs this process may run on (a container's share, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
+    """The CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota (what
+    ``docker --cpus`` and Kubernetes limits set; the affinity alone shows the host's CPUs)."""
+    # sched_getaffinity is Linux's; elsewhere every CPU counts
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
+        if quota != "max":
+            count = min(count, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):  # no cgroup v2, or a file this version does not know
+        pass
+    return count

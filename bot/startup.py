@@ -37,6 +37,7 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     try:
         if not await _seed_if_empty(store, seed):
             check = asyncio.create_task(store.quick_check())
+        synced = store.company_changes()  # before the companies: see Interop's synced_names
         # Awaited at once, companies() takes a reader before the check task starts; readers
         # are handed out in turn, so its second query goes to the one the first freed, not
         # behind the check.
@@ -50,14 +51,16 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
         await _settle(check, exc)
         await store.close()
         raise
-    return Interop(store, resolver, companies, MissLog())
+    return Interop(store, resolver, companies, MissLog(), synced_names=synced)
 
 
 async def open_worker_interop(path: Path | str) -> Interop:
     """An answer worker's Interop (``bot.workers``): the bot's process has already created,
-    seeded, checked and migrated this file, so the worker only opens it and builds its index."""
+    seeded, checked and migrated this file, so the worker only opens it and builds its index
+    (its writer connection is opened by ``Store.open`` and never writes)."""
     store = await Store.open(Path(path), check=False)
     try:
+        synced = store.company_changes()  # before the companies: see Interop's synced_names
         companies = await store.companies()
         resolver = Resolver()
         for _ in resolver.bulk_index(companies):
@@ -65,7 +68,7 @@ async def open_worker_interop(path: Path | str) -> Interop:
     except BaseException:
         await store.close()
         raise
-    interop = Interop(store, resolver, companies, MissLog())
+    interop = Interop(store, resolver, companies, MissLog(), synced_names=synced)
     freeze_loaded_objects()
     return interop
 

@@ -3,9 +3,9 @@
 One Python process runs one thread of Python at a time, and the bot's event loop also does
 all the Telegram I/O: under load, reading names, turning rows into facts and rendering pages
 is what keeps updates waiting. Threads do not help (the interpreter lock is the limit), so
-``Workers`` runs those calls in separate processes, each with its own read-only ``Interop``
+``Workers`` runs those calls in separate processes, each with its own ``Interop`` that only reads,
 over the same SQLite file. The bot's process keeps everything that talks to Telegram or
-writes; a call is a module-level function ``fn(interop, *args)`` that returns plain data.
+writes; a call is a module-level function ``fn(interop, *args)`` whose answer pickles.
 
 - **Fresh processes** (``python -m bot worker``), not forks: SQLite forbids carrying an open
   connection across ``fork()``, and the bot's process holds several. Each worker builds its
@@ -18,12 +18,19 @@ writes; a call is a module-level function ``fn(interop, *args)`` that returns pl
 - **Nothing lost:** what a call notes in the worker's miss log comes back with its answer.
 - **Sticky:** calls with the same key go to the same worker, so a user's page presses find
   the pages that worker rendered for them.
+- **Bounded:** a call unanswered after ``CALL_TIMEOUT`` runs here and its worker is replaced;
+  a worker that never gets ready is given up after ``GIVE_UP_AFTER`` starts, and one started
+  from changed code on disk (an update installed while the bot runs) refuses to serve.
+
+The wire is pickle over a socket pair that only the bot and its own child hold: nothing from a
+user or the network is ever unpickled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import itertools
 import logging
 import pickle
@@ -31,11 +38,13 @@ import signal
 import socket
 import struct
 import sys
+import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from bot.answers import Interop
 from bot.config import MAX_ANSWER_WORKERS
@@ -53,7 +62,15 @@ RESPAWN_AFTER = 5.0
 GIVE_UP_AFTER = 3
 """Starts in a row that end before the worker is ready: then it is not started again."""
 STOP_TIMEOUT = 5.0
-_HEADER = struct.Struct("!I")
+CALL_TIMEOUT = 60.0
+"""A call still unanswered after this is run here, and its worker is started again: a stuck
+worker must not hold a chat's updates (they run in order) or the bot's shutdown."""
+WRONG_CODE = 3
+"""A worker's exit status when its code on disk is not the code the bot runs (an update was
+installed while the bot ran): its answers could not be read; the bot answers by itself."""
+PACKAGE = Path(__file__).resolve().parent
+_HEADER = struct.Struct("!qI")  # call id, then the pickle's size: a frame that does not
+# unpickle is still answered (or failed) for its own call alone
 _READY = -1  # the call id of the frame a worker sends once its Interop is open
 
 
@@ -124,40 +141,48 @@ class Workers:
         try:
             worker.process = await asyncio.create_subprocess_exec(
                 *self._command, "--fd", str(child.fileno()), "--database", str(self._database),
-                pass_fds=(child.fileno(),), stdin=asyncio.subprocess.DEVNULL)
-        except OSError as exc:
+                "--code", code_digest(), pass_fds=(child.fileno(),), stdin=asyncio.subprocess.DEVNULL)
+            reader, worker.writer = await asyncio.open_connection(sock=parent)
+        except OSError as exc:  # out of processes or descriptors: a failed start, tried again
             parent.close()
             log.error("Could not start answer worker %d: %s", worker.index, exc)
+            self._lost(worker)
             return
         finally:
             child.close()
-        reader, worker.writer = await asyncio.open_connection(sock=parent)
         worker.reader_task = asyncio.create_task(self._read(worker, reader), name=f"worker-{worker.index}")
 
     async def _read(self, worker: _Worker, reader: asyncio.StreamReader) -> None:
         try:
             while True:
-                call_id, ok, value, misses = await _receive(reader)
+                call_id, body = await _receive(reader)
                 if call_id == _READY:
                     worker.ready, worker.failed_starts = True, 0
                     self._readiness()
                     log.info("Answer worker %d ready (pid %s)", worker.index,
                              worker.process.pid if worker.process else "?")
                     continue
+                future = worker.pending.pop(call_id, None)
+                try:
+                    ok, value, misses = pickle.loads(body)
+                except Exception:  # an answer this process cannot read: the call runs here
+                    log.exception("Answer worker %d sent an unreadable answer", worker.index)
+                    ok, value, misses = False, WorkerLost(), None
                 if misses:
                     self.interop.misses.put_back(misses)
-                future = worker.pending.pop(call_id, None)
                 if future is None or future.done():
                     continue
                 if ok:
                     future.set_result(value)
                 else:
-                    future.set_exception(value)
-        except (asyncio.IncompleteReadError, ConnectionError, EOFError, pickle.UnpicklingError,
-                struct.error) as exc:
+                    future.set_exception(value if isinstance(value, BaseException) else RuntimeError(value))
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
             if not self._closing:
-                log.error("Answer worker %d stopped (%s); answering in this process meanwhile",
-                          worker.index, type(exc).__name__)
+                code = await _exit_status(worker.process)
+                if code == WRONG_CODE:
+                    worker.failed_starts = GIVE_UP_AFTER - 1  # the same code on disk next time
+                log.error("Answer worker %d stopped (%s, exit status %s); answering in this process "
+                          "meanwhile", worker.index, type(exc).__name__, code)
         finally:
             self._lost(worker)
 
@@ -208,11 +233,17 @@ class Workers:
             future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
             worker.pending[call_id] = future
             try:
-                _send(worker.writer, (call_id, fn, args, kwargs, current_locale()))
+                _send(worker.writer, call_id, (fn, args, kwargs, current_locale()))
                 self.remote_calls += 1
-                return await future
+                return await asyncio.wait_for(asyncio.shield(future), CALL_TIMEOUT)
             except (WorkerLost, ConnectionError):
                 pass  # run it here: calls only read
+            except TimeoutError:
+                log.error("Answer worker %d gave no answer to %s in %.0f s; starting it again",
+                          worker.index, getattr(fn, "__qualname__", fn), CALL_TIMEOUT)
+                if worker.process is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        worker.process.kill()  # its pipe ends: _read finds it lost
             finally:
                 worker.pending.pop(call_id, None)
         self.local_calls += 1
@@ -245,17 +276,38 @@ class Workers:
 # -- the wire: length-prefixed pickles over a socket pair ---------------------------------------
 
 
-def _send(writer: asyncio.StreamWriter, message: tuple[Any, ...]) -> None:
+def _send(writer: asyncio.StreamWriter, call_id: int, message: tuple[Any, ...] | None) -> None:
     try:
         body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a lambda, a lock, a socket...
-        raise pickle.PicklingError(str(exc)) from exc
-    writer.write(_HEADER.pack(len(body)) + body)
+    except Exception as exc:  # a lambda, a lock, a socket, a recursion...
+        raise pickle.PicklingError(f"{type(exc).__name__}: {exc}") from exc
+    writer.write(_HEADER.pack(call_id, len(body)) + body)
 
 
-async def _receive(reader: asyncio.StreamReader) -> tuple[Any, ...]:
-    (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
-    return cast(tuple[Any, ...], pickle.loads(await reader.readexactly(size)))
+async def _exit_status(process: asyncio.subprocess.Process | None) -> int | None:
+    """The ended worker's exit status, waited for briefly (its pipe may close first)."""
+    if process is None:
+        return None
+    with contextlib.suppress(TimeoutError):
+        return await asyncio.wait_for(process.wait(), 1.0)
+    return None
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the package's source as it is on disk now: the bot takes it at its first
+    start of a worker, and a worker started later from changed files refuses to serve."""
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+async def _receive(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One frame: its call id and its pickle, not yet loaded."""
+    call_id, size = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+    return call_id, await reader.readexactly(size)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -263,15 +315,18 @@ def _portable(exc: BaseException) -> BaseException:
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
+        described = RuntimeError(f"{type(exc).__name__}: {exc}")
+        for note in getattr(exc, "__notes__", ()):
+            described.add_note(note)
+        return described
     return exc
 
 
 # -- the worker's side ------------------------------------------------------------------------------
 
 
-async def serve(fd: int, open_interop: Callable[[], Awaitable[Interop]]) -> None:
-    """A worker's life: open the store read-only, say ready, answer calls until the pipe ends."""
+async def serve(fd: int, open_interop: Callable[[], Awaitable[Interop]], code: str = "") -> int:
+    """A worker's life: open the store, say ready, answer calls until the pipe ends; its exit status."""
     # A worker ends when the bot closes its pipe (or dies). Ctrl-C in a terminal and a service
     # manager's stop signal also reach the worker's process group; the bot then finishes the
     # calls in flight and closes the pipe itself (a worker dying first would cost them a retry).
@@ -279,17 +334,22 @@ async def serve(fd: int, open_interop: Callable[[], Awaitable[Interop]]) -> None
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
+    if code and code != code_digest():
+        log.error("This answer worker's code is not the code the bot runs (installed while it ran); "
+                  "the bot answers by itself until it is restarted")
+        sock.close()
+        return WRONG_CODE
     reader, writer = await asyncio.open_connection(sock=sock)
     interop = await open_interop()
     tasks: set[asyncio.Task[None]] = set()
     try:
-        _send(writer, (_READY, True, None, None))
+        _send(writer, _READY, None)
         while True:
             try:
-                call_id, fn, args, kwargs, locale = await _receive(reader)
+                call_id, body = await _receive(reader)
             except (asyncio.IncompleteReadError, ConnectionError):
                 break
-            task = asyncio.create_task(_answer(writer, interop, call_id, fn, args, kwargs, locale))
+            task = asyncio.create_task(_answer(writer, interop, call_id, body))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
     finally:
@@ -298,22 +358,22 @@ async def serve(fd: int, open_interop: Callable[[], Awaitable[Interop]]) -> None
         await asyncio.gather(*tasks, return_exceptions=True)
         writer.close()
         await interop.close()
+    return 0
 
 
-async def _answer(writer: asyncio.StreamWriter, interop: Interop, call_id: int,
-                  fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any],
-                  locale: str) -> None:
+async def _answer(writer: asyncio.StreamWriter, interop: Interop, call_id: int, body: bytes) -> None:
     try:
+        fn, args, kwargs, locale = pickle.loads(body)  # a function this worker cannot import fails here
         await interop.sync()
         with using(locale):
             value = await fn(interop, *args, **kwargs)
-        message: tuple[Any, ...] = (call_id, True, value, interop.misses.take())
+        message: tuple[Any, ...] = (True, value, interop.misses.take())
     except asyncio.CancelledError:
         raise
-    except Exception as exc:
-        log.exception("Answer worker call %s failed", getattr(fn, "__qualname__", fn))
-        message = (call_id, False, _portable(exc), interop.misses.take())
+    except Exception as exc:  # every failure goes back to the caller (its error handler reports it)
+        exc.add_note("In the answer worker:\n" + traceback.format_exc().rstrip())
+        message = (False, _portable(exc), interop.misses.take())
     try:
-        _send(writer, message)
-    except pickle.PicklingError as exc:
-        _send(writer, (call_id, False, RuntimeError(f"unpicklable answer: {exc}"), Counter()))
+        _send(writer, call_id, message)
+    except pickle.PicklingError as exc:  # an answer that cannot travel is a failure, said so
+        _send(writer, call_id, (False, RuntimeError(f"unpicklable answer: {exc}"), Counter()))

@@ -20,12 +20,15 @@ from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.domain import Company, Kind, Source, Status
 from bot.i18n import ZH_HANT, using
+from bot.resolver import Resolver
 from bot.startup import open_interop
-from bot.store import FactDraft
+from bot.store import FactDraft, Store
 from bot.telegram.callbacks import CheckPage, ProfilePage, answer_page, question_reply
 from bot.telegram.inline import results_for
 from bot.workers import Workers
 from tests.questions import HELD_OUT, TUNING
+from tests.tg import make_app, visible
+from tests.worker_calls import boom, slow
 
 READY_TIMEOUT = 60.0
 
@@ -103,13 +106,19 @@ async def test_what_a_worker_notes_as_missed_comes_back(interop: Interop, pool: 
     assert pool.remote_calls == 1
 
 
-async def _boom(interop: Interop, text: str) -> str:
-    raise ValueError(f"no {text}")
+async def _not_importable_there(interop: Interop, text: str) -> str:
+    return text  # this module is "test_workers" to pytest: a worker cannot import it
 
 
 async def test_a_failure_in_the_worker_is_raised_in_the_caller(pool: Workers) -> None:
-    with pytest.raises(ValueError, match="no luck"):
-        await pool.run(1, _boom, "luck")
+    [pid] = pool.pids
+    with pytest.raises(ValueError, match="no luck") as raised:
+        await pool.run(1, boom, "luck")
+    [note] = raised.value.__notes__  # where it failed, for the error report
+    assert note.startswith("In the answer worker:") and "boom" in note and "ValueError: no luck" in note
+    with pytest.raises(ModuleNotFoundError):  # a function the worker cannot import: said, not hidden
+        await pool.run(1, _not_importable_there, "x")
+    assert pool.pids == [pid] and pool.local_calls == 0  # the same worker, still serving
     assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text  # still serving
 
 
@@ -188,3 +197,89 @@ async def test_a_stop_signal_to_the_group_leaves_the_worker_to_the_bot(pool: Wor
     assert pool.pids == [pid] and pool.ready == 1
     assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
     assert pool.remote_calls == 1
+
+
+async def test_a_worker_that_does_not_answer_in_time_is_replaced_and_the_call_runs_here(
+        interop: Interop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(workers_module, "CALL_TIMEOUT", 0.3)
+    monkeypatch.setattr(workers_module, "RESPAWN_AFTER", 0.1)
+    pool = Workers(interop, 1)
+    await pool.start()
+    try:
+        await asyncio.wait_for(pool.wait_ready(), READY_TIMEOUT)
+        [stuck] = pool.pids
+        assert await pool.run(1, slow, 1.0) == "late"  # answered here after the worker's 0.3 s
+        assert pool.local_calls == 1 and "gave no answer to slow" in caplog.text
+        await asyncio.sleep(0.3)
+        await asyncio.wait_for(pool.wait_ready(), READY_TIMEOUT)
+        assert pool.pids and pool.pids != [stuck]
+    finally:
+        await pool.close()
+
+
+async def test_a_worker_started_from_changed_code_is_refused(
+        interop: Interop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An update installed while the bot runs: the bot's answers stay its own code's."""
+    monkeypatch.setattr(workers_module, "code_digest", lambda: "the-code-the-bot-started-with")
+    pool = Workers(interop, 1)
+    await pool.start()
+    try:
+        for _ in range(400):
+            if "failed to start" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert f"exit status {workers_module.WRONG_CODE}" in caplog.text
+        assert "failed to start" in caplog.text and pool.ready == 0 and not pool.pids
+        assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
+        assert pool.local_calls == 1
+    finally:
+        await pool.close()
+
+
+async def test_a_worker_that_cannot_even_be_spawned_is_tried_again_then_given_up(
+        interop: Interop, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(workers_module, "RESPAWN_AFTER", 0.01)
+    pool = Workers(interop, 1, command=("/nonexistent/python",))
+    await pool.start()
+    try:
+        for _ in range(200):
+            if "failed to start 3 times" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+        assert caplog.text.count("Could not start answer worker 0") == 3
+        assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
+    finally:
+        await pool.close()
+
+
+async def test_a_company_change_made_while_the_index_is_built_is_not_missed(interop: Interop) -> None:
+    """Start-up reads the change log's position before the companies, so the first sync applies
+    whatever another process committed in between (a worker indexes while the bot takes admin
+    commands)."""
+    store = interop.store
+    mark = store.company_changes()
+    other = await Store.open(store.path)  # another process's write path
+    try:
+        await other.add_company(Company(id=0, name="Zalando", kind="marketplace"), "t")
+    finally:
+        await other.close()
+    too_late = Interop(store, Resolver(), [])  # its position read after the write
+    await too_late.sync()
+    assert too_late.resolve("zalando").company is None
+    in_time = Interop(store, Resolver(), [], synced_names=mark)
+    await in_time.sync()
+    found = in_time.resolve("zalando").company
+    assert found is not None and found.name == "Zalando"
+
+
+async def test_the_bot_takes_in_company_changes_made_elsewhere_before_every_update(tmp_path: Path) -> None:
+    """Answers are computed in workers, which sync themselves; the bot's own index (buttons, deep
+    links, admin commands) follows the change log before every update too."""
+    async with make_app(tmp_path) as h:
+        other = await Store.open(h.interop.store.path)  # e.g. `python -m bot import` meanwhile
+        try:
+            added = await other.add_company(Company(id=0, name="Zalando", kind="marketplace"), "t")
+        finally:
+            await other.close()
+        [reply] = [c for c in await h.send(f"/start company_{added.id}") if c.method == "sendMessage"]
+        assert visible(reply).startswith("Zalando — marketplace"), visible(reply)

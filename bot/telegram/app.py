@@ -43,6 +43,7 @@ from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
+from bot.domain import InteropError
 from bot.startup import freeze_loaded_objects, open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
 from bot.telegram.admin import commands, form, pending
@@ -142,6 +143,23 @@ class PerChatOrder(BaseUpdateProcessor):
         return None
 
 
+SYNC_GROUP = language.LOCALE_GROUP - 1
+
+
+async def follow_the_store(update: object, context: BotContext) -> None:
+    """Before every update, the name index takes in company changes made outside this process
+    (``python -m bot import``, another admin tool): answers are computed in the workers, which
+    sync on their own, but buttons, deep links, /search and admin commands resolve names here.
+    One indexed read when nothing changed; a store that cannot be read leaves the index as is."""
+    interop = context.bot_data.interop
+    if interop is None:
+        return
+    try:
+        await interop.sync()
+    except InteropError as exc:
+        log.warning("Could not follow the store's company changes: %s", exc)
+
+
 def register_handlers(app: BotApp) -> None:
     """Every handler, in order. Within a group the first matching handler wins.
 
@@ -150,7 +168,9 @@ def register_handlers(app: BotApp) -> None:
     group 0 never answers it a second time, not even after an error.
     """
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
-    # First of all: the reply language of this update (read by every t() call after it).
+    # First of all: the index takes in company changes made elsewhere, then the reply language
+    # of this update (read by every t() call after it).
+    app.add_handler(TypeHandler(Update, follow_the_store), group=SYNC_GROUP)
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,

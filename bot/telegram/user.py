@@ -2,8 +2,10 @@
 /changes, /about, free questions in private chats, and questions addressed to the bot in groups.
 
 Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders;
-questions are decided and rendered through ``context.workers`` (in an answer worker process
-when there is one, bot/workers.py), so the event loop stays free for Telegram.
+questions (free text, /check, /company) are decided and rendered through ``context.workers``
+(in an answer worker process when there is one, bot/workers.py), as page presses and inline
+queries are, so the event loop stays free for Telegram. Deep links and the /help examples,
+rare, are answered here.
 Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
 stays cheap on purpose. "typing…" is sent only when an answer is slow to compute.
 """
