@@ -43,7 +43,6 @@ from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
-from bot.domain import InteropError
 from bot.startup import freeze_loaded_objects, open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
 from bot.telegram.admin import commands, form, pending
@@ -144,20 +143,7 @@ class PerChatOrder(BaseUpdateProcessor):
 
 
 SYNC_GROUP = language.LOCALE_GROUP - 1
-
-
-async def follow_the_store(update: object, context: BotContext) -> None:
-    """Before every update, the name index takes in company changes made outside this process
-    (``python -m bot import``, another admin tool): answers are computed in the workers, which
-    sync on their own, but buttons, deep links, /search and admin commands resolve names here.
-    One indexed read when nothing changed; a store that cannot be read leaves the index as is."""
-    interop = context.bot_data.interop
-    if interop is None:
-        return
-    try:
-        await interop.sync()
-    except InteropError as exc:
-        log.warning("Could not follow the store's company changes: %s", exc)
+"""Ahead of the reply language: the first handler group of every update."""
 
 
 def register_handlers(app: BotApp) -> None:
@@ -170,7 +156,7 @@ def register_handlers(app: BotApp) -> None:
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
     # First of all: the index takes in company changes made elsewhere, then the reply language
     # of this update (read by every t() call after it).
-    app.add_handler(TypeHandler(Update, follow_the_store), group=SYNC_GROUP)
+    app.add_handler(TypeHandler(Update, user.follow_the_store), group=SYNC_GROUP)
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,

@@ -32,7 +32,7 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import CheckResult, Decision, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Decision, InteropError, Profile, SearchResult, Unresolved
 from bot.render import HTML, paginate, render_about, render_changes, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
@@ -140,6 +140,20 @@ async def _decided(update: Update, context: BotContext, text: str, mode: str) ->
 
 def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
+
+
+async def follow_the_store(update: object, context: BotContext) -> None:
+    """Before every update, the name index takes in company changes made outside this process
+    (``python -m bot import``, another admin tool): answers are computed in the workers, which
+    sync on their own, but buttons, deep links, /search and admin commands resolve names here.
+    One indexed read when nothing changed; a store that cannot be read leaves the index as is."""
+    interop = context.bot_data.interop
+    if interop is None:
+        return
+    try:
+        await interop.sync()
+    except InteropError as exc:
+        log.warning("Could not follow the store's company changes: %s", exc)
 
 
 # -- commands -------------------------------------------------------------------------------
