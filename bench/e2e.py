@@ -34,7 +34,7 @@ from typing import Any
 from bench.probe import vm_hwm_mb, vm_rss_mb
 from bench.workload import Workload, is_cjk
 from bot.config import auto_answer_workers
-from tests.e2e.harness import OWNER_IDS, BotProcess, new_fake
+from tests.e2e.harness import OWNER_IDS, BotProcess, child_pids, new_fake
 from tests.fakebot import Call, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -346,11 +346,7 @@ class Running:
 
     def children(self) -> list[int]:
         """The answer workers' pids (the bot's child processes)."""
-        try:
-            raw = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        except OSError:
-            return []
-        return [int(pid) for pid in raw.split()]
+        return child_pids(self.proc.pid)
 
     def rss(self) -> dict[str, float]:
         """The bot's own memory, and its answer workers' beside it (each builds its own index)."""

@@ -37,21 +37,17 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     try:
         if not await _seed_if_empty(store, seed):
             check = asyncio.create_task(store.quick_check())
-        synced = store.company_changes()  # before the companies: see Interop's synced_names
-        # Awaited at once, companies() takes a reader before the check task starts; readers
-        # are handed out in turn, so its second query goes to the one the first freed, not
-        # behind the check.
-        companies = await store.companies()
-        resolver = Resolver()
-        for _ in resolver.bulk_index(companies):
-            await asyncio.sleep(0)
+        # Awaited at once, the companies' read takes a reader before the check task starts;
+        # readers are handed out in turn, so its second query goes to the one the first freed,
+        # not behind the check.
+        interop = await _indexed(store)
         if check is not None:
             await check
     except BaseException as exc:
         await _settle(check, exc)
         await store.close()
         raise
-    return Interop(store, resolver, companies, MissLog(), synced_names=synced)
+    return interop
 
 
 async def open_worker_interop(path: Path | str) -> Interop:
@@ -60,17 +56,24 @@ async def open_worker_interop(path: Path | str) -> Interop:
     (its writer connection is opened by ``Store.open`` and never writes)."""
     store = await Store.open(Path(path), check=False)
     try:
-        synced = store.company_changes()  # before the companies: see Interop's synced_names
-        companies = await store.companies()
-        resolver = Resolver()
-        for _ in resolver.bulk_index(companies):
-            pass
+        interop = await _indexed(store)
     except BaseException:
         await store.close()
         raise
-    interop = Interop(store, resolver, companies, MissLog(), synced_names=synced)
     freeze_loaded_objects()
     return interop
+
+
+async def _indexed(store: Store) -> Interop:
+    """The Interop over an open store: its companies read and indexed, pausing at each chunk so
+    the event loop stays responsive. The change log's position is read before the companies
+    (see Interop's ``synced_names``)."""
+    synced = store.company_changes()
+    companies = await store.companies()
+    resolver = Resolver()
+    for _ in resolver.bulk_index(companies):
+        await asyncio.sleep(0)
+    return Interop(store, resolver, companies, MissLog(), synced_names=synced)
 
 
 GC_THRESHOLDS = (20_000, 10, 10)

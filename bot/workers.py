@@ -96,11 +96,9 @@ class Workers:
     the same code: handlers never know where their answer was computed.
     """
 
-    def __init__(self, interop: Interop, count: int = 0, database: Path | None = None,
-                 command: tuple[str, ...] | None = None) -> None:
+    def __init__(self, interop: Interop, count: int = 0, command: tuple[str, ...] | None = None) -> None:
         self.interop = interop
         self.count = max(0, min(count, MAX_ANSWER_WORKERS))
-        self._database = Path(database) if database is not None else interop.store.path
         self._command = command or (sys.executable, "-m", "bot", "worker")
         self._workers = [_Worker(i) for i in range(self.count)]
         self._ids = itertools.count(1)
@@ -140,7 +138,7 @@ class Workers:
         parent, child = socket.socketpair()
         try:
             worker.process = await asyncio.create_subprocess_exec(
-                *self._command, "--fd", str(child.fileno()), "--database", str(self._database),
+                *self._command, "--fd", str(child.fileno()), "--database", str(self.interop.store.path),
                 "--code", code_digest(), pass_fds=(child.fileno(),), stdin=asyncio.subprocess.DEVNULL)
             reader, worker.writer = await asyncio.open_connection(sock=parent)
         except OSError as exc:  # out of processes or descriptors: a failed start, tried again
@@ -206,8 +204,7 @@ class Workers:
     async def _respawn(self, worker: _Worker) -> None:
         """Reap the process, then start it again, unless it never got ready several times in a row."""
         if worker.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                worker.process.kill()
+            _kill(worker.process)
             await worker.process.wait()
         if worker.failed_starts >= GIVE_UP_AFTER:
             log.error("Answer worker %d failed to start %d times; answering in this process",
@@ -242,8 +239,7 @@ class Workers:
                 log.error("Answer worker %d gave no answer to %s in %.0f s; starting it again",
                           worker.index, getattr(fn, "__qualname__", fn), CALL_TIMEOUT)
                 if worker.process is not None:
-                    with contextlib.suppress(ProcessLookupError):
-                        worker.process.kill()  # its pipe ends: _read finds it lost
+                    _kill(worker.process)  # its pipe ends: _read finds it lost
             finally:
                 worker.pending.pop(call_id, None)
         self.local_calls += 1
@@ -264,8 +260,7 @@ class Workers:
             try:
                 await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
+                _kill(process)
                 await process.wait()
             if worker.reader_task is not None:
                 worker.reader_task.cancel()
@@ -282,6 +277,12 @@ def _send(writer: asyncio.StreamWriter, call_id: int, message: tuple[Any, ...] |
     except Exception as exc:  # a lambda, a lock, a socket, a recursion...
         raise pickle.PicklingError(f"{type(exc).__name__}: {exc}") from exc
     writer.write(_HEADER.pack(call_id, len(body)) + body)
+
+
+def _kill(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL, unless it has already ended."""
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
 
 
 async def _exit_status(process: asyncio.subprocess.Process | None) -> int | None:

@@ -11,6 +11,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPrevie
 from bot.telegram import request
 from bot.telegram.request import JsonRequest
 from tests.e2e.harness import OWNER_ID, TOKEN, new_fake
+from tests.fakebot import FakeTelegram
+
+
+def _json_bot(fake: FakeTelegram) -> Bot:
+    """A Bot on the fake Bot API with the project's client, as the bot builds it."""
+    return Bot(TOKEN, base_url=fake.base_url, request=JsonRequest(connection_pool_size=4),
+               get_updates_request=JsonRequest(connection_pool_size=1))
 
 
 async def test_calls_post_json_and_uploads_keep_the_form(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,8 +31,7 @@ async def test_calls_post_json_and_uploads_keep_the_form(monkeypatch: pytest.Mon
     monkeypatch.setattr(request, "_json_body", spied)
     fake = new_fake()
     try:
-        bot = Bot(TOKEN, base_url=fake.base_url, request=JsonRequest(connection_pool_size=4),
-                  get_updates_request=JsonRequest(connection_pool_size=1))
+        bot = _json_bot(fake)
         async with bot:
             keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("▶ 第 2 页", callback_data="pf:1:2:0")]])
             sent = await bot.send_message(OWNER_ID, "<b>京东</b> &amp; <i>Alipay</i> 🟡", parse_mode="HTML",
@@ -49,8 +55,7 @@ async def test_a_sent_message_comes_back_without_what_the_bot_never_reads() -> N
     """Its entities and keyboard are not parsed back (they cost ~0.7 ms a page); updates keep theirs."""
     fake = new_fake()
     try:
-        bot = Bot(TOKEN, base_url=fake.base_url, request=JsonRequest(connection_pool_size=4),
-                  get_updates_request=JsonRequest(connection_pool_size=1))
+        bot = _json_bot(fake)
         async with bot:
             keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("▶", callback_data="pf:1:2:0")]])
             sent = await bot.send_message(OWNER_ID, "<b>JD.com</b> × <a href='https://a.example/'>a</a>",

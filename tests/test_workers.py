@@ -49,6 +49,15 @@ async def pool(interop: Interop) -> AsyncIterator[Workers]:
     await workers.close()
 
 
+async def _logged(caplog: pytest.LogCaptureFixture, text: str, seconds: float = 10.0) -> bool:
+    """Whether ``text`` is logged within ``seconds`` (a worker's restarts take their time)."""
+    for _ in range(int(seconds / 0.05)):
+        if text in caplog.text:
+            return True
+        await asyncio.sleep(0.05)
+    return text in caplog.text
+
+
 def _reply(reply: object) -> tuple[str, object]:
     text = str(getattr(reply, "text", ""))
     markup = getattr(reply, "markup", None)
@@ -176,11 +185,7 @@ async def test_a_worker_that_cannot_start_is_given_up_and_nothing_is_lost(
     pool = Workers(interop, 1, command=(sys.executable, "-c", "raise SystemExit(3)"))
     await pool.start()
     try:
-        for _ in range(200):
-            if "failed to start 3 times" in caplog.text:
-                break
-            await asyncio.sleep(0.05)
-        assert "failed to start 3 times" in caplog.text
+        assert await _logged(caplog, "failed to start 3 times")
         assert not pool.pids and pool.ready == 0
         answered = await pool.run(1, question_reply, "jd alipay", "check", 1)
         assert "JD.com" in str(answered.reply.text) and pool.local_calls == 1
@@ -224,10 +229,7 @@ async def test_a_worker_started_from_changed_code_is_refused(
     pool = Workers(interop, 1)
     await pool.start()
     try:
-        for _ in range(400):
-            if "failed to start" in caplog.text:
-                break
-            await asyncio.sleep(0.05)
+        assert await _logged(caplog, "failed to start", 20)
         assert f"exit status {workers_module.WRONG_CODE}" in caplog.text
         assert "failed to start" in caplog.text and pool.ready == 0 and not pool.pids
         assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
@@ -242,10 +244,7 @@ async def test_a_worker_that_cannot_even_be_spawned_is_tried_again_then_given_up
     pool = Workers(interop, 1, command=("/nonexistent/python",))
     await pool.start()
     try:
-        for _ in range(200):
-            if "failed to start 3 times" in caplog.text:
-                break
-            await asyncio.sleep(0.05)
+        assert await _logged(caplog, "failed to start 3 times")
         assert caplog.text.count("Could not start answer worker 0") == 3
         assert (await pool.run(1, question_reply, "jd alipay", "check", 1)).reply.text
     finally:

@@ -46,6 +46,14 @@ _SETTINGS = (
 )
 
 
+def child_pids(pid: int) -> list[int]:
+    """A process's children (a bot's answer workers), from ``/proc``; none once it is gone."""
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def new_fake(*, privacy_mode: bool = True) -> FakeTelegram:
     """A started fake server for TOKEN, with the operators' chats known (as if they had /start-ed)."""
     fake = FakeTelegram(token=TOKEN, bot_username=BOT_USERNAME, privacy_mode=privacy_mode).start()

@@ -24,6 +24,7 @@ from .harness import (
     BotProcess,
     Launch,
     button,
+    child_pids,
     links,
     new_fake,
     press,
@@ -167,13 +168,6 @@ async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path:
     assert "Messaging" in str(kind.get("reply_markup"))
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def _cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
@@ -196,7 +190,7 @@ async def _until(condition: Callable[[], bool], timeout: float) -> bool:  # noqa
 async def _worker_of(bot: BotProcess) -> int:
     assert bot.proc is not None
     assert await _until(lambda: "Answer worker 0 ready" in bot.log(), 60), bot.log()
-    [worker] = _children(bot.proc.pid)
+    [worker] = child_pids(bot.proc.pid)
     assert "worker" in _cmdline(worker)
     reply = await say_private(bot.fake, 200_011, "/check jd alipay")
     assert visible(reply).startswith("🟡 Partly: JD.com × Alipay")
