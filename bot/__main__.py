@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -44,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true")
     exp = sub.add_parser("export", help="write the whole store as JSON, CSV or zip (by suffix)")
     exp.add_argument("file", type=Path)
+    site = sub.add_parser("site", help="write the web table (static pages, open data, change feed) into a folder")
+    site.add_argument("out", type=Path)
+    site.add_argument("--bot", default=None, type=_username,
+                      help="the bot's username, for the pages' 'open in the bot' links")
     worker = sub.add_parser("worker")  # started by the bot itself (bot.workers), not listed in --help
     worker.add_argument("--fd", type=int, required=True)
     worker.add_argument("--database", type=Path, required=True)
@@ -59,6 +64,14 @@ def _language(value: str) -> str:
     if found is None:
         raise argparse.ArgumentTypeError(f"unknown language {value!r}: use en, zh, zh-hans, zh-hant or auto")
     return found
+
+
+def _username(value: str) -> str:
+    """``--bot``: a Telegram username (5-32 letters, digits, underscores), with or without "@"."""
+    name = value.removeprefix("@")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", name):
+        raise argparse.ArgumentTypeError(f"not a Telegram username: {value!r}")
+    return name
 
 
 async def _open(settings: Settings) -> Interop:
@@ -112,6 +125,22 @@ async def _export(settings: Settings, file: Path) -> int:
     return 0
 
 
+async def _site(settings: Settings, out: Path, bot_username: str | None) -> int:
+    """Write the web table from the store, read-only: a missing database is an error, not a seed."""
+    from bot.web.site import Site
+
+    if not settings.database_path.exists():
+        print(f"interop-bot: no database at {settings.database_path}", file=sys.stderr)
+        return 1
+    interop = await open_interop(settings.database_path, seed=None)  # no seed: nothing is written
+    try:
+        files, size = await Site(interop, bot_username).write(out)
+    finally:
+        await interop.close()
+    print(f"Wrote {files} files ({size:,} bytes) to {out}")
+    return 0
+
+
 async def _worker(fd: int, database: Path, code: str) -> int:
     """An answer worker (``bot.workers``): it answers calls from the bot until the bot closes the pipe."""
     from bot.workers import serve
@@ -149,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.file, args.dry_run))
         if command == "export":
             return asyncio.run(_export(settings, args.file))
+        if command == "site":
+            return asyncio.run(_site(settings, args.out, args.bot))
         if command == "check-config":
             return asyncio.run(_check_config(settings))
         if command == "worker":

@@ -664,3 +664,21 @@ def to_csv_bytes(doc: dict[str, Any]) -> bytes:
     out = io.StringIO(newline="")
     write_csv(out, doc["companies"], doc["facts"])
     return out.getvalue().encode("utf-8")
+
+
+def _site_exports(path: str, exported_at: str) -> tuple[bytes, bytes]:
+    snapshot = _Snapshot(path)
+    try:
+        companies = snapshot.companies()
+        as_json, as_csv = io.StringIO(), io.StringIO(newline="")
+        write_json(as_json, companies, snapshot.facts(), exported_at)
+        write_csv(as_csv, companies, snapshot.facts())
+    finally:
+        snapshot.close()
+    return as_json.getvalue().encode("utf-8"), as_csv.getvalue().encode("utf-8")
+
+
+async def site_exports(store: Store, exported_at: str) -> tuple[bytes, bytes]:
+    """The /export JSON and CSV from one snapshot, stamped with ``exported_at`` (the web table
+    gives the data's own last change, so two builds of the same data are the same bytes)."""
+    return await asyncio.to_thread(_site_exports, str(store.path), exported_at)

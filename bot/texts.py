@@ -716,6 +716,30 @@ EN.update({
     "admin.verified": "✔️ Fact #{id} is marked as checked today. It reads:",
 })
 
+# The table on the web (bot/render_web.py) and its Mini App button.
+EN.update({
+    "site.title": "Interop table",
+    "site.intro": "Which platforms take which services, each cell the bot's /check verdict. Tap a cell for its sources.",
+    "site.filter": "Filter platforms and services (JD, 京东, alipay…)",
+    "site.legend": "✅ live · 🟡 partial · 🕓 announced · ⛔ ended · empty: no record",
+    "site.platforms": "Platforms ↓ · services →",
+    "site.shown": "{rows} of {all_rows} platforms and {cols} of {all_cols} services shown (the most connected); the filter searches the rest.",
+    "site.no_match": "Nothing in this table matches.",
+    "site.elsewhere": "Other companies:",
+    "site.cell": "{status} · {date}",
+    "site.sources": "Sources",
+    "site.quote": "“{quote}”",
+    "site.open_bot": "Open this pair in the bot",
+    "site.back": "← Table",
+    "site.as_platform": "As a platform",
+    "site.as_service": "As a service",
+    "site.company_link": "Company page",
+    "site.data": "Open data: {json} · {csv} (the /export format) · {feed}",
+    "site.about": "About the data",
+    "site.data_date": "Data as of {date}.",
+    "site.table_button": "📊 Table",
+})
+
 from bot.texts_zh import ZH  # noqa: E402 - after EN, which it mirrors key for key
 
 CATALOGUES: dict[str, dict[str, str]] = {_EN_LOCALE: EN, ZH_HANS: ZH}

@@ -652,3 +652,27 @@ ZH.update({
     "admin.usage.verify": "/verify 记录编号，例如 /verify 12",
     "admin.verified": "✔️ 记录 #{id} 已标记为今天核实。内容如下：",
 })
+
+# 网页表格（bot/render_web.py）和小程序按钮。
+ZH.update({
+    "site.title": "互通表",
+    "site.intro": "哪些平台支持哪些服务，每一格都是机器人 /check 的结论。点一格查看来源。",
+    "site.filter": "筛选平台和服务（JD、京东、alipay…）",
+    "site.legend": "✅ 可用 · 🟡 部分可用 · 🕓 已宣布 · ⛔ 已停止 · 空白：没有记录",
+    "site.platforms": "平台 ↓ · 服务 →",
+    "site.shown": "显示了 {all_rows} 个平台中的 {rows} 个、{all_cols} 个服务中的 {cols} 个（关联最多的）；筛选框也会搜索其余的。",
+    "site.no_match": "这张表里没有匹配的。",
+    "site.elsewhere": "其他公司：",
+    "site.cell": "{status} · {date}",
+    "site.sources": "来源",
+    "site.quote": "“{quote}”",
+    "site.open_bot": "在机器人中打开这一对",
+    "site.back": "← 表格",
+    "site.as_platform": "作为平台",
+    "site.as_service": "作为服务",
+    "site.company_link": "公司页面",
+    "site.data": "开放数据：{json} · {csv}（/export 格式）· {feed}",
+    "site.about": "关于数据",
+    "site.data_date": "数据截至 {date}。",
+    "site.table_button": "📊 表格",
+})

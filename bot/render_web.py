@@ -1,0 +1,303 @@
+"""Domain objects -> the web table's pages (HTML, Atom), beside ``render``'s Telegram HTML.
+
+The answers on a page are ``render``'s own blocks (``render_check``, ``render_profile``,
+``render_about``): Telegram's HTML is a subset of the web's (b, i, code, a), so a pair's page says
+exactly what /check says. Everything here is composed as ``markupsafe.Markup``: stored text is
+escaped once when it meets markup, a rendered block never again. Each page carries the three
+readings (English, Simplified, Traditional through the bot's OpenCC conversion) and the page's
+script shows one; nothing is loaded from another host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
+
+from bot.domain import CheckResult, Company, Fact, FactView, InvalidValue, Kind, Profile, Region, Source
+from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, using
+from bot.render import (
+    HTML,
+    PLAIN,
+    human_date,
+    render_about,
+    render_check,
+    render_profile,
+    source_label,
+    status_text,
+)
+from bot.store import About, Edit
+from bot.table import Cell, CompanyRow, Table, search_keys
+from bot import texts
+from bot.texts import t
+
+LOCALES = (("en", EN), ("zh", ZH_HANS), ("hant", ZH_HANT))
+"""The page's language codes and the bot's locales they render in."""
+FEED_ID = "urn:interop-bot:changes"
+
+
+class SiteLinks(NamedTuple):
+    """What every page needs to link out: where pairs live and the bot's username."""
+
+    pair_path: Callable[[int, int], str]
+    bot_username: str | None = None
+
+
+def tri(render: Callable[[], object], tag: str = "span") -> Markup:
+    """``render()`` in each locale: once when all agree, else one element per language
+    (the stylesheet shows the reader's)."""
+    texts: list[tuple[str, Markup]] = []
+    for code, locale in LOCALES:
+        with using(locale):
+            texts.append((code, escape(render())))
+    if all(text == texts[0][1] for _, text in texts):
+        return texts[0][1]
+    return Markup("").join(Markup('<{0} class="l-{1}">{2}</{0}>').format(Markup(tag), code, text)
+                           for code, text in texts)
+
+
+def _blocks(blocks: Sequence[str]) -> Markup:
+    return Markup("").join(Markup('<p class="block">{}</p>').format(b) for b in blocks)
+
+
+def short_region(value: str) -> str:
+    """"EU" for a fact limited to the EU/EEA; "" when it holds everywhere."""
+    try:
+        region = Region.parse(value) if value else None
+    except InvalidValue:
+        return ""
+    return region.name if region is not None and region is not Region.GLOBAL else ""
+
+
+def _keys(company: Company) -> str:
+    return "|" + "|".join(search_keys(company)) + "|"
+
+
+def _company_href(root: str, company: Company) -> str:
+    return f"{root}company/{company.id}.html"
+
+
+def _lang_switch() -> Markup:
+    return Markup('<nav class="lang" aria-label="Language"><button type="button" data-set-lang="en">'
+                  'English</button><button type="button" data-set-lang="zh">简体中文</button>'
+                  '<button type="button" data-set-lang="hant">繁體中文</button></nav>')
+
+
+def page(title: Markup, body: Markup, root: str = "", back: bool = True) -> str:
+    """The shell every page shares: its stylesheet and script from the same site."""
+    home = Markup('<a class="back" href="{}index.html">{}</a>').format(root, tri(lambda: t("site.back")))
+    return str(Markup(
+        '<!DOCTYPE html>\n<html lang="en" data-lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<title>{title}</title>\n<link rel="stylesheet" href="{root}site.css">\n'
+        '<link rel="alternate" type="application/atom+xml" href="{root}changes.atom">\n'
+        '</head>\n<body>\n<header>{home}{switch}</header>\n<main>\n{body}\n</main>\n'
+        '<script src="{root}site.js"></script>\n</body>\n</html>\n').format(
+            title=Markup(title).striptags(), root=root, home=home if back else "",
+            switch=_lang_switch(), body=body))
+
+
+def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
+    """"✅" (and "EU" when limited) linking to the pair's page, its status and date as a title."""
+    titles = []
+    for _, locale in LOCALES:
+        with using(locale):
+            titles.append(t("site.cell", status=status_text(PLAIN, cell.fact), date=human_date(cell.fact.date)))
+    region = short_region(cell.fact.region)
+    return Markup('<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{region}</a>').format(
+        href=root + site.pair_path(cell.row.id, cell.col.id), en=titles[0], zh=titles[1],
+        hant=titles[2], mark=t(f"mark.{cell.verdict.value}", EN),
+        region=Markup("<small>{}</small>").format(region) if region else "")
+
+
+def _table(table: Table, site: SiteLinks) -> Markup:
+    head = [Markup('<th class="corner">{}</th>').format(tri(lambda: t("site.platforms")))]
+    for col in table.cols:
+        head.append(Markup('<th class="col" data-keys="{keys}"><a href="{href}"><span class="vt">{name}</span></a>'
+                           '</th>').format(keys=_keys(col), href=_company_href("", col),
+                                           name=tri(lambda c=col: display_name(c))))
+    body: list[Markup] = []
+    group_size: dict[int, int] = {}
+    for row in table.rows:
+        group = table.groups.get(row.id, row)
+        group_size[group.id] = group_size.get(group.id, 0) + 1
+    current_group = None
+    for row in table.rows:
+        group = table.groups.get(row.id, row)
+        if group.id != current_group:
+            current_group = group.id
+            if group_size[group.id] > 1:
+                body.append(Markup('<tr class="grp"><th colspan="{}">{}</th></tr>').format(
+                    len(table.cols) + 1, tri(lambda g=group: display_name(g))))
+        cells = [Markup('<th class="row"><a href="{}">{}</a></th>').format(
+            _company_href("", row), tri(lambda r=row: display_name(r)))]
+        for col in table.cols:
+            found = table.cells.get((row.id, col.id))
+            if found is None:
+                cells.append(Markup("<td></td>"))
+            else:
+                cells.append(Markup('<td class="v-{}">{}</td>').format(found.verdict.value,
+                                                                      _cell_link("", site, found)))
+        body.append(Markup('<tr data-keys="{}">{}</tr>').format(_keys(row), Markup("").join(cells)))
+    note = Markup("")
+    if len(table.rows) < table.all_rows or len(table.cols) < table.all_cols:
+        note = Markup('<p class="note">{}</p>').format(tri(lambda: t(
+            "site.shown", rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
+            all_cols=table.all_cols)))
+    return Markup(
+        '<section class="kind" id="k-{slug}" data-kind="{kind}">\n<h2>{title}</h2>\n{note}'
+        '<div class="scroll"><table class="matrix">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
+        '</tbody></table></div>\n<p class="none" hidden>{none}</p>\n</section>').format(
+            slug=_slug(table.kind), kind=table.kind.value, title=tri(lambda: t(f"kind.{table.kind.value}")),
+            note=note, head=Markup("").join(head), body=Markup("\n").join(body),
+            none=tri(lambda: t("site.no_match")))
+
+
+def _slug(kind: Kind) -> str:
+    return kind.value.replace("/", "-")
+
+
+def index_page(tables: Sequence[Table], about: About, site: SiteLinks) -> str:
+    """The table: a tab per kind, a filter over the names the bot knows, the legend."""
+    tabs = Markup("").join(
+        Markup('<a href="#k-{}" data-tab="{}">{}</a>').format(_slug(x.kind), x.kind.value,
+                                                            tri(lambda k=x.kind: t(f"kind.{k.value}")))
+        for x in tables)
+    updated = (Markup('<p class="note">{}</p>').format(
+        tri(lambda: t("site.data_date", date=human_date(about.last_change[:10]))))
+        if about.last_change else Markup(""))
+    body = Markup(
+        '<h1>{title}</h1>\n<p class="intro">{intro}</p>\n{updated}'
+        '<input id="filter" type="search" autocomplete="off" aria-label="{label}" placeholder="{label}">\n'
+        '<div id="elsewhere" hidden><span>{elsewhere}</span> <span class="found"></span></div>\n'
+        '<nav class="tabs">{tabs}</nav>\n<p class="legend">{legend}</p>\n{sections}\n{footer}').format(
+            title=tri(lambda: t("site.title")), intro=tri(lambda: t("site.intro")), updated=updated,
+            label=t("site.filter", EN), elsewhere=tri(lambda: t("site.elsewhere")), tabs=tabs,
+            legend=tri(lambda: t("site.legend")),
+            sections=Markup("\n").join(_table(x, site) for x in tables), footer=_footer(""))
+    return page(Markup(t("site.title", EN)), body, back=False)
+
+
+def _footer(root: str) -> Markup:
+    def data() -> Markup:
+        return Markup(t("site.data")).format(
+            json=Markup('<a href="{}data/interop.json">interop.json</a>').format(root),
+            csv=Markup('<a href="{}data/interop.csv">interop.csv</a>').format(root),
+            feed=Markup('<a href="{}changes.atom">changes.atom</a>').format(root))
+    return Markup('<footer><p>{}</p><p><a href="{}about.html">{}</a></p></footer>').format(
+        tri(data), root, tri(lambda: t("site.about")))
+
+
+def _deep_link(bot_username: str, a: int, b: int) -> str:
+    """The bot's own deep link for a pair (``/start check_<a>_<b>``)."""
+    return f"https://t.me/{bot_username}?start=check_{a}_{b}"
+
+
+def _source_item(source: Source) -> Markup:
+    label = source.title or source_label(source)
+    meta = [x for x in (source.publisher, source.date) if x]
+    quote = str(getattr(source, "quote", "") or "")
+    return Markup('<li><a href="{url}" rel="nofollow noopener">{label}</a>{meta}{quote}</li>').format(
+        url=source.url, label=label,
+        meta=Markup(' <span class="meta">{}</span>').format(" · ".join(meta)) if meta else "",
+        quote=Markup("<blockquote>{}</blockquote>").format(quote) if quote else "")
+
+
+def _fact_sources(view: FactView) -> Markup:
+    fact = view.fact
+    head = tri(lambda: Markup("{} {} — {}").format(human_date(fact.date), status_text(HTML, fact),
+                                                   summary(fact)))
+    items = Markup("").join(_source_item(s) for s in fact.sources)
+    return Markup('<li class="fact">{}<ul class="sources">{}</ul></li>').format(head, items)
+
+
+def pair_page(result: CheckResult, site: SiteLinks) -> str:
+    """Everything /check shows for the pair, then every fact's sources with their quotes, and a
+    link that opens the bot on the same pair."""
+    a, b = result.a, result.b
+    title = tri(lambda: Markup("{} × {}").format(display_name(a), display_name(b)))
+    answer = tri(lambda: _blocks(render_check(result, HTML)), "div")
+    views = sorted({v.fact.id: v for th in (*result.threads, *result.rollup) for v in th.events}.values(),
+                   key=lambda v: (v.fact.date, v.fact.id), reverse=True)
+    sources = Markup("")
+    if views:
+        sources = Markup('<h2>{}</h2>\n<ul class="facts">{}</ul>').format(
+            tri(lambda: t("site.sources")), Markup("\n").join(_fact_sources(v) for v in views))
+    links = [Markup('<a href="../{}">{}</a>').format(_company_href("", c), tri(lambda c=c: display_name(c)))
+             for c in (a, b)]
+    if site.bot_username:
+        links.append(Markup('<a class="bot" href="{}">{}</a>').format(
+            _deep_link(site.bot_username, a.id, b.id), tri(lambda: t("site.open_bot"))))
+    body = Markup('<h1>{}</h1>\n<div class="answer">{}</div>\n<p class="links">{}</p>\n{}\n{}').format(
+        title, answer, Markup(" · ").join(links), sources, _footer("../"))
+    return page(Markup("{} × {}").format(a.name, b.name), body, "../")
+
+
+def _row_table(cells: Sequence[Cell], site: SiteLinks, platform: bool) -> Markup:
+    rows = []
+    for found in cells:
+        other = found.col if platform else found.row
+        rows.append(Markup('<tr><td>{kind}</td><th class="row"><a href="../{href}">{name}</a></th>'
+                           '<td class="v-{verdict}">{cell}</td></tr>').format(
+            kind=tri(lambda k=found.kind: t(f"kind.{k.value}")), href=_company_href("", other),
+            name=tri(lambda o=other: display_name(o)), verdict=found.verdict.value,
+            cell=_cell_link("../", site, found)))
+    return Markup('<h2>{}</h2>\n<table class="row-table">{}</table>').format(
+        tri(lambda: t("site.as_platform" if platform else "site.as_service")), Markup("\n").join(rows))
+
+
+def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
+    """The company's /company profile, then its row and column of the table."""
+    company = profile.company
+    parts = [Markup("<h1>{}</h1>").format(tri(lambda: display_name(company))),
+             Markup('<div class="answer">{}</div>').format(
+                 tri(lambda: _blocks(render_profile(profile, HTML)), "div"))]
+    if row.as_platform:
+        parts.append(_row_table(row.as_platform, site, True))
+    if row.as_service:
+        parts.append(_row_table(row.as_service, site, False))
+    parts.append(_footer("../"))
+    return page(Markup(company.name), Markup("\n").join(parts), "../")
+
+
+def about_page(about: About) -> str:
+    """/about on the web: counts, the last change, how facts are sourced, how to report."""
+    body = Markup('<div class="answer">{}</div>\n{}').format(
+        tri(lambda: _blocks(render_about(about, HTML)), "div"), _footer(""))
+    return page(Markup(t("site.about", EN)), body)
+
+
+def _atom_time(stamp: str) -> str:
+    """An audit time ("2026-12-07T01:02:03Z" or "2026-12-07 01:02:03") as RFC 3339."""
+    stamp = stamp.strip().replace(" ", "T")
+    if len(stamp) == 10:
+        stamp += "T00:00:00"
+    return stamp if stamp.endswith("Z") or "+" in stamp[10:] else stamp + "Z"
+
+
+def atom_feed(edits: Iterable[tuple[Edit, FactView]], last_change: str, site: SiteLinks) -> str:
+    """The /changes log as Atom, newest first, in English: what happened to which fact, and no
+    admin's identity (``Edit`` carries none)."""
+    entries = []
+    with using(EN):
+        for edit, view in edits:
+            fact: Fact = view.fact
+            action = t(f"changes.action.{edit.action}") if f"changes.action.{edit.action}" in texts.EN else edit.action
+            relation = PLAIN.t(f"verb.{fact.kind.value}", s=display_name(view.subject), o=display_name(view.object))
+            text = " ".join([status_text(PLAIN, fact), human_date(fact.date), "—", summary(fact)])
+            entries.append(Markup(
+                "<entry>\n <id>urn:interop-bot:fact:{id}:{at}</id>\n <title>{action}: {relation}</title>\n"
+                ' <updated>{updated}</updated>\n <link href="{href}"/>\n <summary>{text}</summary>\n'
+                "</entry>").format(id=fact.id, at=_atom_time(edit.at), action=action, relation=relation,
+                                   updated=_atom_time(edit.at),
+                                   href=site.pair_path(fact.subject_id, fact.object_id), text=text))
+    return str(Markup(
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        "<title>{title}</title>\n<id>{id}</id>\n<updated>{updated}</updated>\n"
+        "<author><name>interop-bot</name></author>\n"
+        '<link rel="self" href="changes.atom"/>\n<link rel="alternate" href="index.html"/>\n'
+        "{entries}\n</feed>\n").format(title=t("changes.header", EN), id=FEED_ID,
+                                       updated=_atom_time(last_change or "1970-01-01"),
+                                       entries=Markup("\n").join(entries)))
+

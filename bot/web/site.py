@@ -1,0 +1,173 @@
+"""The web table as a set of pages: written to a folder (``python -m bot site OUT``) or served
+one page at a time by the running bot (``bot.web.server``).
+
+Every page is rendered on request from the store's current content (``Interop`` answers,
+``render_web`` HTML) and remembered until the content version moves, so a served page costs
+one /check (a pair), one profile (a company) or nothing (seen before). The table itself is
+built once per version. Output is deterministic: sorted, and the only date in it is the data's
+own last change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import dataset
+from bot.answers import MAX_CHANGES, Interop
+from bot.domain import Company
+from bot.i18n import ZH_HANS, ZH_HANT, display_name
+from bot.render_web import SiteLinks, about_page, atom_feed, company_page, index_page, pair_page
+from bot.store import About
+from bot.table import MAX_COLS, MAX_ROWS, Links, Table, company_row, search_keys, tables
+
+ASSETS = Path(__file__).resolve().parent
+STATIC = ("site.css", "site.js")
+TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".json": "application/json",
+         ".csv": "text/csv; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+PAGE_CACHE = 2048
+"""Rendered pages kept per content version: the popular pairs and companies."""
+_PAIR = re.compile(r"pair/([0-9]{1,12})-([0-9]{1,12})\.html")
+_COMPANY = re.compile(r"company/([0-9]{1,12})\.html")
+
+
+def content_type(path: str) -> str:
+    return TYPES.get(Path(path).suffix, "application/octet-stream")
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What one content version's pages share: the links, the tables, the pair order."""
+
+    links: Links
+    tables: tuple[Table, ...]
+    about: About
+    order: dict[frozenset[int], tuple[int, int]]
+    companies: tuple[Company, ...]
+
+
+class Site:
+    """The pages of one store, for one bot (its username makes the "open in the bot" links)."""
+
+    def __init__(self, interop: Interop, bot_username: str | None = None, *,
+                 max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> None:
+        self.interop = interop
+        self.bot_username = bot_username
+        self.max_rows, self.max_cols = max_rows, max_cols
+        self._built: Built | None = None
+        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = asyncio.Lock()
+
+    async def built(self) -> Built:
+        """This content version's tables, built at most once (concurrent requests wait)."""
+        version = self.interop.store.content_version()
+        if self._built is not None and self._built.links.version == version:
+            return self._built
+        async with self._lock:
+            await self.interop.sync()
+            version = self.interop.store.content_version()
+            if self._built is None or self._built.links.version != version:
+                links = await Links.read(self.interop)
+                made = await tables(self.interop, links, self.max_rows, self.max_cols)
+                order = links.pair_order()
+                for table in made:  # roll-up cells open a page for their own pair
+                    for row, col in sorted(table.cells):
+                        order.setdefault(frozenset((row, col)), (row, col))
+                companies = tuple(sorted(await self.interop.store.companies(), key=lambda c: c.id))
+                self._built = Built(links, made, await self.interop.about(), order, companies)
+                self._pages.clear()
+        return self._built
+
+    def _links(self, built: Built) -> SiteLinks:
+        def pair_path(a: int, b: int) -> str:
+            first, second = built.order.get(frozenset((a, b)), (a, b))
+            return f"pair/{first}-{second}.html"
+        return SiteLinks(pair_path, self.bot_username)
+
+    async def paths(self) -> list[str]:
+        """Every page of the site, sorted."""
+        built = await self.built()
+        pairs = [f"pair/{a}-{b}.html" for a, b in built.order.values()]
+        companies = [f"company/{c.id}.html" for c in built.companies]
+        fixed = ["index.html", "about.html", "changes.atom", "data/interop.json", "data/interop.csv",
+                 "data/names.json", *STATIC]
+        return sorted([*fixed, *pairs, *companies])
+
+    async def page(self, path: str) -> bytes | None:
+        """The page at ``path`` (relative, "index.html"), None when there is none."""
+        path = path.lstrip("/") or "index.html"
+        built = await self.built()
+        cached = self._pages.get(path)
+        if cached is not None:
+            self._pages.move_to_end(path)
+            return cached
+        body = await self._render(path, built)
+        if body is not None and self._built is built:
+            self._pages[path] = body
+            if len(self._pages) > PAGE_CACHE:
+                self._pages.popitem(last=False)
+        return body
+
+    async def _render(self, path: str, built: Built) -> bytes | None:
+        links = self._links(built)
+        interop = self.interop
+        if path in STATIC:
+            return (ASSETS / path).read_bytes()
+        if path == "index.html":
+            return index_page(built.tables, built.about, links).encode()
+        if path == "about.html":
+            return about_page(built.about).encode()
+        if path == "changes.atom":
+            return atom_feed(await interop.changes(MAX_CHANGES), built.about.last_change, links).encode()
+        if path in ("data/interop.json", "data/interop.csv"):
+            as_json, as_csv = await dataset.site_exports(interop.store, built.about.last_change)
+            self._pages["data/interop.json"], self._pages["data/interop.csv"] = as_json, as_csv
+            return as_json if path.endswith(".json") else as_csv
+        if path == "data/names.json":
+            return _names(built.companies)
+        if match := _PAIR.fullmatch(path):
+            a, b = (interop.resolver.company(int(x)) for x in match.groups())
+            if a is None or b is None or a.id == b.id:
+                return None
+            return pair_page(await interop.check(a, b), links).encode()
+        if match := _COMPANY.fullmatch(path):
+            company = interop.resolver.company(int(match.group(1)))
+            if company is None:
+                return None
+            profile = await interop.profile(company)
+            return company_page(profile, await company_row(interop, built.links, company), links).encode()
+        return None
+
+
+
+    async def write(self, out: Path) -> tuple[int, int]:
+        """Write every page under ``out``; (files, bytes). Pages are not kept in memory."""
+        files = total = 0
+        for path in await self.paths():
+            body = await self.page(path)
+            if body is None:  # pragma: no cover - every listed path renders
+                continue
+            self._pages.pop(path, None)
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(body)
+            files += 1
+            total += len(body)
+        return files, total
+
+
+def _names(companies: tuple[Company, ...]) -> bytes:
+    """Every company's names for the filter, beyond the companies the tables show."""
+    rows = []
+    for c in companies:
+        row: dict[str, object] = {"id": c.id, "name": c.name, "keys": list(search_keys(c))}
+        if c.name_zh:
+            row["zh"] = display_name(c, ZH_HANS)
+            row["hant"] = display_name(c, ZH_HANT)
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
