@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true")
     exp = sub.add_parser("export", help="write the whole store as JSON, CSV or zip (by suffix)")
     exp.add_argument("file", type=Path)
-    site = sub.add_parser("site", help="write the web table (static pages, open data, change feed) into a folder")
+    site = sub.add_parser("site", help="write the web table (pages, open data, change feed) into a folder")
     site.add_argument("out", type=Path)
     site.add_argument("--bot", default=None, type=_username,
                       help="the bot's username, for the pages' 'open in the bot' links")

@@ -52,6 +52,11 @@ class Settings:
     answer_workers: int = 0
     """Processes that compute answers beside the bot's own (``bot.workers``); ``ANSWER_WORKERS``
     defaults to ``auto``: one when there is a second CPU. 0 answers in the bot's process."""
+    web_port: int | None = None
+    """Serve the web table (``bot.web``) on this port; None: not served."""
+    web_listen: str = "127.0.0.1"
+    webapp_url: str | None = None
+    """The web table's public https address: the bot offers it as a Telegram Mini App."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -190,6 +195,16 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
             raise ConfigError(f"ANSWER_WORKERS must be auto or at most {MAX_ANSWER_WORKERS}, "
                               f"got {workers_raw!r}")
 
+    web_port_raw = get("WEB_PORT")
+    web_port = _whole("WEB_PORT", web_port_raw, "a port number") if web_port_raw else None
+    if web_port is not None and not 0 < web_port < 65536:
+        raise ConfigError(f"WEB_PORT must be a port number, got {web_port_raw!r}")
+    if web_port is not None and webhook_url and web_port == port:
+        raise ConfigError(f"WEB_PORT must differ from WEBHOOK_PORT ({port}): the webhook has that port")
+    webapp_url = get("WEBAPP_URL")
+    if webapp_url:
+        _http_url("WEBAPP_URL", webapp_url, https_only=True)  # Telegram opens Mini Apps over https only
+
     base_url = get("TELEGRAM_BASE_URL")
     base_file_url = get("TELEGRAM_BASE_FILE_URL")
     return Settings(
@@ -209,6 +224,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
         rate_limiter=limiter_raw == "on",
         answer_workers=workers,
+        web_port=web_port,
+        web_listen=get("WEB_LISTEN") or "127.0.0.1",
+        webapp_url=webapp_url,
     )
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from bot import texts
 from bot.domain import CheckResult, Company, Fact, FactView, InvalidValue, Kind, Profile, Region, Source
 from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, using
 from bot.render import (
@@ -29,7 +30,6 @@ from bot.render import (
 )
 from bot.store import About, Edit
 from bot.table import Cell, CompanyRow, Table, search_keys
-from bot import texts
 from bot.texts import t
 
 LOCALES = (("en", EN), ("zh", ZH_HANS), ("hant", ZH_HANT))
@@ -55,6 +55,14 @@ def tri(render: Callable[[], object], tag: str = "span") -> Markup:
         return texts[0][1]
     return Markup("").join(Markup('<{0} class="l-{1}">{2}</{0}>').format(Markup(tag), code, text)
                            for code, text in texts)
+
+
+def _name(company: Company) -> Markup:
+    return tri(lambda: display_name(company))
+
+
+def _kind(kind: Kind) -> Markup:
+    return tri(lambda: t(f"kind.{kind.value}"))
 
 
 def _blocks(blocks: Sequence[str]) -> Markup:
@@ -90,7 +98,8 @@ def page(title: Markup, body: Markup, root: str = "", back: bool = True) -> str:
     return str(Markup(
         '<!DOCTYPE html>\n<html lang="en" data-lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<title>{title}</title>\n<link rel="stylesheet" href="{root}site.css">\n'
+        '<title>{title}</title>\n<link rel="icon" href="data:,">\n'
+        '<link rel="stylesheet" href="{root}site.css">\n'
         '<link rel="alternate" type="application/atom+xml" href="{root}changes.atom">\n'
         '</head>\n<body>\n<header>{home}{switch}</header>\n<main>\n{body}\n</main>\n'
         '<script src="{root}site.js"></script>\n</body>\n</html>\n').format(
@@ -103,9 +112,11 @@ def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
     titles = []
     for _, locale in LOCALES:
         with using(locale):
-            titles.append(t("site.cell", status=status_text(PLAIN, cell.fact), date=human_date(cell.fact.date)))
+            titles.append(t("site.cell", status=status_text(PLAIN, cell.fact),
+                            date=human_date(cell.fact.date)))
     region = short_region(cell.fact.region)
-    return Markup('<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{region}</a>').format(
+    link = Markup('<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{region}</a>')
+    return link.format(
         href=root + site.pair_path(cell.row.id, cell.col.id), en=titles[0], zh=titles[1],
         hant=titles[2], mark=t(f"mark.{cell.verdict.value}", EN),
         region=Markup("<small>{}</small>").format(region) if region else "")
@@ -114,9 +125,9 @@ def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
 def _table(table: Table, site: SiteLinks) -> Markup:
     head = [Markup('<th class="corner">{}</th>').format(tri(lambda: t("site.platforms")))]
     for col in table.cols:
-        head.append(Markup('<th class="col" data-keys="{keys}"><a href="{href}"><span class="vt">{name}</span></a>'
-                           '</th>').format(keys=_keys(col), href=_company_href("", col),
-                                           name=tri(lambda c=col: display_name(c))))
+        head.append(Markup('<th class="col" data-keys="{keys}"><a href="{href}"><span class="vt">{name}'
+                           '</span></a></th>').format(keys=_keys(col), href=_company_href("", col),
+                                           name=_name(col)))
     body: list[Markup] = []
     group_size: dict[int, int] = {}
     for row in table.rows:
@@ -129,9 +140,9 @@ def _table(table: Table, site: SiteLinks) -> Markup:
             current_group = group.id
             if group_size[group.id] > 1:
                 body.append(Markup('<tr class="grp"><th colspan="{}">{}</th></tr>').format(
-                    len(table.cols) + 1, tri(lambda g=group: display_name(g))))
+                    len(table.cols) + 1, _name(group)))
         cells = [Markup('<th class="row"><a href="{}">{}</a></th>').format(
-            _company_href("", row), tri(lambda r=row: display_name(r)))]
+            _company_href("", row), _name(row))]
         for col in table.cols:
             found = table.cells.get((row.id, col.id))
             if found is None:
@@ -149,7 +160,7 @@ def _table(table: Table, site: SiteLinks) -> Markup:
         '<section class="kind" id="k-{slug}" data-kind="{kind}">\n<h2>{title}</h2>\n{note}'
         '<div class="scroll"><table class="matrix">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n'
         '</tbody></table></div>\n<p class="none" hidden>{none}</p>\n</section>').format(
-            slug=_slug(table.kind), kind=table.kind.value, title=tri(lambda: t(f"kind.{table.kind.value}")),
+            slug=_slug(table.kind), kind=table.kind.value, title=_kind(table.kind),
             note=note, head=Markup("").join(head), body=Markup("\n").join(body),
             none=tri(lambda: t("site.no_match")))
 
@@ -162,7 +173,7 @@ def index_page(tables: Sequence[Table], about: About, site: SiteLinks) -> str:
     """The table: a tab per kind, a filter over the names the bot knows, the legend."""
     tabs = Markup("").join(
         Markup('<a href="#k-{}" data-tab="{}">{}</a>').format(_slug(x.kind), x.kind.value,
-                                                            tri(lambda k=x.kind: t(f"kind.{k.value}")))
+                                                            _kind(x.kind))
         for x in tables)
     updated = (Markup('<p class="note">{}</p>').format(
         tri(lambda: t("site.data_date", date=human_date(about.last_change[:10]))))
@@ -224,7 +235,7 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     if views:
         sources = Markup('<h2>{}</h2>\n<ul class="facts">{}</ul>').format(
             tri(lambda: t("site.sources")), Markup("\n").join(_fact_sources(v) for v in views))
-    links = [Markup('<a href="../{}">{}</a>').format(_company_href("", c), tri(lambda c=c: display_name(c)))
+    links = [Markup('<a href="../{}">{}</a>').format(_company_href("", c), _name(c))
              for c in (a, b)]
     if site.bot_username:
         links.append(Markup('<a class="bot" href="{}">{}</a>').format(
@@ -240,8 +251,8 @@ def _row_table(cells: Sequence[Cell], site: SiteLinks, platform: bool) -> Markup
         other = found.col if platform else found.row
         rows.append(Markup('<tr><td>{kind}</td><th class="row"><a href="../{href}">{name}</a></th>'
                            '<td class="v-{verdict}">{cell}</td></tr>').format(
-            kind=tri(lambda k=found.kind: t(f"kind.{k.value}")), href=_company_href("", other),
-            name=tri(lambda o=other: display_name(o)), verdict=found.verdict.value,
+            kind=_kind(found.kind), href=_company_href("", other),
+            name=_name(other), verdict=found.verdict.value,
             cell=_cell_link("../", site, found)))
     return Markup('<h2>{}</h2>\n<table class="row-table">{}</table>').format(
         tri(lambda: t("site.as_platform" if platform else "site.as_service")), Markup("\n").join(rows))
@@ -283,8 +294,10 @@ def atom_feed(edits: Iterable[tuple[Edit, FactView]], last_change: str, site: Si
     with using(EN):
         for edit, view in edits:
             fact: Fact = view.fact
-            action = t(f"changes.action.{edit.action}") if f"changes.action.{edit.action}" in texts.EN else edit.action
-            relation = PLAIN.t(f"verb.{fact.kind.value}", s=display_name(view.subject), o=display_name(view.object))
+            key = f"changes.action.{edit.action}"
+            action = t(key) if key in texts.EN else edit.action
+            relation = PLAIN.t(f"verb.{fact.kind.value}", s=display_name(view.subject),
+                               o=display_name(view.object))
             text = " ".join([status_text(PLAIN, fact), human_date(fact.date), "—", summary(fact)])
             entries.append(Markup(
                 "<entry>\n <id>urn:interop-bot:fact:{id}:{at}</id>\n <title>{action}: {relation}</title>\n"

@@ -719,11 +719,13 @@ EN.update({
 # The table on the web (bot/render_web.py) and its Mini App button.
 EN.update({
     "site.title": "Interop table",
-    "site.intro": "Which platforms take which services, each cell the bot's /check verdict. Tap a cell for its sources.",
+    "site.intro": ("Which platforms take which services, each cell the bot's /check verdict. "
+                   "Tap a cell for its sources."),
     "site.filter": "Filter platforms and services (JD, 京东, alipay…)",
     "site.legend": "✅ live · 🟡 partial · 🕓 announced · ⛔ ended · empty: no record",
     "site.platforms": "Platforms ↓ · services →",
-    "site.shown": "{rows} of {all_rows} platforms and {cols} of {all_cols} services shown (the most connected); the filter searches the rest.",
+    "site.shown": ("{rows} of {all_rows} platforms and {cols} of {all_cols} services shown (the most "
+                   "connected); the filter searches the rest."),
     "site.no_match": "Nothing in this table matches.",
     "site.elsewhere": "Other companies:",
     "site.cell": "{status} · {date}",

@@ -660,7 +660,8 @@ ZH.update({
     "site.filter": "筛选平台和服务（JD、京东、alipay…）",
     "site.legend": "✅ 可用 · 🟡 部分可用 · 🕓 已宣布 · ⛔ 已停止 · 空白：没有记录",
     "site.platforms": "平台 ↓ · 服务 →",
-    "site.shown": "显示了 {all_rows} 个平台中的 {rows} 个、{all_cols} 个服务中的 {cols} 个（关联最多的）；筛选框也会搜索其余的。",
+    "site.shown": ("显示了 {all_rows} 个平台中的 {rows} 个、{all_cols} 个服务中的 {cols} 个（关联最多的）；"
+                   "筛选框也会搜索其余的。"),
     "site.no_match": "这张表里没有匹配的。",
     "site.elsewhere": "其他公司：",
     "site.cell": "{status} · {date}",

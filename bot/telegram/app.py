@@ -44,7 +44,7 @@ from bot.answers import Interop
 from bot.backups import write_backup
 from bot.config import Settings
 from bot.startup import freeze_loaded_objects, open_interop
-from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
+from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user, webapp
 from bot.telegram.admin import commands, form, pending
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
@@ -267,12 +267,14 @@ async def post_init(app: BotApp) -> None:
         data.workers = Workers(data.interop, settings.answer_workers)
         await data.workers.start()
     await set_menus(app.bot, settings.admin_ids)
+    await webapp.start(app)
     log.info("Bot @%s ready", app.bot.username)
 
 
 async def post_shutdown(app: BotApp) -> None:
     """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
     data = app.bot_data
+    await webapp.stop(app)
     if data.workers is not None:
         await data.workers.close()
         data.workers = None

@@ -22,6 +22,7 @@ from bot.workers import Workers
 if TYPE_CHECKING:
     from bot.pictures import Pictures
     from bot.telegram.follow import DeliveryState
+    from bot.web.server import WebServer
 
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
@@ -43,6 +44,7 @@ class BotData:
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
     delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
     pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
+    web: WebServer | None = None  # the web table's server (WEB_PORT), started in post_init
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
 
 

@@ -41,6 +41,7 @@ from bot.render import (
 from bot.telegram.callbacks import MAX_CHOICES, Reply, paged
 from bot.telegram.context import BotContext
 from bot.telegram.user import say, send
+from bot.telegram.webapp import with_table
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -248,4 +249,4 @@ async def compare_command(update: Update, context: BotContext) -> None:
                                                      "compare.png")
     if not sent:
         blocks = [HTML.t("map.drawing_failed"), *blocks]
-    await _send_text(context, target, paged(blocks, None))
+    await _send_text(context, target, with_table(paged(blocks, None), update, context))

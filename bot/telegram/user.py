@@ -47,6 +47,7 @@ from bot.telegram.callbacks import (
     reply_for,
 )
 from bot.telegram.context import BotContext
+from bot.telegram.webapp import with_table
 from bot.texts import EXAMPLES, t
 
 log = logging.getLogger(__name__)
@@ -173,12 +174,12 @@ async def start(update: Update, context: BotContext) -> None:
         if result is not None:
             await _answer(update, context, result)
             return
-    await send(update, help_reply())
+    await send(update, with_table(help_reply(), update, context))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain what the bot does, with tappable examples."""
-    await send(update, help_reply())
+    """Explain what the bot does, with tappable examples (and the web table, when there is one)."""
+    await send(update, with_table(help_reply(), update, context))
 
 
 async def deep_link(interop: Interop, payload: str) -> Answer | None:
