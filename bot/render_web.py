@@ -10,6 +10,7 @@ script shows one; nothing is loaded from another host.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
@@ -47,14 +48,22 @@ class SiteLinks(NamedTuple):
 def tri(render: Callable[[], object], tag: str = "span") -> Markup:
     """``render()`` in each locale: once when all agree, else one element per language
     (the stylesheet shows the reader's)."""
-    texts: list[tuple[str, Markup]] = []
-    for code, locale in LOCALES:
+    texts: list[Markup] = []
+    for _, locale in LOCALES:
         with using(locale):
-            texts.append((code, escape(render())))
-    if all(text == texts[0][1] for _, text in texts):
-        return texts[0][1]
-    return Markup("").join(Markup('<{0} class="l-{1}">{2}</{0}>').format(Markup(tag), code, text)
-                           for code, text in texts)
+            texts.append(escape(render()))
+    first = texts[0]
+    if texts[1] == first and texts[2] == first:
+        return first
+    # f-strings of escaped values: markupsafe's own format costs more than the page's answers
+    return Markup("".join(f'<{tag} class="l-{code}">{text}</{tag}>'
+                          for (code, _), text in zip(LOCALES, texts, strict=True)))
+
+
+@functools.lru_cache(maxsize=64)
+def said(key: str) -> Markup:
+    """A catalogue sentence without values in the three languages (the same on every page)."""
+    return tri(lambda: t(key))
 
 
 def _name(company: Company) -> Markup:
@@ -66,7 +75,7 @@ def _kind(kind: Kind) -> Markup:
 
 
 def _blocks(blocks: Sequence[str]) -> Markup:
-    return Markup("").join(Markup('<p class="block">{}</p>').format(b) for b in blocks)
+    return Markup("".join(f'<p class="block">{escape(b)}</p>' for b in blocks))
 
 
 def short_region(value: str) -> str:
@@ -94,7 +103,7 @@ def _lang_switch() -> Markup:
 
 def page(title: Markup, body: Markup, root: str = "", back: bool = True) -> str:
     """The shell every page shares: its stylesheet and script from the same site."""
-    home = Markup('<a class="back" href="{}index.html">{}</a>').format(root, tri(lambda: t("site.back")))
+    home = Markup('<a class="back" href="{}index.html">{}</a>').format(root, said("site.back"))
     return str(Markup(
         '<!DOCTYPE html>\n<html lang="en" data-lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -115,15 +124,15 @@ def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
             titles.append(t("site.cell", status=status_text(PLAIN, cell.fact),
                             date=human_date(cell.fact.date)))
     region = short_region(cell.fact.region)
-    link = Markup('<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{region}</a>')
-    return link.format(
-        href=root + site.pair_path(cell.row.id, cell.col.id), en=titles[0], zh=titles[1],
-        hant=titles[2], mark=t(f"mark.{cell.verdict.value}", EN),
-        region=Markup("<small>{}</small>").format(region) if region else "")
+    href = escape(root + site.pair_path(cell.row.id, cell.col.id))
+    en, zh, hant = (escape(x) for x in titles)
+    mark = escape(t(f"mark.{cell.verdict.value}", EN))
+    small = f"<small>{escape(region)}</small>" if region else ""
+    return Markup(f'<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{small}</a>')
 
 
 def _table(table: Table, site: SiteLinks) -> Markup:
-    head = [Markup('<th class="corner">{}</th>').format(tri(lambda: t("site.platforms")))]
+    head = [Markup('<th class="corner">{}</th>').format(said("site.platforms"))]
     for col in table.cols:
         head.append(Markup('<th class="col" data-keys="{keys}"><a href="{href}"><span class="vt">{name}'
                            '</span></a></th>').format(keys=_keys(col), href=_company_href("", col),
@@ -148,9 +157,9 @@ def _table(table: Table, site: SiteLinks) -> Markup:
             if found is None:
                 cells.append(Markup("<td></td>"))
             else:
-                cells.append(Markup('<td class="v-{}">{}</td>').format(found.verdict.value,
-                                                                      _cell_link("", site, found)))
-        body.append(Markup('<tr data-keys="{}">{}</tr>').format(_keys(row), Markup("").join(cells)))
+                link = _cell_link("", site, found)
+                cells.append(Markup(f'<td class="v-{found.verdict.value}">{link}</td>'))
+        body.append(Markup(f'<tr data-keys="{escape(_keys(row))}">{"".join(cells)}</tr>'))
     note = Markup("")
     if len(table.rows) < table.all_rows or len(table.cols) < table.all_cols:
         note = Markup('<p class="note">{}</p>').format(tri(lambda: t(
@@ -162,7 +171,7 @@ def _table(table: Table, site: SiteLinks) -> Markup:
         '</tbody></table></div>\n<p class="none" hidden>{none}</p>\n</section>').format(
             slug=_slug(table.kind), kind=table.kind.value, title=_kind(table.kind),
             note=note, head=Markup("").join(head), body=Markup("\n").join(body),
-            none=tri(lambda: t("site.no_match")))
+            none=said("site.no_match"))
 
 
 def _slug(kind: Kind) -> str:
@@ -183,13 +192,14 @@ def index_page(tables: Sequence[Table], about: About, site: SiteLinks) -> str:
         '<input id="filter" type="search" autocomplete="off" aria-label="{label}" placeholder="{label}">\n'
         '<div id="elsewhere" hidden><span>{elsewhere}</span> <span class="found"></span></div>\n'
         '<nav class="tabs">{tabs}</nav>\n<p class="legend">{legend}</p>\n{sections}\n{footer}').format(
-            title=tri(lambda: t("site.title")), intro=tri(lambda: t("site.intro")), updated=updated,
-            label=t("site.filter", EN), elsewhere=tri(lambda: t("site.elsewhere")), tabs=tabs,
-            legend=tri(lambda: t("site.legend")),
+            title=said("site.title"), intro=said("site.intro"), updated=updated,
+            label=t("site.filter", EN), elsewhere=said("site.elsewhere"), tabs=tabs,
+            legend=said("site.legend"),
             sections=Markup("\n").join(_table(x, site) for x in tables), footer=_footer(""))
     return page(Markup(t("site.title", EN)), body, back=False)
 
 
+@functools.lru_cache(maxsize=4)
 def _footer(root: str) -> Markup:
     def data() -> Markup:
         return Markup(t("site.data")).format(
@@ -197,7 +207,7 @@ def _footer(root: str) -> Markup:
             csv=Markup('<a href="{}data/interop.csv">interop.csv</a>').format(root),
             feed=Markup('<a href="{}changes.atom">changes.atom</a>').format(root))
     return Markup('<footer><p>{}</p><p><a href="{}about.html">{}</a></p></footer>').format(
-        tri(data), root, tri(lambda: t("site.about")))
+        tri(data), root, said("site.about"))
 
 
 def _deep_link(bot_username: str, a: int, b: int) -> str:
@@ -209,18 +219,19 @@ def _source_item(source: Source) -> Markup:
     label = source.title or source_label(source)
     meta = [x for x in (source.publisher, source.date) if x]
     quote = str(getattr(source, "quote", "") or "")
-    return Markup('<li><a href="{url}" rel="nofollow noopener">{label}</a>{meta}{quote}</li>').format(
-        url=source.url, label=label,
-        meta=Markup(' <span class="meta">{}</span>').format(" · ".join(meta)) if meta else "",
-        quote=Markup("<blockquote>{}</blockquote>").format(quote) if quote else "")
+    extra = f' <span class="meta">{escape(" · ".join(meta))}</span>' if meta else ""
+    if quote:
+        extra += f"<blockquote>{escape(quote)}</blockquote>"
+    url = escape(source.url)
+    return Markup(f'<li><a href="{url}" rel="nofollow noopener">{escape(label)}</a>{extra}</li>')
 
 
 def _fact_sources(view: FactView) -> Markup:
     fact = view.fact
-    head = tri(lambda: Markup("{} {} — {}").format(human_date(fact.date), status_text(HTML, fact),
-                                                   summary(fact)))
-    items = Markup("").join(_source_item(s) for s in fact.sources)
-    return Markup('<li class="fact">{}<ul class="sources">{}</ul></li>').format(head, items)
+    head = tri(lambda: Markup(f"{escape(human_date(fact.date))} {escape(status_text(HTML, fact))} — "
+                              f"{escape(summary(fact))}"))
+    items = "".join(_source_item(s) for s in fact.sources)
+    return Markup(f'<li class="fact">{head}<ul class="sources">{items}</ul></li>')
 
 
 def pair_page(result: CheckResult, site: SiteLinks) -> str:
@@ -234,12 +245,12 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     sources = Markup("")
     if views:
         sources = Markup('<h2>{}</h2>\n<ul class="facts">{}</ul>').format(
-            tri(lambda: t("site.sources")), Markup("\n").join(_fact_sources(v) for v in views))
+            said("site.sources"), Markup("\n").join(_fact_sources(v) for v in views))
     links = [Markup('<a href="../{}">{}</a>').format(_company_href("", c), _name(c))
              for c in (a, b)]
     if site.bot_username:
         links.append(Markup('<a class="bot" href="{}">{}</a>').format(
-            _deep_link(site.bot_username, a.id, b.id), tri(lambda: t("site.open_bot"))))
+            _deep_link(site.bot_username, a.id, b.id), said("site.open_bot")))
     body = Markup('<h1>{}</h1>\n<div class="answer">{}</div>\n<p class="links">{}</p>\n{}\n{}').format(
         title, answer, Markup(" · ").join(links), sources, _footer("../"))
     return page(Markup("{} × {}").format(a.name, b.name), body, "../")
