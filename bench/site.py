@@ -107,7 +107,7 @@ async def serving(interop: Interop, pairs: int, seed: int) -> dict[str, Any]:
             "pair_page_http_p50_ms": round(statistics.median(http_ms), 2)}
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
+async def run(args: argparse.Namespace, db: Path | None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
         seeded = await open_interop(Path(tmp) / "seed.sqlite3", seed=SEED_PATH)
@@ -116,8 +116,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["seed_serving"] = await serving(seeded, 50, args.seed)
         finally:
             await seeded.close()
-        if args.scale > 0:
-            db, _ = synth.cached_store(args.cache_dir, args.seed, args.scale)
+        if db is not None:
             interop = await open_interop(db, seed=None)
             try:
                 results[f"scale_{args.scale:g}"] = await build(interop, Path(tmp) / "synth-site")
@@ -132,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.1, help="synthetic store size (0: seed only)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
-    results = asyncio.run(run(parser.parse_args(argv)))
+    args = parser.parse_args(argv)
+    db = synth.cached_store(args.cache_dir, args.seed, args.scale)[0] if args.scale > 0 else None
+    results = asyncio.run(run(args, db))
     json.dump(results, sys.stdout, indent=1)
     print()
     return 0

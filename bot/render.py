@@ -12,11 +12,13 @@ reports, refusals) is rendered here too, so the console's admin mode shows the s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -229,13 +231,27 @@ def _last_day(value: str) -> date | None:
         return None
 
 
+_AS_OF: ContextVar[date | None] = ContextVar("as_of", default=None)
+
+
+@contextlib.contextmanager
+def as_of(day: date | None) -> Iterator[None]:
+    """Render freshness ("not re-checked since") as of ``day`` instead of today: the web table
+    renders as of the data's last change, so two builds of the same data are the same bytes."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
 def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]:
     """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness:
     "checked 1 Dec 2026", or "not re-checked since <its date>" when it is over a year old."""
     medium = fact.confidence.strip().casefold() == "medium"
     reporter = source_label(fact.sources[0]) if medium and fact.sources else ""
     return list(_qualifiers(m, medium, reporter, fact.verified, fact.date,
-                            today or datetime.now(UTC).date(), current_locale()))
+                            today or _AS_OF.get() or datetime.now(UTC).date(), current_locale()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -318,7 +334,8 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str], tuple[CheckResult, list[str]]] = \
+_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str, date | None],
+                       tuple[CheckResult, list[str]]] = \
     OrderedDict()
 _RENDERED_SIZE = 4096
 """As many as Interop keeps checks: a popular pair's answer is rendered once, not per ask."""
@@ -332,7 +349,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     around a cached check (a kind or region asked) holds the very same threads, so that
     comparison stops at identity and costs next to nothing.
     """
-    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale())
+    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale(), _AS_OF.get())
     hit = _RENDERED.get(key)
     if hit is not None and (hit[0] is result or hit[0] == result):
         _RENDERED.move_to_end(key)

@@ -7,6 +7,7 @@ A missing browser is a failure with the command that installs it, never a skip.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -35,7 +36,7 @@ ADDFACT = f"/addfact Taobao | PayPal | payments | live | 2025-03 | {HOSTILE} | h
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
+    if not await asyncio.to_thread(CHROMIUM.exists):
         pytest.fail("Chromium is missing: the browser tests drive /usr/bin/chromium. Install it with "
                     "`sudo apt-get install chromium` (CI's .ci/run does this).", pytrace=False)
     async with async_playwright() as p:
@@ -76,8 +77,8 @@ def expected_rows(table: Table, typed: str) -> set[int]:
 
 
 async def visible_rows(page: Page) -> set[int]:
-    hrefs = await page.eval_on_selector_all(
-        "section.kind.on tbody tr:not(.grp):not([hidden]) th.row a", "els => els.map(e => e.getAttribute('href'))")
+    hrefs = await page.eval_on_selector_all("section.kind.on tbody tr:not(.grp):not([hidden]) th.row a",
+                                            "els => els.map(e => e.getAttribute('href'))")
     return {int(re.search(r"(\d+)\.html", x).group(1)) for x in hrefs}  # type: ignore[union-attr]
 
 

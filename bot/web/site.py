@@ -15,12 +15,14 @@ import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from bot import dataset
 from bot.answers import MAX_CHANGES, Interop
 from bot.domain import Company
 from bot.i18n import ZH_HANS, ZH_HANT, display_name
+from bot.render import as_of
 from bot.render_web import SiteLinks, about_page, atom_feed, company_page, index_page, pair_page
 from bot.store import About
 from bot.table import MAX_COLS, MAX_ROWS, Links, Table, company_row, search_keys, tables
@@ -106,7 +108,8 @@ class Site:
         if cached is not None:
             self._pages.move_to_end(path)
             return cached
-        body = await self._render(path, built)
+        with as_of(_day(built.about.last_change)):
+            body = await self._render(path, built)
         if body is not None and self._built is built:
             self._pages[path] = body
             if len(self._pages) > PAGE_CACHE:
@@ -159,6 +162,14 @@ class Site:
             files += 1
             total += len(body)
         return files, total
+
+
+def _day(stamp: str) -> date | None:
+    """The data's last change as a day: what the pages' freshness is reckoned against."""
+    try:
+        return date.fromisoformat(stamp[:10])
+    except ValueError:
+        return None
 
 
 def _names(companies: tuple[Company, ...]) -> bytes:
