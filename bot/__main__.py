@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     site.add_argument("out", type=Path)
     site.add_argument("--bot", default=None, type=_username,
                       help="the bot's username, for the pages' 'open in the bot' links")
+    site.add_argument("--jobs", default=0, type=int,
+                      help="processes writing pages (default: one per CPU for a big store)")
     worker = sub.add_parser("worker")  # started by the bot itself (bot.workers), not listed in --help
     worker.add_argument("--fd", type=int, required=True)
     worker.add_argument("--database", type=Path, required=True)
@@ -125,7 +128,11 @@ async def _export(settings: Settings, file: Path) -> int:
     return 0
 
 
-async def _site(settings: Settings, out: Path, bot_username: str | None) -> int:
+SITE_JOBS_OVER = 20_000
+"""Facts past which ``site`` writes with one process per CPU: below, starting them costs more."""
+
+
+async def _site(settings: Settings, out: Path, bot_username: str | None, jobs: int = 0) -> int:
     """Write the web table from the store, read-only: a missing database is an error, not a seed."""
     from bot.web.site import Site
 
@@ -134,7 +141,10 @@ async def _site(settings: Settings, out: Path, bot_username: str | None) -> int:
         return 1
     interop = await open_interop(settings.database_path, seed=None)  # no seed: nothing is written
     try:
-        files, size = await Site(interop, bot_username).write(out)
+        if jobs <= 0:
+            big = (await interop.about()).facts > SITE_JOBS_OVER
+            jobs = (os.cpu_count() or 1) if big else 1
+        files, size = await Site(interop, bot_username).write(out, jobs)
     finally:
         await interop.close()
     print(f"Wrote {files} files ({size:,} bytes) to {out}")
@@ -179,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "export":
             return asyncio.run(_export(settings, args.file))
         if command == "site":
-            return asyncio.run(_site(settings, args.out, args.bot))
+            return asyncio.run(_site(settings, args.out, args.bot, args.jobs))
         if command == "check-config":
             return asyncio.run(_check_config(settings))
         if command == "worker":

@@ -179,6 +179,11 @@ def to_traditional(text: str) -> str:
     return str(_S2T.convert(text))
 
 
+def traditional_block(text: str) -> str:
+    """``to_traditional`` for a long rendered text, not remembered: each is converted once."""
+    return str(_S2T.convert(text))
+
+
 def localise(text: str, locale: str | None = None) -> str:
     """A Simplified string as the current Chinese reader reads it (unchanged for zh-Hans)."""
     return to_traditional(text) if (locale or current()) == ZH_HANT else text

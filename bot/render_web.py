@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 from bot import texts
-from bot.domain import CheckResult, Company, Fact, FactView, InvalidValue, Kind, Profile, Region, Source
-from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, using
+from bot.domain import (
+    CheckResult,
+    Company,
+    Fact,
+    FactView,
+    InvalidValue,
+    Kind,
+    Profile,
+    Region,
+    Source,
+    Status,
+)
+from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, traditional_block, using
 from bot.render import (
     HTML,
     PLAIN,
@@ -46,18 +58,20 @@ class SiteLinks(NamedTuple):
 
 
 def tri(render: Callable[[], object], tag: str = "span") -> Markup:
-    """``render()`` in each locale: once when all agree, else one element per language
-    (the stylesheet shows the reader's)."""
-    texts: list[Markup] = []
-    for _, locale in LOCALES:
-        with using(locale):
-            texts.append(escape(render()))
-    first = texts[0]
-    if texts[1] == first and texts[2] == first:
-        return first
+    """``render()`` in English and Simplified, and the Simplified through the bot's OpenCC
+    conversion for Traditional (what the bot's Traditional catalogue, names and summaries are):
+    once when all three agree, else one element per language (the stylesheet shows the reader's).
+    Markup survives the conversion: it only changes Han characters."""
+    with using(EN):
+        en = escape(render())
+    with using(ZH_HANS):
+        zh = escape(render())
+    hant = Markup(traditional_block(zh)) if not zh.isascii() else zh
+    if zh == en and hant == zh:
+        return en
     # f-strings of escaped values: markupsafe's own format costs more than the page's answers
-    return Markup("".join(f'<{tag} class="l-{code}">{text}</{tag}>'
-                          for (code, _), text in zip(LOCALES, texts, strict=True)))
+    return Markup(f'<{tag} class="l-en">{en}</{tag}><{tag} class="l-zh">{zh}</{tag}>'
+                  f'<{tag} class="l-hant">{hant}</{tag}>')
 
 
 @functools.lru_cache(maxsize=64)
@@ -66,10 +80,12 @@ def said(key: str) -> Markup:
     return tri(lambda: t(key))
 
 
+@functools.lru_cache(maxsize=4096)
 def _name(company: Company) -> Markup:
     return tri(lambda: display_name(company))
 
 
+@functools.lru_cache(maxsize=16)
 def _kind(kind: Kind) -> Markup:
     return tri(lambda: t(f"kind.{kind.value}"))
 
@@ -116,19 +132,28 @@ def page(title: Markup, body: Markup, root: str = "", back: bool = True) -> str:
             switch=_lang_switch(), body=body))
 
 
+@functools.lru_cache(maxsize=4096)
+def _titles(status: Status, region: str, day: str) -> Markup:
+    """A cell's title in the three languages, as attributes (the script shows the reader's)."""
+    fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
+                region=region)
+    titles = []
+    for locale in (EN, ZH_HANS, ZH_HANT):
+        with using(locale):
+            titles.append(escape(t("site.cell", status=status_text(PLAIN, fact), date=human_date(day))))
+    en, zh, hant = titles
+    extra = f' data-hant="{hant}"' if hant != zh else ""
+    return Markup(f'title="{en}" data-zh="{zh}"{extra}')
+
+
 def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
     """"✅" (and "EU" when limited) linking to the pair's page, its status and date as a title."""
-    titles = []
-    for _, locale in LOCALES:
-        with using(locale):
-            titles.append(t("site.cell", status=status_text(PLAIN, cell.fact),
-                            date=human_date(cell.fact.date)))
     region = short_region(cell.fact.region)
     href = escape(root + site.pair_path(cell.row.id, cell.col.id))
-    en, zh, hant = (escape(x) for x in titles)
+    titles = _titles(cell.fact.status, cell.fact.region, cell.fact.date)
     mark = escape(t(f"mark.{cell.verdict.value}", EN))
     small = f"<small>{escape(region)}</small>" if region else ""
-    return Markup(f'<a href="{href}" title="{en}" data-zh="{zh}" data-hant="{hant}">{mark}{small}</a>')
+    return Markup(f'<a href="{href}" {titles}>{mark}{small}</a>')
 
 
 def _table(table: Table, site: SiteLinks) -> Markup:
@@ -238,49 +263,58 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     """Everything /check shows for the pair, then every fact's sources with their quotes, and a
     link that opens the bot on the same pair."""
     a, b = result.a, result.b
-    title = tri(lambda: Markup("{} × {}").format(display_name(a), display_name(b)))
+    title = tri(lambda: f"{display_name(a)} × {display_name(b)}")
     answer = tri(lambda: _blocks(render_check(result, HTML)), "div")
     views = sorted({v.fact.id: v for th in (*result.threads, *result.rollup) for v in th.events}.values(),
                    key=lambda v: (v.fact.date, v.fact.id), reverse=True)
-    sources = Markup("")
+    sources = ""
     if views:
-        sources = Markup('<h2>{}</h2>\n<ul class="facts">{}</ul>').format(
-            said("site.sources"), Markup("\n").join(_fact_sources(v) for v in views))
-    links = [Markup('<a href="../{}">{}</a>').format(_company_href("", c), _name(c))
-             for c in (a, b)]
+        facts = "\n".join(_fact_sources(v) for v in views)
+        sources = f'<h2>{said("site.sources")}</h2>\n<ul class="facts">{facts}</ul>'
+    links = [f'<a href="../{_company_href("", c)}">{_name(c)}</a>' for c in (a, b)]
     if site.bot_username:
-        links.append(Markup('<a class="bot" href="{}">{}</a>').format(
-            _deep_link(site.bot_username, a.id, b.id), said("site.open_bot")))
-    body = Markup('<h1>{}</h1>\n<div class="answer">{}</div>\n<p class="links">{}</p>\n{}\n{}').format(
-        title, answer, Markup(" · ").join(links), sources, _footer("../"))
-    return page(Markup("{} × {}").format(a.name, b.name), body, "../")
+        url = escape(_deep_link(site.bot_username, a.id, b.id))
+        links.append(f'<a class="bot" href="{url}">{said("site.open_bot")}</a>')
+    body = Markup(f'<h1>{title}</h1>\n<div class="answer">{answer}</div>\n'
+                  f'<p class="links">{" · ".join(links)}</p>\n{sources}\n{_footer("../")}')
+    return page(escape(f"{a.name} × {b.name}"), body, "../")
+
+
+ROW_CELLS = 1000
+"""Partners a company page lists on each side: past that its pairs are found through the table."""
+PROFILE_FACTS = 100
+"""Facts of the profile a company page shows (kind by kind, newest first); every pair's page
+holds all of its facts, and the company's rows below link to them."""
 
 
 def _row_table(cells: Sequence[Cell], site: SiteLinks, platform: bool) -> Markup:
     rows = []
-    for found in cells:
+    for found in cells[:ROW_CELLS]:
         other = found.col if platform else found.row
-        rows.append(Markup('<tr><td>{kind}</td><th class="row"><a href="../{href}">{name}</a></th>'
-                           '<td class="v-{verdict}">{cell}</td></tr>').format(
-            kind=_kind(found.kind), href=_company_href("", other),
-            name=_name(other), verdict=found.verdict.value,
-            cell=_cell_link("../", site, found)))
-    return Markup('<h2>{}</h2>\n<table class="row-table">{}</table>').format(
-        tri(lambda: t("site.as_platform" if platform else "site.as_service")), Markup("\n").join(rows))
+        href = _company_href("../", other)
+        rows.append(f'<tr><td>{_kind(found.kind)}</td><th class="row"><a href="{href}">{_name(other)}</a>'
+                    f'</th><td class="v-{found.verdict.value}">{_cell_link("../", site, found)}</td></tr>')
+    more = ""
+    if len(cells) > ROW_CELLS:
+        more = f'<p class="note">… +{len(cells) - ROW_CELLS}</p>'
+    head = said("site.as_platform" if platform else "site.as_service")
+    return Markup(f'<h2>{head}</h2>\n<table class="row-table">{"".join(rows)}</table>{more}')
 
 
 def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
-    """The company's /company profile, then its row and column of the table."""
+    """The company's /company profile (its first facts), then its row and column of the table."""
     company = profile.company
-    parts = [Markup("<h1>{}</h1>").format(tri(lambda: display_name(company))),
-             Markup('<div class="answer">{}</div>').format(
-                 tri(lambda: _blocks(render_profile(profile, HTML)), "div"))]
+    shown = replace(profile, facts=profile.facts[:PROFILE_FACTS])
+    parts = [f"<h1>{_name(company)}</h1>",
+             f'<div class="answer">{tri(lambda: _blocks(render_profile(shown, HTML)), "div")}</div>']
+    if len(profile.facts) > PROFILE_FACTS:
+        parts.append(f'<p class="note">… +{len(profile.facts) - PROFILE_FACTS}</p>')
     if row.as_platform:
         parts.append(_row_table(row.as_platform, site, True))
     if row.as_service:
         parts.append(_row_table(row.as_service, site, False))
     parts.append(_footer("../"))
-    return page(Markup(company.name), Markup("\n").join(parts), "../")
+    return page(escape(company.name), Markup("\n".join(parts)), "../")
 
 
 def about_page(about: About) -> str:

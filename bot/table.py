@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.answers import Interop
-from bot.domain import Company, Fact, Kind, Verdict
+from bot.domain import CheckResult, Company, Fact, Kind, Verdict
 from bot.i18n import to_traditional
 
-MAX_ROWS = 60
+MAX_ROWS = 50
 """Platforms a kind's table shows, the most connected first: past a few dozen a table is
 unreadable on a phone, and the index page stays small at any scale."""
-MAX_COLS = 40
+MAX_COLS = 32
 """Services a kind's table shows, the most connected first."""
 _KEY_DROP = re.compile(r"[\s.\-_'’&,()·/|]+")
 
@@ -75,16 +75,25 @@ class Links:
     as_subject: dict[int, list[tuple[int, Kind]]] = field(default_factory=dict)
     as_object: dict[int, list[tuple[int, Kind]]] = field(default_factory=dict)
 
+    by_pair: dict[tuple[int, int], list[Kind]] = field(default_factory=dict)
+
+    def kinds(self, a: int, b: int) -> list[tuple[int, int, Kind]]:
+        """(subject, object, kind) of every link between the two, either way round."""
+        return [(a, b, k) for k in self.by_pair.get((a, b), ())] + \
+               [(b, a, k) for k in self.by_pair.get((b, a), ())]
+
     @classmethod
     async def read(cls, interop: Interop) -> Links:
         version = interop.store.content_version()  # read first: a later commit only invalidates
         pairs = tuple(await interop.store.fact_pairs())
         as_subject: dict[int, list[tuple[int, Kind]]] = defaultdict(list)
         as_object: dict[int, list[tuple[int, Kind]]] = defaultdict(list)
+        by_pair: dict[tuple[int, int], list[Kind]] = defaultdict(list)
         for s, o, kind, _ in pairs:
             as_subject[s].append((o, kind))
             as_object[o].append((s, kind))
-        return cls(pairs, version, dict(as_subject), dict(as_object))
+            by_pair[(s, o)].append(kind)
+        return cls(pairs, version, dict(as_subject), dict(as_object), dict(by_pair))
 
     def pair_order(self) -> dict[frozenset[int], tuple[int, int]]:
         """Each linked pair once, subject first (the order of the first fact read)."""
@@ -106,11 +115,16 @@ class CompanyRow:
 
 async def cell(interop: Interop, row: Company, col: Company, kind: Kind) -> Cell | None:
     """The cell for a pair and a kind: /check's verdict, None when there is no record."""
-    result = await interop.check_kind(row, col, kind)
+    return cell_of(await interop.check_kind(row, col, kind), row, col, kind)
+
+
+def cell_of(result: CheckResult, row: Company, col: Company, kind: Kind) -> Cell | None:
+    """The cell a pair's check gives for ``kind`` (in either order: a check reads both
+    directions), as ``check_kind`` decides its verdict: the kind's best thread."""
     focus = result.of_kind(kind)
-    if result.verdict is Verdict.NO_RECORD or not focus:
+    if not focus:
         return None
-    return Cell(row, col, kind, result.verdict, focus[0].standing.fact)
+    return Cell(row, col, kind, Verdict(focus[0].standing.fact.status.value), focus[0].standing.fact)
 
 
 def top_group(interop: Interop, company: Company) -> Company:
@@ -187,17 +201,28 @@ def _grouped(interop: Interop, ids: Iterable[int]) -> tuple[Company, ...]:
     return tuple(sorted((interop.company(i) for i in ids), key=key))
 
 
-async def company_row(interop: Interop, links: Links, company: Company) -> CompanyRow:
+Known = dict[tuple[int, int, Kind], Cell | None]
+"""Cells already worked out (a whole-site build checks each pair once, for its page)."""
+
+
+async def company_row(interop: Interop, links: Links, company: Company, known: Known | None = None
+                      ) -> CompanyRow:
     """The company's cells as a platform and as a service, partners in name order."""
+    known = known if known is not None else {}
+
+    async def get(row: Company, col: Company, kind: Kind) -> Cell | None:
+        key = (row.id, col.id, kind)
+        if key in known:
+            return known[key]
+        return await cell(interop, row, col, kind)
+
     platform: list[Cell] = []
     for partner, kind in links.as_subject.get(company.id, ()):
-        if partner != company.id and (found := await cell(interop, company, interop.company(partner),
-                                                          kind)) is not None:
+        if partner != company.id and (found := await get(company, interop.company(partner), kind)):
             platform.append(found)
     service: list[Cell] = []
     for partner, kind in links.as_object.get(company.id, ()):
-        if partner != company.id and (found := await cell(interop, interop.company(partner), company,
-                                                          kind)) is not None:
+        if partner != company.id and (found := await get(interop.company(partner), company, kind)):
             service.append(found)
     kinds = list(Kind)
     platform.sort(key=lambda c: (kinds.index(c.kind), c.col.name.casefold(), c.col.id))

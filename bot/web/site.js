@@ -24,7 +24,7 @@
     });
     document.querySelectorAll("[data-zh]").forEach(function (el) {
       if (!el.hasAttribute("data-en")) el.setAttribute("data-en", el.title);
-      el.title = el.getAttribute("data-" + lang);
+      el.title = el.getAttribute("data-" + lang) || el.getAttribute("data-zh");
     });
   }
   document.querySelectorAll("[data-set-lang]").forEach(function (b) {

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import re
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +27,7 @@ from bot.i18n import ZH_HANS, ZH_HANT, display_name
 from bot.render import as_of
 from bot.render_web import SiteLinks, about_page, atom_feed, company_page, index_page, pair_page
 from bot.store import About
-from bot.table import MAX_COLS, MAX_ROWS, Links, Table, company_row, search_keys, tables
+from bot.table import MAX_COLS, MAX_ROWS, Known, Links, Table, cell_of, company_row, search_keys, tables
 
 ASSETS = Path(__file__).resolve().parent
 STATIC = ("site.css", "site.js")
@@ -64,6 +66,7 @@ class Site:
         self._built: Built | None = None
         self._pages: OrderedDict[str, bytes] = OrderedDict()
         self._lock = asyncio.Lock()
+        self._known: Known | None = None  # a whole-site build keeps each pair's cells for its companies
 
     async def built(self) -> Built:
         """This content version's tables, built at most once (concurrent requests wait)."""
@@ -137,31 +140,86 @@ class Site:
             a, b = (interop.resolver.company(int(x)) for x in match.groups())
             if a is None or b is None or a.id == b.id:
                 return None
-            return pair_page(await interop.check(a, b), links).encode()
+            result = await interop.check(a, b)
+            if self._known is not None:
+                for s, o, kind in built.links.kinds(a.id, b.id):
+                    self._known[(s, o, kind)] = cell_of(result, interop.company(s), interop.company(o), kind)
+            return pair_page(result, links).encode()
         if match := _COMPANY.fullmatch(path):
             company = interop.resolver.company(int(match.group(1)))
             if company is None:
                 return None
             profile = await interop.profile(company)
-            return company_page(profile, await company_row(interop, built.links, company), links).encode()
+            row = await company_row(interop, built.links, company, self._known)
+            return company_page(profile, row, links).encode()
         return None
 
 
 
-    async def write(self, out: Path) -> tuple[int, int]:
-        """Write every page under ``out``; (files, bytes). Pages are not kept in memory."""
+    async def write(self, out: Path, jobs: int = 1) -> tuple[int, int]:
+        """Write every page under ``out``; (files, bytes). Pages are not kept in memory.
+
+        With ``jobs`` > 1 the pages are shared out to that many processes (this one and
+        ``jobs - 1`` more, each opening the same file read-only): a page is a function of the
+        store alone, so the output is the same whoever writes it.
+        """
+        paths = await self.paths()
+        if jobs <= 1:
+            return await self.write_shard(out, paths)
+        shards = _shards(paths, jobs)
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked event loop
+        with ProcessPoolExecutor(jobs - 1, mp_context=context) as pool:
+            others = [asyncio.wrap_future(pool.submit(
+                _write_shard, str(self.interop.store.path), self.bot_username, self.max_rows,
+                self.max_cols, str(out), shard)) for shard in shards[1:]]
+            mine = await self.write_shard(out, shards[0])
+            done = [mine, *await asyncio.gather(*others)]
+        return sum(f for f, _ in done), sum(b for _, b in done)
+
+    async def write_shard(self, out: Path, paths: list[str]) -> tuple[int, int]:
+        """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows."""
         files = total = 0
-        for path in await self.paths():
-            body = await self.page(path)
-            if body is None:  # pragma: no cover - every listed path renders
-                continue
-            self._pages.pop(path, None)
-            target = out / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-            files += 1
-            total += len(body)
+        self._known = {}
+        try:
+            for path in sorted(paths, key=lambda p: not p.startswith("pair/")):
+                body = await self.page(path)
+                if body is None:  # pragma: no cover - every listed path renders
+                    continue
+                self._pages.pop(path, None)
+                target = out / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(body)
+                files += 1
+                total += len(body)
+        finally:
+            self._known = None
         return files, total
+
+
+def _shards(paths: list[str], jobs: int) -> list[list[str]]:
+    """Pages for each process: a pair goes with its first company, and that company's page with
+    it (so most of a company's row is checked where its page is written); the rest to the first."""
+    shards: list[list[str]] = [[] for _ in range(jobs)]
+    for path in paths:
+        match = _PAIR.fullmatch(path) or _COMPANY.fullmatch(path)
+        shards[int(match.group(1)) % jobs if match else 0].append(path)
+    return shards
+
+
+def _write_shard(database: str, bot_username: str | None, max_rows: int, max_cols: int, out: str,
+                 paths: list[str]) -> tuple[int, int]:
+    """A build process: open the store read-only and write its share of the pages."""
+    from bot.startup import open_interop
+
+    async def run() -> tuple[int, int]:
+        interop = await open_interop(Path(database), seed=None)
+        try:
+            site = Site(interop, bot_username, max_rows=max_rows, max_cols=max_cols)
+            return await site.write_shard(Path(out), paths)
+        finally:
+            await interop.close()
+
+    return asyncio.run(run())
 
 
 def _day(stamp: str) -> date | None:
