@@ -117,19 +117,23 @@ def _lang_switch() -> Markup:
                   '<button type="button" data-set-lang="hant">繁體中文</button></nav>')
 
 
-def page(title: Markup, body: Markup, root: str = "", back: bool = True) -> str:
-    """The shell every page shares: its stylesheet and script from the same site."""
-    home = Markup('<a class="back" href="{}index.html">{}</a>').format(root, said("site.back"))
-    return str(Markup(
-        '<!DOCTYPE html>\n<html lang="en" data-lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        '<title>{title}</title>\n<link rel="icon" href="data:,">\n'
-        '<link rel="stylesheet" href="{root}site.css">\n'
-        '<link rel="alternate" type="application/atom+xml" href="{root}changes.atom">\n'
-        '</head>\n<body>\n<header>{home}{switch}</header>\n<main>\n{body}\n</main>\n'
-        '<script src="{root}site.js"></script>\n</body>\n</html>\n').format(
-            title=Markup(title).striptags(), root=root, home=home if back else "",
-            switch=_lang_switch(), body=body))
+@functools.lru_cache(maxsize=4)
+def _shell(root: str, back: bool) -> tuple[str, str]:
+    """What every page in one folder shares: before its title, and between title and body."""
+    home = f'<a class="back" href="{root}index.html">{said("site.back")}</a>' if back else ""
+    return ('<!DOCTYPE html>\n<html lang="en" data-lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>',
+            f'</title>\n<link rel="icon" href="data:,">\n<link rel="stylesheet" href="{root}site.css">\n'
+            f'<link rel="alternate" type="application/atom+xml" href="{root}changes.atom">\n'
+            f'</head>\n<body>\n<header>{home}{_lang_switch()}</header>\n<main>\n')
+
+
+def page(title: str, body: Markup, root: str = "", back: bool = True) -> str:
+    """The shell every page shares: its stylesheet and script from the same site. ``title`` is
+    plain text (escaped here)."""
+    before, between = _shell(root, back)
+    return (f'{before}{escape(title)}{between}{body}\n</main>\n<script src="{root}site.js"></script>\n'
+            "</body>\n</html>\n")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -221,7 +225,7 @@ def index_page(tables: Sequence[Table], about: About, site: SiteLinks) -> str:
             label=t("site.filter", EN), elsewhere=said("site.elsewhere"), tabs=tabs,
             legend=said("site.legend"),
             sections=Markup("\n").join(_table(x, site) for x in tables), footer=_footer(""))
-    return page(Markup(t("site.title", EN)), body, back=False)
+    return page(t("site.title", EN), body, back=False)
 
 
 @functools.lru_cache(maxsize=4)
@@ -251,12 +255,19 @@ def _source_item(source: Source) -> Markup:
     return Markup(f'<li><a href="{url}" rel="nofollow noopener">{escape(label)}</a>{extra}</li>')
 
 
-def _fact_sources(view: FactView) -> Markup:
+@functools.lru_cache(maxsize=4096)
+def _fact_head(day: str, status: Status, region: str) -> Markup:
+    fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
+                region=region)
+    return tri(lambda: Markup(f"{escape(human_date(day))} {escape(status_text(HTML, fact))}"))
+
+
+def _fact_sources(view: FactView) -> str:
+    """A fact's date and status (its summary is in the answer above) and its sources in full."""
     fact = view.fact
-    head = tri(lambda: Markup(f"{escape(human_date(fact.date))} {escape(status_text(HTML, fact))} — "
-                              f"{escape(summary(fact))}"))
     items = "".join(_source_item(s) for s in fact.sources)
-    return Markup(f'<li class="fact">{head}<ul class="sources">{items}</ul></li>')
+    return (f'<li class="fact">{_fact_head(fact.date, fact.status, fact.region)}'
+            f'<ul class="sources">{items}</ul></li>')
 
 
 def pair_page(result: CheckResult, site: SiteLinks) -> str:
@@ -277,14 +288,14 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
         links.append(f'<a class="bot" href="{url}">{said("site.open_bot")}</a>')
     body = Markup(f'<h1>{title}</h1>\n<div class="answer">{answer}</div>\n'
                   f'<p class="links">{" · ".join(links)}</p>\n{sources}\n{_footer("../")}')
-    return page(escape(f"{a.name} × {b.name}"), body, "../")
+    return page(f"{a.name} × {b.name}", body, "../")
 
 
-ROW_CELLS = 1000
+ROW_CELLS = 300
 """Partners a company page lists on each side: past that its pairs are found through the table."""
-PROFILE_FACTS = 100
-"""Facts of the profile a company page shows (kind by kind, newest first); every pair's page
-holds all of its facts, and the company's rows below link to them."""
+PROFILE_FACTS = 30
+"""Facts of the profile a company page shows (kind by kind, newest first; Telegram shows ten a
+page): every pair's page holds all of its facts, and the company's rows below link to them."""
 
 
 def _row_table(cells: Sequence[Cell], site: SiteLinks, platform: bool) -> Markup:
@@ -314,14 +325,14 @@ def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
     if row.as_service:
         parts.append(_row_table(row.as_service, site, False))
     parts.append(_footer("../"))
-    return page(escape(company.name), Markup("\n".join(parts)), "../")
+    return page(company.name, Markup("\n".join(parts)), "../")
 
 
 def about_page(about: About) -> str:
     """/about on the web: counts, the last change, how facts are sourced, how to report."""
     body = Markup('<div class="answer">{}</div>\n{}').format(
         tri(lambda: _blocks(render_about(about, HTML)), "div"), _footer(""))
-    return page(Markup(t("site.about", EN)), body)
+    return page(t("site.about", EN), body)
 
 
 def _atom_time(stamp: str) -> str:

@@ -180,6 +180,7 @@ class Site:
         """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows."""
         files = total = 0
         self._known = {}
+        folders: set[Path] = set()
         try:
             for path in sorted(paths, key=lambda p: not p.startswith("pair/")):
                 body = await self.page(path)
@@ -187,7 +188,9 @@ class Site:
                     continue
                 self._pages.pop(path, None)
                 target = out / path
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in folders:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    folders.add(target.parent)
                 target.write_bytes(body)
                 files += 1
                 total += len(body)
