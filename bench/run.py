@@ -536,6 +536,10 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from bench.pictures import picture_figures  # matplotlib is loaded only for this figure
 
     results.update(await picture_figures())
+    log("the web table (seed, and the store at scale 0.1 at most)...")
+    from bench.site import site_figures
+
+    results.update(await site_figures(args.cache_dir, args.seed, min(args.scale, 0.1)))
     results["bench_s"] = time.perf_counter() - started
     results["targets"] = {
         key: {"target": f"{op} {limit:g} {unit}", "value": results[key],

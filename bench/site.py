@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -43,9 +44,9 @@ def _forget(interop: Interop) -> None:
     render._RENDERED.clear()
 
 
-async def build(interop: Interop, out: Path) -> dict[str, Any]:
+async def build(interop: Interop, out: Path, jobs: int = 1) -> dict[str, Any]:
     started = time.perf_counter()
-    files, size = await Site(interop, "InteropBot").write(out)
+    files, size = await Site(interop, "InteropBot").write(out, jobs)
     elapsed = time.perf_counter() - started
     return {"build_s": round(elapsed, 2), "files": files, "total_mb": round(size / 1e6, 1),
             "index_kb": round((out / "index.html").stat().st_size / 1e3, 1)}
@@ -119,11 +120,24 @@ async def run(args: argparse.Namespace, db: Path | None) -> dict[str, Any]:
         if db is not None:
             interop = await open_interop(db, seed=None)
             try:
-                results[f"scale_{args.scale:g}"] = await build(interop, Path(tmp) / "synth-site")
+                results[f"scale_{args.scale:g}"] = await build(interop, Path(tmp) / "synth-site",
+                                                               os.cpu_count() or 1)
                 results[f"scale_{args.scale:g}_serving"] = await serving(interop, 100, args.seed)
             finally:
                 await interop.close()
     return results
+
+
+async def site_figures(cache_dir: Path, seed: int, scale: float) -> dict[str, Any]:
+    """The figures for ``python -m bench``'s results, flat: ``site_*``."""
+    db = (await asyncio.to_thread(synth.cached_store, cache_dir, seed, scale))[0] if scale > 0 else None
+    found = await run(argparse.Namespace(scale=scale, seed=seed), db)
+    flat: dict[str, Any] = {"site_scale": scale}
+    for group, figures in found.items():
+        prefix = "site_seed" if group.startswith("seed") else "site"
+        for key, value in figures.items():
+            flat[f"{prefix}_{key}"] = value
+    return flat
 
 
 def main(argv: list[str] | None = None) -> int:

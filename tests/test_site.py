@@ -211,3 +211,10 @@ async def test_no_mini_app_without_its_url(tg: Harness) -> None:
     assert tg.rec.of("setChatMenuButton") == [] and tg.bot_data.web is None
     [answer] = await tg.send("/start")
     assert _web_buttons(answer) == []
+
+
+async def test_a_build_shared_out_to_processes_writes_the_same_site(interop: Interop, tmp_path: Path) -> None:
+    one = await Site(interop, "InteropTestBot").write(tmp_path / "one")
+    two = await Site(interop, "InteropTestBot").write(tmp_path / "two", jobs=2)
+    assert one == two
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")

@@ -34,6 +34,8 @@ STATIC = ("site.css", "site.js")
 TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".js": "text/javascript; charset=utf-8", ".json": "application/json",
          ".csv": "text/csv; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
+WRITE_BATCH = 16
+"""Pages a build renders at once."""
 PAGE_CACHE = 2048
 """Rendered pages kept per content version: the popular pairs and companies."""
 _PAIR = re.compile(r"pair/([0-9]{1,12})-([0-9]{1,12})\.html")
@@ -177,23 +179,29 @@ class Site:
         return sum(f for f, _ in done), sum(b for _, b in done)
 
     async def write_shard(self, out: Path, paths: list[str]) -> tuple[int, int]:
-        """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows."""
+        """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows.
+        A few pages are rendered at once, so one's database read overlaps another's rendering."""
         files = total = 0
         self._known = {}
         folders: set[Path] = set()
+        pairs = [p for p in paths if p.startswith("pair/")]
+        rest = [p for p in paths if not p.startswith("pair/")]
         try:
-            for path in sorted(paths, key=lambda p: not p.startswith("pair/")):
-                body = await self.page(path)
-                if body is None:  # pragma: no cover - every listed path renders
-                    continue
-                self._pages.pop(path, None)
-                target = out / path
-                if target.parent not in folders:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    folders.add(target.parent)
-                target.write_bytes(body)
-                files += 1
-                total += len(body)
+            for group in (pairs, rest):
+                for start in range(0, len(group), WRITE_BATCH):
+                    batch = group[start:start + WRITE_BATCH]
+                    bodies = await asyncio.gather(*(self.page(p) for p in batch))
+                    for path, body in zip(batch, bodies, strict=True):
+                        if body is None:  # pragma: no cover - every listed path renders
+                            continue
+                        self._pages.pop(path, None)
+                        target = out / path
+                        if target.parent not in folders:
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            folders.add(target.parent)
+                        target.write_bytes(body)
+                        files += 1
+                        total += len(body)
         finally:
             self._known = None
         return files, total
