@@ -291,25 +291,21 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     return page(f"{a.name} × {b.name}", body, "../")
 
 
-ROW_CELLS = 300
-"""Partners a company page lists on each side: past that its pairs are found through the table."""
 PROFILE_FACTS = 30
 """Facts of the profile a company page shows (kind by kind, newest first; Telegram shows ten a
 page): every pair's page holds all of its facts, and the company's rows below link to them."""
 
 
-def _row_table(cells: Sequence[Cell], site: SiteLinks, platform: bool) -> Markup:
+def _row_table(cells: Sequence[Cell], more: int, site: SiteLinks, platform: bool) -> Markup:
     rows = []
-    for found in cells[:ROW_CELLS]:
+    for found in cells:
         other = found.col if platform else found.row
         href = _company_href("../", other)
         rows.append(f'<tr><td>{_kind(found.kind)}</td><th class="row"><a href="{href}">{_name(other)}</a>'
                     f'</th><td class="v-{found.verdict.value}">{_cell_link("../", site, found)}</td></tr>')
-    more = ""
-    if len(cells) > ROW_CELLS:
-        more = f'<p class="note">… +{len(cells) - ROW_CELLS}</p>'
+    left = f'<p class="note">… +{more}</p>' if more else ""
     head = said("site.as_platform" if platform else "site.as_service")
-    return Markup(f'<h2>{head}</h2>\n<table class="row-table">{"".join(rows)}</table>{more}')
+    return Markup(f'<h2>{head}</h2>\n<table class="row-table">{"".join(rows)}</table>{left}')
 
 
 def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
@@ -321,9 +317,9 @@ def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
     if len(profile.facts) > PROFILE_FACTS:
         parts.append(f'<p class="note">… +{len(profile.facts) - PROFILE_FACTS}</p>')
     if row.as_platform:
-        parts.append(_row_table(row.as_platform, site, True))
+        parts.append(_row_table(row.as_platform, row.more_platform, site, True))
     if row.as_service:
-        parts.append(_row_table(row.as_service, site, False))
+        parts.append(_row_table(row.as_service, row.more_service, site, False))
     parts.append(_footer("../"))
     return page(company.name, Markup("\n".join(parts)), "../")
 

@@ -8,6 +8,7 @@ parents, and no other pair can have a record. Nothing here renders or knows the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections import defaultdict
@@ -23,6 +24,11 @@ MAX_ROWS = 50
 unreadable on a phone, and the index page stays small at any scale."""
 MAX_COLS = 32
 """Services a kind's table shows, the most connected first."""
+MAX_ROW_CELLS = 300
+"""Partners a company's row (and column) shows: past that its pairs are found through the table."""
+YIELD_EVERY = 100
+"""Cells checked between two turns of the event loop: the running bot builds the table between
+its updates (a big store's table is seconds of checks)."""
 _KEY_DROP = re.compile(r"[\s.\-_'’&,()·/|]+")
 
 
@@ -111,6 +117,9 @@ class CompanyRow:
     company: Company
     as_platform: tuple[Cell, ...]
     as_service: tuple[Cell, ...]
+    more_platform: int = 0
+    """Partners left out past the limit."""
+    more_service: int = 0
 
 
 async def cell(interop: Interop, row: Company, col: Company, kind: Kind) -> Cell | None:
@@ -180,7 +189,9 @@ async def tables(interop: Interop, links: Links, max_rows: int = MAX_ROWS,
                     if y in row_ids and x in col_ids:
                         wanted.add((y, x))
         cells: dict[tuple[int, int], Cell] = {}
-        for x, y in sorted(wanted):
+        for n, (x, y) in enumerate(sorted(wanted)):
+            if n % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)  # most checks are point reads: let the bot's updates in
             found = await cell(interop, interop.company(x), interop.company(y), kind)
             if found is not None:
                 cells[(x, y)] = found
@@ -205,26 +216,25 @@ Known = dict[tuple[int, int, Kind], Cell | None]
 """Cells already worked out (a whole-site build checks each pair once, for its page)."""
 
 
-async def company_row(interop: Interop, links: Links, company: Company, known: Known | None = None
-                      ) -> CompanyRow:
-    """The company's cells as a platform and as a service, partners in name order."""
+async def company_row(interop: Interop, links: Links, company: Company, known: Known | None = None,
+                      limit: int = MAX_ROW_CELLS) -> CompanyRow:
+    """The company's cells as a platform and as a service, partners in kind and name order, at
+    most ``limit`` on each side (the rest are counted: a page never checks thousands)."""
     known = known if known is not None else {}
-
-    async def get(row: Company, col: Company, kind: Kind) -> Cell | None:
-        key = (row.id, col.id, kind)
-        if key in known:
-            return known[key]
-        return await cell(interop, row, col, kind)
-
-    platform: list[Cell] = []
-    for partner, kind in links.as_subject.get(company.id, ()):
-        if partner != company.id and (found := await get(company, interop.company(partner), kind)):
-            platform.append(found)
-    service: list[Cell] = []
-    for partner, kind in links.as_object.get(company.id, ()):
-        if partner != company.id and (found := await get(interop.company(partner), company, kind)):
-            service.append(found)
     kinds = list(Kind)
-    platform.sort(key=lambda c: (kinds.index(c.kind), c.col.name.casefold(), c.col.id))
-    service.sort(key=lambda c: (kinds.index(c.kind), c.row.name.casefold(), c.row.id))
-    return CompanyRow(company, tuple(platform), tuple(service))
+
+    async def side(partners: Iterable[tuple[int, Kind]], platform: bool) -> tuple[tuple[Cell, ...], int]:
+        ranked = sorted(((interop.company(p), k) for p, k in partners if p != company.id),
+                        key=lambda x: (kinds.index(x[1]), x[0].name.casefold(), x[0].id))
+        cells: list[Cell] = []
+        for other, kind in ranked[:limit]:
+            row, col = (company, other) if platform else (other, company)
+            key = (row.id, col.id, kind)
+            found = known[key] if key in known else await cell(interop, row, col, kind)
+            if found is not None:
+                cells.append(found)
+        return tuple(cells), max(0, len(ranked) - limit)
+
+    platform, more_platform = await side(links.as_subject.get(company.id, ()), True)
+    service, more_service = await side(links.as_object.get(company.id, ()), False)
+    return CompanyRow(company, platform, service, more_platform, more_service)

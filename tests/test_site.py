@@ -21,7 +21,7 @@ from bot.domain import Company, Kind, Source, Status, Verdict
 from bot.render_web import _source_item
 from bot.startup import open_interop
 from bot.store import FactDraft
-from bot.table import Links, tables
+from bot.table import Links, company_row, tables
 from bot.web.site import Site
 from tests.tg import ADMIN, GROUP, Harness, make_app
 
@@ -218,3 +218,16 @@ async def test_a_build_shared_out_to_processes_writes_the_same_site(interop: Int
     two = await Site(interop, "InteropTestBot").write(tmp_path / "two", jobs=2)
     assert one == two
     assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+
+
+async def test_a_company_page_has_its_profile_and_its_row(interop: Interop) -> None:
+    jd, alipay = interop.resolve("jd").company, interop.resolve("alipay").company
+    assert jd is not None and alipay is not None
+    site = Site(interop)
+    page = (await site.page(f"company/{jd.id}.html") or b"").decode()
+    assert "Chinese e-commerce platform" in page  # the /company card
+    assert f'href="../pair/{jd.id}-{alipay.id}.html"' in page  # its row links the pair
+    assert "As a platform" in page and "京东" in page
+    links = await Links.read(interop)
+    row = await company_row(interop, links, jd, limit=1)
+    assert len(row.as_platform) == 1 and row.more_platform == len(links.as_subject[jd.id]) - 1
