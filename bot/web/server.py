@@ -37,9 +37,6 @@ class _Page(RequestHandler):
         self.set_header("Cache-Control", "no-cache")  # revalidated: the data may change any time
         self.finish(body)
 
-    def head(self, path: str) -> None:
-        raise HTTPError(405)
-
 
 class WebServer:
     """The site on ``listen:port`` until ``stop``."""
