@@ -159,6 +159,12 @@ class StorageError(InteropError):
     """The database refused a write (read-only file, full disk...); reads may still work."""
 
 
+def actor_name(label: str) -> str:
+    """Who an audit actor is, for people: "tg:42 @ann" -> "@ann" (the id alone when no name)."""
+    kind, _, name = label.partition(" ")
+    return name.strip() or kind
+
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 

@@ -638,9 +638,7 @@ EN.update({
     "error.zip_too_big": "the file in the zip is larger than {mb} MB",
     "error.zip_unreadable": "“{name}” is not a readable zip file",
     "error.no_report": "there is no report #{id}",
-    "error.report_closed": "report #{id} is already {status}",
     "error.no_suggestion": "there is no suggestion #{id}",
-    "error.suggestion_closed": "suggestion #{id} is already {status}",
     "error.pair_same": "a pair needs two different companies",
     "error.db_duplicate": "that would duplicate existing data",
     "error.db_rules": "the database refused a value that breaks its rules ({what})",
@@ -714,6 +712,18 @@ EN.update({
     "cmd.verify": "Mark a fact as checked today",
     "admin.usage.verify": "/verify FACT_ID, e.g. /verify 12",
     "admin.verified": "✔️ Fact #{id} is marked as checked today. It reads:",
+})
+
+# Settling: the admin who presses second learns who was first.
+EN.update({
+    "error.suggestion_accepted_by": "suggestion #{id} was already accepted by {who}",
+    "error.suggestion_rejected_by": "suggestion #{id} was already rejected by {who}",
+    "error.report_resolved_by": "report #{id} was already resolved by {who}",
+    "error.report_dismissed_by": "report #{id} was already dismissed by {who}",
+    "error.fact_retracted_by": "fact #{id} was already retracted by {who}",
+    "admin.settled.applied": "This import was already applied by {who}.",
+    "admin.settled.cancelled": "This was already cancelled by {who}.",
+    "admin.settled.saved": "This fact was already saved by {who}.",
 })
 
 from bot.texts_zh import ZH  # noqa: E402 - after EN, which it mirrors key for key

@@ -580,9 +580,7 @@ ZH: dict[str, str] = {
     "error.zip_too_big": "zip 里的文件大于 {mb} MB",
     "error.zip_unreadable": "“{name}”不是可读的 zip 文件",
     "error.no_report": "没有报告 #{id}",
-    "error.report_closed": "报告 #{id} 已经是 {status} 状态",
     "error.no_suggestion": "没有建议 #{id}",
-    "error.suggestion_closed": "建议 #{id} 已经是 {status} 状态",
     "error.pair_same": "一对公司必须是两家不同的公司",
     "error.db_duplicate": "这会与已有数据重复",
     "error.db_rules": "数据库拒绝了一个违反其规则的值（{what}）",
@@ -651,4 +649,15 @@ ZH.update({
     "cmd.verify": "把一条记录标记为今天已核实",
     "admin.usage.verify": "/verify 记录编号，例如 /verify 12",
     "admin.verified": "✔️ 记录 #{id} 已标记为今天核实。内容如下：",
+})
+
+ZH.update({
+    "error.suggestion_accepted_by": "建议 #{id} 已由 {who} 采纳",
+    "error.suggestion_rejected_by": "建议 #{id} 已由 {who} 拒绝",
+    "error.report_resolved_by": "报告 #{id} 已由 {who} 处理",
+    "error.report_dismissed_by": "报告 #{id} 已由 {who} 驳回",
+    "error.fact_retracted_by": "记录 #{id} 已由 {who} 撤回",
+    "admin.settled.applied": "这次导入已由 {who} 执行。",
+    "admin.settled.cancelled": "这项操作已由 {who} 取消。",
+    "admin.settled.saved": "这条记录已由 {who} 保存。",
 })

@@ -179,7 +179,7 @@ async def test_edit_then_accept_and_reject_with_a_reason(h: Harness) -> None:
     assert rows(h, "SELECT action FROM audit WHERE entity = 'suggestion' ORDER BY id") == [
         ("accept",), ("reject",)]
     again = await h.press(queue, t("feedback.button.accept", id=2), user=ADMIN)
-    assert toast(again) == "Suggestion #2 is already rejected."
+    assert toast(again) == "Suggestion #2 was already rejected by @owner."
 
 
 # -- misses ---------------------------------------------------------------------------------------

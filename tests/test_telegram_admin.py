@@ -237,9 +237,9 @@ async def test_unknown_company_offers_create_and_a_non_admin_press_writes_nothin
     assert "Saved as fact" in edit.text and [c.method for c in calls].count("answerCallbackQuery") == 1
     result = only_text(await h.send("/check jd zorblax pay", user=USER))
     assert "JD &amp; &lt;Co&gt; accepts Zorblax &lt;Pay&gt;." in result
-    # The token is spent: a second press is refused politely.
+    # The token is spent: a second press hears who saved it.
     [again] = await h.press(call, data=call.callback_data[0])
-    assert "expired" in again.params["text"]
+    assert again.params["text"] == t("admin.settled.saved", who="@owner")
 
 
 async def test_unknown_company_pick_a_close_match(h: Harness) -> None:
@@ -454,7 +454,7 @@ async def test_export_then_import_round_trip(h: Harness) -> None:
     fact = (await h.interop.store.facts_involving([c.id for c in await h.interop.store.companies()]))
     assert any(f.summary == "Changed <by> import." for f in fact)
     [again] = await h.press(call, data=call.callback_data[0])
-    assert "expired" in again.params["text"]
+    assert again.params["text"] == t("admin.settled.applied", who="@owner")
 
 
 async def test_import_by_replying_and_new_companies_resolve(h: Harness) -> None:

@@ -16,7 +16,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from bot.domain import Company, Conflict, Fact, NotFound, Source, StorageError, ValidationError
+from bot.domain import (
+    Company,
+    Conflict,
+    Fact,
+    NotFound,
+    Source,
+    StorageError,
+    ValidationError,
+    actor_name,
+)
 from bot.rules import check_new_fact, name_key, require_sources
 from bot.store.bulk import index_new_facts, restore_fts_triggers, suspend_fts_insert_triggers
 from bot.store.errors import storage_error
@@ -294,7 +303,10 @@ class Writes:
     def set_retracted(self, fid: int, retracted: bool) -> Fact:
         before = self.fact(fid, allow_retracted=True)
         if before.retracted == retracted:
-            raise ValidationError("error.already_retracted" if retracted else "error.not_retracted", id=fid)
+            if retracted:  # a second confirm, or a second admin: say who was first
+                raise ValidationError("error.fact_retracted_by", id=fid,
+                                      who=actor_name(before.updated_by) or "?")
+            raise ValidationError("error.not_retracted", id=fid)
         values = tuple(int(retracted) if c == "retracted" else v
                        for c, v in zip(FACT_COLUMNS, _values(before), strict=True))
         try:
