@@ -191,8 +191,47 @@ def _relation_text(m: Markup, kind: Kind, s: str, o: str, locale: str) -> str:
     return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
-STALE_AFTER = timedelta(days=365)
-"""A fact dated longer ago than this, never confirmed by an admin, says it was not re-checked."""
+UNCHECKED_AFTER = timedelta(days=365)
+"""An announced or partial fact dated longer ago than this, never confirmed by an admin, says
+it was not re-checked: such a state is the one most likely to have moved on since."""
+ANNOUNCED_STALE_AFTER = timedelta(days=183)
+"""A thread whose newest fact is an announcement older than this says so in words: "announced
+in Nov 2024; no launch reported since", never as a bare current state."""
+UNCHECKED_STATUSES = frozenset({Status.ANNOUNCED, Status.PARTIAL})
+
+
+def today_utc() -> date:
+    """The reader's today (UTC), which freshness is measured against."""
+    return datetime.now(UTC).date()
+
+
+def stale_announcement(thread: Thread, on: date | None = None) -> str:
+    """When the thread's newest fact is an announcement over ``ANNOUNCED_STALE_AFTER`` old with
+    no later fact, its date as readers see it ("Nov 2024"); "" otherwise."""
+    fact = thread.current.fact
+    if fact.status is not Status.ANNOUNCED or thread.standing is not thread.current:
+        return ""
+    last = _last_day(fact.date) if fact.date else None
+    if last is None or (on or today_utc()) - last <= ANNOUNCED_STALE_AFTER:
+        return ""
+    return human_date(fact.date[:7])  # "in Nov 2024": the month says it, a day reads oddly
+
+
+def _since(m: Markup, thread: Thread) -> str:
+    """"since Nov 2024", or for an old announcement with nothing after it "in Nov 2024; no launch
+    reported since"."""
+    stale = stale_announcement(thread)
+    if stale:
+        return m.t("check.announced_stale", date=stale)
+    return m.t("check.since", date=human_date(thread.standing.fact.date))
+
+
+def verdict_text(m: Markup, verdict: Verdict, lead: Thread | None) -> str:
+    """The headline's verdict; an old announcement (the ``lead`` thread's) says how old it is."""
+    stale = stale_announcement(lead) if lead is not None and verdict is Verdict.ANNOUNCED else ""
+    if stale:
+        return m.t("verdict.announced_stale", date=stale)
+    return m.t(f"verdict.{verdict.value}")
 
 
 def status_text(m: Markup, fact: Fact) -> str:
@@ -229,17 +268,20 @@ def _last_day(value: str) -> date | None:
         return None
 
 
-def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]:
-    """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness:
-    "checked 1 Dec 2026", or "not re-checked since <its date>" when it is over a year old."""
+def qualifiers(m: Markup, fact: Fact, *, today: date | None = None, dated: bool = False) -> list[str]:
+    """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness
+    where it changes what a reader should believe: "checked 1 Dec 2026" when an admin confirmed
+    it, or "not re-checked since <its date>" for an announced or partial fact over a year old
+    (``dated``: the line says how old it is already, as an old announcement's does)."""
     medium = fact.confidence.strip().casefold() == "medium"
     reporter = source_label(fact.sources[0]) if medium and fact.sources else ""
-    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date,
-                            today or datetime.now(UTC).date(), current_locale()))
+    unchecked = fact.status in UNCHECKED_STATUSES and not dated
+    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date if unchecked else "",
+                            today or today_utc(), current_locale()))
 
 
 @functools.lru_cache(maxsize=4096)
-def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, today: date,
+def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, on: date,
                 locale: str) -> tuple[str, ...]:
     """``qualifiers`` from what it depends on: many facts share a date and a freshness."""
     out: list[str] = []
@@ -249,7 +291,7 @@ def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date
         out.append(m.t("fact.checked", date=human_date(verified)))
     elif fact_date:
         last = _last_day(fact_date)
-        if last is not None and today - last > STALE_AFTER:
+        if last is not None and on - last > UNCHECKED_AFTER:
             out.append(m.t("fact.unchecked", date=human_date(fact_date)))
     return tuple(out)
 
@@ -279,10 +321,10 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: 
 def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
     current = thread.standing.fact
     parts = [m.t("kind." + thread.kind.value), ": ", _relation(m, thread), " — ",
-             status_text(m, current), " ", m.t("check.since", date=human_date(current.date))]
+             status_text(m, current), " ", _since(m, thread)]
     if thread.scope:
         parts += [" · ", thread.scope]
-    for mark in qualifiers(m, current):
+    for mark in qualifiers(m, current, dated=bool(stale_announcement(thread))):
         parts += [" · ", mark]
     latest = thread.current.fact
     if latest is not current:  # an announced extension after the live fact
@@ -318,7 +360,7 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str], tuple[CheckResult, list[str]]] = \
+_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str, date], tuple[CheckResult, list[str]]] = \
     OrderedDict()
 _RENDERED_SIZE = 4096
 """As many as Interop keeps checks: a popular pair's answer is rendered once, not per ask."""
@@ -332,7 +374,7 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     around a cached check (a kind or region asked) holds the very same threads, so that
     comparison stops at identity and costs next to nothing.
     """
-    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale())
+    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale(), today_utc())
     hit = _RENDERED.get(key)
     if hit is not None and (hit[0] is result or hit[0] == result):
         _RENDERED.move_to_end(key)
@@ -350,7 +392,8 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
         return [m.t("check.no_record", a=a, b=b)]
     if result.kind is not None:
         return _render_kind_check(result, m)
-    headline = m.t("check.headline", verdict=m.t(f"verdict.{result.verdict.value}"), a=m.b(a), b=m.b(b))
+    lead = (result.threads or result.rollup)[0]
+    headline = m.t("check.headline", verdict=verdict_text(m, result.verdict, lead), a=m.b(a), b=m.b(b))
     blocks = [headline]
     blocks += [_thread_block(m, th) for th in result.threads]
     if result.rollup:
@@ -369,7 +412,7 @@ def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
     if result.scope:
         focus = tuple(sorted(focus, key=lambda th: th.scope != result.scope))
     if focus:
-        blocks = [m.t("answers.headline_kind", verdict=m.t(f"verdict.{result.verdict.value}"),
+        blocks = [m.t("answers.headline_kind", verdict=verdict_text(m, result.verdict, focus[0]),
                       kind=kind_label, a=m.b(a), b=m.b(b))]
         rolled = focus[0] not in result.threads
         blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
@@ -386,8 +429,7 @@ def _brief(m: Markup, thread: Thread) -> str:
     """One line for a thread: kind, parties, where it stands."""
     current = thread.standing.fact
     line = m.t("answers.brief", kind=m.t("kind." + thread.kind.value), relation=_relation(m, thread),
-               status=status_text(m, current),
-               since=m.t("check.since", date=human_date(current.date)))
+               status=status_text(m, current), since=_since(m, thread))
     if thread.links:
         line = m.join(" ", [line, m.i(m.t("answers.via", labels=_labels(thread.links)))])
     return line
@@ -397,14 +439,13 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
     """Several pairs: one verdict line each, naming both parties, then what was left out."""
     lines = []
     for r in result.results:
-        line = m.t("answers.pair_line", verdict=m.t(f"verdict.{r.verdict.value}"),
-                   a=m.b(display_name(r.a)), b=m.b(display_name(r.b)))
         focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
+        line = m.t("answers.pair_line", verdict=verdict_text(m, r.verdict, focus[0] if focus else None),
+                   a=m.b(display_name(r.a)), b=m.b(display_name(r.b)))
         if focus:
             current = focus[0].standing.fact
             line = m.join("", [line, m.t("answers.pair_detail", kind=m.t("kind." + focus[0].kind.value),
-                                         status=status_text(m, current),
-                                         since=m.t("check.since", date=human_date(current.date)))])
+                                         status=status_text(m, current), since=_since(m, focus[0]))])
         lines.append(line)
     blocks = [m.join("\n", lines)]
     if result.more:

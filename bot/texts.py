@@ -704,7 +704,8 @@ EN.update({
         "Every fact is a dated event taken from public sources (company announcements, news, "
         "regulators), linked under each answer. “reported” marks a fact resting on a single or "
         "less certain report; “checked” is the day an admin last confirmed it; “not re-checked "
-        "since” says nobody has confirmed it since it was recorded."),
+        "since” marks an announcement or a partial launch over a year old that nobody has "
+        "confirmed since, and an announcement with no launch reported for six months says so."),
     "about.report": ("Something wrong or missing? Press ⚠️ Report under an answer, or send /suggest "
                      "with a source."),
     "cmd.changes": "What the admins changed lately",
@@ -712,6 +713,12 @@ EN.update({
     "cmd.verify": "Mark a fact as checked today",
     "admin.usage.verify": "/verify FACT_ID, e.g. /verify 12",
     "admin.verified": "✔️ Fact #{id} is marked as checked today. It reads:",
+})
+
+# Freshness and the admins' maintenance queue (/stale).
+EN.update({
+    "verdict.announced_stale": "🕓 Announced in {date}; no launch reported since",
+    "check.announced_stale": "in {date}; no launch reported since",
 })
 
 # Settling: the admin who presses second learns who was first.

@@ -642,7 +642,7 @@ ZH.update({
     "about.sources": (
         "每条记录都是一个有日期的事件，来自公开来源（公司公告、新闻、监管机构），链接附在每个回答下面。"
         "“据报道”表示该记录只有单一或不够确定的来源；“已核实”是管理员最近一次确认的日期；"
-        "“未再核实”表示记录以来还没有人重新确认过。"),
+        "“未再核实”表示一年多前的宣布或部分上线此后没有人重新确认过；宣布半年后仍未见上线报道的，也会直接说明。"),
     "about.report": "发现错误或遗漏？请点回答下面的 ⚠️ 报告问题，或发送 /suggest 并附上来源。",
     "cmd.changes": "管理员最近修改了什么",
     "cmd.about": "我涵盖哪些内容，记录从哪里来",
@@ -660,4 +660,9 @@ ZH.update({
     "admin.settled.applied": "这次导入已由 {who} 执行。",
     "admin.settled.cancelled": "这项操作已由 {who} 取消。",
     "admin.settled.saved": "这条记录已由 {who} 保存。",
+})
+
+ZH.update({
+    "verdict.announced_stale": "🕓 {date}已宣布，此后未见上线报道",
+    "check.announced_stale": "（{date}宣布），此后未见上线报道",
 })
