@@ -12,6 +12,7 @@ import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 from bot.domain import (
     Built,
@@ -45,6 +46,7 @@ from bot.feedback import MissLog
 from bot.names.reading import Intent, Reading, read
 from bot.names.resolver import Resolver
 from bot.store import About, Edit, Store
+from bot.upkeep import waiting
 
 log = logging.getLogger(__name__)
 
@@ -367,9 +369,18 @@ class Interop:
         """/changes: the latest admin edits, newest first, each with its fact as it is now."""
         return [(e, self.view(e.fact)) for e in await self.store.changes(max(1, min(n, MAX_CHANGES)))]
 
-    async def about(self) -> About:
-        """/about: what the store covers and when it last changed."""
-        return await self.store.about()
+    async def about(self, today: date | None = None) -> About:
+        """/about: what the store covers, when it last changed, and how many threads wait for
+        an admin's look (``bot.upkeep``)."""
+        about = await self.store.about()
+        return replace(about, waiting=await waiting(self, today or datetime.now(UTC).date()))
+
+    async def thread_of(self, fact: Fact) -> Thread:
+        """The thread ``fact`` belongs to (its pair, kind, scope and region), with all its facts."""
+        key = (fact.subject_id, fact.object_id, fact.kind, fact.scope, fact.region)
+        same = [f for f in await self.store.facts_between([fact.subject_id], [fact.object_id])
+                if (f.subject_id, f.object_id, f.kind, f.scope, f.region) == key]
+        return self._threads(self.view(f) for f in same or [fact])[0]
 
     async def ask(self, text: str) -> Meaning:
         """A free question: what ``decide`` makes of it."""

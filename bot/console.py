@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -47,9 +48,11 @@ from bot.render import (
     render_import_report,
     render_map,
     render_recent,
+    render_stale,
     render_suggestions_plain,
 )
 from bot.texts import EXAMPLES, field_label, t
+from bot.upkeep import stale_page
 
 MAX_INPUT = 4096
 PICTURE_DIR = Path(tempfile.gettempdir()) / "interop-bot"  # where /map and /compare write PNGs
@@ -58,7 +61,7 @@ log = logging.getLogger(__name__)
 OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
 ACTOR = "console"  # how the audit log names the operator
 ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/verify", "/history",
-                         "/addcompany", "/alias", "/unalias", "/import", "/export"})
+                         "/addcompany", "/alias", "/unalias", "/import", "/export", "/stale"})
 
 
 def operator_editor(interop: Interop) -> Editor:
@@ -67,10 +70,11 @@ def operator_editor(interop: Interop) -> Editor:
 
 
 async def answer_line(interop: Interop, line: str, editor: Editor | None = None, *,
-                      picture_dir: Path = PICTURE_DIR) -> str:
+                      picture_dir: Path = PICTURE_DIR, today: date | None = None) -> str:
     """One console input line -> the plain-text reply; admin verbs only with an ``editor``.
 
-    /map and /compare write their PNG under ``picture_dir``.
+    /map and /compare write their PNG under ``picture_dir``; ``today`` is the day /stale and
+    /verify go by (the real one by default).
     """
     line = line.strip()
     if not line:
@@ -87,7 +91,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return t("console.admin_only", cmd=command)
         usage = command[1:]
         try:
-            return await admin_line(editor, command, args)
+            return await admin_line(editor, command, args, today)
         except InteropError as exc:
             return render_error(exc, usage if usage not in {"import", "export"} else None, PLAIN)
     if command in {"/start", "/help"}:
@@ -113,7 +117,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return t("usage.changes", max=MAX_CHANGES)
         return plain(render_changes(await interop.changes(n), PLAIN))
     if command == "/about":
-        return plain(render_about(await interop.about(), PLAIN))
+        return plain(render_about(await interop.about(today), PLAIN))
     if command == "/map":
         if not args:
             return t("usage.map")
@@ -154,8 +158,14 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-async def admin_line(editor: Editor, command: str, args: str) -> str:
+async def admin_line(editor: Editor, command: str, args: str, today: date | None = None) -> str:
     """An admin verb, acted on at once (the operator typed it; there is no one else to confirm)."""
+    if command == "/stale":
+        page = parse_count(args, 1, 999_999)
+        if page is None:
+            return PLAIN.t("admin.usage", usage=t("admin.usage.stale"))
+        found = await stale_page(editor.interop, page, today or datetime.now(UTC).date())
+        return plain(render_stale(found, PLAIN, commands=True))
     if command == "/addfact":
         try:
             view = await editor.add_fact(editor.draft(parse_fact_line(args)), ACTOR)
@@ -184,7 +194,7 @@ async def admin_line(editor: Editor, command: str, args: str) -> str:
         return PLAIN.join("\n\n", [PLAIN.t("admin.restored", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/verify":
         fact_id = parse_fact_id(args)
-        view = await editor.verify(fact_id, ACTOR)
+        view = await editor.verify(fact_id, ACTOR, today=today)
         return PLAIN.join("\n\n", [PLAIN.t("admin.verified", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/history":
         fact_id = parse_fact_id(args)

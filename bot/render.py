@@ -57,11 +57,12 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
-from bot.i18n import company_kind, display_name, fact_date, is_chinese, number, summary
+from bot.i18n import age_text, company_kind, display_name, fact_date, is_chinese, number, summary
 from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.store import About, Edit
 from bot.texts import field_label, t
+from bot.upkeep import StalePage
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
@@ -318,7 +319,8 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: 
     return m.join("", parts)
 
 
-def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
+def thread_headline(m: Markup, thread: Thread) -> str:
+    """"💳 Payments: JD.com accepts Alipay — 🟡 partial since 7 Jan 2025 · …": where it stands."""
     current = thread.standing.fact
     parts = [m.t("kind." + thread.kind.value), ": ", _relation(m, thread), " — ",
              status_text(m, current), " ", _since(m, thread)]
@@ -330,7 +332,12 @@ def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | No
     if latest is not current:  # an announced extension after the live fact
         parts += [" ", m.t("answers.next", status=m.t("status." + latest.status.value),
                            date=human_date(latest.date))]
-    head = m.join("", parts)
+    return m.join("", parts)
+
+
+def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
+    current = thread.standing.fact
+    head = thread_headline(m, thread)
     if thread.links:
         head = m.join(" ", [head, m.i(m.t("answers.via", labels=_labels(thread.links)))])
     elif asked is not None:
@@ -628,8 +635,32 @@ def render_about(about: About, m: Markup = HTML) -> list[str]:
                for kind, n in about.facts_per_kind]
     updated = (m.t("about.updated", date=human_date(about.last_change[:10])) if about.last_change
                else m.t("about.never"))
-    return [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources"),
-            m.t("about.report")]
+    blocks = [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources")]
+    if about.waiting:
+        blocks.append(m.t("about.waiting", n=number(about.waiting)))
+    return [*blocks, m.t("about.report")]
+
+
+def render_stale(page: StalePage, m: Markup = HTML, *, commands: bool = False) -> list[str]:
+    """/stale: a header, then each waiting thread with its headline, age, why it waits and its
+    best source; ``commands`` (the console) names the verbs that act on it, and the next page."""
+    if not page.total:
+        return [m.t("stale.empty")]
+    blocks = [m.b(m.t("stale.header", n=number(page.total)))]
+    for number_, entry in enumerate(page.entries, page.first):
+        fact = entry.newest.fact
+        lines = [m.join("", [m.b(f"{number_}. "), thread_headline(m, entry.thread)]),
+                 m.t("stale.age", age=age_text(entry.age), reason=m.t(f"stale.reason.{entry.reason}"),
+                     id=fact.id)]
+        if entry.source is not None:
+            lines.append(m.t("stale.source", source=m.link(entry.source.title or source_label(entry.source),
+                                                            entry.source.url)))
+        if commands:
+            lines.append(m.t("stale.commands", id=fact.id))
+        blocks.append(m.join("\n", lines))
+    if commands and page.page < page.pages:
+        blocks.append(m.t("stale.more", page=page.page, pages=page.pages, next=page.page + 1))
+    return blocks
 
 
 def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:

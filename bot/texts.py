@@ -719,6 +719,25 @@ EN.update({
 EN.update({
     "verdict.announced_stale": "🕓 Announced in {date}; no launch reported since",
     "check.announced_stale": "in {date}; no launch reported since",
+    "about.waiting": "🧹 {n} threads are waiting for an admin to look at them again.",
+    "cmd.stale": "Threads most in need of a look",
+    "admin.usage.stale": "/stale, or /stale 2 for the second page",
+    "stale.empty": "✨ Nothing is waiting: no thread has gone stale.",
+    "error.page_number": "“{value}” is not a page number",
+    "stale.header": "🧹 Threads waiting for a look: {n}, oldest first",
+    "stale.age": "⏳ {age} old · {reason} · newest fact #{id}",
+    "stale.reason.announced": "announced, no launch reported",
+    "stale.reason.partial": "partial for over 18 months",
+    "stale.reason.unchecked": "never checked",
+    "stale.source": "📎 {source}",
+    "stale.commands": "/verify {id} if it still holds · /retract {id} · /addfact for a follow-up",
+    "stale.more": "Page {page}/{pages}: /stale {next} shows the next one.",
+    "stale.button.verify": "✔ Still true #{id}",
+    "stale.button.follow_up": "➕ Follow-up #{id}",
+    "stale.button.retract": "Retract #{id}",
+    "stale.verified": "Fact #{id} is marked as checked today.",
+    "admin.form.follow_up": ("➕ A follow-up to fact #{id}: {relation}. Subject, object, kind and "
+                             "scope are filled in from it."),
 })
 
 # Settling: the admin who presses second learns who was first.

@@ -22,6 +22,7 @@ from bot.store.rows import (
     fact_from_row,
 )
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
+from bot.store.stale import STALE_COUNT, STALE_PAGE
 
 POINT_PAIRS = 4
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
@@ -412,3 +413,13 @@ class Reads:
 
     async def is_granted(self, user_id: int) -> bool:
         return bool(await self._all("SELECT 1 FROM admin_grant WHERE user_id = ?", (user_id,)))
+
+    async def stale_fact_ids(self, cutoffs: dict[str, str], limit: int, offset: int) -> list[int]:
+        """The newest facts of threads waiting for a look (``bot.store.stale``), oldest first;
+        ``cutoffs`` holds the ISO days ``announced_before``, ``partial_before``, ``unchecked_before``."""
+        rows = await self._all(STALE_PAGE, {**cutoffs, "limit": limit, "offset": offset})
+        return [int(r[0]) for r in rows]
+
+    async def stale_count(self, cutoffs: dict[str, str]) -> int:
+        """How many threads are waiting for a look (see ``stale_fact_ids``)."""
+        return int((await self._all(STALE_COUNT, cutoffs))[0][0])

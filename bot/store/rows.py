@@ -151,3 +151,5 @@ class About:
     facts: int
     facts_per_kind: tuple[tuple[Kind, int], ...]
     last_change: str
+    waiting: int = 0
+    """Threads waiting for an admin's look (``bot.upkeep``); counted by ``Interop.about``."""

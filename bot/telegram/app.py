@@ -45,7 +45,7 @@ from bot.backups import write_backup
 from bot.config import Settings
 from bot.startup import freeze_loaded_objects, open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user
-from bot.telegram.admin import commands, form, pending
+from bot.telegram.admin import commands, form, pending, stale
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
@@ -180,12 +180,16 @@ def register_handlers(app: BotApp) -> None:
         admin_command("grant", commands.grant, Access.OWNER, usage="grant"),
         admin_command("revoke", commands.revoke, Access.OWNER, usage="revoke"),
         admin_command("backup", commands.backup, Access.OWNER),
+        admin_command("stale", stale.stale, usage="stale"),
         MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
                        ends_update(commands.import_caption)),
         CallbackQueryHandler(ends_update(pending.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
         CallbackQueryHandler(ends_update(pending.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
         CallbackQueryHandler(ends_update(pending.import_pressed), pattern=r"^a:imp:[\w-]+$"),
         CallbackQueryHandler(ends_update(pending.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(ends_update(stale.page_pressed), pattern=stale.PAGE_PATTERN),
+        CallbackQueryHandler(ends_update(stale.verify_pressed), pattern=stale.VERIFY_PATTERN),
+        CallbackQueryHandler(ends_update(stale.retract_pressed), pattern=stale.RETRACT_PATTERN),
         CallbackQueryHandler(ends_update(pending.stale_pressed), pattern=r"^a:"),  # any other: out of date
         CommandHandler("cancel", ends_update(commands.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)

@@ -9,6 +9,7 @@ Callback data is stateless wherever possible, so a button keeps working after a 
 ``sr:<token>:<page>:<uid>``    a page of a search; the query sits in ``chat_data``
 ``ex:<i>``                     run ``EXAMPLES[i]`` (the /help keyboard)
 ``pg``                         the "Page 2/5" label; does nothing
+``a:st:<page>``                a page of the admins' /stale queue (admin handlers)
 ==========================  ===================================================
 
 ``uid`` is the Telegram user who asked: in groups only they may page or choose. A did-you-mean
@@ -103,6 +104,15 @@ class SearchPage:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePage:
+    """A page of the admins' /stale queue (``a:st:<page>``: an admin button, handled with the
+    admin handlers; any admin may turn it, so it names no user)."""
+
+    page: int
+    user_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     index: int
 
@@ -112,8 +122,8 @@ class PageLabel:
     pass
 
 
-ButtonData = ProfilePage | CheckPage | RecentPage | SearchPage | Example | PageLabel
-Pager = ProfilePage | CheckPage | RecentPage | SearchPage
+ButtonData = ProfilePage | CheckPage | RecentPage | SearchPage | QueuePage | Example | PageLabel
+Pager = ProfilePage | CheckPage | RecentPage | SearchPage | QueuePage
 
 _INT = r"(\d{1,19})"
 _FORMS: tuple[tuple[re.Pattern[str], Callable[..., ButtonData]], ...] = (
@@ -123,6 +133,7 @@ _FORMS: tuple[tuple[re.Pattern[str], Callable[..., ButtonData]], ...] = (
     (re.compile(rf"rc:{_INT}:{_INT}:{_INT}"), lambda n, p, u: RecentPage(int(n), int(p), int(u))),
     (re.compile(rf"sr:([A-Za-z0-9_-]{{1,16}}):{_INT}:{_INT}"),
      lambda k, p, u: SearchPage(k, int(p), int(u))),
+    (re.compile(rf"a:st:{_INT}"), lambda p: QueuePage(int(p))),
     (re.compile(r"ex:(\d{1,2})"), lambda i: Example(int(i))),
     (re.compile(r"pg"), lambda: PageLabel()),
 )
@@ -139,6 +150,8 @@ def encode(data: ButtonData) -> str:
             text = f"rc:{n}:{page}:{uid}"
         case SearchPage(token, page, uid):
             text = f"sr:{token}:{page}:{uid}"
+        case QueuePage(page):
+            text = f"a:st:{page}"
         case Example(index):
             text = f"ex:{index}"
         case PageLabel():
@@ -169,6 +182,8 @@ def with_page(pager: Pager, page: int) -> Pager:
             return RecentPage(n, page, u)
         case SearchPage(k, _, u):
             return SearchPage(k, page, u)
+        case QueuePage(_, u):
+            return QueuePage(page, u)
     raise TypeError(pager)
 
 
@@ -237,6 +252,11 @@ def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE
         notice = notice or t("tg.stale_page")
     if count == 1:
         return Reply(pages.page(1), None, notice)
+    return Reply(pages.page(page), InlineKeyboardMarkup([pager_row(pager, page, count, exact)]), notice)
+
+
+def pager_row(pager: Pager, page: int, count: int, exact: bool = True) -> list[InlineKeyboardButton]:
+    """◀ Page x/y ▶ for page ``page`` of ``count``: every paged answer's buttons."""
     row = []
     if page > 1:
         row.append(InlineKeyboardButton("◀", callback_data=encode(with_page(pager, page - 1))))
@@ -244,7 +264,7 @@ def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE
                                     callback_data=encode(PageLabel())))
     if page < count:
         row.append(InlineKeyboardButton("▶", callback_data=encode(with_page(pager, page + 1))))
-    return Reply(pages.page(page), InlineKeyboardMarkup([row]), notice)
+    return row
 
 
 def remember_search(chat_data: dict[Any, Any] | None, query: str) -> str | None:
@@ -429,6 +449,8 @@ async def _reply_for_pager(data: Pager, presser: int, context: BotContext) -> Re
                 return None
             result = await interop.search(query, SEARCH_LIMIT)
             return reply_for(result, uid, context, page, search_token=token)
+        case QueuePage():  # an admin button: the admin handlers turn its pages
+            return None
 
 
 async def page_pressed(update: Update, context: BotContext) -> None:

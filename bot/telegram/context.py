@@ -8,7 +8,9 @@ is named once, here, so two modules can no longer spell its key differently. Bui
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -16,7 +18,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
-from bot.render import PAGE_BUDGET
+from bot.render import PAGE_BUDGET, today_utc
 from bot.workers import Workers
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class BotData:
     delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
     pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
+    today: Callable[[], date] = today_utc  # the day /stale and /verify go by (tests fix it)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
@@ -79,6 +82,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     @property
     def typing_delay(self) -> float:
         return self.bot_data.typing_delay
+
+    def today(self) -> date:
+        """Today, as the maintenance queue and /verify count it."""
+        return self.bot_data.today()
 
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)

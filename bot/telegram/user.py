@@ -261,7 +261,7 @@ async def changes(update: Update, context: BotContext) -> None:
 
 async def about(update: Update, context: BotContext) -> None:
     """/about: what the bot covers, how fresh and how sourced it is, how to report a problem."""
-    await send(update, Reply(paginate(render_about(await _interop(context).about()))[0]))
+    await send(update, Reply(paginate(render_about(await _interop(context).about(context.today())))[0]))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -40,7 +40,7 @@ from bot.texts import field_label, t
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     (name, t(f"cmd.{name}")) for name in (
         "addfact", "editfact", "addsource", "retract", "restore", "verify", "history", "addcompany", "alias",
-        "unalias", "import", "export", "admins", "grant", "revoke", "backup")
+        "unalias", "import", "export", "admins", "grant", "revoke", "backup", "stale")
 ]
 IMPORT_SUFFIXES = (".json", ".csv", ".zip")
 
@@ -74,18 +74,22 @@ async def editfact(update: Update, context: BotContext, editor: Editor,
 async def retract(update: Update, context: BotContext, editor: Editor,
                   args: str) -> None:
     """/retract FACT_ID: shows the fact and asks for a confirming press."""
-    fact_id = parse_fact_id(args)
+    user = update.effective_user
+    assert user is not None
+    text, markup = await retract_prompt(editor, parse_fact_id(args), user.id)
+    await send_reply(update, text, markup)
+
+
+async def retract_prompt(editor: Editor, fact_id: int, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The fact and its Retract / Keep buttons, for ``user_id`` alone to press (/retract, /stale)."""
     fact = await editor.fact(fact_id)
     if fact.retracted:
         raise ValidationError("error.already_retracted", id=fact_id)
-    user = update.effective_user
-    assert user is not None
     markup = InlineKeyboardMarkup([[
-        button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user.id}"),
-        button(t("admin.button.keep"), f"a:keep:{fact_id}:{user.id}")]])
+        button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user_id}"),
+        button(t("admin.button.keep"), f"a:keep:{fact_id}:{user_id}")]])
     view = editor.interop.view(fact)
-    await send_reply(update, HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + render_fact_card(view),
-                     markup)
+    return HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + render_fact_card(view), markup
 
 
 async def restore(update: Update, context: BotContext, editor: Editor,
@@ -100,7 +104,7 @@ async def verify(update: Update, context: BotContext, editor: Editor,
                  args: str) -> None:
     """/verify FACT_ID: an admin confirmed the fact today (answers say "checked <date>"); audited."""
     fact_id = parse_fact_id(args)
-    view = await editor.verify(fact_id, actor_of(update))
+    view = await editor.verify(fact_id, actor_of(update), today=context.today())
     await send_reply(update, HTML.t("admin.verified", id=fact_id) + "\n\n" + render_fact_card(view))
 
 
