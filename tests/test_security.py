@@ -261,8 +261,10 @@ async def owner_buttons(h: Harness) -> tuple[dict[str, Call], list[str]]:
     calls = await h.send("/addfact Temuu | Threads | content | live | 2022-05 | New company probe. | "
                          "https://example.com/n | N", user=ADMIN, chat=GROUP)
     calls += await h.send("/retract 2", user=ADMIN, chat=GROUP)
+    calls += await h.send("/stale", user=ADMIN, chat=GROUP)  # ✔ Still true, Follow-up, Retract, ▶
     for call, data in buttons_of(calls):
-        where[data] = call
+        if data.startswith("a:"):
+            where[data] = call
     # A pending /import as /import leaves it (its dry run needs a file download; the Pending is
     # what the confirm button acts on).
     doc = await dataset.export_document(h.interop.store)
