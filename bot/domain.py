@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -192,6 +192,20 @@ def parse_fact_date(text: str, *, today: date | None = None) -> str:
     if earliest.year > limit.year + 1:
         raise ValidationError("error.date_future", value=text)
     return text
+
+
+def last_day(value: str) -> date | None:
+    """The last day a stored date (YYYY, YYYY-MM, YYYY-MM-DD) can mean, from which its age
+    counts ("2024-11" is 30 Nov 2024); None when empty or unreadable."""
+    try:
+        parts = [int(p) for p in value.split("-")]
+        if len(parts) == 1:
+            return date(parts[0], 12, 31)
+        if len(parts) == 2:
+            return date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1) - timedelta(days=1)
+        return date(parts[0], parts[1], parts[2])
+    except (ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ from bot.domain import (
     Thread,
     Unresolved,
     Verdict,
+    last_day,
 )
 from bot.i18n import age_text, company_kind, display_name, fact_date, is_chinese, number, summary
 from bot.i18n import current as current_locale
@@ -212,7 +213,7 @@ def stale_announcement(thread: Thread, on: date | None = None) -> str:
     fact = thread.current.fact
     if fact.status is not Status.ANNOUNCED or thread.standing is not thread.current:
         return ""
-    last = _last_day(fact.date) if fact.date else None
+    last = last_day(fact.date) if fact.date else None
     if last is None or (on or today_utc()) - last <= ANNOUNCED_STALE_AFTER:
         return ""
     return human_date(fact.date[:7])  # "in Nov 2024": the month says it, a day reads oddly
@@ -255,20 +256,6 @@ def _region(value: str) -> Region | None:
     return None if region is Region.GLOBAL else region
 
 
-def _last_day(value: str) -> date | None:
-    """The last day a stored date (YYYY, YYYY-MM, YYYY-MM-DD) can mean; None when unreadable."""
-    try:
-        parts = [int(p) for p in value.split("-")]
-        if len(parts) == 1:
-            return date(parts[0], 12, 31)
-        if len(parts) == 2:
-            nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-            return nxt - timedelta(days=1)
-        return date(parts[0], parts[1], parts[2])
-    except (ValueError, IndexError):
-        return None
-
-
 def qualifiers(m: Markup, fact: Fact, *, today: date | None = None, dated: bool = False) -> list[str]:
     """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness
     where it changes what a reader should believe: "checked 1 Dec 2026" when an admin confirmed
@@ -291,7 +278,7 @@ def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date
     if verified:
         out.append(m.t("fact.checked", date=human_date(verified)))
     elif fact_date:
-        last = _last_day(fact_date)
+        last = last_day(fact_date)
         if last is not None and on - last > UNCHECKED_AFTER:
             out.append(m.t("fact.unchecked", date=human_date(fact_date)))
     return tuple(out)

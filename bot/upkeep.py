@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain import FactView, Source, Status, Thread
+from bot.domain import FactView, Source, Status, Thread, last_day
 
 if TYPE_CHECKING:
     from bot.answers import Interop
@@ -61,19 +61,11 @@ class StalePage:
     first: int  # the number of the page's first entry in the whole queue (1-based)
 
 
-def _last_day(value: str) -> date:
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 1:
-        return date(parts[0], 12, 31)
-    if len(parts) == 2:
-        return date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1) - timedelta(days=1)
-    return date(parts[0], parts[1], parts[2])
-
-
 def _reason(thread: Thread, today: date) -> tuple[str, timedelta]:
     fact = thread.current.fact
-    age = today - _last_day(fact.date)
-    fresh = today - max(_last_day(fact.date), date.fromisoformat(fact.verified)) if fact.verified else age
+    dated = last_day(fact.date) or today  # the queue holds dated facts only
+    age = today - dated
+    fresh = today - max(dated, last_day(fact.verified) or dated)
     if fact.status is Status.ANNOUNCED and fresh > ANNOUNCED_AFTER:
         return "announced", age
     if fact.status is Status.PARTIAL and fresh > PARTIAL_AFTER:
