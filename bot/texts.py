@@ -474,10 +474,10 @@ EN.update({
 # house: the console's admin mode (python -m bot console --admin). Plain text.
 EN.update({
     "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
-                           "/restore, /verify, /history, /addcompany, /alias, /unalias, "
+                           "/restore, /verify, /stale, /history, /addcompany, /alias, /unalias, "
                            "/import FILE [apply], "
                            "/export FOLDER.",
-    "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
+    "console.admin_only": "{cmd} is an admin command; start the console with --admin to use it.",
     "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
     "console.import_apply": "Nothing is written yet. To apply it: {line}",
     "console.cannot_read": "Cannot read {path}: {error}",

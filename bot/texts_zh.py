@@ -237,10 +237,10 @@ ZH: dict[str, str] = {
     "cmd.backup": "下载数据库备份（所有者）",
     # house: the console's admin mode (python -m bot console --admin). Plain text.
     "console.admin_intro": "管理模式：你以所有者身份操作。/addfact、/editfact、/addsource、/retract、"
-                           "/restore、/verify、/history、/addcompany、/alias、/unalias、"
+                           "/restore、/verify、/stale、/history、/addcompany、/alias、/unalias、"
                            "/import 文件 [apply]、"
                            "/export 文件夹。",
-    "console.admin_only": "{cmd} 会修改记录；请用 --admin 启动控制台后再使用。",
+    "console.admin_only": "{cmd} 是管理命令；请用 --admin 启动控制台后再使用。",
     "console.import_usage": "用法：/import 文件（试运行），然后 /import 文件 apply",
     "console.import_apply": "还没有写入任何内容。要应用它：{line}",
     "console.cannot_read": "无法读取 {path}：{error}",
