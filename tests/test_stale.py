@@ -210,8 +210,11 @@ async def test_retract_asks_the_usual_confirmation(h: Harness) -> None:
 
 
 async def test_about_says_how_many_threads_wait(h: Harness) -> None:
-    await build(h.interop)
+    assert "waiting" not in texts(await h.send("/about", user=USER))
+    ids = await build(h.interop)
     assert t("about.waiting", n=4) in texts(await h.send("/about", user=USER))
+    await h.interop.store.edit_fact(ids["oldest"], {"verified": "2026-12-01"}, "t")
+    assert t("about.waiting", n=3) in texts(await h.send("/about", user=USER))  # counted again
 
 
 # -- the console -------------------------------------------------------------------------------
