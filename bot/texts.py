@@ -658,6 +658,40 @@ EN.update({
     "error.db_newer": "the database schema (v{found}) is newer than this program (v{known}); "
                       "upgrade interop-bot",
 })
+EN.update({
+    "lint.url": "source URL {url} is malformed: {problem}",
+    "lint.url.spaces": "it has spaces around it",
+    "lint.url.template": "it holds an unfilled template placeholder",
+    "lint.url.host": "its host has no dot",
+    "lint.url.proxy": "a proxy's address wraps the real one; cite the real URL",
+    "lint.partial-note": "a partial fact needs a note saying what is partial",
+    "lint.parent-cycle": "the parents go round in a circle: {chain}",
+    "lint.duplicate-name": "“{label}” already names {owner}",
+    "lint.not-a-company": "{role} “{name}” is not a company in the data",
+    "lint.duplicate-fact": "the same fact as {other}",
+    "lint.follow-up": "{problem}",
+    "lint.follow_up.unknown": "it follows {key}, which is not in the data",
+    "lint.follow_up.thread": "it follows {key} but is not in its thread (same pair, kind, scope and region)",
+    "lint.follow_up.older": "it is dated {date}, before {key} ({other}) which it follows",
+    "lint.kind": "kind “{value}” is not one of: {allowed}",
+    "lint.status": "status “{value}” is not one of: {allowed}",
+    "lint.region": "region “{value}” is not one of: {allowed}",
+    "lint.date": "date “{value}”: {problem}",
+    "lint.stale-announced": "the thread's newest fact is an announcement from {date}, {months} months ago",
+    "lint.single-source": "“high” confidence rests on a single source",
+    "lint.no-facts": "no fact mentions it or any company in its group",
+    "lint.counts": "{errors} error(s), {warnings} warning(s)",
+    "admin.import.lint_head": "Data check: {errors} error(s), {warnings} warning(s):",
+    "admin.import.lint_line": "• {line}",
+    "admin.import.lint_blocked": "⛔ Fix the errors above and send the file again: nothing was written.",
+    "error.surrogate": "{field} holds a lone surrogate (broken UTF-16), which is not text",
+    "error.parent_cycle": "that would make the parents go round in a circle: {chain}",
+    "error.json_deep": "the JSON is nested too deeply",
+    "error.csv_deep": "a JSON list in the CSV is nested too deeply",
+    "error.zip_encrypted": "“{name}” is encrypted; send the zip /export made, without a password",
+    "error.zip_method": "“{name}” uses a compression method I can't read; zip it with the usual deflate",
+    "error.zip_corrupt": "“{name}” is damaged: its compressed data does not unpack",
+})
 
 # Richer facts (region, caveat, freshness, confidence) and what changed: /changes, /about, /verify.
 EN.update({
