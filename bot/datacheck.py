@@ -167,20 +167,21 @@ class _Companies:
 
 
 def check(doc: Mapping[str, Any], *, today: date | None = None,
-          base_companies: Sequence[Mapping[str, Any]] = ()) -> Report:
+          base_companies: Sequence[Mapping[str, Any]] = (), whole: bool = True) -> Report:
     """Every finding in ``doc`` (the import/export document), errors and warnings in row order.
 
-    ``base_companies`` are the companies already stored, when ``doc`` is a file about to be
-    imported into them: its rows are then checked against those (a parent, a party or a name
-    may be one of them), findings are only about the file's own rows, and the whole-dataset
-    warnings (stale threads, companies without facts) are left to a check of the whole data.
+    ``whole=False`` is for a file about to be imported into a store holding ``base_companies``:
+    its rows are checked against those too (a parent, a party or a name may be one of them),
+    findings are only about the file's own rows, and the warnings about the whole data (stale
+    threads, companies without facts) and follow-ups of facts the file does not hold are left
+    to a check of the whole data.
     """
     today = today or datetime.now(UTC).date()
     raw_companies = doc.get("companies") or []
     raw_facts = doc.get("facts") or []
     file_companies = [c for c in raw_companies if isinstance(c, dict)]
-    facts = [(i, f) for i, f in enumerate(raw_facts, start=1) if isinstance(f, dict)]
-    whole = not base_companies
+    # A row the parser could not read (an "_error") is refused by the import as it is.
+    facts = [(i, f) for i, f in enumerate(raw_facts, start=1) if isinstance(f, dict) and "_error" not in f]
     findings: list[Finding] = []
 
     # The file's companies replace stored ones of the same name, as an import updates them.
@@ -400,7 +401,7 @@ def summary(report: Report, lang: str | None = None) -> str:
 
 
 def lines(report: Report, lang: str | None = None) -> Iterable[str]:
-    """The command's output: one line per finding, then the counts."""
-    for finding in report.findings:
+    """The command's output: one line per finding, errors first, then the counts."""
+    for finding in (*report.errors, *report.warnings):
         yield finding.line(lang)
     yield summary(report, lang)

@@ -679,6 +679,8 @@ def render_compare_problem(problem: CompareProblem, m: Markup = HTML) -> str:
 # -- admin output ---------------------------------------------------------------------------
 
 MAX_REJECTED_SHOWN = 15
+MAX_FINDINGS_SHOWN = 10  # the linter's lines, each clipped: the report stays one message
+MAX_FINDING_LINE = 200
 MAX_HISTORY = 40
 MAX_DIFF_VALUE = 160
 MAX_CANDIDATES = 4
@@ -758,7 +760,21 @@ def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) 
                   for label, reason in report.rejected[:MAX_REJECTED_SHOWN]]
         if len(report.rejected) > MAX_REJECTED_SHOWN:
             lines.append(m.t("admin.import.more_rejected", n=len(report.rejected) - MAX_REJECTED_SHOWN))
+    if report.findings:  # the data linter's, errors first (bot.datacheck)
+        findings = sorted(report.findings, key=lambda f: not f.is_error)
+        errors = sum(f.is_error for f in findings)
+        lines.append(m.t("admin.import.lint_head", errors=errors, warnings=len(findings) - errors))
+        lines += [m.t("admin.import.lint_line", line=_clip_line(f.line()))
+                  for f in findings[:MAX_FINDINGS_SHOWN]]
+        if len(findings) > MAX_FINDINGS_SHOWN:
+            lines.append(m.t("admin.import.more_rejected", n=len(findings) - MAX_FINDINGS_SHOWN))
+        if report.blocked:
+            lines.append(m.t("admin.import.lint_blocked"))
     return m.join("\n", lines)
+
+
+def _clip_line(value: str) -> str:
+    return value if len(value) <= MAX_FINDING_LINE else value[:MAX_FINDING_LINE - 1] + "…"
 
 
 def _clip(value: str) -> str:
