@@ -53,6 +53,7 @@ from bot.rules import (
     clean_text,
     clean_verified,
     name_key,
+    partial_note_problem,
 )
 from bot.store import FactDraft, Store
 from bot.texts import t
@@ -515,6 +516,11 @@ class Editor:
         obj = changes.get("object_id", fact.object_id)
         if subject == obj:
             raise ValidationError("error.would_be_same")
+        if "status" in changes or "note" in changes:  # an old partial fact may still lack one
+            problem = partial_note_problem(changes.get("status", fact.status).value,
+                                           changes.get("note", fact.note))
+            if problem:
+                raise problem
         return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
 
     async def verify(self, fact_id: int, actor: str, *, today: date | None = None) -> FactView:

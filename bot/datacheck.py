@@ -14,16 +14,14 @@ order is the store's own: by date, then file order, so a follow-up is simply its
 from __future__ import annotations
 
 import calendar
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.domain import InteropError, Kind, Region, Status, parse_fact_date
-from bot.rules import clean_url, name_key, parent_cycle
+from bot.rules import clean_url, name_key, parent_cycle, url_shape_problem
 from bot.texts import t
 
 ERROR = "error"
@@ -46,11 +44,6 @@ STALE_ANNOUNCED = "stale-announced"
 SINGLE_SOURCE = "single-source"
 NO_FACTS = "no-facts"
 WARNING_RULES = frozenset({STALE_ANNOUNCED, SINGLE_SOURCE, NO_FACTS})
-
-_TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\$\{|%7[Bb]%7[Bb]|%7[Dd]%7[Dd]")
-# A proxy puts the real address at the start of its path: https://proxy.example/https/real.host/...
-_PROXIED = re.compile(r"/+https?(?::|%3[Aa])?/+[^/?#]*\.[^/?#]*", re.IGNORECASE)
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -104,24 +97,10 @@ def _text(value: Any) -> str:
 def url_problem(url: str) -> str:
     """Why a source URL is malformed (the words of its rule), or "" when it is fine."""
     try:
-        clean_url(url)
+        problem = url_shape_problem(clean_url(url)) or url_shape_problem(url)
     except InteropError as exc:
         return str(exc)
-    if url != url.strip():
-        return t("lint.url.spaces")
-    if _TEMPLATE.search(url):
-        return t("lint.url.template")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return t("lint.url.host")
-    labels = host.split(".")
-    if len(labels) < 2 or not all(labels):
-        return t("lint.url.host")
-    if _PROXIED.match(parts.path):
-        return t("lint.url.proxy")
-    return ""
+    return str(problem) if problem else ""
 
 
 def _date_end(text: str) -> date | None:
@@ -267,7 +246,7 @@ def _fact_rules(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Comp
             url = _text(source.get("url")) if isinstance(source, dict) else ""
             problem = url_problem(url)
             if problem:
-                found(URL, url=url, problem=problem)
+                found(URL, problem=problem)
         status = _choice(Status, row.get("status"))
         if status is None:
             found(STATUS, value=_text(row.get("status")), allowed=_allowed(Status))

@@ -88,10 +88,15 @@ class ImportReport:
     findings: tuple[Finding, ...] = ()
     """What the data linter (bot.datacheck) says about the file's rows; any error blocks it."""
 
+    unchanged_labels: set[str] = field(default_factory=set)
+    """Keys of facts and names of companies whose rows match what is stored already."""
+
     @property
     def blocked(self) -> bool:
-        """The linter found errors: the import is refused as a whole and nothing is written."""
-        return any(f.is_error for f in self.findings)
+        """The linter found errors in rows that would change something: the import is refused as
+        a whole and nothing is written. (An error in a row identical to what is stored is listed
+        but is not new, so re-importing an export never fails on its own old data.)"""
+        return any(f.is_error and f.key not in self.unchanged_labels for f in self.findings)
 
     @property
     def changes(self) -> int:
@@ -393,15 +398,24 @@ def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor
     if lint:
         report.findings = datacheck.check(doc, base_companies=_company_records(conn),
                                           whole=False).findings
-        if report.blocked:
-            return report
     with bulk_cache(conn, path):
         writes = Writes(conn, actor, bulk=True)
         names = _Names(conn)
         _apply_companies(writes, names, doc.get("companies", []), report)
         _apply_facts(writes, names, doc.get("facts", []), report)
         writes.finish()
+    if report.blocked:
+        raise _Blocked(report)  # the whole transaction rolls back: nothing written
     return report
+
+
+class _Blocked(Exception):
+    """The linter found errors: the import's transaction is undone, and its report still says
+    what every row would have done."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("blocked by the data linter")
+        self.report = report
 
 
 class _Names:
@@ -467,6 +481,7 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
             wanted |= {(names.key(f["alias"]), f["kind"], f["scope"]) for f in row["features"]}
             new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
             if tuple(old) == new and wanted <= have:
+                report.unchanged_labels.add(row["name"])
                 continue
             writes.update_company(cid, *new)
             for alias in row["aliases"]:
@@ -522,6 +537,8 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                 report.updated += 1
             else:
                 report.unchanged += 1
+                if key:
+                    report.unchanged_labels.add(key)
             problem = partial_note_problem(row["status"], row["note"])
             if problem:
                 report.warnings.append((label, str(problem)))
@@ -538,8 +555,11 @@ async def import_document(store: Store, doc: dict[str, Any], actor: str,
     companies first: files people send (/import, the CLI) get it, and any error it finds
     refuses the whole file, writing nothing. The seed is checked by its own test instead.
     """
-    report = await store.write(_import_body, str(store.path), doc, actor, lint, rollback=dry_run)
-    report.dry_run = dry_run
+    try:
+        report = await store.write(_import_body, str(store.path), doc, actor, lint, rollback=dry_run)
+    except _Blocked as blocked:
+        report = blocked.report
+    report.dry_run = dry_run or report.blocked  # a refused file reads as the dry run it was
     return report
 
 

@@ -659,11 +659,9 @@ EN.update({
                       "upgrade interop-bot",
 })
 EN.update({
-    "lint.url": "source URL {url} is malformed: {problem}",
-    "lint.url.spaces": "it has spaces around it",
-    "lint.url.template": "it holds an unfilled template placeholder",
-    "lint.url.host": "its host has no dot",
-    "lint.url.proxy": "a proxy's address wraps the real one; cite the real URL",
+    "lint.url": "{problem}",
+    "error.url_template": "source URL {url!r} holds an unfilled template placeholder",
+    "error.url_proxy": "source URL {url!r} goes through a web proxy; cite the real address",
     "lint.partial-note": "a partial fact needs a note saying what is partial",
     "lint.parent-cycle": "the parents go round in a circle: {chain}",
     "lint.duplicate-name": "“{label}” already names {owner}",

@@ -600,11 +600,9 @@ ZH: dict[str, str] = {
     "error.db_newer": "数据库结构（v{found}）比本程序（v{known}）新；请升级 interop-bot",
 }
 ZH.update({
-    "lint.url": "来源网址 {url} 格式有误：{problem}",
-    "lint.url.spaces": "前后有空格",
-    "lint.url.template": "含有未填充的模板占位符",
-    "lint.url.host": "主机名中没有点",
-    "lint.url.proxy": "真实网址被代理地址包裹；请引用真实网址",
+    "lint.url": "{problem}",
+    "error.url_template": "来源网址 {url!r} 含有未填充的模板占位符",
+    "error.url_proxy": "来源网址 {url!r} 经过了网页代理；请引用真实网址",
     "lint.partial-note": "部分可用的事实需要备注说明哪里受限",
     "lint.parent-cycle": "母公司关系形成了循环：{chain}",
     "lint.duplicate-name": "“{label}”已经是{owner}的名称",
