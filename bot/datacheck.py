@@ -115,6 +115,12 @@ def _date_end(text: str) -> date | None:
         return None
 
 
+def _add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _months_between(earlier: date, later: date) -> int:
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     return months - (1 if later.day < earlier.day else 0)
@@ -331,7 +337,7 @@ def _stale_threads(threads: Mapping[tuple[Any, ...], list[tuple[str, int, Mappin
         if _choice(Status, row.get("status")) is not Status.ANNOUNCED:
             continue
         end = _date_end(fact_date) if fact_date else None
-        if end is None or _months_between(end, today) < STALE_ANNOUNCED_MONTHS:
+        if end is None or today <= _add_months(end, STALE_ANNOUNCED_MONTHS):
             continue
         number = row.get("_row")
         findings.append(Finding(_fact_key(index, row), STALE_ANNOUNCED,

@@ -93,10 +93,8 @@ class ImportReport:
 
     @property
     def blocked(self) -> bool:
-        """The linter found errors in rows that would change something: the import is refused as
-        a whole and nothing is written. (An error in a row identical to what is stored is listed
-        but is not new, so re-importing an export never fails on its own old data.)"""
-        return any(f.is_error and f.key not in self.unchanged_labels for f in self.findings)
+        """The linter found errors: the import is refused as a whole and nothing is written."""
+        return any(f.is_error for f in self.findings)
 
     @property
     def changes(self) -> int:
@@ -404,6 +402,10 @@ def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor
         _apply_companies(writes, names, doc.get("companies", []), report)
         _apply_facts(writes, names, doc.get("facts", []), report)
         writes.finish()
+    # Only rows that change something are the file's news: a row identical to the stored one
+    # is the store's own data (``check-data`` on an export reports it), so re-importing an
+    # edited export is judged by its edits.
+    report.findings = tuple(f for f in report.findings if f.key not in report.unchanged_labels)
     if report.blocked:
         raise _Blocked(report)  # the whole transaction rolls back: nothing written
     return report

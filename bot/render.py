@@ -761,7 +761,7 @@ def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) 
         if len(report.rejected) > MAX_REJECTED_SHOWN:
             lines.append(m.t("admin.import.more_rejected", n=len(report.rejected) - MAX_REJECTED_SHOWN))
     if report.findings:  # the data linter's, errors first (bot.datacheck)
-        findings = sorted(report.findings, key=lambda f: (not f.is_error, f.key in report.unchanged_labels))
+        findings = sorted(report.findings, key=lambda f: not f.is_error)
         errors = sum(f.is_error for f in findings)
         lines.append(m.t("admin.import.lint_head", errors=errors, warnings=len(findings) - errors))
         lines += [m.t("admin.import.lint_line", line=_clip_line(f.line()))
