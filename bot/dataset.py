@@ -88,8 +88,9 @@ class ImportReport:
     findings: tuple[Finding, ...] = ()
     """What the data linter (bot.datacheck) says about the file's rows; any error blocks it."""
 
-    unchanged_labels: set[str] = field(default_factory=set)
-    """Keys of facts and names of companies whose rows match what is stored already."""
+    settled_labels: set[str] = field(default_factory=set)
+    """Keys, names and labels of rows that write nothing: identical to what is stored, or
+    rejected (and reported) on their own."""
 
     @property
     def blocked(self) -> bool:
@@ -402,10 +403,10 @@ def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor
         _apply_companies(writes, names, doc.get("companies", []), report)
         _apply_facts(writes, names, doc.get("facts", []), report)
         writes.finish()
-    # Only rows that change something are the file's news: a row identical to the stored one
-    # is the store's own data (``check-data`` on an export reports it), so re-importing an
-    # edited export is judged by its edits.
-    report.findings = tuple(f for f in report.findings if f.key not in report.unchanged_labels)
+    # Only rows that write something are judged: a row identical to the stored one is the
+    # store's own data (``check-data`` on an export reports it), so an edited export is judged
+    # by its edits; a rejected row is already reported, and the rest of the file goes in.
+    report.findings = tuple(f for f in report.findings if f.key not in report.settled_labels)
     if report.blocked:
         raise _Blocked(report)  # the whole transaction rolls back: nothing written
     return report
@@ -483,7 +484,7 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
             wanted |= {(names.key(f["alias"]), f["kind"], f["scope"]) for f in row["features"]}
             new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
             if tuple(old) == new and wanted <= have:
-                report.unchanged_labels.add(row["name"])
+                report.settled_labels.add(row["name"])
                 continue
             writes.update_company(cid, *new)
             for alias in row["aliases"]:
@@ -500,6 +501,13 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
                           "aliases": [a for a, _, _ in old_rows]}, row)
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
+            report.settled_labels.update(_labels_of(raw, label, "name"))
+
+
+def _labels_of(raw: Any, label: str, field_name: str) -> list[str]:
+    """How the linter names a row: its key (a fact) or name (a company), else its label."""
+    value = raw.get(field_name) if isinstance(raw, dict) else None
+    return [label, value.strip()] if isinstance(value, str) and value.strip() else [label]
 
 
 def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
@@ -540,12 +548,13 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
             else:
                 report.unchanged += 1
                 if key:
-                    report.unchanged_labels.add(key)
+                    report.settled_labels.add(key)
             problem = partial_note_problem(row["status"], row["note"])
             if problem:
                 report.warnings.append((label, str(problem)))
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
+            report.settled_labels.update(_labels_of(raw, label, "key"))
 
 
 async def import_document(store: Store, doc: dict[str, Any], actor: str,
