@@ -302,7 +302,7 @@ class _ParsedUploads:
         if kept is not None and kept[0] == digest and time.monotonic() - kept[1] < self.ttl:
             doc = kept[2]
         else:
-            doc = dataset.parse_document(filename, data)
+            doc = dataset.read_upload(filename, data)[1]  # a zip of an export too
         if keep:
             self.kept = (digest, time.monotonic(), doc)
         return doc

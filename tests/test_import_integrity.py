@@ -351,3 +351,31 @@ def test_hostile_files_get_one_clear_line_on_the_command_line(tmp_path: Path) ->
         assert result.returncode == 1 and words in result.stdout and "1 new" in result.stdout, result
         assert "Traceback" not in result.stderr
     assert _db_counts(db) == before
+
+
+# -- admin writes keep the data the linter accepts ---------------------------------------------
+
+
+async def test_admin_writes_meet_the_linters_rules(h: Harness) -> None:
+    """What the linter would refuse in a file, admins cannot write one command at a time either:
+    so an export of their work always passes the import it goes back through."""
+    line = ("/addfact JD.com | Alipay | payments | live | 2025-03 | JD takes Alipay again. "
+            "| https://news.example.com/jd")
+    text = only_text(await h.send(line))
+    assert "Saved as fact #" in text, text
+    fact_id = int(text.split("Saved as fact #", 1)[1].split(".", 1)[0])
+    before = await counts(h)
+    for command, words in [
+        (f"/addsource {fact_id} https://freewechat.com/a/Mz/2247/{{{{href}}}}", "template placeholder"),
+        (f"/addsource {fact_id} https://rp.liu233w.com:443/https/www.chinadaily.com.cn/a.html", "web proxy"),
+        (f"/addsource {fact_id} https://localhost/page", "no valid host"),
+        (f"/editfact {fact_id} status partial", "needs a note"),
+        (line.replace("| live |", "| partial |").replace("again", "in a pilot"), "needs a note"),
+    ]:
+        reply = only_text(await h.send(command))
+        assert words in reply and reply.startswith("⚠️"), (command, reply)
+    assert await counts(h) == before
+    reply = only_text(await h.send(f"/editfact {fact_id} note pilot in Beijing"))
+    assert "⚠️" not in reply
+    assert "⚠️" not in only_text(await h.send(f"/editfact {fact_id} status partial"))
+    assert "needs a note" in only_text(await h.send(f"/editfact {fact_id} note -"))
