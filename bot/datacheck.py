@@ -97,9 +97,10 @@ def _text(value: Any) -> str:
 def url_problem(url: str) -> str:
     """Why a source URL is malformed (the words of its rule), or "" when it is fine."""
     try:
-        problem = url_shape_problem(clean_url(url)) or url_shape_problem(url)
+        clean_url(url)
     except InteropError as exc:
         return str(exc)
+    problem = url_shape_problem(url)
     return str(problem) if problem else ""
 
 
@@ -224,6 +225,38 @@ def _parent_rules(companies: _Companies, first_file: int) -> list[Finding]:
     return findings
 
 
+class _Memo:
+    """Each distinct kind, status, region, date and party name meets its rule once: a big file
+    repeats them thousands of times."""
+
+    def __init__(self) -> None:
+        self.choices: dict[tuple[type, Any], Any] = {}
+        self.dates: dict[str, str] = {}
+        self.companies: dict[str, int | None] = {}
+
+    def choice(self, kind: type[Kind] | type[Status] | type[Region], value: Any) -> Any:
+        memo_key = (kind, value if isinstance(value, str) else None)
+        if memo_key not in self.choices:
+            self.choices[memo_key] = _choice(kind, value)
+        return self.choices[memo_key]
+
+    def date(self, value: str, today: date) -> str:
+        found = self.dates.get(value)
+        if found is None:
+            try:
+                parse_fact_date(value, today=today)
+                found = ""
+            except InteropError as exc:
+                found = str(exc)
+            self.dates[value] = found
+        return found
+
+    def company(self, companies: _Companies, name: str) -> int | None:
+        if name not in self.companies:
+            self.companies[name] = companies.find(name)
+        return self.companies[name]
+
+
 def _fact_key(index: int, row: Mapping[str, Any]) -> str:
     key = _text(row.get("key")).strip()
     if key:
@@ -239,6 +272,7 @@ def _fact_rules(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Comp
     threads: dict[tuple[Any, ...], list[tuple[str, int, Mapping[str, Any]]]] = defaultdict(list)
     by_key: dict[str, int] = {}  # a fact's key -> its position (the first, if used twice)
     placed: dict[int, tuple[tuple[Any, ...], str]] = {}  # position -> (thread, date)
+    memo = _Memo()
 
     for position, (index, row) in enumerate(facts):
         key = _fact_key(index, row)
@@ -253,28 +287,27 @@ def _fact_rules(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Comp
             problem = url_problem(url)
             if problem:
                 found(URL, problem=problem)
-        status = _choice(Status, row.get("status"))
+        status = memo.choice(Status, row.get("status"))
         if status is None:
             found(STATUS, value=_text(row.get("status")), allowed=_allowed(Status))
         if status is Status.PARTIAL and not _text(row.get("note")).strip():
             found(PARTIAL_NOTE)
-        kind = _choice(Kind, row.get("kind"))
+        kind = memo.choice(Kind, row.get("kind"))
         if kind is None:
             found(KIND, value=_text(row.get("kind")), allowed=_allowed(Kind))
         region_text = _text(row.get("region")).strip()
-        region = _choice(Region, region_text) if region_text else None
+        region = memo.choice(Region, region_text) if region_text else None
         if region_text and region is None:
             found(REGION, value=region_text, allowed=_allowed(Region))
         fact_date = _text(row.get("date")).strip()
-        try:
-            parse_fact_date(fact_date, today=today)
-        except InteropError as exc:
-            found(DATE, value=fact_date, problem=str(exc))
+        date_problem = memo.date(fact_date, today)
+        if date_problem:
+            found(DATE, value=fact_date, problem=date_problem)
             fact_date = ""
         parties: list[int | None] = []
         for role in ("subject", "object"):
             name = _text(row.get(role))
-            owner = companies.find(name)
+            owner = memo.company(companies, name)
             parties.append(owner)
             if owner is None:
                 found(NOT_A_COMPANY, role=role, name=name)

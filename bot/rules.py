@@ -108,6 +108,11 @@ def url_shape_problem(url: str) -> ValidationError | None:
         return ValidationError("error.url_spaces")
     if _TEMPLATE.search(url):
         return ValidationError("error.url_template", url=url)
+    plain = _PLAIN_HTTP_URL.match(url)  # most URLs: a dotted ASCII host, read without urlsplit
+    if plain:
+        rest = url[plain.end():]
+        proxied = rest.startswith("/") and _PROXIED.match(rest.partition("?")[0].partition("#")[0])
+        return ValidationError("error.url_proxy", url=url) if proxied else None
     try:
         parts = urlsplit(url)
         labels = (parts.hostname or "").split(".")
