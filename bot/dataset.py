@@ -147,6 +147,9 @@ def unzip(filename: str, data: bytes, limit: int = MAX_IMPORT_BYTES) -> tuple[st
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
+            suffixes = sorted(m.filename.lower().rsplit(".", 1)[-1] for m in members)
+            if suffixes == ["csv", "json"]:  # `export FILE.zip`: both, from one snapshot
+                members = [m for m in members if m.filename.lower().endswith(".json")]
             if len(members) != 1 or not members[0].filename.lower().endswith((".json", ".csv")):
                 raise ValidationError("error.zip_one")
             member = members[0]

@@ -259,3 +259,21 @@ def test_check_data_on_a_hostile_file_is_one_line(tmp_path: Path) -> None:
     result = _cli(tmp_path, str(file))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr == "interop-bot: the JSON is nested too deeply\n"
+
+
+def test_check_data_reads_the_zip_an_export_writes(tmp_path: Path) -> None:
+    import zipfile
+
+    from bot import dataset
+
+    doc = clean_doc()
+    doc["facts"][0]["sources"][0]["url"] = "https://x.example.com/{{href}}"
+    doc["facts"] = [{**f, **{k: "" for k in ("kind_detail", "date_note", "scope", "region", "note",
+                                              "verified", "summary_zh")}, "retracted": False}
+                    for f in doc["facts"]]
+    file = tmp_path / "all.zip"
+    with zipfile.ZipFile(file, "w") as archive:  # as `python -m bot export all.zip` writes it
+        archive.writestr("interop-export-20261207.json", dataset.to_json_bytes(doc))
+        archive.writestr("interop-export-20261207.csv", dataset.to_csv_bytes(doc))
+    result = _cli(tmp_path, str(file))
+    assert result.returncode == 1 and "a-b-live: url: " in result.stdout, (result.stdout, result.stderr)
