@@ -17,6 +17,7 @@ steps, each its own transaction:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -227,7 +228,7 @@ class Follows:
         the caller's: the rows stay pending no longer than that commit takes.
         """
         ids = [(i,) for i in row_ids]
-        await self.store.write(_settle, ids)
+        await self.store.write(_delete_rows, ids)
 
     async def pending(self) -> int:
         """Notification rows waiting to be sent plus changes not yet expanded."""
@@ -236,7 +237,7 @@ class Follows:
         return int(rows[0][0]) + int(rows[0][1])
 
 
-def _settle(conn: Any, ids: list[tuple[int]]) -> None:
+def _delete_rows(conn: sqlite3.Connection, ids: list[tuple[int]]) -> None:
     conn.executemany("DELETE FROM notification WHERE id = ?", ids)
 
 
