@@ -24,6 +24,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.store import WRITE_TIMEOUT
+from bot.store.errors import storage_error
 from bot.telegram.context import BotData
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,8 @@ def _digest(data: bytes) -> bytes:
 
 
 def _busy(exc: BaseException) -> bool:
-    """Another process holds the file (by SQLite's error code, as bot.store.errors reads it)."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    return isinstance(exc, sqlite3.OperationalError) and name.startswith(("SQLITE_BUSY",
-                                                                           "SQLITE_LOCKED"))
+    """Another process holds the file past the timeout (classified as the store classifies)."""
+    return isinstance(exc, sqlite3.Error) and storage_error(exc).key == "error.db_busy"
 
 
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
