@@ -970,5 +970,20 @@ def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int
     return packer.close()
 
 
+def pack_lines(lines: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[tuple[str, int]]:
+    """Lines joined into messages of at most ``budget`` visible UTF-16 units, measured as pages
+    are, never splitting a line; each message with how many lines it holds (a digest settles
+    what each message lists only when Telegram accepted that message)."""
+    packer = _Packer("\n", budget, visible_len if m.html else utf16_len, m)
+    counts: list[int] = []
+    for line in lines:
+        closed = len(packer.chunks)
+        packer.add(line)
+        if not counts or len(packer.chunks) > closed:
+            counts.append(0)
+        counts[-1] += 1
+    return list(zip(packer.close(), counts, strict=True))
+
+
 def plain(blocks: Sequence[str]) -> str:
     return "\n\n".join(blocks)

@@ -646,7 +646,7 @@ EN.update({
     "error.db_rules": "the database refused a value that breaks its rules ({what})",
     "error.db_readonly": "the database is read-only right now, so nothing was saved",
     "error.db_full": "the disk is full, so nothing was saved",
-    "error.db_busy": "the database is busy; please try again in a moment",
+    "error.db_busy": "the database is busy, so nothing was saved; please try again in a moment",
     "error.db_damaged": "the database file is damaged ({error})",
     "error.db_refused": "the database refused the change ({error})",
     "error.db_folder": "cannot create the database folder {path}: {error}",

@@ -588,7 +588,7 @@ ZH: dict[str, str] = {
     "error.db_rules": "数据库拒绝了一个违反其规则的值（{what}）",
     "error.db_readonly": "数据库目前是只读的，所以什么也没有保存",
     "error.db_full": "磁盘已满，所以什么也没有保存",
-    "error.db_busy": "数据库正忙；请稍后再试",
+    "error.db_busy": "数据库正忙，未保存任何内容；请稍后再试",
     "error.db_damaged": "数据库文件已损坏（{error}）",
     "error.db_refused": "数据库拒绝了这次修改（{error}）",
     "error.db_folder": "无法创建数据库文件夹 {path}：{error}",
