@@ -128,6 +128,17 @@ async def test_a_linter_error_refuses_the_whole_file(h: Harness, tmp_path: Path)
     conn.close()
 
 
+async def test_linter_warnings_are_listed_and_do_not_block(h: Harness) -> None:
+    files = Files(h)
+    before = await counts(h)
+    row = {**GOOD_FACT, "confidence": "high"}
+    [dry] = sent(await h.process(files.document(h, "warn.json", doc_of(facts=[row]))))
+    assert "Data check: 0 error(s), 1 warning(s):\n• ok-row: single-source: " \
+           "“high” confidence rests on a single source" in dry.text
+    [applied] = sent(await h.press(dry, "✅ Apply import"))
+    assert "Imported" in applied.text and (await counts(h))["facts"] == before["facts"] + 1
+
+
 # -- every export re-imports -----------------------------------------------------------------
 
 
