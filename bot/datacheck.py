@@ -45,6 +45,7 @@ SINGLE_SOURCE = "single-source"
 NO_FACTS = "no-facts"
 WARNING_RULES = frozenset({STALE_ANNOUNCED, SINGLE_SOURCE, NO_FACTS})
 
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One broken rule: where (a fact's key, a company's name, or a row label), which rule, and
@@ -74,6 +75,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Report:
+    """Every finding of one check, in the order of the rows they are about."""
+
     findings: tuple[Finding, ...]
 
     @property
