@@ -213,14 +213,13 @@ async def throughput_figures(interop: Any, work: Workload, *, rounds: int) -> di
     from bot.config import Settings
     from bot.telegram.app import build_application
 
-    settings = Settings(token=TOKEN, database_path=interop.store.path)
+    # PTB's AIORateLimiter caps every bot at ~30 sends/s (Telegram's own global limit): it
+    # would make both apps equally slow and hide what the bot costs. Off for both.
+    settings = Settings(token=TOKEN, database_path=interop.store.path, rate_limiter=False)
 
     def make(echo: bool) -> tuple[Any, RecordingRequest]:
         request = RecordingRequest()
         app = build_application(settings, interop, request=request)
-        # PTB's AIORateLimiter caps every bot at ~30 sends/s (Telegram's own global limit): it
-        # would make both apps equally slow and hide what the bot costs. Off for both.
-        app.bot._rate_limiter = None
         if echo:
             app.handlers.clear()
 
