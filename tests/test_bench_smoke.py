@@ -28,7 +28,7 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
          "--e2e-updates", "40", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
          "--fair-group-updates", "12", "--fair-members", "3", "--fair-private", "4",
          "--fair-observe", "1", "--fair-timeout", "30",
-         "--flood-members", "6", "--flood-private", "2", "--flood-timeout", "30"],
+         "--flood-members", "2", "--flood-private", "2", "--flood-timeout", "30"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ in ``post_init`` through ``bot.startup`` unless one is passed in, closed in ``po
 we opened it), the answer ``Workers`` (started after it, closed before it), the ``Settings``
 and the per-user ``RateLimiter``; handlers read them as ``context.interop``,
 ``context.workers``, ``context.settings``... Updates run concurrently, but in order per user
-and chat (``PerChatOrder``).
+and chat, and a busy group never holds the slots other chats need (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
 With ``BACKUP_DIR`` set, a daily JobQueue job writes a rotating online backup there.
