@@ -102,6 +102,29 @@ async def test_updates_run_in_order_per_chat_and_concurrently_across_chats() -> 
     assert processor.waiting_keys == 0  # nothing left behind
 
 
+async def test_updates_without_a_chat_are_ordered_per_user_only() -> None:
+    """Inline queries have no chat: one user's wait in turn, different users run at once."""
+    processor = tg_app.PerChatOrder()
+    factory = UpdateFactory(BOT_USER)
+    users = [{"id": 60_000 + i, "is_bot": False, "first_name": f"U{i}"} for i in range(5)]
+    queries = [Update.de_json(factory.inline(f"q{i}", user=u), None) for i, u in enumerate(users)]
+    again = Update.de_json(factory.inline("again", user=users[0]), None)
+    started: list[str] = []
+    all_in = asyncio.Event()
+
+    async def query(name: str) -> None:
+        started.append(name)
+        if len(started) == len(users):
+            all_in.set()
+        await all_in.wait()  # more than CHAT_ADMISSION at once, or this never ends
+
+    await asyncio.wait_for(asyncio.gather(
+        *(processor.process_update(q, query(f"q{i}")) for i, q in enumerate(queries)),
+        processor.process_update(again, query("again"))), 10)
+    assert started[:5] == ["q0", "q1", "q2", "q3", "q4"] and started[5] == "again"
+    assert processor.waiting_keys == 0
+
+
 async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path: Path) -> None:
     """300 queued updates from one group wait for their chat's turn without a global slot, so a
     private /check is answered while the group's first answer is still stuck (issue 10, defect 1)."""
