@@ -42,6 +42,7 @@ START_TIMEOUT = 180.0
 """Generous: a 100k-company store on a shared 2-core machine can take tens of seconds to open."""
 STOP_TIMEOUT = 10.0
 GROUP_CHAT = -100_555_000_111
+FLOOD_GROUP = -100_555_000_222
 FIRST_USER = 20_000_000
 """Simulated users get ids from here up: one per journey, so none hits the per-user limiter."""
 TELEGRAM_GROUP_PER_MIN = 20
@@ -610,3 +611,65 @@ async def fairness(db: Path, work: Workload, tmp: Path, opts: FairOptions) -> di
                         "private_users": opts.private_users, "private_per_s": opts.private_per_s,
                         "observe_s": opts.observe_s, "timeout_s": opts.timeout}
     return out
+
+
+@dataclass(frozen=True)
+class FloodOptions:
+    members: int
+    private_users: int
+    timeout: float
+
+
+async def member_flood(db: Path, work: Workload, tmp: Path, opts: FloodOptions) -> dict[str, Any]:
+    """Private questions while ``members`` members of one group each ask once; the limiter as shipped.
+
+    Updates are ordered per (chat, user), so every member is a turn of its own, and the limiter
+    spaces the group's replies 3.1 s apart. Reported: the private answers' latency during the flood
+    beside the same users' idle latency, and how many group replies were still to come when the
+    private answers arrived (the flood takes ``members`` × 3.1 s to drain).
+    """
+    checks = [q.text for q in work.checks] or ["/check a b"]
+    cycle = itertools.cycle(checks)
+    users = [FIRST_USER + 8_000_000 + i for i in range(opts.private_users)]
+    members = [FIRST_USER + 9_000_000 + i for i in range(opts.members)]
+
+    def to_group(call: Call) -> bool:
+        return call.ok and call.method in _SENDS and str(call.params.get("chat_id")) == str(FLOOD_GROUP)
+
+    with _fake() as fake:
+        running = await start("bot", fake, db, tmp / "flood.log", rate_limiter=True,
+                              workers=auto_answer_workers())
+        replies = Replies(asyncio.get_running_loop())
+        fake.add_listener(replies.listener)
+        try:
+            await _paced(fake, replies, [Step("text", "check", FIRST_USER + 8_500_000 + i, next(cycle))
+                                         for i in range(3)], 2.0, opts.timeout)  # warm-up
+            idle = await _paced(fake, replies, [Step("text", "check", u, next(cycle)) for u in users],
+                                2.0, opts.timeout)
+            mark = fake.mark()
+            for member in members:
+                fake.group_message(FLOOD_GROUP, member, next(cycle), title="Busy group")
+            # the group is being answered (its updates ahead of the private ones in the queue)
+            await fake.await_for(to_group, opts.timeout, since=mark)
+            flooded = await _paced(fake, replies, [Step("text", "check", u, next(cycle)) for u in users],
+                                   2.0, opts.timeout)
+            group_sends = sorted(c.time for c in fake.calls[mark:] if to_group(c))
+        finally:
+            fake.remove_listener(replies.listener)
+            stopped = running.stop()
+    idle_ms = [x.ms for x in idle if x.ms is not None]
+    flood_ms = [x.ms if x.ms is not None else opts.timeout * 1000 for x in flooded]  # unanswered: the timeout
+    pending = [opts.members - sum(t <= x.replied for t in group_sends)
+               for x in flooded if x.replied is not None]
+    return {
+        "flood_idle_p50_ms": percentile(idle_ms, 0.5),
+        "flood_private_p50_ms": percentile(flood_ms, 0.5),
+        "flood_private_max_ms": max(flood_ms),
+        "flood_private_unanswered": sum(x.ms is None for x in flooded),
+        "flood_group_pending_at_private": min(pending) if pending else 0,
+        "flood_failed_calls": len(replies.failed),
+        "flood_tracebacks": running.tracebacks(),
+        "flood_clean_stop": stopped,
+        "flood_load": {"members": opts.members, "private_users": opts.private_users,
+                       "timeout_s": opts.timeout},
+    }

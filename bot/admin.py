@@ -8,8 +8,11 @@ chat at once. Every refusal is an ``InteropError`` whose message says what to fi
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,6 +53,7 @@ from bot.rules import (
     clean_text,
     clean_verified,
     name_key,
+    partial_note_problem,
 )
 from bot.store import FactDraft, Store
 from bot.texts import t
@@ -276,6 +280,37 @@ def _source_urls(record: dict[str, Any] | None) -> list[str]:
 # -- the operations --------------------------------------------------------------------------
 
 
+class _ParsedUploads:
+    """The last previewed import, parsed, until its Apply (or an hour) comes.
+
+    Parsing runs in a worker thread (a 17 MB CSV costs about a second of CPU), and the dry run
+    and the Apply that follows it read the same bytes: keyed by their digest, the Apply reuses
+    the dry run's document instead of parsing again. Only one is kept, to bound the memory; an
+    Apply after a restart or another preview simply parses again.
+    """
+
+    def __init__(self, ttl: float = 3600.0) -> None:
+        self.ttl = ttl
+        self.kept: tuple[bytes, float, dict[str, Any]] | None = None
+
+    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, Any]:
+        return await asyncio.to_thread(self._parse, filename, data, keep)
+
+    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, Any]:
+        digest = hashlib.blake2b(filename.encode("utf-8", "replace") + b"\0" + data).digest()
+        kept, self.kept = self.kept, None
+        if kept is not None and kept[0] == digest and time.monotonic() - kept[1] < self.ttl:
+            doc = kept[2]
+        else:
+            doc = dataset.read_upload(filename, data)[1]  # a zip of an export too
+        if keep:
+            self.kept = (digest, time.monotonic(), doc)
+        return doc
+
+
+_PARSED = _ParsedUploads()
+
+
 class Editor:
     """Every admin operation: validate, write through the Store, then refresh the live index."""
 
@@ -481,6 +516,11 @@ class Editor:
         obj = changes.get("object_id", fact.object_id)
         if subject == obj:
             raise ValidationError("error.would_be_same")
+        if "status" in changes or "note" in changes:  # an old partial fact may still lack one
+            problem = partial_note_problem(changes.get("status", fact.status).value,
+                                           changes.get("note", fact.note))
+            if problem:
+                raise problem
         return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
 
     async def verify(self, fact_id: int, actor: str, *, today: date | None = None) -> FactView:
@@ -539,14 +579,15 @@ class Editor:
     # -- bulk ----------------------------------------------------------------------------
 
     async def preview_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
-        """What an import would do; the same code path as applying it, rolled back."""
-        doc = dataset.parse_document(filename, data)
-        return await dataset.import_document(self.store, doc, actor, dry_run=True)
+        """What an import would do; the same code path as applying it, rolled back. The parsed
+        document is kept for the Apply that usually follows, so a big file is parsed once."""
+        doc = await _PARSED.parse(filename, data, keep=True)
+        return await dataset.import_document(self.store, doc, actor, dry_run=True, lint=True)
 
     async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
         """Apply an import in one transaction, then bring the index up to date."""
-        doc = dataset.parse_document(filename, data)
-        report = await dataset.import_document(self.store, doc, actor, dry_run=False)
+        doc = await _PARSED.parse(filename, data, keep=False)
+        report = await dataset.import_document(self.store, doc, actor, dry_run=False, lint=True)
         await self.interop.sync()
         return report
 

@@ -24,6 +24,9 @@ _TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _ASCII_INT = re.compile(r"[0-9]{1,20}")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 MAX_ANSWER_WORKERS = 16
+GROUP_SEND_SPACING = 3.1
+"""Seconds between two sends to one group: Telegram allows 20 a minute."""
+_SECONDS = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,6})?")
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
@@ -48,7 +51,9 @@ class Settings:
     backup_keep: int = 7
     seed_path: Path = SEED_PATH
     rate_limiter: bool = True
-    """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` only for benchmarks."""
+    """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` for benchmarks and tests."""
+    group_send_spacing: float = GROUP_SEND_SPACING
+    """The limiter's seconds between two sends to one group; lower only against a test server."""
     answer_workers: int = 0
     """Processes that compute answers beside the bot's own (``bot.workers``); ``ANSWER_WORKERS``
     defaults to ``auto``: one when there is a second CPU. 0 answers in the bot's process."""
@@ -180,6 +185,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     limiter_raw = (get("RATE_LIMITER") or "on").lower()
     if limiter_raw not in ("on", "off"):
         raise ConfigError(f"RATE_LIMITER must be on or off, got {limiter_raw!r}")
+    spacing_raw = get("GROUP_SEND_SPACING") or str(GROUP_SEND_SPACING)
+    if not _SECONDS.fullmatch(spacing_raw) or not 0 < float(spacing_raw) <= 60:
+        raise ConfigError(f"GROUP_SEND_SPACING must be seconds above 0 and at most 60, got {spacing_raw!r}")
 
     workers_raw = (get("ANSWER_WORKERS") or "auto").lower()
     if workers_raw == "auto":
@@ -208,6 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         backup_keep=keep,
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
         rate_limiter=limiter_raw == "on",
+        group_send_spacing=float(spacing_raw),
         answer_workers=workers,
     )
 

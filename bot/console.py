@@ -232,7 +232,7 @@ async def _import(editor: Editor, args: str) -> str:
     else:
         report = await editor.preview_import(path.name, data, ACTOR)
     text = render_import_report(report, path.name, PLAIN)
-    if not apply and report.changes:
+    if not apply and report.changes and not report.blocked:
         text += "\n\n" + t("console.import_apply", line=f"/import {path_text} apply")
     return text
 

@@ -738,6 +738,8 @@ def render_compare_problem(problem: CompareProblem, m: Markup = HTML) -> str:
 # -- admin output ---------------------------------------------------------------------------
 
 MAX_REJECTED_SHOWN = 15
+MAX_FINDINGS_SHOWN = 10  # the linter's lines, each clipped: the report stays one message
+MAX_FINDING_LINE = 200
 MAX_HISTORY = 40
 MAX_DIFF_VALUE = 160
 MAX_CANDIDATES = 4
@@ -817,7 +819,21 @@ def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) 
                   for label, reason in report.rejected[:MAX_REJECTED_SHOWN]]
         if len(report.rejected) > MAX_REJECTED_SHOWN:
             lines.append(m.t("admin.import.more_rejected", n=len(report.rejected) - MAX_REJECTED_SHOWN))
+    if report.findings:  # the data linter's, errors first (bot.datacheck)
+        findings = sorted(report.findings, key=lambda f: not f.is_error)
+        errors = sum(f.is_error for f in findings)
+        lines.append(m.t("admin.import.lint_head", errors=errors, warnings=len(findings) - errors))
+        lines += [m.t("admin.import.lint_line", line=_clip_line(f.line()))
+                  for f in findings[:MAX_FINDINGS_SHOWN]]
+        if len(findings) > MAX_FINDINGS_SHOWN:
+            lines.append(m.t("admin.import.more_rejected", n=len(findings) - MAX_FINDINGS_SHOWN))
+        if report.blocked:
+            lines.append(m.t("admin.import.lint_blocked"))
     return m.join("\n", lines)
+
+
+def _clip_line(value: str) -> str:
+    return value if len(value) <= MAX_FINDING_LINE else value[:MAX_FINDING_LINE - 1] + "…"
 
 
 def _clip(value: str) -> str:
@@ -1011,6 +1027,21 @@ def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int
     for item in items:
         packer.add(item)
     return packer.close()
+
+
+def pack_lines(lines: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[tuple[str, int]]:
+    """Lines joined into messages of at most ``budget`` visible UTF-16 units, measured as pages
+    are, never splitting a line; each message with how many lines it holds (a digest settles
+    what each message lists only when Telegram accepted that message)."""
+    packer = _Packer("\n", budget, visible_len if m.html else utf16_len, m)
+    counts: list[int] = []
+    for line in lines:
+        closed = len(packer.chunks)
+        packer.add(line)
+        if not counts or len(packer.chunks) > closed:
+            counts.append(0)
+        counts[-1] += 1
+    return list(zip(packer.close(), counts, strict=True))
 
 
 def plain(blocks: Sequence[str]) -> str:

@@ -188,6 +188,14 @@ def test_rate_limiter_switch() -> None:
         load_settings({"RATE_LIMITER": "maybe"})
 
 
+def test_group_send_spacing_defaults_to_telegrams_20_a_minute() -> None:
+    assert load_settings({}).group_send_spacing == 3.1
+    assert load_settings({"GROUP_SEND_SPACING": "0.05"}).group_send_spacing == 0.05
+    for bad in ("0", "-1", "fast", "61", "1e-3", "nan", "²"):
+        with pytest.raises(ConfigError, match="GROUP_SEND_SPACING"):
+            load_settings({"GROUP_SEND_SPACING": bad})
+
+
 def test_answer_workers_default_to_one_per_spare_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config, "_cpus", lambda: 2)
     assert load_settings({}).answer_workers == 1

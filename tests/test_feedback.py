@@ -22,7 +22,6 @@ LINE = ("Meituan | WeChat Pay | payments | live | 2025-03 | Meituan & co take We
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as harness:
-        harness.app.bot._rate_limiter = None  # type: ignore[attr-defined]
         harness.rec.clear()
         yield harness
 

@@ -568,7 +568,6 @@ async def test_notifications_read_like_the_chats_answers(h: Harness) -> None:
     from bot.store import FactDraft
     from bot.telegram.follow import deliver
 
-    h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
     followed = _message(await h.send("/follow jd", user=ZH_USER))
     assert visible(followed).startswith("🔔 这个聊天现在关注 京东。")
     await h.send("/follow jd", user=TW_USER)

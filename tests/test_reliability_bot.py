@@ -98,9 +98,7 @@ async def test_500_concurrent_updates_lose_no_write_and_show_no_half_written_fac
     async with make_app(tmp_path, admin_ids={a["id"] for a in ADMINS}) as h:
         h.rec.clear()
         app, store = h.app, h.interop.store
-        # PTB's AIORateLimiter holds a bot to ~30 sends/s (Telegram's own limit); it would only
-        # make this test slow. Everything else is the application as built (PerChatOrder included).
-        app.bot._rate_limiter = None
+        # The application as built (PerChatOrder included), the rate limiter off as in every test.
         errors: list[BaseException | None] = []
 
         async def record_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

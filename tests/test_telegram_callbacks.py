@@ -284,9 +284,10 @@ async def test_a_flush_writes_every_chat_in_one_transaction(
     writes: list[int] = []
     original = SQLitePersistence._write
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None]) -> None:
+    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
+                seconds: float) -> None:
         writes.append(len(batch))
-        original(self, batch)
+        original(self, batch, seconds)
 
     monkeypatch.setattr(SQLitePersistence, "_write", counted)
     async with make_app(tmp_path) as h:
@@ -315,9 +316,10 @@ async def test_a_flush_writes_only_state_that_changed(
     writes: list[dict[tuple[str, str], bytes | None]] = []
     original = SQLitePersistence._write
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None]) -> None:
+    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
+                seconds: float) -> None:
         writes.append(dict(batch))
-        original(self, batch)
+        original(self, batch, seconds)
 
     monkeypatch.setattr(SQLitePersistence, "_write", counted)
 

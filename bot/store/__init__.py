@@ -12,7 +12,7 @@ from bot.store.bulk import (
     restore_fts_triggers,
     suspend_fts_insert_triggers,
 )
-from bot.store.database import Store, Writer
+from bot.store.database import WRITE_TIMEOUT, Store, Writer
 from bot.store.reads import POINT_PAIRS
 from bot.store.rows import (
     FACT_FIELDS,
@@ -26,7 +26,8 @@ from bot.store.rows import (
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
-    "FACT_FIELDS", "FTS_INSERT_TRIGGERS", "MIGRATIONS", "POINT_PAIRS", "SCHEMA_VERSION", "About",
+    "FACT_FIELDS", "FTS_INSERT_TRIGGERS", "MIGRATIONS", "POINT_PAIRS", "SCHEMA_VERSION",
+    "WRITE_TIMEOUT", "About",
     "Edit", "FactDraft", "StorageError", "Store", "Writer", "company_record", "fact_record",
     "index_new_facts", "rebuild_name_keys", "restore_fts_triggers", "suspend_fts_insert_triggers",
     "utcnow",

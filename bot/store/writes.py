@@ -26,7 +26,7 @@ from bot.domain import (
     ValidationError,
     actor_name,
 )
-from bot.rules import check_new_fact, name_key, require_sources
+from bot.rules import check_new_fact, name_key, parent_cycle, require_sources
 from bot.store.bulk import index_new_facts, restore_fts_triggers, suspend_fts_insert_triggers
 from bot.store.errors import storage_error
 from bot.store.rows import (
@@ -362,6 +362,7 @@ class Writes:
              company.relation.value if company.relation else "", company.name_zh, self.actor, self.now))
         company_id = cursor.lastrowid
         assert company_id is not None
+        self.check_parent(company_id, company.parent_id)
         self.claim_name(company_id, company.name)
         for alias in company.aliases:
             self.add_alias(company_id, alias)
@@ -371,8 +372,23 @@ class Writes:
                    audit_after if audit_after is not None else company_record(company))
         return company_id
 
+    def check_parent(self, company_id: int, parent_id: int | None) -> None:
+        """Refuse a parent that would make the company its own ancestor (bot.rules.parent_cycle,
+        the rule the data linter applies to files): every way a parent is set comes here."""
+        def parent_of(cid: int) -> int | None:
+            row = self.conn.execute("SELECT parent_id FROM company WHERE id = ?", (cid,)).fetchone()
+            return row[0] if row else None
+
+        loop = parent_cycle(parent_of, company_id, parent_id)
+        if loop:
+            names = dict(self.conn.execute(
+                f"SELECT id, name FROM company WHERE id IN ({', '.join('?' * len(loop))})", loop))
+            raise ValidationError("error.parent_cycle",
+                                  chain=" → ".join(str(names.get(cid, cid)) for cid in loop))
+
     def update_company(self, company_id: int, kind: str, parent_id: int | None, description: str,
                        relation: str, name_zh: str) -> None:
+        self.check_parent(company_id, parent_id)
         self.conn.execute("UPDATE company SET kind = ?, parent_id = ?, description = ?, "
                           "relation = ?, name_zh = ? WHERE id = ?",
                           (kind, parent_id, description, relation, name_zh, company_id))

@@ -123,9 +123,27 @@ def fact_article(view: FactView) -> InlineQueryResultArticle:
                     None, None)
 
 
+def distinct(articles: Iterable[InlineQueryResultArticle]) -> list[InlineQueryResultArticle]:
+    """Each id once, the first kept, at most 50: Telegram refuses a whole answer for one repeated
+    id (RESULT_ID_DUPLICATE). An id names what its article shows (a pair, a company, a fact), so
+    a repeat is the same article again ("alert vs alert" offers the same candidate twice)."""
+    found: dict[str, InlineQueryResultArticle] = {}
+    for article in articles:
+        found.setdefault(article.id, article)
+        if len(found) == MAX_RESULTS:
+            break
+    return list(found.values())
+
+
 async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
-    """The articles for a non-empty query, best first, at most 50: the core's decision, rendered."""
+    """The articles for a non-empty query, best first, at most 50, each id once."""
+    return distinct(await _articles(interop, text, bot_username))
+
+
+async def _articles(interop: Interop, text: str,
+                    bot_username: str | None) -> list[InlineQueryResultArticle]:
+    """The core's decision, rendered as articles."""
     decision = await interop.decide(text, "inline")
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
@@ -153,8 +171,9 @@ async def results_for(interop: Interop, text: str,
         return [check_article(r, bot_username, prefix) for r in options][:MAX_RESULTS]
     candidates = [c.company for r in result.resolutions if r.company is None for c in r.candidates]
     if candidates:
+        unique = list({c.id: c for c in candidates}.values())  # both names may offer one company
         return [profile_article(await interop.profile(c), bot_username, prefix)
-                for c in candidates[:MAX_CHOICES]]
+                for c in unique[:MAX_CHOICES]]
     return [decision_article("unknown", decision)] if decision.unknown or result.resolutions else []
 
 
@@ -166,7 +185,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     text = query.query.strip()
     if not text:
         views = await interop.recent(MAX_RESULTS)
-        await query.answer([fact_article(v) for v in views][:MAX_RESULTS],
+        await query.answer(distinct(fact_article(v) for v in views),
                            cache_time=RECENT_CACHE_TIME, is_personal=True)
         return
     if not await allowed(update, context):

@@ -238,6 +238,9 @@ async def import_(update: Update, context: BotContext, editor: Editor,
         await send_reply(update, HTML.t("admin.import.bad_file", name=name, error=sentence(str(exc))))
         return
     text = render_import_report(report, name)
+    if report.blocked:
+        await send_reply(update, text)
+        return
     if report.changes == 0:
         await send_reply(update, text + "\n\n" + HTML.t("admin.import.nothing"))
         return
