@@ -21,7 +21,7 @@ from bot.texts import t
 from tests.test_telegram_admin import Files
 from tests.tg import ADMIN, OTHER, USER, Call, Harness, make_app, only, visible
 
-LINE = ("Meituan | WeChat Pay | payments | live | 2025-03 | Meituan takes WeChat Pay. | "
+LINE = ("Meituan | WeChat Pay | payments | live | 2019-02-13 | Meituan takes WeChat Pay. | "
         "https://example.com/meituan-wechat | Meituan news")
 
 
@@ -107,12 +107,12 @@ async def test_edit_then_accept_against_accept_makes_one_fact(h: Harness,
     listing, bobs = await queue(h)
     prompt = next(c for c in await h.press(bobs, t("feedback.button.edit", id=1), user=OTHER)
               if c.method == "sendMessage")
-    edited = LINE.replace("2025-03", "2025-04")
+    edited = LINE.replace("2019-02-13", "2019-02-14")
     held, release = hold_first_open_check(monkeypatch)
     accept_calls, _edit_calls = await race(
         h.press(listing, t("feedback.button.accept", id=1), user=ADMIN), held, release,
         lambda: h.send(edited, user=OTHER, reply_to=prompt))
-    assert rows(h, "SELECT date FROM fact WHERE summary = 'Meituan takes WeChat Pay.'") == [("2025-04",)]
+    assert rows(h, "SELECT date FROM fact WHERE summary = 'Meituan takes WeChat Pay.'") == [("2019-02-14",)]
     assert rows(h, "SELECT status, line, closed_by FROM suggestion") == [
         ("accepted", edited, "tg:1002 @bob")]
     assert said("error.suggestion_accepted_by", id=1, who="@bob") in toasts(accept_calls)

@@ -1,7 +1,8 @@
 """SQLite persistence: schema (frozen migrations), reads, THE write path with its audit, bulk helpers.
 
 ``from bot.store import Store, FactDraft, ...`` keeps working; the parts live in
-schema.py, rows.py, reads.py, search.py, writes.py, bulk.py and database.py.
+schema.py, rows.py, reads.py, search.py, writes.py, bulk.py and database.py; settle.py holds the
+compare-and-set that settles reports and suggestions, stale.py the maintenance queue's SQL.
 """
 
 from bot.domain import StorageError
