@@ -92,10 +92,13 @@ async def waiting(interop: Interop, today: date) -> int:
 async def stale_page(interop: Interop, page: int, today: date) -> StalePage:
     """Page ``page`` (clamped to the pages there are) of the waiting threads, oldest first."""
     cutoffs = stale_cutoffs(today)
-    total = await interop.store.stale_count(cutoffs)
+    page = max(page, 1)
+    ids, total = await interop.store.stale_fact_ids(cutoffs, PER_PAGE, (page - 1) * PER_PAGE)
+    if not ids and page > 1:  # past the end (threads left the queue): its last page
+        total = await interop.store.stale_count(cutoffs)
+        page = max(1, -(-total // PER_PAGE))
+        ids, total = await interop.store.stale_fact_ids(cutoffs, PER_PAGE, (page - 1) * PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
-    page = min(max(page, 1), pages)
-    ids = await interop.store.stale_fact_ids(cutoffs, PER_PAGE, (page - 1) * PER_PAGE)
     entries = []
     for fact_id in ids:
         fact = await interop.store.fact(fact_id)

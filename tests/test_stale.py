@@ -232,6 +232,7 @@ async def test_console_stale_needs_admin_mode_and_pages(h: Harness, monkeypatch:
     assert f"/verify {ids['oldest']} if it still holds" in first and "/stale 2 shows the next one" in first
     second = await answer_line(interop, "/stale 2", editor, today=TODAY)
     assert f"newest fact #{ids['announced']}" in second and "shows the next" not in second
+    assert await answer_line(interop, "/stale 99", editor, today=TODAY) == second  # past the end: the last
     assert t("admin.usage.stale") in await answer_line(interop, "/stale x", editor, today=TODAY)
     await answer_line(interop, f"/verify {ids['oldest']}", editor, today=TODAY)
     stored = await interop.store.fact(ids["oldest"])
