@@ -127,6 +127,9 @@ async def name_chosen(update: Update, context: BotContext) -> None:
     if not await button_allowed(query, context, pending.user_id if pending else None):
         raise ApplicationHandlerStop
     token = parts[2] if len(parts) >= 3 else ""
+    if pending is not None and pending.fields is None:  # an import's token: not this button's
+        await query.answer(t("admin.button_stale"), show_alert=True)
+        raise ApplicationHandlerStop
     pending = take(context, token, "saved", actor_of(update))
     if pending is None or pending.fields is None:
         await refuse_settled(query, context, token)
