@@ -63,7 +63,7 @@ from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.store import About, Edit
 from bot.texts import field_label, t
-from bot.upkeep import StalePage
+from bot.upkeep import ANNOUNCED_AFTER, StalePage
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
@@ -193,12 +193,9 @@ def _relation_text(m: Markup, kind: Kind, s: str, o: str, locale: str) -> str:
     return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
-UNCHECKED_AFTER = timedelta(days=365)
+NOT_RECHECKED_AFTER = timedelta(days=365)
 """An announced or partial fact dated longer ago than this, never confirmed by an admin, says
 it was not re-checked: such a state is the one most likely to have moved on since."""
-ANNOUNCED_STALE_AFTER = timedelta(days=183)
-"""A thread whose newest fact is an announcement older than this says so in words: "announced
-in Nov 2024; no launch reported since", never as a bare current state."""
 UNCHECKED_STATUSES = frozenset({Status.ANNOUNCED, Status.PARTIAL})
 
 
@@ -208,13 +205,14 @@ def today_utc() -> date:
 
 
 def stale_announcement(thread: Thread, on: date | None = None) -> str:
-    """When the thread's newest fact is an announcement over ``ANNOUNCED_STALE_AFTER`` old with
-    no later fact, its date as readers see it ("Nov 2024"); "" otherwise."""
+    """When the thread's newest fact is an announcement over ``ANNOUNCED_AFTER`` (6 months) old
+    with no later fact, its date as readers see it ("Nov 2024"); "" otherwise. The same age puts
+    the thread in the admins' queue (``bot.upkeep``)."""
     fact = thread.current.fact
     if fact.status is not Status.ANNOUNCED or thread.standing is not thread.current:
         return ""
     last = last_day(fact.date) if fact.date else None
-    if last is None or (on or today_utc()) - last <= ANNOUNCED_STALE_AFTER:
+    if last is None or (on or today_utc()) - last <= ANNOUNCED_AFTER:
         return ""
     return human_date(fact.date[:7])  # "in Nov 2024": the month says it, a day reads oddly
 
@@ -279,7 +277,7 @@ def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date
         out.append(m.t("fact.checked", date=human_date(verified)))
     elif fact_date:
         last = last_day(fact_date)
-        if last is not None and on - last > UNCHECKED_AFTER:
+        if last is not None and on - last > NOT_RECHECKED_AFTER:
             out.append(m.t("fact.unchecked", date=human_date(fact_date)))
     return tuple(out)
 
