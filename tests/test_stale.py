@@ -242,3 +242,15 @@ async def test_console_stale_needs_admin_mode_and_pages(h: Harness, monkeypatch:
 
 async def test_an_empty_queue_says_so(h: Harness) -> None:
     assert t("stale.empty") in texts(await h.send("/stale", user=ADMIN))
+
+
+async def test_html_looking_names_and_titles_are_shown_as_text(h: Harness) -> None:
+    a = await company(h.interop, "<b>Evil</b> & Pay")
+    b = await company(h.interop, "Shop <i>")
+    draft = FactDraft(b, a, Kind.PAYMENTS, Status.ANNOUNCED, "2025-01", "Soon & <maybe>.",
+                      (Source("https://example.com/x?a=1&b=2", title="<script>x</script>"),))
+    await h.interop.store.add_fact(draft, "t")
+    call = await listing(h)  # the harness refuses HTML Telegram would not parse
+    text = visible_text(call.text)
+    assert "Shop <i> accepts <b>Evil</b> & Pay" in text and "<script>x</script>" in text
+    assert 'href="https://example.com/x?a=1&amp;b=2"' in call.text
