@@ -616,10 +616,9 @@ def table(r: dict[str, Any]) -> str:
          f"echo p99 {r['e2e_echo_p99_ms']:.0f} ms, ratio {r['e2e_p99_vs_echo_ratio']:.2f}",
          met("e2e_p99_vs_echo_ratio")),
         ("  bot RSS (now / peak)", f"{r['e2e_rss_mb']:.0f} / {r['e2e_peak_rss_mb']:.0f} MB",
-         f"+ {r['e2e_answer_workers']} answer worker(s) {r['e2e_workers_rss_mb']:.0f} MB; "
          f"echo {r['e2e_echo_rss_mb']:.0f} MB", ""),
         ("  CPU per answered update", f"{r['e2e_cpu_ms_per_update']:.1f} ms",
-         f"bot and its workers; echo {r['e2e_echo_cpu_ms_per_update']:.1f} ms", ""),
+         f"echo {r['e2e_echo_cpu_ms_per_update']:.1f} ms", ""),
         ("E2E: seed store", f"{r['e2e_seed_updates_per_s']:.0f} updates/s",
          f"echo {r['e2e_seed_echo_updates_per_s']:.0f}/s, ratio {r['e2e_seed_vs_echo_ratio']:.2f}; "
          f"p50 / p99 {r['e2e_seed_p50_ms']:.0f} / {r['e2e_seed_p99_ms']:.0f} ms "

@@ -50,20 +50,6 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
     return interop
 
 
-async def open_worker_interop(path: Path | str) -> Interop:
-    """An answer worker's Interop (``bot.workers``): the bot's process has already created,
-    seeded, checked and migrated this file, so the worker only opens it and builds its index
-    (its writer connection is opened by ``Store.open`` and never writes)."""
-    store = await Store.open(Path(path), check=False)
-    try:
-        interop = await _indexed(store)
-    except BaseException:
-        await store.close()
-        raise
-    freeze_loaded_objects()
-    return interop
-
-
 async def _indexed(store: Store) -> Interop:
     """The Interop over an open store: its companies read and indexed, pausing at each chunk so
     the event loop stays responsive. The change log's position is read before the companies

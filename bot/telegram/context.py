@@ -17,7 +17,6 @@ from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.render import PAGE_BUDGET
-from bot.workers import Workers
 
 if TYPE_CHECKING:
     from bot.pictures import Pictures
@@ -37,7 +36,6 @@ class BotData:
     settings: Settings = field(default_factory=Settings)
     interop: Interop | None = None  # opened in post_init unless one is passed in
     owns_interop: bool = False  # post_init opened it, so post_shutdown closes it
-    workers: Workers | None = None  # where answers are computed; started in post_init
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
@@ -55,14 +53,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if interop is None:  # pragma: no cover - post_init opens it before any update
             raise RuntimeError("the Interop is not open yet")
         return interop
-
-    @property
-    def workers(self) -> Workers:
-        """The answer workers (``bot.workers``); answering in this process when there are none."""
-        workers = self.bot_data.workers
-        if workers is None:
-            workers = self.bot_data.workers = Workers(self.interop)
-        return workers
 
     @property
     def settings(self) -> Settings:

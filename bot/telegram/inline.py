@@ -173,7 +173,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
             text=t("tg.slow_inline"), start_parameter="help"))
         return
-    results = await context.workers.run(query.from_user.id, results_for, text, context.bot.username)
+    results = await results_for(interop, text, context.bot.username)
     button = None
     if not results:
         button = InlineQueryResultsButton(text=_one_line(t("tg.no_results", query=text), 60),

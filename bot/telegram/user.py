@@ -1,11 +1,7 @@
 """What people can ask: /start (with deep links), /help, /check, /company, /search, /recent,
 /changes, /about, free questions in private chats, and questions addressed to the bot in groups.
 
-Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders;
-questions (free text, /check, /company) are decided and rendered through ``context.workers``
-(in an answer worker process when there is one, bot/workers.py), as page presses and inline
-queries are, so the event loop stays free for Telegram. Deep links and the /help examples,
-rare, are answered here.
+Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders.
 Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
 stays cheap on purpose. "typing…" is sent only when an answer is slow to compute.
 """
@@ -41,8 +37,6 @@ from bot.telegram.callbacks import (
     Reply,
     decode,
     encode,
-    keep_searches,
-    question_reply,
     recent_reply,
     reply_for,
 )
@@ -130,30 +124,28 @@ async def _answer(update: Update, context: BotContext, result: Answer) -> None:
 
 
 async def _decided(update: Update, context: BotContext, text: str, mode: str) -> None:
-    """Decide and render ``text`` (in an answer worker when there is one), then send it."""
-    user = _user_id(update)
+    """Decide ``text`` in ``mode`` (``Interop.decide``), then send the rendered answer."""
     async with typing_if_slow(context, _chat_id(update)):
-        answered = await context.workers.run(user, question_reply, text, mode, user, context.page_budget)
-    keep_searches(context.chat_data, answered.searches)
-    await send(update, answered.reply)
+        result = await _interop(context).decide(text, mode)
+    await _answer(update, context, result)
 
 
 def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
 
 
-async def follow_the_store(update: object, context: BotContext) -> None:
+async def sync_index(update: object, context: BotContext) -> None:
     """Before every update, the name index takes in company changes made outside this process
-    (``python -m bot import``, another admin tool): answers are computed in the workers, which
-    sync on their own, but buttons, deep links, /search and admin commands resolve names here.
-    One indexed read when nothing changed; a store that cannot be read leaves the index as is."""
+    (``python -m bot import``, another admin tool): questions sync inside ``Interop.decide``, but
+    buttons, deep links, /search and admin commands resolve names without it. One indexed read
+    when nothing changed; a store that cannot be read leaves the index as is."""
     interop = context.bot_data.interop
     if interop is None:
         return
     try:
         await interop.sync()
     except InteropError as exc:
-        log.warning("Could not follow the store's company changes: %s", exc)
+        log.warning("Could not sync the name index with the store's company changes: %s", exc)
 
 
 # -- commands -------------------------------------------------------------------------------
