@@ -1,7 +1,7 @@
 """PTB persistence in the bot's own SQLite file: the /addfact form, pending confirmations, search pages.
 
 ``SQLitePersistence`` keeps user data, chat data and conversation states in the ``tg_state``
-table (a migration in bot/store.py), so a half-filled form, an import waiting for Apply and the
+table (a migration in bot/store/schema.py), so a half-filled form, an import waiting for Apply and the
 tokens behind search page buttons all survive a restart. ``bot_data`` holds live services and is
 not persisted. Values are pickled: they are the adapter's own small objects, never user code.
 Reads tolerate a database that does not exist yet (PTB loads persistence before ``post_init``
@@ -16,16 +16,19 @@ import json
 import logging
 import pickle
 import sqlite3
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.telegram.context import BotData
 
 log = logging.getLogger(__name__)
 
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+"""PTB's own aliases for ``BasePersistence``'s conversation methods, which it does not export."""
 UPDATE_INTERVAL = 5.0  # seconds between flushes; a clean stop always flushes
 
 
