@@ -535,7 +535,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     log("pictures (seed scale)...")
     from bench.pictures import picture_figures  # matplotlib is loaded only for this figure
 
-    results.update(await picture_figures())
+    results.update(await picture_figures(runs=args.picture_runs))
     results["bench_s"] = time.perf_counter() - started
     results["targets"] = {
         key: {"target": f"{op} {limit:g} {unit}", "value": results[key],
@@ -681,6 +681,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                           help="seconds of flood observed (the drain time is extrapolated from it)")
     e2e_opts.add_argument("--fair-timeout", type=float, default=120.0,
                           help="seconds a private user waits before counting as unanswered")
+    parser.add_argument("--picture-runs", type=int, default=10,
+                        help="draws of each picture whose median is reported (default 10)")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be in (0, 10]")

@@ -1,6 +1,6 @@
 """What admins may do to the facts, without any Telegram: rights, one-line parsers and audited writes.
 
-The Telegram handlers (bot/telegram/admin.py) only parse updates, call an ``Editor`` method and
+The Telegram handlers (bot/telegram/admin/) only parse updates, call an ``Editor`` method and
 format what it returns. Every write goes through the Store (one transaction with an audit row)
 and then refreshes the live company index through ``Interop``, so a change is visible to every
 chat at once. Every refusal is an ``InteropError`` whose message says what to fix.

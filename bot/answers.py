@@ -26,7 +26,6 @@ from bot.domain import (
     KindFacts,
     Latest,
     Link,
-    Meaning,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -302,10 +301,6 @@ class Interop:
         return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
                            rollup=result.rollup, kind=kind, scope=scope)
 
-    async def check_text(self, text: str) -> Meaning:
-        """``/check`` arguments: what ``decide`` makes of them (for callers that want the result)."""
-        return (await self.decide(text, "check")).result
-
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         cached = self._splits.get(text)
         if cached is not None and cached[0] == self._index_version:
@@ -351,10 +346,6 @@ class Interop:
     def resolve(self, name: str) -> Resolution:
         return self.resolver.resolve(name)
 
-    async def profile_text(self, name: str) -> Meaning:
-        """``/company`` arguments: what ``decide`` makes of them."""
-        return (await self.decide(name, "company")).result
-
     async def search(self, text: str, limit: int = 10) -> SearchResult:
         facts = await self.store.search(text, limit)
         return SearchResult(query=text, hits=tuple(self.view(f) for f in facts))
@@ -370,10 +361,6 @@ class Interop:
     async def about(self) -> About:
         """/about: what the store covers and when it last changed."""
         return await self.store.about()
-
-    async def ask(self, text: str) -> Meaning:
-        """A free question: what ``decide`` makes of it."""
-        return (await self.decide(text, "ask")).result
 
     async def partner_for(self, company: Company) -> Company | None:
         """The other party of the company's latest fact: a pair worth suggesting."""

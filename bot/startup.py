@@ -18,7 +18,7 @@ from bot import dataset
 from bot.answers import Interop
 from bot.domain import StorageError
 from bot.feedback import MissLog
-from bot.resolver import Resolver
+from bot.names.resolver import Resolver
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -81,7 +81,7 @@ def test_cli_reports_a_config_error_in_one_line_without_traceback(tmp_path: Path
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr
 
 
-# -- issue 10: settings (defect 12) and read-only commands (defect 8) -----------------------------
+# -- settings and read-only commands ---------------------------------------------------------------
 
 
 def test_dotenv_inline_comments_and_quotes(tmp_path: Path) -> None:

@@ -343,7 +343,7 @@ async def test_scope_separates_threads_and_duplicates(store: Store) -> None:
     assert report.rejected == []  # same pair, kind, status and date, but another feature
 
 
-# -- round 2: the formula guard round trip, partial notes ------------------------------------
+# -- the formula guard round trip, partial notes ---------------------------------------------
 
 
 @pytest.mark.parametrize("value", ["'=x", "=x", "''=x", "'tis", "'", "-5", "'@a", "plain"])

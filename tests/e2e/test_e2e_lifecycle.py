@@ -146,7 +146,7 @@ async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, t
 
 
 async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path: Path) -> None:
-    """Start /addfact, restart the bot process, continue: the form is where it was (issue 10)."""
+    """Start /addfact, restart the bot process, continue: the form is where it was."""
     database = tmp_path / "form.sqlite3"
     first = await launch(database)
     fake = first.fake
