@@ -120,7 +120,7 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class HistoryEntry:
     """One audit entry of a fact, reduced to the fields that changed."""
 
     at: str
@@ -500,12 +500,12 @@ class Editor:
         await self.fact(fact_id)
         return self.interop.view(await self.store.set_retracted(fact_id, False, actor))
 
-    async def history(self, fact_id: int) -> list[Change]:
+    async def history(self, fact_id: int) -> list[HistoryEntry]:
         """The fact's audit trail, each entry reduced to the fields it changed."""
         await self.fact(fact_id)
-        changes: list[Change] = []
+        changes: list[HistoryEntry] = []
         for entry in await self.store.history("fact", fact_id):
-            changes.append(Change(at=entry.at, actor=entry.actor, action=entry.action,
+            changes.append(HistoryEntry(at=entry.at, actor=entry.actor, action=entry.action,
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 

@@ -26,6 +26,7 @@ from bot.domain import (
     KindFacts,
     Latest,
     Link,
+    Mode,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -53,15 +54,14 @@ MAX_RECENT = 50
 MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 PROFILE_CACHE_SIZE = 64
+"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 RELOAD_ALL_OVER = 500
 """More companies changed than this since the last sync (a big import): reload every company,
 which is then cheaper than reading them one by one."""
-"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
 MAX_SEARCH_NAME_WORDS = 3
 """A message this short with no name in it may be a misspelt name: offer close names."""
-MODES = ("ask", "check", "company", "inline")
 CLOSE_SUGGESTION = 80.0
 """A doubtful name this close to a company is probably a typo of it: ask which pair was meant.
 Below it, the name is reported as unknown (with the close names) and the rest is answered."""
@@ -388,18 +388,18 @@ class Interop:
             self._readings.popitem(last=False)
         return reading
 
-    async def decide(self, text: str, mode: str = "ask") -> Decision:
-        """What any text means, answered: /check and /company arguments (``mode`` "check",
-        "company"), free text in chats ("ask") and inline queries ("inline").
+    async def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
+        """What any text means, answered: /check and /company arguments, free text in chats and
+        inline queries (``Mode``).
 
         Every adapter renders this one decision, so the console, chats and inline mode can
         never answer the same text differently.
         """
         await self.sync()
         text = text.strip()
-        if mode == "company":
+        if mode == Mode.COMPANY:
             return await self._decide_company(text)
-        decision = await (self._decide_check(text) if mode == "check" else self._decide_ask(text))
+        decision = await (self._decide_check(text) if mode == Mode.CHECK else self._decide_ask(text))
         _note_misses(self.misses, decision)
         return decision
 

@@ -12,23 +12,23 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.answers import Interop
-from bot.domain import Meaning
+from bot.domain import Meaning, Mode
 from bot.store import Store
 
 
 async def check_text(interop: Interop, text: str) -> Meaning:
     """``/check`` arguments: what ``decide`` makes of them."""
-    return (await interop.decide(text, "check")).result
+    return (await interop.decide(text, Mode.CHECK)).result
 
 
 async def profile_text(interop: Interop, name: str) -> Meaning:
     """``/company`` arguments: what ``decide`` makes of them."""
-    return (await interop.decide(name, "company")).result
+    return (await interop.decide(name, Mode.COMPANY)).result
 
 
 async def ask(interop: Interop, text: str) -> Meaning:
     """A free question: what ``decide`` makes of it."""
-    return (await interop.decide(text, "ask")).result
+    return (await interop.decide(text, Mode.ASK)).result
 
 
 @asynccontextmanager

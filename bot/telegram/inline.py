@@ -33,6 +33,7 @@ from bot.domain import (
     FactView,
     KindFacts,
     Latest,
+    Mode,
     Ownership,
     Profile,
     SearchResult,
@@ -126,7 +127,7 @@ def fact_article(view: FactView) -> InlineQueryResultArticle:
 async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
     """The articles for a non-empty query, best first, at most 50: the core's decision, rendered."""
-    decision = await interop.decide(text, "inline")
+    decision = await interop.decide(text, Mode.INLINE)
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
     if isinstance(result, CheckResult):

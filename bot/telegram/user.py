@@ -28,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import CheckResult, Decision, InteropError, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Decision, InteropError, Mode, Profile, SearchResult, Unresolved
 from bot.render import HTML, paginate, render_about, render_changes, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
@@ -111,11 +111,11 @@ async def allowed(update: Update, context: BotContext) -> bool:
     user = update.effective_user
     if user is None or user.id in context.settings.admin_ids:
         return True
-    decision = context.limiter.hit(user.id)
-    if decision.allowed:
+    allowance = context.limiter.hit(user.id)
+    if allowance.allowed:
         return True
-    if decision.notify and update.effective_message is not None:
-        await say(update, t("rate_limited", seconds=max(1, math.ceil(decision.retry_after))))
+    if allowance.notify and update.effective_message is not None:
+        await say(update, t("rate_limited", seconds=max(1, math.ceil(allowance.retry_after))))
     return False
 
 
@@ -123,7 +123,7 @@ async def _answer(update: Update, context: BotContext, result: Answer) -> None:
     await send(update, reply_for(result, _user_id(update), context))
 
 
-async def _decided(update: Update, context: BotContext, text: str, mode: str) -> None:
+async def _decided(update: Update, context: BotContext, text: str, mode: Mode) -> None:
     """Decide ``text`` in ``mode`` (``Interop.decide``), then send the rendered answer."""
     async with typing_if_slow(context, _chat_id(update)):
         result = await _interop(context).decide(text, mode)
@@ -184,12 +184,12 @@ async def deep_link(interop: Interop, payload: str) -> Answer | None:
             if a is not None and b is not None and a.id != b.id:
                 return await interop.check(a, b)
             return None
-        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "check")
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), Mode.CHECK)
     if kind == "company" and words:
         if len(words) == 1 and ids:
             company = interop.resolver.company(int(words[0]))
             return await interop.profile(company) if company else None
-        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "company")
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), Mode.COMPANY)
     return None
 
 
@@ -199,7 +199,7 @@ async def check(update: Update, context: BotContext) -> None:
     if utf16_len(args) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
         return
-    await _decided(update, context, args, "check")
+    await _decided(update, context, args, Mode.CHECK)
 
 
 async def _lookup(update: Update, context: BotContext, usage: str,
@@ -219,7 +219,8 @@ async def _lookup(update: Update, context: BotContext, usage: str,
 
 async def company(update: Update, context: BotContext) -> None:
     """/company NAME: a company's profile, or did-you-mean choices."""
-    await _lookup(update, context, "usage.company", lambda args: _decided(update, context, args, "company"))
+    await _lookup(update, context, "usage.company",
+                  lambda args: _decided(update, context, args, Mode.COMPANY))
 
 
 async def search(update: Update, context: BotContext) -> None:
@@ -280,7 +281,7 @@ async def ask(update: Update, context: BotContext, text: str) -> None:
         return
     if not await allowed(update, context):
         return
-    await _decided(update, context, text, "ask")
+    await _decided(update, context, text, Mode.ASK)
 
 
 async def private_text(update: Update, context: BotContext) -> None:
@@ -366,9 +367,9 @@ async def run_example(interop: Interop, example: str) -> Answer:
     """The same parsing as the commands, for the examples texts.py lists."""
     command, _, args = example.partition(" ")
     if command == "/check":
-        return await interop.decide(args, "check")
+        return await interop.decide(args, Mode.CHECK)
     if command == "/company":
-        return await interop.decide(args, "company")
+        return await interop.decide(args, Mode.COMPANY)
     if command == "/search":
         return await interop.search(args, SEARCH_LIMIT)
-    return await interop.decide(example, "ask")
+    return await interop.decide(example, Mode.ASK)
