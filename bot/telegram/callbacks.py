@@ -26,7 +26,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -54,7 +53,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, ChatData
 from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
@@ -225,7 +224,7 @@ def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE
     return Reply(pages.page(page), InlineKeyboardMarkup([row]), notice)
 
 
-def remember_search(chat_data: dict[Any, Any] | None, query: str) -> str | None:
+def remember_search(chat_data: ChatData | None, query: str) -> str | None:
     """Keep a search query under a short token for its page buttons; None without a chat."""
     if chat_data is None:
         return None
@@ -369,8 +368,8 @@ async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
         case RecentPage(n, page, uid):
             return await recent_reply(interop, n, page, uid, context)
         case SearchPage(token, page, uid):
-            searches = (context.chat_data or {}).get(SEARCHES) or {}
-            query = searches.get(token)
+            searches = (context.chat_data or {}).get(SEARCHES)
+            query = searches.get(token) if isinstance(searches, dict) else None
             if query is None:
                 return None
             result = await interop.search(query, SEARCH_LIMIT)

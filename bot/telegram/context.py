@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from bot.pictures import Pictures
     from bot.telegram.follow import DeliveryState
 
+ChatData: TypeAlias = dict[str, object]
+"""PTB's ``user_data`` and ``chat_data``: what a handler keeps for a user or a chat, by name."""
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 DEFAULT_TYPING_DELAY = 1.0
@@ -44,7 +46,7 @@ class BotData:
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[None], ChatData, ChatData, BotData]):
     """The handler context, with the services as typed properties."""
 
     @property
@@ -74,4 +76,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
 # The builder's generics do not follow .context_types() or the rate limiter's type, so the bot and
 # job-queue parameters stay open; what handlers see is the typed BotContext.
-BotApp: TypeAlias = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApp: TypeAlias = Application[Any, BotContext, ChatData, ChatData, BotData, Any]

@@ -18,11 +18,10 @@ import pickle
 import sqlite3
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.telegram.context import BotData
+from bot.telegram.context import BotData, ChatData
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
+class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
     """User data, chat data and conversations in the ``tg_state`` table of the store's file."""
 
     def __init__(self, path: Path, update_interval: float = UPDATE_INTERVAL) -> None:
@@ -85,7 +84,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
             conn.execute("ROLLBACK")
             raise
 
-    async def _save(self, kind: str, key: str, value: Any | None) -> None:
+    async def _save(self, kind: str, key: str, value: object | None) -> None:
         """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
 
         PTB saves every changed chat and user at each flush, all at once: the saves queue here
@@ -112,9 +111,9 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
                     self._stored[row] = b"?"
                 raise
 
-    async def _load(self, kind: str) -> list[tuple[str, Any]]:
+    async def _load(self, kind: str) -> list[tuple[str, object]]:
         rows = await asyncio.to_thread(self._read, kind)
-        loaded = []
+        loaded: list[tuple[str, object]] = []
         for key, data in rows:
             self._stored[(kind, key)] = _digest(data)
             try:
@@ -125,11 +124,11 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     # -- BasePersistence ----------------------------------------------------------------------
 
-    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("user")}
+    async def get_user_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("user") if isinstance(value, dict)}
 
-    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("chat")}
+    async def get_chat_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("chat") if isinstance(value, dict)}
 
     async def get_bot_data(self) -> BotData:
         return BotData()  # never persisted: bot_data holds the live services
@@ -139,25 +138,25 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     async def get_conversations(self, name: str) -> ConversationDict:
         conversations: ConversationDict = {}
-        for key, (conversation, state) in await self._load("conversation"):
-            if conversation == name:
-                conversations[tuple(json.loads(key)[1:])] = state
+        for key, value in await self._load("conversation"):
+            if isinstance(value, tuple) and len(value) == 2 and value[0] == name:
+                conversations[tuple(json.loads(key)[1:])] = value[1]
         return conversations
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         await self._save("conversation", json.dumps([name, *key]),
                          None if new_state is None else (name, new_state))
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: ChatData) -> None:
         await self._save("user", str(user_id), data or None)
 
-    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+    async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         await self._save("chat", str(chat_id), data or None)
 
     async def update_bot_data(self, data: BotData) -> None:
         return None
 
-    async def update_callback_data(self, data: Any) -> None:
+    async def update_callback_data(self, data: object) -> None:
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
@@ -166,10 +165,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
     async def drop_user_data(self, user_id: int) -> None:
         await self._save("user", str(user_id), None)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: ChatData) -> None:
         return None
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: ChatData) -> None:
         return None
 
     async def refresh_bot_data(self, bot_data: BotData) -> None:
