@@ -18,7 +18,6 @@ import itertools
 import math
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -33,8 +32,7 @@ from typing import Any
 
 from bench.probe import vm_hwm_mb, vm_rss_mb
 from bench.workload import Workload, is_cjk
-from bot.config import auto_answer_workers
-from tests.e2e.harness import OWNER_IDS, BotProcess, child_pids, new_fake
+from tests.e2e.harness import OWNER_IDS, BotProcess, new_fake
 from tests.fakebot import Call, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +45,6 @@ FIRST_USER = 20_000_000
 """Simulated users get ids from here up: one per journey, so none hits the per-user limiter."""
 TELEGRAM_GROUP_PER_MIN = 20
 TELEGRAM_OVERALL_PER_S = 30
-_WORKER_READY = re.compile(r"Answer worker \d+ ready")
 _SENDS = frozenset({"sendMessage", "sendDocument"})
 _MESSAGES = frozenset({"sendMessage", "sendDocument", "editMessageText"})
 
@@ -343,24 +340,14 @@ class Running:
     proc: subprocess.Popen[bytes]
     log_path: Path
     started_s: float
-    workers_s: float = 0.0
-
-    def children(self) -> list[int]:
-        """The answer workers' pids (the bot's child processes)."""
-        return child_pids(self.proc.pid)
 
     def rss(self) -> dict[str, float]:
-        """The bot's own memory, and its answer workers' beside it (each builds its own index)."""
-        kids = self.children()
-        return {"hwm_mb": vm_hwm_mb(self.proc.pid), "rss_mb": vm_rss_mb(self.proc.pid),
-                "workers": len(kids), "workers_rss_mb": round(sum(vm_rss_mb(k) for k in kids), 1)}
+        """The process's memory now and at its peak."""
+        return {"hwm_mb": vm_hwm_mb(self.proc.pid), "rss_mb": vm_rss_mb(self.proc.pid)}
 
     def cpu_s(self) -> float:
-        """CPU seconds used so far by the bot and its answer workers (``/proc/<pid>/stat``)."""
-        return sum(cpu_seconds(pid) for pid in (self.proc.pid, *self.children()))
-
-    def workers_ready(self) -> int:
-        return len(_WORKER_READY.findall(self.log_path.read_text(encoding="utf-8", errors="replace")))
+        """CPU seconds the process has used so far (``/proc/<pid>/stat``)."""
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> bool:
         """SIGTERM, then SIGKILL after STOP_TIMEOUT (a flood's backlog would take minutes to finish)."""
@@ -384,37 +371,28 @@ class Running:
         return "" if at < 0 else text[at:at + 3000]
 
 
-async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *, rate_limiter: bool,
-                workers: int = 0) -> Running:
-    """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake
-    and its ``workers`` answer workers are ready (the bot answers by itself until they are)."""
+async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *,
+                rate_limiter: bool) -> Running:
+    """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake."""
     env = BotProcess(fake, db, log_path, log_level="INFO",
-                     extra_env={"RATE_LIMITER": "on" if rate_limiter else "off",
-                                "ANSWER_WORKERS": str(workers)}).env()
+                     extra_env={"RATE_LIMITER": "on" if rate_limiter else "off"}).env()
     started = time.monotonic()
     with log_path.open("ab") as log:
         # Popen returns at once; the wait for polling below is async.
         proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,  # noqa: ASYNC220
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     running = Running(proc, log_path, 0.0)
-    polling = False
     while True:
         try:
-            if not polling:
-                await fake.await_polling(0.5)
-                polling = True
-                running.started_s = time.monotonic() - started
-            if running.workers_ready() >= workers:
-                running.workers_s = time.monotonic() - started
-                return running
-            await asyncio.sleep(0.2)
+            await fake.await_polling(0.5)
+            running.started_s = time.monotonic() - started
+            return running
         except TimeoutError:
             pass
         if proc.poll() is not None or time.monotonic() - started > START_TIMEOUT:
             running.stop()
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]  # noqa: ASYNC240
-            raise RuntimeError(f"python -m {module} did not start polling with {workers} answer "
-                               f"worker(s):\n{tail}") from None
+            raise RuntimeError(f"python -m {module} did not start polling:\n{tail}") from None
 
 
 def cpu_seconds(pid: int) -> float:
@@ -449,14 +427,12 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
     """
     out: dict[str, Any] = {}
     sides = (("bot", prefix), ("bench.echo_bot", f"{prefix}_echo"))
-    workers = auto_answer_workers()  # as the bot starts by default on this machine
     with _fake() as bot_fake, _fake() as echo_fake:
         fakes = {prefix: bot_fake, f"{prefix}_echo": echo_fake}
         running: dict[str, Running] = {}
         try:
             for module, name in sides:
-                running[name] = await start(module, fakes[name], db, tmp / f"{name}.log", rate_limiter=False,
-                                            workers=workers if module == "bot" else 0)
+                running[name] = await start(module, fakes[name], db, tmp / f"{name}.log", rate_limiter=False)
             for _, name in sides:  # warm-up outside the figures: first queries, lazy imports
                 await closed_loop(fakes[name], mixed_journeys(work, busiest, min(40, opts.updates),
                                                               opts.seed + 99, admin_writes=0),
@@ -483,8 +459,7 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
     for _, name in sides:
         _, phase, by_method, cpu_ms = best[name]
         out.update(phase.figures(name))
-        out[f"{name}_cpu_ms_per_update"] = round(cpu_ms, 2)  # the process and its workers
-        out[f"{name}_workers_rss_mb"] = rss[name]["workers_rss_mb"]
+        out[f"{name}_cpu_ms_per_update"] = round(cpu_ms, 2)
         out[f"{name}_calls_by_method"] = by_method
         out[f"{name}_presses_skipped"] = phase.skipped
         out[f"{name}_rss_mb"] = rss[name]["rss_mb"]
@@ -498,7 +473,6 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
             out[f"{name}_failed_examples"] = phase.failed_calls[:5]
     out[f"{prefix}_vs_echo_ratio"] = out[f"{prefix}_updates_per_s"] / out[f"{prefix}_echo_updates_per_s"]
     out[f"{prefix}_p99_vs_echo_ratio"] = out[f"{prefix}_p99_ms"] / out[f"{prefix}_echo_p99_ms"]
-    out[f"{prefix}_answer_workers"] = workers
     out[f"{prefix}_concurrency"] = opts.concurrency
     out[f"{prefix}_rounds"] = opts.rounds
     return out
@@ -547,8 +521,7 @@ async def fairness(db: Path, work: Workload, tmp: Path, opts: FairOptions) -> di
     members = [FIRST_USER + 6_000_000 + i for i in range(opts.members)]
     out: dict[str, Any] = {}
     with _fake() as fake:
-        running = await start("bot", fake, db, tmp / "fair.log", rate_limiter=True,
-                              workers=auto_answer_workers())
+        running = await start("bot", fake, db, tmp / "fair.log", rate_limiter=True)
         replies = Replies(asyncio.get_running_loop())
         fake.add_listener(replies.listener)
         try:

@@ -21,7 +21,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.domain import InteropError
 from bot.logs import setup_logging
 from bot.render import PLAIN, render_import_report
-from bot.startup import inspect_database, open_interop, open_store, open_worker_interop
+from bot.startup import inspect_database, open_interop, open_store
 from bot.texts import t
 
 log = logging.getLogger("bot")
@@ -50,10 +50,6 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
     exp = sub.add_parser("export", help="write the whole store as JSON, CSV or zip (by suffix)")
     exp.add_argument("file", type=Path)
-    worker = sub.add_parser("worker")  # started by the bot itself (bot.workers), not listed in --help
-    worker.add_argument("--fd", type=int, required=True)
-    worker.add_argument("--database", type=Path, required=True)
-    worker.add_argument("--code", default="")
     return parser
 
 
@@ -134,13 +130,6 @@ async def _export(settings: Settings, file: Path) -> int:
     return 0
 
 
-async def _worker(fd: int, database: Path, code: str) -> int:
-    """An answer worker (``bot.workers``): it answers calls from the bot until the bot closes the pipe."""
-    from bot.workers import serve
-
-    return await serve(fd, lambda: open_worker_interop(database), code)
-
-
 async def _check_config(settings: Settings) -> int:
     """Validate settings and look at the database read-only: nothing is created or seeded."""
     state = await inspect_database(settings.database_path)
@@ -149,9 +138,8 @@ async def _check_config(settings: Settings) -> int:
         held = f"({state.companies} companies, {state.facts} facts)"
     else:
         held = "(not created yet: the first start creates it and loads the seed)"
-    workers = f", {settings.answer_workers} answer worker(s)" if settings.token else ""
     print(f"OK: {mode} mode, database {settings.database_path} {held}, "
-          f"{len(settings.admin_ids)} owner(s){workers}")
+          f"{len(settings.admin_ids)} owner(s)")
     return 0
 
 
@@ -176,8 +164,6 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.file))
         if command == "check-config":
             return asyncio.run(_check_config(settings))
-        if command == "worker":
-            return asyncio.run(_worker(args.fd, args.database, args.code))
         if settings.token is None:
             from bot.console import system_language
             from bot.i18n import choose

@@ -1,6 +1,6 @@
 """What admins may do to the facts, without any Telegram: rights, one-line parsers and audited writes.
 
-The Telegram handlers (bot/telegram/admin.py) only parse updates, call an ``Editor`` method and
+The Telegram handlers (bot/telegram/admin/) only parse updates, call an ``Editor`` method and
 format what it returns. Every write goes through the Store (one transaction with an audit row)
 and then refreshes the live company index through ``Interop``, so a change is visible to every
 chat at once. Every refusal is an ``InteropError`` whose message says what to fix.
@@ -124,7 +124,7 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class HistoryEntry:
     """One audit entry of a fact, reduced to the fields that changed."""
 
     at: str
@@ -540,12 +540,12 @@ class Editor:
         await self.fact(fact_id)
         return self.interop.view(await self.store.set_retracted(fact_id, False, actor))
 
-    async def history(self, fact_id: int) -> list[Change]:
+    async def history(self, fact_id: int) -> list[HistoryEntry]:
         """The fact's audit trail, each entry reduced to the fields it changed."""
         await self.fact(fact_id)
-        changes: list[Change] = []
+        changes: list[HistoryEntry] = []
         for entry in await self.store.history("fact", fact_id):
-            changes.append(Change(at=entry.at, actor=entry.actor, action=entry.action,
+            changes.append(HistoryEntry(at=entry.at, actor=entry.actor, action=entry.action,
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 

@@ -27,7 +27,7 @@ from bot.domain import (
     KindFacts,
     Latest,
     Link,
-    Meaning,
+    Mode,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -56,15 +56,14 @@ MAX_RECENT = 50
 MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 PROFILE_CACHE_SIZE = 64
+"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 RELOAD_ALL_OVER = 500
 """More companies changed than this since the last sync (a big import): reload every company,
 which is then cheaper than reading them one by one."""
-"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
 MAX_SEARCH_NAME_WORDS = 3
 """A message this short with no name in it may be a misspelt name: offer close names."""
-MODES = ("ask", "check", "company", "inline")
 CLOSE_SUGGESTION = 80.0
 """A doubtful name this close to a company is probably a typo of it: ask which pair was meant.
 Below it, the name is reported as unknown (with the close names) and the rest is answered."""
@@ -305,10 +304,6 @@ class Interop:
         return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
                            rollup=result.rollup, kind=kind, scope=scope)
 
-    async def check_text(self, text: str) -> Meaning:
-        """``/check`` arguments: what ``decide`` makes of them (for callers that want the result)."""
-        return (await self.decide(text, "check")).result
-
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         cached = self._splits.get(text)
         if cached is not None and cached[0] == self._index_version:
@@ -354,10 +349,6 @@ class Interop:
     def resolve(self, name: str) -> Resolution:
         return self.resolver.resolve(name)
 
-    async def profile_text(self, name: str) -> Meaning:
-        """``/company`` arguments: what ``decide`` makes of them."""
-        return (await self.decide(name, "company")).result
-
     async def search(self, text: str, limit: int = 10) -> SearchResult:
         facts = await self.store.search(text, limit)
         return SearchResult(query=text, hits=tuple(self.view(f) for f in facts))
@@ -389,10 +380,6 @@ class Interop:
                 if (f.subject_id, f.object_id, f.kind, f.scope, f.region) == key]
         return self._threads(self.view(f) for f in same or [fact])[0]
 
-    async def ask(self, text: str) -> Meaning:
-        """A free question: what ``decide`` makes of it."""
-        return (await self.decide(text, "ask")).result
-
     async def partner_for(self, company: Company) -> Company | None:
         """The other party of the company's latest fact: a pair worth suggesting."""
         facts = await self.store.facts_involving([company.id])
@@ -419,18 +406,18 @@ class Interop:
             self._readings.popitem(last=False)
         return reading
 
-    async def decide(self, text: str, mode: str = "ask") -> Decision:
-        """What any text means, answered: /check and /company arguments (``mode`` "check",
-        "company"), free text in chats ("ask") and inline queries ("inline").
+    async def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
+        """What any text means, answered: /check and /company arguments, free text in chats and
+        inline queries (``Mode``).
 
         Every adapter renders this one decision, so the console, chats and inline mode can
         never answer the same text differently.
         """
         await self.sync()
         text = text.strip()
-        if mode == "company":
+        if mode == Mode.COMPANY:
             return await self._decide_company(text)
-        decision = await (self._decide_check(text) if mode == "check" else self._decide_ask(text))
+        decision = await (self._decide_check(text) if mode == Mode.CHECK else self._decide_ask(text))
         _note_misses(self.misses, decision)
         return decision
 

@@ -23,11 +23,9 @@ SEED_PATH = PROJECT_ROOT / "data" / "seed.json"
 _TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _ASCII_INT = re.compile(r"[0-9]{1,20}")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
-MAX_ANSWER_WORKERS = 16
 GROUP_SEND_SPACING = 3.1
 """Seconds between two sends to one group: Telegram allows 20 a minute."""
 _SECONDS = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,6})?")
-CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
 class ConfigError(Exception):
@@ -54,9 +52,6 @@ class Settings:
     """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` for benchmarks and tests."""
     group_send_spacing: float = GROUP_SEND_SPACING
     """The limiter's seconds between two sends to one group; lower only against a test server."""
-    answer_workers: int = 0
-    """Processes that compute answers beside the bot's own (``bot.workers``); ``ANSWER_WORKERS``
-    defaults to ``auto``: one when there is a second CPU. 0 answers in the bot's process."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -189,15 +184,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     if not _SECONDS.fullmatch(spacing_raw) or not 0 < float(spacing_raw) <= 60:
         raise ConfigError(f"GROUP_SEND_SPACING must be seconds above 0 and at most 60, got {spacing_raw!r}")
 
-    workers_raw = (get("ANSWER_WORKERS") or "auto").lower()
-    if workers_raw == "auto":
-        workers = auto_answer_workers()
-    else:
-        workers = _whole("ANSWER_WORKERS", workers_raw, f"auto or a whole number up to {MAX_ANSWER_WORKERS}")
-        if workers > MAX_ANSWER_WORKERS:
-            raise ConfigError(f"ANSWER_WORKERS must be auto or at most {MAX_ANSWER_WORKERS}, "
-                              f"got {workers_raw!r}")
-
     base_url = get("TELEGRAM_BASE_URL")
     base_file_url = get("TELEGRAM_BASE_FILE_URL")
     return Settings(
@@ -217,25 +203,4 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
         rate_limiter=limiter_raw == "on",
         group_send_spacing=float(spacing_raw),
-        answer_workers=workers,
     )
-
-
-def auto_answer_workers() -> int:
-    """``ANSWER_WORKERS=auto``: one worker when there is a second CPU (the bot's own process
-    keeps one busy); more would compete with it for the same cores."""
-    return 1 if _cpus() >= 2 else 0
-
-
-def _cpus() -> int:
-    """The CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota (what
-    ``docker --cpus`` and Kubernetes limits set; the affinity alone shows the host's CPUs)."""
-    # sched_getaffinity is Linux's; elsewhere every CPU counts
-    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
-        if quota != "max":
-            count = min(count, max(1, int(quota) // int(period)))
-    except (OSError, ValueError):  # no cgroup v2, or a file this version does not know
-        pass
-    return count

@@ -30,7 +30,7 @@ from bot.admin import (
     parse_fact_line,
 )
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import Conflict, Decision, InteropError, Unresolved
+from bot.domain import Conflict, Decision, InteropError, Mode, Unresolved
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Pictures
@@ -82,7 +82,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if len(line) > MAX_INPUT:
         return t("too_long", max=MAX_INPUT)
     if not line.startswith("/"):
-        return _render(await interop.decide(line, "ask"))
+        return _render(await interop.decide(line, Mode.ASK))
     command, _, args = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     args = args.strip()
@@ -97,11 +97,11 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
-        return _render(await interop.decide(args, "check"))
+        return _render(await interop.decide(args, Mode.CHECK))
     if command == "/company":
         if not args:
             return t("usage.company")
-        return _render(await interop.decide(args, "company"))
+        return _render(await interop.decide(args, Mode.COMPANY))
     if command == "/search":
         if not args:
             return t("usage.search")

@@ -556,6 +556,15 @@ Meaning = (CheckResult | Checks | Profile | KindFacts | Ownership | SmallTalk | 
            | SearchResult | Unresolved | CheckHint)
 
 
+class Mode(StrEnum):
+    """What a text was sent as, which ``Interop.decide`` reads it by."""
+
+    ASK = "ask"  # free text in a chat
+    CHECK = "check"  # /check arguments
+    COMPANY = "company"  # /company arguments
+    INLINE = "inline"  # an inline query
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What a text means and its answer, plus what must not go unsaid: names the bot does not

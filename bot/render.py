@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import markupsafe
 
-from bot.admin import EDITABLE_FIELDS, Change, Roster, UnknownCompany
+from bot.admin import EDITABLE_FIELDS, HistoryEntry, Roster, UnknownCompany
 from bot.dataset import ImportReport
 from bot.domain import (
     CheckHint,
@@ -839,7 +839,7 @@ def _clip(value: str) -> str:
     return value if len(value) <= MAX_DIFF_VALUE else value[:MAX_DIFF_VALUE - 1] + "…"
 
 
-def render_history(fact_id: int, changes: Sequence[Change], m: Markup = HTML) -> list[str]:
+def render_history(fact_id: int, changes: Sequence[HistoryEntry], m: Markup = HTML) -> list[str]:
     """The audit trail as readable diffs, newest last, one block per change."""
     blocks = [m.b(m.t("admin.history.header", id=fact_id))]
     shown = list(changes)[-MAX_HISTORY:]

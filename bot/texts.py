@@ -138,7 +138,7 @@ EN.update({
     "bot.short_description": "Does X work with Y? Platform interoperability facts, with sources.",
 })
 
-# Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+# Admin commands (bot/admin.py, bot/telegram/admin/). Sent as HTML: callers escape every value.
 EN.update({
     "admin.refused": "Sorry, {command} is for the bot's admins only. Being admin of a group does not "
                      "make you one; the bot's owners can grant it.",

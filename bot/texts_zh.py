@@ -104,7 +104,7 @@ ZH: dict[str, str] = {
     "cmd.search": "搜索记录",
     "cmd.recent": "最新变化",
     "cmd.help": "机器人介绍和示例",
-    # Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+    # Admin commands (bot/admin.py, bot/telegram/admin/). Sent as HTML: callers escape every value.
     "admin.refused": "抱歉，{command} 仅限机器人的管理员使用。群管理员并不等于机器人的管理员；"
                      "机器人的所有者可以授予权限。",
     "admin.owners_only": "抱歉，{command} 仅限机器人的所有者使用。",

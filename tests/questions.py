@@ -153,7 +153,7 @@ def _pair_cases() -> list[tuple[str, Expect]]:
 
 
 SPECIAL: list[tuple[str, Expect]] = [
-    # the examples at the top of issue 11
+    # everyday questions in both languages, with a kind (payments, login, …)
     ("美团能用支付宝吗", pair("Meituan", "Alipay", "ended", "payments")),
     ("can I log in to Douyin with WeChat", pair("Douyin", "WeChat", "ended", "login")),
     ("/check cainiao jd", pair("Cainiao", "JD.com", "live")),

@@ -28,6 +28,7 @@ from bot.domain import (
 )
 from bot.startup import open_interop
 from bot.store import FactDraft, StorageError
+from tests.core import ask, check_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -87,12 +88,12 @@ async def test_best_current_state_leads(interop: Interop) -> None:
 
 
 async def test_check_text_reports_unknown_and_same_company(interop: Interop) -> None:
-    unknown = await interop.check_text("amazon alipay")
+    unknown = await check_text(interop, "amazon alipay")
     assert isinstance(unknown, Unresolved)
     assert [r.query for r in unknown.resolutions if r.company is None] == ["amazon"]
-    same = await interop.check_text("jd jd.com")
+    same = await check_text(interop, "jd jd.com")
     assert isinstance(same, CheckHint) and same.same is not None and same.same.name == "JD.com"
-    assert isinstance(await interop.check_text("taobao jd logistics"), CheckResult)
+    assert isinstance(await check_text(interop, "taobao jd logistics"), CheckResult)
 
 
 async def test_profile_groups_family(interop: Interop) -> None:
@@ -111,10 +112,10 @@ async def test_search_recent_and_ask(interop: Interop) -> None:
     recent = await interop.recent(5)
     assert len(recent) == 5
     assert [v.fact.date for v in recent] == sorted((v.fact.date for v in recent), reverse=True)
-    assert isinstance(await interop.ask("does jd accept alipay?"), CheckResult)
-    assert isinstance(await interop.ask("京东支持支付宝吗？"), CheckResult)
-    assert isinstance(await interop.ask("tell me about cainiao"), Profile)
-    assert isinstance(await interop.ask("walled gardens"), SearchResult)
+    assert isinstance(await ask(interop, "does jd accept alipay?"), CheckResult)
+    assert isinstance(await ask(interop, "京东支持支付宝吗？"), CheckResult)
+    assert isinstance(await ask(interop, "tell me about cainiao"), Profile)
+    assert isinstance(await ask(interop, "walled gardens"), SearchResult)
 
 
 async def test_admin_writes_are_live_in_answers_without_restart(interop: Interop) -> None:
@@ -125,7 +126,7 @@ async def test_admin_writes_are_live_in_answers_without_restart(interop: Interop
     await interop.store.add_fact(FactDraft(
         added.id, named(interop, "alipay").id, Kind.PAYMENTS, Status.ANNOUNCED, "2025-03",
         "Zalando said it would add Alipay.", (Source("https://example.com/z"),)), "t")
-    result = await interop.check_text("zalando, alipay")
+    result = await check_text(interop, "zalando, alipay")
     assert isinstance(result, CheckResult) and result.verdict is Verdict.ANNOUNCED
 
 
@@ -158,7 +159,7 @@ def test_piped_console_answers_like_the_issue_says(tmp_path: Path) -> None:
 
 
 async def test_open_refuses_a_damaged_database_and_closes_everything(tmp_path: Path) -> None:
-    """The integrity check overlaps start-up but still has the last word (issue 7)."""
+    """The integrity check overlaps start-up but still has the last word."""
     path = tmp_path / "t.sqlite3"
     service = await open_interop(path, seed=SEED_PATH)
     jd, ali = named(service, "jd"), named(service, "alipay")
@@ -206,7 +207,7 @@ async def test_split_memo_follows_index_changes(interop: Interop) -> None:
     assert [r.query for r in before.unknown] == ["zalando"]
     added = await interop.store.add_company(Company(id=0, name="Zalando", kind="marketplace"), "t")
     await interop.refresh_companies([added.id])
-    result = await interop.check_text("zalando alipay")  # same words, new index: not the old split
+    result = await check_text(interop, "zalando alipay")  # same words, new index: not the old split
     assert isinstance(result, CheckResult) and result.a.name == "Zalando"
 
 
@@ -311,7 +312,7 @@ async def test_counts_take_ascii_digits_only(world: Interop) -> None:
 
 async def test_a_refresh_cannot_leave_a_stale_split_behind(world: Interop,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 10 defect 4: a /check read while refresh_companies awaits the store must not be
+    """A /check read while refresh_companies awaits the store must not be
     cached under the new index version."""
     added = await world.store.add_company(Company(id=0, name="Zebra Pay"), "test")
     release = asyncio.Event()
@@ -335,7 +336,7 @@ async def test_a_refresh_cannot_leave_a_stale_split_behind(world: Interop,
 
 async def test_writes_from_another_process_reach_the_resolver_and_the_tree(world: Interop,
                                                                           tmp_path: Path) -> None:
-    """Issue 10 defect 6: an import run by another process is seen by names and groups."""
+    """An import run by another process is seen by names and groups."""
     other = await Store.open(tmp_path / "w.sqlite3")
     try:
         doc = {"format": "interop-bot/1",
@@ -354,8 +355,8 @@ async def test_writes_from_another_process_reach_the_resolver_and_the_tree(world
     assert "Zebra Wallet (owned by Alibaba Group)" in text and "company #" not in text
 
 
-# The examples at the top of issue 11, on the real seed, through the core, the console and Telegram.
-ISSUE_EXAMPLES: list[tuple[str, str]] = [
+# Everyday questions in both languages, on the real seed, through the core, the console and Telegram.
+EVERYDAY_QUESTIONS: list[tuple[str, str]] = [
     ("美团能用支付宝吗", "⛔ No longer: Meituan × Alipay — 💳 Payments"),
     ("can I log in to Douyin with WeChat", "⛔ No longer: Douyin × WeChat — 🔑 Login"),
     ("/check cainiao jd", "✅ Yes: Cainiao × JD.com"),
@@ -377,8 +378,8 @@ ISSUE_EXAMPLES: list[tuple[str, str]] = [
 ]
 
 
-async def test_issue_examples_answer_right_in_the_console(interop: Interop) -> None:
-    for question, start in ISSUE_EXAMPLES:
+async def test_everyday_questions_answer_right_in_the_console(interop: Interop) -> None:
+    for question, start in EVERYDAY_QUESTIONS:
         reply = await answer_line(interop, question)
         assert reply.startswith(start), (question, reply[:200])
     cainiao = await answer_line(interop, "/check cainiao jd")
@@ -388,11 +389,11 @@ async def test_issue_examples_answer_right_in_the_console(interop: Interop) -> N
     assert "via WeChat Pay, WeChat's payment service" in await answer_line(interop, "饿了么能用微信付款吗")
 
 
-async def test_issue_examples_answer_right_in_telegram(tmp_path: Path) -> None:
+async def test_everyday_questions_answer_right_in_telegram(tmp_path: Path) -> None:
     from tests.tg import USER, make_app, visible
     async with make_app(tmp_path, admin_ids={USER["id"]}) as tg:
         await tg.send("/language en")  # the chat's setting beats the script: same words as the console
-        for question, start in ISSUE_EXAMPLES:
+        for question, start in EVERYDAY_QUESTIONS:
             [call] = [c for c in await tg.send(question) if c.method == "sendMessage"]
             assert visible(call).startswith(start), (question, visible(call)[:200])
 

@@ -6,7 +6,6 @@ handlers (private chat, and inline mode for pairs) must show the same verdict li
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -35,21 +34,15 @@ from tests.tg import USER, Harness, make_app, visible
 _HEADLINE = re.compile(r"^(✅|🟡|🕓|⛔|❔|🏢)")
 
 
-@pytest.fixture(params=[0, 1], ids=["in-process", "answer-worker"])
-async def world(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
-    """The bot answering in its own process, and through an answer worker (bot/workers.py)."""
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot over the question fixture, answering in English."""
     seed = question_fixture.write(tmp_path / "fixture.json")
-    async with make_app(tmp_path, admin_ids={USER["id"]}, seed_path=seed,
-                        answer_workers=request.param) as harness:
-        workers = harness.bot_data.workers
-        assert workers is not None
-        await asyncio.wait_for(workers.wait_ready(), 60)
+    async with make_app(tmp_path, admin_ids={USER["id"]}, seed_path=seed) as harness:
         # The chat's language setting beats the script of the question, so Telegram answers in
         # the same words as the core and the console here (Chinese replies: tests/test_i18n.py).
         await harness.send("/language en")
         yield harness
-        if request.param:  # every Telegram answer and inline query came from the worker
-            assert workers.remote_calls > 0 and workers.local_calls == 0
 
 
 def mismatch(decision: Decision, expect: Expect) -> str | None:

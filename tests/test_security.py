@@ -1,4 +1,4 @@
-"""Security (issue 7): every write path refuses outsiders, secrets stay out of logs, webhooks check
+"""Security: every write path refuses outsiders, secrets stay out of logs, webhooks check
 their secret token.
 
 The handler walks below enumerate the application's registry (every group, ConversationHandler

@@ -20,7 +20,8 @@ from bot.config import SEED_PATH
 from bot.domain import FeatureAlias, Kind, Region, Relation, Status
 from bot.store import Store
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+RESEARCH = Path(__file__).resolve().parents[1] / "data" / "research"
+"""The research batches the seed was built from, kept beside it so every clone checks them."""
 RESEARCH_FILES = ("interop-facts.json", "interop-facts-2.json")
 
 KINDS = {k.value for k in Kind}
@@ -75,20 +76,18 @@ def test_every_fact_has_an_http_source() -> None:
         assert len(set(urls)) == len(urls), fact["key"]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared research files not present")
 @pytest.mark.parametrize("filename", RESEARCH_FILES)
 def test_every_research_url_is_in_the_seed_byte_exact(filename: str) -> None:
-    research = json.loads((SHARED / filename).read_text(encoding="utf-8"))
+    research = json.loads((RESEARCH / filename).read_text(encoding="utf-8"))
     ours = {s["url"] for f in FACTS for s in f["sources"]}
     missing = sorted(set(_urls(research)) - ours)
     assert missing == []
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared research files not present")
 @pytest.mark.parametrize("filename", RESEARCH_FILES)
 def test_every_research_fact_keeps_its_date_note_and_confidence(filename: str) -> None:
     """A split fact is keyed <research id>-<party>; a doubtful note may be extended, never dropped."""
-    research = json.loads((SHARED / filename).read_text(encoding="utf-8"))
+    research = json.loads((RESEARCH / filename).read_text(encoding="utf-8"))
     keys = {f["key"] for f in FACTS}
     for fact in research["facts"]:
         rid = fact["id"]

@@ -515,7 +515,7 @@ async def test_exports_and_backups_past_telegrams_upload_limit_point_to_the_cli(
 
 
 async def test_export_and_backup_work_off_the_event_loop(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Serialising and zipping run in worker threads, never on the loop's thread (defect 7)."""
+    """Serialising and zipping run in worker threads, never on the loop's thread."""
     import threading
 
     from bot import dataset
@@ -609,7 +609,7 @@ async def test_guided_form_times_out_politely(h: Harness) -> None:
 async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
         h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected error in an admin handler goes to the error handler and stops there: the
-    subject typed into the form is never answered as a user question (issue 10, defect 2)."""
+    subject typed into the form is never answered as a user question."""
     from bot.admin import Editor
 
     assert "step 1/8" in only_text(await h.send("/addfact"))

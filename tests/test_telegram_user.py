@@ -25,6 +25,7 @@ from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import FEEDBACK_ADMIN_COMMANDS, USER_COMMANDS
 from bot.texts import EXAMPLES, t
+from tests.core import check_text
 from tests.fakebot.html_check import check_telegram_html
 from tests.tg import (
     ADMIN,
@@ -59,7 +60,7 @@ async def test_application_is_built_with_html_defaults_rate_limiter_and_lifecycl
     app = tg_app.build_application(settings)
     assert app.bot.defaults is not None and app.bot.defaults.parse_mode == ParseMode.HTML
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
-    assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error (issue 10, defect 10)
+    assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error
     assert app.concurrent_updates > 1 and app.update_processor.slot_limit == tg_app.MAX_CONCURRENT_UPDATES
     assert app.post_init is tg_app.post_init and app.post_shutdown is tg_app.post_shutdown
     assert app.job_queue is not None
@@ -127,7 +128,7 @@ async def test_updates_without_a_chat_are_ordered_per_user_only() -> None:
 
 async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path: Path) -> None:
     """300 queued updates from one group wait for their chat's turn without a global slot, so a
-    private /check is answered while the group's first answer is still stuck (issue 10, defect 1)."""
+    private /check is answered while the group's first answer is still stuck."""
     async with make_app(tmp_path) as h:
         h.rec.clear()
         group_stuck, release = asyncio.Event(), asyncio.Event()
@@ -620,7 +621,7 @@ async def test_check_with_one_name_suggests_a_real_pair(tg: Harness) -> None:
     assert text.startswith("Check WhatsApp with what?")
     assert "/check WhatsApp, " in text and "/company WhatsApp" in text
     partner = text.split("/check WhatsApp, ")[1].split(" —")[0]
-    result = await tg.interop.check_text(f"WhatsApp, {partner}")
+    result = await check_text(tg.interop, f"WhatsApp, {partner}")
     assert result is not None and not hasattr(result, "resolutions") and result.threads  # a real pair
     unknown = visible(only(await tg.send("/check zzqx")))
     assert unknown == f"{t('answers.unknown', name='zzqx')}\n\n{t('usage.check')}"

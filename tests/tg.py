@@ -97,6 +97,7 @@ from bot.answers import Interop
 from bot.config import SEED_PATH, Settings
 from bot.telegram.app import build_application
 from bot.telegram.context import BotApp
+from tests.core import seeded_database
 from tests.fakebot.html_check import parse_telegram_html
 
 try:  # the strict fake-server checks, when that module is around
@@ -506,6 +507,8 @@ async def make_app(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_
         settings["seed_path"].write_text('{"format": "interop-bot/1", "companies": [], "facts": []}')
     settings.setdefault("rate_limiter", False)  # Telegram's flood limits: on only where tested
     config = settings_for(tmp_path, admin_ids=admin_ids, error_chat_id=error_chat_id, **settings)
+    if interop is None and config.seed_path == SEED_PATH and not config.database_path.exists():
+        await seeded_database(config.database_path)  # what post_init's first start would write
     rec = RecordingRequest(strict=strict)
     app = build_application(config, interop, request=rec, get_updates_request=RecordingRequest())
     harness = Harness(app, rec, config)

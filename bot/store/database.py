@@ -60,10 +60,6 @@ class Writer:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         await asyncio.get_running_loop().run_in_executor(self._thread, connect)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """One statement outside the write path (tests and diagnostics)."""
-        return await self.run(lambda conn: conn.execute(sql, params).fetchall())
-
     async def close(self) -> None:
         def close() -> None:
             if self.conn is not None:
@@ -321,12 +317,6 @@ class Store(Reads):
                 "language = excluded.language, updated_by = excluded.updated_by, "
                 "updated_at = excluded.updated_at",
                 {"chat": chat_id, "language": language, "actor": actor, "at": utcnow()})
-
-    @asynccontextmanager
-    async def exclusive_writes(self) -> AsyncIterator[None]:
-        """Hold the single-writer slot (tests that fill the disk use the writer meanwhile)."""
-        async with self._write_lock:
-            yield
 
     async def backup(self, target: Path) -> Path:
         """A consistent copy made with SQLite's online backup API, on the writer thread."""

@@ -2,9 +2,8 @@
 
 Long-lived services live in the typed ``BotData`` (bot.telegram.context): the ``Interop`` (opened
 in ``post_init`` through ``bot.startup`` unless one is passed in, closed in ``post_shutdown`` if
-we opened it), the answer ``Workers`` (started after it, closed before it), the ``Settings``
-and the per-user ``RateLimiter``; handlers read them as ``context.interop``,
-``context.workers``, ``context.settings``... Updates run concurrently, but in order per user
+we opened it), the ``Settings`` and the per-user ``RateLimiter``; handlers read them as
+``context.interop``, ``context.settings``... Updates run concurrently, but in order per user
 and chat, and a busy group never holds the slots other chats need (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
@@ -53,7 +52,6 @@ from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.request import JsonRequest
-from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +195,7 @@ def register_handlers(app: BotApp) -> None:
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
     # First of all: the index takes in company changes made elsewhere, then the reply language
     # of this update (read by every t() call after it).
-    app.add_handler(TypeHandler(Update, user.follow_the_store), group=SYNC_GROUP)
+    app.add_handler(TypeHandler(Update, user.sync_index), group=SYNC_GROUP)
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
@@ -308,9 +306,6 @@ async def post_init(app: BotApp) -> None:
     if data.interop is None:
         data.interop = await open_interop(settings.database_path, seed=settings.seed_path)
         data.owns_interop = True
-    if data.workers is None:  # after the open: the workers find the file seeded and migrated
-        data.workers = Workers(data.interop, settings.answer_workers)
-        await data.workers.start()
     await set_menus(app.bot, settings.admin_ids)
     log.info("Bot @%s ready", app.bot.username)
 
@@ -318,9 +313,6 @@ async def post_init(app: BotApp) -> None:
 async def post_shutdown(app: BotApp) -> None:
     """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
     data = app.bot_data
-    if data.workers is not None:
-        await data.workers.close()
-        data.workers = None
     if data.interop is not None and data.owns_interop:
         await data.interop.close()
         data.interop, data.owns_interop = None, False

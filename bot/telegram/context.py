@@ -19,12 +19,13 @@ from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
 from bot.render import PAGE_BUDGET, today_utc
-from bot.workers import Workers
 
 if TYPE_CHECKING:
     from bot.pictures import Pictures
     from bot.telegram.follow import DeliveryState
 
+ChatData: TypeAlias = dict[str, object]
+"""PTB's ``user_data`` and ``chat_data``: what a handler keeps for a user or a chat, by name."""
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 DEFAULT_TYPING_DELAY = 1.0
@@ -39,7 +40,6 @@ class BotData:
     settings: Settings = field(default_factory=Settings)
     interop: Interop | None = None  # opened in post_init unless one is passed in
     owns_interop: bool = False  # post_init opened it, so post_shutdown closes it
-    workers: Workers | None = None  # where answers are computed; started in post_init
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
@@ -49,7 +49,7 @@ class BotData:
     today: Callable[[], date] = today_utc  # the day /stale and /verify go by (tests fix it)
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[None], ChatData, ChatData, BotData]):
     """The handler context, with the services as typed properties."""
 
     @property
@@ -58,14 +58,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if interop is None:  # pragma: no cover - post_init opens it before any update
             raise RuntimeError("the Interop is not open yet")
         return interop
-
-    @property
-    def workers(self) -> Workers:
-        """The answer workers (``bot.workers``); answering in this process when there are none."""
-        workers = self.bot_data.workers
-        if workers is None:
-            workers = self.bot_data.workers = Workers(self.interop)
-        return workers
 
     @property
     def settings(self) -> Settings:
@@ -91,4 +83,4 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
 # The builder's generics do not follow .context_types() or the rate limiter's type, so the bot and
 # job-queue parameters stay open; what handlers see is the typed BotContext.
-BotApp: TypeAlias = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApp: TypeAlias = Application[Any, BotContext, ChatData, ChatData, BotData, Any]

@@ -33,6 +33,7 @@ from bot.domain import (
     FactView,
     KindFacts,
     Latest,
+    Mode,
     Ownership,
     Profile,
     SearchResult,
@@ -144,7 +145,7 @@ async def results_for(interop: Interop, text: str,
 async def _articles(interop: Interop, text: str,
                     bot_username: str | None) -> list[InlineQueryResultArticle]:
     """The core's decision, rendered as articles."""
-    decision = await interop.decide(text, "inline")
+    decision = await interop.decide(text, Mode.INLINE)
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
     if isinstance(result, CheckResult):
@@ -192,7 +193,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
             text=t("tg.slow_inline"), start_parameter="help"))
         return
-    results = await context.workers.run(query.from_user.id, results_for, text, context.bot.username)
+    results = await results_for(interop, text, context.bot.username)
     button = None
     if not results:
         button = InlineQueryResultsButton(text=_one_line(t("tg.no_results", query=text), 60),

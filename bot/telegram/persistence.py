@@ -1,7 +1,7 @@
 """PTB persistence in the bot's own SQLite file: the /addfact form, pending confirmations, search pages.
 
 ``SQLitePersistence`` keeps user data, chat data and conversation states in the ``tg_state``
-table (a migration in bot/store.py), so a half-filled form, an import waiting for Apply and the
+table (a migration in bot/store/schema.py), so a half-filled form, an import waiting for Apply and the
 tokens behind search page buttons all survive a restart. ``bot_data`` holds live services and is
 not persisted. Values are pickled: they are the adapter's own small objects, never user code.
 Reads tolerate a database that does not exist yet (PTB loads persistence before ``post_init``
@@ -17,18 +17,20 @@ import logging
 import pickle
 import sqlite3
 import time
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from bot.store import WRITE_TIMEOUT
 from bot.store.errors import storage_error
-from bot.telegram.context import BotData
+from bot.telegram.context import BotData, ChatData
 
 log = logging.getLogger(__name__)
 
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+"""PTB's own aliases for ``BasePersistence``'s conversation methods, which it does not export."""
 UPDATE_INTERVAL = 5.0  # seconds between flushes; a clean stop always flushes
 
 
@@ -41,7 +43,7 @@ def _busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) and storage_error(exc).key == "error.db_busy"
 
 
-class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
+class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
     """User data, chat data and conversations in the ``tg_state`` table of the store's file."""
 
     def __init__(self, path: Path, update_interval: float = UPDATE_INTERVAL) -> None:
@@ -96,7 +98,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
                 conn.execute("ROLLBACK")
             raise
 
-    async def _save(self, kind: str, key: str, value: Any | None) -> None:
+    async def _save(self, kind: str, key: str, value: object | None) -> None:
         """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
 
         PTB saves every changed chat and user at each flush, all at once: the saves queue here
@@ -153,9 +155,9 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
         self._retry = asyncio.create_task(retry())
 
-    async def _load(self, kind: str) -> list[tuple[str, Any]]:
+    async def _load(self, kind: str) -> list[tuple[str, object]]:
         rows = await asyncio.to_thread(self._read, kind)
-        loaded = []
+        loaded: list[tuple[str, object]] = []
         for key, data in rows:
             self._stored[(kind, key)] = _digest(data)
             try:
@@ -166,11 +168,11 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     # -- BasePersistence ----------------------------------------------------------------------
 
-    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("user")}
+    async def get_user_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("user") if isinstance(value, dict)}
 
-    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("chat")}
+    async def get_chat_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("chat") if isinstance(value, dict)}
 
     async def get_bot_data(self) -> BotData:
         return BotData()  # never persisted: bot_data holds the live services
@@ -180,25 +182,25 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     async def get_conversations(self, name: str) -> ConversationDict:
         conversations: ConversationDict = {}
-        for key, (conversation, state) in await self._load("conversation"):
-            if conversation == name:
-                conversations[tuple(json.loads(key)[1:])] = state
+        for key, value in await self._load("conversation"):
+            if isinstance(value, tuple) and len(value) == 2 and value[0] == name:
+                conversations[tuple(json.loads(key)[1:])] = value[1]
         return conversations
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         await self._save("conversation", json.dumps([name, *key]),
                          None if new_state is None else (name, new_state))
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: ChatData) -> None:
         await self._save("user", str(user_id), data or None)
 
-    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+    async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         await self._save("chat", str(chat_id), data or None)
 
     async def update_bot_data(self, data: BotData) -> None:
         return None
 
-    async def update_callback_data(self, data: Any) -> None:
+    async def update_callback_data(self, data: object) -> None:
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
@@ -207,10 +209,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
     async def drop_user_data(self, user_id: int) -> None:
         await self._save("user", str(user_id), None)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: ChatData) -> None:
         return None
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: ChatData) -> None:
         return None
 
     async def refresh_bot_data(self, bot_data: BotData) -> None:

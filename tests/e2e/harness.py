@@ -42,17 +42,9 @@ GENERIC_ERROR = "Sorry, something went wrong"
 _SETTINGS = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL", "DATABASE_PATH",
     "ADMIN_IDS", "LOG_LEVEL", "ERROR_CHAT_ID", "BACKUP_DIR", "BACKUP_KEEP", "WEBHOOK_URL",
-    "WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "SEED_PATH", "ANSWER_WORKERS",
+    "WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "SEED_PATH",
     "RATE_LIMITER", "GROUP_SEND_SPACING",
 )
-
-
-def child_pids(pid: int) -> list[int]:
-    """A process's children (a bot's answer workers), from ``/proc``; none once it is gone."""
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def new_fake(*, privacy_mode: bool = True) -> FakeTelegram:

@@ -91,7 +91,8 @@ def step(body: Handler) -> Handler:
 
 def form_of(context: BotContext) -> dict[str, str]:
     assert context.user_data is not None
-    fields: dict[str, str] = context.user_data.setdefault(FORM, {})
+    fields = context.user_data.setdefault(FORM, {})
+    assert isinstance(fields, dict)
     return fields
 
 
@@ -338,7 +339,8 @@ async def form_save(update: Update, context: BotContext) -> int:
     """a:fsave: validate everything again (names may have changed meanwhile) and store."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
-    form = context.user_data.pop(FORM, {})
+    form = context.user_data.pop(FORM, None)
+    form = form if isinstance(form, dict) else {}
     editor = editor_for(context)
     try:
         view = await editor.add_fact(editor.draft(fields_of(form)), actor_of(update))
