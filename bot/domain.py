@@ -222,6 +222,8 @@ class Source:
     title: str = ""
     publisher: str = ""
     date: str = ""
+    quote: str = ""
+    """A verbatim excerpt of the page that supports the fact (shown quoted, never rephrased)."""
     id: int | None = None
 
 

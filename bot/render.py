@@ -725,7 +725,10 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
         lines.append(m.t("fact.checked", date=human_date(fact.verified)))
     if fact.sources:
         lines.append(m.t("admin.card.sources"))
-        lines += [m.join("", ["• ", m.link(s.title or source_label(s), s.url)]) for s in fact.sources]
+        for s in fact.sources:
+            lines.append(m.join("", ["• ", m.link(s.title or source_label(s), s.url)]))
+            if s.quote:
+                lines.append(m.t("admin.card.quote", quote=s.quote))
     return m.join("\n", lines)
 
 
