@@ -89,6 +89,13 @@ class Region(Choice):
     PH = "Philippines"
     VN = "Vietnam"
     AU = "Australia"
+    BR = "Brazil"
+    AE = "UAE"
+    QA = "Qatar"
+    KG = "Kyrgyzstan"
+    UZ = "Uzbekistan"
+    BT = "Bhutan"
+    NP = "Nepal"
 
 
 class Verdict(StrEnum):
