@@ -840,7 +840,7 @@ def paginate(blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML)
 
 LOOKAHEAD_BLOCKS = 60
 """Answers expected to have up to this many blocks (~3 ms) are rendered whole and counted exactly
-at once (the seed's largest profile has 51 facts); a longer one says "~" until someone pages to
+at once (most of the seed's profiles); a longer one (Alibaba's group) says "~" until someone pages to
 its end."""
 
 
