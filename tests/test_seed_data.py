@@ -358,3 +358,12 @@ async def test_the_audits_wrong_verdicts_are_corrected(interop: Interop) -> None
         first, second = interop.resolve(a).company, interop.resolve(b).company
         assert first is not None and second is not None, (a, b)
         assert (await interop.check_kind(first, second, Kind.PAYMENTS)).verdict is verdict, (a, b)
+
+
+async def test_a_follow_up_moves_the_standing_and_the_history_keeps_both(interop: Interop) -> None:
+    taobao, sf = interop.resolve("Taobao").company, interop.resolve("SF Express").company
+    assert taobao is not None and sf is not None
+    (thread,) = (await interop.check(taobao, sf)).threads
+    assert [v.fact.key for v in thread.events] == ["cn-taobao-sfexpress-2017-ended",
+                                                   "cn-taobao-sfexpress-restored-2017"]
+    assert thread.standing.fact.status is Status.LIVE
