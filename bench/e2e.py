@@ -610,8 +610,7 @@ async def member_flood(db: Path, work: Workload, tmp: Path, opts: FloodOptions) 
         return call.ok and call.method in _SENDS and str(call.params.get("chat_id")) == str(FLOOD_GROUP)
 
     with _fake() as fake:
-        running = await start("bot", fake, db, tmp / "flood.log", rate_limiter=True,
-                              workers=auto_answer_workers())
+        running = await start("bot", fake, db, tmp / "flood.log", rate_limiter=True)
         replies = Replies(asyncio.get_running_loop())
         fake.add_listener(replies.listener)
         try:

@@ -67,6 +67,7 @@ OPTIONAL_LINE_FIELDS = ("scope", "region", "note")
 """Named fields a one-line /addfact may end with, as ``| note: opt-in only``."""
 _NAMED_RE = re.compile(r"^(title|scope|region|note)\s*[:=]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _ID_RE = re.compile(r"^#?(\d{1,12})$")
+_QUOTE_RE = re.compile(r"^quote\s*[:=]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _USER_ID_RE = re.compile(r"^-?\d{1,20}$")
 
 
@@ -193,12 +194,21 @@ def parse_fact_line(text: str) -> FactFields:
                       region=named.get("region", ""), note=named.get("note", ""))
 
 
-def parse_addsource(text: str) -> tuple[int, str, str]:
-    """``FACT_ID URL [TITLE]``."""
-    parts = text.split(maxsplit=2)
+def parse_addsource(text: str) -> tuple[int, str, str, str]:
+    """``FACT_ID URL [TITLE] [| quote: EXCERPT]`` -> (fact id, url, title, quote).
+
+    Only the first ``|`` splits, so an excerpt may itself contain one."""
+    head, bar, tail = text.partition("|")
+    parts = head.split(maxsplit=2)
     if len(parts) < 2:
         raise ValidationError("error.need_id_url")
-    return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else ""
+    quote = ""
+    if bar:
+        match = _QUOTE_RE.match(tail.strip())
+        if match is None:
+            raise ValidationError("error.addsource_extra")
+        quote = match.group(1).strip()
+    return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else "", quote
 
 
 def parse_edit(text: str) -> tuple[int, str, str]:
@@ -271,10 +281,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _source_urls(record: dict[str, Any] | None) -> list[str]:
+def _source_quotes(record: dict[str, Any] | None) -> dict[str, str]:
+    """Each source's URL -> its quote, in order (audit rows from before quotes have none)."""
     if not record:
-        return []
-    return [s.get("url", "") if isinstance(s, dict) else str(s[0]) for s in record.get("sources", [])]
+        return {}
+    quotes: dict[str, str] = {}
+    for s in record.get("sources", []):
+        if isinstance(s, dict):
+            quotes[s.get("url", "")] = s.get("quote") or ""
+        else:
+            quotes[str(s[0])] = ""
+    return quotes
+
+
+def _quoted(quote: str) -> str:
+    return f"“{quote}”" if quote else ""
 
 
 # -- the operations --------------------------------------------------------------------------
@@ -468,8 +489,9 @@ class Editor:
     async def view(self, fact_id: int) -> FactView:
         return self.interop.view(await self.fact(fact_id))
 
-    async def add_source(self, fact_id: int, url: str, title: str, actor: str) -> FactView:
-        source: Source = clean_source(url, title)
+    async def add_source(self, fact_id: int, url: str, title: str, actor: str,
+                         quote: str = "") -> FactView:
+        source: Source = clean_source(url, title, quote=quote)
         await self.fact(fact_id)
         return self.interop.view(await self.store.add_source(fact_id, source, actor))
 
@@ -567,10 +589,14 @@ class Editor:
             label = key.removesuffix("_id")
             diffs.append(FieldChange(label, self._field_text(key, old.get(key)) if before else "",
                                      self._field_text(key, new.get(key))))
-        old_urls, new_urls = _source_urls(before), _source_urls(after)
-        for url in new_urls:
+        old_urls, new_urls = _source_quotes(before), _source_quotes(after)
+        for url, quote in new_urls.items():
             if url not in old_urls:
                 diffs.append(FieldChange("source", "", url))
+                if quote:
+                    diffs.append(FieldChange("quote", "", _quoted(quote)))
+            elif old_urls[url] != quote:
+                diffs.append(FieldChange("quote", _quoted(old_urls[url]), _quoted(quote)))
         for url in old_urls:
             if url not in new_urls:
                 diffs.append(FieldChange("source", url, ""))

@@ -176,8 +176,8 @@ async def admin_line(editor: Editor, command: str, args: str, today: date | None
         return PLAIN.join("\n\n", [PLAIN.t("admin.fact_saved", id=view.fact.id),
                                     render_fact_card(view, PLAIN)])
     if command == "/addsource":
-        fact_id, url, title = parse_addsource(args)
-        view = await editor.add_source(fact_id, url, title, ACTOR)
+        fact_id, url, title, quote = parse_addsource(args)
+        view = await editor.add_source(fact_id, url, title, ACTOR, quote)
         return PLAIN.join("\n\n", [PLAIN.t("admin.source_added", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/editfact":
         fact_id, field, value = parse_edit(args)

@@ -42,6 +42,7 @@ from bot.rules import (
     MAX_KIND_DETAIL,
     MAX_NAME,
     MAX_NOTE,
+    MAX_QUOTE,
     MAX_SCOPE,
     MAX_SUMMARY,
     MAX_TITLE,
@@ -359,10 +360,12 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
             # Not all plain text: _str turns None into "" and refuses the rest, in this order.
             url, title, publisher, date = (_str(s, "url"), _str(s, "title"),
                                            _str(s, "publisher"), _str(s, "date"))
+        quote = _str(s, "quote")  # absent in files from before sources carried quotes
         sources.append({"url": clean_url(url),
                         "title": checks.text("source title", title, MAX_TITLE),
                         "publisher": checks.text("source publisher", publisher, MAX_TITLE),
-                        "date": checks.date(date) if date else ""})
+                        "date": checks.date(date) if date else "",
+                        "quote": clean_text("source quote", quote, MAX_QUOTE) if quote else ""})
     if len(sources) > 1 and len({s["url"] for s in sources}) != len(sources):
         raise ValidationError("error.source_twice")
     subject = checks.name(_str(raw, "subject"), "subject")
@@ -533,7 +536,8 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                       row["date"], row["date_note"], row["confidence"], row["summary"],
                       int(row["retracted"]), row["scope"], row["region"], row["note"], row["verified"],
                       row["summary_zh"])
-            sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
+            sources = [(s["url"], s["title"], s["publisher"], s["date"], s["quote"])
+                       for s in row["sources"]]
             key = row["key"]
             fid = existing.get(key) if key else None
             try:
@@ -585,7 +589,8 @@ _FACT_EXPORT_SQL = """
 SELECT f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date, f.date_note,
        f.confidence, f.summary, f.scope, f.region, f.note, f.verified, f.summary_zh, f.retracted,
        (SELECT json_group_array(json_object('url', s.url, 'title', s.title,
-                                            'publisher', s.publisher, 'date', s.date))
+                                            'publisher', s.publisher, 'date', s.date,
+                                            'quote', s.quote))
           FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s)
   FROM fact AS f ORDER BY f.id
 """

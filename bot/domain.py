@@ -89,6 +89,13 @@ class Region(Choice):
     PH = "Philippines"
     VN = "Vietnam"
     AU = "Australia"
+    BR = "Brazil"
+    AE = "UAE"
+    QA = "Qatar"
+    KG = "Kyrgyzstan"
+    UZ = "Uzbekistan"
+    BT = "Bhutan"
+    NP = "Nepal"
 
 
 class Verdict(StrEnum):
@@ -242,6 +249,8 @@ class Source:
     title: str = ""
     publisher: str = ""
     date: str = ""
+    quote: str = ""
+    """A verbatim excerpt of the page that supports the fact (shown quoted, never rephrased)."""
     id: int | None = None
 
 

@@ -785,7 +785,10 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
         lines.append(m.t("fact.checked", date=human_date(fact.verified)))
     if fact.sources:
         lines.append(m.t("admin.card.sources"))
-        lines += [m.join("", ["• ", m.link(s.title or source_label(s), s.url)]) for s in fact.sources]
+        for s in fact.sources:
+            lines.append(m.join("", ["• ", m.link(s.title or source_label(s), s.url)]))
+            if s.quote:
+                lines.append(m.t("admin.card.quote", quote=s.quote))
     return m.join("\n", lines)
 
 
@@ -911,7 +914,7 @@ def paginate(blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML)
 
 LOOKAHEAD_BLOCKS = 60
 """Answers expected to have up to this many blocks (~3 ms) are rendered whole and counted exactly
-at once (the seed's largest profile has 51 facts); a longer one says "~" until someone pages to
+at once (most of the seed's profiles); a longer one (Alibaba's group) says "~" until someone pages to
 its end."""
 
 

@@ -18,6 +18,8 @@ MAX_NAME = 120
 MAX_ALIAS = 120
 MAX_URL = 2048
 MAX_TITLE = 300
+MAX_QUOTE = 600
+"""A source's supporting excerpt: about 30 words, with room for Chinese and long words."""
 MAX_NOTE = 1000
 MAX_SCOPE = 60
 MAX_KEY = 120
@@ -125,7 +127,8 @@ def url_shape_problem(url: str) -> ValidationError | None:
     return None
 
 
-def clean_source(url: str, title: str = "", publisher: str = "", date: str = "") -> Source:
+def clean_source(url: str, title: str = "", publisher: str = "", date: str = "",
+                 quote: str = "") -> Source:
     """A new source from an admin: a URL that ``clean_url`` accepts and the linter would too."""
     from bot.domain import parse_fact_date
 
@@ -137,6 +140,7 @@ def clean_source(url: str, title: str = "", publisher: str = "", date: str = "")
         title=clean_text("source title", title, MAX_TITLE),
         publisher=clean_text("source publisher", publisher, MAX_TITLE),
         date=parse_fact_date(date) if date else "",
+        quote=clean_text("source quote", quote, MAX_QUOTE),
     )
 
 

@@ -183,6 +183,7 @@ EN.update({
     "admin.card.date_note": "Date note: {text}",
     "admin.card.confidence": "Confidence: {text}",
     "admin.card.sources": "Sources:",
+    "admin.card.quote": "  <i>“{quote}”</i>",
     "admin.company_added": "✅ Added company {name} (#{id}). It answers in /check and /company now.",
     "admin.company_parent": "Part of {parent}.",
     "admin.alias_added": "✅ {company} is now also called “{alias}”.",
@@ -243,7 +244,8 @@ EN.update({
                            "JD.com accepts Alipay at checkout. | https://example.com/news\n"
                            "Kinds: {kinds}. Statuses: {statuses}. Or send a bare /addfact for a "
                            "guided form.",
-    "admin.usage.addsource": "/addsource FACT_ID URL [TITLE], e.g. /addsource 12 https://example.com/news",
+    "admin.usage.addsource": ("/addsource FACT_ID URL [TITLE] [| quote: EXCERPT], e.g. /addsource 12 "
+                              "https://example.com/news Launch report | quote: Pay with Alipay from today"),
     "admin.usage.editfact": "/editfact FACT_ID FIELD VALUE, e.g. /editfact 12 status ended\n"
                             "Fields: {fields}. A value of - empties date, kind_detail, date_note "
                             "or confidence.",
@@ -552,6 +554,7 @@ EN.update({
     "field.company kind": "company kind",
     "field.source title": "source title",
     "field.source publisher": "source publisher",
+    "field.source quote": "source quote",
     "field.report": "report",
     "field.suggestion": "suggestion",
     "error.invalid_value": "{field} {value!r} is not one of: {allowed}",
@@ -606,6 +609,7 @@ EN.update({
                              "(optional fields are named: | scope: … | region: … | note: …)",
     "error.empty": "the {field} is empty",
     "error.need_id_url": "please give a fact number and a URL",
+    "error.addsource_extra": "after the title, only “| quote: EXCERPT” may follow",
     "error.need_id_field_value": "please give a fact number, a field and the new value",
     "error.not_editable": "“{value}” is not a field you can edit; use one of: {allowed}",
     "error.company_missing": "the company name is missing",
@@ -710,6 +714,13 @@ EN.update({
     "region.PH": "Philippines",
     "region.VN": "Vietnam",
     "region.AU": "Australia",
+    "region.BR": "Brazil",
+    "region.AE": "UAE",
+    "region.QA": "Qatar",
+    "region.KG": "Kyrgyzstan",
+    "region.UZ": "Uzbekistan",
+    "region.BT": "Bhutan",
+    "region.NP": "Nepal",
     "fact.note": "ℹ️ {note}",
     "fact.checked": "checked {date}",
     "fact.unchecked": "not re-checked since {date}",

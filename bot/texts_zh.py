@@ -148,6 +148,7 @@ ZH: dict[str, str] = {
     "admin.card.date_note": "日期说明：{text}",
     "admin.card.confidence": "可信度：{text}",
     "admin.card.sources": "来源：",
+    "admin.card.quote": "  <i>“{quote}”</i>",
     "admin.company_added": "✅ 已添加公司 {name}（#{id}）。现在可以在 /check 和 /company 中查到它。",
     "admin.company_parent": "隶属于 {parent}。",
     "admin.alias_added": "✅ {company} 现在也叫“{alias}”。",
@@ -206,7 +207,8 @@ ZH: dict[str, str] = {
                            "例如 /addfact JD.com | Alipay | payments | live | 2024-10 | "
                            "JD.com accepts Alipay at checkout. | https://example.com/news\n"
                            "类型：{kinds}。状态：{statuses}。也可以只发送 /addfact，使用引导式表单。",
-    "admin.usage.addsource": "/addsource 记录编号 网址 [标题]，例如 /addsource 12 https://example.com/news",
+    "admin.usage.addsource": ("/addsource 记录编号 网址 [标题] [| quote: 原文摘录]，例如 /addsource 12 "
+                              "https://example.com/news 上线报道 | quote: 即日起支持支付宝付款"),
     "admin.usage.editfact": "/editfact 记录编号 字段 值，例如 /editfact 12 status ended\n"
                             "字段：{fields}。值为 - 时清空 date、kind_detail、date_note "
                             "或 confidence。",
@@ -495,6 +497,7 @@ ZH: dict[str, str] = {
     "field.company kind": "公司类型",
     "field.source title": "来源标题",
     "field.source publisher": "来源发布者",
+    "field.source quote": "来源原文摘录",
     "field.report": "报告",
     "field.suggestion": "建议",
     "error.invalid_value": "{field} {value!r} 不是以下之一：{allowed}",
@@ -548,6 +551,7 @@ ZH: dict[str, str] = {
                              "（可选字段要写名字：| scope: … | region: … | note: …）",
     "error.empty": "{field}是空的",
     "error.need_id_url": "请给出记录编号和网址",
+    "error.addsource_extra": "标题之后只能跟“| quote: 原文摘录”",
     "error.need_id_field_value": "请给出记录编号、字段和新的值",
     "error.not_editable": "“{value}”不是可以修改的字段；可用的有：{allowed}",
     "error.company_missing": "缺少公司名称",
@@ -650,6 +654,13 @@ ZH.update({
     "region.PH": "菲律宾",
     "region.VN": "越南",
     "region.AU": "澳大利亚",
+    "region.BR": "巴西",
+    "region.AE": "阿联酋",
+    "region.QA": "卡塔尔",
+    "region.KG": "吉尔吉斯斯坦",
+    "region.UZ": "乌兹别克斯坦",
+    "region.BT": "不丹",
+    "region.NP": "尼泊尔",
     "fact.note": "ℹ️ {note}",
     "fact.checked": "{date} 已核实",
     "fact.unchecked": "自 {date} 记录以来未再核实",

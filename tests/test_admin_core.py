@@ -84,8 +84,8 @@ def test_small_parsers() -> None:
     assert parse_user_id("123456") == 123456
     with pytest.raises(ValidationError, match="numeric Telegram user id"):
         parse_user_id("@someone")
-    assert parse_addsource("7 https://a.org/x Some title") == (7, "https://a.org/x", "Some title")
-    assert parse_addsource("7 https://a.org/x") == (7, "https://a.org/x", "")
+    assert parse_addsource("7 https://a.org/x Some title") == (7, "https://a.org/x", "Some title", "")
+    assert parse_addsource("7 https://a.org/x") == (7, "https://a.org/x", "", "")
     with pytest.raises(ValidationError):
         parse_addsource("7")
     assert parse_edit("3 Kind-Detail card payments") == (3, "kind_detail", "card payments")

@@ -180,10 +180,6 @@ def test_findings_never_carry_a_lone_surrogate() -> None:
     found.line().encode("utf-8")  # printable and sendable
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "the seed of this branch has 3 malformed source URLs (a web proxy in "
-    "cn-taobao-wechatpay-announced, {{href}} in cn-wechat-taobao-links-2013-blocked and "
-    "cn-baidu-taobao-crawler-2008-blocked); the seed audit's fixes remove them"))
 def test_the_seed_has_no_errors() -> None:
     report = datacheck.check(json.loads(SEED.read_text(encoding="utf-8")))
     assert report.errors == (), "\n".join(f.line() for f in report.errors)

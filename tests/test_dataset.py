@@ -74,7 +74,7 @@ async def test_rejected_rows_carry_their_number_and_reason(store: Store) -> None
         {**good, "key": "bad-url", "sources": [{"url": "javascript:alert(1)"}]},
         {**good, "key": "bad-date", "date": "2024-13"},
         {**good, "key": "future", "date": "2999"},
-        {**good, "key": "no-company", "object": "Amazon"},
+        {**good, "key": "no-company", "object": "Zorblax Corp"},
         {**good, "key": "long", "summary": "x" * 1001},
         {**good, "key": "dup"},
         "not an object",
@@ -87,7 +87,7 @@ async def test_rejected_rows_carry_their_number_and_reason(store: Store) -> None
     assert "http" in reasons["fact 3"]
     assert "calendar" in reasons["fact 4"]
     assert "future" in reasons["fact 5"]
-    assert "Amazon" in reasons["fact 6"]
+    assert "Zorblax Corp" in reasons["fact 6"]
     assert "1000" in reasons["fact 7"]
     assert "duplicates fact #" in reasons["fact 8"]
 

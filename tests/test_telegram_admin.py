@@ -295,6 +295,18 @@ async def test_addsource_editfact_and_history(h: Harness) -> None:
     assert "source: https://example.org/more" in history and "created" in history
 
 
+async def test_addsource_with_a_quote_shows_it_escaped_once_in_the_card_and_history(h: Harness) -> None:
+    fact_id = await add_line(h)
+    text = only_text(await h.send(f"/addsource {fact_id} https://example.org/q Report "
+                                  "| quote: Pay <b>now</b> & 即日起"))
+    assert "<i>“Pay &lt;b&gt;now&lt;/b&gt; &amp; 即日起”</i>" in text and "&amp;lt;" not in text
+    history = "\n".join(c.text for c in sent(await h.send(f"/history {fact_id}")))
+    assert "quote: “Pay &lt;b&gt;now&lt;/b&gt; &amp; 即日起”" in history
+    before = await counts(h)
+    assert "quote: EXCERPT" in only_text(await h.send(f"/addsource {fact_id} https://example.org/r T | x"))
+    assert await counts(h) == before
+
+
 async def test_retract_asks_and_only_the_asking_admin_confirms(h: Harness) -> None:
     fact_id = await add_line(h)
     [call] = sent(await h.send(f"/retract {fact_id}"))

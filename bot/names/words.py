@@ -103,12 +103,20 @@ REGION_WORDS: dict[Region, tuple[str, ...]] = {
     Region.PH: ("philippines", "菲律宾"),
     Region.VN: ("vietnam", "越南"),
     Region.AU: ("australia", "澳大利亚", "澳洲"),
+    Region.BR: ("brazil", "巴西"),
+    Region.AE: ("uae", "emirates", "dubai", "阿联酋", "迪拜"),
+    Region.QA: ("qatar", "卡塔尔"),
+    Region.KG: ("kyrgyzstan", "吉尔吉斯斯坦"),
+    Region.UZ: ("uzbekistan", "乌兹别克斯坦"),
+    Region.BT: ("bhutan", "不丹"),
+    Region.NP: ("nepal", "尼泊尔"),
 }
 REGION_PHRASES: dict[Region, tuple[str, ...]] = {
     Region.US: ("in the us", "in us", "the us", "united states", "u.s.", "u.s"),
     Region.HK: ("hong kong",),
     Region.KR: ("south korea",),
     Region.LK: ("sri lanka",),
+    Region.AE: ("united arab emirates",),
     Region.EU: ("european union", "european economic area"),
     Region.CN: ("in china", "mainland china"),  # also where a name swallowed it ("alipay+ in china")
 }

@@ -46,7 +46,8 @@ from bot.store.rows import (
 
 T = TypeVar("T")
 Pair = tuple[Any, ...]
-SourceRow = tuple[str, str, str, str]
+SourceRow = tuple[str, str, str, str, str]
+"""url, title, publisher, date, quote."""
 
 FLUSH_ROWS = 20_000
 """New facts buffered before one executemany: big enough to amortise, small enough for memory."""
@@ -54,12 +55,13 @@ _MAX_ROWID = 2**63 - 1
 
 _INSERT_FACT = (f"INSERT INTO fact (id, key, {', '.join(FACT_COLUMNS)}, created_by, created_at, "
                 f"updated_by, updated_at) VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 6))})")
-_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date) "
-                  "VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date, quote) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
 _UPDATE_FACT = (f"UPDATE fact SET {', '.join(c + ' = ?' for c in FACT_COLUMNS)}, "
                 "updated_by = ?, updated_at = ? WHERE id = ?")
 _SELECT_VALUES = f"SELECT key, {', '.join(FACT_COLUMNS)} FROM fact WHERE id = ?"
-_SELECT_SOURCES = "SELECT url, title, publisher, date FROM source WHERE fact_id = ? ORDER BY position"
+_SELECT_SOURCES = ("SELECT url, title, publisher, date, quote FROM source WHERE fact_id = ? "
+                   "ORDER BY position")
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 """json.dumps(..., ensure_ascii=False) without building an encoder per call (one per audit row)."""
@@ -294,9 +296,8 @@ class Writes:
         before = self.fact(fid)
         if any(s.url == source.url for s in before.sources):
             raise Conflict("error.cites_url", fid, id=fid)
-        rows = [(s.url, s.title, s.publisher, s.date) for s in before.sources]
-        values = _values(before)
-        self.update_fact(fid, values, [*rows, (source.url, source.title, source.publisher, source.date)],
+        rows = [(s.url, s.title, s.publisher, s.date, s.quote) for s in [*before.sources, source]]
+        self.update_fact(fid, _values(before), rows,
                          action="add_source")
         return self.fact(fid)
 

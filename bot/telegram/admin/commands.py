@@ -56,9 +56,9 @@ async def addfact_line(update: Update, context: BotContext, editor: Editor,
 
 async def addsource(update: Update, context: BotContext, editor: Editor,
                     args: str) -> None:
-    """/addsource FACT_ID URL [TITLE]."""
-    fact_id, url, title = parse_addsource(args)
-    view = await editor.add_source(fact_id, url, title, actor_of(update))
+    """/addsource FACT_ID URL [TITLE] [| quote: EXCERPT]."""
+    fact_id, url, title, quote = parse_addsource(args)
+    view = await editor.add_source(fact_id, url, title, actor_of(update), quote)
     await send_reply(update, HTML.t("admin.source_added", id=fact_id) + "\n\n" + render_fact_card(view))
 
 
