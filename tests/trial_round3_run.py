@@ -89,8 +89,8 @@ def judge_one(spec: str, decision: Decision, text: str, interop: Interop,
             return "unhelpful", f"text has {mod[6:]!r}"
     what, _, rest = head.partition(":")
     fields = rest.split("|") if rest else []
-    confident = isinstance(result, CheckResult) and result.verdict.value != "no_record" or \
-        isinstance(result, Ownership) and result.verdict.value in ("yes", "no", "affiliate")
+    confident = (isinstance(result, CheckResult) and result.verdict.value != "no_record") or \
+        (isinstance(result, Ownership) and result.verdict.value in ("yes", "no", "affiliate"))
     bad = "wrong" if confident else "unhelpful"
     if what in ("pair", "feat", "neg"):
         a, b, verdict = fields[:3]
@@ -100,11 +100,15 @@ def judge_one(spec: str, decision: Decision, text: str, interop: Interop,
             return bad, f"pair {result.a.name} × {result.b.name} {result.verdict.value}"
         if result.verdict.value != verdict:
             return bad, f"verdict {result.verdict.value}"
-        if what == "pair" and len(fields) > 3 and (result.kind is None or result.kind.value != fields[3]):
-            return "unhelpful", f"kind {result.kind}"
+        if what == "pair" and len(fields) > 3:
+            shown = result.kind or ((result.threads or result.rollup)[0].kind
+                                    if result.threads or result.rollup else None)
+            if shown is None or shown.value != fields[3]:  # the headline thread's kind counts
+                return "unhelpful", f"kind {result.kind}"
         if what == "feat":
             scope = fields[3]
             focus = result.of_kind(result.kind) if result.kind else (result.threads or result.rollup)
+            focus = tuple(sorted(focus, key=lambda th: th.scope.casefold() != result.scope.casefold()))
             if verdict == "no_record":
                 if scope.casefold() not in text.casefold():
                     return "unhelpful", f"does not say no record of {scope}"
@@ -129,9 +133,12 @@ def judge_one(spec: str, decision: Decision, text: str, interop: Interop,
         if not isinstance(result, Ownership):
             return bad, f"not ownership: {type(result).__name__}"
         got_parent = result.parent.name if result.parent else ""
+        if verdict == "related" and result.verdict.value == "related" and result.other is not None:
+            got_parent = result.other.name  # the group both belong to is shown, not checked
         if result.verdict.value != verdict:
             return "wrong", f"ownership {result.child.name}/{got_parent} {result.verdict.value}"
-        if {result.child.name, got_parent} != {child, parent} and not (verdict == "chain" and result.child.name == child):
+        chain_ok = verdict == "chain" and result.child.name == child
+        if {result.child.name, got_parent} != {child, parent} and not chain_ok:
             return "wrong", f"ownership {result.child.name}/{got_parent} {result.verdict.value}"
         if verdict in ("yes", "affiliate") and result.child.name != child:
             return "wrong", f"roles reversed: {result.child.name} in {got_parent}"
@@ -153,7 +160,8 @@ def judge_one(spec: str, decision: Decision, text: str, interop: Interop,
         wanted = SmallTalk if what == "help" else Latest
         return ("right", "") if isinstance(result, wanted) else (bad, type(result).__name__)
     if what == "search":
-        return ("right", "") if isinstance(result, SearchResult | Unresolved) else (bad, type(result).__name__)
+        found = isinstance(result, SearchResult | Unresolved)
+        return ("right", "") if found else (bad, type(result).__name__)
     if what == "suggest":
         offered = result if isinstance(result, Unresolved) else decision.suggest
         ok = offered is not None and any(r.candidates for r in offered.resolutions)
@@ -168,8 +176,8 @@ def judge_one(spec: str, decision: Decision, text: str, interop: Interop,
             return "unhelpful", "no hits"
         good = [_relevant(v.fact, fields[0], interop) for v in hits]
         lead = good[:min(3, len(good))]
-        if all(lead) and sum(good) >= 0.6 * len(good) or all(good[:sum(good)]) and sum(good) >= 1 \
-                and all(lead[:sum(good)]):
+        if (all(lead) and sum(good) >= 0.6 * len(good)) or (all(good[:sum(good)]) and sum(good) >= 1 \
+                and all(lead[:sum(good)])):
             return "right", ""
         return "unhelpful", f"relevance {''.join('+' if g else '-' for g in good)}"
     if what == "any":
@@ -243,7 +251,8 @@ async def main(which: str, out_path: str | None) -> None:
                     elif question.startswith("/") and mode == "ask":
                         decision = Decision(SmallTalk())
                     else:
-                        decision = await interop.decide(args if mode in ("check", "company") else question, mode)
+                        asked = args if mode in ("check", "company") else question
+                        decision = await interop.decide(asked, mode)
                     if mode == "inline":
                         from bot.telegram.inline import results_for
                         with using(choose("zh" if lang == "zh" else AUTO, question, None)):
@@ -264,7 +273,7 @@ async def main(which: str, out_path: str | None) -> None:
           f"wrong {counts['wrong']} ({100 * counts['wrong'] / n:.1f}%), "
           f"unhelpful {counts['unhelpful']} ({100 * counts['unhelpful'] / n:.1f}%)")
     if out_path:
-        Path(out_path).write_text("\n".join(lines))
+        await asyncio.to_thread(Path(out_path).write_text, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -730,6 +730,33 @@ class Resolver:
         """One name to a company when sure; otherwise ranked candidates, or nothing."""
         return self._resolve(name)[0]
 
+    def one_off_han(self, text: str) -> tuple[Company, str] | None:
+        """The one company with a Chinese name of this length that differs from ``text`` in
+        exactly one character ("淘包" -> 淘宝), or None when none or several do.
+
+        A last resort for a 2-4 character Chinese leftover that nothing else matched; the caller
+        reports the reading, so the guess is never silent.
+        """
+        folded = _fold(text)
+        if not 2 <= len(folded) <= 4 or not all(_has_cjk(ch) for ch in folded):
+            return None
+        found: dict[int, str] = {}
+        for aid, alias in enumerate(self._alias_text):
+            if len(alias) != len(folded) or not alias or not _has_cjk(alias):
+                continue
+            key = _fold(alias)
+            if (sum(a != b for a, b in zip(key, folded, strict=True)) == 1 and key[0] == folded[0]) \
+                    or (len(folded) >= 3 and sum(a != b for a, b in zip(key, folded, strict=True)) == 1):
+                found.setdefault(self._alias_company[aid], alias)
+        if len(found) > 1:  # "淘包": 淘宝, 淘天 and 淘特 differ by one; 包 sounds like 宝
+            found = {cid: alias for cid, alias in found.items()
+                     if pinyin(_fold(alias)).replace(" ", "") == pinyin(folded).replace(" ", "")}
+        if len(found) != 1:
+            return None
+        cid, alias = next(iter(found.items()))
+        company = self._companies.get(cid)
+        return (company, alias) if company is not None else None
+
     def exact(self, name: str) -> Company | None:
         """The one company ``name`` is exactly a name of (after normalising), with no fuzzy
         work: whether a whole text is a single known name costs a dict probe, not a lookup."""

@@ -127,6 +127,16 @@ async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
     """The articles for a non-empty query, best first, at most 50: the core's decision, rendered."""
     decision = await interop.decide(text, "inline")
+    articles = await _articles(interop, decision, bot_username)
+    if decision.unknown and articles and not articles[0].id.startswith("unknown"):
+        # As /check says first: the first result names what the bot does not know.
+        first = "-".join(str(r.query.casefold().encode().hex())[:16] for r in decision.unknown)
+        articles.insert(0, decision_article(f"unknown:{first}"[:64], decision))
+    return articles[:MAX_RESULTS]
+
+
+async def _articles(interop: Interop, decision: Decision,
+                    bot_username: str | None) -> list[InlineQueryResultArticle]:
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
     if isinstance(result, CheckResult):
