@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of questions, one per line)
 """A new-user trial of question reading: questions written before the reading was changed, each
 with what a right answer is, run on a fresh seed database through the console's ``answer_line``.
 
