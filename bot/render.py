@@ -761,12 +761,24 @@ def render_error(exc: InteropError, usage: str | None = None, m: Markup = HTML) 
     return text
 
 
+MAX_DIFFS_SHOWN = 30
+"""Changed fields listed in an import report; the rest are counted."""
+
+
 def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) -> str:
     """N new, M updated, K unchanged, and each rejected row with its reason."""
     head = m.t("admin.import.dry_run" if report.dry_run else "admin.import.applied", name=filename)
     lines = [m.t("admin.import.report", head=head, new=report.new, updated=report.updated,
                  unchanged=report.unchanged, new_companies=report.new_companies,
                  updated_companies=report.updated_companies, rejected=len(report.rejected))]
+    lines += [m.t("admin.import.older", label=label, when=when) for label, when in report.older]
+    if report.diffs:
+        lines.append(m.t("admin.import.changes_head"))
+        lines += [m.t("admin.import.sources_line", label=label) if field == "sources" else
+                  m.t("admin.import.change_line", label=label, field=field, old=_clip(old), new=_clip(new))
+                  for label, field, old, new in report.diffs[:MAX_DIFFS_SHOWN]]
+        if len(report.diffs) > MAX_DIFFS_SHOWN:
+            lines.append(m.t("admin.import.more_changes", n=len(report.diffs) - MAX_DIFFS_SHOWN))
     if report.rejected:
         lines.append(m.t("admin.import.rejected_head"))
         lines += [m.t("admin.import.rejected_line", label=label, reason=reason)

@@ -214,6 +214,12 @@ EN.update({
                            "{rejected} rejected.",
     "admin.import.dry_run": "<b>Dry run</b> of “{name}”:",
     "admin.import.applied": "✅ <b>Imported</b> “{name}”:",
+    "admin.import.changes_head": "Changes (old → new):",
+    "admin.import.change_line": "• {label}: {field} “{old}” → “{new}”",
+    "admin.import.sources_line": "• {label}: sources changed",
+    "admin.import.more_changes": "… and {n} more changes.",
+    "admin.import.older": "⚠️ {label}: the stored fact was changed at {when}, after this file was "
+                          "written; applying it would undo that edit.",
     "admin.import.rejected_head": "Rejected rows (not imported):",
     "admin.import.rejected_line": "• {label}: {reason}",
     "admin.import.more_rejected": "… and {n} more.",
