@@ -475,7 +475,9 @@ class Interop:
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         pair = self._split_pair(text)  # the two-sided split, for what the reading left unsure
-        if pair is not None and not unknown and len(companies) + len(doubtful) <= 2:
+        # A run of words with no close name ("ali tao") may still be two names side by side.
+        runs = all(len(r.query.split()) > 1 for r in unknown)
+        if pair is not None and runs and len(companies) + len(doubtful) + len(unknown) <= 2:
             a, b = pair[0].company, pair[1].company
             if a is not None and b is not None and a.id != b.id:
                 return Decision(await self.check(a, b))
@@ -550,14 +552,14 @@ class Interop:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
                                 unknown, corrected=reading.corrected)
             return Decision(await self.profile(company), unknown, corrected=reading.corrected)
-        if (unknown and not doubtful) or ((unknown or doubtful) and len(text.split()) > 1):
+        if (unknown or doubtful) and len(text.split()) > 1:
             return Decision(Unresolved(unknown + doubtful))  # "grabpay on shopee": say each name
         result = await self.search(reading.text)
         if len(text.split()) > MAX_SEARCH_NAME_WORDS:
             result = replace(result, fallback=True)
         if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
             short = len(text.split()) <= MAX_SEARCH_NAME_WORDS
-            return Decision(result, unknown, suggest=Unresolved(doubtful) if doubtful and short else None)
+            return Decision(result, suggest=Unresolved(doubtful) if doubtful and short else None)
         if doubtful:
             return Decision(Unresolved(doubtful), unknown)
         if not result.hits:
