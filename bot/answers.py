@@ -45,7 +45,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names import words as W
-from bot.names.reading import Intent, Reading, read
+from bot.names.reading import Intent, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.store import About, Edit, Store
 
@@ -552,11 +552,16 @@ class Interop:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
                                 unknown, corrected=reading.corrected)
             return Decision(await self.profile(company), unknown, corrected=reading.corrected)
-        if (unknown or doubtful) and len(text.split()) > 1:
-            return Decision(Unresolved(unknown + doubtful))  # "grabpay on shopee": say each name
+        words = len(text.split())
+        if (unknown or doubtful) and 1 < words <= MAX_SEARCH_NAME_WORDS:
+            return Decision(Unresolved(unknown + doubtful))  # "grabpay shopee": say each name
         result = await self.search(reading.text)
-        if len(text.split()) > MAX_SEARCH_NAME_WORDS:
+        if words > MAX_SEARCH_NAME_WORDS:  # a sentence: its unknown names first, then what was searched
             result = replace(result, fallback=True)
+            if unknown or doubtful:
+                if not result.hits:
+                    return Decision(Unresolved(unknown + doubtful))
+                return Decision(result, unknown + doubtful)
         if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
             short = len(text.split()) <= MAX_SEARCH_NAME_WORDS
             return Decision(result, suggest=Unresolved(doubtful) if doubtful and short else None)
@@ -567,6 +572,7 @@ class Interop:
                 return Decision(Unresolved(unknown))
             if len(text.split()) <= MAX_SEARCH_NAME_WORDS:
                 guess = self.resolver.resolve(text)
+                guess = replace(guess, candidates=close_candidates(_fold_text(text), guess.candidates))
                 if guess.candidates:  # a lone weak match is a suggestion, never an answer
                     return Decision(Unresolved((guess,)))
         return Decision(result)

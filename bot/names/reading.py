@@ -415,24 +415,26 @@ def _leftover(resolver: Resolver, original: str, folded: str, start: int, end: i
     resolution = resolver.resolve(folded[start:end])
     if resolution.company is not None and command:
         return (start, end, resolution.company, (), display, display)
-    return (start, end, None, _close(folded[start:end], resolution.candidates), "", display)
+    return (start, end, None, close_candidates(folded[start:end], resolution.candidates), "", display)
 
 
 CLOSE_NAME = 0.7
 """OSA similarity a suggested name needs to the word typed ("alipya" -> Alipay; not "at&t" -> Matter)."""
 
 
-def _close(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
     """The candidates genuinely close to what was typed: in the same script, and near in edit
     distance or starting with it ("tao" -> Taobao); a two-letter overlap is not close."""
     key = typed.replace(" ", "")
     han = has_han(typed)
     kept = []
     for c in candidates:
-        said = _fold(c.matched).replace(" ", "")
+        said = _fold(c.matched)
         if has_han(said) != han:
             continue
-        if OSA.normalized_similarity(key, said) >= CLOSE_NAME or (len(key) >= 3 and said.startswith(key)):
+        forms = [said.replace(" ", ""), *(said.split() if " " in typed.strip() or han else said.split()[:1])]
+        if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))
+               for form in forms):  # the whole name, or its first word ("metal" ~ "Meta Platforms")
             kept.append(c)
     return tuple(kept)
 
