@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
-from bot.names.resolver import _STOPWORDS, Mention, Resolver, _fold
+from bot.names.resolver import _CORPORATE, _STOPWORDS, Mention, Resolver, _fold
 from bot.names.script import has_han
 
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
@@ -213,8 +213,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             region_hits.append((start, _REGION_OF[word]))
         if word in W.PLACES or word in _REGION_OF:
             places.append(W.PLACES.get(word, word))
-        if not command and token.text not in _STOPWORDS and token.text not in _GLUE \
-                and len(token.text) >= 3:
+        if not command and token.text not in _GLUE and len(token.text) >= 3:
             words.append(token.text)
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
                      and word not in W.NEGATION_WORDS and word not in W.PLACES
@@ -225,6 +224,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             name_like = False
         if index in glued or index == subject:
             name_like = True
+        if name_like and _corporate(word) and gap_after_name(folded, start, slots, run):
+            name_like = False  # "Voulsel Linited": a company form (misspelt), not another name
         gap = folded[last_end:start] if run else ""
         if name_like and run and len(run) < MAX_NAME_RUN and _ALT_PUNCT.match(gap) \
                 and not re.search(r"[,;、，]", gap):
@@ -315,6 +316,23 @@ _BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand"
 _ACTIVE_OWN = ("own", "owns", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
                "买下")
 _HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
+
+
+_CORPORATE_WORDS = tuple(sorted(w for w in _CORPORATE if len(w) >= 4))
+
+
+def _corporate(word: str) -> bool:
+    """A company form ("limited", "holdings"), or a misspelling of one ("linited", "hlodings")."""
+    if word in _CORPORATE:
+        return True
+    return len(word) >= 4 and process.extractOne(word, _CORPORATE_WORDS, scorer=OSA.normalized_similarity,
+                                                 score_cutoff=NEAR_WORD) is not None
+
+
+def gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
+    """Whether only spaces stand between a name (known, or the run being read) and ``start``."""
+    ends = [slot[1] for slot in slots] + ([run[-1][1]] if run else [])
+    return any(folded[end:start].strip(" .,") == "" for end in ends if end <= start)
 
 
 def _subject_word(folded: str, rest: tuple[Any, ...]) -> int | None:
@@ -432,9 +450,9 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
         said = _fold(c.matched)
         if has_han(said) != han:
             continue
-        forms = [said.replace(" ", ""), *(said.split() if " " in typed.strip() or han else said.split()[:1])]
+        forms = [said.replace(" ", ""), *said.split()]
         if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))
-               for form in forms):  # the whole name, or its first word ("metal" ~ "Meta Platforms")
+               for form in forms):  # the whole name, or one of its words ("metal" ~ "Meta Platforms")
             kept.append(c)
     return tuple(kept)
 

@@ -56,7 +56,7 @@ _COMMON_TEXT = """
     foreigners traveller travellers people user users sharing screen screens navigation
     maps transfer transfers encrypted encryption encrypt company companies same related
     end-to-end e2ee ecommerce e-commerce online walled garden gardens bianhua dongxi bangding
-    chongdian shouji available
+    chongdian shouji available outside forwarding forward
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -182,7 +182,7 @@ NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
-OWNERSHIP_RELATED = ("related to", "same company", "same group", "same owner", "same parent",
+OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si")
@@ -224,7 +224,9 @@ SCOPE_WORDS_ZH: dict[str, str] = {
     "卸载": "uninstall", "搜索": "search", "群聊": "group", "jiami": "encrypted",
 }
 SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
-                        "data", "network", "built"})
+                        "data", "network", "built", "from", "does", "can", "work", "works",
+                        "between", "users", "use", "using", "how", "what", "when", "are", "was",
+                        "you", "your", "they", "their", "this", "that", "there", "all", "any"})
 """Scope words too general to pick a feature by themselves."""
 
 # "支付宝里能用美团吗": the first name is where the second is used (a mini-program, a link).
