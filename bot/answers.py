@@ -476,7 +476,7 @@ class Interop:
             return await self._pairs(reading, unknown + doubtful)
         pair = self._split_pair(text)  # the two-sided split, for what the reading left unsure
         # A run of words with no close name ("ali tao") may still be two names side by side.
-        runs = all(len(r.query.split()) > 1 for r in unknown)
+        runs = all(len(r.query.split()) > 1 for r in unknown) or _named_by(unknown, pair)
         if pair is not None and runs and len(companies) + len(doubtful) + len(unknown) <= 2:
             a, b = pair[0].company, pair[1].company
             if a is not None and b is not None and a.id != b.id:
@@ -528,8 +528,10 @@ class Interop:
         # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name
         # ("Kleproulfox Travel", an inline query) is that company, not a pair to split.
         whole = len(companies) == 1 and self.resolver.exact(text) == companies[0]
-        if not whole and not unknown and len(text.split()) <= MAX_SEARCH_NAME_WORDS:
+        if not whole and len(text.split()) <= MAX_SEARCH_NAME_WORDS:
             pair = self._split_pair(text)
+            if unknown and not _named_by(unknown, pair):  # "amazon alipay" is not Amazon Fire TV
+                pair = None
             if pair is not None and pair[0].company and pair[1].company \
                     and pair[0].company.id != pair[1].company.id:
                 return Decision(await self.check(pair[0].company, pair[1].company))
@@ -553,15 +555,11 @@ class Interop:
                                 unknown, corrected=reading.corrected)
             return Decision(await self.profile(company), unknown, corrected=reading.corrected)
         words = len(text.split())
-        if (unknown or doubtful) and 1 < words <= MAX_SEARCH_NAME_WORDS:
-            return Decision(Unresolved(unknown + doubtful))  # "grabpay shopee": say each name
+        if (unknown or doubtful) and words > 1:  # "grabpay on shopee": say each name, search nothing
+            return Decision(Unresolved(unknown + doubtful))
         result = await self.search(reading.text)
-        if words > MAX_SEARCH_NAME_WORDS:  # a sentence: its unknown names first, then what was searched
+        if words > MAX_SEARCH_NAME_WORDS:  # a sentence with no name: searched, and saying so
             result = replace(result, fallback=True)
-            if unknown or doubtful:
-                if not result.hits:
-                    return Decision(Unresolved(unknown + doubtful))
-                return Decision(result, unknown + doubtful)
         if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
             short = len(text.split()) <= MAX_SEARCH_NAME_WORDS
             return Decision(result, suggest=Unresolved(doubtful) if doubtful and short else None)
@@ -772,6 +770,30 @@ def _negated(result: CheckResult, reading: Reading) -> CheckResult:
 def _mentions_place(text: str, place: str) -> bool:
     words = W.PLACE_TEXT.get(place, (place,))
     return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in words)
+
+
+_COMPANY_FORM = re.compile(r"[\W_]*(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|"
+                           r"group|holdings?|gmbh|ag|sa|[\W_]+)?[\W_]*", re.IGNORECASE)
+
+
+def _named_by(unknown: tuple[Resolution, ...], pair: tuple[Resolution, Resolution] | None) -> bool:
+    """Whether each unknown name is a company of the split written without its company form
+    ("AT&T" for "AT&T Corp."), so answering that company guesses nothing."""
+    if pair is None or not unknown:
+        return False
+    companies = [r.company for r in pair if r.company is not None]
+
+    def named(typed: str) -> bool:
+        key = _fold_text(typed)
+        for company in companies:
+            for name in (company.name, *company.aliases):
+                folded = _fold_text(name)
+                if folded == key or folded.startswith(key) and all(
+                        _COMPANY_FORM.fullmatch(word) for word in folded[len(key):].split()):
+                    return True
+        return False
+
+    return all(named(r.query) for r in unknown)
 
 
 def _fold_text(text: str) -> str:

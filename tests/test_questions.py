@@ -69,12 +69,10 @@ def mismatch(decision: Decision, expect: Expect) -> str | None:
         if any(word in first for word in expect.never):
             return f"the first line reads as a yes or no: {first!r}"
     match expect.what:
-        case "unknown":  # each name said; a sentence may then be searched, saying so
+        case "unknown":  # each name said, nothing searched
             named = result.resolutions if isinstance(result, Unresolved) else ()
-            said = {r.query.casefold() for r in named} | unknown
-            searched = isinstance(result, SearchResult) and result.fallback
-            if not (isinstance(result, Unresolved) or searched) \
-                    or not {u.casefold() for u in expect.unknown} <= said:
+            said = {r.query.casefold() for r in named}
+            if not isinstance(result, Unresolved) or not {u.casefold() for u in expect.unknown} <= said:
                 return f"not the unknown names {expect.unknown}: {type(result).__name__}"
         case "pair":
             if not isinstance(result, CheckResult):

@@ -84,8 +84,11 @@ async def test_a_chinese_typo_is_read_and_said(interop: Interop) -> None:
 
 
 async def test_a_sentence_search_says_it_searched(interop: Interop) -> None:
-    reply = await answer_line(interop, "what happened to the walled gardens in ecommerce lately")
+    reply = await answer_line(interop, "what changed after the DMA for browsers")
     assert "searched for" in reply
+    unknown = await interop.decide("can I pay with grabpay on shopee")
+    assert isinstance(unknown.result, Unresolved)  # names said, no unrelated search results
+    assert {r.query for r in unknown.result.resolutions} == {"grabpay", "shopee"}
 
 
 @pytest.mark.parametrize("command", ["/follow jd alipay", "/suggest jd takes alipay", "/unfollow jd alipay",

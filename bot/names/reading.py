@@ -217,6 +217,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             words.append(token.text)
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
                      and word not in W.NEGATION_WORDS and word not in W.PLACES
+                     and (command or not _inflected(word))
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in _STOPWORDS and word not in W.COMMON_WORDS
                                       and word not in W.GREETINGS and len(word) >= 3)))
@@ -316,6 +317,19 @@ _BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand"
 _ACTIVE_OWN = ("own", "owns", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
                "买下")
 _HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
+
+
+_INFLECTIONS = ("ing", "ed", "d", "ly", "es", "s")
+
+
+def _inflected(word: str) -> bool:
+    """An ordinary word with an English ending ("happened", "lately", "countries")."""
+    for ending in _INFLECTIONS:
+        stem = word.removesuffix(ending)
+        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in _STOPWORDS
+                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS):
+            return True
+    return False
 
 
 _CORPORATE_WORDS = tuple(sorted(w for w in _CORPORATE if len(w) >= 4))
@@ -447,12 +461,13 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
     han = has_han(typed)
     kept = []
     for c in candidates:
-        said = _fold(c.matched)
-        if has_han(said) != han:
-            continue
-        forms = [said.replace(" ", ""), *said.split()]
+        forms: list[str] = []
+        for name in (c.matched, c.company.name, *c.company.aliases):
+            said = _fold(name)
+            if has_han(said) == han:
+                forms += [said.replace(" ", ""), *said.split()]
         if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))
-               for form in forms):  # the whole name, or one of its words ("metal" ~ "Meta Platforms")
+               for form in forms):  # a whole name, or one of its words ("metal" ~ "Meta Platforms")
             kept.append(c)
     return tuple(kept)
 

@@ -56,7 +56,7 @@ _COMMON_TEXT = """
     foreigners traveller travellers people user users sharing screen screens navigation
     maps transfer transfers encrypted encryption encrypt company companies same related
     end-to-end e2ee ecommerce e-commerce online walled garden gardens bianhua dongxi bangding
-    chongdian shouji available outside forwarding forward
+    chongdian shouji available outside forwarding forward happen late
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
