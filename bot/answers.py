@@ -788,8 +788,8 @@ def _named_by(unknown: tuple[Resolution, ...], pair: tuple[Resolution, Resolutio
         for company in companies:
             for name in (company.name, *company.aliases):
                 folded = _fold_text(name)
-                if folded == key or folded.startswith(key) and all(
-                        _COMPANY_FORM.fullmatch(word) for word in folded[len(key):].split()):
+                if folded == key or (folded.startswith(key) and all(
+                        _COMPANY_FORM.fullmatch(word) for word in folded[len(key):].split())):
                     return True
         return False
 
