@@ -19,6 +19,7 @@ from bot.domain import CheckResult, Kind, SearchResult, Unresolved
 from bot.names import words as W
 from bot.names.reading import read
 from bot.names.script import has_han
+from bot.texts import EN
 from bot.texts_zh import ZH
 
 _S2TWP = opencc.OpenCC("s2twp")
@@ -48,7 +49,7 @@ async def test_search_of_a_stop_word_or_short_prefix_matches_nothing_much(intero
 
 
 def test_every_kind_word_the_bot_prints_it_also_reads(interop: Interop) -> None:
-    """The Chinese kind labels, in Simplified and in the Traditional the bot sends (OpenCC
+    """The kind labels, in English, Simplified and the Traditional the bot sends (OpenCC
     s2twp: 登录 -> 登入), are read as their kind."""
     for kind in Kind:
         if kind is Kind.OTHER:
@@ -57,6 +58,8 @@ def test_every_kind_word_the_bot_prints_it_also_reads(interop: Interop) -> None:
         for written in (label, _S2TWP.convert(label)):
             reading = read(interop.resolver, f"抖音和微信的{written}")
             assert reading.kind is kind, (written, reading.kind)
+        english = EN[f"kind.{kind.value}"].split(" ", 1)[1]
+        assert read(interop.resolver, f"douyin and wechat {english}").kind is kind, english
 
 
 @pytest.mark.parametrize("word", ["DMA", "install", "notifications", "uninstall", "default",
