@@ -167,7 +167,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scope = ""
     region_hits = [(match.start(), region) for pattern, region in _REGION_PHRASE
                    for match in pattern.finditer(folded)]
-    places = [place for place in swallowed]
+    places = list(swallowed)
     words: list[str] = []
     features: list[tuple[int, str, str]] = []
     for mention in mentions:  # "AirDrop" names the iPhone and says what about it
@@ -225,7 +225,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             name_like = False
         if index in glued or index == subject:
             name_like = True
-        if name_like and _corporate(word) and gap_after_name(folded, start, slots, run):
+        if name_like and _corporate(word) and _gap_after_name(folded, start, slots, run):
             name_like = False  # "Voulsel Linited": a company form (misspelt), not another name
         gap = folded[last_end:start] if run else ""
         if name_like and run and len(run) < MAX_NAME_RUN and _ALT_PUNCT.match(gap) \
@@ -343,7 +343,7 @@ def _corporate(word: str) -> bool:
                                                  score_cutoff=NEAR_WORD) is not None
 
 
-def gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
+def _gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
     """Whether only spaces stand between a name (known, or the run being read) and ``start``."""
     ends = [slot[1] for slot in slots] + ([run[-1][1]] if run else [])
     return any(folded[end:start].strip(" .,") == "" for end in ends if end <= start)

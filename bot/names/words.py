@@ -233,11 +233,11 @@ SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "
 INSIDE_WORDS = frozenset({"inside", "within", "里", "裡", "里面", "中的"})
 
 # Ordinary Chinese words around names ("能绑定visa吗", "有什么变化"): never unknown names.
-ZH_COMMON = ("东西", "绑定", "绑", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
+ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
              "之间", "数据", "公司", "一家", "同一", "关系", "功能", "情况", "怎么了", "设置", "安装",
-             "卸载", "默认", "通知", "应用", "软件", "买", "卖", "看", "用户", "游客", "外国人",
-             "第三方", "应用商店", "商店", "口", "传", "发", "收", "登", "号", "吗", "呀", "家",
-             "帐", "账", "户", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "还")
+             "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
+             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡")
+"""Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
 QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would", "could"})
