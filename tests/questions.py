@@ -312,7 +312,7 @@ TUNING += TRIAL_TUNING
 HELD_OUT += TRIAL_HELD_OUT
 
 
-# Reading round 3: a named feature, negation, kind words over a wallet's default, ownership in
+# Reading: a named feature, negation, kind words over a wallet's default, ownership in
 # every shape, places, login words in every script, inline's unknown names, ordinary words,
 # unknown names, Chinese typos and tone marks. Written in pairs: the first of each pair tunes,
 # the second is held out.
