@@ -60,6 +60,9 @@ _pictures = Pictures()
 log = logging.getLogger(__name__)
 OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
 ACTOR = "console"  # how the audit log names the operator
+TELEGRAM_ONLY = frozenset({"/follow", "/unfollow", "/following", "/suggest", "/report", "/reports",
+                           "/misses", "/privacy", "/forgetme", "/cancel"})
+"""Commands about a Telegram chat or user: the console says so instead of "unknown command"."""
 ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/verify", "/history",
                          "/addcompany", "/alias", "/unalias", "/import", "/export", "/stale"})
 
@@ -94,6 +97,8 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return await admin_line(editor, command, args, today)
         except InteropError as exc:
             return render_error(exc, usage if usage not in {"import", "export"} else None, PLAIN)
+    if command in TELEGRAM_ONLY:
+        return t("console.telegram_only", cmd=command)
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
@@ -167,6 +172,8 @@ async def admin_line(editor: Editor, command: str, args: str, today: date | None
         found = await stale_page(editor.interop, page, today or datetime.now(UTC).date())
         return plain(render_stale(found, PLAIN, commands=True))
     if command == "/addfact":
+        if not args:  # the guided form is a Telegram conversation
+            return t("console.addfact_usage")
         try:
             view = await editor.add_fact(editor.draft(parse_fact_line(args)), ACTOR)
         except Conflict as exc:
@@ -269,8 +276,9 @@ def _language_line(args: str, setting: str) -> tuple[str, str]:
     """``/language X`` in the console: the new session setting and the reply (in its language)."""
     value = parse_setting(args) if args.strip() else None
     if value is None:
-        name = t(f"language.name.{setting or 'auto'}")
-        return setting, t("language.usage", current=name)
+        with using(choose(setting, None, system_language())):  # in the language now in use
+            name = t(f"language.name.{setting or 'auto'}")
+            return setting, t("language.usage", current=name)
     with using(choose(value, None, system_language())):
         if value == AUTO:
             return value, t("language.auto")

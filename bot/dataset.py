@@ -59,6 +59,7 @@ from bot.rules import (
 )
 from bot.store import Store, rebuild_name_keys, utcnow
 from bot.store.bulk import bulk_cache
+from bot.store.rows import FACT_COLUMNS
 from bot.store.writes import Writes
 from bot.texts import t
 
@@ -92,6 +93,11 @@ class ImportReport:
     settled_labels: set[str] = field(default_factory=set)
     """Keys, names and labels of rows that write nothing: identical to what is stored, or
     rejected (and reported) on their own."""
+    diffs: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Each changed field of each updated fact: (row label, field, old value, new value)."""
+    older: list[tuple[str, str]] = field(default_factory=list)
+    """Updated facts whose stored version is newer than the file: (row label, stored time).
+    Applying the row would undo that later edit."""
 
     @property
     def blocked(self) -> bool:
@@ -407,7 +413,9 @@ def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor
         writes = Writes(conn, actor, bulk=True)
         names = _Names(conn)
         _apply_companies(writes, names, doc.get("companies", []), report)
-        _apply_facts(writes, names, doc.get("facts", []), report)
+        exported = doc.get("exported_at")
+        written = exported if isinstance(exported, str) else ""
+        _apply_facts(writes, names, doc.get("facts", []), report, written)
         writes.finish()
     # Only rows that write something are judged: a row identical to the stored one is the
     # store's own data (``check-data`` on an export reports it), so an edited export is judged
@@ -516,7 +524,32 @@ def _labels_of(raw: Any, label: str, field_name: str) -> list[str]:
     return [label, value.strip()] if isinstance(value, str) and value.strip() else [label]
 
 
-def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
+_DIFF_SQL = f"SELECT {', '.join(FACT_COLUMNS)}, updated_at FROM fact WHERE id = ?"
+_DIFF_FIELDS = tuple(c.removesuffix("_id") for c in FACT_COLUMNS)
+
+
+def _diff(conn: sqlite3.Connection, fid: int, values: tuple[Any, ...], written: str, label: str,
+          report: ImportReport) -> None:
+    """Before an update: which fields of fact ``fid`` change, and whether the stored version is
+    newer than the file (``written``: the row's "updated" time or the export's)."""
+    old = conn.execute(_DIFF_SQL, (fid,)).fetchone()
+    if old is None:
+        return
+    names: dict[Any, Any] = {}
+    for index, (field_name, was, now) in enumerate(zip(_DIFF_FIELDS, old, values, strict=False)):
+        if str(was) == str(now):
+            continue
+        if index < 2:  # the parties are stored as ids: show their names
+            names = names or dict(conn.execute("SELECT id, name FROM company"))
+            was, now = names.get(was, was), names.get(now, now)
+        report.diffs.append((label, field_name, str(was), str(now)))
+    stored = old[-1] or ""
+    if written and stored and stored > written:
+        report.older.append((label, stored))
+
+
+def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport,
+                 written: str = "") -> None:
     conn = writes.conn
     existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
     checks = _Checks()
@@ -547,9 +580,16 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                         existing[key] = fid
                     report.new += 1
                     continue
+                mark = len(report.diffs), len(report.older)
+                row_time = raw.get("updated") if isinstance(raw.get("updated"), str) else ""
+                _diff(conn, fid, values, row_time or written, f"{label} ({key})", report)
                 changed = writes.update_fact(fid, values, sources, action="import", audit_after=row)
             except Conflict as exc:
                 raise ValidationError("error.duplicates", id=exc.existing_id) from None
+            if changed and len(report.diffs) == mark[0]:
+                report.diffs.append((label, "sources", "", ""))
+            if not changed:  # an unchanged row reverts nothing
+                del report.diffs[mark[0]:], report.older[mark[1]:]
             if changed:
                 report.updated += 1
             else:

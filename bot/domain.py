@@ -397,6 +397,10 @@ class CheckResult:
     kind: Kind | None = None
     """The kind the question asked about: the verdict answers it, other kinds follow briefly."""
     scope: str = ""
+    feature: str = ""
+    """A feature the question named ("iMessage"): only its own threads (``scope``) answer."""
+    negated: bool = False
+    """The question was negated ("does X block Y"): the headline states where it stands."""
 
     def of_kind(self, kind: Kind) -> tuple[Thread, ...]:
         """This kind's threads: direct ones, or else the roll-up's."""
@@ -498,6 +502,8 @@ class CheckHint:
 class SearchResult:
     query: str
     hits: tuple[FactView, ...] = field(default_factory=tuple)
+    fallback: bool = False
+    """A sentence the bot could not read, searched as a last resort: the answer says so."""
 
 
 # -- what a text means (Interop.decide): one result type per kind of answer -------------------
@@ -526,6 +532,7 @@ class OwnershipVerdict(StrEnum):
     YES = "yes"  # owned, or a product of it, all the way up
     AFFILIATE = "affiliate"  # connected, but through a minority stake
     NO = "no"
+    RELATED = "related"  # neither owns the other, but both belong to ``parent``
     CHAIN = "chain"  # "who owns X": just the chain upwards (empty: no parent known)
 
 
@@ -538,6 +545,8 @@ class Ownership:
     verdict: OwnershipVerdict
     chain: tuple[Link, ...] = ()
     other_chain: tuple[Link, ...] = ()
+    other: Company | None = None
+    """For ``RELATED``: the second company asked about (``parent`` is the group both belong to)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -584,3 +593,5 @@ class Decision:
     notes: tuple[Substitution, ...] = ()
     suggest: Unresolved | None = None
     """Names a short text may have meant, offered beside the answer (as buttons in Telegram)."""
+    corrected: tuple[tuple[str, Company], ...] = ()
+    """Names read with a character corrected ("淘包" as 淘宝): said before the answer."""

@@ -352,8 +352,8 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str, date], tuple[CheckResult, list[str]]] = \
-    OrderedDict()
+_RenderKey = tuple[int, int, Kind | None, str, str, bool, bool, str, date]
+_RENDERED: OrderedDict[_RenderKey, tuple[CheckResult, list[str]]] = OrderedDict()
 _RENDERED_SIZE = 4096
 """As many as Interop keeps checks: a popular pair's answer is rendered once, not per ask."""
 
@@ -366,7 +366,8 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     around a cached check (a kind or region asked) holds the very same threads, so that
     comparison stops at identity and costs next to nothing.
     """
-    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale(), today_utc())
+    key = (result.a.id, result.b.id, result.kind, result.scope, result.feature, result.negated, m.html,
+           current_locale(), today_utc())
     hit = _RENDERED.get(key)
     if hit is not None and (hit[0] is result or hit[0] == result):
         _RENDERED.move_to_end(key)
@@ -402,15 +403,25 @@ def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
     kind_label = t("kind." + result.kind.value)
     focus = result.of_kind(result.kind)
     if result.scope:
-        focus = tuple(sorted(focus, key=lambda th: th.scope != result.scope))
-    if focus:
+        focus = tuple(sorted(focus, key=lambda th: th.scope.casefold() != result.scope.casefold()))
+    if result.feature:  # a named feature: its own threads only
+        focus = tuple(th for th in focus if th.scope.casefold() == result.scope.casefold())
+    if focus and result.negated:  # "does X block Y?": where it stands, never a yes or no
+        current = focus[0].standing.fact
+        blocks = [m.t("answers.headline_state", a=m.b(a), b=m.b(b), kind=kind_label,
+                      state=status_text(m, current), since=m.t("check.since", date=human_date(current.date)))]
+        rolled = focus[0] not in result.threads
+        blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
+    elif focus:
         blocks = [m.t("answers.headline_kind", verdict=verdict_text(m, result.verdict, focus[0]),
                       kind=kind_label, a=m.b(a), b=m.b(b))]
         rolled = focus[0] not in result.threads
         blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
+    elif result.feature:
+        blocks = [m.t("answers.no_feature", feature=result.feature, a=a, b=b)]
     else:
         blocks = [m.t("answers.no_kind", kind=kind_label, a=a, b=b)]
-    others = [th for th in (*result.threads, *result.rollup) if th.kind is not result.kind]
+    others = [th for th in (*result.threads, *result.rollup) if th not in focus]
     if others:
         blocks.append(m.i(m.t("answers.other_kinds")))
         blocks.append(m.join("\n", [m.join("", ["• ", _brief(m, th)]) for th in others]))
@@ -463,7 +474,9 @@ def render_ownership(result: Ownership, m: Markup = HTML) -> list[str]:
         head = m.t("answers.own.chain", child=child, top=display_name(result.chain[-1].parent))
     else:
         assert result.parent is not None
-        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=display_name(result.parent))
+        other = display_name(result.other) if result.other is not None else ""
+        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=display_name(result.parent),
+                   **({"other": other} if result.verdict is OwnershipVerdict.RELATED else {}))
     lines = [head] + [_own_line(m, x) for x in (*result.chain, *result.other_chain)]
     return [m.join("\n", lines)]
 
@@ -482,6 +495,7 @@ def render_decision(decision: Decision, m: Markup = HTML) -> list[str]:
 def render_preamble(decision: Decision, m: Markup = HTML) -> list[str]:
     """The lines that go before any answer: unknown names, and substitutions."""
     blocks = [_unknown_line(m, r) for r in decision.unknown]
+    blocks += [m.t("answers.read_as", typed=typed, name=display_name(c)) for typed, c in decision.corrected]
     return blocks + [_note(m, n) for n in decision.notes]
 
 
@@ -578,8 +592,9 @@ def _names(companies: Sequence[Company]) -> str:
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
     if not result.hits:
-        return [m.t("search.none", query=result.query)]
-    blocks = [m.b(m.t("search.header", n=number(len(result.hits)), query=result.query))]
+        return [m.t("search.fallback_none" if result.fallback else "search.none", query=result.query)]
+    header = "search.fallback" if result.fallback else "search.header"
+    blocks = [m.b(m.t(header, n=number(len(result.hits)), query=result.query))]
     blocks += [_event_line(m, v, with_parties=True) for v in result.hits]
     return blocks
 
@@ -809,12 +824,24 @@ def render_error(exc: InteropError, usage: str | None = None, m: Markup = HTML) 
     return text
 
 
+MAX_DIFFS_SHOWN = 30
+"""Changed fields listed in an import report; the rest are counted."""
+
+
 def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) -> str:
     """N new, M updated, K unchanged, and each rejected row with its reason."""
     head = m.t("admin.import.dry_run" if report.dry_run else "admin.import.applied", name=filename)
     lines = [m.t("admin.import.report", head=head, new=report.new, updated=report.updated,
                  unchanged=report.unchanged, new_companies=report.new_companies,
                  updated_companies=report.updated_companies, rejected=len(report.rejected))]
+    lines += [m.t("admin.import.older", label=label, when=when) for label, when in report.older]
+    if report.diffs:
+        lines.append(m.t("admin.import.changes_head"))
+        lines += [m.t("admin.import.sources_line", label=label) if field == "sources" else
+                  m.t("admin.import.change_line", label=label, field=field, old=_clip(old), new=_clip(new))
+                  for label, field, old, new in report.diffs[:MAX_DIFFS_SHOWN]]
+        if len(report.diffs) > MAX_DIFFS_SHOWN:
+            lines.append(m.t("admin.import.more_changes", n=len(report.diffs) - MAX_DIFFS_SHOWN))
     if report.rejected:
         lines.append(m.t("admin.import.rejected_head"))
         lines += [m.t("admin.import.rejected_line", label=label, reason=reason)

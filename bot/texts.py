@@ -77,6 +77,8 @@ EN: dict[str, str] = {
         "/search TEXT — search the facts\n"
         "/recent [N] — the latest changes\n"
         "/changes [N] — what the admins changed lately\n"
+        "/map NAME — a picture of who a company works with\n"
+        "/compare A B | C D — a table of platforms against services\n"
         "/about — what I cover and where the facts come from\n"
         "/language en|zh|auto — the language I reply in\n\n"
         "You can also just ask: “does JD accept Alipay?” or “京东支持支付宝吗？”"
@@ -92,8 +94,15 @@ EN: dict[str, str] = {
     "error.generic": "Sorry, something went wrong on my side. Please try again in a moment.",
     "too_long": "That message is too long for me; please ask in under {max} characters.",
     "rate_limited": "You're asking very fast. Please wait {seconds} s and try again.",
-    "console.intro": "interop-bot console — same commands as the bot. /help for help, "
+    "console.intro": "interop-bot console — the bot's /help commands, and free questions. "
                      "Ctrl-D to quit.",
+    "console.addfact_usage": "/addfact SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL "
+                             "[| SOURCE_TITLE], on one line (the guided form is in Telegram only), "
+                             "e.g. /addfact JD.com | Alipay | payments | live | 2024-10 | "
+                             "JD.com accepts Alipay at checkout. | https://example.com/news",
+    "console.telegram_only": "{cmd} works in the Telegram bot only: the console has no chat to "
+                             "follow, report or suggest from. Here: /check, /company, /search, /recent, "
+                             "/changes, /map, /compare, /about, /language, or just ask.",
     "console.no_token": "No TELEGRAM_BOT_TOKEN set, so starting the terminal console. To run "
                         "the Telegram bot, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env "
                         "(see .env.example).",
@@ -206,6 +215,12 @@ EN.update({
                            "{rejected} rejected.",
     "admin.import.dry_run": "<b>Dry run</b> of “{name}”:",
     "admin.import.applied": "✅ <b>Imported</b> “{name}”:",
+    "admin.import.changes_head": "Changes (old → new):",
+    "admin.import.change_line": "• {label}: {field} “{old}” → “{new}”",
+    "admin.import.sources_line": "• {label}: sources changed",
+    "admin.import.more_changes": "… and {n} more changes.",
+    "admin.import.older": "⚠️ {label}: the stored fact was changed at {when}, after this file was "
+                          "written; applying it would undo that edit.",
     "admin.import.rejected_head": "Rejected rows (not imported):",
     "admin.import.rejected_line": "• {label}: {reason}",
     "admin.import.more_rejected": "… and {n} more.",
@@ -461,7 +476,14 @@ EN.update({
     "answers.own.yes": "✅ Yes: {child} is part of {parent}.",
     "answers.own.affiliate": "🟡 Partly: {child} is connected to {parent} through an affiliate "
                              "(a minority stake), not owned by it.",
-    "answers.own.no": "⛔ No: {child} is not part of {parent} in my records.",
+    "answers.own.no": "⛔ No: {child} is not part of {parent}; they are not related in my data.",
+    "answers.own.related": "🔗 {child} and {other} are not one company, but both belong to {parent}.",
+    "answers.no_feature": "❔ No record of {feature} between {a} and {b}.",
+    "answers.headline_state": "{a} × {b} — {kind}: {state} {since}",
+    "answers.read_as": "I read “{typed}” as {name}.",
+    "search.fallback": "🔎 I couldn't find two names in that, so I searched for “{query}”: {n} result(s)",
+    "search.fallback_none": "I couldn't find a name in that, and I searched for “{query}” with no "
+                            "result. Try two names, e.g. “does JD accept Alipay?”",
     "answers.own.chain": "🏢 {child} belongs to {top}.",
     "answers.own.top": "🏢 {child} has no parent company in my records.",
     "answers.own.line.product": "• {child} is a product or service of {parent}",

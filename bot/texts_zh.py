@@ -69,6 +69,8 @@ ZH: dict[str, str] = {
         "/search 文字 — 搜索记录\n"
         "/recent [N] — 最新变化\n"
         "/changes [N] — 管理员最近修改了什么\n"
+        "/map 名称 — 一家公司和谁互通的图\n"
+        "/compare A B | C D — 平台与服务的对照表\n"
         "/about — 我涵盖哪些内容，记录从哪里来\n"
         "/language en|zh|auto — 回复语言\n\n"
         "也可以直接问：“京东支持支付宝吗？”或 “does JD accept Alipay?”"
@@ -84,7 +86,14 @@ ZH: dict[str, str] = {
     "error.generic": "抱歉，我这边出了点问题。请稍后再试。",
     "too_long": "这条消息太长了，请在 {max} 个字符以内提问。",
     "rate_limited": "你问得太快了。请等 {seconds} 秒再试。",
-    "console.intro": "interop-bot 控制台 — 命令与机器人相同。/help 查看帮助，Ctrl-D 退出。",
+    "console.intro": "interop-bot 控制台 — 可用 /help 里的命令，也可以直接提问。Ctrl-D 退出。",
+    "console.addfact_usage": "/addfact 主体 | 对象 | 类型 | 状态 | 日期 | 摘要 | 来源网址 "
+                             "[| 来源标题]，写在一行里（引导表单只在 Telegram 里有），例如 "
+                             "/addfact JD.com | Alipay | payments | live | 2024-10 | "
+                             "JD.com accepts Alipay at checkout. | https://example.com/news",
+    "console.telegram_only": "{cmd} 只能在 Telegram 机器人里用：控制台没有可以关注、报告或建议的聊天。"
+                             "这里可以用 /check、/company、/search、/recent、/changes、/map、/compare、"
+                             "/about、/language，或直接提问。",
     "console.no_token": "没有设置 TELEGRAM_BOT_TOKEN，所以启动终端控制台。要运行 Telegram 机器人，"
                         "请在 .env 中写入 TELEGRAM_BOT_TOKEN=<来自 @BotFather 的令牌>"
                         "（见 .env.example）。",
@@ -170,6 +179,11 @@ ZH: dict[str, str] = {
                            "拒绝 {rejected} 条。",
     "admin.import.dry_run": "“{name}”的<b>试运行</b>：",
     "admin.import.applied": "✅ 已<b>导入</b>“{name}”：",
+    "admin.import.changes_head": "变更（旧 → 新）：",
+    "admin.import.change_line": "• {label}：{field} “{old}” → “{new}”",
+    "admin.import.sources_line": "• {label}：来源有变",
+    "admin.import.more_changes": "… 还有 {n} 处变更。",
+    "admin.import.older": "⚠️ {label}：存储的记录在 {when} 修改过，晚于这个文件；导入会撤销那次修改。",
     "admin.import.rejected_head": "被拒绝的行（未导入）：",
     "admin.import.rejected_line": "• {label}：{reason}",
     "admin.import.more_rejected": "… 另有 {n} 条。",
@@ -407,7 +421,14 @@ ZH: dict[str, str] = {
     "answers.service.other": "产品",
     "answers.own.yes": "✅ 是：{child} 隶属于 {parent}。",
     "answers.own.affiliate": "🟡 部分：{child} 通过关联公司（少数股权）与 {parent} 相连，但并不归它所有。",
-    "answers.own.no": "⛔ 不是：在我的记录里，{child} 不属于 {parent}。",
+    "answers.own.no": "⛔ 不是：{child} 不属于 {parent}，在我的数据里两者没有关系。",
+    "answers.own.related": "🔗 {child} 和 {other} 不是同一家公司，但都属于 {parent}。",
+    "answers.no_feature": "❔ {a} 和 {b} 之间没有 {feature} 的记录。",
+    "answers.headline_state": "{a} × {b} — {kind}：{state}（{since}）",
+    "answers.read_as": "我把“{typed}”读作 {name}。",
+    "search.fallback": "🔎 我没有在这句话里找到两个名称，所以搜索了“{query}”：{n} 条结果",
+    "search.fallback_none": "我没有在这句话里找到名称，搜索“{query}”也没有结果。"
+                            "试试两个名称，例如“京东能用支付宝吗？”",
     "answers.own.chain": "🏢 {child} 属于 {top}。",
     "answers.own.top": "🏢 在我的记录里，{child} 没有母公司。",
     "answers.own.line.product": "• {child} 是 {parent} 的产品或服务",

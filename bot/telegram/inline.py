@@ -139,13 +139,18 @@ def distinct(articles: Iterable[InlineQueryResultArticle]) -> list[InlineQueryRe
 async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
     """The articles for a non-empty query, best first, at most 50, each id once."""
-    return distinct(await _articles(interop, text, bot_username))
+    decision = await interop.decide(text, Mode.INLINE)
+    articles = await _articles(interop, decision, bot_username)
+    if decision.unknown and articles and not articles[0].id.startswith("unknown"):
+        # As /check says first: the first result names what the bot does not know.
+        first = "-".join(str(r.query.casefold().encode().hex())[:16] for r in decision.unknown)
+        articles.insert(0, decision_article(f"unknown:{first}"[:64], decision))
+    return distinct(articles)
 
 
-async def _articles(interop: Interop, text: str,
+async def _articles(interop: Interop, decision: Decision,
                     bot_username: str | None) -> list[InlineQueryResultArticle]:
     """The core's decision, rendered as articles."""
-    decision = await interop.decide(text, Mode.INLINE)
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
     if isinstance(result, CheckResult):
