@@ -21,6 +21,7 @@ console: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check bot tests bench
 	$(PY) -m mypy
+	$(PY) -m pytest -q tests/test_import_contract.py
 
 test: lint
 	$(PY) -m pytest

@@ -18,7 +18,6 @@ import itertools
 import math
 import os
 import random
-import re
 import signal
 import sqlite3
 import subprocess
@@ -33,8 +32,7 @@ from typing import Any
 
 from bench.probe import vm_hwm_mb, vm_rss_mb
 from bench.workload import Workload, is_cjk
-from bot.config import auto_answer_workers
-from tests.e2e.harness import OWNER_IDS, BotProcess, child_pids, new_fake
+from tests.e2e.harness import OWNER_IDS, BotProcess, new_fake
 from tests.fakebot import Call, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,11 +40,11 @@ START_TIMEOUT = 180.0
 """Generous: a 100k-company store on a shared 2-core machine can take tens of seconds to open."""
 STOP_TIMEOUT = 10.0
 GROUP_CHAT = -100_555_000_111
+FLOOD_GROUP = -100_555_000_222
 FIRST_USER = 20_000_000
 """Simulated users get ids from here up: one per journey, so none hits the per-user limiter."""
 TELEGRAM_GROUP_PER_MIN = 20
 TELEGRAM_OVERALL_PER_S = 30
-_WORKER_READY = re.compile(r"Answer worker \d+ ready")
 _SENDS = frozenset({"sendMessage", "sendDocument"})
 _MESSAGES = frozenset({"sendMessage", "sendDocument", "editMessageText"})
 
@@ -342,24 +340,14 @@ class Running:
     proc: subprocess.Popen[bytes]
     log_path: Path
     started_s: float
-    workers_s: float = 0.0
-
-    def children(self) -> list[int]:
-        """The answer workers' pids (the bot's child processes)."""
-        return child_pids(self.proc.pid)
 
     def rss(self) -> dict[str, float]:
-        """The bot's own memory, and its answer workers' beside it (each builds its own index)."""
-        kids = self.children()
-        return {"hwm_mb": vm_hwm_mb(self.proc.pid), "rss_mb": vm_rss_mb(self.proc.pid),
-                "workers": len(kids), "workers_rss_mb": round(sum(vm_rss_mb(k) for k in kids), 1)}
+        """The process's memory now and at its peak."""
+        return {"hwm_mb": vm_hwm_mb(self.proc.pid), "rss_mb": vm_rss_mb(self.proc.pid)}
 
     def cpu_s(self) -> float:
-        """CPU seconds used so far by the bot and its answer workers (``/proc/<pid>/stat``)."""
-        return sum(cpu_seconds(pid) for pid in (self.proc.pid, *self.children()))
-
-    def workers_ready(self) -> int:
-        return len(_WORKER_READY.findall(self.log_path.read_text(encoding="utf-8", errors="replace")))
+        """CPU seconds the process has used so far (``/proc/<pid>/stat``)."""
+        return cpu_seconds(self.proc.pid)
 
     def stop(self) -> bool:
         """SIGTERM, then SIGKILL after STOP_TIMEOUT (a flood's backlog would take minutes to finish)."""
@@ -383,37 +371,28 @@ class Running:
         return "" if at < 0 else text[at:at + 3000]
 
 
-async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *, rate_limiter: bool,
-                workers: int = 0) -> Running:
-    """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake
-    and its ``workers`` answer workers are ready (the bot answers by itself until they are)."""
+async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *,
+                rate_limiter: bool) -> Running:
+    """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake."""
     env = BotProcess(fake, db, log_path, log_level="INFO",
-                     extra_env={"RATE_LIMITER": "on" if rate_limiter else "off",
-                                "ANSWER_WORKERS": str(workers)}).env()
+                     extra_env={"RATE_LIMITER": "on" if rate_limiter else "off"}).env()
     started = time.monotonic()
     with log_path.open("ab") as log:
         # Popen returns at once; the wait for polling below is async.
         proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,  # noqa: ASYNC220
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     running = Running(proc, log_path, 0.0)
-    polling = False
     while True:
         try:
-            if not polling:
-                await fake.await_polling(0.5)
-                polling = True
-                running.started_s = time.monotonic() - started
-            if running.workers_ready() >= workers:
-                running.workers_s = time.monotonic() - started
-                return running
-            await asyncio.sleep(0.2)
+            await fake.await_polling(0.5)
+            running.started_s = time.monotonic() - started
+            return running
         except TimeoutError:
             pass
         if proc.poll() is not None or time.monotonic() - started > START_TIMEOUT:
             running.stop()
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]  # noqa: ASYNC240
-            raise RuntimeError(f"python -m {module} did not start polling with {workers} answer "
-                               f"worker(s):\n{tail}") from None
+            raise RuntimeError(f"python -m {module} did not start polling:\n{tail}") from None
 
 
 def cpu_seconds(pid: int) -> float:
@@ -448,14 +427,12 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
     """
     out: dict[str, Any] = {}
     sides = (("bot", prefix), ("bench.echo_bot", f"{prefix}_echo"))
-    workers = auto_answer_workers()  # as the bot starts by default on this machine
     with _fake() as bot_fake, _fake() as echo_fake:
         fakes = {prefix: bot_fake, f"{prefix}_echo": echo_fake}
         running: dict[str, Running] = {}
         try:
             for module, name in sides:
-                running[name] = await start(module, fakes[name], db, tmp / f"{name}.log", rate_limiter=False,
-                                            workers=workers if module == "bot" else 0)
+                running[name] = await start(module, fakes[name], db, tmp / f"{name}.log", rate_limiter=False)
             for _, name in sides:  # warm-up outside the figures: first queries, lazy imports
                 await closed_loop(fakes[name], mixed_journeys(work, busiest, min(40, opts.updates),
                                                               opts.seed + 99, admin_writes=0),
@@ -482,8 +459,7 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
     for _, name in sides:
         _, phase, by_method, cpu_ms = best[name]
         out.update(phase.figures(name))
-        out[f"{name}_cpu_ms_per_update"] = round(cpu_ms, 2)  # the process and its workers
-        out[f"{name}_workers_rss_mb"] = rss[name]["workers_rss_mb"]
+        out[f"{name}_cpu_ms_per_update"] = round(cpu_ms, 2)
         out[f"{name}_calls_by_method"] = by_method
         out[f"{name}_presses_skipped"] = phase.skipped
         out[f"{name}_rss_mb"] = rss[name]["rss_mb"]
@@ -497,7 +473,6 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
             out[f"{name}_failed_examples"] = phase.failed_calls[:5]
     out[f"{prefix}_vs_echo_ratio"] = out[f"{prefix}_updates_per_s"] / out[f"{prefix}_echo_updates_per_s"]
     out[f"{prefix}_p99_vs_echo_ratio"] = out[f"{prefix}_p99_ms"] / out[f"{prefix}_echo_p99_ms"]
-    out[f"{prefix}_answer_workers"] = workers
     out[f"{prefix}_concurrency"] = opts.concurrency
     out[f"{prefix}_rounds"] = opts.rounds
     return out
@@ -546,8 +521,7 @@ async def fairness(db: Path, work: Workload, tmp: Path, opts: FairOptions) -> di
     members = [FIRST_USER + 6_000_000 + i for i in range(opts.members)]
     out: dict[str, Any] = {}
     with _fake() as fake:
-        running = await start("bot", fake, db, tmp / "fair.log", rate_limiter=True,
-                              workers=auto_answer_workers())
+        running = await start("bot", fake, db, tmp / "fair.log", rate_limiter=True)
         replies = Replies(asyncio.get_running_loop())
         fake.add_listener(replies.listener)
         try:
@@ -610,3 +584,64 @@ async def fairness(db: Path, work: Workload, tmp: Path, opts: FairOptions) -> di
                         "private_users": opts.private_users, "private_per_s": opts.private_per_s,
                         "observe_s": opts.observe_s, "timeout_s": opts.timeout}
     return out
+
+
+@dataclass(frozen=True)
+class FloodOptions:
+    members: int
+    private_users: int
+    timeout: float
+
+
+async def member_flood(db: Path, work: Workload, tmp: Path, opts: FloodOptions) -> dict[str, Any]:
+    """Private questions while ``members`` members of one group each ask once; the limiter as shipped.
+
+    Updates are ordered per (chat, user), so every member is a turn of its own, and the limiter
+    spaces the group's replies 3.1 s apart. Reported: the private answers' latency during the flood
+    beside the same users' idle latency, and how many group replies were still to come when the
+    private answers arrived (the flood takes ``members`` × 3.1 s to drain).
+    """
+    checks = [q.text for q in work.checks] or ["/check a b"]
+    cycle = itertools.cycle(checks)
+    users = [FIRST_USER + 8_000_000 + i for i in range(opts.private_users)]
+    members = [FIRST_USER + 9_000_000 + i for i in range(opts.members)]
+
+    def to_group(call: Call) -> bool:
+        return call.ok and call.method in _SENDS and str(call.params.get("chat_id")) == str(FLOOD_GROUP)
+
+    with _fake() as fake:
+        running = await start("bot", fake, db, tmp / "flood.log", rate_limiter=True)
+        replies = Replies(asyncio.get_running_loop())
+        fake.add_listener(replies.listener)
+        try:
+            await _paced(fake, replies, [Step("text", "check", FIRST_USER + 8_500_000 + i, next(cycle))
+                                         for i in range(3)], 2.0, opts.timeout)  # warm-up
+            idle = await _paced(fake, replies, [Step("text", "check", u, next(cycle)) for u in users],
+                                2.0, opts.timeout)
+            mark = fake.mark()
+            for member in members:
+                fake.group_message(FLOOD_GROUP, member, next(cycle), title="Busy group")
+            # the group is being answered (its updates ahead of the private ones in the queue)
+            await fake.await_for(to_group, opts.timeout, since=mark)
+            flooded = await _paced(fake, replies, [Step("text", "check", u, next(cycle)) for u in users],
+                                   2.0, opts.timeout)
+            group_sends = sorted(c.time for c in fake.calls[mark:] if to_group(c))
+        finally:
+            fake.remove_listener(replies.listener)
+            stopped = running.stop()
+    idle_ms = [x.ms for x in idle if x.ms is not None]
+    flood_ms = [x.ms if x.ms is not None else opts.timeout * 1000 for x in flooded]  # unanswered: the timeout
+    pending = [opts.members - sum(t <= x.replied for t in group_sends)
+               for x in flooded if x.replied is not None]
+    return {
+        "flood_idle_p50_ms": percentile(idle_ms, 0.5),
+        "flood_private_p50_ms": percentile(flood_ms, 0.5),
+        "flood_private_max_ms": max(flood_ms),
+        "flood_private_unanswered": sum(x.ms is None for x in flooded),
+        "flood_group_pending_at_private": min(pending) if pending else 0,
+        "flood_failed_calls": len(replies.failed),
+        "flood_tracebacks": running.tracebacks(),
+        "flood_clean_stop": stopped,
+        "flood_load": {"members": opts.members, "private_users": opts.private_users,
+                       "timeout_s": opts.timeout},
+    }

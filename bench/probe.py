@@ -46,6 +46,7 @@ def _status_kib(pid: int | str, field: str) -> int:
 
 
 async def _whole(db: Path, queries: dict[str, list[str]]) -> dict[str, float]:
+    from bot.domain import Mode
     from bot.startup import open_interop
 
     baseline = vm_hwm_mb()
@@ -59,7 +60,7 @@ async def _whole(db: Path, queries: dict[str, list[str]]) -> dict[str, float]:
         for text in queries["questions"]:
             interop.resolver.find_in_text(text)
         for args in queries["checks"]:
-            await interop.check_text(args)
+            await interop.decide(args, Mode.CHECK)
     finally:
         await interop.close()
     return {"startup_s": startup, "peak_rss_mb": vm_hwm_mb(), "rss_after_open_mb": after_open,
@@ -67,7 +68,7 @@ async def _whole(db: Path, queries: dict[str, list[str]]) -> dict[str, float]:
 
 
 async def _split(db: Path) -> dict[str, float]:
-    from bot.resolver import Resolver
+    from bot.names.resolver import Resolver
     from bot.store import Store
 
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|console|import|export|check-config]``.
+"""Command line: ``python -m bot [run|console|import|export|check-data|check-config]``.
 
 ``run`` (the default) starts the Telegram bot when a token is configured and the terminal
 console otherwise, so ``make run`` works on a fresh clone.
@@ -13,15 +13,17 @@ import os
 import re
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from bot import dataset
+from bot import datacheck, dataset
 from bot.answers import Interop
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain import InteropError
 from bot.logs import setup_logging
 from bot.render import PLAIN, render_import_report
-from bot.startup import inspect_database, open_interop, open_store, open_worker_interop
+from bot.startup import inspect_database, open_interop, open_store
 from bot.texts import t
 
 log = logging.getLogger("bot")
@@ -44,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a JSON or CSV export")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true")
+    lint = sub.add_parser("check-data", help="check a dataset file (default: the seed) against the "
+                                              "data rules; exit 1 on errors")
+    lint.add_argument("file", type=Path, nargs="?", help="a JSON or CSV export, or a zip of one")
+    lint.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
     exp = sub.add_parser("export", help="write the whole store as JSON, CSV or zip (by suffix)")
     exp.add_argument("file", type=Path)
     site = sub.add_parser("site", help="write the web table (pages, open data, change feed) into a folder")
@@ -52,10 +58,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="the bot's username, for the pages' 'open in the bot' links")
     site.add_argument("--jobs", default=0, type=int,
                       help="processes writing pages (default: one per CPU for a big store)")
-    worker = sub.add_parser("worker")  # started by the bot itself (bot.workers), not listed in --help
-    worker.add_argument("--fd", type=int, required=True)
-    worker.add_argument("--database", type=Path, required=True)
-    worker.add_argument("--code", default="")
     return parser
 
 
@@ -95,19 +97,35 @@ async def _console(settings: Settings, admin: bool = False, language: str = "") 
 async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
     """Import a file; 1 when any row was rejected. A dry run writes nothing at all: not the seed,
     and not even the database file (a missing one is stood in for by a temporary empty store)."""
-    doc = dataset.parse_document(file.name, await asyncio.to_thread(file.read_bytes),
-                                 max_bytes=CLI_MAX_IMPORT_BYTES, max_rows=CLI_MAX_IMPORT_ROWS)
+    _, doc = await asyncio.to_thread(_read, file)
     with tempfile.TemporaryDirectory(prefix="interop-dry-run-") as scratch:
         path = settings.database_path
         if dry_run and not path.exists():
             path = Path(scratch) / "empty.sqlite3"
         interop = await open_interop(path, seed=None if dry_run else settings.seed_path)
         try:
-            report = await dataset.import_document(interop.store, doc, "cli", dry_run=dry_run)
+            report = await dataset.import_document(interop.store, doc, "cli", dry_run=dry_run,
+                                                   lint=True)
         finally:
             await interop.close()
     print(render_import_report(report, file.name, PLAIN))
-    return 1 if report.rejected else 0
+    return 1 if report.rejected or report.blocked else 0
+
+
+def _read(file: Path) -> tuple[str, dict[str, Any]]:
+    """A JSON or CSV export, or a zip of one, parsed: with the operator's generous limits."""
+    return dataset.read_upload(file.name, file.read_bytes(), max_bytes=CLI_MAX_IMPORT_BYTES,
+                               max_rows=CLI_MAX_IMPORT_ROWS)
+
+
+async def _check_data(file: Path, today: date | None = None) -> int:
+    """Lint a dataset file (the seed by default): one line per finding, then the counts;
+    1 when there is any error, 0 with only warnings."""
+    _, doc = await asyncio.to_thread(_read, file)
+    report = await asyncio.to_thread(datacheck.check, doc, today=today)
+    for line in datacheck.lines(report):
+        print(line)
+    return 1 if report.errors else 0
 
 
 async def _export(settings: Settings, file: Path) -> int:
@@ -151,13 +169,6 @@ async def _site(settings: Settings, out: Path, bot_username: str | None, jobs: i
     return 0
 
 
-async def _worker(fd: int, database: Path, code: str) -> int:
-    """An answer worker (``bot.workers``): it answers calls from the bot until the bot closes the pipe."""
-    from bot.workers import serve
-
-    return await serve(fd, lambda: open_worker_interop(database), code)
-
-
 async def _check_config(settings: Settings) -> int:
     """Validate settings and look at the database read-only: nothing is created or seeded."""
     state = await inspect_database(settings.database_path)
@@ -166,9 +177,8 @@ async def _check_config(settings: Settings) -> int:
         held = f"({state.companies} companies, {state.facts} facts)"
     else:
         held = "(not created yet: the first start creates it and loads the seed)"
-    workers = f", {settings.answer_workers} answer worker(s)" if settings.token else ""
     print(f"OK: {mode} mode, database {settings.database_path} {held}, "
-          f"{len(settings.admin_ids)} owner(s){workers}")
+          f"{len(settings.admin_ids)} owner(s)")
     return 0
 
 
@@ -186,14 +196,15 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_console(settings, admin=args.admin, language=args.lang))
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
+        if command == "check-data":
+            return asyncio.run(_check_data(args.file or settings.seed_path,
+                                           args.today))
         if command == "export":
             return asyncio.run(_export(settings, args.file))
         if command == "site":
             return asyncio.run(_site(settings, args.out, args.bot, args.jobs))
         if command == "check-config":
             return asyncio.run(_check_config(settings))
-        if command == "worker":
-            return asyncio.run(_worker(args.fd, args.database, args.code))
         if settings.token is None:
             from bot.console import system_language
             from bot.i18n import choose

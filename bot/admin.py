@@ -1,6 +1,6 @@
 """What admins may do to the facts, without any Telegram: rights, one-line parsers and audited writes.
 
-The Telegram handlers (bot/telegram/admin.py) only parse updates, call an ``Editor`` method and
+The Telegram handlers (bot/telegram/admin/) only parse updates, call an ``Editor`` method and
 format what it returns. Every write goes through the Store (one transaction with an audit row)
 and then refreshes the live company index through ``Interop``, so a change is visible to every
 chat at once. Every refusal is an ``InteropError`` whose message says what to fix.
@@ -8,8 +8,11 @@ chat at once. Every refusal is an ``InteropError`` whose message says what to fi
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,6 +53,7 @@ from bot.rules import (
     clean_text,
     clean_verified,
     name_key,
+    partial_note_problem,
 )
 from bot.store import FactDraft, Store
 from bot.texts import t
@@ -63,6 +67,7 @@ OPTIONAL_LINE_FIELDS = ("scope", "region", "note")
 """Named fields a one-line /addfact may end with, as ``| note: opt-in only``."""
 _NAMED_RE = re.compile(r"^(title|scope|region|note)\s*[:=]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _ID_RE = re.compile(r"^#?(\d{1,12})$")
+_QUOTE_RE = re.compile(r"^quote\s*[:=]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _USER_ID_RE = re.compile(r"^-?\d{1,20}$")
 
 
@@ -120,7 +125,7 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class HistoryEntry:
     """One audit entry of a fact, reduced to the fields that changed."""
 
     at: str
@@ -189,12 +194,21 @@ def parse_fact_line(text: str) -> FactFields:
                       region=named.get("region", ""), note=named.get("note", ""))
 
 
-def parse_addsource(text: str) -> tuple[int, str, str]:
-    """``FACT_ID URL [TITLE]``."""
-    parts = text.split(maxsplit=2)
+def parse_addsource(text: str) -> tuple[int, str, str, str]:
+    """``FACT_ID URL [TITLE] [| quote: EXCERPT]`` -> (fact id, url, title, quote).
+
+    Only the first ``|`` splits, so an excerpt may itself contain one."""
+    head, bar, tail = text.partition("|")
+    parts = head.split(maxsplit=2)
     if len(parts) < 2:
         raise ValidationError("error.need_id_url")
-    return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else ""
+    quote = ""
+    if bar:
+        match = _QUOTE_RE.match(tail.strip())
+        if match is None:
+            raise ValidationError("error.addsource_extra")
+        quote = match.group(1).strip()
+    return parse_fact_id(parts[0]), parts[1], parts[2].strip() if len(parts) == 3 else "", quote
 
 
 def parse_edit(text: str) -> tuple[int, str, str]:
@@ -267,13 +281,55 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _source_urls(record: dict[str, Any] | None) -> list[str]:
+def _source_quotes(record: dict[str, Any] | None) -> dict[str, str]:
+    """Each source's URL -> its quote, in order (audit rows from before quotes have none)."""
     if not record:
-        return []
-    return [s.get("url", "") if isinstance(s, dict) else str(s[0]) for s in record.get("sources", [])]
+        return {}
+    quotes: dict[str, str] = {}
+    for s in record.get("sources", []):
+        if isinstance(s, dict):
+            quotes[s.get("url", "")] = s.get("quote") or ""
+        else:
+            quotes[str(s[0])] = ""
+    return quotes
+
+
+def _quoted(quote: str) -> str:
+    return f"“{quote}”" if quote else ""
 
 
 # -- the operations --------------------------------------------------------------------------
+
+
+class _ParsedUploads:
+    """The last previewed import, parsed, until its Apply (or an hour) comes.
+
+    Parsing runs in a worker thread (a 17 MB CSV costs about a second of CPU), and the dry run
+    and the Apply that follows it read the same bytes: keyed by their digest, the Apply reuses
+    the dry run's document instead of parsing again. Only one is kept, to bound the memory; an
+    Apply after a restart or another preview simply parses again.
+    """
+
+    def __init__(self, ttl: float = 3600.0) -> None:
+        self.ttl = ttl
+        self.kept: tuple[bytes, float, dict[str, Any]] | None = None
+
+    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, Any]:
+        return await asyncio.to_thread(self._parse, filename, data, keep)
+
+    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, Any]:
+        digest = hashlib.blake2b(filename.encode("utf-8", "replace") + b"\0" + data).digest()
+        kept, self.kept = self.kept, None
+        if kept is not None and kept[0] == digest and time.monotonic() - kept[1] < self.ttl:
+            doc = kept[2]
+        else:
+            doc = dataset.read_upload(filename, data)[1]  # a zip of an export too
+        if keep:
+            self.kept = (digest, time.monotonic(), doc)
+        return doc
+
+
+_PARSED = _ParsedUploads()
 
 
 class Editor:
@@ -433,8 +489,9 @@ class Editor:
     async def view(self, fact_id: int) -> FactView:
         return self.interop.view(await self.fact(fact_id))
 
-    async def add_source(self, fact_id: int, url: str, title: str, actor: str) -> FactView:
-        source: Source = clean_source(url, title)
+    async def add_source(self, fact_id: int, url: str, title: str, actor: str,
+                         quote: str = "") -> FactView:
+        source: Source = clean_source(url, title, quote=quote)
         await self.fact(fact_id)
         return self.interop.view(await self.store.add_source(fact_id, source, actor))
 
@@ -481,6 +538,11 @@ class Editor:
         obj = changes.get("object_id", fact.object_id)
         if subject == obj:
             raise ValidationError("error.would_be_same")
+        if "status" in changes or "note" in changes:  # an old partial fact may still lack one
+            problem = partial_note_problem(changes.get("status", fact.status).value,
+                                           changes.get("note", fact.note))
+            if problem:
+                raise problem
         return self.interop.view(await self.store.edit_fact(fact_id, changes, actor))
 
     async def verify(self, fact_id: int, actor: str, *, today: date | None = None) -> FactView:
@@ -500,12 +562,12 @@ class Editor:
         await self.fact(fact_id)
         return self.interop.view(await self.store.set_retracted(fact_id, False, actor))
 
-    async def history(self, fact_id: int) -> list[Change]:
+    async def history(self, fact_id: int) -> list[HistoryEntry]:
         """The fact's audit trail, each entry reduced to the fields it changed."""
         await self.fact(fact_id)
-        changes: list[Change] = []
+        changes: list[HistoryEntry] = []
         for entry in await self.store.history("fact", fact_id):
-            changes.append(Change(at=entry.at, actor=entry.actor, action=entry.action,
+            changes.append(HistoryEntry(at=entry.at, actor=entry.actor, action=entry.action,
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 
@@ -527,10 +589,14 @@ class Editor:
             label = key.removesuffix("_id")
             diffs.append(FieldChange(label, self._field_text(key, old.get(key)) if before else "",
                                      self._field_text(key, new.get(key))))
-        old_urls, new_urls = _source_urls(before), _source_urls(after)
-        for url in new_urls:
+        old_urls, new_urls = _source_quotes(before), _source_quotes(after)
+        for url, quote in new_urls.items():
             if url not in old_urls:
                 diffs.append(FieldChange("source", "", url))
+                if quote:
+                    diffs.append(FieldChange("quote", "", _quoted(quote)))
+            elif old_urls[url] != quote:
+                diffs.append(FieldChange("quote", _quoted(old_urls[url]), _quoted(quote)))
         for url in old_urls:
             if url not in new_urls:
                 diffs.append(FieldChange("source", url, ""))
@@ -539,14 +605,15 @@ class Editor:
     # -- bulk ----------------------------------------------------------------------------
 
     async def preview_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
-        """What an import would do; the same code path as applying it, rolled back."""
-        doc = dataset.parse_document(filename, data)
-        return await dataset.import_document(self.store, doc, actor, dry_run=True)
+        """What an import would do; the same code path as applying it, rolled back. The parsed
+        document is kept for the Apply that usually follows, so a big file is parsed once."""
+        doc = await _PARSED.parse(filename, data, keep=True)
+        return await dataset.import_document(self.store, doc, actor, dry_run=True, lint=True)
 
     async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
         """Apply an import in one transaction, then bring the index up to date."""
-        doc = dataset.parse_document(filename, data)
-        report = await dataset.import_document(self.store, doc, actor, dry_run=False)
+        doc = await _PARSED.parse(filename, data, keep=False)
+        report = await dataset.import_document(self.store, doc, actor, dry_run=False, lint=True)
         await self.interop.sync()
         return report
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import UTC, date, datetime
 
 from bot.domain import (
     Built,
@@ -22,11 +24,12 @@ from bot.domain import (
     Decision,
     Fact,
     FactView,
+    FeatureAlias,
     Kind,
     KindFacts,
     Latest,
     Link,
-    Meaning,
+    Mode,
     Ownership,
     OwnershipVerdict,
     Profile,
@@ -42,9 +45,11 @@ from bot.domain import (
     Verdict,
 )
 from bot.feedback import MissLog
-from bot.names.reading import Intent, Reading, read
+from bot.names import words as W
+from bot.names.reading import Intent, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.store import About, Edit, Store
+from bot.upkeep import waiting
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +59,17 @@ MAX_RECENT = 50
 MAX_CHANGES = 30
 CHECK_CACHE_SIZE = 4096
 PROFILE_CACHE_SIZE = 64
+"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 RELOAD_ALL_OVER = 500
 """More companies changed than this since the last sync (a big import): reload every company,
 which is then cheaper than reading them one by one."""
-"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
 MAX_SEARCH_NAME_WORDS = 3
 """A message this short with no name in it may be a misspelt name: offer close names."""
-MODES = ("ask", "check", "company", "inline")
+MAX_PLACE_PARTNERS = 3
+"""A place picks the pair ("upi in sri lanka") when at most this many partners are held there."""
+_SEARCH_STOP = frozenset({"the", "a", "an", "of", "in", "on", "to", "and", "or", "for", "with", "is"})
 CLOSE_SUGGESTION = 80.0
 """A doubtful name this close to a company is probably a typo of it: ask which pair was meant.
 Below it, the name is reported as unknown (with the close names) and the rest is answered."""
@@ -101,6 +108,7 @@ class Interop:
         # applied by the first sync instead of being taken as included.
         self._synced_names: int = store.company_changes() if synced_names is None else synced_names
         self._sync_lock = asyncio.Lock()
+        self._waiting: tuple[tuple[tuple[int, int], date], int] | None = None  # /about's count
         for company in companies:
             self._link(company)
 
@@ -289,22 +297,20 @@ class Interop:
         return CheckResult(a=a, b=b, verdict=verdict, threads=threads, rollup=rolled)
 
     async def check_kind(self, a: Company, b: Company, kind: Kind | None,
-                         scope: str = "", region: str = "") -> CheckResult:
+                         scope: str = "", region: str = "", feature: str = "") -> CheckResult:
         """A check whose headline answers ``kind`` (the pair's best state when None); threads of
-        the asked ``region`` lead, then those that hold everywhere."""
+        the asked ``region`` lead, then those that hold everywhere. A named ``feature`` is
+        answered by its own threads (``scope``) only: another feature's state is never its answer."""
         result = _prefer_region(await self.check(a, b), region)
         if kind is None:
             return result
         focus = result.of_kind(kind)
         if scope:
-            focus = tuple(t for t in focus if t.scope == scope) or focus
+            same = tuple(t for t in focus if t.scope.casefold() == scope.casefold())
+            focus = same if feature else same or focus
         verdict = Verdict(focus[0].standing.fact.status.value) if focus else Verdict.NO_RECORD
         return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
-                           rollup=result.rollup, kind=kind, scope=scope)
-
-    async def check_text(self, text: str) -> Meaning:
-        """``/check`` arguments: what ``decide`` makes of them (for callers that want the result)."""
-        return (await self.decide(text, "check")).result
+                           rollup=result.rollup, kind=kind, scope=scope, feature=feature)
 
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         cached = self._splits.get(text)
@@ -351,13 +357,44 @@ class Interop:
     def resolve(self, name: str) -> Resolution:
         return self.resolver.resolve(name)
 
-    async def profile_text(self, name: str) -> Meaning:
-        """``/company`` arguments: what ``decide`` makes of them."""
-        return (await self.decide(name, "company")).result
-
     async def search(self, text: str, limit: int = 10) -> SearchResult:
-        facts = await self.store.search(text, limit)
-        return SearchResult(query=text, hits=tuple(self.view(f) for f in facts))
+        """Facts about the term first (it is in their text, or they are the feature it names);
+        facts that only share a party named like it ("rcs" is an alias of Android) are left
+        out when any fact is about it. Terms of one or two letters match whole words only."""
+        facts = await self.store.search(text, limit * 3)
+        terms = [t for t in _SCOPE_TOKEN.findall(_fold_text(text)) if t not in _SEARCH_STOP] or \
+            [text.strip().casefold()]
+        about = [f for f in facts if self._about(f, terms)]
+        if about or all(len(t) <= 2 and t.isascii() for t in terms):
+            facts = about
+        return SearchResult(query=text, hits=tuple(self.view(f) for f in facts[:limit]))
+
+    def _about(self, fact: Fact, terms: list[str]) -> bool:
+        text = " ".join((fact.summary, fact.summary_zh, fact.scope, fact.kind_detail)).casefold()
+        for term in terms:
+            short = len(term) <= 2 and term.isascii()
+            if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) if short or term.isascii() \
+                    else term in text:
+                continue
+            scopes = {f.scope.casefold() for cid in (fact.subject_id, fact.object_id)
+                      for f in self.company(cid).features if term in _fold_text(f.alias)}
+            if not (fact.scope.casefold() in scopes and fact.scope):
+                return False
+        return True
+
+    async def _place_partner(self, company: Company, reading: Reading) -> Company | None:
+        """The other party of the company's facts held in, or about, the place the question
+        names; None when no fact is, or when so many are that the place picks nothing."""
+        facts = await self.store.facts_involving([company.id], reading.kind)
+        partners: dict[int, Company] = {}
+        for fact in sorted(facts, key=lambda f: (_STATUS_RANK[f.status], _neg(f.date))):
+            other = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
+            about = " ".join((fact.summary, other.name, *other.aliases, other.description)).casefold()
+            if (reading.region and fact.region == reading.region) or _mentions_place(about, reading.place):
+                partners.setdefault(other.id, other)
+        if not 1 <= len(partners) <= MAX_PLACE_PARTNERS:
+            return None
+        return next(iter(partners.values()))
 
     async def recent(self, n: int = 10) -> list[FactView]:
         n = max(1, min(n, MAX_RECENT))
@@ -367,13 +404,24 @@ class Interop:
         """/changes: the latest admin edits, newest first, each with its fact as it is now."""
         return [(e, self.view(e.fact)) for e in await self.store.changes(max(1, min(n, MAX_CHANGES)))]
 
-    async def about(self) -> About:
-        """/about: what the store covers and when it last changed."""
-        return await self.store.about()
+    async def about(self, today: date | None = None) -> About:
+        """/about: what the store covers, when it last changed, and how many threads wait for
+        an admin's look (``bot.upkeep``)."""
+        about = await self.store.about()
+        day = today or datetime.now(UTC).date()
+        key = (self.store.content_version(), day)  # read first: a later commit only invalidates
+        if self._waiting is None or self._waiting[0] != key:
+            # Counting waiting threads reads every live fact (~0.5 s at 100k facts): once per
+            # change to the facts and per day, not once per /about.
+            self._waiting = (key, await waiting(self, day))
+        return replace(about, waiting=self._waiting[1])
 
-    async def ask(self, text: str) -> Meaning:
-        """A free question: what ``decide`` makes of it."""
-        return (await self.decide(text, "ask")).result
+    async def thread_of(self, fact: Fact) -> Thread:
+        """The thread ``fact`` belongs to (its pair, kind, scope and region), with all its facts."""
+        key = (fact.subject_id, fact.object_id, fact.kind, fact.scope, fact.region)
+        same = [f for f in await self.store.facts_between([fact.subject_id], [fact.object_id])
+                if (f.subject_id, f.object_id, f.kind, f.scope, f.region) == key]
+        return self._threads(self.view(f) for f in same or [fact])[0]
 
     async def partner_for(self, company: Company) -> Company | None:
         """The other party of the company's latest fact: a pair worth suggesting."""
@@ -401,18 +449,18 @@ class Interop:
             self._readings.popitem(last=False)
         return reading
 
-    async def decide(self, text: str, mode: str = "ask") -> Decision:
-        """What any text means, answered: /check and /company arguments (``mode`` "check",
-        "company"), free text in chats ("ask") and inline queries ("inline").
+    async def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
+        """What any text means, answered: /check and /company arguments, free text in chats and
+        inline queries (``Mode``).
 
         Every adapter renders this one decision, so the console, chats and inline mode can
         never answer the same text differently.
         """
         await self.sync()
         text = text.strip()
-        if mode == "company":
+        if mode == Mode.COMPANY:
             return await self._decide_company(text)
-        decision = await (self._decide_check(text) if mode == "check" else self._decide_ask(text))
+        decision = await (self._decide_check(text) if mode == Mode.CHECK else self._decide_ask(text))
         _note_misses(self.misses, decision)
         return decision
 
@@ -432,7 +480,9 @@ class Interop:
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         pair = self._split_pair(text)  # the two-sided split, for what the reading left unsure
-        if pair is not None and not unknown and len(companies) + len(doubtful) <= 2:
+        # A run of words with no close name ("ali tao") may still be two names side by side.
+        runs = all(len(r.query.split()) > 1 for r in unknown) or _named_by(unknown, pair)
+        if pair is not None and runs and len(companies) + len(doubtful) + len(unknown) <= 2:
             a, b = pair[0].company, pair[1].company
             if a is not None and b is not None and a.id != b.id:
                 return Decision(await self.check(a, b))
@@ -477,7 +527,7 @@ class Interop:
         doubtful = tuple(n.resolution for n in reading.doubtful)
         if reading.intent is Intent.OWNERSHIP and companies:
             return Decision(self.ownership(companies[0], companies[1] if len(companies) > 1 else None,
-                                           reading), unknown + doubtful)
+                                           reading), unknown + doubtful, corrected=reading.corrected)
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name
@@ -485,6 +535,8 @@ class Interop:
         whole = len(companies) == 1 and self.resolver.exact(text) == companies[0]
         if not whole and len(text.split()) <= MAX_SEARCH_NAME_WORDS:
             pair = self._split_pair(text)
+            if unknown and not _named_by(unknown, pair):  # "amazon alipay" is not Amazon Fire TV
+                pair = None
             if pair is not None and pair[0].company and pair[1].company \
                     and pair[0].company.id != pair[1].company.id:
                 return Decision(await self.check(pair[0].company, pair[1].company))
@@ -498,11 +550,21 @@ class Interop:
             unknown += doubtful  # "amazon" is not "Amazon Fire TV": say so, answer the rest
             company = companies[0]
             kind = reading.kind
+            if reading.place:  # "upi in sri lanka": the place picks the pair
+                partner = await self._place_partner(company, reading)
+                if partner is not None:
+                    return await self._pairs(replace(reading, names=(
+                        *reading.names, replace(reading.known[0], company=partner, side=99))), unknown)
             if kind is not None:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
-                                unknown)
-            return Decision(await self.profile(company), unknown)
+                                unknown, corrected=reading.corrected)
+            return Decision(await self.profile(company), unknown, corrected=reading.corrected)
+        words = len(text.split())
+        if (unknown or doubtful) and words > 1:  # "grabpay on shopee": say each name, search nothing
+            return Decision(Unresolved(unknown + doubtful))
         result = await self.search(reading.text)
+        if words > MAX_SEARCH_NAME_WORDS:  # a sentence with no name: searched, and saying so
+            result = replace(result, fallback=True)
         if result.hits:  # a topic; a short text may also be a misspelt name: offer those too
             short = len(text.split()) <= MAX_SEARCH_NAME_WORDS
             return Decision(result, suggest=Unresolved(doubtful) if doubtful and short else None)
@@ -513,6 +575,7 @@ class Interop:
                 return Decision(Unresolved(unknown))
             if len(text.split()) <= MAX_SEARCH_NAME_WORDS:
                 guess = self.resolver.resolve(text)
+                guess = replace(guess, candidates=close_candidates(_fold_text(text), guess.candidates))
                 if guess.candidates:  # a lone weak match is a suggestion, never an answer
                     return Decision(Unresolved((guess,)))
         return Decision(result)
@@ -541,6 +604,21 @@ class Interop:
         results: list[CheckResult] = []
         for a, b in pairs[:MAX_PAIRS]:
             kind = reading.kind
+            if kind is None and reading.host in (a.id, b.id):  # "支付宝里能用美团吗": a mini-program
+                guest = b if reading.host == a.id else a
+                if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
+                    kind = Kind.SHOPPING
+            feature = _feature(reading, a, b)
+            if feature is not None:
+                result = await self.check_kind(a, b, feature.kind, feature.scope, reading.region,
+                                               feature.alias)
+                results.append(_negated(result, reading))
+                continue
+            picked = _scope_pick(await self.check(a, b), reading.words, kind)
+            if picked is not None:
+                result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
+                results.append(_negated(result, reading))
+                continue
             result = await self.check_kind(a, b, kind, reading.scope, reading.region)
             implied = self._implied_kind(a, b) if kind is None else None
             if implied is not None:  # the wallet's own kind leads only when it says otherwise
@@ -552,11 +630,12 @@ class Interop:
                 if substitute is not None:
                     result, note = substitute
                     notes.append(note)
-            results.append(result)
+            results.append(_negated(result, reading))
         if len(results) == 1:
-            return Decision(results[0], unknown, tuple(notes))
+            return Decision(results[0], unknown, tuple(notes), corrected=reading.corrected)
         more = max(0, len(pairs) - MAX_PAIRS)
-        return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes))
+        return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
+                        corrected=reading.corrected)
 
     def _implied_kind(self, a: Company, b: Company) -> Kind | None:
         """With no kind word, a party that is itself a kind of service ("支付宝" is payments)
@@ -611,6 +690,8 @@ class Interop:
         """Answer "who owns X", "is X part of Y", "does Y own X" from the company tree."""
         if second is None:
             return Ownership(first, None, OwnershipVerdict.CHAIN, self.chain(first))
+        if reading.owner_first:  # "does Tencent own JD": JD is the one asked about
+            first, second = second, first
         for child, parent in ((first, second), (second, first)):
             chain = self.chain(child)
             upto: list[Link] = []
@@ -620,7 +701,15 @@ class Interop:
                     weak = any(x.relation is Relation.AFFILIATE for x in upto)
                     verdict = OwnershipVerdict.AFFILIATE if weak else OwnershipVerdict.YES
                     return Ownership(child, parent, verdict, tuple(upto))
-        return Ownership(first, second, OwnershipVerdict.NO, self.chain(first), self.chain(second))
+        chain, other_chain = self.chain(first), self.chain(second)
+        above = {link.parent.id for link in other_chain}
+        common = next((i for i, link in enumerate(chain) if link.parent.id in above), None)
+        if common is not None:  # "is Temu related to Pinduoduo": both PDD Holdings'
+            group = chain[common].parent
+            top = next(i for i, link in enumerate(other_chain) if link.parent.id == group.id)
+            return Ownership(first, group, OwnershipVerdict.RELATED, chain[:common + 1],
+                             other_chain[:top + 1], other=second)
+        return Ownership(first, second, OwnershipVerdict.NO, chain, other_chain)
 
     async def options(self, unresolved: Unresolved) -> list[CheckResult]:
         """Candidate pairs for a check with one or both names unsure (inline offers them)."""
@@ -631,6 +720,89 @@ class Interop:
             return []
         return [await self.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
 
+
+
+def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:
+    """The feature of ``a`` or ``b`` the question named by its own name ("iMessage"), if any."""
+    for company_id, alias, _scope in reading.features:
+        for company in (a, b):
+            if company.id == company_id:
+                return next((f for f in company.features if f.alias == alias), None)
+    return None
+
+
+_SCOPE_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _same_word(x: str, y: str) -> bool:
+    """"program" ~ "programs", "encryption" ~ "encrypted": equal, or one stem of 5+ letters."""
+    return x == y or x.rstrip("s") == y.rstrip("s") or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
+
+
+def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
+                ) -> tuple[Kind, str] | None:
+    """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
+    best first on a tie; None when no word names one."""
+    asked = [w for w in words if w not in W.SCOPE_STOP]
+    if not asked:
+        return None
+    best: Thread | None = None
+    best_score = 0
+    for thread in (*result.threads, *result.rollup):
+        if (kind is not None and thread.kind is not kind) or not thread.scope:
+            continue
+        tokens = [x for x in _SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
+        score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
+        if score > best_score:
+            best, best_score = thread, score
+    return (best.kind, best.scope) if best is not None else None
+
+
+def _negated(result: CheckResult, reading: Reading) -> CheckResult:
+    """A negated question's answer: where the pair's asked (or best) link stands, said as a state."""
+    if not reading.negated:
+        return result
+    if result.kind is None:
+        ordered = result.threads or result.rollup
+        if ordered:
+            kind = ordered[0].kind
+            focus = result.of_kind(kind)
+            return replace(result, kind=kind, verdict=Verdict(focus[0].standing.fact.status.value),
+                           negated=True)
+    return replace(result, negated=True)
+
+
+def _mentions_place(text: str, place: str) -> bool:
+    words = W.PLACE_TEXT.get(place, (place,))
+    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in words)
+
+
+_COMPANY_FORM = re.compile(r"[\W_]*(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|"
+                           r"group|holdings?|gmbh|ag|sa|[\W_]+)?[\W_]*", re.IGNORECASE)
+
+
+def _named_by(unknown: tuple[Resolution, ...], pair: tuple[Resolution, Resolution] | None) -> bool:
+    """Whether each unknown name is a company of the split written without its company form
+    ("AT&T" for "AT&T Corp."), so answering that company guesses nothing."""
+    if pair is None or not unknown:
+        return False
+    companies = [r.company for r in pair if r.company is not None]
+
+    def named(typed: str) -> bool:
+        key = _fold_text(typed)
+        for company in companies:
+            for name in (company.name, *company.aliases):
+                folded = _fold_text(name)
+                if folded == key or (folded.startswith(key) and all(
+                        _COMPANY_FORM.fullmatch(word) for word in folded[len(key):].split())):
+                    return True
+        return False
+
+    return all(named(r.query) for r in unknown)
+
+
+def _fold_text(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def _note_misses(misses: MissLog, decision: Decision) -> None:

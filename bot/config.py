@@ -23,8 +23,9 @@ SEED_PATH = PROJECT_ROOT / "data" / "seed.json"
 _TOKEN_RE = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$")
 _ASCII_INT = re.compile(r"[0-9]{1,20}")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
-MAX_ANSWER_WORKERS = 16
-CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+GROUP_SEND_SPACING = 3.1
+"""Seconds between two sends to one group: Telegram allows 20 a minute."""
+_SECONDS = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,6})?")
 
 
 class ConfigError(Exception):
@@ -48,10 +49,9 @@ class Settings:
     backup_keep: int = 7
     seed_path: Path = SEED_PATH
     rate_limiter: bool = True
-    """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` only for benchmarks."""
-    answer_workers: int = 0
-    """Processes that compute answers beside the bot's own (``bot.workers``); ``ANSWER_WORKERS``
-    defaults to ``auto``: one when there is a second CPU. 0 answers in the bot's process."""
+    """PTB's AIORateLimiter (Telegram's flood limits); ``RATE_LIMITER=off`` for benchmarks and tests."""
+    group_send_spacing: float = GROUP_SEND_SPACING
+    """The limiter's seconds between two sends to one group; lower only against a test server."""
     web_port: int | None = None
     """Serve the web table (``bot.web``) on this port; None: not served."""
     web_listen: str = "127.0.0.1"
@@ -185,15 +185,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
     limiter_raw = (get("RATE_LIMITER") or "on").lower()
     if limiter_raw not in ("on", "off"):
         raise ConfigError(f"RATE_LIMITER must be on or off, got {limiter_raw!r}")
-
-    workers_raw = (get("ANSWER_WORKERS") or "auto").lower()
-    if workers_raw == "auto":
-        workers = auto_answer_workers()
-    else:
-        workers = _whole("ANSWER_WORKERS", workers_raw, f"auto or a whole number up to {MAX_ANSWER_WORKERS}")
-        if workers > MAX_ANSWER_WORKERS:
-            raise ConfigError(f"ANSWER_WORKERS must be auto or at most {MAX_ANSWER_WORKERS}, "
-                              f"got {workers_raw!r}")
+    spacing_raw = get("GROUP_SEND_SPACING") or str(GROUP_SEND_SPACING)
+    if not _SECONDS.fullmatch(spacing_raw) or not 0 < float(spacing_raw) <= 60:
+        raise ConfigError(f"GROUP_SEND_SPACING must be seconds above 0 and at most 60, got {spacing_raw!r}")
 
     web_port_raw = get("WEB_PORT")
     web_port = _whole("WEB_PORT", web_port_raw, "a port number") if web_port_raw else None
@@ -223,28 +217,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: Path | None =
         backup_keep=keep,
         seed_path=Path(get("SEED_PATH") or str(SEED_PATH)),
         rate_limiter=limiter_raw == "on",
-        answer_workers=workers,
+        group_send_spacing=float(spacing_raw),
         web_port=web_port,
         web_listen=get("WEB_LISTEN") or "127.0.0.1",
         webapp_url=webapp_url,
     )
-
-
-def auto_answer_workers() -> int:
-    """``ANSWER_WORKERS=auto``: one worker when there is a second CPU (the bot's own process
-    keeps one busy); more would compete with it for the same cores."""
-    return 1 if _cpus() >= 2 else 0
-
-
-def _cpus() -> int:
-    """The CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota (what
-    ``docker --cpus`` and Kubernetes limits set; the affinity alone shows the host's CPUs)."""
-    # sched_getaffinity is Linux's; elsewhere every CPU counts
-    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        quota, period = CGROUP_CPU_MAX.read_text().split()[:2]
-        if quota != "max":
-            count = min(count, max(1, int(quota) // int(period)))
-    except (OSError, ValueError):  # no cgroup v2, or a file this version does not know
-        pass
-    return count

@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -29,7 +30,7 @@ from bot.admin import (
     parse_fact_line,
 )
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import Conflict, Decision, InteropError, Unresolved
+from bot.domain import Conflict, Decision, InteropError, Mode, Unresolved
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Pictures
@@ -47,9 +48,11 @@ from bot.render import (
     render_import_report,
     render_map,
     render_recent,
+    render_stale,
     render_suggestions_plain,
 )
 from bot.texts import EXAMPLES, field_label, t
+from bot.upkeep import stale_page
 
 MAX_INPUT = 4096
 PICTURE_DIR = Path(tempfile.gettempdir()) / "interop-bot"  # where /map and /compare write PNGs
@@ -57,8 +60,11 @@ _pictures = Pictures()
 log = logging.getLogger(__name__)
 OPERATOR = 0  # the console's owner id: never a Telegram user (ADMIN_IDS must be positive)
 ACTOR = "console"  # how the audit log names the operator
+TELEGRAM_ONLY = frozenset({"/follow", "/unfollow", "/following", "/suggest", "/report", "/reports",
+                           "/misses", "/privacy", "/forgetme", "/cancel"})
+"""Commands about a Telegram chat or user: the console says so instead of "unknown command"."""
 ADMIN_VERBS = frozenset({"/addfact", "/addsource", "/editfact", "/retract", "/restore", "/verify", "/history",
-                         "/addcompany", "/alias", "/unalias", "/import", "/export"})
+                         "/addcompany", "/alias", "/unalias", "/import", "/export", "/stale"})
 
 
 def operator_editor(interop: Interop) -> Editor:
@@ -67,10 +73,11 @@ def operator_editor(interop: Interop) -> Editor:
 
 
 async def answer_line(interop: Interop, line: str, editor: Editor | None = None, *,
-                      picture_dir: Path = PICTURE_DIR) -> str:
+                      picture_dir: Path = PICTURE_DIR, today: date | None = None) -> str:
     """One console input line -> the plain-text reply; admin verbs only with an ``editor``.
 
-    /map and /compare write their PNG under ``picture_dir``.
+    /map and /compare write their PNG under ``picture_dir``; ``today`` is the day /stale and
+    /verify go by (the real one by default).
     """
     line = line.strip()
     if not line:
@@ -78,7 +85,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if len(line) > MAX_INPUT:
         return t("too_long", max=MAX_INPUT)
     if not line.startswith("/"):
-        return _render(await interop.decide(line, "ask"))
+        return _render(await interop.decide(line, Mode.ASK))
     command, _, args = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     args = args.strip()
@@ -87,17 +94,19 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return t("console.admin_only", cmd=command)
         usage = command[1:]
         try:
-            return await admin_line(editor, command, args)
+            return await admin_line(editor, command, args, today)
         except InteropError as exc:
             return render_error(exc, usage if usage not in {"import", "export"} else None, PLAIN)
+    if command in TELEGRAM_ONLY:
+        return t("console.telegram_only", cmd=command)
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
-        return _render(await interop.decide(args, "check"))
+        return _render(await interop.decide(args, Mode.CHECK))
     if command == "/company":
         if not args:
             return t("usage.company")
-        return _render(await interop.decide(args, "company"))
+        return _render(await interop.decide(args, Mode.COMPANY))
     if command == "/search":
         if not args:
             return t("usage.search")
@@ -113,7 +122,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return t("usage.changes", max=MAX_CHANGES)
         return plain(render_changes(await interop.changes(n), PLAIN))
     if command == "/about":
-        return plain(render_about(await interop.about(), PLAIN))
+        return plain(render_about(await interop.about(today), PLAIN))
     if command == "/map":
         if not args:
             return t("usage.map")
@@ -154,9 +163,17 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-async def admin_line(editor: Editor, command: str, args: str) -> str:
+async def admin_line(editor: Editor, command: str, args: str, today: date | None = None) -> str:
     """An admin verb, acted on at once (the operator typed it; there is no one else to confirm)."""
+    if command == "/stale":
+        page = parse_count(args, 1, 999_999)
+        if page is None:
+            return PLAIN.t("admin.usage", usage=t("admin.usage.stale"))
+        found = await stale_page(editor.interop, page, today or datetime.now(UTC).date())
+        return plain(render_stale(found, PLAIN, commands=True))
     if command == "/addfact":
+        if not args:  # the guided form is a Telegram conversation
+            return t("console.addfact_usage")
         try:
             view = await editor.add_fact(editor.draft(parse_fact_line(args)), ACTOR)
         except Conflict as exc:
@@ -166,8 +183,8 @@ async def admin_line(editor: Editor, command: str, args: str) -> str:
         return PLAIN.join("\n\n", [PLAIN.t("admin.fact_saved", id=view.fact.id),
                                     render_fact_card(view, PLAIN)])
     if command == "/addsource":
-        fact_id, url, title = parse_addsource(args)
-        view = await editor.add_source(fact_id, url, title, ACTOR)
+        fact_id, url, title, quote = parse_addsource(args)
+        view = await editor.add_source(fact_id, url, title, ACTOR, quote)
         return PLAIN.join("\n\n", [PLAIN.t("admin.source_added", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/editfact":
         fact_id, field, value = parse_edit(args)
@@ -184,7 +201,7 @@ async def admin_line(editor: Editor, command: str, args: str) -> str:
         return PLAIN.join("\n\n", [PLAIN.t("admin.restored", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/verify":
         fact_id = parse_fact_id(args)
-        view = await editor.verify(fact_id, ACTOR)
+        view = await editor.verify(fact_id, ACTOR, today=today)
         return PLAIN.join("\n\n", [PLAIN.t("admin.verified", id=fact_id), render_fact_card(view, PLAIN)])
     if command == "/history":
         fact_id = parse_fact_id(args)
@@ -222,7 +239,7 @@ async def _import(editor: Editor, args: str) -> str:
     else:
         report = await editor.preview_import(path.name, data, ACTOR)
     text = render_import_report(report, path.name, PLAIN)
-    if not apply and report.changes:
+    if not apply and report.changes and not report.blocked:
         text += "\n\n" + t("console.import_apply", line=f"/import {path_text} apply")
     return text
 
@@ -259,8 +276,9 @@ def _language_line(args: str, setting: str) -> tuple[str, str]:
     """``/language X`` in the console: the new session setting and the reply (in its language)."""
     value = parse_setting(args) if args.strip() else None
     if value is None:
-        name = t(f"language.name.{setting or 'auto'}")
-        return setting, t("language.usage", current=name)
+        with using(choose(setting, None, system_language())):  # in the language now in use
+            name = t(f"language.name.{setting or 'auto'}")
+            return setting, t("language.usage", current=name)
     with using(choose(value, None, system_language())):
         if value == AUTO:
             return value, t("language.auto")

@@ -11,14 +11,18 @@ import asyncio
 import csv
 import io
 import json
+import lzma
 import sqlite3
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import datacheck
+from bot.datacheck import Finding
 from bot.domain import (
     Company,
     Conflict,
@@ -38,6 +42,7 @@ from bot.rules import (
     MAX_KIND_DETAIL,
     MAX_NAME,
     MAX_NOTE,
+    MAX_QUOTE,
     MAX_SCOPE,
     MAX_SUMMARY,
     MAX_TITLE,
@@ -49,10 +54,12 @@ from bot.rules import (
     clean_verified,
     name_key,
     partial_note_problem,
+    refuse_surrogates,
     require_sources,
 )
 from bot.store import Store, rebuild_name_keys, utcnow
 from bot.store.bulk import bulk_cache
+from bot.store.rows import FACT_COLUMNS
 from bot.store.writes import Writes
 from bot.texts import t
 
@@ -80,6 +87,22 @@ class ImportReport:
     updated_companies: int = 0
     warnings: list[tuple[str, str]] = field(default_factory=list)
     """Rows accepted as they are but worth fixing (an existing partial fact without a note)."""
+    findings: tuple[Finding, ...] = ()
+    """What the data linter (bot.datacheck) says about the file's rows; any error blocks it."""
+
+    settled_labels: set[str] = field(default_factory=set)
+    """Keys, names and labels of rows that write nothing: identical to what is stored, or
+    rejected (and reported) on their own."""
+    diffs: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Each changed field of each updated fact: (row label, field, old value, new value)."""
+    older: list[tuple[str, str]] = field(default_factory=list)
+    """Updated facts whose stored version is newer than the file: (row label, stored time).
+    Applying the row would undo that later edit."""
+
+    @property
+    def blocked(self) -> bool:
+        """The linter found errors: the import is refused as a whole and nothing is written."""
+        return any(f.is_error for f in self.findings)
 
     @property
     def changes(self) -> int:
@@ -108,6 +131,8 @@ def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BY
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError("error.json_broken", line=exc.lineno, error=exc.msg) from None
+    except RecursionError:  # "[[[[...": the parser gives up at Python's recursion limit
+        raise ValidationError("error.json_deep") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", []), list) \
             or not isinstance(doc.get("companies", []), list):
         raise ValidationError("error.json_shape")
@@ -116,6 +141,53 @@ def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BY
     if len(doc.get("facts", [])) + len(doc.get("companies", [])) > max_rows:
         raise ValidationError("error.too_many_rows", max=max_rows)
     return doc
+
+
+def unzip(filename: str, data: bytes, limit: int = MAX_IMPORT_BYTES) -> tuple[str, bytes]:
+    """A zipped export -> (the inner file's name, its bytes); other files pass unchanged.
+
+    Whatever a hostile archive does (a password, an unknown compression method, a damaged
+    deflate stream, a member larger than it claims) ends in one ValidationError that says so.
+    """
+    if not filename.lower().endswith(".zip"):
+        return filename, data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            suffixes = sorted(m.filename.lower().rsplit(".", 1)[-1] for m in members)
+            if suffixes == ["csv", "json"]:  # `export FILE.zip`: both, from one snapshot
+                members = [m for m in members if m.filename.lower().endswith(".json")]
+            if len(members) != 1 or not members[0].filename.lower().endswith((".json", ".csv")):
+                raise ValidationError("error.zip_one")
+            member = members[0]
+            if member.file_size > limit:
+                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
+            if member.flag_bits & 0x1:
+                raise ValidationError("error.zip_encrypted", name=filename)
+            with archive.open(member) as handle:
+                content = handle.read(limit + 1)
+            if len(content) > limit:
+                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
+            return member.filename.rsplit("/", 1)[-1], content
+    except NotImplementedError:  # a compression method zipfile does not know
+        raise ValidationError("error.zip_method", name=filename) from None
+    except (zlib.error, EOFError, lzma.LZMAError, OSError):  # bz2 raises OSError
+        raise ValidationError("error.zip_corrupt", name=filename) from None
+    except RuntimeError:  # "... is encrypted, password required" (a flag set on the directory only)
+        raise ValidationError("error.zip_encrypted", name=filename) from None
+    except zipfile.BadZipFile:
+        raise ValidationError("error.zip_unreadable", name=filename) from None
+
+
+def read_upload(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES,
+                max_rows: int = MAX_IMPORT_ROWS) -> tuple[str, dict[str, Any]]:
+    """A file as sent (a JSON or CSV export, or a zip of one) -> (its name, the document).
+
+    Blocking and CPU-bound (about a second for a 17 MB CSV): callers on the event loop run it
+    in a worker thread. Every broken or hostile file ends in one ValidationError.
+    """
+    name, content = unzip(filename, data, max_bytes)
+    return name, parse_document(name, content, max_bytes=max_bytes, max_rows=max_rows)
 
 
 def _uncell(value: str) -> str:
@@ -164,6 +236,8 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
                                   "_error": ValidationError("error.csv_record", value=record)})
             except json.JSONDecodeError:
                 facts.append({"_row": line_no, "_error": ValidationError("error.csv_lists")})
+            except RecursionError:
+                facts.append({"_row": line_no, "_error": ValidationError("error.csv_deep")})
     except csv.Error as exc:
         raise ValidationError("error.csv_broken", error=str(exc)) from None
     return {"format": FORMAT, "companies": companies, "facts": facts}
@@ -183,6 +257,8 @@ def _str(raw: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError("error.not_text", field=key, type=type(value).__name__)
+    if not value.isprintable():
+        refuse_surrogates(key, value)
     return value
 
 
@@ -259,6 +335,8 @@ class _Checks:
     def date(self, value: str) -> str:
         parsed = self.dates.get(value)
         if parsed is None:
+            if not value.isprintable():
+                refuse_surrogates("date", value)
             parsed = self.dates[value] = parse_fact_date(value)
         return parsed
 
@@ -288,10 +366,12 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
             # Not all plain text: _str turns None into "" and refuses the rest, in this order.
             url, title, publisher, date = (_str(s, "url"), _str(s, "title"),
                                            _str(s, "publisher"), _str(s, "date"))
+        quote = _str(s, "quote")  # absent in files from before sources carried quotes
         sources.append({"url": clean_url(url),
                         "title": checks.text("source title", title, MAX_TITLE),
                         "publisher": checks.text("source publisher", publisher, MAX_TITLE),
-                        "date": checks.date(date) if date else ""})
+                        "date": checks.date(date) if date else "",
+                        "quote": clean_text("source quote", quote, MAX_QUOTE) if quote else ""})
     if len(sources) > 1 and len({s["url"] for s in sources}) != len(sources):
         raise ValidationError("error.source_twice")
     subject = checks.name(_str(raw, "subject"), "subject")
@@ -322,16 +402,37 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
 # -- applying (synchronous, on the store's writer thread, through the one write path) ----------
 
 
-def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor: str) -> ImportReport:
+def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor: str,
+                 lint: bool) -> ImportReport:
     """The import as one transaction body for ``Store.write`` (rolled back for a dry run)."""
     report = ImportReport()
+    if lint:
+        report.findings = datacheck.check(doc, base_companies=_company_records(conn),
+                                          whole=False).findings
     with bulk_cache(conn, path):
         writes = Writes(conn, actor, bulk=True)
         names = _Names(conn)
         _apply_companies(writes, names, doc.get("companies", []), report)
-        _apply_facts(writes, names, doc.get("facts", []), report)
+        exported = doc.get("exported_at")
+        written = exported if isinstance(exported, str) else ""
+        _apply_facts(writes, names, doc.get("facts", []), report, written)
         writes.finish()
+    # Only rows that write something are judged: a row identical to the stored one is the
+    # store's own data (``check-data`` on an export reports it), so an edited export is judged
+    # by its edits; a rejected row is already reported, and the rest of the file goes in.
+    report.findings = tuple(f for f in report.findings if f.key not in report.settled_labels)
+    if report.blocked:
+        raise _Blocked(report)  # the whole transaction rolls back: nothing written
     return report
+
+
+class _Blocked(Exception):
+    """The linter found errors: the import's transaction is undone, and its report still says
+    what every row would have done."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("blocked by the data linter")
+        self.report = report
 
 
 class _Names:
@@ -397,6 +498,7 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
             wanted |= {(names.key(f["alias"]), f["kind"], f["scope"]) for f in row["features"]}
             new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
             if tuple(old) == new and wanted <= have:
+                report.settled_labels.add(row["name"])
                 continue
             writes.update_company(cid, *new)
             for alias in row["aliases"]:
@@ -413,9 +515,41 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
                           "aliases": [a for a, _, _ in old_rows]}, row)
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
+            report.settled_labels.update(_labels_of(raw, label, "name"))
 
 
-def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
+def _labels_of(raw: Any, label: str, field_name: str) -> list[str]:
+    """How the linter names a row: its key (a fact) or name (a company), else its label."""
+    value = raw.get(field_name) if isinstance(raw, dict) else None
+    return [label, value.strip()] if isinstance(value, str) and value.strip() else [label]
+
+
+_DIFF_SQL = f"SELECT {', '.join(FACT_COLUMNS)}, updated_at FROM fact WHERE id = ?"
+_DIFF_FIELDS = tuple(c.removesuffix("_id") for c in FACT_COLUMNS)
+
+
+def _diff(conn: sqlite3.Connection, fid: int, values: tuple[Any, ...], written: str, label: str,
+          report: ImportReport) -> None:
+    """Before an update: which fields of fact ``fid`` change, and whether the stored version is
+    newer than the file (``written``: the row's "updated" time or the export's)."""
+    old = conn.execute(_DIFF_SQL, (fid,)).fetchone()
+    if old is None:
+        return
+    names: dict[Any, Any] = {}
+    for index, (field_name, was, now) in enumerate(zip(_DIFF_FIELDS, old, values, strict=False)):
+        if str(was) == str(now):
+            continue
+        if index < 2:  # the parties are stored as ids: show their names
+            names = names or dict(conn.execute("SELECT id, name FROM company"))
+            was, now = names.get(was, was), names.get(now, now)
+        report.diffs.append((label, field_name, str(was), str(now)))
+    stored = old[-1] or ""
+    if written and stored and stored > written:
+        report.older.append((label, stored))
+
+
+def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport,
+                 written: str = "") -> None:
     conn = writes.conn
     existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
     checks = _Checks()
@@ -435,7 +569,8 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                       row["date"], row["date_note"], row["confidence"], row["summary"],
                       int(row["retracted"]), row["scope"], row["region"], row["note"], row["verified"],
                       row["summary_zh"])
-            sources = [(s["url"], s["title"], s["publisher"], s["date"]) for s in row["sources"]]
+            sources = [(s["url"], s["title"], s["publisher"], s["date"], s["quote"])
+                       for s in row["sources"]]
             key = row["key"]
             fid = existing.get(key) if key else None
             try:
@@ -445,26 +580,44 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                         existing[key] = fid
                     report.new += 1
                     continue
+                mark = len(report.diffs), len(report.older)
+                row_time = raw.get("updated") if isinstance(raw.get("updated"), str) else ""
+                _diff(conn, fid, values, row_time or written, f"{label} ({key})", report)
                 changed = writes.update_fact(fid, values, sources, action="import", audit_after=row)
             except Conflict as exc:
                 raise ValidationError("error.duplicates", id=exc.existing_id) from None
+            if changed and len(report.diffs) == mark[0]:
+                report.diffs.append((label, "sources", "", ""))
+            if not changed:  # an unchanged row reverts nothing
+                del report.diffs[mark[0]:], report.older[mark[1]:]
             if changed:
                 report.updated += 1
             else:
                 report.unchanged += 1
+                if key:
+                    report.settled_labels.add(key)
             problem = partial_note_problem(row["status"], row["note"])
             if problem:
                 report.warnings.append((label, str(problem)))
         except InteropError as exc:
             report.rejected.append((label, str(exc)))
+            report.settled_labels.update(_labels_of(raw, label, "key"))
 
 
 async def import_document(store: Store, doc: dict[str, Any], actor: str,
-                          *, dry_run: bool) -> ImportReport:
+                          *, dry_run: bool, lint: bool = False) -> ImportReport:
     """Validate and apply ``doc`` atomically (or only report, with ``dry_run``: the same
-    transaction, rolled back), through the store's one writer."""
-    report = await store.write(_import_body, str(store.path), doc, actor, rollback=dry_run)
-    report.dry_run = dry_run
+    transaction, rolled back), through the store's one writer.
+
+    ``lint`` runs the data linter (bot.datacheck) over the file's rows against the stored
+    companies first: files people send (/import, the CLI) get it, and any error it finds
+    refuses the whole file, writing nothing. The seed is checked by its own test instead.
+    """
+    try:
+        report = await store.write(_import_body, str(store.path), doc, actor, lint, rollback=dry_run)
+    except _Blocked as blocked:
+        report = blocked.report
+    report.dry_run = dry_run or report.blocked  # a refused file reads as the dry run it was
     return report
 
 
@@ -476,12 +629,30 @@ _FACT_EXPORT_SQL = """
 SELECT f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date, f.date_note,
        f.confidence, f.summary, f.scope, f.region, f.note, f.verified, f.summary_zh, f.retracted,
        (SELECT json_group_array(json_object('url', s.url, 'title', s.title,
-                                            'publisher', s.publisher, 'date', s.date))
+                                            'publisher', s.publisher, 'date', s.date,
+                                            'quote', s.quote))
           FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s)
   FROM fact AS f ORDER BY f.id
 """
 _FACT_TEXT = ("key", "subject", "object", "kind", "kind_detail", "status", "date", "date_note",
               "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")
+
+
+def _company_records(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every company as a document record, in id order."""
+    names = dict(conn.execute("SELECT id, name FROM company"))
+    aliases: dict[int, list[str]] = {}
+    features: dict[int, list[dict[str, str]]] = {}
+    for cid, alias, kind, scope in conn.execute(
+            "SELECT company_id, alias, kind, scope FROM alias ORDER BY id"):
+        if kind:
+            features.setdefault(cid, []).append({"alias": alias, "kind": kind, "scope": scope})
+        else:
+            aliases.setdefault(cid, []).append(alias)
+    return [{"name": r[1], "kind": r[2], "parent": names.get(r[3]) if r[3] else None,
+             "relation": r[5] or None, "name_zh": r[6], "description": r[4],
+             "aliases": aliases.get(r[0], []), "features": features.get(r[0], [])}
+            for r in conn.execute(_COMPANY_SQL)]
 
 
 class _Snapshot:
@@ -495,19 +666,7 @@ class _Snapshot:
 
     def companies(self) -> list[dict[str, Any]]:
         """Companies (few) in memory, parents before children as import requires."""
-        aliases: dict[int, list[str]] = {}
-        features: dict[int, list[dict[str, str]]] = {}
-        for cid, alias, kind, scope in self.conn.execute(
-                "SELECT company_id, alias, kind, scope FROM alias ORDER BY id"):
-            if kind:
-                features.setdefault(cid, []).append({"alias": alias, "kind": kind, "scope": scope})
-            else:
-                aliases.setdefault(cid, []).append(alias)
-        return _parents_first([
-            {"name": r[1], "kind": r[2], "parent": self.names.get(r[3]) if r[3] else None,
-             "relation": r[5] or None, "name_zh": r[6], "description": r[4],
-             "aliases": aliases.get(r[0], []), "features": features.get(r[0], [])}
-            for r in self.conn.execute(_COMPANY_SQL)])
+        return _parents_first(_company_records(self.conn))
 
     def facts(self) -> Iterator[dict[str, Any]]:
         """Facts one at a time, straight from the cursor: never the whole table in memory."""
@@ -524,22 +683,23 @@ class _Snapshot:
 
 
 def _parents_first(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Order companies so every parent precedes its children, as import requires."""
+    """Order companies so every parent precedes its children, as import requires; so any export
+    re-imports into an empty store. (Writes refuse parent cycles; a loop stored before that
+    rule is written in id order rather than hanging the export.)"""
     by_name = {c["name"]: c for c in companies}
     ordered: list[dict[str, Any]] = []
-    seen: set[str] = set()
-
-    def visit(company: dict[str, Any], depth: int = 0) -> None:
-        if company["name"] in seen or depth > 50:
-            return
-        parent = by_name.get(company["parent"] or "")
-        if parent is not None:
-            visit(parent, depth + 1)
-        seen.add(company["name"])
-        ordered.append(company)
-
+    placed: set[str] = set()
     for company in companies:
-        visit(company)
+        chain: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        node: dict[str, Any] | None = company
+        while node is not None and node["name"] not in placed and node["name"] not in seen:
+            seen.add(node["name"])
+            chain.append(node)
+            node = by_name.get(node["parent"] or "")
+        for link in reversed(chain):
+            placed.add(link["name"])
+            ordered.append(link)
     return ordered
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -89,6 +89,13 @@ class Region(Choice):
     PH = "Philippines"
     VN = "Vietnam"
     AU = "Australia"
+    BR = "Brazil"
+    AE = "UAE"
+    QA = "Qatar"
+    KG = "Kyrgyzstan"
+    UZ = "Uzbekistan"
+    BT = "Bhutan"
+    NP = "Nepal"
 
 
 class Verdict(StrEnum):
@@ -159,6 +166,12 @@ class StorageError(InteropError):
     """The database refused a write (read-only file, full disk...); reads may still work."""
 
 
+def actor_name(label: str) -> str:
+    """Who an audit actor is, for people: "tg:42 @ann" -> "@ann" (the id alone when no name)."""
+    kind, _, name = label.partition(" ")
+    return name.strip() or kind
+
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -186,6 +199,20 @@ def parse_fact_date(text: str, *, today: date | None = None) -> str:
     if earliest.year > limit.year + 1:
         raise ValidationError("error.date_future", value=text)
     return text
+
+
+def last_day(value: str) -> date | None:
+    """The last day a stored date (YYYY, YYYY-MM, YYYY-MM-DD) can mean, from which its age
+    counts ("2024-11" is 30 Nov 2024); None when empty or unreadable."""
+    try:
+        parts = [int(p) for p in value.split("-")]
+        if len(parts) == 1:
+            return date(parts[0], 12, 31)
+        if len(parts) == 2:
+            return date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1) - timedelta(days=1)
+        return date(parts[0], parts[1], parts[2])
+    except (ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +249,8 @@ class Source:
     title: str = ""
     publisher: str = ""
     date: str = ""
+    quote: str = ""
+    """A verbatim excerpt of the page that supports the fact (shown quoted, never rephrased)."""
     id: int | None = None
 
 
@@ -368,6 +397,10 @@ class CheckResult:
     kind: Kind | None = None
     """The kind the question asked about: the verdict answers it, other kinds follow briefly."""
     scope: str = ""
+    feature: str = ""
+    """A feature the question named ("iMessage"): only its own threads (``scope``) answer."""
+    negated: bool = False
+    """The question was negated ("does X block Y"): the headline states where it stands."""
 
     def of_kind(self, kind: Kind) -> tuple[Thread, ...]:
         """This kind's threads: direct ones, or else the roll-up's."""
@@ -469,6 +502,8 @@ class CheckHint:
 class SearchResult:
     query: str
     hits: tuple[FactView, ...] = field(default_factory=tuple)
+    fallback: bool = False
+    """A sentence the bot could not read, searched as a last resort: the answer says so."""
 
 
 # -- what a text means (Interop.decide): one result type per kind of answer -------------------
@@ -497,6 +532,7 @@ class OwnershipVerdict(StrEnum):
     YES = "yes"  # owned, or a product of it, all the way up
     AFFILIATE = "affiliate"  # connected, but through a minority stake
     NO = "no"
+    RELATED = "related"  # neither owns the other, but both belong to ``parent``
     CHAIN = "chain"  # "who owns X": just the chain upwards (empty: no parent known)
 
 
@@ -509,6 +545,8 @@ class Ownership:
     verdict: OwnershipVerdict
     chain: tuple[Link, ...] = ()
     other_chain: tuple[Link, ...] = ()
+    other: Company | None = None
+    """For ``RELATED``: the second company asked about (``parent`` is the group both belong to)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,6 +574,15 @@ Meaning = (CheckResult | Checks | Profile | KindFacts | Ownership | SmallTalk | 
            | SearchResult | Unresolved | CheckHint)
 
 
+class Mode(StrEnum):
+    """What a text was sent as, which ``Interop.decide`` reads it by."""
+
+    ASK = "ask"  # free text in a chat
+    CHECK = "check"  # /check arguments
+    COMPANY = "company"  # /company arguments
+    INLINE = "inline"  # an inline query
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What a text means and its answer, plus what must not go unsaid: names the bot does not
@@ -546,3 +593,5 @@ class Decision:
     notes: tuple[Substitution, ...] = ()
     suggest: Unresolved | None = None
     """Names a short text may have meant, offered beside the answer (as buttons in Telegram)."""
+    corrected: tuple[tuple[str, Company], ...] = ()
+    """Names read with a character corrected ("淘包" as 淘宝): said before the answer."""

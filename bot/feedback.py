@@ -8,15 +8,14 @@ transaction as the change it records.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain import CheckResult, NotFound, Unresolved, ValidationError, Verdict
-from bot.store import Store, utcnow
+from bot.domain import CheckResult, Fact, Unresolved, ValidationError, Verdict
+from bot.store import FactDraft, Store, settle, utcnow
 from bot.store.database import WriteConnection
 
 MAX_FEEDBACK = 1000
@@ -82,15 +81,6 @@ def _since(hours: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def _audit(conn: WriteConnection, actor: str, action: str, entity: str,
-                 entity_id: int, before: Any, after: Any) -> None:
-    await conn.execute(
-        "INSERT INTO audit (at, actor, action, entity, entity_id, before, after) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (utcnow(), actor, action, entity, entity_id, json.dumps(before, ensure_ascii=False),
-         json.dumps(after, ensure_ascii=False)))
-
-
 _REPORT = "SELECT id, subject_id, object_id, chat_id, user_id, text, status, created_at FROM report"
 _SUGGESTION = ("SELECT id, chat_id, user_id, line, status, reason, fact_id, created_at "
                "FROM suggestion")
@@ -125,20 +115,13 @@ class Feedback:
         return Report(*rows[0]) if rows else None
 
     async def close_report(self, report_id: int, status: str, actor: str) -> Report:
-        """Resolve or dismiss an open report; audited. Refused when it is not open any more."""
+        """Resolve or dismiss an open report; audited. One compare-and-set: when another admin
+        settled it first, ``AlreadySettled`` says who."""
         assert status in {"resolved", "dismissed"}
-        async with self.store.transaction() as conn:
-            rows = await conn.execute_fetchall(_REPORT + " WHERE id = ?", (report_id,))
-            found = [Report(*r) for r in rows]
-            if not found:
-                raise NotFound("error.no_report", id=report_id)
-            if found[0].status != "open":
-                raise ValidationError("error.report_closed", id=report_id, status=found[0].status)
-            await conn.execute("UPDATE report SET status = ?, closed_by = ?, closed_at = ? "
-                               "WHERE id = ?", (status, actor, utcnow(), report_id))
-            await _audit(conn, actor, "resolve" if status == "resolved" else "dismiss",
-                         "report", report_id, {"status": "open"}, {"status": status})
-        return _replace_status(found[0], status)
+        await self.store.write(settle.close_report, report_id, status, actor)
+        found = await self.report(report_id)
+        assert found is not None
+        return found
 
     # -- suggestions ---------------------------------------------------------------------------
 
@@ -159,37 +142,29 @@ class Feedback:
         return Suggestion(*rows[0]) if rows else None
 
     async def open_suggestion(self, suggestion_id: int) -> Suggestion:
+        """The suggestion while it is open; settled already, ``AlreadySettled`` says by whom."""
+        await self.store.write(settle.require_open, "suggestion", suggestion_id)
         found = await self.suggestion(suggestion_id)
-        if found is None:
-            raise NotFound("error.no_suggestion", id=suggestion_id)
-        if found.status != "open":
-            raise ValidationError("error.suggestion_closed", id=suggestion_id, status=found.status)
+        assert found is not None
         return found
 
-    async def close_suggestion(self, suggestion_id: int, status: str, actor: str, *,
-                               fact_id: int | None = None, reason: str = "",
-                               line: str | None = None) -> Suggestion:
-        """Accept (with the fact it became) or reject (with a reason); audited, once only."""
-        assert status in {"accepted", "rejected"}
-        if status == "rejected":
-            reason = clean_feedback(reason, "reason")
-        async with self.store.transaction() as conn:
-            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
-            if not rows:
-                raise NotFound("error.no_suggestion", id=suggestion_id)
-            before = Suggestion(*next(iter(rows)))
-            if before.status != "open":
-                raise ValidationError("error.suggestion_closed", id=suggestion_id, status=before.status)
-            new_line = before.line if line is None else line
-            await conn.execute(
-                "UPDATE suggestion SET status = ?, reason = ?, fact_id = ?, line = ?, closed_by = ?, "
-                "closed_at = ? WHERE id = ?",
-                (status, reason, fact_id, new_line, actor, utcnow(), suggestion_id))
-            await _audit(conn, actor, "accept" if status == "accepted" else "reject", "suggestion",
-                         suggestion_id, {"status": "open", "line": before.line},
-                         {"status": status, "line": new_line, "reason": reason, "fact_id": fact_id})
-            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
-        return Suggestion(*next(iter(rows)))
+    async def reject_suggestion(self, suggestion_id: int, reason: str, actor: str) -> Suggestion:
+        """Reject with a reason; audited, once only (one compare-and-set)."""
+        reason = clean_feedback(reason, "reason")
+        await self.store.write(settle.reject_suggestion, suggestion_id, reason, actor)
+        found = await self.suggestion(suggestion_id)
+        assert found is not None
+        return found
+
+    async def accept_suggestion(self, suggestion_id: int, draft: FactDraft, line: str, actor: str,
+                                fact_actor: str) -> tuple[Suggestion, Fact]:
+        """Accept and store the fact in one transaction: only the admin who wins the
+        compare-and-set writes a fact; a duplicate fact leaves the suggestion open."""
+        fact = await self.store.write(settle.accept_suggestion, suggestion_id, draft, line, actor,
+                                      fact_actor)
+        found = await self.suggestion(suggestion_id)
+        assert found is not None
+        return found, fact
 
     # -- the admin queue -----------------------------------------------------------------------
 
@@ -240,11 +215,6 @@ class Feedback:
                 "GROUP BY text ORDER BY n DESC, text LIMIT ?", (kind, since, limit))
             out.append([Miss(kind, text, int(n)) for text, n in rows])
         return out[0], out[1]
-
-
-def _replace_status(report: Report, status: str) -> Report:
-    return Report(report.id, report.subject_id, report.object_id, report.chat_id, report.user_id,
-                  report.text, status, report.created_at)
 
 
 async def _check_rate(conn: WriteConnection, table: str, user_id: int) -> None:

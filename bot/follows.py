@@ -8,21 +8,23 @@ steps, each its own transaction:
 1. ``expand`` turns each change into one ``notification`` row per chat that follows an involved
    company (or one of its ancestors: a fact about WeChat Pay reaches followers of Tencent) or the
    pair, and marks the change expanded;
-2. ``next_batch`` reads one chat's pending rows (one message, a digest when there are several);
-   the adapter sends it and calls ``delivered`` with exactly those row ids only after Telegram
-   accepted it. A crash before that commit leaves the rows pending (sent again later, never
-   lost); after it they are gone (never sent twice).
+2. ``next_batch`` reads one chat's pending rows (one message, a digest when there are several,
+   split by ``render_messages`` into messages that fit Telegram's limit); the adapter sends each
+   message and calls ``delivered`` with exactly the rows it lists, right after Telegram accepted
+   it. A refused message's rows stay pending. Delivery is at least once: a crash between
+   Telegram's acceptance and that commit sends the message again after a restart.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import Company, Fact, FactView, Status, ValidationError
 from bot.i18n import display_name, summary
-from bot.render import HTML, Markup, human_date, source_label
+from bot.render import HTML, PAGE_BUDGET, Markup, human_date, pack_lines, source_label
 from bot.store import Store, utcnow
 
 MAX_FOLLOWS = 50
@@ -55,6 +57,7 @@ class Change:
     action: str  # add, edit, retract, restore
     fact: Fact
     before_status: Status | None
+    row_id: int = 0  # its notification row, settled when the message listing it is accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,22 +216,29 @@ class Follows:
             fact = await self.store.fact(fact_id)
             if fact is not None:
                 facts[fact_id] = fact
-        changes = tuple(Change(action, facts[fid], Status(before) if before else None)
-                        for _, action, before, fid in shown if fid in facts)
+        changes = tuple(Change(action, facts[fid], Status(before) if before else None, row_id)
+                        for row_id, action, before, fid in shown if fid in facts)
         return Batch(chat_id, tuple(r[0] for r in rows), changes,
                      len(changes) + len(rows) - len(shown))
 
     async def delivered(self, row_ids: Iterable[int]) -> None:
-        """Telegram accepted the message: its rows are settled, in one commit."""
+        """Telegram accepted the message: its rows are settled, in one commit.
+
+        One job on the writer thread (BEGIN, DELETE, COMMIT), handed over in the same tick as
+        the caller's: the rows stay pending no longer than that commit takes.
+        """
         ids = [(i,) for i in row_ids]
-        async with self.store.transaction() as conn:
-            await conn.executemany("DELETE FROM notification WHERE id = ?", ids)
+        await self.store.write(_delete_rows, ids)
 
     async def pending(self) -> int:
         """Notification rows waiting to be sent plus changes not yet expanded."""
         rows = await self._rows("SELECT (SELECT count(*) FROM notification), "
                                 "(SELECT count(*) FROM fact_change WHERE expanded = 0)")
         return int(rows[0][0]) + int(rows[0][1])
+
+
+def _delete_rows(conn: sqlite3.Connection, ids: list[tuple[int]]) -> None:
+    conn.executemany("DELETE FROM notification WHERE id = ?", ids)
 
 
 def _lineage(company_id: int, parents: dict[int, int]) -> set[int]:
@@ -309,19 +319,30 @@ def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
     return m.join("\n", lines)
 
 
-def render_batch(changes: Sequence[tuple[Change, FactView]], total: int | None = None,
-                 m: Markup = HTML) -> str:
-    """One message for a chat: the change itself, or a digest of ``total`` changes."""
+def render_messages(changes: Sequence[tuple[Change, FactView]], total: int | None = None,
+                    budget: int = PAGE_BUDGET,
+                    m: Markup = HTML) -> list[tuple[str, tuple[Change, ...]]]:
+    """What a chat is sent: the change itself, or a digest of ``total`` changes, in messages of at
+    most ``budget`` visible UTF-16 units (as pages are measured), each with the changes it lists.
+    The digest's head opens the first message and its "and N more" closes the last."""
     total = len(changes) if total is None else total
     if total == 1 and changes:
-        return render_change(*changes[0], m=m)
+        return [(render_change(*changes[0], m=m), (changes[0][0],))]
+    listed = changes[:MAX_DIGEST_LINES]
     lines = [m.b(m.t("follows.digest", n=total))]
-    for change, view in changes[:MAX_DIGEST_LINES]:
+    for change, view in listed:
         fact = view.fact
         line = m.join("", ["• ", _state_line(m, change, view)])
         if fact.sources:
             line = m.join(" ", [line, m.link(source_label(fact.sources[0]), fact.sources[0].url)])
         lines.append(line)
-    if total > len(changes[:MAX_DIGEST_LINES]):
-        lines.append(m.t("follows.digest_more", n=total - len(changes[:MAX_DIGEST_LINES])))
-    return m.join("\n", lines)
+    if total > len(listed):
+        lines.append(m.t("follows.digest_more", n=total - len(listed)))
+    messages = []
+    first = 0
+    for text, count in pack_lines(lines, budget, m):
+        # line 0 is the head; line i (1..len(listed)) lists change i-1
+        held = tuple(c for c, _ in listed[max(0, first - 1):first + count - 1])
+        messages.append((text, held))
+        first += count
+    return messages

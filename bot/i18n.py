@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import opencc
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_timedelta
 from babel.numbers import format_decimal
 
 if TYPE_CHECKING:
@@ -245,6 +245,12 @@ def fact_date(value: str, locale: str | None = None) -> str:
     An empty value gives "" (the caller says "date unknown" through the catalogue).
     """
     return _date(value, locale or current()) if value else ""
+
+
+def age_text(age: timedelta, locale: str | None = None) -> str:
+    """How old something is, in months under a year and a half, else in years ("14 months")."""
+    return format_timedelta(age, granularity="month", threshold=1.5,
+                            locale=_BABEL.get(locale or current(), "en"))
 
 
 def number(value: int, locale: str | None = None) -> str:

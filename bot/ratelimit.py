@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Allowance:
     """The outcome of one request: allowed, or refused with how long to wait and whether to say so."""
 
     allowed: bool
@@ -41,7 +41,7 @@ class RateLimiter:
         self.max_keys = max_keys
         self._buckets: dict[Hashable, _Bucket] = {}
 
-    def hit(self, key: Hashable, cost: float = 1.0) -> Decision:
+    def hit(self, key: Hashable, cost: float = 1.0) -> Allowance:
         """Spend ``cost`` tokens for ``key`` if it has them."""
         now = self.clock()
         bucket = self._buckets.get(key)
@@ -54,13 +54,13 @@ class RateLimiter:
             bucket.updated = now
         if bucket.tokens >= cost:
             bucket.tokens -= cost
-            return Decision(allowed=True)
+            return Allowance(allowed=True)
         retry_after = (cost - bucket.tokens) / self.rate
         notify = now >= bucket.notified_until
         if notify:
             # Stay quiet until the bucket has refilled enough for the next request.
             bucket.notified_until = now + retry_after
-        return Decision(allowed=False, retry_after=retry_after, notify=notify)
+        return Allowance(allowed=False, retry_after=retry_after, notify=notify)
 
     def _prune(self, now: float) -> None:
         """Forget keys whose buckets are full again: they hold no information."""

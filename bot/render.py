@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import markupsafe
 
-from bot.admin import EDITABLE_FIELDS, Change, Roster, UnknownCompany
+from bot.admin import EDITABLE_FIELDS, HistoryEntry, Roster, UnknownCompany
 from bot.dataset import ImportReport
 from bot.domain import (
     CheckHint,
@@ -58,12 +58,14 @@ from bot.domain import (
     Thread,
     Unresolved,
     Verdict,
+    last_day,
 )
-from bot.i18n import company_kind, display_name, fact_date, is_chinese, number, summary
+from bot.i18n import age_text, company_kind, display_name, fact_date, is_chinese, number, summary
 from bot.i18n import current as current_locale
 from bot.maps import MAX_COMPARE, CompareProblem, CompareResult, MapResult
 from bot.store import About, Edit
 from bot.texts import field_label, t
+from bot.upkeep import ANNOUNCED_AFTER, StalePage
 
 TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts them
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
@@ -193,8 +195,59 @@ def _relation_text(m: Markup, kind: Kind, s: str, o: str, locale: str) -> str:
     return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
 
 
-STALE_AFTER = timedelta(days=365)
-"""A fact dated longer ago than this, never confirmed by an admin, says it was not re-checked."""
+NOT_RECHECKED_AFTER = timedelta(days=365)
+"""An announced or partial fact dated longer ago than this, never confirmed by an admin, says
+it was not re-checked: such a state is the one most likely to have moved on since."""
+UNCHECKED_STATUSES = frozenset({Status.ANNOUNCED, Status.PARTIAL})
+
+
+_AS_OF: ContextVar[date | None] = ContextVar("as_of", default=None)
+
+
+@contextlib.contextmanager
+def as_of(day: date | None) -> Iterator[None]:
+    """Render freshness ("not re-checked since") as of ``day`` instead of today: the web table
+    renders as of the data's last change, so two builds of the same data are the same bytes."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
+
+
+def today_utc() -> date:
+    """The reader's today (UTC), which freshness is measured against (``as_of`` sets another)."""
+    return _AS_OF.get() or datetime.now(UTC).date()
+
+
+def stale_announcement(thread: Thread, on: date | None = None) -> str:
+    """When the thread's newest fact is an announcement over ``ANNOUNCED_AFTER`` (6 months) old
+    with no later fact, its date as readers see it ("Nov 2024"); "" otherwise. The same age puts
+    the thread in the admins' queue (``bot.upkeep``)."""
+    fact = thread.current.fact
+    if fact.status is not Status.ANNOUNCED or thread.standing is not thread.current:
+        return ""
+    last = last_day(fact.date) if fact.date else None
+    if last is None or (on or today_utc()) - last <= ANNOUNCED_AFTER:
+        return ""
+    return human_date(fact.date[:7])  # "in Nov 2024": the month says it, a day reads oddly
+
+
+def _since(m: Markup, thread: Thread) -> str:
+    """"since Nov 2024", or for an old announcement with nothing after it "in Nov 2024; no launch
+    reported since"."""
+    stale = stale_announcement(thread)
+    if stale:
+        return m.t("check.announced_stale", date=stale)
+    return m.t("check.since", date=human_date(thread.standing.fact.date))
+
+
+def verdict_text(m: Markup, verdict: Verdict, lead: Thread | None) -> str:
+    """The headline's verdict; an old announcement (the ``lead`` thread's) says how old it is."""
+    stale = stale_announcement(lead) if lead is not None and verdict is Verdict.ANNOUNCED else ""
+    if stale:
+        return m.t("verdict.announced_stale", date=stale)
+    return m.t(f"verdict.{verdict.value}")
 
 
 def status_text(m: Markup, fact: Fact) -> str:
@@ -217,45 +270,20 @@ def _region(value: str) -> Region | None:
     return None if region is Region.GLOBAL else region
 
 
-def _last_day(value: str) -> date | None:
-    """The last day a stored date (YYYY, YYYY-MM, YYYY-MM-DD) can mean; None when unreadable."""
-    try:
-        parts = [int(p) for p in value.split("-")]
-        if len(parts) == 1:
-            return date(parts[0], 12, 31)
-        if len(parts) == 2:
-            nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-            return nxt - timedelta(days=1)
-        return date(parts[0], parts[1], parts[2])
-    except (ValueError, IndexError):
-        return None
-
-
-_AS_OF: ContextVar[date | None] = ContextVar("as_of", default=None)
-
-
-@contextlib.contextmanager
-def as_of(day: date | None) -> Iterator[None]:
-    """Render freshness ("not re-checked since") as of ``day`` instead of today: the web table
-    renders as of the data's last change, so two builds of the same data are the same bytes."""
-    token = _AS_OF.set(day)
-    try:
-        yield
-    finally:
-        _AS_OF.reset(token)
-
-
-def qualifiers(m: Markup, fact: Fact, *, today: date | None = None) -> list[str]:
-    """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness:
-    "checked 1 Dec 2026", or "not re-checked since <its date>" when it is over a year old."""
+def qualifiers(m: Markup, fact: Fact, *, today: date | None = None, dated: bool = False) -> list[str]:
+    """How far to trust a fact: "reported by X" for a medium-confidence one, and its freshness
+    where it changes what a reader should believe: "checked 1 Dec 2026" when an admin confirmed
+    it, or "not re-checked since <its date>" for an announced or partial fact over a year old
+    (``dated``: the line says how old it is already, as an old announcement's does)."""
     medium = fact.confidence.strip().casefold() == "medium"
     reporter = source_label(fact.sources[0]) if medium and fact.sources else ""
-    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date,
-                            today or _AS_OF.get() or datetime.now(UTC).date(), current_locale()))
+    unchecked = fact.status in UNCHECKED_STATUSES and not dated
+    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date if unchecked else "",
+                            today or today_utc(), current_locale()))
 
 
 @functools.lru_cache(maxsize=4096)
-def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, today: date,
+def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, on: date,
                 locale: str) -> tuple[str, ...]:
     """``qualifiers`` from what it depends on: many facts share a date and a freshness."""
     out: list[str] = []
@@ -264,8 +292,8 @@ def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date
     if verified:
         out.append(m.t("fact.checked", date=human_date(verified)))
     elif fact_date:
-        last = _last_day(fact_date)
-        if last is not None and today - last > STALE_AFTER:
+        last = last_day(fact_date)
+        if last is not None and on - last > NOT_RECHECKED_AFTER:
             out.append(m.t("fact.unchecked", date=human_date(fact_date)))
     return tuple(out)
 
@@ -292,19 +320,25 @@ def _event_line(m: Markup, view: FactView, *, with_parties: bool = False, note: 
     return m.join("", parts)
 
 
-def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
+def thread_headline(m: Markup, thread: Thread) -> str:
+    """"💳 Payments: JD.com accepts Alipay — 🟡 partial since 7 Jan 2025 · …": where it stands."""
     current = thread.standing.fact
     parts = [m.t("kind." + thread.kind.value), ": ", _relation(m, thread), " — ",
-             status_text(m, current), " ", m.t("check.since", date=human_date(current.date))]
+             status_text(m, current), " ", _since(m, thread)]
     if thread.scope:
         parts += [" · ", thread.scope]
-    for mark in qualifiers(m, current):
+    for mark in qualifiers(m, current, dated=bool(stale_announcement(thread))):
         parts += [" · ", mark]
     latest = thread.current.fact
     if latest is not current:  # an announced extension after the live fact
         parts += [" ", m.t("answers.next", status=m.t("status." + latest.status.value),
                            date=human_date(latest.date))]
-    head = m.join("", parts)
+    return m.join("", parts)
+
+
+def _thread_block(m: Markup, thread: Thread, asked: tuple[Company, Company] | None = None) -> str:
+    current = thread.standing.fact
+    head = thread_headline(m, thread)
     if thread.links:
         head = m.join(" ", [head, m.i(m.t("answers.via", labels=_labels(thread.links)))])
     elif asked is not None:
@@ -334,9 +368,8 @@ def link_label(link: Link) -> str:
     return t(f"answers.link.{key}", child=child, parent=parent)
 
 
-_RENDERED: OrderedDict[tuple[int, int, Kind | None, str, bool, str, date | None],
-                       tuple[CheckResult, list[str]]] = \
-    OrderedDict()
+_RenderKey = tuple[int, int, Kind | None, str, str, bool, bool, str, date]
+_RENDERED: OrderedDict[_RenderKey, tuple[CheckResult, list[str]]] = OrderedDict()
 _RENDERED_SIZE = 4096
 """As many as Interop keeps checks: a popular pair's answer is rendered once, not per ask."""
 
@@ -349,7 +382,8 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     around a cached check (a kind or region asked) holds the very same threads, so that
     comparison stops at identity and costs next to nothing.
     """
-    key = (result.a.id, result.b.id, result.kind, result.scope, m.html, current_locale(), _AS_OF.get())
+    key = (result.a.id, result.b.id, result.kind, result.scope, result.feature, result.negated, m.html,
+           current_locale(), today_utc())
     hit = _RENDERED.get(key)
     if hit is not None and (hit[0] is result or hit[0] == result):
         _RENDERED.move_to_end(key)
@@ -367,7 +401,8 @@ def _render_check(result: CheckResult, m: Markup) -> list[str]:
         return [m.t("check.no_record", a=a, b=b)]
     if result.kind is not None:
         return _render_kind_check(result, m)
-    headline = m.t("check.headline", verdict=m.t(f"verdict.{result.verdict.value}"), a=m.b(a), b=m.b(b))
+    lead = (result.threads or result.rollup)[0]
+    headline = m.t("check.headline", verdict=verdict_text(m, result.verdict, lead), a=m.b(a), b=m.b(b))
     blocks = [headline]
     blocks += [_thread_block(m, th) for th in result.threads]
     if result.rollup:
@@ -384,15 +419,25 @@ def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
     kind_label = t("kind." + result.kind.value)
     focus = result.of_kind(result.kind)
     if result.scope:
-        focus = tuple(sorted(focus, key=lambda th: th.scope != result.scope))
-    if focus:
-        blocks = [m.t("answers.headline_kind", verdict=m.t(f"verdict.{result.verdict.value}"),
+        focus = tuple(sorted(focus, key=lambda th: th.scope.casefold() != result.scope.casefold()))
+    if result.feature:  # a named feature: its own threads only
+        focus = tuple(th for th in focus if th.scope.casefold() == result.scope.casefold())
+    if focus and result.negated:  # "does X block Y?": where it stands, never a yes or no
+        current = focus[0].standing.fact
+        blocks = [m.t("answers.headline_state", a=m.b(a), b=m.b(b), kind=kind_label,
+                      state=status_text(m, current), since=m.t("check.since", date=human_date(current.date)))]
+        rolled = focus[0] not in result.threads
+        blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
+    elif focus:
+        blocks = [m.t("answers.headline_kind", verdict=verdict_text(m, result.verdict, focus[0]),
                       kind=kind_label, a=m.b(a), b=m.b(b))]
         rolled = focus[0] not in result.threads
         blocks += [_thread_block(m, th, (result.a, result.b) if rolled else None) for th in focus]
+    elif result.feature:
+        blocks = [m.t("answers.no_feature", feature=result.feature, a=a, b=b)]
     else:
         blocks = [m.t("answers.no_kind", kind=kind_label, a=a, b=b)]
-    others = [th for th in (*result.threads, *result.rollup) if th.kind is not result.kind]
+    others = [th for th in (*result.threads, *result.rollup) if th not in focus]
     if others:
         blocks.append(m.i(m.t("answers.other_kinds")))
         blocks.append(m.join("\n", [m.join("", ["• ", _brief(m, th)]) for th in others]))
@@ -403,8 +448,7 @@ def _brief(m: Markup, thread: Thread) -> str:
     """One line for a thread: kind, parties, where it stands."""
     current = thread.standing.fact
     line = m.t("answers.brief", kind=m.t("kind." + thread.kind.value), relation=_relation(m, thread),
-               status=status_text(m, current),
-               since=m.t("check.since", date=human_date(current.date)))
+               status=status_text(m, current), since=_since(m, thread))
     if thread.links:
         line = m.join(" ", [line, m.i(m.t("answers.via", labels=_labels(thread.links)))])
     return line
@@ -414,14 +458,14 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
     """Several pairs: one verdict line each, naming both parties, then what was left out."""
     lines = []
     for r in result.results:
+        focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
+        # The detail after the pair says how old an announcement is; the verdict stays short.
         line = m.t("answers.pair_line", verdict=m.t(f"verdict.{r.verdict.value}"),
                    a=m.b(display_name(r.a)), b=m.b(display_name(r.b)))
-        focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
         if focus:
             current = focus[0].standing.fact
             line = m.join("", [line, m.t("answers.pair_detail", kind=m.t("kind." + focus[0].kind.value),
-                                         status=status_text(m, current),
-                                         since=m.t("check.since", date=human_date(current.date)))])
+                                         status=status_text(m, current), since=_since(m, focus[0]))])
         lines.append(line)
     blocks = [m.join("\n", lines)]
     if result.more:
@@ -446,7 +490,9 @@ def render_ownership(result: Ownership, m: Markup = HTML) -> list[str]:
         head = m.t("answers.own.chain", child=child, top=display_name(result.chain[-1].parent))
     else:
         assert result.parent is not None
-        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=display_name(result.parent))
+        other = display_name(result.other) if result.other is not None else ""
+        head = m.t(f"answers.own.{result.verdict.value}", child=child, parent=display_name(result.parent),
+                   **({"other": other} if result.verdict is OwnershipVerdict.RELATED else {}))
     lines = [head] + [_own_line(m, x) for x in (*result.chain, *result.other_chain)]
     return [m.join("\n", lines)]
 
@@ -465,6 +511,7 @@ def render_decision(decision: Decision, m: Markup = HTML) -> list[str]:
 def render_preamble(decision: Decision, m: Markup = HTML) -> list[str]:
     """The lines that go before any answer: unknown names, and substitutions."""
     blocks = [_unknown_line(m, r) for r in decision.unknown]
+    blocks += [m.t("answers.read_as", typed=typed, name=display_name(c)) for typed, c in decision.corrected]
     return blocks + [_note(m, n) for n in decision.notes]
 
 
@@ -561,8 +608,9 @@ def _names(companies: Sequence[Company]) -> str:
 
 def render_search(result: SearchResult, m: Markup = HTML) -> list[str]:
     if not result.hits:
-        return [m.t("search.none", query=result.query)]
-    blocks = [m.b(m.t("search.header", n=number(len(result.hits)), query=result.query))]
+        return [m.t("search.fallback_none" if result.fallback else "search.none", query=result.query)]
+    header = "search.fallback" if result.fallback else "search.header"
+    blocks = [m.b(m.t(header, n=number(len(result.hits)), query=result.query))]
     blocks += [_event_line(m, v, with_parties=True) for v in result.hits]
     return blocks
 
@@ -604,8 +652,32 @@ def render_about(about: About, m: Markup = HTML) -> list[str]:
                for kind, n in about.facts_per_kind]
     updated = (m.t("about.updated", date=human_date(about.last_change[:10])) if about.last_change
                else m.t("about.never"))
-    return [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources"),
-            m.t("about.report")]
+    blocks = [m.b(m.t("about.header")), m.join("\n", covers), updated, m.t("about.sources")]
+    if about.waiting:
+        blocks.append(m.t("about.waiting", n=number(about.waiting)))
+    return [*blocks, m.t("about.report")]
+
+
+def render_stale(page: StalePage, m: Markup = HTML, *, commands: bool = False) -> list[str]:
+    """/stale: a header, then each waiting thread with its headline, age, why it waits and its
+    best source; ``commands`` (the console) names the verbs that act on it, and the next page."""
+    if not page.total:
+        return [m.t("stale.empty")]
+    blocks = [m.b(m.t("stale.header", n=number(page.total)))]
+    for number_, entry in enumerate(page.entries, page.first):
+        fact = entry.newest.fact
+        lines = [m.join("", [m.b(f"{number_}. "), thread_headline(m, entry.thread)]),
+                 m.t("stale.age", age=age_text(entry.age), reason=m.t(f"stale.reason.{entry.reason}"),
+                     id=fact.id)]
+        if entry.source is not None:
+            lines.append(m.t("stale.source", source=m.link(entry.source.title or source_label(entry.source),
+                                                            entry.source.url)))
+        if commands:
+            lines.append(m.t("stale.commands", id=fact.id))
+        blocks.append(m.join("\n", lines))
+    if commands and page.page < page.pages:
+        blocks.append(m.t("stale.more", page=page.page, pages=page.pages, next=page.page + 1))
+    return blocks
 
 
 def render_unresolved(unresolved: Unresolved, m: Markup = HTML) -> list[str]:
@@ -696,6 +768,8 @@ def render_compare_problem(problem: CompareProblem, m: Markup = HTML) -> str:
 # -- admin output ---------------------------------------------------------------------------
 
 MAX_REJECTED_SHOWN = 15
+MAX_FINDINGS_SHOWN = 10  # the linter's lines, each clipped: the report stays one message
+MAX_FINDING_LINE = 200
 MAX_HISTORY = 40
 MAX_DIFF_VALUE = 160
 MAX_CANDIDATES = 4
@@ -742,7 +816,10 @@ def render_fact_card(view: FactView, m: Markup = HTML, *, numbered: bool = True)
         lines.append(m.t("fact.checked", date=human_date(fact.verified)))
     if fact.sources:
         lines.append(m.t("admin.card.sources"))
-        lines += [m.join("", ["• ", m.link(s.title or source_label(s), s.url)]) for s in fact.sources]
+        for s in fact.sources:
+            lines.append(m.join("", ["• ", m.link(s.title or source_label(s), s.url)]))
+            if s.quote:
+                lines.append(m.t("admin.card.quote", quote=s.quote))
     return m.join("\n", lines)
 
 
@@ -763,26 +840,52 @@ def render_error(exc: InteropError, usage: str | None = None, m: Markup = HTML) 
     return text
 
 
+MAX_DIFFS_SHOWN = 30
+"""Changed fields listed in an import report; the rest are counted."""
+
+
 def render_import_report(report: ImportReport, filename: str, m: Markup = HTML) -> str:
     """N new, M updated, K unchanged, and each rejected row with its reason."""
     head = m.t("admin.import.dry_run" if report.dry_run else "admin.import.applied", name=filename)
     lines = [m.t("admin.import.report", head=head, new=report.new, updated=report.updated,
                  unchanged=report.unchanged, new_companies=report.new_companies,
                  updated_companies=report.updated_companies, rejected=len(report.rejected))]
+    lines += [m.t("admin.import.older", label=label, when=when) for label, when in report.older]
+    if report.diffs:
+        lines.append(m.t("admin.import.changes_head"))
+        lines += [m.t("admin.import.sources_line", label=label) if field == "sources" else
+                  m.t("admin.import.change_line", label=label, field=field, old=_clip(old), new=_clip(new))
+                  for label, field, old, new in report.diffs[:MAX_DIFFS_SHOWN]]
+        if len(report.diffs) > MAX_DIFFS_SHOWN:
+            lines.append(m.t("admin.import.more_changes", n=len(report.diffs) - MAX_DIFFS_SHOWN))
     if report.rejected:
         lines.append(m.t("admin.import.rejected_head"))
         lines += [m.t("admin.import.rejected_line", label=label, reason=reason)
                   for label, reason in report.rejected[:MAX_REJECTED_SHOWN]]
         if len(report.rejected) > MAX_REJECTED_SHOWN:
             lines.append(m.t("admin.import.more_rejected", n=len(report.rejected) - MAX_REJECTED_SHOWN))
+    if report.findings:  # the data linter's, errors first (bot.datacheck)
+        findings = sorted(report.findings, key=lambda f: not f.is_error)
+        errors = sum(f.is_error for f in findings)
+        lines.append(m.t("admin.import.lint_head", errors=errors, warnings=len(findings) - errors))
+        lines += [m.t("admin.import.lint_line", line=_clip_line(f.line()))
+                  for f in findings[:MAX_FINDINGS_SHOWN]]
+        if len(findings) > MAX_FINDINGS_SHOWN:
+            lines.append(m.t("admin.import.more_rejected", n=len(findings) - MAX_FINDINGS_SHOWN))
+        if report.blocked:
+            lines.append(m.t("admin.import.lint_blocked"))
     return m.join("\n", lines)
+
+
+def _clip_line(value: str) -> str:
+    return value if len(value) <= MAX_FINDING_LINE else value[:MAX_FINDING_LINE - 1] + "…"
 
 
 def _clip(value: str) -> str:
     return value if len(value) <= MAX_DIFF_VALUE else value[:MAX_DIFF_VALUE - 1] + "…"
 
 
-def render_history(fact_id: int, changes: Sequence[Change], m: Markup = HTML) -> list[str]:
+def render_history(fact_id: int, changes: Sequence[HistoryEntry], m: Markup = HTML) -> list[str]:
     """The audit trail as readable diffs, newest last, one block per change."""
     blocks = [m.b(m.t("admin.history.header", id=fact_id))]
     shown = list(changes)[-MAX_HISTORY:]
@@ -854,7 +957,7 @@ def paginate(blocks: Iterable[str], budget: int = PAGE_BUDGET, m: Markup = HTML)
 
 LOOKAHEAD_BLOCKS = 60
 """Answers expected to have up to this many blocks (~3 ms) are rendered whole and counted exactly
-at once (the seed's largest profile has 51 facts); a longer one says "~" until someone pages to
+at once (most of the seed's profiles); a longer one (Alibaba's group) says "~" until someone pages to
 its end."""
 
 
@@ -969,6 +1072,21 @@ def _pack(items: Sequence[str], sep: str, budget: int, size: Callable[[str], int
     for item in items:
         packer.add(item)
     return packer.close()
+
+
+def pack_lines(lines: Sequence[str], budget: int = PAGE_BUDGET, m: Markup = HTML) -> list[tuple[str, int]]:
+    """Lines joined into messages of at most ``budget`` visible UTF-16 units, measured as pages
+    are, never splitting a line; each message with how many lines it holds (a digest settles
+    what each message lists only when Telegram accepted that message)."""
+    packer = _Packer("\n", budget, visible_len if m.html else utf16_len, m)
+    counts: list[int] = []
+    for line in lines:
+        closed = len(packer.chunks)
+        packer.add(line)
+        if not counts or len(packer.chunks) > closed:
+            counts.append(0)
+        counts[-1] += 1
+    return list(zip(packer.close(), counts, strict=True))
 
 
 def plain(blocks: Sequence[str]) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.domain import Region, Source, Status, ValidationError
@@ -16,6 +18,8 @@ MAX_NAME = 120
 MAX_ALIAS = 120
 MAX_URL = 2048
 MAX_TITLE = 300
+MAX_QUOTE = 600
+"""A source's supporting excerpt: about 30 words, with room for Chinese and long words."""
 MAX_NOTE = 1000
 MAX_SCOPE = 60
 MAX_KEY = 120
@@ -24,6 +28,7 @@ MAX_CONFIDENCE = 40
 MAX_COMPANY_KIND = 60
 MAX_DESCRIPTION = 500
 _INVISIBLE = {"Cc", "Cf"}
+_Node = TypeVar("_Node", bound=Hashable)
 # http(s)://host.name followed by a path, query, fragment or nothing: plain ASCII, no user, no
 # port, no brackets. For such a URL urlsplit can only find that scheme and that host, so it is
 # accepted without parsing; anything else (ports, IPv6, IDNs...) takes the full check.
@@ -34,14 +39,24 @@ def clean_text(field: str, value: str, limit: int, *, required: bool = False) ->
     """Trim, drop control characters (keeping newlines out), and enforce a length limit."""
     # isprintable() is False for every Cc/Cf character, so printable text (nearly all of it) skips
     # the per-character scan, which dominated bulk imports; the result is identical.
-    text = value if value.isprintable() else "".join(
-        ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
+    if value.isprintable():
+        text = value
+    else:
+        refuse_surrogates(field, value)
+        text = "".join(ch for ch in value if unicodedata.category(ch) not in _INVISIBLE or ch == "\u200d")
     text = " ".join(text.split())
     if required and not text:
         raise ValidationError("error.missing", field=field)
     if len(text) > limit:
         raise ValidationError("error.too_long", field=field, n=len(text), limit=limit)
     return text
+
+
+def refuse_surrogates(field: str, value: str) -> None:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) is not text: SQLite cannot store it and
+    Telegram cannot show it, so the row that carries it is refused, by name, without echoing it."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValidationError("error.surrogate", field=field)
 
 
 def clean_summary(value: str) -> str:
@@ -62,6 +77,8 @@ def clean_url(value: str) -> str:
         raise ValidationError("error.url_missing")
     if len(url) > MAX_URL:
         raise ValidationError("error.url_long", max=MAX_URL)
+    if not url.isprintable():
+        refuse_surrogates("source URL", url)
     # Printable and no ASCII space means no whitespace and no Cc/Cf at all: skip the scan.
     if (not url.isprintable() or " " in url) and any(
             ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in url):
@@ -80,14 +97,50 @@ def clean_url(value: str) -> str:
     return url
 
 
-def clean_source(url: str, title: str = "", publisher: str = "", date: str = "") -> Source:
+_TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\$\{|%7[Bb]%7[Bb]|%7[Dd]%7[Dd]")
+# A web proxy puts the real address at the start of its path: https://proxy.example/https/real.host/...
+_PROXIED = re.compile(r"/+https?(?::|%3[Aa])?/+[^/?#]*\.[^/?#]*", re.IGNORECASE)
+
+
+def url_shape_problem(url: str) -> ValidationError | None:
+    """What ``clean_url`` lets through but a source must not cite (the data linter's URL rule,
+    and what admins' new sources meet): an unfilled template placeholder, a host without a dot,
+    a proxy's address wrapped around the real one, spaces around it."""
+    if url != url.strip():
+        return ValidationError("error.url_spaces")
+    if _TEMPLATE.search(url):
+        return ValidationError("error.url_template", url=url)
+    plain = _PLAIN_HTTP_URL.match(url)  # most URLs: a dotted ASCII host, read without urlsplit
+    if plain:
+        rest = url[plain.end():]
+        proxied = rest.startswith("/") and _PROXIED.match(rest.partition("?")[0].partition("#")[0])
+        return ValidationError("error.url_proxy", url=url) if proxied else None
+    try:
+        parts = urlsplit(url)
+        labels = (parts.hostname or "").split(".")
+    except ValueError:
+        return ValidationError("error.url_malformed", url=url)
+    if len(labels) < 2 or not all(labels):
+        return ValidationError("error.url_host", url=url)
+    if _PROXIED.match(parts.path):
+        return ValidationError("error.url_proxy", url=url)
+    return None
+
+
+def clean_source(url: str, title: str = "", publisher: str = "", date: str = "",
+                 quote: str = "") -> Source:
+    """A new source from an admin: a URL that ``clean_url`` accepts and the linter would too."""
     from bot.domain import parse_fact_date
 
+    problem = url_shape_problem(clean_url(url))
+    if problem:
+        raise problem
     return Source(
         url=clean_url(url),
         title=clean_text("source title", title, MAX_TITLE),
         publisher=clean_text("source publisher", publisher, MAX_TITLE),
         date=parse_fact_date(date) if date else "",
+        quote=clean_text("source quote", quote, MAX_QUOTE),
     )
 
 
@@ -155,3 +208,26 @@ def check_new_fact(subject_id: int, object_id: int, status: str, note: str, sour
     problem = partial_note_problem(status, note) if require_note else None
     if problem:
         raise problem
+
+
+def parent_cycle(parent_of: Callable[[_Node], _Node | None], child: _Node,
+                 parent: _Node | None) -> list[_Node]:
+    """The loop that giving ``child`` the parent ``parent`` would close, or [] when there is none.
+
+    ``parent_of`` answers the current parent of any company (by id in the store, by name key in
+    a file). The walk goes up from ``parent``: reaching ``child`` is a cycle, and the chain comes
+    back as child, parent, ..., child. A loop elsewhere above (bad data already stored) ends the
+    walk without hanging; it is reported where it is, not here.
+    """
+    chain = [child]
+    seen = {child}
+    node = parent
+    while node is not None:
+        chain.append(node)
+        if node == child:
+            return chain
+        if node in seen:
+            return []
+        seen.add(node)
+        node = parent_of(node)
+    return []

@@ -18,7 +18,7 @@ from bot import dataset
 from bot.answers import Interop
 from bot.domain import StorageError
 from bot.feedback import MissLog
-from bot.resolver import Resolver
+from bot.names.resolver import Resolver
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,20 +47,6 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
         await _settle(check, exc)
         await store.close()
         raise
-    return interop
-
-
-async def open_worker_interop(path: Path | str) -> Interop:
-    """An answer worker's Interop (``bot.workers``): the bot's process has already created,
-    seeded, checked and migrated this file, so the worker only opens it and builds its index
-    (its writer connection is opened by ``Store.open`` and never writes)."""
-    store = await Store.open(Path(path), check=False)
-    try:
-        interop = await _indexed(store)
-    except BaseException:
-        await store.close()
-        raise
-    freeze_loaded_objects()
     return interop
 
 

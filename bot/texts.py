@@ -77,6 +77,8 @@ EN: dict[str, str] = {
         "/search TEXT — search the facts\n"
         "/recent [N] — the latest changes\n"
         "/changes [N] — what the admins changed lately\n"
+        "/map NAME — a picture of who a company works with\n"
+        "/compare A B | C D — a table of platforms against services\n"
         "/about — what I cover and where the facts come from\n"
         "/language en|zh|auto — the language I reply in\n\n"
         "You can also just ask: “does JD accept Alipay?” or “京东支持支付宝吗？”"
@@ -92,8 +94,15 @@ EN: dict[str, str] = {
     "error.generic": "Sorry, something went wrong on my side. Please try again in a moment.",
     "too_long": "That message is too long for me; please ask in under {max} characters.",
     "rate_limited": "You're asking very fast. Please wait {seconds} s and try again.",
-    "console.intro": "interop-bot console — same commands as the bot. /help for help, "
+    "console.intro": "interop-bot console — the bot's /help commands, and free questions. "
                      "Ctrl-D to quit.",
+    "console.addfact_usage": "/addfact SUBJECT | OBJECT | KIND | STATUS | DATE | SUMMARY | SOURCE_URL "
+                             "[| SOURCE_TITLE], on one line (the guided form is in Telegram only), "
+                             "e.g. /addfact JD.com | Alipay | payments | live | 2024-10 | "
+                             "JD.com accepts Alipay at checkout. | https://example.com/news",
+    "console.telegram_only": "{cmd} works in the Telegram bot only: the console has no chat to "
+                             "follow, report or suggest from. Here: /check, /company, /search, /recent, "
+                             "/changes, /map, /compare, /about, /language, or just ask.",
     "console.no_token": "No TELEGRAM_BOT_TOKEN set, so starting the terminal console. To run "
                         "the Telegram bot, put TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env "
                         "(see .env.example).",
@@ -138,7 +147,7 @@ EN.update({
     "bot.short_description": "Does X work with Y? Platform interoperability facts, with sources.",
 })
 
-# Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+# Admin commands (bot/admin.py, bot/telegram/admin/). Sent as HTML: callers escape every value.
 EN.update({
     "admin.refused": "Sorry, {command} is for the bot's admins only. Being admin of a group does not "
                      "make you one; the bot's owners can grant it.",
@@ -183,6 +192,7 @@ EN.update({
     "admin.card.date_note": "Date note: {text}",
     "admin.card.confidence": "Confidence: {text}",
     "admin.card.sources": "Sources:",
+    "admin.card.quote": "  <i>“{quote}”</i>",
     "admin.company_added": "✅ Added company {name} (#{id}). It answers in /check and /company now.",
     "admin.company_parent": "Part of {parent}.",
     "admin.alias_added": "✅ {company} is now also called “{alias}”.",
@@ -205,6 +215,12 @@ EN.update({
                            "{rejected} rejected.",
     "admin.import.dry_run": "<b>Dry run</b> of “{name}”:",
     "admin.import.applied": "✅ <b>Imported</b> “{name}”:",
+    "admin.import.changes_head": "Changes (old → new):",
+    "admin.import.change_line": "• {label}: {field} “{old}” → “{new}”",
+    "admin.import.sources_line": "• {label}: sources changed",
+    "admin.import.more_changes": "… and {n} more changes.",
+    "admin.import.older": "⚠️ {label}: the stored fact was changed at {when}, after this file was "
+                          "written; applying it would undo that edit.",
     "admin.import.rejected_head": "Rejected rows (not imported):",
     "admin.import.rejected_line": "• {label}: {reason}",
     "admin.import.more_rejected": "… and {n} more.",
@@ -243,7 +259,8 @@ EN.update({
                            "JD.com accepts Alipay at checkout. | https://example.com/news\n"
                            "Kinds: {kinds}. Statuses: {statuses}. Or send a bare /addfact for a "
                            "guided form.",
-    "admin.usage.addsource": "/addsource FACT_ID URL [TITLE], e.g. /addsource 12 https://example.com/news",
+    "admin.usage.addsource": ("/addsource FACT_ID URL [TITLE] [| quote: EXCERPT], e.g. /addsource 12 "
+                              "https://example.com/news Launch report | quote: Pay with Alipay from today"),
     "admin.usage.editfact": "/editfact FACT_ID FIELD VALUE, e.g. /editfact 12 status ended\n"
                             "Fields: {fields}. A value of - empties date, kind_detail, date_note "
                             "or confidence.",
@@ -459,7 +476,14 @@ EN.update({
     "answers.own.yes": "✅ Yes: {child} is part of {parent}.",
     "answers.own.affiliate": "🟡 Partly: {child} is connected to {parent} through an affiliate "
                              "(a minority stake), not owned by it.",
-    "answers.own.no": "⛔ No: {child} is not part of {parent} in my records.",
+    "answers.own.no": "⛔ No: {child} is not part of {parent}; they are not related in my data.",
+    "answers.own.related": "🔗 {child} and {other} are not one company, but both belong to {parent}.",
+    "answers.no_feature": "❔ No record of {feature} between {a} and {b}.",
+    "answers.headline_state": "{a} × {b} — {kind}: {state} {since}",
+    "answers.read_as": "I read “{typed}” as {name}.",
+    "search.fallback": "🔎 I couldn't find two names in that, so I searched for “{query}”: {n} result(s)",
+    "search.fallback_none": "I couldn't find a name in that, and I searched for “{query}” with no "
+                            "result. Try two names, e.g. “does JD accept Alipay?”",
     "answers.own.chain": "🏢 {child} belongs to {top}.",
     "answers.own.top": "🏢 {child} has no parent company in my records.",
     "answers.own.line.product": "• {child} is a product or service of {parent}",
@@ -474,10 +498,10 @@ EN.update({
 # house: the console's admin mode (python -m bot console --admin). Plain text.
 EN.update({
     "console.admin_intro": "Admin mode: you act as an owner. /addfact, /editfact, /addsource, /retract, "
-                           "/restore, /verify, /history, /addcompany, /alias, /unalias, "
+                           "/restore, /verify, /stale, /history, /addcompany, /alias, /unalias, "
                            "/import FILE [apply], "
                            "/export FOLDER.",
-    "console.admin_only": "{cmd} changes facts; start the console with --admin to use it.",
+    "console.admin_only": "{cmd} is an admin command; start the console with --admin to use it.",
     "console.import_usage": "Use: /import FILE (a dry run), then /import FILE apply",
     "console.import_apply": "Nothing is written yet. To apply it: {line}",
     "console.cannot_read": "Cannot read {path}: {error}",
@@ -552,6 +576,7 @@ EN.update({
     "field.company kind": "company kind",
     "field.source title": "source title",
     "field.source publisher": "source publisher",
+    "field.source quote": "source quote",
     "field.report": "report",
     "field.suggestion": "suggestion",
     "error.invalid_value": "{field} {value!r} is not one of: {allowed}",
@@ -606,6 +631,7 @@ EN.update({
                              "(optional fields are named: | scope: … | region: … | note: …)",
     "error.empty": "the {field} is empty",
     "error.need_id_url": "please give a fact number and a URL",
+    "error.addsource_extra": "after the title, only “| quote: EXCERPT” may follow",
     "error.need_id_field_value": "please give a fact number, a field and the new value",
     "error.not_editable": "“{value}” is not a field you can edit; use one of: {allowed}",
     "error.company_missing": "the company name is missing",
@@ -638,15 +664,13 @@ EN.update({
     "error.zip_too_big": "the file in the zip is larger than {mb} MB",
     "error.zip_unreadable": "“{name}” is not a readable zip file",
     "error.no_report": "there is no report #{id}",
-    "error.report_closed": "report #{id} is already {status}",
     "error.no_suggestion": "there is no suggestion #{id}",
-    "error.suggestion_closed": "suggestion #{id} is already {status}",
     "error.pair_same": "a pair needs two different companies",
     "error.db_duplicate": "that would duplicate existing data",
     "error.db_rules": "the database refused a value that breaks its rules ({what})",
     "error.db_readonly": "the database is read-only right now, so nothing was saved",
     "error.db_full": "the disk is full, so nothing was saved",
-    "error.db_busy": "the database is busy; please try again in a moment",
+    "error.db_busy": "the database is busy, so nothing was saved; please try again in a moment",
     "error.db_damaged": "the database file is damaged ({error})",
     "error.db_refused": "the database refused the change ({error})",
     "error.db_folder": "cannot create the database folder {path}: {error}",
@@ -657,6 +681,38 @@ EN.update({
     "error.db_damaged_in": "the database at {path} is damaged ({error})",
     "error.db_newer": "the database schema (v{found}) is newer than this program (v{known}); "
                       "upgrade interop-bot",
+})
+EN.update({
+    "lint.url": "{problem}",
+    "error.url_template": "source URL {url!r} holds an unfilled template placeholder",
+    "error.url_proxy": "source URL {url!r} goes through a web proxy; cite the real address",
+    "lint.partial-note": "a partial fact needs a note saying what is partial",
+    "lint.parent-cycle": "the parents go round in a circle: {chain}",
+    "lint.duplicate-name": "“{label}” already names {owner}",
+    "lint.not-a-company": "{role} “{name}” is not a company in the data",
+    "lint.duplicate-fact": "the same fact as {other}",
+    "lint.follow-up": "{problem}",
+    "lint.follow_up.unknown": "it follows {key}, which is not in the data",
+    "lint.follow_up.thread": "it follows {key} but is not in its thread (same pair, kind, scope and region)",
+    "lint.follow_up.older": "it is dated {date}, before {key} ({other}) which it follows",
+    "lint.kind": "kind “{value}” is not one of: {allowed}",
+    "lint.status": "status “{value}” is not one of: {allowed}",
+    "lint.region": "region “{value}” is not one of: {allowed}",
+    "lint.date": "date “{value}”: {problem}",
+    "lint.stale-announced": "the thread's newest fact is an announcement from {date}, {months} months ago",
+    "lint.single-source": "“high” confidence rests on a single source",
+    "lint.no-facts": "no fact mentions it or any company in its group",
+    "lint.counts": "{errors} error(s), {warnings} warning(s)",
+    "admin.import.lint_head": "Data check: {errors} error(s), {warnings} warning(s):",
+    "admin.import.lint_line": "• {line}",
+    "admin.import.lint_blocked": "⛔ Fix the errors above and send the file again: nothing was written.",
+    "error.surrogate": "{field} holds a lone surrogate (broken UTF-16), which is not text",
+    "error.parent_cycle": "that would make the parents go round in a circle: {chain}",
+    "error.json_deep": "the JSON is nested too deeply",
+    "error.csv_deep": "a JSON list in the CSV is nested too deeply",
+    "error.zip_encrypted": "“{name}” is encrypted; send the zip /export made, without a password",
+    "error.zip_method": "“{name}” uses a compression method I can't read; zip it with the usual deflate",
+    "error.zip_corrupt": "“{name}” is damaged: its compressed data does not unpack",
 })
 
 # Richer facts (region, caveat, freshness, confidence) and what changed: /changes, /about, /verify.
@@ -680,6 +736,13 @@ EN.update({
     "region.PH": "Philippines",
     "region.VN": "Vietnam",
     "region.AU": "Australia",
+    "region.BR": "Brazil",
+    "region.AE": "UAE",
+    "region.QA": "Qatar",
+    "region.KG": "Kyrgyzstan",
+    "region.UZ": "Uzbekistan",
+    "region.BT": "Bhutan",
+    "region.NP": "Nepal",
     "fact.note": "ℹ️ {note}",
     "fact.checked": "checked {date}",
     "fact.unchecked": "not re-checked since {date}",
@@ -706,7 +769,8 @@ EN.update({
         "Every fact is a dated event taken from public sources (company announcements, news, "
         "regulators), linked under each answer. “reported” marks a fact resting on a single or "
         "less certain report; “checked” is the day an admin last confirmed it; “not re-checked "
-        "since” says nobody has confirmed it since it was recorded."),
+        "since” marks an announcement or a partial launch over a year old that nobody has "
+        "confirmed since, and an announcement with no launch reported for six months says so."),
     "about.report": ("Something wrong or missing? Press ⚠️ Report under an answer, or send /suggest "
                      "with a source."),
     "cmd.changes": "What the admins changed lately",
@@ -714,6 +778,43 @@ EN.update({
     "cmd.verify": "Mark a fact as checked today",
     "admin.usage.verify": "/verify FACT_ID, e.g. /verify 12",
     "admin.verified": "✔️ Fact #{id} is marked as checked today. It reads:",
+})
+
+# Freshness and the admins' maintenance queue (/stale).
+EN.update({
+    "verdict.announced_stale": "🕓 Announced in {date}; no launch reported since",
+    "check.announced_stale": "in {date}; no launch reported since",
+    "about.waiting": "🧹 {n} threads are waiting for an admin to look at them again.",
+    "cmd.stale": "Threads most in need of a look",
+    "admin.usage.stale": "/stale, or /stale 2 for the second page",
+    "stale.empty": "✨ Nothing is waiting: no thread has gone stale.",
+    "error.page_number": "“{value}” is not a page number",
+    "stale.header": "🧹 Threads waiting for a look: {n}, oldest first",
+    "stale.age": "⏳ {age} old · {reason} · newest fact #{id}",
+    "stale.reason.announced": "announced, no launch reported",
+    "stale.reason.partial": "partial for over 18 months",
+    "stale.reason.unchecked": "never checked",
+    "stale.source": "📎 {source}",
+    "stale.commands": "/verify {id} if it still holds · /retract {id} · /addfact for a follow-up",
+    "stale.more": "Page {page}/{pages}: /stale {next} shows the next one.",
+    "stale.button.verify": "✔ Still true #{id}",
+    "stale.button.follow_up": "➕ Follow-up #{id}",
+    "stale.button.retract": "Retract #{id}",
+    "stale.verified": "Fact #{id} is marked as checked today.",
+    "admin.form.follow_up": ("➕ A follow-up to fact #{id}: {relation}. Subject, object, kind and "
+                             "scope are filled in from it."),
+})
+
+# Settling: the admin who presses second learns who was first.
+EN.update({
+    "error.suggestion_accepted_by": "suggestion #{id} was already accepted by {who}",
+    "error.suggestion_rejected_by": "suggestion #{id} was already rejected by {who}",
+    "error.report_resolved_by": "report #{id} was already resolved by {who}",
+    "error.report_dismissed_by": "report #{id} was already dismissed by {who}",
+    "error.fact_retracted_by": "fact #{id} was already retracted by {who}",
+    "admin.settled.applied": "This import was already applied by {who}.",
+    "admin.settled.cancelled": "This was already cancelled by {who}.",
+    "admin.settled.saved": "This fact was already saved by {who}.",
 })
 
 # The table on the web (bot/render_web.py) and its Mini App button.

@@ -69,6 +69,8 @@ ZH: dict[str, str] = {
         "/search 文字 — 搜索记录\n"
         "/recent [N] — 最新变化\n"
         "/changes [N] — 管理员最近修改了什么\n"
+        "/map 名称 — 一家公司和谁互通的图\n"
+        "/compare A B | C D — 平台与服务的对照表\n"
         "/about — 我涵盖哪些内容，记录从哪里来\n"
         "/language en|zh|auto — 回复语言\n\n"
         "也可以直接问：“京东支持支付宝吗？”或 “does JD accept Alipay?”"
@@ -84,7 +86,14 @@ ZH: dict[str, str] = {
     "error.generic": "抱歉，我这边出了点问题。请稍后再试。",
     "too_long": "这条消息太长了，请在 {max} 个字符以内提问。",
     "rate_limited": "你问得太快了。请等 {seconds} 秒再试。",
-    "console.intro": "interop-bot 控制台 — 命令与机器人相同。/help 查看帮助，Ctrl-D 退出。",
+    "console.intro": "interop-bot 控制台 — 可用 /help 里的命令，也可以直接提问。Ctrl-D 退出。",
+    "console.addfact_usage": "/addfact 主体 | 对象 | 类型 | 状态 | 日期 | 摘要 | 来源网址 "
+                             "[| 来源标题]，写在一行里（引导表单只在 Telegram 里有），例如 "
+                             "/addfact JD.com | Alipay | payments | live | 2024-10 | "
+                             "JD.com accepts Alipay at checkout. | https://example.com/news",
+    "console.telegram_only": "{cmd} 只能在 Telegram 机器人里用：控制台没有可以关注、报告或建议的聊天。"
+                             "这里可以用 /check、/company、/search、/recent、/changes、/map、/compare、"
+                             "/about、/language，或直接提问。",
     "console.no_token": "没有设置 TELEGRAM_BOT_TOKEN，所以启动终端控制台。要运行 Telegram 机器人，"
                         "请在 .env 中写入 TELEGRAM_BOT_TOKEN=<来自 @BotFather 的令牌>"
                         "（见 .env.example）。",
@@ -104,7 +113,7 @@ ZH: dict[str, str] = {
     "cmd.search": "搜索记录",
     "cmd.recent": "最新变化",
     "cmd.help": "机器人介绍和示例",
-    # Admin commands (bot/admin.py, bot/telegram/admin.py). Sent as HTML: callers escape every value.
+    # Admin commands (bot/admin.py, bot/telegram/admin/). Sent as HTML: callers escape every value.
     "admin.refused": "抱歉，{command} 仅限机器人的管理员使用。群管理员并不等于机器人的管理员；"
                      "机器人的所有者可以授予权限。",
     "admin.owners_only": "抱歉，{command} 仅限机器人的所有者使用。",
@@ -148,6 +157,7 @@ ZH: dict[str, str] = {
     "admin.card.date_note": "日期说明：{text}",
     "admin.card.confidence": "可信度：{text}",
     "admin.card.sources": "来源：",
+    "admin.card.quote": "  <i>“{quote}”</i>",
     "admin.company_added": "✅ 已添加公司 {name}（#{id}）。现在可以在 /check 和 /company 中查到它。",
     "admin.company_parent": "隶属于 {parent}。",
     "admin.alias_added": "✅ {company} 现在也叫“{alias}”。",
@@ -169,6 +179,11 @@ ZH: dict[str, str] = {
                            "拒绝 {rejected} 条。",
     "admin.import.dry_run": "“{name}”的<b>试运行</b>：",
     "admin.import.applied": "✅ 已<b>导入</b>“{name}”：",
+    "admin.import.changes_head": "变更（旧 → 新）：",
+    "admin.import.change_line": "• {label}：{field} “{old}” → “{new}”",
+    "admin.import.sources_line": "• {label}：来源有变",
+    "admin.import.more_changes": "… 还有 {n} 处变更。",
+    "admin.import.older": "⚠️ {label}：存储的记录在 {when} 修改过，晚于这个文件；导入会撤销那次修改。",
     "admin.import.rejected_head": "被拒绝的行（未导入）：",
     "admin.import.rejected_line": "• {label}：{reason}",
     "admin.import.more_rejected": "… 另有 {n} 条。",
@@ -206,7 +221,8 @@ ZH: dict[str, str] = {
                            "例如 /addfact JD.com | Alipay | payments | live | 2024-10 | "
                            "JD.com accepts Alipay at checkout. | https://example.com/news\n"
                            "类型：{kinds}。状态：{statuses}。也可以只发送 /addfact，使用引导式表单。",
-    "admin.usage.addsource": "/addsource 记录编号 网址 [标题]，例如 /addsource 12 https://example.com/news",
+    "admin.usage.addsource": ("/addsource 记录编号 网址 [标题] [| quote: 原文摘录]，例如 /addsource 12 "
+                              "https://example.com/news 上线报道 | quote: 即日起支持支付宝付款"),
     "admin.usage.editfact": "/editfact 记录编号 字段 值，例如 /editfact 12 status ended\n"
                             "字段：{fields}。值为 - 时清空 date、kind_detail、date_note "
                             "或 confidence。",
@@ -237,10 +253,10 @@ ZH: dict[str, str] = {
     "cmd.backup": "下载数据库备份（所有者）",
     # house: the console's admin mode (python -m bot console --admin). Plain text.
     "console.admin_intro": "管理模式：你以所有者身份操作。/addfact、/editfact、/addsource、/retract、"
-                           "/restore、/verify、/history、/addcompany、/alias、/unalias、"
+                           "/restore、/verify、/stale、/history、/addcompany、/alias、/unalias、"
                            "/import 文件 [apply]、"
                            "/export 文件夹。",
-    "console.admin_only": "{cmd} 会修改记录；请用 --admin 启动控制台后再使用。",
+    "console.admin_only": "{cmd} 是管理命令；请用 --admin 启动控制台后再使用。",
     "console.import_usage": "用法：/import 文件（试运行），然后 /import 文件 apply",
     "console.import_apply": "还没有写入任何内容。要应用它：{line}",
     "console.cannot_read": "无法读取 {path}：{error}",
@@ -405,7 +421,14 @@ ZH: dict[str, str] = {
     "answers.service.other": "产品",
     "answers.own.yes": "✅ 是：{child} 隶属于 {parent}。",
     "answers.own.affiliate": "🟡 部分：{child} 通过关联公司（少数股权）与 {parent} 相连，但并不归它所有。",
-    "answers.own.no": "⛔ 不是：在我的记录里，{child} 不属于 {parent}。",
+    "answers.own.no": "⛔ 不是：{child} 不属于 {parent}，在我的数据里两者没有关系。",
+    "answers.own.related": "🔗 {child} 和 {other} 不是同一家公司，但都属于 {parent}。",
+    "answers.no_feature": "❔ {a} 和 {b} 之间没有 {feature} 的记录。",
+    "answers.headline_state": "{a} × {b} — {kind}：{state}（{since}）",
+    "answers.read_as": "我把“{typed}”读作 {name}。",
+    "search.fallback": "🔎 我没有在这句话里找到两个名称，所以搜索了“{query}”：{n} 条结果",
+    "search.fallback_none": "我没有在这句话里找到名称，搜索“{query}”也没有结果。"
+                            "试试两个名称，例如“京东能用支付宝吗？”",
     "answers.own.chain": "🏢 {child} 属于 {top}。",
     "answers.own.top": "🏢 在我的记录里，{child} 没有母公司。",
     "answers.own.line.product": "• {child} 是 {parent} 的产品或服务",
@@ -495,6 +518,7 @@ ZH: dict[str, str] = {
     "field.company kind": "公司类型",
     "field.source title": "来源标题",
     "field.source publisher": "来源发布者",
+    "field.source quote": "来源原文摘录",
     "field.report": "报告",
     "field.suggestion": "建议",
     "error.invalid_value": "{field} {value!r} 不是以下之一：{allowed}",
@@ -548,6 +572,7 @@ ZH: dict[str, str] = {
                              "（可选字段要写名字：| scope: … | region: … | note: …）",
     "error.empty": "{field}是空的",
     "error.need_id_url": "请给出记录编号和网址",
+    "error.addsource_extra": "标题之后只能跟“| quote: 原文摘录”",
     "error.need_id_field_value": "请给出记录编号、字段和新的值",
     "error.not_editable": "“{value}”不是可以修改的字段；可用的有：{allowed}",
     "error.company_missing": "缺少公司名称",
@@ -580,15 +605,13 @@ ZH: dict[str, str] = {
     "error.zip_too_big": "zip 里的文件大于 {mb} MB",
     "error.zip_unreadable": "“{name}”不是可读的 zip 文件",
     "error.no_report": "没有报告 #{id}",
-    "error.report_closed": "报告 #{id} 已经是 {status} 状态",
     "error.no_suggestion": "没有建议 #{id}",
-    "error.suggestion_closed": "建议 #{id} 已经是 {status} 状态",
     "error.pair_same": "一对公司必须是两家不同的公司",
     "error.db_duplicate": "这会与已有数据重复",
     "error.db_rules": "数据库拒绝了一个违反其规则的值（{what}）",
     "error.db_readonly": "数据库目前是只读的，所以什么也没有保存",
     "error.db_full": "磁盘已满，所以什么也没有保存",
-    "error.db_busy": "数据库正忙；请稍后再试",
+    "error.db_busy": "数据库正忙，未保存任何内容；请稍后再试",
     "error.db_damaged": "数据库文件已损坏（{error}）",
     "error.db_refused": "数据库拒绝了这次修改（{error}）",
     "error.db_folder": "无法创建数据库文件夹 {path}：{error}",
@@ -599,6 +622,38 @@ ZH: dict[str, str] = {
     "error.db_damaged_in": "位于 {path} 的数据库已损坏（{error}）",
     "error.db_newer": "数据库结构（v{found}）比本程序（v{known}）新；请升级 interop-bot",
 }
+ZH.update({
+    "lint.url": "{problem}",
+    "error.url_template": "来源网址 {url!r} 含有未填充的模板占位符",
+    "error.url_proxy": "来源网址 {url!r} 经过了网页代理；请引用真实网址",
+    "lint.partial-note": "部分可用的事实需要备注说明哪里受限",
+    "lint.parent-cycle": "母公司关系形成了循环：{chain}",
+    "lint.duplicate-name": "“{label}”已经是{owner}的名称",
+    "lint.not-a-company": "{role}“{name}”不是数据中的公司",
+    "lint.duplicate-fact": "与 {other} 是同一条事实",
+    "lint.follow-up": "{problem}",
+    "lint.follow_up.unknown": "它跟进的 {key} 不在数据中",
+    "lint.follow_up.thread": "它跟进 {key}，但不在同一线索中（同一对公司、类别、范围和地区）",
+    "lint.follow_up.older": "它的日期是 {date}，早于它所跟进的 {key}（{other}）",
+    "lint.kind": "类别“{value}”不在列表中：{allowed}",
+    "lint.status": "状态“{value}”不在列表中：{allowed}",
+    "lint.region": "地区“{value}”不在列表中：{allowed}",
+    "lint.date": "日期“{value}”：{problem}",
+    "lint.stale-announced": "该线索最新的事实是 {date} 的公告，已过去 {months} 个月",
+    "lint.single-source": "“高”可信度只依据一个来源",
+    "lint.no-facts": "没有任何事实提到它或其集团中的公司",
+    "lint.counts": "{errors} 个错误，{warnings} 个警告",
+    "admin.import.lint_head": "数据检查：{errors} 个错误，{warnings} 个警告：",
+    "admin.import.lint_line": "• {line}",
+    "admin.import.lint_blocked": "⛔ 请修正上面的错误后重新发送文件：什么也没有写入。",
+    "error.surrogate": "{field} 含有孤立的代理字符（损坏的 UTF-16），不是文本",
+    "error.parent_cycle": "这会让母公司关系形成循环：{chain}",
+    "error.json_deep": "JSON 的嵌套层次太深",
+    "error.csv_deep": "CSV 中的某个 JSON 列表嵌套层次太深",
+    "error.zip_encrypted": "“{name}”已加密；请发送 /export 生成的无密码 zip 文件",
+    "error.zip_method": "“{name}”使用了我无法读取的压缩方式；请用常见的 deflate 方式压缩",
+    "error.zip_corrupt": "“{name}”已损坏：压缩数据无法解开",
+})
 
 ZH.update({
     "fact.region": "{status}（仅限{region}）",
@@ -620,6 +675,13 @@ ZH.update({
     "region.PH": "菲律宾",
     "region.VN": "越南",
     "region.AU": "澳大利亚",
+    "region.BR": "巴西",
+    "region.AE": "阿联酋",
+    "region.QA": "卡塔尔",
+    "region.KG": "吉尔吉斯斯坦",
+    "region.UZ": "乌兹别克斯坦",
+    "region.BT": "不丹",
+    "region.NP": "尼泊尔",
     "fact.note": "ℹ️ {note}",
     "fact.checked": "{date} 已核实",
     "fact.unchecked": "自 {date} 记录以来未再核实",
@@ -644,13 +706,47 @@ ZH.update({
     "about.sources": (
         "每条记录都是一个有日期的事件，来自公开来源（公司公告、新闻、监管机构），链接附在每个回答下面。"
         "“据报道”表示该记录只有单一或不够确定的来源；“已核实”是管理员最近一次确认的日期；"
-        "“未再核实”表示记录以来还没有人重新确认过。"),
+        "“未再核实”表示一年多前的宣布或部分上线此后没有人重新确认过；宣布半年后仍未见上线报道的，也会直接说明。"),
     "about.report": "发现错误或遗漏？请点回答下面的 ⚠️ 报告问题，或发送 /suggest 并附上来源。",
     "cmd.changes": "管理员最近修改了什么",
     "cmd.about": "我涵盖哪些内容，记录从哪里来",
     "cmd.verify": "把一条记录标记为今天已核实",
     "admin.usage.verify": "/verify 记录编号，例如 /verify 12",
     "admin.verified": "✔️ 记录 #{id} 已标记为今天核实。内容如下：",
+})
+
+ZH.update({
+    "error.suggestion_accepted_by": "建议 #{id} 已由 {who} 采纳",
+    "error.suggestion_rejected_by": "建议 #{id} 已由 {who} 拒绝",
+    "error.report_resolved_by": "报告 #{id} 已由 {who} 处理",
+    "error.report_dismissed_by": "报告 #{id} 已由 {who} 驳回",
+    "error.fact_retracted_by": "记录 #{id} 已由 {who} 撤回",
+    "admin.settled.applied": "这次导入已由 {who} 执行。",
+    "admin.settled.cancelled": "这项操作已由 {who} 取消。",
+    "admin.settled.saved": "这条记录已由 {who} 保存。",
+})
+
+ZH.update({
+    "verdict.announced_stale": "🕓 {date}已宣布，此后未见上线报道",
+    "check.announced_stale": "（{date}宣布），此后未见上线报道",
+    "about.waiting": "🧹 有 {n} 条记录线等待管理员重新查看。",
+    "cmd.stale": "最需要重新查看的记录线",
+    "admin.usage.stale": "/stale，或用 /stale 2 查看第二页",
+    "stale.empty": "✨ 没有等待查看的记录线：没有过时的内容。",
+    "error.page_number": "“{value}”不是页码",
+    "stale.header": "🧹 等待查看的记录线：{n} 条，最旧的在前",
+    "stale.age": "⏳ 已有 {age} · {reason} · 最新记录 #{id}",
+    "stale.reason.announced": "已宣布，未见上线报道",
+    "stale.reason.partial": "部分上线已超过 18 个月",
+    "stale.reason.unchecked": "从未核实",
+    "stale.source": "📎 {source}",
+    "stale.commands": "仍然属实请用 /verify {id} · /retract {id} · 用 /addfact 补充后续",
+    "stale.more": "第 {page}/{pages} 页：/stale {next} 查看下一页。",
+    "stale.button.verify": "✔ 仍然属实 #{id}",
+    "stale.button.follow_up": "➕ 补充后续 #{id}",
+    "stale.button.retract": "撤回 #{id}",
+    "stale.verified": "记录 #{id} 已标记为今天核实。",
+    "admin.form.follow_up": "➕ 为记录 #{id} 补充后续：{relation}。主体、对象、类别和范围已按它填好。",
 })
 
 # 网页表格（bot/render_web.py）和小程序按钮。

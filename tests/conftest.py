@@ -10,6 +10,7 @@ import pytest
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.startup import open_interop
+from tests.core import seeded_database
 from tests.tg import Harness, make_app
 
 # -- Telegram adapter (tests/tg.py) -------------------------------------------------------------
@@ -29,6 +30,7 @@ async def tg(tmp_path: Path) -> AsyncIterator[Harness]:
 @pytest.fixture
 async def interop(tmp_path: Path) -> AsyncIterator[Interop]:
     """The core on a freshly seeded temp database (a test file may define its own ``interop``)."""
+    await seeded_database(tmp_path / "interop.sqlite3")
     service = await open_interop(tmp_path / "interop.sqlite3", seed=SEED_PATH)
     yield service
     await service.close()

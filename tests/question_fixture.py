@@ -51,7 +51,7 @@ COMPANIES = [
     _company("BirdyChat", kind="messaging"),
     _company("Apple", kind="tech company", zh="苹果"),
     _company("iPhone", parent="Apple", relation="product", kind="OS", aliases=("iOS",),
-             features=(("AirDrop", "content", "file sharing"), ("iMessage", "messaging", "RCS"),
+             features=(("AirDrop", "content", "file sharing"), ("iMessage", "messaging", "iMessage"),
                        ("Find My", "other", "Find My network"))),
     _company("Google", kind="tech company", zh="谷歌"),
     _company("Android", parent="Google", relation="product", kind="OS", zh="安卓",
@@ -60,13 +60,22 @@ COMPANIES = [
     _company("H&M", kind="retail"),
     _company("Procter & Gamble", kind="consumer goods"),
     _company("Ant Group / Alipay HK", kind="payments", aliases=("AlipayHK",)),
+    # for reading features, negation, ownership shapes and places
+    _company("Youku", parent="Alibaba Group", relation="subsidiary", kind="video", zh="优酷"),
+    _company("Kuaishou", kind="video", zh="快手"),
+    _company("Beeper Mini", kind="messaging"),
+    _company("UPI", kind="payments", aliases=("Unified Payments Interface",)),
+    _company("LankaPay", kind="payments"),
+    _company("MauCAS", kind="payments", aliases=("Mauritius payment switch",)),
+    _company("PayNow", kind="payments", aliases=("PayNow Singapore",)),
 ]
 
 
 def _fact(key: str, subject: str, obj: str, kind: str, status: str, date: str,
-          scope: str = "", note: str = "") -> dict[str, Any]:
+          scope: str = "", note: str = "", region: str = "") -> dict[str, Any]:
     return {"key": key, "subject": subject, "object": obj, "kind": kind, "status": status,
             "date": date, "scope": scope, "note": note or ("fixture caveat" if status == "partial" else ""),
+            "region": region,
             "summary": f"Fixture: {subject} / {obj} {kind} {status} {scope}".strip(), "sources": SRC}
 
 
@@ -102,6 +111,17 @@ FACTS = [
     _fact("pg-tmall", "Procter & Gamble", "Tmall", "shopping/links", "live", "2018"),
     _fact("xhs-tb", "Xiaohongshu", "Taobao", "shopping/links", "partial", "2025-05-07"),
     _fact("alipayhk-wxp", "Ant Group / Alipay HK", "WeChat Pay", "payments", "announced", "2025-03"),
+    _fact("iphone-android-e2ee", "iPhone", "Android", "messaging", "partial", "2026-05-11",
+          "encrypted RCS"),
+    _fact("iphone-beeper-imessage", "iPhone", "Beeper Mini", "messaging", "ended", "2023-12-08",
+          "iMessage"),
+    _fact("wx-tb-0", "WeChat", "Taobao", "shopping/links", "ended", "2013-11", "links in chats"),
+    _fact("ks-tb-1", "Kuaishou", "Taobao", "shopping/links", "ended", "2022-03-01", "product links"),
+    _fact("ks-tb-2", "Kuaishou", "Taobao", "shopping/links", "live", "2022-10-28", "product links"),
+    _fact("dy-tb-links", "Douyin", "Taobao", "shopping/links", "ended", "2020-10-09", "livestream links"),
+    _fact("lankapay-upi", "LankaPay", "UPI", "payments", "live", "2024-02-12", region="Sri Lanka"),
+    _fact("maucas-upi", "MauCAS", "UPI", "payments", "live", "2024-02-12"),
+    _fact("paynow-upi", "PayNow", "UPI", "payments", "live", "2023-02-21"),
 ]
 
 DOCUMENT: dict[str, Any] = {"format": "interop-bot/1", "companies": COMPANIES, "facts": FACTS}

@@ -27,6 +27,10 @@ class Expect:
     unknown: tuple[str, ...] = field(default=())
     clean: bool = False
     """True: no word of the question may be reported as an unknown name."""
+    says: tuple[str, ...] = ()
+    """Text the answer must contain ("iMessage" in "No record of iMessage", "淘包" read as 淘宝)."""
+    never: tuple[str, ...] = ()
+    """Text the answer's first line must not contain ("Yes" to "does WeChat block Taobao links")."""
 
 
 def pair(a: str, b: str, verdict: str, kind: str | None = None, unknown: tuple[str, ...] = ()) -> Expect:
@@ -153,7 +157,7 @@ def _pair_cases() -> list[tuple[str, Expect]]:
 
 
 SPECIAL: list[tuple[str, Expect]] = [
-    # the examples at the top of issue 11
+    # everyday questions in both languages, with a kind (payments, login, …)
     ("美团能用支付宝吗", pair("Meituan", "Alipay", "ended", "payments")),
     ("can I log in to Douyin with WeChat", pair("Douyin", "WeChat", "ended", "login")),
     ("/check cainiao jd", pair("Cainiao", "JD.com", "live")),
@@ -285,7 +289,8 @@ TRIAL_TUNING: list[tuple[str, Expect]] = [
     ("安卓和iPhone能互传文件吗", _clean(pair("Android", "iPhone", "partial", "content"))),
     ("香港能用支付宝吗", _clean(profile("Alipay"))),
     ("在中国能用微信支付吗", _clean(profile("WeChat Pay"))),
-    ("does Find My work with Android?", _clean(pair("iPhone", "Android", "live", "other"))),
+    # a named feature answers from its own thread: no Find My network record for Android
+    ("does Find My work with Android?", _clean(pair("iPhone", "Android", "no_record", "other"))),
     ("can I find my android phone", profile("Android")),  # lower-case "find my" is just words
     ('jd & alipay <a href="x">link</a>', _clean(pair("JD.com", "Alipay", "no_record", "shopping/links"))),
     ("<taobao> wechat pay", pair("Taobao", "WeChat Pay", "live")),  # not a tag: the name stays
@@ -305,3 +310,130 @@ TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
 ]
 TUNING += TRIAL_TUNING
 HELD_OUT += TRIAL_HELD_OUT
+
+
+# Reading: a named feature, negation, kind words over a wallet's default, ownership in
+# every shape, places, login words in every script, inline's unknown names, ordinary words,
+# unknown names, Chinese typos and tone marks. Written in pairs: the first of each pair tunes,
+# the second is held out.
+_AGREE = ("✅ Yes", "⛔ No longer", "✅ 可以", "⛔ 已不再")
+
+
+def _says(expect: Expect, *text: str) -> Expect:
+    return replace(expect, says=text)
+
+
+def _state(a: str, b: str, verdict: str, k: str) -> Expect:
+    """A negated question: the pair's state, never a yes or no."""
+    return replace(pair(a, b, verdict, k), never=_AGREE)
+
+
+def unknown(*names: str) -> Expect:
+    """Only names the bot does not know: each one said, nothing searched."""
+    return Expect("unknown", unknown=names)
+
+
+_NO_IMESSAGE = _says(pair("iPhone", "Android", "no_record", "messaging"), "iMessage")
+_MINI = pair("Alipay", "Meituan", "live", "shopping/links")
+_DY_LOGIN = pair("Douyin", "WeChat", "ended", "login")
+READING3: list[tuple[str, Expect]] = [
+    # a named feature: its own thread, or no record of it
+    ("does imessage work on android", _NO_IMESSAGE), ("can android users use imessage", _NO_IMESSAGE),
+    ("安卓能用iMessage吗", _NO_IMESSAGE), ("iMessage能在安卓上用嗎", _NO_IMESSAGE),
+    ("imessage anzhuo", _NO_IMESSAGE), ("anzhuo imessage", _NO_IMESSAGE),
+    ("is rcs encrypted between iphone and android", pair("iPhone", "Android", "partial", "messaging")),
+    ("is end-to-end encryption on for rcs between iphone and android",
+     pair("iPhone", "Android", "partial", "messaging")),
+    ("iPhone和安卓之间的RCS加密吗", pair("iPhone", "Android", "partial", "messaging")),
+    ("iPhone和安卓之間的RCS有加密嗎", pair("iPhone", "Android", "partial", "messaging")),
+    ("does imessage work with beeper mini", pair("iPhone", "Beeper Mini", "ended", "messaging")),
+    ("beeper mini imessage", pair("iPhone", "Beeper Mini", "ended", "messaging")),
+    ("does rcs work between iphone and android", pair("iPhone", "Android", "live", "messaging")),
+    ("does airdrop work with android", pair("iPhone", "Android", "partial", "content")),
+    # negated or reversed: the state itself
+    ("does wechat block taobao links", _state("WeChat", "Taobao", "live", "shopping/links")),
+    ("is wechat blocking taobao links", _state("WeChat", "Taobao", "live", "shopping/links")),
+    ("does douyin block taobao links", _state("Douyin", "Taobao", "ended", "shopping/links")),
+    ("did douyin ban taobao links", _state("Douyin", "Taobao", "ended", "shopping/links")),
+    ("did meituan stop accepting alipay", _state("Meituan", "Alipay", "ended", "payments")),
+    ("does meituan no longer take alipay", _state("Meituan", "Alipay", "ended", "payments")),
+    ("微信屏蔽淘宝链接吗", _state("WeChat", "Taobao", "live", "shopping/links")),
+    ("微信封鎖淘寶連結嗎", _state("WeChat", "Taobao", "live", "shopping/links")),
+    ("美团不能用支付宝吗", _state("Meituan", "Alipay", "ended", "payments")),
+    ("美團不能用支付寶嗎", _state("Meituan", "Alipay", "ended", "payments")),
+    ("抖音封杀淘宝链接了吗", _state("Douyin", "Taobao", "ended", "shopping/links")),
+    ("抖音封殺淘寶連結了嗎", _state("Douyin", "Taobao", "ended", "shopping/links")),
+    ("weixin pingbi taobao lianjie", _state("WeChat", "Taobao", "live", "shopping/links")),
+    ("does kuaishou still block taobao links", _state("Kuaishou", "Taobao", "live", "shopping/links")),
+    # a kind word beats the wallet-means-payments default
+    ("alipay meituan mini program", _MINI), ("meituan mini program in alipay", _MINI),
+    ("支付宝里能用美团吗", _MINI), ("支付寶裡能用美團嗎", _MINI),
+    ("支付宝美团小程序", _MINI), ("支付寶美團小程式", _MINI),
+    ("zhifubao meituan xiaochengxu", _MINI), ("can i open meituan inside alipay", _MINI),
+    ("can i pay meituan with alipay", pair("Meituan", "Alipay", "ended", "payments")),
+    ("美团能用支付宝付款吗", pair("Meituan", "Alipay", "ended", "payments")),
+    # ownership in every shape, from the tree
+    ("is youku alibaba", owner("Youku", "Alibaba Group", "yes")),
+    ("is youku an alibaba company", owner("Youku", "Alibaba Group", "yes")),
+    ("优酷是阿里的吗", owner("Youku", "Alibaba Group", "yes")),
+    ("優酷是阿里巴巴的嗎", owner("Youku", "Alibaba Group", "yes")),
+    ("youku shi alibaba de ma", owner("Youku", "Alibaba Group", "yes")),
+    ("is taobao related to tmall", owner("Taobao", "Alibaba Group", "related")),
+    ("are taobao and tmall the same company", owner("Taobao", "Alibaba Group", "related")),
+    ("淘宝和天猫是一家公司吗", owner("Taobao", "Alibaba Group", "related")),
+    ("淘寶和天貓是同一家公司嗎", owner("Taobao", "Alibaba Group", "related")),
+    ("taobao he tianmao shi yijia gongsi ma", owner("Taobao", "Alibaba Group", "related")),
+    ("is whatsapp related to instagram", owner("WhatsApp", "Meta Platforms", "related")),
+    ("are instagram and whatsapp the same company", owner("Instagram", "Meta Platforms", "related")),
+    ("does tencent own jd", owner("JD.com", "Tencent", "no")),
+    ("腾讯拥有京东吗", owner("JD.com", "Tencent", "no")),
+    ("is meituan related to tencent", owner("Meituan", "Tencent", "no")),
+    ("does alibaba own youku", owner("Youku", "Alibaba Group", "yes")),
+    # places are regions, and can pick the pair
+    ("upi in sri lanka", _clean(pair("LankaPay", "UPI", "live"))),
+    ("can i use upi in sri lanka", _clean(pair("LankaPay", "UPI", "live"))),
+    ("upi in mauritius", _clean(pair("MauCAS", "UPI", "live"))),
+    ("upi in singapore", _clean(pair("PayNow", "UPI", "live"))),
+    ("斯里兰卡能用UPI吗", _clean(pair("LankaPay", "UPI", "live"))),
+    ("斯里蘭卡能用UPI嗎", _clean(pair("LankaPay", "UPI", "live"))),
+    ("毛里求斯能用UPI吗", _clean(pair("MauCAS", "UPI", "live"))),
+    ("upi xinjiapo", _clean(pair("PayNow", "UPI", "live"))),
+    ("alipay in china", _clean(profile("Alipay"))), ("wechat pay in china", _clean(profile("WeChat Pay"))),
+    # login words in every script
+    ("抖音能用微信登入嗎", _DY_LOGIN), ("能用微信帳號登入抖音嗎", _DY_LOGIN),
+    ("抖音可以用微信帐号吗", _DY_LOGIN), ("抖音微信登入", _DY_LOGIN),
+    ("douyin weixin denglu", _DY_LOGIN), ("douyin denglu weixin", _DY_LOGIN),
+    ("log into douyin using wechat", _DY_LOGIN), ("douyin wechat account", _DY_LOGIN),
+    # unknown names are said, inline's first result too
+    ("amazon alipay", profile("Alipay", unknown=("amazon",))),
+    ("shopee alipay", profile("Alipay", unknown=("shopee",))),
+    ("亚马逊 支付宝", profile("Alipay", unknown=("亚马逊",))),
+    ("亞馬遜 支付寶", profile("Alipay", unknown=("亞馬遜",))),
+    ("xiapi zhifubao", profile("Alipay", unknown=("xiapi",))),
+    ("netflix wechat pay", profile("WeChat Pay", unknown=("netflix",))),
+    ("can I pay with grabpay on shopee", unknown("grabpay", "shopee")),
+    ("does shopee accept grabpay", unknown("shopee", "grabpay")),
+    ("does line work with whatsapp", profile("WhatsApp", unknown=("line",))),
+    ("does signal work with whatsapp", profile("WhatsApp", unknown=("signal",))),
+    ("虾皮能用GrabPay吗", unknown("虾皮", "grabpay")),
+    ("蝦皮能用GrabPay嗎", unknown("蝦皮", "grabpay")),
+    # ordinary and topic words are no names
+    ("how do i change the default browser on iphone", _clean(profile("iPhone"))),
+    ("iphone notifications and app store", _clean(profile("iPhone"))),
+    ("DMA iphone", _clean(profile("iPhone"))), ("install apps on android", _clean(profile("Android"))),
+    ("微信和淘宝有什么变化", _clean(pair("WeChat", "Taobao", "live"))),
+    ("微信和淘寶有什麼變化", _clean(pair("WeChat", "Taobao", "live"))),
+    ("淘宝能买东西吗", _clean(profile("Taobao"))),
+    ("weixin taobao bianhua", _clean(pair("WeChat", "Taobao", "live"))),
+    # Chinese typos are read and said; tone marks folded
+    ("淘包能用微信支付吗", _says(pair("Taobao", "WeChat Pay", "live"), "淘包")),
+    ("支付包能在京东用吗", _says(pair("JD.com", "Alipay", "partial"), "支付包")),
+    ("微信支附能在淘宝用吗", _says(pair("Taobao", "WeChat Pay", "live"), "微信支附")),
+    ("淘寶能用微信支附嗎", _says(pair("Taobao", "WeChat Pay", "live"), "微信支附")),
+    ("jīngdōng zhīfùbǎo", pair("JD.com", "Alipay", "partial")),
+    ("měituán zhīfùbǎo", pair("Meituan", "Alipay", "ended")),
+    ("táobǎo wēixìn zhīfù", pair("Taobao", "WeChat Pay", "live")),
+    ("Jīngdōng wùliú táobǎo", pair("JD Logistics", "Taobao", "live")),
+]
+TUNING += READING3[0::2]
+HELD_OUT += READING3[1::2]

@@ -26,6 +26,7 @@ from bot.admin import (
 )
 from bot.answers import Interop
 from bot.domain import Conflict, InvalidValue, Kind, NotFound, Status, ValidationError
+from tests.core import check_text
 
 OWNER = 1001
 ACTOR = actor_label(OWNER, "Owner")
@@ -83,8 +84,8 @@ def test_small_parsers() -> None:
     assert parse_user_id("123456") == 123456
     with pytest.raises(ValidationError, match="numeric Telegram user id"):
         parse_user_id("@someone")
-    assert parse_addsource("7 https://a.org/x Some title") == (7, "https://a.org/x", "Some title")
-    assert parse_addsource("7 https://a.org/x") == (7, "https://a.org/x", "")
+    assert parse_addsource("7 https://a.org/x Some title") == (7, "https://a.org/x", "Some title", "")
+    assert parse_addsource("7 https://a.org/x") == (7, "https://a.org/x", "", "")
     with pytest.raises(ValidationError):
         parse_addsource("7")
     assert parse_edit("3 Kind-Detail card payments") == (3, "kind_detail", "card payments")
@@ -136,7 +137,7 @@ async def test_add_fact_is_stored_audited_and_answered(editor: Editor, interop: 
     history = await editor.history(fact_id)
     assert history[0].action == "add" and history[0].actor == ACTOR
     assert {c.field for c in history[0].fields} >= {"subject", "object", "summary", "source"}
-    result = await interop.check_text("jd wechat pay")
+    result = await check_text(interop, "jd wechat pay")
     assert fact_id in {v.fact.id for th in result.threads for v in th.events}  # type: ignore[union-attr]
 
 
@@ -270,7 +271,7 @@ async def test_new_company_and_alias_resolve_at_once(editor: Editor, interop: In
     assert alias == "ZBX" and "ZBX" in updated.aliases
     assert interop.resolve("zbx").company is not None
     assert interop.resolve("zbx").company.id == company.id  # type: ignore[union-attr]
-    result = await interop.check_text("zbx jd")
+    result = await check_text(interop, "zbx jd")
     assert result is not None and not hasattr(result, "resolutions")
     await editor.remove_alias("Zorblax Pay ZBX", ACTOR)
     assert interop.resolve("zbx").company is None
@@ -348,7 +349,7 @@ async def test_backup_is_a_consistent_copy(editor: Editor, tmp_path: Path) -> No
         conn.close()
 
 
-# -- round 2: one write path, notes, verify, richer edits ------------------------------------
+# -- one write path, notes, verify, richer edits ---------------------------------------------
 
 
 async def test_concurrent_aliases_for_two_companies_one_wins_one_conflicts(editor: Editor) -> None:

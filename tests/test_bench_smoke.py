@@ -24,10 +24,12 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
         [sys.executable, "-m", "bench", "--scale", "0.001", "--seed", "7", "--out", str(out),
          "--cache-dir", str(tmp_path / "cache"), "--samples", "40", "--checks", "40",
          "--scan-queries", "5", "--difflib-queries", "4",
-         # end to end: a few updates, a small flood observed briefly
-         "--e2e-updates", "40", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
-         "--fair-group-updates", "12", "--fair-members", "3", "--fair-private", "4",
-         "--fair-observe", "1", "--fair-timeout", "30"],
+         # end to end: a few updates, a small flood observed briefly (a bigger flood only makes
+         # the bot's stop wait for the group's rate-limited backlog)
+         "--e2e-updates", "12", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
+         "--fair-group-updates", "2", "--fair-members", "2", "--fair-private", "3",
+         "--fair-observe", "0.5", "--fair-timeout", "30", "--picture-runs", "1",
+         "--flood-members", "2", "--flood-private", "2", "--flood-timeout", "30"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
@@ -45,4 +47,5 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
         assert results[f"{prefix}_answered"] == results[f"{prefix}_updates"] > 0, prefix
         assert results[f"{prefix}_failed_calls"] == 0 and results[f"{prefix}_tracebacks"] == 0, prefix
     assert results["fair_idle_unanswered"] == 0 and results["fair_tracebacks"] == 0
+    assert results["flood_private_unanswered"] == 0 and results["flood_tracebacks"] == 0
     assert results["peak_rss_method"].startswith("VmHWM")

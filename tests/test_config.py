@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import config
 from bot.config import DEFAULT_DATABASE, ConfigError, load_settings, read_dotenv
 
 TOKEN = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789"
@@ -82,7 +81,7 @@ def test_cli_reports_a_config_error_in_one_line_without_traceback(tmp_path: Path
     assert "ADMIN_IDS" in result.stderr and "Traceback" not in result.stderr
 
 
-# -- issue 10: settings (defect 12) and read-only commands (defect 8) -----------------------------
+# -- settings and read-only commands ---------------------------------------------------------------
 
 
 def test_dotenv_inline_comments_and_quotes(tmp_path: Path) -> None:
@@ -188,31 +187,9 @@ def test_rate_limiter_switch() -> None:
         load_settings({"RATE_LIMITER": "maybe"})
 
 
-def test_answer_workers_default_to_one_per_spare_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(config, "_cpus", lambda: 2)
-    assert load_settings({}).answer_workers == 1
-    assert load_settings({"ANSWER_WORKERS": "Auto"}).answer_workers == 1
-    monkeypatch.setattr(config, "_cpus", lambda: 1)  # no spare CPU: answer in the bot's process
-    assert load_settings({}).answer_workers == 0
-    assert load_settings({"ANSWER_WORKERS": "0"}).answer_workers == 0
-    assert load_settings({"ANSWER_WORKERS": "3"}).answer_workers == 3
-    for bad in ("-1", "two", "²", "17"):
-        with pytest.raises(ConfigError, match="ANSWER_WORKERS"):
-            load_settings({"ANSWER_WORKERS": bad})
-
-
-
-def test_a_container_cpu_quota_caps_the_automatic_workers(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """A container limited to one CPU on a big host gets no worker: it would compete for that CPU."""
-    cpu_max = tmp_path / "cpu.max"
-    monkeypatch.setattr(config, "CGROUP_CPU_MAX", cpu_max)
-    monkeypatch.setattr(config.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
-    cpu_max.write_text("100000 100000\n")  # --cpus=1
-    assert config._cpus() == 1 and load_settings({}).answer_workers == 0
-    cpu_max.write_text("250000 100000\n")  # --cpus=2.5
-    assert config._cpus() == 2 and load_settings({}).answer_workers == 1
-    cpu_max.write_text("max 100000\n")  # no quota: the affinity counts
-    assert config._cpus() == 8
-    cpu_max.unlink()  # no cgroup v2 at all
-    assert config._cpus() == 8
+def test_group_send_spacing_defaults_to_telegrams_20_a_minute() -> None:
+    assert load_settings({}).group_send_spacing == 3.1
+    assert load_settings({"GROUP_SEND_SPACING": "0.05"}).group_send_spacing == 0.05
+    for bad in ("0", "-1", "fast", "61", "1e-3", "nan", "²"):
+        with pytest.raises(ConfigError, match="GROUP_SEND_SPACING"):
+            load_settings({"GROUP_SEND_SPACING": bad})

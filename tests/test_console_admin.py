@@ -1,4 +1,4 @@
-"""The console's admin mode: the operator acts as an owner, with no Telegram at all (issue 10).
+"""The console's admin mode: the operator acts as an owner, with no Telegram at all.
 
 It drives ``bot.console.answer_line`` against a real seeded SQLite file, and the real
 ``python -m bot console --admin`` once through a pipe.

@@ -17,7 +17,7 @@ from bot.config import SEED_PATH
 from bot.domain import Conflict, InvalidValue, Source, ValidationError
 from bot.store import Store
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop-facts.json"
+RESEARCH = Path(__file__).resolve().parents[1] / "data" / "research" / "interop-facts.json"
 
 
 @pytest.fixture
@@ -41,9 +41,8 @@ async def test_seed_loads_completely_and_idempotently(store: Store) -> None:
     assert again.unchanged == first.new
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="shared research file not present")
 def test_seed_keeps_every_source_url_date_and_confidence() -> None:
-    research = json.loads(SHARED.read_text(encoding="utf-8"))
+    research = json.loads(RESEARCH.read_text(encoding="utf-8"))
     seed = seed_doc()
     urls = {s["url"] for f in seed["facts"] for s in f["sources"]}
     for fact in research["facts"]:
@@ -75,7 +74,7 @@ async def test_rejected_rows_carry_their_number_and_reason(store: Store) -> None
         {**good, "key": "bad-url", "sources": [{"url": "javascript:alert(1)"}]},
         {**good, "key": "bad-date", "date": "2024-13"},
         {**good, "key": "future", "date": "2999"},
-        {**good, "key": "no-company", "object": "Amazon"},
+        {**good, "key": "no-company", "object": "Zorblax Corp"},
         {**good, "key": "long", "summary": "x" * 1001},
         {**good, "key": "dup"},
         "not an object",
@@ -88,7 +87,7 @@ async def test_rejected_rows_carry_their_number_and_reason(store: Store) -> None
     assert "http" in reasons["fact 3"]
     assert "calendar" in reasons["fact 4"]
     assert "future" in reasons["fact 5"]
-    assert "Amazon" in reasons["fact 6"]
+    assert "Zorblax Corp" in reasons["fact 6"]
     assert "1000" in reasons["fact 7"]
     assert "duplicates fact #" in reasons["fact 8"]
 
@@ -343,7 +342,7 @@ async def test_scope_separates_threads_and_duplicates(store: Store) -> None:
     assert report.rejected == []  # same pair, kind, status and date, but another feature
 
 
-# -- round 2: the formula guard round trip, partial notes ------------------------------------
+# -- the formula guard round trip, partial notes ---------------------------------------------
 
 
 @pytest.mark.parametrize("value", ["'=x", "=x", "''=x", "'tis", "'", "-5", "'@a", "plain"])

@@ -4,6 +4,7 @@ that name a region ("in Europe", "在中国") preferring that region's facts."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -125,11 +126,49 @@ async def test_chinese_verdict_line(interop: Interop) -> None:
     assert "已核实" in text and "据 EU Wire 报道" in text
 
 
-async def test_old_unchecked_facts_say_so_and_recent_ones_do_not(interop: Interop) -> None:
-    old = next(f for f in await interop.store.facts_involving(
+async def test_freshness_shows_only_where_it_changes_what_to_believe(interop: Interop) -> None:
+    live = next(f for f in await interop.store.facts_involving(
         {interop.resolve("wombat market").company.id}) if not f.region)  # type: ignore[union-attr]
-    assert old.date == "2025-06" and not old.verified
-    assert qualifiers(PLAIN, old, today=date(2026, 6, 30)) == []  # 2025-06-30 + 365 days: not yet
-    assert qualifiers(PLAIN, old, today=date(2026, 7, 2)) == ["not re-checked since Jun 2025"]
+    assert live.date == "2025-06" and not live.verified and live.status is Status.LIVE
+    assert qualifiers(PLAIN, live, today=date(2027, 7, 2)) == []  # a live fact: its date is enough
+    partial = replace(live, status=Status.PARTIAL)
+    assert qualifiers(PLAIN, partial, today=date(2026, 6, 30)) == []  # 2025-06-30 + 365 days: not yet
+    assert qualifiers(PLAIN, partial, today=date(2026, 7, 2)) == ["not re-checked since Jun 2025"]
+    announced = replace(live, status=Status.ANNOUNCED)
+    assert qualifiers(PLAIN, announced, today=date(2026, 7, 2)) == ["not re-checked since Jun 2025"]
+    checked = replace(partial, verified="2026-12-03")
+    assert qualifiers(PLAIN, checked, today=date(2027, 7, 2)) == ["checked 3 Dec 2026"]
+    with using(ZH_HANS):
+        assert qualifiers(PLAIN, checked, today=date(2027, 7, 2)) == ["2026年12月3日 已核实"]
     text = _text(render_decision(await interop.decide("does wombat market accept quokka wallet?"), PLAIN))
-    assert "not re-checked since Jun 2025" in text  # today is well over a year after June 2025
+    assert "re-checked" not in text  # the live fact is over a year old, but live
+
+
+async def announce(interop: Interop, day: str, status: Status = Status.ANNOUNCED) -> None:
+    shop, wallet = interop.resolve("wombat market").company, interop.resolve("quokka wallet").company
+    assert shop is not None and wallet is not None
+    await interop.store.add_fact(FactDraft(
+        shop.id, wallet.id, Kind.LOGISTICS, status, day, "Wombat Market will ship with Quokka.",
+        (Source("https://example.com/ship", publisher="Ship News"),), note="some" if status is
+        Status.PARTIAL else ""), "t")
+
+
+async def test_an_old_announcement_says_no_launch_was_reported_since(interop: Interop) -> None:
+    await announce(interop, "2024-11-20")
+    text = _text(render_decision(await interop.decide("does wombat market ship with quokka wallet?"), PLAIN))
+    assert text.startswith("🕓 Announced in Nov 2024; no launch reported since: ")
+    thread = next(line for line in text.splitlines() if line.startswith("📦"))
+    assert thread.endswith("🕓 announced in Nov 2024; no launch reported since")  # not "· not re-checked"
+    with using(ZH_HANS):
+        text = _text(render_decision(await interop.decide("wombat market 和 quokka wallet 物流"), PLAIN))
+    assert "🕓 2024年11月已宣布，此后未见上线报道" in text
+
+
+async def test_a_recent_or_followed_up_announcement_reads_as_before(interop: Interop) -> None:
+    await announce(interop, date.today().isoformat())
+    text = _text(render_decision(await interop.decide("does wombat market ship with quokka wallet?"), PLAIN))
+    assert "no launch reported" not in text and "announced since" in text
+    await announce(interop, "2024-11-20", Status.LIVE)
+    await announce(interop, "2025-01", Status.ANNOUNCED)  # an extension after a live fact
+    text = _text(render_decision(await interop.decide("does wombat market ship with quokka wallet?"), PLAIN))
+    assert "no launch reported" not in text

@@ -22,7 +22,6 @@ LINE = ("Meituan | WeChat Pay | payments | live | 2025-03 | Meituan & co take We
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as harness:
-        harness.app.bot._rate_limiter = None  # type: ignore[attr-defined]
         harness.rec.clear()
         yield harness
 
@@ -179,7 +178,7 @@ async def test_edit_then_accept_and_reject_with_a_reason(h: Harness) -> None:
     assert rows(h, "SELECT action FROM audit WHERE entity = 'suggestion' ORDER BY id") == [
         ("accept",), ("reject",)]
     again = await h.press(queue, t("feedback.button.accept", id=2), user=ADMIN)
-    assert toast(again) == "Suggestion #2 is already rejected."
+    assert toast(again) == "Suggestion #2 was already rejected by @owner."
 
 
 # -- misses ---------------------------------------------------------------------------------------

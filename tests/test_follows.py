@@ -22,7 +22,6 @@ from tests.tg import ADMIN, GROUP, OTHER, SUPERGROUP, USER, Call, Harness, make_
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[Harness]:
     async with make_app(tmp_path, admin_ids={ADMIN["id"]}) as harness:
-        harness.app.bot._rate_limiter = None  # type: ignore[attr-defined]  # no 20/min group pacing here
         harness.rec.clear()
         yield harness
 

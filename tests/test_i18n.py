@@ -33,6 +33,7 @@ from bot.startup import open_interop
 from bot.texts import EN as EN_TEXTS
 from bot.texts import EXAMPLES, t, template
 from bot.texts_zh import ZH
+from tests.core import check_text, profile_text
 from tests.fakebot.html_check import parse_telegram_html, utf16_len
 from tests.tg import GROUP, OTHER, USER, Harness, make_app, only, visible
 from tests.zh_seed import write_zh_seed
@@ -255,16 +256,16 @@ def test_names_and_summaries_for_chinese_readers() -> None:
 async def _answers(interop: Interop) -> dict[str, list[str]]:
     """Representative replies: a check, a roll-up, a profile, a search, the latest, hints, unknowns."""
     out: dict[str, list[str]] = {}
-    jd_alipay = await interop.check_text("jd alipay")
+    jd_alipay = await check_text(interop, "jd alipay")
     assert isinstance(jd_alipay, CheckResult)
     out["check"] = render_check(jd_alipay)
     for text in ("taobao wechat pay", "whatsapp birdychat", "jd zzzzqqq"):
-        result = await interop.check_text(text)
+        result = await check_text(interop, text)
         if isinstance(result, CheckResult):
             out[text] = render_check(result)
         elif isinstance(result, Unresolved):
             out[text] = render_unresolved(result)
-    profile = await interop.profile_text("alipay")
+    profile = await profile_text(interop, "alipay")
     assert isinstance(profile, Profile)
     out["profile"] = render_profile(profile)
     search = await interop.search("alipay", 30)
@@ -298,7 +299,7 @@ def visible_text(page: str) -> str:
 
 
 async def test_the_check_cache_renders_each_locale_separately(interop: Interop) -> None:
-    result = await interop.check_text("jd alipay")
+    result = await check_text(interop, "jd alipay")
     assert isinstance(result, CheckResult)
     with using(EN):
         english = render_check(result)
@@ -317,7 +318,7 @@ async def test_the_check_cache_renders_each_locale_separately(interop: Interop) 
 
 
 async def test_the_profile_shows_the_english_name_among_the_aliases(interop: Interop) -> None:
-    profile = await interop.profile_text("支付宝")
+    profile = await profile_text(interop, "支付宝")
     assert isinstance(profile, Profile)
     with using(ZH_HANS):
         head = render_profile(profile, PLAIN)[0]
@@ -568,7 +569,6 @@ async def test_notifications_read_like_the_chats_answers(h: Harness) -> None:
     from bot.store import FactDraft
     from bot.telegram.follow import deliver
 
-    h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
     followed = _message(await h.send("/follow jd", user=ZH_USER))
     assert visible(followed).startswith("🔔 这个聊天现在关注 京东。")
     await h.send("/follow jd", user=TW_USER)

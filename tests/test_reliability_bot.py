@@ -1,4 +1,4 @@
-"""Reliability of the running bot (issue 7): concurrent load, storage faults, config errors, backups.
+"""Reliability of the running bot: concurrent load, storage faults, config errors, backups.
 
 Core-level faults (kill -9 mid-import, a damaged file, backup rotation and restore, parser
 properties) live in tests/test_reliability_core.py; this file drives the real Application built
@@ -28,6 +28,7 @@ from bot.config import PROJECT_ROOT
 from bot.telegram.app import BACKUP_JOB, BACKUP_TIME, hold_jobs
 from bot.telegram.context import BotContext
 from bot.texts import t
+from tests.core import exclusive_writes, writer_execute
 from tests.tg import ADMIN, GROUP, OTHER, TOKEN, USER, Call, Harness, make_app
 
 # The harness does not start the JobQueue in most tests, so the form's timeout is not scheduled.
@@ -98,9 +99,7 @@ async def test_500_concurrent_updates_lose_no_write_and_show_no_half_written_fac
     async with make_app(tmp_path, admin_ids={a["id"] for a in ADMINS}) as h:
         h.rec.clear()
         app, store = h.app, h.interop.store
-        # PTB's AIORateLimiter holds a bot to ~30 sends/s (Telegram's own limit); it would only
-        # make this test slow. Everything else is the application as built (PerChatOrder included).
-        app.bot._rate_limiter = None
+        # The application as built (PerChatOrder included), the rate limiter off as in every test.
         errors: list[BaseException | None] = []
 
         async def record_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -212,14 +211,14 @@ WRITES = [
 async def fill_until_full(h: Harness) -> None:
     """Cap the file at its current size, then fill what free room is left, so any write needs a page."""
     store = h.interop.store
-    async with store.exclusive_writes():
-        await store._writer.execute("PRAGMA max_page_count = 1")  # = the current page count
+    async with exclusive_writes(store):
+        await writer_execute(store, "PRAGMA max_page_count = 1")  # = the current page count
         for size in (4000, 1000, 200, 50, 10):
             while True:
                 try:
-                    await store._writer.execute(
-                        "INSERT INTO audit (at, actor, action, entity, after) VALUES ('', 'fill', 'fill', "
-                        "'fill', ?)", ("x" * size,))
+                    await writer_execute(
+                        store, "INSERT INTO audit (at, actor, action, entity, after) VALUES ('', 'fill', "
+                        "'fill', 'fill', ?)", ("x" * size,))
                 except sqlite3.OperationalError as exc:
                     assert "full" in str(exc)
                     break
@@ -240,7 +239,7 @@ async def test_storage_faults_reach_admins_clearly_and_reads_go_on(tmp_path: Pat
         h.rec.clear()
         store = h.interop.store
         if fault == "read-only":
-            await store._writer.execute("PRAGMA query_only = ON")
+            await writer_execute(store, "PRAGMA query_only = ON")
         else:
             await fill_until_full(h)
         before = await snapshot(h)
@@ -257,8 +256,8 @@ async def test_storage_faults_reach_admins_clearly_and_reads_go_on(tmp_path: Pat
         assert "Temu" in answer.text
 
         # Once the fault is gone, the same write goes through.
-        await store._writer.execute("PRAGMA query_only = OFF")
-        await store._writer.execute("PRAGMA max_page_count = 1073741823")
+        await writer_execute(store, "PRAGMA query_only = OFF")
+        await writer_execute(store, "PRAGMA max_page_count = 1073741823")
         [reply] = [c for c in await h.send(WRITES[0], user=ADMIN) if c.method == "sendMessage"]
         assert "Saved as fact #" in reply.text
 
@@ -288,14 +287,12 @@ def bad_inputs(tmp_path: Path) -> list[tuple[str, dict[str, str]]]:
         ("ADMIN_IDS", {"ADMIN_IDS": "42;43x"}),
         ("WEBHOOK_URL", {"WEBHOOK_URL": "http://bot.example.com/hook", "WEBHOOK_SECRET": "s3cret"}),
         ("WEBHOOK_URL", {"WEBHOOK_URL": "bot.example.com/hook", "WEBHOOK_SECRET": "s3cret"}),
-        ("ANSWER_WORKERS", {"ANSWER_WORKERS": "lots"}),
     ]
 
 
 def test_config_errors_are_one_line_naming_the_setting(tmp_path: Path) -> None:
     good = run_check_config(tmp_path)
     assert good.returncode == 0 and good.stdout.startswith("OK: polling mode"), good.stderr
-    assert re.search(r", \d+ answer worker\(s\)$", good.stdout.strip()), good.stdout
     for setting, env in bad_inputs(tmp_path):
         result = run_check_config(tmp_path, **env)
         assert result.returncode != 0, (setting, result.stdout)

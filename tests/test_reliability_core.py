@@ -24,6 +24,7 @@ from bot.domain import InteropError, InvalidValue, Kind, Status, parse_fact_date
 from bot.rules import clean_url
 from bot.startup import open_interop
 from bot.store import Store
+from tests.core import check_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -143,7 +144,7 @@ async def test_backups_rotate_and_restore(tmp_path: Path) -> None:
     live.write_bytes((folder / kept[-1]).read_bytes())
     restored = await open_interop(live, seed=SEED_PATH)
     assert await restored.store.counts() == expected
-    assert (await restored.check_text("jd alipay")) is not None
+    assert (await check_text(restored, "jd alipay")) is not None
     await restored.close()
 
 

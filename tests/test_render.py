@@ -150,8 +150,8 @@ def test_check_hint_escapes_stored_names_and_names_the_partner() -> None:
 
 
 def test_emoji_pages_fit_telegram_in_utf16_units() -> None:
-    """Telegram counts UTF-16 code units: 2809 emoji-heavy characters can be 5510 units (issue 10,
-    defect 9). Every page must fit in those units, a cut line never splits a surrogate pair."""
+    """Telegram counts UTF-16 code units: 2809 emoji-heavy characters can be 5510 units.
+    Every page must fit in those units, a cut line never splits a surrogate pair."""
     from bot.render import utf16_len
 
     blocks = [f"🟡 <b>{i}</b> " + "🕓✅⛔" * 40 for i in range(60)] + ["🟡" * 5000]

@@ -1,6 +1,6 @@
 """Resolver behaviour on a realistic fixture: names, typos, free text, /check splits, updates.
 
-The case table lives in tests/resolver_cases.py; the thresholds in bot/resolver.py are tuned
+The case table lives in tests/resolver_cases.py; the thresholds in bot/names/resolver.py are tuned
 on it. No timing is asserted here: latency is the bench suite's job.
 """
 

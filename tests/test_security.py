@@ -1,4 +1,4 @@
-"""Security (issue 7): every write path refuses outsiders, secrets stay out of logs, webhooks check
+"""Security: every write path refuses outsiders, secrets stay out of logs, webhooks check
 their secret token.
 
 The handler walks below enumerate the application's registry (every group, ConversationHandler
@@ -123,10 +123,8 @@ def sent(calls: list[Call]) -> list[Call]:
 
 
 def prepare(h: Harness) -> Harness:
-    """Two harness adjustments, neither about security: PTB's AIORateLimiter would hold group
-    replies to 20 a minute, and Telegram returns only inline keyboards in a sent Message (the
-    recorder echoes a ForceReply too, which PTB cannot parse back)."""
-    h.app.bot._rate_limiter = None
+    """A harness adjustment, not about security: Telegram returns only inline keyboards in a
+    sent Message (the recorder echoes a ForceReply too, which PTB cannot parse back)."""
     original = h.rec._result
 
     def result(call: Call) -> Any:
@@ -261,8 +259,10 @@ async def owner_buttons(h: Harness) -> tuple[dict[str, Call], list[str]]:
     calls = await h.send("/addfact Temuu | Threads | content | live | 2022-05 | New company probe. | "
                          "https://example.com/n | N", user=ADMIN, chat=GROUP)
     calls += await h.send("/retract 2", user=ADMIN, chat=GROUP)
+    calls += await h.send("/stale", user=ADMIN, chat=GROUP)  # ✔ Still true, Follow-up, Retract, ▶
     for call, data in buttons_of(calls):
-        where[data] = call
+        if data.startswith("a:"):
+            where[data] = call
     # A pending /import as /import leaves it (its dry run needs a file download; the Pending is
     # what the confirm button acts on).
     doc = await dataset.export_document(h.interop.store)

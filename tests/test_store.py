@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain import Company, Conflict, Kind, NotFound, Source, Status, StorageError, ValidationError
 from bot.store import SCHEMA_VERSION, FactDraft, Store
+from tests.core import writer_execute
 
 
 @pytest.fixture
@@ -135,19 +136,19 @@ async def test_readonly_database_reads_but_refuses_writes(store: Store) -> None:
     jd, ali = await _pair(store)
     await store.add_fact(_draft(jd, ali), "t")
     # Fault injection through SQLite itself: the writer now gets SQLITE_READONLY on every write.
-    await store._writer.execute("PRAGMA query_only = ON")
+    await writer_execute(store, "PRAGMA query_only = ON")
     with pytest.raises(StorageError, match="read-only"):
         await store.add_fact(_draft(jd, ali, date="2025"), "t")
     assert len(await store.recent(5)) == 1  # reads keep working
-    await store._writer.execute("PRAGMA query_only = OFF")
+    await writer_execute(store, "PRAGMA query_only = OFF")
     assert (await store.add_fact(_draft(jd, ali, date="2025"), "t")).date == "2025"
 
 
 async def test_full_disk_refuses_writes_cleanly_and_loses_nothing(store: Store) -> None:
     jd, ali = await _pair(store)
     before = await store.counts()
-    [(pages,)] = await store._writer.execute("PRAGMA page_count")
-    await store._writer.execute(f"PRAGMA max_page_count = {pages}")
+    [(pages,)] = await writer_execute(store, "PRAGMA page_count")
+    await writer_execute(store, f"PRAGMA max_page_count = {pages}")
     big = "x" * 900
     with pytest.raises(StorageError, match="disk is full"):
         for n in range(200):
@@ -234,7 +235,7 @@ async def test_data_version_moves_on_every_commit_from_anywhere(store: Store, tm
     assert store.data_version() != seen
 
 
-# -- round 2: name keys, error classes, search ----------------------------------------------
+# -- name keys, error classes, search -------------------------------------------------------
 
 
 async def test_concurrent_aliases_one_wins_the_other_gets_a_conflict(store: Store) -> None:

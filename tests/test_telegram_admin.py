@@ -237,9 +237,9 @@ async def test_unknown_company_offers_create_and_a_non_admin_press_writes_nothin
     assert "Saved as fact" in edit.text and [c.method for c in calls].count("answerCallbackQuery") == 1
     result = only_text(await h.send("/check jd zorblax pay", user=USER))
     assert "JD &amp; &lt;Co&gt; accepts Zorblax &lt;Pay&gt;." in result
-    # The token is spent: a second press is refused politely.
+    # The token is spent: a second press hears who saved it.
     [again] = await h.press(call, data=call.callback_data[0])
-    assert "expired" in again.params["text"]
+    assert again.params["text"] == t("admin.settled.saved", who="@owner")
 
 
 async def test_unknown_company_pick_a_close_match(h: Harness) -> None:
@@ -293,6 +293,18 @@ async def test_addsource_editfact_and_history(h: Harness) -> None:
     assert "status: live → ended" in history
     assert "summary: JD &amp; &lt;Co&gt; accepts WeChat Pay. → Now &lt;i&gt;ended&lt;/i&gt;." in history
     assert "source: https://example.org/more" in history and "created" in history
+
+
+async def test_addsource_with_a_quote_shows_it_escaped_once_in_the_card_and_history(h: Harness) -> None:
+    fact_id = await add_line(h)
+    text = only_text(await h.send(f"/addsource {fact_id} https://example.org/q Report "
+                                  "| quote: Pay <b>now</b> & 即日起"))
+    assert "<i>“Pay &lt;b&gt;now&lt;/b&gt; &amp; 即日起”</i>" in text and "&amp;lt;" not in text
+    history = "\n".join(c.text for c in sent(await h.send(f"/history {fact_id}")))
+    assert "quote: “Pay &lt;b&gt;now&lt;/b&gt; &amp; 即日起”" in history
+    before = await counts(h)
+    assert "quote: EXCERPT" in only_text(await h.send(f"/addsource {fact_id} https://example.org/r T | x"))
+    assert await counts(h) == before
 
 
 async def test_retract_asks_and_only_the_asking_admin_confirms(h: Harness) -> None:
@@ -454,7 +466,7 @@ async def test_export_then_import_round_trip(h: Harness) -> None:
     fact = (await h.interop.store.facts_involving([c.id for c in await h.interop.store.companies()]))
     assert any(f.summary == "Changed <by> import." for f in fact)
     [again] = await h.press(call, data=call.callback_data[0])
-    assert "expired" in again.params["text"]
+    assert again.params["text"] == t("admin.settled.applied", who="@owner")
 
 
 async def test_import_by_replying_and_new_companies_resolve(h: Harness) -> None:
@@ -515,7 +527,7 @@ async def test_exports_and_backups_past_telegrams_upload_limit_point_to_the_cli(
 
 
 async def test_export_and_backup_work_off_the_event_loop(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Serialising and zipping run in worker threads, never on the loop's thread (defect 7)."""
+    """Serialising and zipping run in worker threads, never on the loop's thread."""
     import threading
 
     from bot import dataset
@@ -609,7 +621,7 @@ async def test_guided_form_times_out_politely(h: Harness) -> None:
 async def test_a_failing_form_step_ends_the_update_and_keeps_the_step(
         h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """An unexpected error in an admin handler goes to the error handler and stops there: the
-    subject typed into the form is never answered as a user question (issue 10, defect 2)."""
+    subject typed into the form is never answered as a user question."""
     from bot.admin import Editor
 
     assert "step 1/8" in only_text(await h.send("/addfact"))

@@ -1,5 +1,5 @@
 """Escaping exactly once, in every adapter path: a company called AT&T <Corp> "Q" and a summary full
-of markup characters reach the user as typed, never as "&amp;", never as broken HTML (issue 10, defect 3).
+of markup characters reach the user as typed, never as "&amp;", never as broken HTML.
 
 The harness validates every call's HTML the way Telegram parses it (tests/fakebot), so a missing
 escape fails the call; ``visible`` shows what the user reads, so a double escape shows up as "&amp;".

@@ -25,6 +25,7 @@ from bot.telegram import errors
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.menus import FEEDBACK_ADMIN_COMMANDS, USER_COMMANDS
 from bot.texts import EXAMPLES, t
+from tests.core import check_text
 from tests.fakebot.html_check import check_telegram_html
 from tests.tg import (
     ADMIN,
@@ -59,7 +60,7 @@ async def test_application_is_built_with_html_defaults_rate_limiter_and_lifecycl
     app = tg_app.build_application(settings)
     assert app.bot.defaults is not None and app.bot.defaults.parse_mode == ParseMode.HTML
     assert isinstance(app.bot.rate_limiter, AIORateLimiter)
-    assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error (issue 10, defect 10)
+    assert app.bot.rate_limiter._max_retries >= 3  # a 429 is retried, not an error
     assert app.concurrent_updates > 1 and app.update_processor.slot_limit == tg_app.MAX_CONCURRENT_UPDATES
     assert app.post_init is tg_app.post_init and app.post_shutdown is tg_app.post_shutdown
     assert app.job_queue is not None
@@ -99,15 +100,37 @@ async def test_updates_run_in_order_per_chat_and_concurrently_across_chats() -> 
     await asyncio.gather(processor.process_update(first, slow()), processor.process_update(second, fast()),
                          processor.process_update(elsewhere, other_chat()))
     assert order == ["other chat", "first", "second"]
-    assert not processor._queues  # nothing left behind
+    assert processor.waiting_keys == 0  # nothing left behind
+
+
+async def test_updates_without_a_chat_are_ordered_per_user_only() -> None:
+    """Inline queries have no chat: one user's wait in turn, different users run at once."""
+    processor = tg_app.PerChatOrder()
+    factory = UpdateFactory(BOT_USER)
+    users = [{"id": 60_000 + i, "is_bot": False, "first_name": f"U{i}"} for i in range(5)]
+    queries = [Update.de_json(factory.inline(f"q{i}", user=u), None) for i, u in enumerate(users)]
+    again = Update.de_json(factory.inline("again", user=users[0]), None)
+    started: list[str] = []
+    all_in = asyncio.Event()
+
+    async def query(name: str) -> None:
+        started.append(name)
+        if len(started) == len(users):
+            all_in.set()
+        await all_in.wait()  # more than CHAT_ADMISSION at once, or this never ends
+
+    await asyncio.wait_for(asyncio.gather(
+        *(processor.process_update(q, query(f"q{i}")) for i, q in enumerate(queries)),
+        processor.process_update(again, query("again"))), 10)
+    assert started[:5] == ["q0", "q1", "q2", "q3", "q4"] and started[5] == "again"
+    assert processor.waiting_keys == 0
 
 
 async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path: Path) -> None:
     """300 queued updates from one group wait for their chat's turn without a global slot, so a
-    private /check is answered while the group's first answer is still stuck (issue 10, defect 1)."""
+    private /check is answered while the group's first answer is still stuck."""
     async with make_app(tmp_path) as h:
         h.rec.clear()
-        h.app.bot._rate_limiter = None  # the harness answers at once; only the ordering matters here
         group_stuck, release = asyncio.Event(), asyncio.Event()
         order: list[str] = []
 
@@ -135,7 +158,46 @@ async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path:
         assert answered in done, "the private /check waited behind the group"
         assert order[:2] == ["group", "private"]
         assert order.count("group") == 300 and order.count("private") == 1
-        assert not processor._queues
+        assert processor.waiting_keys == 0
+
+
+async def test_300_members_of_one_group_asking_once_never_hold_the_slots_a_private_chat_needs(
+        tmp_path: Path) -> None:
+    """Ordered per (chat, user), 300 members each asking once are 300 different turns: a group
+    holds at most ``CHAT_ADMISSION`` slots while its sends wait, the rest wait without one."""
+    async with make_app(tmp_path) as h:
+        h.rec.clear()
+        group_stuck, release = asyncio.Event(), asyncio.Event()
+        order: list[str] = []
+
+        async def on_send(call: Any) -> None:
+            if call.chat_id == GROUP["id"]:
+                order.append("group")
+                group_stuck.set()
+                await release.wait()  # every group send waits, as for Telegram's 20 a minute
+            else:
+                order.append("private")
+
+        h.rec.on("sendMessage", on_send)
+        processor = h.app.update_processor
+        members = [{"id": 50_000 + i, "is_bot": False, "first_name": f"Member {i}"} for i in range(300)]
+        tasks = []
+        for member in members:
+            update = Update.de_json(h.updates.message("/check@InteropTestBot jd alipay", chat=GROUP,
+                                                      user=member), h.app.bot)
+            tasks.append(asyncio.create_task(processor.process_update(update, h.app.process_update(update))))
+        await asyncio.wait_for(group_stuck.wait(), 60)
+        private = Update.de_json(h.updates.message("/check jd alipay"), h.app.bot)
+        answered = asyncio.create_task(processor.process_update(private, h.app.process_update(private)))
+        done, _ = await asyncio.wait({answered}, timeout=30)  # a hang guard, not a speed assert
+        in_slots = processor.current_concurrent_updates
+        release.set()
+        await asyncio.gather(*tasks, answered)
+        assert answered in done, "the private /check waited behind the group's members"
+        assert in_slots <= tg_app.CHAT_ADMISSION  # the group's, while its sends waited
+        assert order.index("private") <= tg_app.CHAT_ADMISSION
+        assert order.count("group") == 300 and order.count("private") == 1  # none dropped
+        assert processor.waiting_keys == 0
 
 
 def test_run_bot_polls_by_default_and_returns_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -559,7 +621,7 @@ async def test_check_with_one_name_suggests_a_real_pair(tg: Harness) -> None:
     assert text.startswith("Check WhatsApp with what?")
     assert "/check WhatsApp, " in text and "/company WhatsApp" in text
     partner = text.split("/check WhatsApp, ")[1].split(" —")[0]
-    result = await tg.interop.check_text(f"WhatsApp, {partner}")
+    result = await check_text(tg.interop, f"WhatsApp, {partner}")
     assert result is not None and not hasattr(result, "resolutions") and result.threads  # a real pair
     unknown = visible(only(await tg.send("/check zzqx")))
     assert unknown == f"{t('answers.unknown', name='zzqx')}\n\n{t('usage.check')}"

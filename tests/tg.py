@@ -26,7 +26,8 @@ Typical use (pytest-asyncio, asyncio_mode=auto)::
 
 ``make_app(tmp_path, *, admin_ids=(), error_chat_id=None, interop=None, seed=True,
 strict=True, before_post_init=None, **settings)`` builds the app with
-``bot.telegram.app.build_application`` against a fresh SQLite file
+``bot.telegram.app.build_application`` (the rate limiter off unless ``rate_limiter=True``:
+it spaces a group's replies 3.1 s apart) against a fresh SQLite file
 ``tmp_path / "interop.sqlite3"`` seeded from ``data/seed.json`` (``seed=False`` for an empty
 store), enters ``async with app`` (getMe is answered by the recorder), runs
 ``post_init`` (so set_my_commands is recorded; ``h.rec.clear()`` if you do not care), yields a
@@ -96,6 +97,7 @@ from bot.answers import Interop
 from bot.config import SEED_PATH, Settings
 from bot.telegram.app import build_application
 from bot.telegram.context import BotApp
+from tests.core import seeded_database
 from tests.fakebot.html_check import parse_telegram_html
 
 try:  # the strict fake-server checks, when that module is around
@@ -503,7 +505,10 @@ async def make_app(tmp_path: Path, *, admin_ids: Iterable[int] = (), error_chat_
     if not seed:
         settings["seed_path"] = tmp_path / "no-seed.json"
         settings["seed_path"].write_text('{"format": "interop-bot/1", "companies": [], "facts": []}')
+    settings.setdefault("rate_limiter", False)  # Telegram's flood limits: on only where tested
     config = settings_for(tmp_path, admin_ids=admin_ids, error_chat_id=error_chat_id, **settings)
+    if interop is None and config.seed_path == SEED_PATH and not config.database_path.exists():
+        await seeded_database(config.database_path)  # what post_init's first start would write
     rec = RecordingRequest(strict=strict)
     app = build_application(config, interop, request=rec, get_updates_request=RecordingRequest())
     harness = Harness(app, rec, config)

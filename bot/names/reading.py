@@ -12,13 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
-from bot.names.resolver import _STOPWORDS, Resolver, _fold
+from bot.names.resolver import _CORPORATE, _STOPWORDS, Mention, Resolver, _fold
 from bot.names.script import has_han
 
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
@@ -36,6 +37,7 @@ _REGION_WORDS = frozenset({
     "malaysia", "indonesia", "vietnam", "philippines", "australia", "hongkong", "hong", "kong",
     "macau", "macao", "taiwan", "mainland", "asia", "worldwide", "abroad", "overseas", "foreign",
     *(w for ws in W.REGION_WORDS.values() for w in ws if not has_han(w)),
+    *(w for w in W.PLACES if not has_han(w)),
 })
 _REGION_OF = {w: region for region, ws in W.REGION_WORDS.items() for w in ws}
 _REGION_PHRASE = [(re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])"), region)
@@ -98,6 +100,20 @@ class Reading:
     intent: Intent = Intent.ASK
     region: str = ""
     """A ``Region`` value the question names ("in Europe" -> "EU/EEA"), or "" for none."""
+    negated: bool = False
+    """"does WeChat block Taobao links": a yes or no would read as the opposite."""
+    words: tuple[str, ...] = ()
+    """The question's own words that are no names: they pick a feature ("encrypted")."""
+    place: str = ""
+    """A place named ("mauritius", "sri lanka"), region or not: it can pick the fact asked."""
+    host: int = 0
+    """The company the other is used inside ("支付宝里能用美团吗": Alipay), or 0."""
+    owner_first: bool = False
+    """An ownership question that names the owner first ("does Tencent own JD")."""
+    features: tuple[tuple[int, str, str], ...] = ()
+    """(company id, alias, scope) of each feature named by its own name ("iMessage")."""
+    corrected: tuple[tuple[str, Company], ...] = ()
+    """Chinese names read with one character corrected ("淘包" -> 淘宝), to be reported."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -123,9 +139,15 @@ class Reading:
         return out
 
 
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜĀÁǍÀĒÉĚÈĪÍǏÌŌÓǑÒŪÚǓÙ",
+                       "aaaaeeeeiiiioooouuuuüüüüAAAAEEEEIIIIOOOOUUUU")
+"""Tone-marked pinyin ("zhīfùbǎo") read as the toneless pinyin the index holds."""
+
+
 def prepare(text: str) -> str:
-    """NFKC, HTML tags pasted in taken out, possessives dropped ("JD's" -> "JD"), whitespace collapsed."""
-    text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", text))
+    """NFKC, HTML tags pasted in taken out, tone marks and possessives dropped ("JD's" -> "JD"),
+    whitespace collapsed."""
+    text = _HTML_TAG.sub(" ", unicodedata.normalize("NFKC", text).translate(_TONES))
     text = text.replace("\u200b", " ")  # a zero-width space is a word break ("jd\u200balipay")
     return " ".join(_POSSESSIVE.sub("", text).split())
 
@@ -136,15 +158,19 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     original = prepare(text)
     scan = resolver.scan(original)
     folded = scan.text
+    mentions, swallowed = _unswallow(resolver, folded, scan.mentions)
     slots: list[tuple[int, int, Company | None, tuple[Candidate, ...], str, str]] = []
-    for mention in scan.mentions:
+    for mention in mentions:
         slots.append((mention.start, mention.end, mention.company, (), mention.matched,
                       _display(original, folded, mention.start, mention.end)))
     kind_hits: list[tuple[int, Kind]] = []
     scope = ""
     region_hits = [(match.start(), region) for pattern, region in _REGION_PHRASE
                    for match in pattern.finditer(folded)]
-    for mention in scan.mentions:  # "AirDrop" names the iPhone and says what about it
+    places = list(swallowed)
+    words: list[str] = []
+    features: list[tuple[int, str, str]] = []
+    for mention in mentions:  # "AirDrop" names the iPhone and says what about it
         said = _fold(mention.matched)
         if (topic := _kind_of(said)) is not None:
             kind_hits.append((mention.start - 10_000, topic))
@@ -153,6 +179,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             if _fold(feature.alias) == _fold(mention.matched):
                 kind_hits.append((mention.start - 10_000, feature.kind))
                 scope = scope or feature.scope
+                words += _LATIN.findall(said)
+                if feature.scope:
+                    features.append((mention.company.id, feature.alias, feature.scope))
     ownership = False
     # Leftover Latin words: kinds, intent words, glue, or runs that look like names.
     run: list[tuple[int, int]] = []
@@ -165,6 +194,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         before = rest[i - 1].start + len(rest[i - 1].text)
         if before == rest[i].start - 1 and folded[before] in "&+":
             glued |= {i - 1, i}
+    subject = _subject_word(folded, rest) if not command else None
     for index, token in enumerate(rest):
         word = token.text
         start, end = token.start, token.start + len(word)
@@ -181,14 +211,22 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             ownership = True
         if word in _REGION_OF:
             region_hits.append((start, _REGION_OF[word]))
+        if word in W.PLACES or word in _REGION_OF:
+            places.append(W.PLACES.get(word, word))
+        if not command and token.text not in _GLUE and len(token.text) >= 3:
+            words.append(token.text)
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
+                     and word not in W.NEGATION_WORDS and word not in W.PLACES
+                     and (command or not _inflected(word))
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in _STOPWORDS and word not in W.COMMON_WORDS
                                       and word not in W.GREETINGS and len(word) >= 3)))
         if command and (word in W.ALTERNATIVE_WORDS or word in W.SIDE_WORDS):
             name_like = False
-        if index in glued:
+        if index in glued or index == subject:
             name_like = True
+        if name_like and _corporate(word) and _gap_after_name(folded, start, slots, run):
+            name_like = False  # "Voulsel Linited": a company form (misspelt), not another name
         gap = folded[last_end:start] if run else ""
         if name_like and run and len(run) < MAX_NAME_RUN and _ALT_PUNCT.match(gap) \
                 and not re.search(r"[,;、，]", gap):
@@ -207,7 +245,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         start, end = parts[0][0], parts[-1][1]
         slots.append(_leftover(resolver, original, folded, start, end, command))
     # Leftover Han characters: kinds and glue taken out, what remains is an unknown name.
-    covered = [(m.start, m.end) for m in scan.mentions]
+    corrected: list[tuple[str, Company]] = []
+    covered = [(m.start, m.end) for m in mentions]
     for match in _HAN_RUN.finditer(folded):
         for start, end in _uncovered(match.start(), match.end(), covered):
             piece = folded[start:end]
@@ -219,23 +258,172 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                 ownership = True
             region_hits += [(start + at, region) for w, region in _HAN_REGIONS
                             if (at := piece.find(w)) >= 0]
+            places += [place for w, place in W.PLACES.items() if has_han(w) and w in piece]
+            words += [w for zh, w in W.SCOPE_WORDS_ZH.items() if zh in piece]
             for s, e in _residue(piece):
+                if e - s == 1 and not command:  # "支付包": the glue word 支付 took part of the name
+                    window = _one_off_window(resolver, piece, s)
+                    if window is not None:
+                        a, b, company, alias = window
+                        display = _display(original, folded, start + a, start + b)
+                        corrected.append((display, company))
+                        slots.append((start + a, start + b, company, (), alias, display))
                 if e - s >= 2:
-                    slots.append(_leftover(resolver, original, folded, start + s, start + e, True))
+                    slot = _leftover(resolver, original, folded, start + s, start + e, True)
+                    prior = next((x for x in slots if x[1] == start + s and x[2] is not None), None)
+                    if slot[2] is None and not command and prior is not None and prior[2] is not None:
+                        joined = resolver.one_off_han(folded[prior[0]:start + e])  # "微信" + "支附"
+                        if joined is not None and joined[0].id != prior[2].id:
+                            slots.remove(prior)
+                            display = _display(original, folded, prior[0], start + e)
+                            corrected.append((display, joined[0]))
+                            slots.append((prior[0], start + e, joined[0], (), joined[1], display))
+                            continue
+                    if slot[2] is None and not command:
+                        fixed = resolver.one_off_han(piece[s:e])
+                        if fixed is not None:  # "淘包" -> 淘宝, reported with the answer
+                            corrected.append((slot[5], fixed[0]))
+                            slot = (slot[0], slot[1], fixed[0], (), fixed[1], slot[5])
+                    slots.append(slot)
     if " part of " in f" {folded} " or " member of " in f" {folded} ":
         ownership = True
-    if _ZH_OWNERSHIP.search(folded) and len(scan.mentions) >= 1:
+    if _ZH_OWNERSHIP.search(folded) and len(mentions) >= 1:
         ownership = True
     slots.sort(key=lambda s: s[0])
     names = _sides(folded, slots)
+    known = [n for n in names if n.company is not None]
+    if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
+                        or _bare_is(folded, scan.rest, known)):
+        ownership = True
     kind = min(kind_hits)[1] if kind_hits else None
     intent = Intent.ASK
     if not names:
         intent = _small_talk(folded)
-    elif ownership and any(n.company is not None for n in names):
+    elif ownership and known:
         intent = Intent.OWNERSHIP
     region = min(region_hits)[1].value if region_hits else ""
-    return Reading(original, names, kind, scope, intent, region)
+    negated = not command and (any(t.text in W.NEGATION_WORDS for t in scan.rest)
+                               or _has_phrase(folded.replace("能不能", "").replace("可不可以", ""),
+                                              W.NEGATION_PHRASES))
+    return Reading(original, names, kind, scope, intent, region, negated=negated,
+                   words=tuple(dict.fromkeys(words)), place=places[0] if places else "",
+                   host=_host(folded, known), owner_first=_owner_first(folded, known),
+                   features=tuple(features), corrected=tuple(corrected))
+
+
+_PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+_BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand", "subsidiary",
+                      "really", "actually", "just"})
+_ACTIVE_OWN = ("own", "owns", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
+               "买下")
+_HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
+
+
+_INFLECTIONS = ("ing", "ed", "d", "ly", "es", "s")
+
+
+def _inflected(word: str) -> bool:
+    """An ordinary word with an English ending ("happened", "lately", "countries")."""
+    for ending in _INFLECTIONS:
+        stem = word.removesuffix(ending)
+        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in _STOPWORDS
+                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS):
+            return True
+    return False
+
+
+_CORPORATE_WORDS = tuple(sorted(w for w in _CORPORATE if len(w) >= 4))
+
+
+def _corporate(word: str) -> bool:
+    """A company form ("limited", "holdings"), or a misspelling of one ("linited", "hlodings")."""
+    if word in _CORPORATE:
+        return True
+    return len(word) >= 4 and process.extractOne(word, _CORPORATE_WORDS, scorer=OSA.normalized_similarity,
+                                                 score_cutoff=NEAR_WORD) is not None
+
+
+def _gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
+    """Whether only spaces stand between a name (known, or the run being read) and ``start``."""
+    ends = [slot[1] for slot in slots] + ([run[-1][1]] if run else [])
+    return any(folded[end:start].strip(" .,") == "" for end in ends if end <= start)
+
+
+def _subject_word(folded: str, rest: tuple[Any, ...]) -> int | None:
+    """The index of an ordinary word standing where a name must ("does *line* work with
+    WhatsApp"): right after the opening "does" and right before a verb such as "work"."""
+    if len(rest) < 3 or rest[0].start != 0 or rest[0].text not in W.QUESTION_OPENERS:
+        return None
+    word, verb = rest[1], rest[2]
+    adjacent = folded[rest[0].start + len(rest[0].text):word.start].strip() == "" and \
+        folded[word.start + len(word.text):verb.start].strip() == ""
+    if not adjacent or verb.text not in W.NAME_VERBS or word.text in _STOPWORDS \
+            or _kind_of(word.text) is not None or len(word.text) < 3:
+        return None
+    return 1
+
+
+def _has_phrase(folded: str, phrases: tuple[str, ...]) -> bool:
+    """Whether a phrase occurs: Latin ones as whole words, Chinese ones anywhere."""
+    for phrase in phrases:
+        if has_han(phrase):
+            if phrase in folded:
+                return True
+        elif re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9])", folded):
+            return True
+    return False
+
+
+def _bare_is(folded: str, rest: tuple[object, ...], known: list[Name]) -> bool:
+    """"is youku alibaba", "is youku a tencent company": two names and only "is" around them."""
+    if len({n.company.id for n in known if n.company}) != 2 or not re.match(r"(is|are)\b", folded):
+        return False
+    return all(getattr(t, "text", "") in _BARE_IS for t in rest) and not _HAN_RUN.search(folded)
+
+
+def _owner_first(folded: str, known: list[Name]) -> bool:
+    """"does Tencent own JD", "腾讯拥有京东吗": the verb between the names, active voice."""
+    if len(known) < 2:
+        return False
+    between = folded[known[0].end:known[1].start]
+    if re.search(r"\bby\b|被", between):
+        return False
+    return any((re.search(rf"\b{w}\b", between) if w.isascii() else w in between) for w in _ACTIVE_OWN)
+
+
+def _host(folded: str, known: list[Name]) -> int:
+    """The company another is used inside: "X里…Y", "Y inside X", "Y in X" after an open verb."""
+    if len(known) < 2:
+        return 0
+    first, second = known[0], known[1]
+    assert first.company is not None and second.company is not None
+    after = folded[first.end:first.end + 2]
+    if any(after.startswith(w) for w in _HOST_AFTER):
+        return first.company.id
+    between = folded[first.end:second.start]
+    if re.search(r"\b(inside|within)\b", between) or re.search(r"\b(inside|within)\s*$", folded):
+        return second.company.id
+    return 0
+
+
+def _unswallow(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]
+               ) -> tuple[tuple[Mention, ...], list[str]]:
+    """A name that swallowed a place ("alipay in china" read as the alias "Alipay+ in China"):
+    the name before the place when that is a company's own name; the place is a region."""
+    out: list[Mention] = []
+    places: list[str] = []
+    for mention in mentions:
+        said = folded[mention.start:mention.end]
+        head, sep, tail = said.partition(" in ")
+        if sep and (tail in _REGION_OF or tail in W.PLACES or any(
+                tail == p for ps in W.REGION_PHRASES.values() for p in ps)):
+            company = resolver.exact(head)
+            if company is not None:
+                out.append(Mention(mention.start, mention.start + len(head), company, head))
+                places.append(W.PLACES.get(tail, tail))
+                continue
+        out.append(mention)
+    return tuple(out), places
 
 
 def _kind_of(word: str) -> Kind | None:
@@ -259,7 +447,39 @@ def _leftover(resolver: Resolver, original: str, folded: str, start: int, end: i
     resolution = resolver.resolve(folded[start:end])
     if resolution.company is not None and command:
         return (start, end, resolution.company, (), display, display)
-    return (start, end, None, resolution.candidates, "", display)
+    return (start, end, None, close_candidates(folded[start:end], resolution.candidates), "", display)
+
+
+CLOSE_NAME = 0.7
+"""OSA similarity a suggested name needs to the word typed ("alipya" -> Alipay; not "at&t" -> Matter)."""
+
+
+def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    """The candidates genuinely close to what was typed: in the same script, and near in edit
+    distance or starting with it ("tao" -> Taobao); a two-letter overlap is not close."""
+    key = typed.replace(" ", "")
+    han = has_han(typed)
+    kept = []
+    for c in candidates:
+        forms: list[str] = []
+        for name in (c.matched, c.company.name, *c.company.aliases):
+            said = _fold(name)
+            if has_han(said) == han:
+                forms += [said.replace(" ", ""), *said.split()]
+        if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))
+               for form in forms):  # a whole name, or one of its words ("metal" ~ "Meta Platforms")
+            kept.append(c)
+    return tuple(kept)
+
+
+def _one_off_window(resolver: Resolver, piece: str, at: int) -> tuple[int, int, Company, str] | None:
+    """A 3-4 character window around a lone leftover character that is one character away
+    from a company's Chinese name ("支付包" around 包)."""
+    for size in (3, 4):
+        for a in range(max(0, at - size + 1), at + 1):
+            if a + size <= len(piece) and (found := resolver.one_off_han(piece[a:a + size])):
+                return a, a + size, found[0], found[1]
+    return None
 
 
 def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -281,7 +501,10 @@ def _uncovered(start: int, end: int, covered: list[tuple[int, int]]) -> list[tup
 _ZH_GLUE = sorted({*W.ZH_FUNCTION, *(w for ws in W.KIND_WORDS.values() for w in ws if has_han(w)),
                    *(p for p in W.OWNERSHIP_PHRASES if has_han(p)), *(g for g in W.GREETINGS if has_han(g)),
                    *(p for p in W.LATEST_PHRASES if has_han(p)), *(p for p in W.HELP_PHRASES if has_han(p)),
-                   *(w for ws in W.REGION_WORDS.values() for w in ws if has_han(w)), *W.ZH_PLACES},
+                   *(w for ws in W.REGION_WORDS.values() for w in ws if has_han(w)), *W.ZH_PLACES,
+                   *(w for w in W.PLACES if has_han(w)), *(p for p in W.NEGATION_PHRASES if has_han(p)),
+                   *(p for p in W.OWNERSHIP_RELATED if has_han(p)), *W.SCOPE_WORDS_ZH, *W.ZH_COMMON,
+                   *(w for w in W.INSIDE_WORDS if has_han(w))},
                   key=len, reverse=True)
 _ZH_GLUE_RE = re.compile("|".join(map(re.escape, _ZH_GLUE)))
 

@@ -344,6 +344,9 @@ class Resolver:
         # (key, budget) -> (hits, truncated) of ``_fuzzy``: valid only for the index it was
         # computed from, so every change to the index empties it (``_changed``).
         self._fuzzy_cache: OrderedDict[tuple[str, int], tuple[tuple[_Hit, ...], bool]] = OrderedDict()
+        # 2-4 character Chinese names by one masked character, for one-character typos (built
+        # on first use, dropped with every index change).
+        self._han_masks: dict[str, list[int]] | None = None
         deque(self.bulk_index(companies), maxlen=0)
 
     def __len__(self) -> int:
@@ -363,6 +366,7 @@ class Resolver:
     def _changed(self) -> None:
         """The index is about to change: remembered fuzzy answers may no longer hold."""
         self._fuzzy_cache.clear()
+        self._han_masks = None
 
     def bulk_index(self, companies: Iterable[Company]) -> Iterator[None]:
         """Index many companies, pausing after each chunk: iterate it to the end.
@@ -394,6 +398,7 @@ class Resolver:
         The grams of a whole chunk of keys are cut by one regex pass over the keys joined, and
         grouped by gram through C-level map() calls: no Python loop per (gram, alias) pair.
         """
+        self._han_masks = None
         self._changed()
         keys, texts, owners, exact = self._alias_key, self._alias_text, self._alias_company, self._exact
         latin: list[str] = []  # keys indexed by trigrams...
@@ -729,6 +734,43 @@ class Resolver:
     def resolve(self, name: str) -> Resolution:
         """One name to a company when sure; otherwise ranked candidates, or nothing."""
         return self._resolve(name)[0]
+
+    def one_off_han(self, text: str) -> tuple[Company, str] | None:
+        """The one company with a Chinese name of this length that differs from ``text`` in
+        exactly one character ("淘包" -> 淘宝), or None when none or several do.
+
+        A last resort for a 2-4 character Chinese leftover that nothing else matched; the caller
+        reports the reading, so the guess is never silent.
+        """
+        folded = _fold(text)
+        if not 2 <= len(folded) <= 4 or not all(_has_cjk(ch) for ch in folded):
+            return None
+        if self._han_masks is None:
+            self._han_masks = self._build_han_masks()
+        found: dict[int, str] = {}
+        for at in range(1 if len(folded) == 2 else 0, len(folded)):  # a 2-character name keeps its first
+            for aid in self._han_masks.get(folded[:at] + "?" + folded[at + 1:], ()):
+                alias = self._alias_text[aid]
+                if alias and _fold(alias) != folded:
+                    found.setdefault(self._alias_company[aid], alias)
+        if len(found) > 1:  # "淘包": 淘宝, 淘天 and 淘特 differ by one; 包 sounds like 宝
+            found = {cid: alias for cid, alias in found.items()
+                     if pinyin(_fold(alias)).replace(" ", "") == pinyin(folded).replace(" ", "")}
+        if len(found) != 1:
+            return None
+        cid, alias = next(iter(found.items()))
+        company = self._companies.get(cid)
+        return (company, alias) if company is not None else None
+
+    def _build_han_masks(self) -> dict[str, list[int]]:
+        """Each 2-4 character Chinese name with one character masked ("淘?") -> its alias ids."""
+        masks: dict[str, list[int]] = defaultdict(list)
+        for aid, alias in enumerate(self._alias_text):
+            key = _fold(alias) if alias else ""
+            if 2 <= len(key) <= 4 and all(_has_cjk(ch) for ch in key):
+                for at in range(len(key)):
+                    masks[key[:at] + "?" + key[at + 1:]].append(aid)
+        return dict(masks)
 
     def exact(self, name: str) -> Company | None:
         """The one company ``name`` is exactly a name of (after normalising), with no fuzzy

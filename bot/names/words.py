@@ -48,6 +48,15 @@ _COMMON_TEXT = """
     wear week weight west wheel while white whole wide wife wild win wind window winter wish
     woman wonder wood word world write wrong yard year yellow young zero
     delivery express pay logistics messages meta apps android quick share messenger threads
+    app apps store stores install installs installed installing uninstall uninstalling browser
+    browsers choice screen default defaults notification notifications dma charging charger
+    watch watches phone phones device devices tablet laptop computer feature features support
+    supported supports interoperability interop interoperable work works working setting
+    settings handle handles option options tourist tourists visitor visitors foreigner
+    foreigners traveller travellers people user users sharing screen screens navigation
+    maps transfer transfers encrypted encryption encrypt company companies same related
+    end-to-end e2ee ecommerce e-commerce online walled garden gardens bianhua dongxi bangding
+    chongdian shouji available outside forwarding forward happen late
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -64,16 +73,19 @@ KIND_WORDS: dict[Kind, tuple[str, ...]] = {
     Kind.LOGISTICS: ("ship", "ships", "shipping", "shipped", "deliver", "delivers", "delivery",
                      "deliveries", "courier", "couriers", "parcel", "parcels", "logistics",
                      "express", "快递", "物流", "发货", "配送", "送货"),
-    Kind.LOGIN: ("login", "logins", "log", "signin", "sign", "authenticate", "account",
-                 "登录", "登陆", "授权", "账号"),
+    Kind.LOGIN: ("login", "logins", "log", "signin", "sign", "signup", "authenticate", "account",
+                 "accounts", "denglu", "zhanghao", "登录", "登陆", "登入", "授权", "账号", "帐号",
+                 "账户", "帐户"),
     Kind.MESSAGING: ("message", "messages", "messaging", "chat", "chats", "chatting", "text",
                      "texts", "texting", "sms", "rcs", "dm", "dms", "聊天", "发消息", "消息",
-                     "短信", "私信"),
+                     "短信", "私信", "讯息", "简讯"),
     Kind.SHOPPING: ("link", "links", "linking", "open", "opens", "share", "shares", "sharing",
-                    "url", "urls", "shop", "shopping", "跳转", "分享", "链接", "外链", "打开"),
+                    "url", "urls", "shop", "shopping", "mini", "miniapp", "miniapps", "miniprogram",
+                    "miniprograms", "xiaochengxu", "lianjie", "跳转", "分享", "链接", "外链", "打开",
+                    "小程序", "小程式", "连结", "购物"),
     Kind.CONTENT: ("federate", "federates", "federation", "follow", "follows", "following",
-                   "files", "file", "airdrop", "photos", "fediverse", "posts", "互传", "传文件", "文件",
-                   "关注", "联邦"),
+                   "files", "file", "airdrop", "photos", "fediverse", "posts", "content", "互传",
+                   "传文件", "文件", "关注", "联邦", "内容"),
 }
 TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharing",
                                 "file": "file sharing", "互传": "file sharing",
@@ -86,7 +98,7 @@ TOPIC_SCOPES: dict[str, str] = {"airdrop": "file sharing", "files": "file sharin
 # the text left over once the names are taken out.
 REGION_WORDS: dict[Region, tuple[str, ...]] = {
     Region.EU: ("europe", "european", "eu", "eea", "欧洲", "欧盟"),
-    Region.CN: ("china", "mainland", "prc", "中国", "国内", "大陆", "内地"),
+    Region.CN: ("china", "chinese", "mainland", "prc", "中国", "国内", "大陆", "内地"),
     Region.US: ("usa", "america", "美国"),
     Region.UK: ("uk", "britain", "england", "英国"),
     Region.HK: ("hongkong", "香港"),
@@ -103,12 +115,20 @@ REGION_WORDS: dict[Region, tuple[str, ...]] = {
     Region.PH: ("philippines", "菲律宾"),
     Region.VN: ("vietnam", "越南"),
     Region.AU: ("australia", "澳大利亚", "澳洲"),
+    Region.BR: ("brazil", "巴西"),
+    Region.AE: ("uae", "emirates", "dubai", "阿联酋", "迪拜"),
+    Region.QA: ("qatar", "卡塔尔"),
+    Region.KG: ("kyrgyzstan", "吉尔吉斯斯坦"),
+    Region.UZ: ("uzbekistan", "乌兹别克斯坦"),
+    Region.BT: ("bhutan", "不丹"),
+    Region.NP: ("nepal", "尼泊尔"),
 }
 REGION_PHRASES: dict[Region, tuple[str, ...]] = {
     Region.US: ("in the us", "in us", "the us", "united states", "u.s.", "u.s"),
     Region.HK: ("hong kong",),
     Region.KR: ("south korea",),
     Region.LK: ("sri lanka",),
+    Region.AE: ("united arab emirates",),
     Region.EU: ("european union", "european economic area"),
     Region.CN: ("in china", "mainland china"),  # also where a name swallowed it ("alipay+ in china")
 }
@@ -155,3 +175,80 @@ ZH_FUNCTION = (
 )
 # Places in Chinese questions that are no one region (REGION_WORDS has those): never unknown names.
 ZH_PLACES = ("国外", "海外", "境外", "外国", "全球", "越南")
+
+# Negated or reversed questions ("does WeChat block Taobao links", "美团不能用支付宝吗"): a yes
+# or no would read as the opposite, so the answer states where the link stands instead.
+NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "bans", "banned",
+                            "banning", "stop", "stops", "stopped", "stopping", "prevent",
+                            "prevents", "prevented", "forbid", "forbids", "forbidden", "refuse",
+                            "refuses", "refused", "restrict", "restricts", "restricted",
+                            "discontinued", "discontinue", "removed", "remove", "removes",
+                            "disable", "disabled", "disables", "cut", "pingbi", "fengsha",
+                            "buneng", "jinzhi"})
+NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
+                    "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
+                    "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
+
+# Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
+OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
+                     "sister company", "sister companies", "one company", "a company",
+                     "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
+                     "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si")
+OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
+"""Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
+
+# Places that are no ``Region`` of a fact: a question's place all the same, never a name. Each
+# maps to the English word facts and descriptions use ("毛里求斯" -> "mauritius").
+PLACES: dict[str, str] = {
+    "mauritius": "mauritius", "france": "france", "french": "france", "paris": "paris",
+    "germany": "germany", "nepal": "nepal", "bhutan": "bhutan", "uae": "uae", "dubai": "uae",
+    "mongolia": "mongolia", "canada": "canada", "mexico": "mexico", "brazil": "brazil",
+    "russia": "russia", "spain": "spain", "italy": "italy", "sri": "sri lanka",
+    "lanka": "sri lanka", "sililanka": "sri lanka", "zhongguo": "china", "xianggang": "hong kong",
+    "aomen": "macau", "taiwan": "taiwan", "xinjiapo": "singapore", "taiguo": "thailand",
+    "riben": "japan", "hanguo": "korea", "meiguo": "us", "yingguo": "uk", "faguo": "france",
+    "yindu": "india", "malaixiya": "malaysia", "maoliqiusi": "mauritius", "ouzhou": "europe",
+    "oumeng": "eu",
+    "毛里求斯": "mauritius", "法国": "france", "巴黎": "paris", "德国": "germany", "尼泊尔": "nepal",
+    "蒙古": "mongolia", "加拿大": "canada", "俄罗斯": "russia", "斯里兰卡": "sri lanka",
+    "新加坡": "singapore", "泰国": "thailand", "马来西亚": "malaysia", "印度": "india",
+    "中国": "china", "香港": "hong kong", "澳门": "macau", "日本": "japan", "韩国": "korea",
+    "印尼": "indonesia", "欧盟": "eu", "欧洲": "europe", "美国": "us", "英国": "uk",
+}
+PLACE_TEXT: dict[str, tuple[str, ...]] = {
+    "china": ("china", "chinese"), "eu": ("eu", "europe", "european"), "europe": ("europe", "eu"),
+    "us": ("us", "united states", "america"), "korea": ("korea", "korean"),
+    "uae": ("uae", "emirates", "dubai"),
+}
+"""The words a fact or a company description uses for a place, when more than the place itself."""
+
+# Words that say which feature of a pair ("is RCS encrypted", "数据迁移"): matched against the
+# words of each thread's scope; Chinese ones name the English scope word they stand for.
+SCOPE_WORDS_ZH: dict[str, str] = {
+    "加密": "encrypted", "迁移": "transfer", "转移": "transfer", "换机": "transfer",
+    "默认": "default", "预设": "default", "小程序": "mini", "小程式": "mini", "广告": "ads",
+    "直播": "livestream", "智能家居": "smart", "充电": "charging", "投屏": "cast",
+    "选择": "choice", "浏览器": "browser", "导航": "navigation", "通知": "notification",
+    "卸载": "uninstall", "搜索": "search", "群聊": "group", "jiami": "encrypted",
+}
+SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
+                        "data", "network", "built", "from", "does", "can", "work", "works",
+                        "between", "users", "use", "using", "how", "what", "when", "are", "was",
+                        "you", "your", "they", "their", "this", "that", "there", "all", "any"})
+"""Scope words too general to pick a feature by themselves."""
+
+# "支付宝里能用美团吗": the first name is where the second is used (a mini-program, a link).
+INSIDE_WORDS = frozenset({"inside", "within", "里", "裡", "里面", "中的"})
+
+# Ordinary Chinese words around names ("能绑定visa吗", "有什么变化"): never unknown names.
+ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
+             "之间", "数据", "公司", "一家", "同一", "关系", "功能", "情况", "怎么了", "设置", "安装",
+             "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
+             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡")
+"""Multi-character only: a lone character taken as glue could hide part of an unknown name."""
+
+# "does line work with whatsapp": an ordinary word in a name's place is that name.
+QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would", "could"})
+NAME_VERBS = frozenset({"work", "works", "accept", "accepts", "support", "supports", "take",
+                        "takes", "connect", "connects", "talk", "talks", "integrate", "pay",
+                        "interoperate", "federate", "chat", "message", "let", "allow"})

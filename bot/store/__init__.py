@@ -1,7 +1,8 @@
 """SQLite persistence: schema (frozen migrations), reads, THE write path with its audit, bulk helpers.
 
 ``from bot.store import Store, FactDraft, ...`` keeps working; the parts live in
-schema.py, rows.py, reads.py, search.py, writes.py, bulk.py and database.py.
+schema.py, rows.py, reads.py, search.py, writes.py, bulk.py and database.py; settle.py holds the
+compare-and-set that settles reports and suggestions, stale.py the maintenance queue's SQL.
 """
 
 from bot.domain import StorageError
@@ -12,7 +13,7 @@ from bot.store.bulk import (
     restore_fts_triggers,
     suspend_fts_insert_triggers,
 )
-from bot.store.database import Store, Writer
+from bot.store.database import WRITE_TIMEOUT, Store, Writer
 from bot.store.reads import POINT_PAIRS
 from bot.store.rows import (
     FACT_FIELDS,
@@ -26,7 +27,8 @@ from bot.store.rows import (
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
-    "FACT_FIELDS", "FTS_INSERT_TRIGGERS", "MIGRATIONS", "POINT_PAIRS", "SCHEMA_VERSION", "About",
+    "FACT_FIELDS", "FTS_INSERT_TRIGGERS", "MIGRATIONS", "POINT_PAIRS", "SCHEMA_VERSION",
+    "WRITE_TIMEOUT", "About",
     "Edit", "FactDraft", "StorageError", "Store", "Writer", "company_record", "fact_record",
     "index_new_facts", "rebuild_name_keys", "restore_fts_triggers", "suspend_fts_insert_triggers",
     "utcnow",

@@ -31,6 +31,11 @@ from bot.store.writes import Writes, one, run_transaction
 T = TypeVar("T")
 
 
+WRITE_TIMEOUT = 5.0
+"""Seconds a write may wait for the database, queueing behind other writes included; then it is
+refused as busy and nothing of it is saved."""
+
+
 class Writer:
     """The one write connection and the one thread that ever uses it."""
 
@@ -54,10 +59,6 @@ class Writer:
         def connect() -> None:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         await asyncio.get_running_loop().run_in_executor(self._thread, connect)
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        """One statement outside the write path (tests and diagnostics)."""
-        return await self.run(lambda conn: conn.execute(sql, params).fetchall())
 
     async def close(self) -> None:
         def close() -> None:
@@ -109,8 +110,14 @@ class WriteConnection:
         return await self._writer.run(run)
 
 
-def _begin(conn: sqlite3.Connection) -> None:
+def _wait_at_most(conn: sqlite3.Connection, seconds: float) -> None:
+    """SQLite's own wait for another process's lock: what is left of this write's timeout."""
+    conn.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
+
+
+def _begin(conn: sqlite3.Connection, seconds: float) -> None:
     try:
+        _wait_at_most(conn, seconds)
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
         raise storage_error(exc) from exc
@@ -136,6 +143,7 @@ class Store(Reads):
         self._point = point
         self._next_reader = itertools.cycle(range(len(readers)))
         self._write_lock = asyncio.Lock()
+        self.write_timeout = WRITE_TIMEOUT
         self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -209,8 +217,28 @@ class Store(Reads):
         ``rollback=True`` undoes it at the end (a dry run). Imports call this with their own
         body; the methods below call it with one ``Writes`` operation each.
         """
-        async with self._write_lock:
-            return await self._writer.run(_transaction, body, args, rollback)
+        async with self._write_slot() as seconds:
+            return await self._writer.run(_transaction, body, args, rollback, seconds)
+
+    @asynccontextmanager
+    async def _write_slot(self) -> AsyncIterator[float]:
+        """The single-writer slot, within ``write_timeout`` from now; yields the seconds left.
+
+        Each write's wait counts from when it asked, queueing included: when another process
+        holds the file, every queued write is refused when its own timeout ends, not one
+        timeout after the write ahead of it.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.write_timeout
+        try:
+            async with asyncio.timeout(self.write_timeout):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise StorageError("error.db_busy") from None
+        try:
+            yield max(0.0, deadline - loop.time())
+        finally:
+            self._write_lock.release()
 
     async def _one(self, actor: str, operation: Callable[[Writes], T]) -> T:
         return await self.write(one(actor, operation))
@@ -254,8 +282,8 @@ class Store(Reads):
         runs each statement on the same writer thread, in one BEGIN IMMEDIATE transaction that
         commits on success and rolls back on any error, with errors classified by SQLite code.
         """
-        async with self._write_lock:
-            await self._writer.run(_begin)
+        async with self._write_slot() as seconds:
+            await self._writer.run(_begin, seconds)
             try:
                 yield WriteConnection(self._writer)
                 await self._writer.run(_commit)
@@ -290,12 +318,6 @@ class Store(Reads):
                 "updated_at = excluded.updated_at",
                 {"chat": chat_id, "language": language, "actor": actor, "at": utcnow()})
 
-    @asynccontextmanager
-    async def exclusive_writes(self) -> AsyncIterator[None]:
-        """Hold the single-writer slot (tests that fill the disk use the writer meanwhile)."""
-        async with self._write_lock:
-            yield
-
     async def backup(self, target: Path) -> Path:
         """A consistent copy made with SQLite's online backup API, on the writer thread."""
         async with self._write_lock:
@@ -315,7 +337,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, check: bool) -> None:
 
 
 def _transaction(conn: sqlite3.Connection, body: Callable[..., T], args: tuple[Any, ...],
-                 rollback: bool) -> T:
+                 rollback: bool, seconds: float) -> T:
+    _wait_at_most(conn, seconds)
     return run_transaction(conn, body, *args, rollback=rollback)
 
 

@@ -22,6 +22,7 @@ from bot.store.rows import (
     fact_from_row,
 )
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
+from bot.store.stale import STALE_COUNT, STALE_PAGE
 
 POINT_PAIRS = 4
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
@@ -420,3 +421,15 @@ class Reads:
 
     async def is_granted(self, user_id: int) -> bool:
         return bool(await self._all("SELECT 1 FROM admin_grant WHERE user_id = ?", (user_id,)))
+
+    async def stale_fact_ids(self, cutoffs: dict[str, str], limit: int,
+                             offset: int) -> tuple[list[int], int]:
+        """The newest facts of threads waiting for a look (``bot.store.stale``), oldest first,
+        and how many wait in all (0 when ``offset`` is past the end: ask ``stale_count``);
+        ``cutoffs`` holds the ISO days ``announced_before``, ``partial_before``, ``unchecked_before``."""
+        rows = await self._all(STALE_PAGE, {**cutoffs, "limit": limit, "offset": offset})
+        return [int(r[0]) for r in rows], int(rows[0][1]) if rows else 0
+
+    async def stale_count(self, cutoffs: dict[str, str]) -> int:
+        """How many threads are waiting for a look (see ``stale_fact_ids``)."""
+        return int((await self._all(STALE_COUNT, cutoffs))[0][0])

@@ -23,7 +23,7 @@ FACT_SELECT = """
 SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date,
        f.date_note, f.confidence, f.summary, f.retracted, f.created_by, f.created_at,
        f.updated_by, f.updated_at, f.scope, f.region, f.note, f.verified, f.summary_zh,
-       (SELECT json_group_array(json_array(s.url, s.title, s.publisher, s.date, s.id))
+       (SELECT json_group_array(json_array(s.url, s.title, s.publisher, s.date, s.quote, s.id))
           FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s) AS sources
   FROM fact AS f
 """
@@ -44,8 +44,8 @@ and ``Kind(value)`` goes through the enum machinery each time."""
 
 def fact_from_row(row: Sequence[Any]) -> Fact:
     sources = tuple(
-        Source(url=url, title=title, publisher=publisher, date=date, id=sid)
-        for url, title, publisher, date, sid in json.loads(row[21] or "[]")
+        Source(url=url, title=title, publisher=publisher, date=date, quote=quote, id=sid)
+        for url, title, publisher, date, quote, sid in json.loads(row[21] or "[]")
     )
     kind, status = _KINDS.get(row[4]) or Kind(row[4]), _STATUSES.get(row[6]) or Status(row[6])
     return Fact(
@@ -65,8 +65,8 @@ def fact_record(fact: Fact) -> dict[str, Any]:
         "date": fact.date, "date_note": fact.date_note, "confidence": fact.confidence,
         "summary": fact.summary, "scope": fact.scope, "region": fact.region, "note": fact.note,
         "verified": fact.verified, "summary_zh": fact.summary_zh, "retracted": fact.retracted,
-        "sources": [{"url": s.url, "title": s.title, "publisher": s.publisher, "date": s.date}
-                    for s in fact.sources],
+        "sources": [{"url": s.url, "title": s.title, "publisher": s.publisher, "date": s.date,
+                     "quote": s.quote} for s in fact.sources],
     }
 
 
@@ -74,7 +74,8 @@ def values_record(key: str, values: Sequence[Any], sources: Iterable[Sequence[st
     """``fact_record`` built from the write path's value tuple, without reading the row back."""
     record: dict[str, Any] = {"key": key, **dict(zip(FACT_COLUMNS, values, strict=True))}
     record["retracted"] = bool(record["retracted"])
-    record["sources"] = [{"url": u, "title": t, "publisher": p, "date": d} for u, t, p, d in sources]
+    record["sources"] = [{"url": u, "title": t, "publisher": p, "date": d, "quote": q}
+                         for u, t, p, d, q in sources]
     return record
 
 
@@ -130,8 +131,8 @@ class FactDraft:
                 self.status.value, self.date, self.date_note, self.confidence, self.summary, 0,
                 self.scope, self.region, self.note, self.verified, self.summary_zh)
 
-    def source_rows(self) -> list[tuple[str, str, str, str]]:
-        return [(s.url, s.title, s.publisher, s.date) for s in self.sources]
+    def source_rows(self) -> list[tuple[str, str, str, str, str]]:
+        return [(s.url, s.title, s.publisher, s.date, s.quote) for s in self.sources]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +152,5 @@ class About:
     facts: int
     facts_per_kind: tuple[tuple[Kind, int], ...]
     last_change: str
+    waiting: int = 0
+    """Threads waiting for an admin's look (``bot.upkeep``); counted by ``Interop.about``."""

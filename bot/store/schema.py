@@ -442,6 +442,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX fact_pair ON fact(subject_id, object_id, retracted, kind, date);
     CREATE INDEX fact_object ON fact(object_id, subject_id, retracted, kind, date);
     """,
+    # quote: a source carries the verbatim excerpt of its page that supports the fact.
+    """
+    ALTER TABLE source ADD COLUMN quote TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,8 +16,17 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from bot.domain import Company, Conflict, Fact, NotFound, Source, StorageError, ValidationError
-from bot.rules import check_new_fact, name_key, require_sources
+from bot.domain import (
+    Company,
+    Conflict,
+    Fact,
+    NotFound,
+    Source,
+    StorageError,
+    ValidationError,
+    actor_name,
+)
+from bot.rules import check_new_fact, name_key, parent_cycle, require_sources
 from bot.store.bulk import index_new_facts, restore_fts_triggers, suspend_fts_insert_triggers
 from bot.store.errors import storage_error
 from bot.store.rows import (
@@ -37,7 +46,8 @@ from bot.store.rows import (
 
 T = TypeVar("T")
 Pair = tuple[Any, ...]
-SourceRow = tuple[str, str, str, str]
+SourceRow = tuple[str, str, str, str, str]
+"""url, title, publisher, date, quote."""
 
 FLUSH_ROWS = 20_000
 """New facts buffered before one executemany: big enough to amortise, small enough for memory."""
@@ -45,12 +55,13 @@ _MAX_ROWID = 2**63 - 1
 
 _INSERT_FACT = (f"INSERT INTO fact (id, key, {', '.join(FACT_COLUMNS)}, created_by, created_at, "
                 f"updated_by, updated_at) VALUES ({', '.join('?' * (len(FACT_COLUMNS) + 6))})")
-_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date) "
-                  "VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT_SOURCE = ("INSERT INTO source (fact_id, position, url, title, publisher, date, quote) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)")
 _UPDATE_FACT = (f"UPDATE fact SET {', '.join(c + ' = ?' for c in FACT_COLUMNS)}, "
                 "updated_by = ?, updated_at = ? WHERE id = ?")
 _SELECT_VALUES = f"SELECT key, {', '.join(FACT_COLUMNS)} FROM fact WHERE id = ?"
-_SELECT_SOURCES = "SELECT url, title, publisher, date FROM source WHERE fact_id = ? ORDER BY position"
+_SELECT_SOURCES = ("SELECT url, title, publisher, date, quote FROM source WHERE fact_id = ? "
+                   "ORDER BY position")
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 """json.dumps(..., ensure_ascii=False) without building an encoder per call (one per audit row)."""
@@ -285,16 +296,18 @@ class Writes:
         before = self.fact(fid)
         if any(s.url == source.url for s in before.sources):
             raise Conflict("error.cites_url", fid, id=fid)
-        rows = [(s.url, s.title, s.publisher, s.date) for s in before.sources]
-        values = _values(before)
-        self.update_fact(fid, values, [*rows, (source.url, source.title, source.publisher, source.date)],
+        rows = [(s.url, s.title, s.publisher, s.date, s.quote) for s in [*before.sources, source]]
+        self.update_fact(fid, _values(before), rows,
                          action="add_source")
         return self.fact(fid)
 
     def set_retracted(self, fid: int, retracted: bool) -> Fact:
         before = self.fact(fid, allow_retracted=True)
         if before.retracted == retracted:
-            raise ValidationError("error.already_retracted" if retracted else "error.not_retracted", id=fid)
+            if retracted:  # a second confirm, or a second admin: say who was first
+                raise ValidationError("error.fact_retracted_by", id=fid,
+                                      who=actor_name(before.updated_by) or "?")
+            raise ValidationError("error.not_retracted", id=fid)
         values = tuple(int(retracted) if c == "retracted" else v
                        for c, v in zip(FACT_COLUMNS, _values(before), strict=True))
         try:
@@ -350,6 +363,7 @@ class Writes:
              company.relation.value if company.relation else "", company.name_zh, self.actor, self.now))
         company_id = cursor.lastrowid
         assert company_id is not None
+        self.check_parent(company_id, company.parent_id)
         self.claim_name(company_id, company.name)
         for alias in company.aliases:
             self.add_alias(company_id, alias)
@@ -359,8 +373,23 @@ class Writes:
                    audit_after if audit_after is not None else company_record(company))
         return company_id
 
+    def check_parent(self, company_id: int, parent_id: int | None) -> None:
+        """Refuse a parent that would make the company its own ancestor (bot.rules.parent_cycle,
+        the rule the data linter applies to files): every way a parent is set comes here."""
+        def parent_of(cid: int) -> int | None:
+            row = self.conn.execute("SELECT parent_id FROM company WHERE id = ?", (cid,)).fetchone()
+            return row[0] if row else None
+
+        loop = parent_cycle(parent_of, company_id, parent_id)
+        if loop:
+            names = dict(self.conn.execute(
+                f"SELECT id, name FROM company WHERE id IN ({', '.join('?' * len(loop))})", loop))
+            raise ValidationError("error.parent_cycle",
+                                  chain=" → ".join(str(names.get(cid, cid)) for cid in loop))
+
     def update_company(self, company_id: int, kind: str, parent_id: int | None, description: str,
                        relation: str, name_zh: str) -> None:
+        self.check_parent(company_id, parent_id)
         self.conn.execute("UPDATE company SET kind = ?, parent_id = ?, description = ?, "
                           "relation = ?, name_zh = ? WHERE id = ?",
                           (kind, parent_id, description, relation, name_zh, company_id))

@@ -2,10 +2,9 @@
 
 Long-lived services live in the typed ``BotData`` (bot.telegram.context): the ``Interop`` (opened
 in ``post_init`` through ``bot.startup`` unless one is passed in, closed in ``post_shutdown`` if
-we opened it), the answer ``Workers`` (started after it, closed before it), the ``Settings``
-and the per-user ``RateLimiter``; handlers read them as ``context.interop``,
-``context.workers``, ``context.settings``... Updates run concurrently, but in order per user
-and chat (``PerChatOrder``).
+we opened it), the ``Settings`` and the per-user ``RateLimiter``; handlers read them as
+``context.interop``, ``context.settings``... Updates run concurrently, but in order per user
+and chat, and a busy group never holds the slots other chats need (``PerChatOrder``).
 ``run_bot`` polls by default and uses PTB's built-in webhook server when
 ``WEBHOOK_URL`` is set; SIGINT/SIGTERM let in-flight updates finish, then it returns 0.
 With ``BACKUP_DIR`` set, a daily JobQueue job writes a rotating online backup there.
@@ -16,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Hashable
+from contextlib import asynccontextmanager
 from datetime import UTC, time
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,40 +42,65 @@ from telegram.request import BaseRequest
 from bot.admin import Access
 from bot.answers import Interop
 from bot.backups import write_backup
-from bot.config import Settings
+from bot.config import GROUP_SEND_SPACING, Settings
 from bot.startup import freeze_loaded_objects, open_interop
 from bot.telegram import callbacks, errors, feedback, follow, inline, language, pictures, user, webapp
-from bot.telegram.admin import commands, form, pending
+from bot.telegram.admin import commands, form, pending, stale
 from bot.telegram.admin.common import ADMIN_GROUP, IMPORT_CAPTION, AdminCommand, command, ends_update
 from bot.telegram.callbacks import EXAMPLE_PATTERN, NOT_ADMIN_PATTERN, PAGER_PATTERN
 from bot.telegram.context import CONTEXT_TYPES, BotApp, BotContext
 from bot.telegram.menus import set_menus
 from bot.telegram.persistence import SQLitePersistence
 from bot.telegram.request import JsonRequest
-from bot.workers import Workers
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 256
+CHAT_ADMISSION = 2
+"""Updates of one chat that hold a slot at once (PerChatOrder): the rest wait without one."""
 UNBOUNDED = 2**31 - 1  # PTB's own update semaphore only counts; PerChatOrder's slots limit
 RATE_LIMIT_RETRIES = 3  # a 429 (RetryAfter) is waited out and retried this often before it is an error
 # PTB's limiters are leaky buckets: "20 per 60 s" lets a burst of 20 through and then 20 more
 # within the same minute (29 were seen in one 60 s window). A bucket of one that drains in
 # ``period`` seconds spaces sends at least that far apart, so any window of w seconds holds at
 # most 1 + w / period sends: 1 + 60 / 3.1 < 21 per group a minute, 1 + 1 / (1/29) = 30 a second.
-GROUP_SEND_SPACING = 3.1
-"""Seconds between two sends to one group: Telegram allows 20 a minute."""
 OVERALL_SEND_SPACING = 1 / 29
 """Seconds between two sends overall: Telegram allows 30 a second."""
 
 
-def rate_limiter() -> AIORateLimiter:
+def rate_limiter(group_spacing: float = GROUP_SEND_SPACING) -> AIORateLimiter:
     """Telegram's flood limits, held in every window (see the spacings above)."""
     return AIORateLimiter(overall_max_rate=1, overall_time_period=OVERALL_SEND_SPACING,
-                          group_max_rate=1, group_time_period=GROUP_SEND_SPACING,
+                          group_max_rate=1, group_time_period=group_spacing,
                           max_retries=RATE_LIMIT_RETRIES)
 BACKUP_JOB = "daily_backup"
 BACKUP_TIME = time(3, 17, tzinfo=UTC)
+
+
+class _Gates:
+    """One FIFO semaphore of ``size`` per key, made on first use and dropped once nobody holds
+    or waits for it (so a million chats leave nothing behind)."""
+
+    __slots__ = ("_gates", "size")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._gates: dict[Hashable, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._gates)
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+        gate, users = self._gates.setdefault(key, (asyncio.Semaphore(self.size), [0]))
+        users[0] += 1
+        try:
+            async with gate:  # waiters are woken in arrival order
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._gates[key]
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -83,23 +108,35 @@ class PerChatOrder(BaseUpdateProcessor):
 
     Plain ``concurrent_updates(True)`` lets a user's next message overtake the previous
     button press; a ConversationHandler (the admin /addfact form) then reads it in the old state.
-    An update first waits for its turn in its own chat, and only then takes one of the global
-    slots: a busy group (Telegram lets a bot send it 20 messages a minute) queues behind itself
-    and never holds the slots a private chat needs. PTB's own semaphore (taken before
-    ``do_process_update``, in a final method) is sized so it never waits; ``_slots`` is the limit.
+    An update waits three times, and holds nothing while it waits that the others need:
+
+    1. its turn for its (chat, user), in arrival order: the ordering the handlers rely on;
+    2. its chat's admission: at most ``CHAT_ADMISSION`` updates of one chat hold a slot at once.
+       The rate limiter spaces a group's replies 3.1 s apart (Telegram's 20 a minute), and an
+       update keeps its slot while it waits to send. Without admission, 300 members of one group
+       each asking once held every slot and a private /check waited minutes; with it, a busy
+       group queues behind itself. Two per chat keep the group's send spacing busy. The slots
+       run out only when more than ``slot_limit / CHAT_ADMISSION`` groups are busy at once, more
+       than Telegram's 30 messages a second would let the bot answer anyway;
+    3. one of the ``slot_limit`` global slots.
+
+    PTB's own semaphore (taken before ``do_process_update``, in a final method) is sized so it
+    never waits; ``_slots`` is the limit.
     """
 
-    __slots__ = ("_queues", "_running", "_slots", "slot_limit")
+    __slots__ = ("_admission", "_running", "_slots", "_turns", "slot_limit")
 
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+                 chat_admission: int = CHAT_ADMISSION) -> None:
         super().__init__(UNBOUNDED)
         self.slot_limit = max_concurrent_updates
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._running = 0
-        self._queues: dict[Hashable, tuple[asyncio.Lock, list[int]]] = {}
+        self._turns = _Gates(1)
+        self._admission = _Gates(chat_admission)
 
     @staticmethod
-    def key(update: object) -> Hashable | None:
+    def key(update: object) -> tuple[int | None, int | None] | None:
         if not isinstance(update, Update):
             return None
         chat, user = update.effective_chat, update.effective_user
@@ -109,8 +146,13 @@ class PerChatOrder(BaseUpdateProcessor):
 
     @property
     def current_concurrent_updates(self) -> int:
-        """Updates running in a slot now (not those waiting for their chat's turn)."""
+        """Updates running in a slot now (not those waiting for their turn or their chat's)."""
         return self._running
+
+    @property
+    def waiting_keys(self) -> int:
+        """(chat, user) pairs and chats with an update in hand: 0 when idle (nothing leaks)."""
+        return len(self._turns) + len(self._admission)
 
     async def _run(self, coroutine: Awaitable[Any]) -> None:
         async with self._slots:
@@ -125,15 +167,12 @@ class PerChatOrder(BaseUpdateProcessor):
         if key is None:
             await self._run(coroutine)
             return
-        lock, waiting = self._queues.setdefault(key, (asyncio.Lock(), [0]))
-        waiting[0] += 1
-        try:
-            async with lock:  # asyncio.Lock is FIFO and updates arrive in order; the slot comes after
+        async with self._turns.hold(key):  # updates arrive in order, and the gate is FIFO
+            if key[0] is None:  # no chat (an inline query): the user's turn is the whole order
                 await self._run(coroutine)
-        finally:
-            waiting[0] -= 1
-            if waiting[0] == 0:
-                del self._queues[key]
+                return
+            async with self._admission.hold(key[0]):
+                await self._run(coroutine)
 
     async def initialize(self) -> None:
         return None
@@ -156,7 +195,7 @@ def register_handlers(app: BotApp) -> None:
     new = filters.UpdateType.MESSAGE  # not edits: an edited question is not asked again
     # First of all: the index takes in company changes made elsewhere, then the reply language
     # of this update (read by every t() call after it).
-    app.add_handler(TypeHandler(Update, user.follow_the_store), group=SYNC_GROUP)
+    app.add_handler(TypeHandler(Update, user.sync_index), group=SYNC_GROUP)
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
@@ -180,12 +219,16 @@ def register_handlers(app: BotApp) -> None:
         admin_command("grant", commands.grant, Access.OWNER, usage="grant"),
         admin_command("revoke", commands.revoke, Access.OWNER, usage="revoke"),
         admin_command("backup", commands.backup, Access.OWNER),
+        admin_command("stale", stale.stale, usage="stale"),
         MessageHandler(new & filters.Document.ALL & filters.CaptionRegex(IMPORT_CAPTION),
                        ends_update(commands.import_caption)),
         CallbackQueryHandler(ends_update(pending.name_chosen), pattern=r"^a:(new|pick):[\w-]+(:\d+)?$"),
         CallbackQueryHandler(ends_update(pending.retract_pressed), pattern=r"^a:(ret|keep):\d+:\d+$"),
         CallbackQueryHandler(ends_update(pending.import_pressed), pattern=r"^a:imp:[\w-]+$"),
         CallbackQueryHandler(ends_update(pending.drop_pressed), pattern=r"^a:drop:[\w-]+$"),
+        CallbackQueryHandler(ends_update(stale.page_pressed), pattern=stale.PAGE_PATTERN),
+        CallbackQueryHandler(ends_update(stale.verify_pressed), pattern=stale.VERIFY_PATTERN),
+        CallbackQueryHandler(ends_update(stale.retract_pressed), pattern=stale.RETRACT_PATTERN),
         CallbackQueryHandler(ends_update(pending.stale_pressed), pattern=r"^a:"),  # any other: out of date
         CommandHandler("cancel", ends_update(commands.cancel_outside), filters=new),
     ], group=ADMIN_GROUP)
@@ -263,9 +306,6 @@ async def post_init(app: BotApp) -> None:
     if data.interop is None:
         data.interop = await open_interop(settings.database_path, seed=settings.seed_path)
         data.owns_interop = True
-    if data.workers is None:  # after the open: the workers find the file seeded and migrated
-        data.workers = Workers(data.interop, settings.answer_workers)
-        await data.workers.start()
     await set_menus(app.bot, settings.admin_ids)
     await webapp.start(app)
     log.info("Bot @%s ready", app.bot.username)
@@ -275,9 +315,6 @@ async def post_shutdown(app: BotApp) -> None:
     """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
     data = app.bot_data
     await webapp.stop(app)
-    if data.workers is not None:
-        await data.workers.close()
-        data.workers = None
     if data.interop is not None and data.owns_interop:
         await data.interop.close()
         data.interop, data.owns_interop = None, False
@@ -300,8 +337,8 @@ def build_application(settings: Settings, interop: Interop | None = None, *,
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
-    if settings.rate_limiter:  # off only for throughput benchmarks (RATE_LIMITER=off)
-        limiter: BaseRateLimiter[Any] = rate_limiter()
+    if settings.rate_limiter:  # off for throughput benchmarks and tests (RATE_LIMITER=off)
+        limiter: BaseRateLimiter[Any] = rate_limiter(settings.group_send_spacing)
         builder = builder.rate_limiter(limiter)
     if settings.base_url:
         builder = builder.base_url(settings.base_url)

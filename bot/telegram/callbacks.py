@@ -9,6 +9,7 @@ Callback data is stateless wherever possible, so a button keeps working after a 
 ``sr:<token>:<page>:<uid>``    a page of a search; the query sits in ``chat_data``
 ``ex:<i>``                     run ``EXAMPLES[i]`` (the /help keyboard)
 ``pg``                         the "Page 2/5" label; does nothing
+``a:st:<page>``                a page of the admins' /stale queue (admin handlers)
 ==========================  ===================================================
 
 ``uid`` is the Telegram user who asked: in groups only they may page or choose. A did-you-mean
@@ -24,9 +25,8 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any, Protocol
 
 from telegram import (
     InlineKeyboardButton,
@@ -54,7 +54,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, ChatData
 from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
@@ -103,6 +103,15 @@ class SearchPage:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePage:
+    """A page of the admins' /stale queue (``a:st:<page>``: an admin button, handled with the
+    admin handlers; any admin may turn it, so it names no user)."""
+
+    page: int
+    user_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Example:
     index: int
 
@@ -112,8 +121,8 @@ class PageLabel:
     pass
 
 
-ButtonData = ProfilePage | CheckPage | RecentPage | SearchPage | Example | PageLabel
-Pager = ProfilePage | CheckPage | RecentPage | SearchPage
+ButtonData = ProfilePage | CheckPage | RecentPage | SearchPage | QueuePage | Example | PageLabel
+Pager = ProfilePage | CheckPage | RecentPage | SearchPage | QueuePage
 
 _INT = r"(\d{1,19})"
 _FORMS: tuple[tuple[re.Pattern[str], Callable[..., ButtonData]], ...] = (
@@ -123,6 +132,7 @@ _FORMS: tuple[tuple[re.Pattern[str], Callable[..., ButtonData]], ...] = (
     (re.compile(rf"rc:{_INT}:{_INT}:{_INT}"), lambda n, p, u: RecentPage(int(n), int(p), int(u))),
     (re.compile(rf"sr:([A-Za-z0-9_-]{{1,16}}):{_INT}:{_INT}"),
      lambda k, p, u: SearchPage(k, int(p), int(u))),
+    (re.compile(rf"a:st:{_INT}"), lambda p: QueuePage(int(p))),
     (re.compile(r"ex:(\d{1,2})"), lambda i: Example(int(i))),
     (re.compile(r"pg"), lambda: PageLabel()),
 )
@@ -139,6 +149,8 @@ def encode(data: ButtonData) -> str:
             text = f"rc:{n}:{page}:{uid}"
         case SearchPage(token, page, uid):
             text = f"sr:{token}:{page}:{uid}"
+        case QueuePage(page):
+            text = f"a:st:{page}"
         case Example(index):
             text = f"ex:{index}"
         case PageLabel():
@@ -169,6 +181,8 @@ def with_page(pager: Pager, page: int) -> Pager:
             return RecentPage(n, page, u)
         case SearchPage(k, _, u):
             return SearchPage(k, page, u)
+        case QueuePage(_, u):
+            return QueuePage(page, u)
     raise TypeError(pager)
 
 
@@ -193,29 +207,7 @@ class Reply:
         return LinkPreviewOptions(is_disabled=True) if self.links > 1 else None
 
 
-class ReplyContext(Protocol):
-    """What rendering an answer needs of a handler's context: a ``BotContext``, or ``Detached``."""
-
-    @property
-    def page_budget(self) -> int: ...
-
-    @property
-    def chat_data(self) -> dict[Any, Any] | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Detached:
-    """A ``ReplyContext`` away from the chat (an answer worker): the searches it remembers are
-    handed back with the reply and kept in the chat's real ``chat_data`` (``keep_searches``)."""
-
-    page_budget: int = PAGE_BUDGET
-    chat_data: dict[Any, Any] = field(default_factory=dict)
-
-    def searches(self) -> dict[str, str]:
-        return dict(self.chat_data.get(SEARCHES) or {})
-
-
-def page_budget(context: ReplyContext) -> int:
+def page_budget(context: BotContext) -> int:
     return context.page_budget
 
 
@@ -237,6 +229,11 @@ def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE
         notice = notice or t("tg.stale_page")
     if count == 1:
         return Reply(pages.page(1), None, notice)
+    return Reply(pages.page(page), InlineKeyboardMarkup([pager_row(pager, page, count, exact)]), notice)
+
+
+def pager_row(pager: Pager, page: int, count: int, exact: bool = True) -> list[InlineKeyboardButton]:
+    """◀ Page x/y ▶ for page ``page`` of ``count``: every paged answer's buttons."""
     row = []
     if page > 1:
         row.append(InlineKeyboardButton("◀", callback_data=encode(with_page(pager, page - 1))))
@@ -244,28 +241,21 @@ def paged(blocks: Sequence[str] | Pages, pager: Pager | None, budget: int = PAGE
                                     callback_data=encode(PageLabel())))
     if page < count:
         row.append(InlineKeyboardButton("▶", callback_data=encode(with_page(pager, page + 1))))
-    return Reply(pages.page(page), InlineKeyboardMarkup([row]), notice)
+    return row
 
 
-def remember_search(chat_data: dict[Any, Any] | None, query: str) -> str | None:
+def remember_search(chat_data: ChatData | None, query: str) -> str | None:
     """Keep a search query under a short token for its page buttons; None without a chat."""
     if chat_data is None:
         return None
-    token = secrets.token_urlsafe(6)
-    keep_searches(chat_data, {token: query})
-    return token
-
-
-def keep_searches(chat_data: dict[Any, Any] | None, found: dict[str, str]) -> None:
-    """Remember searches under their tokens, the oldest forgotten first past ``MAX_SEARCHES``."""
-    if chat_data is None or not found:
-        return
     searches = chat_data.get(SEARCHES)
     if not isinstance(searches, OrderedDict):
         searches = chat_data[SEARCHES] = OrderedDict()
-    searches.update(found)
-    while len(searches) > MAX_SEARCHES:
+    token = secrets.token_urlsafe(6)
+    searches[token] = query
+    while len(searches) > MAX_SEARCHES:  # the oldest forgotten first
         searches.popitem(last=False)
+    return token
 
 
 def choices_keyboard(unresolved: Unresolved, user_id: int) -> InlineKeyboardMarkup | None:
@@ -316,7 +306,7 @@ def profile_pages(profile: Profile, budget: int = PAGE_BUDGET) -> Pages:
 
 
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
-              context: ReplyContext, page: int = 1,
+              context: BotContext, page: int = 1,
               search_token: str | None = None) -> Reply:
     """Any answer as page ``page`` of a message, with its buttons."""
     budget = page_budget(context)
@@ -338,7 +328,7 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decisi
     return Reply(text, choices_keyboard(result, user_id))
 
 
-def _decision_reply(decision: Decision, user_id: int, context: ReplyContext, page: int) -> Reply:
+def _decision_reply(decision: Decision, user_id: int, context: BotContext, page: int) -> Reply:
     """A core decision: its blocks (unknown names first), paged like the answer inside it."""
     inner = decision.result
     if decision.suggest is not None:  # a one-page answer also offers the names it may mean
@@ -381,54 +371,31 @@ async def recent_reply(interop: Interop, n: int, page: int, user_id: int,
 # -- presses --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Answered:
-    """A question's reply, with the searches it remembered (see ``Detached``)."""
-
-    reply: Reply
-    searches: dict[str, str]
-
-
-async def question_reply(interop: Interop, text: str, mode: str, user_id: int,
-                         budget: int = PAGE_BUDGET) -> Answered:
-    """Any question (``Interop.decide`` mode), decided and rendered: what answer workers run."""
-    detached = Detached(budget)
-    reply = reply_for(await interop.decide(text, mode), user_id, detached)
-    return Answered(reply, detached.searches())
-
-
-async def answer_page(interop: Interop, data: ProfilePage | CheckPage,
-                      budget: int = PAGE_BUDGET) -> Reply | None:
-    """A page of a profile or a check, again (answer workers run it); None when it is gone."""
-    detached = Detached(budget)
+async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
+    """Recompute the answer behind a page button; None when it no longer exists."""
+    interop = context.interop
     match data:
         case ProfilePage(company_id, page, uid):
             company = interop.resolver.company(company_id)
             if company is None:
                 return None
-            return reply_for(await interop.profile(company), uid, detached, page)
+            return reply_for(await interop.profile(company), uid, context, page)
         case CheckPage(a_id, b_id, page, uid):
             a, b = interop.resolver.company(a_id), interop.resolver.company(b_id)
             if a is None or b is None or a.id == b.id:
                 return None
-            return reply_for(await interop.check(a, b), uid, detached, page)
-
-
-async def _reply_for_pager(data: Pager, presser: int, context: BotContext) -> Reply | None:
-    """Recompute the answer behind a page button; None when it no longer exists."""
-    interop = context.interop
-    match data:
-        case ProfilePage() | CheckPage():
-            return await context.workers.run(presser, answer_page, data, page_budget(context))
+            return reply_for(await interop.check(a, b), uid, context, page)
         case RecentPage(n, page, uid):
             return await recent_reply(interop, n, page, uid, context)
         case SearchPage(token, page, uid):
-            searches = (context.chat_data or {}).get(SEARCHES) or {}
-            query = searches.get(token)
+            searches = (context.chat_data or {}).get(SEARCHES)
+            query = searches.get(token) if isinstance(searches, dict) else None
             if query is None:
                 return None
             result = await interop.search(query, SEARCH_LIMIT)
             return reply_for(result, uid, context, page, search_token=token)
+        case QueuePage():  # an admin button: the admin handlers turn its pages
+            return None
 
 
 async def page_pressed(update: Update, context: BotContext) -> None:
@@ -444,7 +411,7 @@ async def page_pressed(update: Update, context: BotContext) -> None:
     elif data.user_id and query.from_user.id != data.user_id:
         notice = t("tg.not_yours")
     else:
-        reply = await _reply_for_pager(data, query.from_user.id, context)
+        reply = await _reply_for_pager(data, context)
         if reply is None:
             notice = t("tg.stale")
         else:

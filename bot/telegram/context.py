@@ -8,7 +8,9 @@ is named once, here, so two modules can no longer spell its key differently. Bui
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -16,14 +18,15 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.answers import Interop
 from bot.config import Settings
 from bot.ratelimit import RateLimiter
-from bot.render import PAGE_BUDGET
-from bot.workers import Workers
+from bot.render import PAGE_BUDGET, today_utc
 
 if TYPE_CHECKING:
     from bot.pictures import Pictures
     from bot.telegram.follow import DeliveryState
     from bot.web.server import WebServer
 
+ChatData: TypeAlias = dict[str, object]
+"""PTB's ``user_data`` and ``chat_data``: what a handler keeps for a user or a chat, by name."""
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
 DEFAULT_TYPING_DELAY = 1.0
@@ -38,7 +41,6 @@ class BotData:
     settings: Settings = field(default_factory=Settings)
     interop: Interop | None = None  # opened in post_init unless one is passed in
     owns_interop: bool = False  # post_init opened it, so post_shutdown closes it
-    workers: Workers | None = None  # where answers are computed; started in post_init
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(RATE_BURST, RATE_PER_SECOND))
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
@@ -46,9 +48,10 @@ class BotData:
     pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
     web: WebServer | None = None  # the web table's server (WEB_PORT), started in post_init
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
+    today: Callable[[], date] = today_utc  # the day /stale and /verify go by (tests fix it)
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class BotContext(CallbackContext[ExtBot[None], ChatData, ChatData, BotData]):
     """The handler context, with the services as typed properties."""
 
     @property
@@ -57,14 +60,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
         if interop is None:  # pragma: no cover - post_init opens it before any update
             raise RuntimeError("the Interop is not open yet")
         return interop
-
-    @property
-    def workers(self) -> Workers:
-        """The answer workers (``bot.workers``); answering in this process when there are none."""
-        workers = self.bot_data.workers
-        if workers is None:
-            workers = self.bot_data.workers = Workers(self.interop)
-        return workers
 
     @property
     def settings(self) -> Settings:
@@ -82,8 +77,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], B
     def typing_delay(self) -> float:
         return self.bot_data.typing_delay
 
+    def today(self) -> date:
+        """Today, as the maintenance queue and /verify count it."""
+        return self.bot_data.today()
+
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=BotData)
 # The builder's generics do not follow .context_types() or the rate limiter's type, so the bot and
 # job-queue parameters stay open; what handlers see is the typed BotContext.
-BotApp: TypeAlias = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApp: TypeAlias = Application[Any, BotContext, ChatData, ChatData, BotData, Any]

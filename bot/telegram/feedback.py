@@ -48,6 +48,7 @@ from bot.domain import Conflict, InteropError
 from bot.feedback import MAX_FEEDBACK, Feedback, Report, Suggestion
 from bot.follows import pair_label
 from bot.render import HTML
+from bot.store.settle import AlreadySettled
 from bot.telegram.context import BotContext
 from bot.telegram.follow import NEW, reply, save_misses
 from bot.texts import t
@@ -248,29 +249,27 @@ def suggestion_card(suggestion: Suggestion, *, new: bool = False) -> str:
 
 async def _accept(context: BotContext, admin: User, suggestion_id: int,
                   line: str | None = None) -> str:
-    """Write the suggested fact through the normal write path, then close and tell the suggester."""
+    """Write the suggested fact and close the suggestion in one compare-and-set transaction,
+    then tell the suggester; an admin who settled it first wins, and nothing is written."""
     feedback = _feedback(context)
     suggestion = await feedback.open_suggestion(suggestion_id)
     final = line if line is not None else suggestion.line
-    editor = _editor(context)
-    draft = editor.draft(parse_fact_line(final))
+    draft = _editor(context).draft(parse_fact_line(final))
     try:
-        view = await editor.add_fact(draft, f"{_actor(admin)} ({SUGGESTED})")
+        _, fact = await feedback.accept_suggestion(suggestion_id, draft, final, _actor(admin),
+                                                   f"{_actor(admin)} ({SUGGESTED})")
     except Conflict as exc:
         if exc.existing_id is not None:
             raise InteropError("feedback.duplicate", id=exc.existing_id) from None
         raise
-    await feedback.close_suggestion(suggestion_id, "accepted", _actor(admin), fact_id=view.fact.id,
-                                    line=final)
     await _tell(context, suggestion.chat_id, t("feedback.accepted_user", id=suggestion_id,
-                                               fact=view.fact.id))
-    return t("feedback.accepted", id=suggestion_id, fact=view.fact.id)
+                                               fact=fact.id))
+    return t("feedback.accepted", id=suggestion_id, fact=fact.id)
 
 
 async def _reject(context: BotContext, admin: User, suggestion_id: int,
                   reason: str) -> str:
-    suggestion = await _feedback(context).close_suggestion(suggestion_id, "rejected", _actor(admin),
-                                                           reason=reason)
+    suggestion = await _feedback(context).reject_suggestion(suggestion_id, reason, _actor(admin))
     await _tell(context, suggestion.chat_id, t("feedback.rejected_user", id=suggestion_id,
                                                reason=suggestion.reason))
     return t("feedback.rejected", id=suggestion_id)
@@ -311,6 +310,9 @@ async def prompt_reply(update: Update, context: BotContext) -> None:
         elif prompt.kind == "reject":
             await reply(update, HTML.text(await _reject(context, user, prompt.a, text)))
         prompts.pop(key, None)
+    except AlreadySettled as exc:  # another admin was first: nothing left to answer
+        prompts.pop(key, None)
+        await reply(update, HTML.text(_sentence(str(exc))))
     except InteropError as exc:  # the question stays open: a corrected reply is welcome
         await reply(update, HTML.text(_sentence(str(exc))))
     raise ApplicationHandlerStop

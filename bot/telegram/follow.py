@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from telegram import (
@@ -44,9 +44,9 @@ from telegram.ext import (
 )
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, InteropError, Profile
+from bot.domain import CheckResult, Company, InteropError, Profile, StorageError
 from bot.feedback import Feedback
-from bot.follows import Follows, pair_label, render_batch
+from bot.follows import Batch, Change, Follows, pair_label, render_messages
 from bot.i18n import display_name, using
 from bot.render import HTML
 from bot.telegram.context import BotContext
@@ -301,22 +301,33 @@ async def my_chat_member(update: Update, context: BotContext) -> None:
 
 @dataclass
 class DeliveryState:
-    """Between ticks: the data_version last drained, and a Telegram-imposed pause."""
+    """Between ticks: the data_version last drained, a Telegram-imposed pause, and the rows of
+    messages Telegram accepted whose settling the database refused (settled before any send)."""
 
     version: int | None = None
     dirty: bool = True
     not_before: float = 0.0
     last_full: float = 0.0
+    accepted: list[int] = field(default_factory=list)
+
+
+class _Stop(Exception):
+    """Telegram asked the whole pass to stop (a pause, or the network)."""
 
 
 async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None) -> int:
     """Expand the outbox and send each chat its pending changes; returns messages sent.
 
-    Each chat's rows are marked sent only after Telegram accepted the message (``delivered``),
-    so a crash in between re-sends that one message and loses nothing.
+    A digest too long for one message is sent as several (``render_messages``); each message's
+    rows are settled right after Telegram accepted it, so a refused message's rows stay pending
+    (tried again on a later pass) and are never marked sent. Delivery is at least once: a crash
+    between Telegram's acceptance and that one commit sends the message again after a restart.
     """
     state = state or DeliveryState()
     follows = Follows(interop.store)
+    if state.accepted:  # sent before, not yet settled: settle first, so nothing is sent twice
+        await follows.delivered(state.accepted)
+        state.accepted = []
     await follows.expand()
     sent = 0
     state.dirty = False
@@ -327,46 +338,80 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
         if not batch.changes:  # the facts are gone: nothing left to say
             await follows.delivered(batch.row_ids)
             continue
-        from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
-
-        with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
-            text = render_batch([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
         try:
-            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                   link_preview_options=NO_PREVIEW)
-        except RetryAfter as exc:
-            wait = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            state.not_before = time.monotonic() + seconds
-            state.dirty = True
-            log.info("Telegram asked to wait %.0f s before the next notification", seconds)
+            sent += await _send_batch(bot, interop, follows, batch, state)
+        except _Stop:
             return sent
-        except Forbidden as exc:
-            dropped = await follows.drop_chat(chat_id)
-            log.info("Chat %s refused notifications (%s): dropped %d follows", chat_id,
-                     exc.message, dropped)
-            continue
-        except ChatMigrated as exc:
-            await follows.move_chat(chat_id, exc.new_chat_id)
-            state.dirty = True
-            log.info("Chat %s became %s: follows moved", chat_id, exc.new_chat_id)
-            continue
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                await follows.drop_chat(chat_id)
-                continue
-            log.warning("Notification to %s refused (%s); dropped", chat_id, exc.message)
-            await follows.delivered(batch.row_ids)  # a message Telegram will never take
-            continue
-        except TelegramError as exc:  # network trouble: keep the rows, try again next tick
-            log.info("Notification to %s not sent yet: %s", chat_id, exc)
-            state.dirty = True
-            return sent
-        await follows.delivered(batch.row_ids)
-        sent += 1
     if await follows.pending():
         state.dirty = True
     return sent
+
+
+async def _send_batch(bot: Bot, interop: Interop, follows: Follows, batch: Batch,
+                      state: DeliveryState) -> int:
+    """One chat's messages in order; stops at the first refused one (its rows and the later
+    messages' rows stay pending). Raises ``_Stop`` when the whole pass must stop."""
+    from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
+
+    chat_id = batch.chat_id
+    with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
+        messages = render_messages([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
+    listed = {c.row_id for c in batch.changes}
+    counted = tuple(r for r in batch.row_ids if r not in listed)  # "and N more": settled last
+    sent = 0
+    for number, (text, changes) in enumerate(messages, 1):
+        rows = _rows_of(changes) + (counted if number == len(messages) else ())
+        try:
+            await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                   link_preview_options=NO_PREVIEW)
+        except TelegramError as exc:
+            await _refused(follows, chat_id, exc, state)
+            return sent
+        await _settle(follows, rows, state)  # first thing after the acceptance: no await between
+        sent += 1
+    return sent
+
+
+def _rows_of(changes: tuple[Change, ...]) -> tuple[int, ...]:
+    return tuple(c.row_id for c in changes)
+
+
+async def _settle(follows: Follows, rows: tuple[int, ...], state: DeliveryState) -> None:
+    try:
+        await follows.delivered(rows)
+    except InteropError:  # a busy database: kept in memory, settled before the next send
+        state.accepted.extend(rows)
+        state.dirty = True
+        raise
+
+
+async def _refused(follows: Follows, chat_id: int, exc: TelegramError, state: DeliveryState) -> None:
+    """What a refused notification means for the chat; raises ``_Stop`` to end the pass."""
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        state.not_before = time.monotonic() + seconds
+        state.dirty = True
+        log.info("Telegram asked to wait %.0f s before the next notification", seconds)
+        raise _Stop from None
+    if isinstance(exc, Forbidden):
+        dropped = await follows.drop_chat(chat_id)
+        log.info("Chat %s refused notifications (%s): dropped %d follows", chat_id,
+                 exc.message, dropped)
+    elif isinstance(exc, ChatMigrated):
+        await follows.move_chat(chat_id, exc.new_chat_id)
+        state.dirty = True
+        log.info("Chat %s became %s: follows moved", chat_id, exc.new_chat_id)
+    elif isinstance(exc, BadRequest):
+        if "chat not found" in exc.message.lower():
+            await follows.drop_chat(chat_id)
+            return
+        # Kept, never marked sent: tried again on a later pass (a commit, or FULL_PASS_SECONDS).
+        log.warning("Notification to %s refused (%s); kept for a later try", chat_id, exc.message)
+    else:  # network trouble: keep the rows, try again next tick
+        log.info("Notification to %s not sent yet: %s", chat_id, exc)
+        state.dirty = True
+        raise _Stop from None
 
 
 async def save_misses(interop: Interop) -> None:
@@ -402,6 +447,9 @@ async def delivery_job(context: BotContext) -> None:
         # which finds nothing and writes nothing, so the version then stays put.
         state.version = version
         await deliver(context.bot, interop, state)
+    except StorageError as exc:  # another process holds the database: nothing lost, next tick
+        log.warning("Delivering notifications waits: %s", exc)
+        state.dirty = True
     except Exception:  # the job must keep running; the rows stay pending
         log.exception("Delivering notifications failed")
         state.dirty = True

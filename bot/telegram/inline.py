@@ -33,6 +33,7 @@ from bot.domain import (
     FactView,
     KindFacts,
     Latest,
+    Mode,
     Ownership,
     Profile,
     SearchResult,
@@ -123,10 +124,33 @@ def fact_article(view: FactView) -> InlineQueryResultArticle:
                     None, None)
 
 
+def distinct(articles: Iterable[InlineQueryResultArticle]) -> list[InlineQueryResultArticle]:
+    """Each id once, the first kept, at most 50: Telegram refuses a whole answer for one repeated
+    id (RESULT_ID_DUPLICATE). An id names what its article shows (a pair, a company, a fact), so
+    a repeat is the same article again ("alert vs alert" offers the same candidate twice)."""
+    found: dict[str, InlineQueryResultArticle] = {}
+    for article in articles:
+        found.setdefault(article.id, article)
+        if len(found) == MAX_RESULTS:
+            break
+    return list(found.values())
+
+
 async def results_for(interop: Interop, text: str,
                       bot_username: str | None) -> list[InlineQueryResultArticle]:
-    """The articles for a non-empty query, best first, at most 50: the core's decision, rendered."""
-    decision = await interop.decide(text, "inline")
+    """The articles for a non-empty query, best first, at most 50, each id once."""
+    decision = await interop.decide(text, Mode.INLINE)
+    articles = await _articles(interop, decision, bot_username)
+    if decision.unknown and articles and not articles[0].id.startswith("unknown"):
+        # As /check says first: the first result names what the bot does not know.
+        first = "-".join(str(r.query.casefold().encode().hex())[:16] for r in decision.unknown)
+        articles.insert(0, decision_article(f"unknown:{first}"[:64], decision))
+    return distinct(articles)
+
+
+async def _articles(interop: Interop, decision: Decision,
+                    bot_username: str | None) -> list[InlineQueryResultArticle]:
+    """The core's decision, rendered as articles."""
     result = decision.result
     prefix = render_preamble(decision)  # unknown names are never dropped, inline too
     if isinstance(result, CheckResult):
@@ -153,8 +177,9 @@ async def results_for(interop: Interop, text: str,
         return [check_article(r, bot_username, prefix) for r in options][:MAX_RESULTS]
     candidates = [c.company for r in result.resolutions if r.company is None for c in r.candidates]
     if candidates:
+        unique = list({c.id: c for c in candidates}.values())  # both names may offer one company
         return [profile_article(await interop.profile(c), bot_username, prefix)
-                for c in candidates[:MAX_CHOICES]]
+                for c in unique[:MAX_CHOICES]]
     return [decision_article("unknown", decision)] if decision.unknown or result.resolutions else []
 
 
@@ -166,14 +191,14 @@ async def inline_query(update: Update, context: BotContext) -> None:
     text = query.query.strip()
     if not text:
         views = await interop.recent(MAX_RESULTS)
-        await query.answer([fact_article(v) for v in views][:MAX_RESULTS],
+        await query.answer(distinct(fact_article(v) for v in views),
                            cache_time=RECENT_CACHE_TIME, is_personal=True)
         return
     if not await allowed(update, context):
         await query.answer([], cache_time=0, is_personal=True, button=InlineQueryResultsButton(
             text=t("tg.slow_inline"), start_parameter="help"))
         return
-    results = await context.workers.run(query.from_user.id, results_for, text, context.bot.username)
+    results = await results_for(interop, text, context.bot.username)
     button = None
     if not results:
         button = InlineQueryResultsButton(text=_one_line(t("tg.no_results", query=text), 60),

@@ -1,7 +1,7 @@
 """PTB persistence in the bot's own SQLite file: the /addfact form, pending confirmations, search pages.
 
 ``SQLitePersistence`` keeps user data, chat data and conversation states in the ``tg_state``
-table (a migration in bot/store.py), so a half-filled form, an import waiting for Apply and the
+table (a migration in bot/store/schema.py), so a half-filled form, an import waiting for Apply and the
 tokens behind search page buttons all survive a restart. ``bot_data`` holds live services and is
 not persisted. Values are pickled: they are the adapter's own small objects, never user code.
 Reads tolerate a database that does not exist yet (PTB loads persistence before ``post_init``
@@ -16,16 +16,21 @@ import json
 import logging
 import pickle
 import sqlite3
+import time
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from bot.telegram.context import BotData
+from bot.store import WRITE_TIMEOUT
+from bot.store.errors import storage_error
+from bot.telegram.context import BotData, ChatData
 
 log = logging.getLogger(__name__)
 
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+"""PTB's own aliases for ``BasePersistence``'s conversation methods, which it does not export."""
 UPDATE_INTERVAL = 5.0  # seconds between flushes; a clean stop always flushes
 
 
@@ -33,13 +38,21 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
+def _busy(exc: BaseException) -> bool:
+    """Another process holds the file past the timeout (classified as the store classifies)."""
+    return isinstance(exc, sqlite3.Error) and storage_error(exc).key == "error.db_busy"
+
+
+class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
     """User data, chat data and conversations in the ``tg_state`` table of the store's file."""
 
     def __init__(self, path: Path, update_interval: float = UPDATE_INTERVAL) -> None:
         super().__init__(store_data=PersistenceInput(bot_data=False, callback_data=False),
                          update_interval=update_interval)
         self.path = path
+        self.write_timeout = WRITE_TIMEOUT
+        self.retry_interval = update_interval  # after a busy database refused a save
+        self._retry: asyncio.Task[None] | None = None
         self._conn: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._pending: dict[tuple[str, str], bytes | None] = {}
@@ -61,13 +74,15 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         finally:
             conn.close()
 
-    def _write(self, batch: dict[tuple[str, str], bytes | None]) -> None:
-        """Every pending row in one transaction: one commit (and one WAL sync) per flush."""
+    def _write(self, batch: dict[tuple[str, str], bytes | None], seconds: float) -> None:
+        """Every pending row in one transaction: one commit (and one WAL sync) per flush.
+
+        ``seconds``: how long SQLite may wait for another process's lock."""
         if self._conn is None:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA busy_timeout = 5000")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # as the store's own connections
         conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
         conn.execute("BEGIN IMMEDIATE")
         try:
             for (kind, key), data in batch.items():
@@ -79,15 +94,20 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
                                  (kind, key, data))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed COMMIT may have ended it already
+                conn.execute("ROLLBACK")
             raise
 
-    async def _save(self, kind: str, key: str, value: Any | None) -> None:
+    async def _save(self, kind: str, key: str, value: object | None) -> None:
         """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
 
         PTB saves every changed chat and user at each flush, all at once: the saves queue here
         and whoever holds the connection writes every one queued so far in one transaction.
+        A database another process holds longer than ``write_timeout`` (counted from this call,
+        queueing included) keeps the rows for the next flush, with one warning and no error:
+        the handlers' state lives on in memory meanwhile.
         """
+        deadline = time.monotonic() + self.write_timeout
         data = None if value is None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         digest = None if data is None else _digest(data)
         if (kind, key) not in self._pending and self._stored.get((kind, key)) == digest:
@@ -97,21 +117,47 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
         else:
             self._stored[(kind, key)] = digest
         self._pending[(kind, key)] = data
+        await self._write_pending(deadline)
+
+    async def _write_pending(self, deadline: float) -> None:
         async with self._lock:  # one writer connection, used by one thread at a time
             if not self._pending:  # an earlier save wrote this one too
                 return
+            left = deadline - time.monotonic()
+            if left <= 0:  # the writes ahead used this save's time: the next flush writes it
+                return
             batch, self._pending = self._pending, {}
             try:
-                await asyncio.to_thread(self._write, batch)
-            except BaseException:
+                await asyncio.to_thread(self._write, batch, left)
+            except BaseException as exc:
                 self._pending = {**batch, **self._pending}  # newer values win; the next flush retries
                 for row in batch:  # what the file holds is unknown now: the next save writes
                     self._stored[row] = b"?"
+                if _busy(exc):
+                    log.warning("The database is busy: %d chat and user states kept for the "
+                                "next save", len(self._pending))
+                    self._retry_later()
+                    return
                 raise
 
-    async def _load(self, kind: str) -> list[tuple[str, Any]]:
+    def _retry_later(self) -> None:
+        """PTB saves only what changed since its last flush: what the busy database refused is
+        written by the next save of anything, or here, one flush interval later."""
+        if self._retry is not None and not self._retry.done():
+            return
+
+        async def retry() -> None:
+            await asyncio.sleep(self.retry_interval)
+            try:
+                await self._write_pending(time.monotonic() + self.write_timeout)
+            except Exception:  # not PTB's flush: nobody else would hear of it
+                log.exception("Saving chat and user states failed")
+
+        self._retry = asyncio.create_task(retry())
+
+    async def _load(self, kind: str) -> list[tuple[str, object]]:
         rows = await asyncio.to_thread(self._read, kind)
-        loaded = []
+        loaded: list[tuple[str, object]] = []
         for key, data in rows:
             self._stored[(kind, key)] = _digest(data)
             try:
@@ -122,11 +168,11 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     # -- BasePersistence ----------------------------------------------------------------------
 
-    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("user")}
+    async def get_user_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("user") if isinstance(value, dict)}
 
-    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
-        return {int(key): value for key, value in await self._load("chat")}
+    async def get_chat_data(self) -> dict[int, ChatData]:
+        return {int(key): value for key, value in await self._load("chat") if isinstance(value, dict)}
 
     async def get_bot_data(self) -> BotData:
         return BotData()  # never persisted: bot_data holds the live services
@@ -136,25 +182,25 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
 
     async def get_conversations(self, name: str) -> ConversationDict:
         conversations: ConversationDict = {}
-        for key, (conversation, state) in await self._load("conversation"):
-            if conversation == name:
-                conversations[tuple(json.loads(key)[1:])] = state
+        for key, value in await self._load("conversation"):
+            if isinstance(value, tuple) and len(value) == 2 and value[0] == name:
+                conversations[tuple(json.loads(key)[1:])] = value[1]
         return conversations
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         await self._save("conversation", json.dumps([name, *key]),
                          None if new_state is None else (name, new_state))
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: ChatData) -> None:
         await self._save("user", str(user_id), data or None)
 
-    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+    async def update_chat_data(self, chat_id: int, data: ChatData) -> None:
         await self._save("chat", str(chat_id), data or None)
 
     async def update_bot_data(self, data: BotData) -> None:
         return None
 
-    async def update_callback_data(self, data: Any) -> None:
+    async def update_callback_data(self, data: object) -> None:
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
@@ -163,16 +209,20 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]
     async def drop_user_data(self, user_id: int) -> None:
         await self._save("user", str(user_id), None)
 
-    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+    async def refresh_user_data(self, user_id: int, user_data: ChatData) -> None:
         return None
 
-    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+    async def refresh_chat_data(self, chat_id: int, chat_data: ChatData) -> None:
         return None
 
     async def refresh_bot_data(self, bot_data: BotData) -> None:
         return None
 
     async def flush(self) -> None:
+        """A clean stop: write what is still pending (a save the database was too busy for)."""
+        if self._retry is not None:
+            self._retry.cancel()
+        await self._write_pending(time.monotonic() + self.write_timeout)
         async with self._lock:
             if self._conn is not None:
                 conn, self._conn = self._conn, None

@@ -94,10 +94,10 @@ def _refusal(update: Update, context: BotContext) -> str | None:
     data = context.bot_data
     if data.picture_limiter is None:
         data.picture_limiter = RateLimiter(PICTURE_BURST, PICTURE_RATE)
-    decision = data.picture_limiter.hit(user.id)
-    if decision.allowed:
+    allowance = data.picture_limiter.hit(user.id)
+    if allowance.allowed:
         return None
-    return t("rate_limited", seconds=max(1, math.ceil(decision.retry_after))) if decision.notify else ""
+    return t("rate_limited", seconds=max(1, math.ceil(allowance.retry_after))) if allowance.notify else ""
 
 
 async def picture_allowed(update: Update, context: BotContext) -> bool:

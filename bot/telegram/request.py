@@ -4,16 +4,16 @@ reading back only what the bot uses of the messages it sent."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import JSONDict, ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 SENT_UNREAD = ("entities", "reply_markup", "link_preview_options")
 """What the bot already knows of a message it sent, and never reads back."""
+JSONDict = dict[str, Any]
 
 
 class JsonRequest(HTTPXRequest):
@@ -48,21 +48,18 @@ class JsonRequest(HTTPXRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if request_data is None or request_data.contains_files or self._client.is_closed:
-            return await super().do_request(url, method, request_data, read_timeout, write_timeout,
-                                            connect_timeout, pool_timeout)
+            return await super().do_request(url, method, request_data, read_timeout,  # type: ignore[arg-type]
+                                            write_timeout, connect_timeout, pool_timeout)  # type: ignore[arg-type]
         default = self._client.timeout  # as PTB: unset timeouts are the client's own
         timeout = httpx.Timeout(
-            connect=default.connect if isinstance(connect_timeout, DefaultValue) else connect_timeout,
-            read=default.read if isinstance(read_timeout, DefaultValue) else read_timeout,
-            write=default.write if isinstance(write_timeout, DefaultValue) else write_timeout,
-            pool=default.pool if isinstance(pool_timeout, DefaultValue) else pool_timeout,
-        )
+            connect=_seconds(connect_timeout, default.connect), read=_seconds(read_timeout, default.read),
+            write=_seconds(write_timeout, default.write), pool=_seconds(pool_timeout, default.pool))
         try:
             res = await self._client.request(method=method, url=url, headers=JSON_HEADERS,
                                              timeout=timeout, content=_json_body(request_data))
@@ -74,6 +71,14 @@ class JsonRequest(HTTPXRequest):
         except httpx.HTTPError as err:
             raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
         return res.status_code, res.content
+
+
+def _seconds(timeout: object, default: float | None) -> float | None:
+    """A timeout PTB passes: seconds, None for none, or its "unset" marker (``DEFAULT_NONE``,
+    whose type is private) for the client's own."""
+    if timeout is None or isinstance(timeout, int | float):
+        return timeout
+    return default
 
 
 def _json_body(request_data: RequestData) -> bytes:

@@ -1,11 +1,7 @@
 """What people can ask: /start (with deep links), /help, /check, /company, /search, /recent,
 /changes, /about, free questions in private chats, and questions addressed to the bot in groups.
 
-Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders;
-questions (free text, /check, /company) are decided and rendered through ``context.workers``
-(in an answer worker process when there is one, bot/workers.py), as page presses and inline
-queries are, so the event loop stays free for Telegram. Deep links and the /help examples,
-rare, are answered here.
+Handlers only parse the update, call ``Interop`` and send what ``callbacks.reply_for`` renders.
 Expensive queries (free text, /company, /search) go through the per-user rate limiter; /check
 stays cheap on purpose. "typing…" is sent only when an answer is slow to compute.
 """
@@ -32,7 +28,7 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import CheckResult, Decision, InteropError, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Decision, InteropError, Mode, Profile, SearchResult, Unresolved
 from bot.render import HTML, paginate, render_about, render_changes, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
@@ -41,8 +37,6 @@ from bot.telegram.callbacks import (
     Reply,
     decode,
     encode,
-    keep_searches,
-    question_reply,
     recent_reply,
     reply_for,
 )
@@ -118,11 +112,11 @@ async def allowed(update: Update, context: BotContext) -> bool:
     user = update.effective_user
     if user is None or user.id in context.settings.admin_ids:
         return True
-    decision = context.limiter.hit(user.id)
-    if decision.allowed:
+    allowance = context.limiter.hit(user.id)
+    if allowance.allowed:
         return True
-    if decision.notify and update.effective_message is not None:
-        await say(update, t("rate_limited", seconds=max(1, math.ceil(decision.retry_after))))
+    if allowance.notify and update.effective_message is not None:
+        await say(update, t("rate_limited", seconds=max(1, math.ceil(allowance.retry_after))))
     return False
 
 
@@ -130,31 +124,29 @@ async def _answer(update: Update, context: BotContext, result: Answer) -> None:
     await send(update, reply_for(result, _user_id(update), context))
 
 
-async def _decided(update: Update, context: BotContext, text: str, mode: str) -> None:
-    """Decide and render ``text`` (in an answer worker when there is one), then send it."""
-    user = _user_id(update)
+async def _decided(update: Update, context: BotContext, text: str, mode: Mode) -> None:
+    """Decide ``text`` in ``mode`` (``Interop.decide``), then send the rendered answer."""
     async with typing_if_slow(context, _chat_id(update)):
-        answered = await context.workers.run(user, question_reply, text, mode, user, context.page_budget)
-    keep_searches(context.chat_data, answered.searches)
-    await send(update, answered.reply)
+        result = await _interop(context).decide(text, mode)
+    await _answer(update, context, result)
 
 
 def _args(context: BotContext) -> str:
     return " ".join(context.args or ()).strip()
 
 
-async def follow_the_store(update: object, context: BotContext) -> None:
+async def sync_index(update: object, context: BotContext) -> None:
     """Before every update, the name index takes in company changes made outside this process
-    (``python -m bot import``, another admin tool): answers are computed in the workers, which
-    sync on their own, but buttons, deep links, /search and admin commands resolve names here.
-    One indexed read when nothing changed; a store that cannot be read leaves the index as is."""
+    (``python -m bot import``, another admin tool): questions sync inside ``Interop.decide``, but
+    buttons, deep links, /search and admin commands resolve names without it. One indexed read
+    when nothing changed; a store that cannot be read leaves the index as is."""
     interop = context.bot_data.interop
     if interop is None:
         return
     try:
         await interop.sync()
     except InteropError as exc:
-        log.warning("Could not follow the store's company changes: %s", exc)
+        log.warning("Could not sync the name index with the store's company changes: %s", exc)
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -193,12 +185,12 @@ async def deep_link(interop: Interop, payload: str) -> Answer | None:
             if a is not None and b is not None and a.id != b.id:
                 return await interop.check(a, b)
             return None
-        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "check")
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), Mode.CHECK)
     if kind == "company" and words:
         if len(words) == 1 and ids:
             company = interop.resolver.company(int(words[0]))
             return await interop.profile(company) if company else None
-        return await interop.decide(" ".join(w.replace("-", " ") for w in words), "company")
+        return await interop.decide(" ".join(w.replace("-", " ") for w in words), Mode.COMPANY)
     return None
 
 
@@ -208,7 +200,7 @@ async def check(update: Update, context: BotContext) -> None:
     if utf16_len(args) > MAX_TEXT:
         await say(update, t("too_long", max=MAX_TEXT))
         return
-    await _decided(update, context, args, "check")
+    await _decided(update, context, args, Mode.CHECK)
 
 
 async def _lookup(update: Update, context: BotContext, usage: str,
@@ -228,7 +220,8 @@ async def _lookup(update: Update, context: BotContext, usage: str,
 
 async def company(update: Update, context: BotContext) -> None:
     """/company NAME: a company's profile, or did-you-mean choices."""
-    await _lookup(update, context, "usage.company", lambda args: _decided(update, context, args, "company"))
+    await _lookup(update, context, "usage.company",
+                  lambda args: _decided(update, context, args, Mode.COMPANY))
 
 
 async def search(update: Update, context: BotContext) -> None:
@@ -262,7 +255,7 @@ async def changes(update: Update, context: BotContext) -> None:
 
 async def about(update: Update, context: BotContext) -> None:
     """/about: what the bot covers, how fresh and how sourced it is, how to report a problem."""
-    await send(update, Reply(paginate(render_about(await _interop(context).about()))[0]))
+    await send(update, Reply(paginate(render_about(await _interop(context).about(context.today())))[0]))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -289,7 +282,7 @@ async def ask(update: Update, context: BotContext, text: str) -> None:
         return
     if not await allowed(update, context):
         return
-    await _decided(update, context, text, "ask")
+    await _decided(update, context, text, Mode.ASK)
 
 
 async def private_text(update: Update, context: BotContext) -> None:
@@ -375,9 +368,9 @@ async def run_example(interop: Interop, example: str) -> Answer:
     """The same parsing as the commands, for the examples texts.py lists."""
     command, _, args = example.partition(" ")
     if command == "/check":
-        return await interop.decide(args, "check")
+        return await interop.decide(args, Mode.CHECK)
     if command == "/company":
-        return await interop.decide(args, "company")
+        return await interop.decide(args, Mode.COMPANY)
     if command == "/search":
         return await interop.search(args, SEARCH_LIMIT)
-    return await interop.decide(example, "ask")
+    return await interop.decide(example, Mode.ASK)

@@ -42,16 +42,9 @@ GENERIC_ERROR = "Sorry, something went wrong"
 _SETTINGS = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_BASE_URL", "TELEGRAM_BASE_FILE_URL", "DATABASE_PATH",
     "ADMIN_IDS", "LOG_LEVEL", "ERROR_CHAT_ID", "BACKUP_DIR", "BACKUP_KEEP", "WEBHOOK_URL",
-    "WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "SEED_PATH", "ANSWER_WORKERS",
+    "WEBHOOK_SECRET", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "SEED_PATH",
+    "RATE_LIMITER", "GROUP_SEND_SPACING",
 )
-
-
-def child_pids(pid: int) -> list[int]:
-    """A process's children (a bot's answer workers), from ``/proc``; none once it is gone."""
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def new_fake(*, privacy_mode: bool = True) -> FakeTelegram:
@@ -89,6 +82,9 @@ class BotProcess:
             ADMIN_IDS=",".join(str(i) for i in self.admin_ids),
             LOG_LEVEL=self.log_level,
             ERROR_CHAT_ID=str(ERROR_CHAT_ID),
+            # Telegram's flood limits would space a group's replies 3.1 s apart in every test;
+            # the limiter's own tests turn it on (extra_env={"RATE_LIMITER": "on"}).
+            RATE_LIMITER="off",
             PYTHONUNBUFFERED="1",  # logs reach the file as they happen, for per-test checks
             PYTHONDONTWRITEBYTECODE="1",
         )

@@ -6,10 +6,7 @@ another log level, is the point of the test.
 
 from __future__ import annotations
 
-import asyncio
 import signal
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,12 +18,9 @@ from .harness import (
     STOP_TIMEOUT,
     TOKEN,
     TOKEN_SECRET,
-    BotProcess,
     Launch,
     button,
-    child_pids,
     links,
-    new_fake,
     press,
     replies_in,
     say_private,
@@ -152,7 +146,7 @@ async def test_a_fact_added_through_the_bot_survives_a_restart(launch: Launch, t
 
 
 async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path: Path) -> None:
-    """Start /addfact, restart the bot process, continue: the form is where it was (issue 10)."""
+    """Start /addfact, restart the bot process, continue: the form is where it was."""
     database = tmp_path / "form.sqlite3"
     first = await launch(database)
     fake = first.fake
@@ -166,54 +160,3 @@ async def test_the_guided_form_goes_on_after_a_restart(launch: Launch, tmp_path:
     kind = await say_private(fake, OWNER_ID, "Haiket")
     assert "Step 3/8" in visible(kind), (visible(kind), second.log()[-2000:])
     assert "Messaging" in str(kind.get("reply_markup"))
-
-
-def _cmdline(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    return state == "Z"  # a zombie has ended; only its parent's wait is missing
-
-
-async def _until(condition: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:  # noqa: ASYNC110 - /proc has no event
-        await asyncio.sleep(0.05)
-    return condition()
-
-
-async def _worker_of(bot: BotProcess) -> int:
-    assert bot.proc is not None
-    assert await _until(lambda: "Answer worker 0 ready" in bot.log(), 60), bot.log()
-    [worker] = child_pids(bot.proc.pid)
-    assert "worker" in _cmdline(worker)
-    reply = await say_private(bot.fake, 200_011, "/check jd alipay")
-    assert visible(reply).startswith("🟡 Partly: JD.com × Alipay")
-    return worker
-
-
-async def test_the_answer_worker_answers_and_stops_with_the_bot(launch: Launch) -> None:
-    bot = await launch(extra_env={"ANSWER_WORKERS": "1"})
-    worker = await _worker_of(bot)
-    assert await bot.astop(STOP_TIMEOUT) == 0, bot.log()
-    assert _gone(worker)
-
-
-async def test_the_answer_worker_ends_when_the_bot_dies_unannounced(tmp_path: Path) -> None:
-    """Killed, the bot runs no shutdown: the worker reads the end of its pipe and exits alone."""
-    fake = new_fake()
-    bot = BotProcess(fake, tmp_path / "interop.sqlite3", tmp_path / "bot.log",
-                     extra_env={"ANSWER_WORKERS": "1"})
-    try:
-        await bot.astart()
-        worker = await _worker_of(bot)
-        bot.kill()
-        assert await _until(lambda: _gone(worker), 10), "the worker outlived the bot"
-    finally:
-        bot.kill()
-        fake.stop()

@@ -180,8 +180,8 @@ async def test_long_answer_pages_forward_and_back_in_the_same_message(bot: BotPr
     assert visible(page1).startswith("Alibaba Group"), visible(page1)[:200]
     labels = [label for label, data in buttons(page1) if not data.startswith(("fw:", "rp:"))]
     assert labels[0].startswith("Page 1/") and labels[-1] == "▶", labels
-    pages = int(labels[0].split("/")[1])
-    assert pages >= 2
+    pages = labels[0].split("/")[1]  # "~7" while a long profile is counted only as far as paged
+    assert int(pages.removeprefix("~")) >= 2
 
     since = fake.mark()
     page2 = await press(fake, page1, button(page1, "▶"), user)
@@ -189,11 +189,12 @@ async def test_long_answer_pages_forward_and_back_in_the_same_message(bot: BotPr
     assert len(edits_of(fake, page1, since)) == 1 and not replies_in(fake, user, since)
     assert visible(page2) != visible(page1)
     labels2 = [label for label, _ in buttons(page2)]
-    assert labels2[0] == "◀" and f"Page 2/{pages}" in labels2, labels2
+    assert labels2[0] == "◀" and any(label.startswith("Page 2/") for label in labels2), labels2
 
     back = await press(fake, page2, button(page2, "◀"), user)
     assert visible(back) == visible(page1)
-    assert buttons(back) == buttons(page1)
+    assert [data for _, data in buttons(back)] == [data for _, data in buttons(page1)]
+    assert buttons(back)[0][0].startswith("Page 1/")  # the count firms up as pages are seen
 
 
 async def test_only_the_asker_may_page_a_group_answer(bot: BotProcess) -> None:

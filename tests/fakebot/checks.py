@@ -119,7 +119,7 @@ def render_text(
     visible, found = _strip(*_formatted(text, parse_mode, entities))
     if not visible:
         raise ApiError("Bad Request: message text is empty")
-    if len(visible) > MAX_TEXT_LENGTH:
+    if utf16_len(visible) > MAX_TEXT_LENGTH:  # Telegram counts UTF-16 code units
         raise ApiError("Bad Request: message is too long")
     return visible, found
 
@@ -133,7 +133,7 @@ def render_caption(
     if not isinstance(caption, str):
         raise ApiError("Bad Request: caption must be a string")
     visible, found = _strip(*_formatted(caption, parse_mode, entities))
-    if len(visible) > MAX_CAPTION_LENGTH:
+    if utf16_len(visible) > MAX_CAPTION_LENGTH:
         raise ApiError("Bad Request: message caption is too long")
     return visible, found
 

@@ -1,4 +1,5 @@
-"""Admin commands in Telegram: ``commands`` (one-line verbs), ``form`` (the guided /addfact), ``pending``.
+"""Admin commands in Telegram: ``commands`` (one-line verbs), ``form`` (the guided /addfact), ``pending``,
+``stale`` (the maintenance queue).
 
 ``pending`` holds what waits for a confirming button; ``common`` the rights checks and replies.
 
@@ -19,6 +20,8 @@ Callback data (all under the ``a:`` prefix, all far below 64 bytes):
 ``a:fk:<kind>`` ``a:fs:<st>``  guided form: kind and status choices
 ``a:fnew`` ``a:fpick:<id>``    guided form: create or pick an unknown company
 ``a:fsave`` ``a:fcancel``      guided form: save or cancel the preview
+``a:sf:<fact>``                guided form, pre-filled as a follow-up to the fact (from /stale)
+``a:st:`` ``a:sv:`` ``a:sr:``  /stale: a page, ✔ Still true, Retract (see ``stale``)
 =============================  ==================================================
 """
 

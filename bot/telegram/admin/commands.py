@@ -40,7 +40,7 @@ from bot.texts import field_label, t
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     (name, t(f"cmd.{name}")) for name in (
         "addfact", "editfact", "addsource", "retract", "restore", "verify", "history", "addcompany", "alias",
-        "unalias", "import", "export", "admins", "grant", "revoke", "backup")
+        "unalias", "import", "export", "admins", "grant", "revoke", "backup", "stale")
 ]
 IMPORT_SUFFIXES = (".json", ".csv", ".zip")
 
@@ -56,9 +56,9 @@ async def addfact_line(update: Update, context: BotContext, editor: Editor,
 
 async def addsource(update: Update, context: BotContext, editor: Editor,
                     args: str) -> None:
-    """/addsource FACT_ID URL [TITLE]."""
-    fact_id, url, title = parse_addsource(args)
-    view = await editor.add_source(fact_id, url, title, actor_of(update))
+    """/addsource FACT_ID URL [TITLE] [| quote: EXCERPT]."""
+    fact_id, url, title, quote = parse_addsource(args)
+    view = await editor.add_source(fact_id, url, title, actor_of(update), quote)
     await send_reply(update, HTML.t("admin.source_added", id=fact_id) + "\n\n" + render_fact_card(view))
 
 
@@ -74,18 +74,22 @@ async def editfact(update: Update, context: BotContext, editor: Editor,
 async def retract(update: Update, context: BotContext, editor: Editor,
                   args: str) -> None:
     """/retract FACT_ID: shows the fact and asks for a confirming press."""
-    fact_id = parse_fact_id(args)
+    user = update.effective_user
+    assert user is not None
+    text, markup = await retract_prompt(editor, parse_fact_id(args), user.id)
+    await send_reply(update, text, markup)
+
+
+async def retract_prompt(editor: Editor, fact_id: int, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The fact and its Retract / Keep buttons, for ``user_id`` alone to press (/retract, /stale)."""
     fact = await editor.fact(fact_id)
     if fact.retracted:
         raise ValidationError("error.already_retracted", id=fact_id)
-    user = update.effective_user
-    assert user is not None
     markup = InlineKeyboardMarkup([[
-        button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user.id}"),
-        button(t("admin.button.keep"), f"a:keep:{fact_id}:{user.id}")]])
+        button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user_id}"),
+        button(t("admin.button.keep"), f"a:keep:{fact_id}:{user_id}")]])
     view = editor.interop.view(fact)
-    await send_reply(update, HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + render_fact_card(view),
-                     markup)
+    return HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + render_fact_card(view), markup
 
 
 async def restore(update: Update, context: BotContext, editor: Editor,
@@ -100,7 +104,7 @@ async def verify(update: Update, context: BotContext, editor: Editor,
                  args: str) -> None:
     """/verify FACT_ID: an admin confirmed the fact today (answers say "checked <date>"); audited."""
     fact_id = parse_fact_id(args)
-    view = await editor.verify(fact_id, actor_of(update))
+    view = await editor.verify(fact_id, actor_of(update), today=context.today())
     await send_reply(update, HTML.t("admin.verified", id=fact_id) + "\n\n" + render_fact_card(view))
 
 
@@ -234,6 +238,9 @@ async def import_(update: Update, context: BotContext, editor: Editor,
         await send_reply(update, HTML.t("admin.import.bad_file", name=name, error=sentence(str(exc))))
         return
     text = render_import_report(report, name)
+    if report.blocked:
+        await send_reply(update, text)
+        return
     if report.changes == 0:
         await send_reply(update, text + "\n\n" + HTML.t("admin.import.nothing"))
         return

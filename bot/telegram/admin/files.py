@@ -9,14 +9,12 @@ command-line export instead. ``/import`` takes the zipped export back as well.
 from __future__ import annotations
 
 import asyncio
-import io
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot import dataset
-from bot.domain import ValidationError
 from bot.store import Store
 
 TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024  # bytes a bot may upload in one document
@@ -67,27 +65,7 @@ async def backup_archive(path: Path) -> Archive:
     return await _archive(path)
 
 
-def _unzip(filename: str, data: bytes, limit: int) -> tuple[str, bytes]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            if len(members) != 1 or not members[0].filename.lower().endswith((".json", ".csv")):
-                raise ValidationError("error.zip_one")
-            member = members[0]
-            if member.file_size > limit:
-                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
-            with archive.open(member) as handle:
-                content = handle.read(limit + 1)
-            if len(content) > limit:
-                raise ValidationError("error.zip_too_big", mb=limit // (1024 * 1024))
-            return member.filename.rsplit("/", 1)[-1], content
-    except zipfile.BadZipFile:
-        raise ValidationError("error.zip_unreadable", name=filename) from None
-
-
 async def unzip_import(filename: str, data: bytes,
                        limit: int = dataset.MAX_IMPORT_BYTES) -> tuple[str, bytes]:
     """A zipped export -> (the inner file's name, its bytes); other files pass unchanged."""
-    if not filename.lower().endswith(".zip"):
-        return filename, data
-    return await asyncio.to_thread(_unzip, filename, data, limit)
+    return await asyncio.to_thread(dataset.unzip, filename, data, limit)

@@ -34,7 +34,7 @@ from bot.domain import (
     ValidationError,
     parse_fact_date,
 )
-from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card
+from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, sentence
 from bot.rules import MAX_NOTE, MAX_SUMMARY, clean_source, clean_summary, clean_text, partial_note_problem
 from bot.store import FactDraft
 from bot.telegram.admin.commands import addfact_line
@@ -91,7 +91,8 @@ def step(body: Handler) -> Handler:
 
 def form_of(context: BotContext) -> dict[str, str]:
     assert context.user_data is not None
-    fields: dict[str, str] = context.user_data.setdefault(FORM, {})
+    fields = context.user_data.setdefault(FORM, {})
+    assert isinstance(fields, dict)
     return fields
 
 
@@ -131,6 +132,26 @@ async def form_start(update: Update, context: BotContext) -> int:
     assert context.user_data is not None
     context.user_data[FORM] = {}
     raise ApplicationHandlerStop(await ask(update, SUBJECT))
+
+
+async def form_follow_up(update: Update, context: BotContext) -> int:
+    """a:sf:<fact> (from /stale): the guided form with the fact's subject, object, kind, scope and
+    region filled in, so the new fact joins its thread; it asks for the status next."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.user_data is not None
+    editor = editor_for(context)
+    try:
+        fact = await editor.fact(int(query.data.split(":")[2]))
+    except InteropError as exc:
+        await query.answer(sentence(str(exc))[:200], show_alert=True)
+        return ConversationHandler.END
+    view = editor.interop.view(fact)
+    context.user_data[FORM] = {"subject": view.subject.name, "object": view.object.name,
+                               "kind": fact.kind.value, "scope": fact.scope, "region": fact.region}
+    await query.answer()
+    note = HTML.t("admin.form.follow_up", id=fact.id,
+                  relation=HTML.join(" × ", [view.subject.name, view.object.name]))
+    return await ask(update, STATUS, note)
 
 
 async def _company_step(update: Update, context: BotContext, role: str,
@@ -310,6 +331,7 @@ def fields_of(form: dict[str, str]) -> FactFields:
                       kind=form.get("kind", ""), status=form.get("status", ""),
                       date=form.get("date", ""), summary=form.get("summary", ""),
                       url=form.get("url", ""), title=form.get("title", ""),
+                      scope=form.get("scope", ""), region=form.get("region", ""),
                       note=form.get("note", ""))  # a string: the partial-needs-a-note rule applies
 
 
@@ -317,7 +339,8 @@ async def form_save(update: Update, context: BotContext) -> int:
     """a:fsave: validate everything again (names may have changed meanwhile) and store."""
     query = update.callback_query
     assert query is not None and context.user_data is not None
-    form = context.user_data.pop(FORM, {})
+    form = context.user_data.pop(FORM, None)
+    form = form if isinstance(form, dict) else {}
     editor = editor_for(context)
     try:
         view = await editor.add_fact(editor.draft(fields_of(form)), actor_of(update))
@@ -370,7 +393,8 @@ def conversation() -> ConversationHandler[BotContext]:
         # Buttons belong to the user's conversation, not to one message: per_message stays off.
         warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
         return ConversationHandler(
-            entry_points=[CommandHandler("addfact", ends_update(form_start), filters=NEW)],
+            entry_points=[CommandHandler("addfact", ends_update(form_start), filters=NEW),
+                          CallbackQueryHandler(step(form_follow_up), pattern=r"^a:sf:\d{1,19}$")],
             states={
                 SUBJECT: [MessageHandler(text, step(form_subject)), company],
                 OBJECT: [MessageHandler(text, step(form_object)), company],
@@ -398,4 +422,4 @@ def _preview_fact(draft: FactDraft) -> Fact:
     """The draft as a Fact (id 0) so the preview renders exactly like the saved fact will."""
     return Fact(id=0, subject_id=draft.subject_id, object_id=draft.object_id, kind=draft.kind,
                 status=draft.status, date=draft.date, summary=draft.summary, sources=draft.sources,
-                note=draft.note)
+                note=draft.note, scope=draft.scope, region=draft.region)

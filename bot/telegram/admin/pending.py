@@ -16,13 +16,14 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.admin import Editor, FactFields, UnknownCompany
-from bot.domain import Conflict, InteropError
+from bot.domain import Conflict, InteropError, actor_name
 from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, render_import_report
 from bot.telegram.admin.common import actor_of, button, button_allowed, edit_reply, editor_for
 from bot.telegram.context import BotContext
 from bot.texts import field_label, t
 
 PENDING = "admin_pending"  # chat_data key: token -> Pending
+SETTLED = "admin_settled"  # chat_data key: token -> (outcome, who) of the items settled lately
 MAX_PENDING = 200
 PENDING_TTL = 3600.0
 
@@ -48,6 +49,42 @@ def pending_store(context: BotContext) -> OrderedDict[str, Pending]:
     for token in [k for k, p in store.items() if now - p.created > PENDING_TTL]:
         del store[token]
     return store
+
+
+def _settled(context: BotContext) -> OrderedDict[str, tuple[str, str]]:
+    """Tokens already settled in this chat: token -> (outcome, who), so a second press on the
+    same button hears who was first rather than a bare "out of date"."""
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    settled = chat_data.get(SETTLED)
+    if not isinstance(settled, OrderedDict):
+        settled = chat_data[SETTLED] = OrderedDict()
+    return settled
+
+
+def take(context: BotContext, token: str, outcome: str, who: str) -> Pending | None:
+    """Settle a pending item: take it out of the store and note who did, with no await in
+    between, so of two presses exactly one gets it (the other gets None)."""
+    pending = pending_store(context).pop(token, None)
+    if pending is not None:
+        settled = _settled(context)
+        settled[token] = (outcome, who)
+        while len(settled) > MAX_PENDING:
+            settled.popitem(last=False)
+    return pending
+
+
+def put_back(context: BotContext, token: str, pending: Pending) -> None:
+    """A settle that failed before it wrote anything: the item waits again."""
+    pending_store(context)[token] = pending
+    _settled(context).pop(token, None)
+
+
+async def refuse_settled(query: CallbackQuery, context: BotContext, token: str) -> None:
+    """Answer a press on an item that is gone: who settled it, or that it expired."""
+    outcome = _settled(context).get(token)
+    text = (t(f"admin.settled.{outcome[0]}", who=actor_name(outcome[1])) if outcome
+            else t("admin.button_stale"))
+    await query.answer(text, show_alert=True)
 
 
 def remember(context: BotContext, pending: Pending) -> str:
@@ -82,24 +119,24 @@ async def save_fields(update: Update, context: BotContext, editor: Editor,
 
 
 async def name_chosen(update: Update, context: BotContext) -> None:
-    """a:new / a:pick / a:drop: create or pick the company, then try the pending /addfact again."""
+    """a:new / a:pick: create or pick the company, then try the pending /addfact again."""
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.split(":")
     pending = pending_store(context).get(parts[2]) if len(parts) >= 3 else None
     if not await button_allowed(query, context, pending.user_id if pending else None):
         raise ApplicationHandlerStop
-    if pending is None or pending.fields is None:
+    token = parts[2] if len(parts) >= 3 else ""
+    if pending is not None and pending.fields is None:  # an import's token: not this button's
         await query.answer(t("admin.button_stale"), show_alert=True)
+        raise ApplicationHandlerStop
+    pending = take(context, token, "saved", actor_of(update))
+    if pending is None or pending.fields is None:
+        await refuse_settled(query, context, token)
         raise ApplicationHandlerStop
     editor = editor_for(context)
     fields = pending.fields
     try:
-        if parts[1] == "drop":
-            del pending_store(context)[parts[2]]
-            await query.answer()
-            await edit_reply(query, HTML.t("admin.cancelled"))
-            raise ApplicationHandlerStop
         try:
             editor.draft(fields)
             role, name = "", ""
@@ -111,11 +148,11 @@ async def name_chosen(update: Update, context: BotContext) -> None:
             else:
                 picked = editor.interop.resolver.company(int(parts[3]))
                 if picked is None:
+                    put_back(context, token, pending)
                     await query.answer(t("admin.button_stale"), show_alert=True)
                     raise ApplicationHandlerStop
                 company = picked
             fields = replace(fields, **{role: company.name})
-        del pending_store(context)[parts[2]]
         text, markup = await save_fields(update, context, editor, fields, query.from_user.id)
     except InteropError as exc:
         text, markup = render_error(exc, "addfact"), None
@@ -144,26 +181,31 @@ async def retract_pressed(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def _take_pending(query: CallbackQuery, context: BotContext, *, import_only: bool) -> Pending:
-    """The pending item a:imp / a:drop names, taken out of the store once its presser is allowed;
-    a refused or stale press ends the update (one check for both buttons)."""
-    assert query.data is not None
+async def _take_pending(update: Update, context: BotContext, outcome: str, *,
+                        import_only: bool) -> Pending:
+    """The pending item a:imp / a:drop names, taken out of the store once its presser is allowed
+    (``take``: one press of two gets it); a refused, settled or stale press ends the update."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
     token = query.data.split(":")[2]
     pending = pending_store(context).get(token)
     if not await button_allowed(query, context, pending.user_id if pending else None):
         raise ApplicationHandlerStop
-    if pending is None or (import_only and not pending.data):
+    if pending is not None and import_only and not pending.data:
         await query.answer(t("admin.button_stale"), show_alert=True)
         raise ApplicationHandlerStop
-    del pending_store(context)[token]
-    return pending
+    taken = take(context, token, outcome, actor_of(update))
+    if taken is None:
+        await refuse_settled(query, context, token)
+        raise ApplicationHandlerStop
+    return taken
 
 
 async def import_pressed(update: Update, context: BotContext) -> None:
     """a:imp: apply the pending import atomically, then re-index every company."""
     query = update.callback_query
     assert query is not None
-    pending = await _take_pending(query, context, import_only=True)
+    pending = await _take_pending(update, context, "applied", import_only=True)
     try:
         report = await editor_for(context).apply_import(pending.filename, pending.data,
                                                          actor_of(update))
@@ -179,7 +221,7 @@ async def drop_pressed(update: Update, context: BotContext) -> None:
     """a:drop: forget a pending import or /addfact."""
     query = update.callback_query
     assert query is not None
-    pending = await _take_pending(query, context, import_only=False)
+    pending = await _take_pending(update, context, "cancelled", import_only=False)
     await query.answer()
     await edit_reply(query, HTML.t("admin.import.cancelled" if pending.data else "admin.cancelled"))
     raise ApplicationHandlerStop
