@@ -247,7 +247,7 @@ def _deep_link(bot_username: str, a: int, b: int) -> str:
 def _source_item(source: Source) -> Markup:
     label = source.title or source_label(source)
     meta = [x for x in (source.publisher, source.date) if x]
-    quote = str(getattr(source, "quote", "") or "")
+    quote = source.quote
     extra = f' <span class="meta">{escape(" · ".join(meta))}</span>' if meta else ""
     if quote:
         extra += f"<blockquote>{escape(quote)}</blockquote>"

@@ -8,8 +8,7 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -134,8 +133,8 @@ async def test_markup_in_stored_text_shows_as_text_once_escaped(interop: Interop
 
 
 def test_a_source_quote_is_shown_escaped() -> None:
-    source = cast(Source, SimpleNamespace(url="https://example.com/a", title="Title & more", publisher="Pub",
-                                          date="2025-01", quote='He said "<b>yes</b>" & left'))
+    source = Source(url="https://example.com/a", title="Title & more", publisher="Pub", date="2025-01",
+                    quote='He said "<b>yes</b>" & left')
     item = str(_source_item(source))
     assert "<blockquote>He said &#34;&lt;b&gt;yes&lt;/b&gt;&#34; &amp; left</blockquote>" in item
     assert "Title &amp; more" in item

@@ -139,6 +139,10 @@ async def test_table_in_a_browser(h: Harness, browser: Browser) -> None:
     assert await sources.count() >= 3
     hrefs = await sources.evaluate_all("els => els.map(e => e.href)")
     assert any("jdcom-accept-alipay" in x for x in hrefs)
+    quotes = await page.locator("ul.sources blockquote").count()
+    stored = (await h.interop.check(*(c for c in (h.interop.resolve("jd").company,
+                                                  h.interop.resolve("alipay").company) if c)))
+    assert quotes == sum(1 for th in stored.threads for v in th.events for s in v.fact.sources if s.quote)
     jd_id, alipay_id = (int(x) for x in re.findall(r"\d+", page.url.rsplit("/", 1)[1]))
     bot_link = await page.locator("a.bot").get_attribute("href")
     assert bot_link == f"https://t.me/{h.bot['username']}?start=check_{jd_id}_{alipay_id}"
