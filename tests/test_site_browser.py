@@ -8,6 +8,7 @@ A missing browser is a failure with the command that installs it, never a skip.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot.config import SEED_PATH
 from bot.domain import Verdict
 from bot.table import Table, search_key, search_keys
 from bot.texts import t
@@ -139,10 +141,15 @@ async def test_table_in_a_browser(h: Harness, browser: Browser) -> None:
     assert await sources.count() >= 3
     hrefs = await sources.evaluate_all("els => els.map(e => e.href)")
     assert any("jdcom-accept-alipay" in x for x in hrefs)
-    quotes = await page.locator("ul.sources blockquote").count()
-    stored = (await h.interop.check(*(c for c in (h.interop.resolve("jd").company,
-                                                  h.interop.resolve("alipay").company) if c)))
-    assert quotes == sum(1 for th in stored.threads for v in th.events for s in v.fact.sources if s.quote)
+    # A source's quote is on its pair's page, as text.
+    seed = json.loads(SEED_PATH.read_text())
+    quoted = next(f for f in seed["facts"] if any(s.get("quote") for s in f["sources"]))
+    a, b = (h.interop.resolve(quoted[side]).company for side in ("subject", "object"))
+    assert a is not None and b is not None
+    quote_page = await browser.new_page()
+    await quote_page.goto(url + f"pair/{a.id}-{b.id}.html")
+    shown = await quote_page.locator("ul.sources blockquote").all_inner_texts()
+    assert next(s["quote"] for s in quoted["sources"] if s.get("quote")).strip() in shown
     jd_id, alipay_id = (int(x) for x in re.findall(r"\d+", page.url.rsplit("/", 1)[1]))
     bot_link = await page.locator("a.bot").get_attribute("href")
     assert bot_link == f"https://t.me/{h.bot['username']}?start=check_{jd_id}_{alipay_id}"
