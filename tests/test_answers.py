@@ -19,11 +19,11 @@ from bot.domain import (
     CheckResult,
     Company,
     Kind,
+    Mode,
     Profile,
     SearchResult,
     Source,
     Status,
-    Unresolved,
     Verdict,
 )
 from bot.startup import open_interop
@@ -88,9 +88,10 @@ async def test_best_current_state_leads(interop: Interop) -> None:
 
 
 async def test_check_text_reports_unknown_and_same_company(interop: Interop) -> None:
-    unknown = await check_text(interop, "shein alipay")
-    assert isinstance(unknown, Unresolved)
-    assert [r.query for r in unknown.resolutions if r.company is None] == ["shein"]
+    decision = await interop.decide("shein alipay", Mode.CHECK)
+    assert [r.query for r in decision.unknown] == ["shein"]  # said first, never dropped
+    assert isinstance(decision.result, CheckHint) and decision.result.single is not None
+    assert decision.result.single.name == "Alipay"
     same = await check_text(interop, "jd jd.com")
     assert isinstance(same, CheckHint) and same.same is not None and same.same.name == "JD.com"
     assert isinstance(await check_text(interop, "taobao jd logistics"), CheckResult)

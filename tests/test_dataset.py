@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from pathlib import Path
@@ -16,8 +15,6 @@ from bot import dataset, rules
 from bot.config import SEED_PATH
 from bot.domain import Conflict, InvalidValue, Source, ValidationError
 from bot.store import Store
-
-RESEARCH = Path(__file__).resolve().parents[1] / "data" / "research" / "interop-facts.json"
 
 
 @pytest.fixture
@@ -39,22 +36,6 @@ async def test_seed_loads_completely_and_idempotently(store: Store) -> None:
     again = await dataset.import_document(store, seed_doc(), "seed", dry_run=False)
     assert (again.new, again.updated, again.new_companies, again.updated_companies) == (0, 0, 0, 0)
     assert again.unchanged == first.new
-
-
-def test_seed_keeps_every_source_url_date_and_confidence() -> None:
-    research = json.loads(RESEARCH.read_text(encoding="utf-8"))
-    seed = seed_doc()
-    urls = {s["url"] for f in seed["facts"] for s in f["sources"]}
-    for fact in research["facts"]:
-        assert fact["source_url"] in urls
-        for extra in fact.get("additional_sources", []):
-            assert extra["url"] in urls
-        ours = [f for f in seed["facts"] if f["key"].startswith(fact["id"])]
-        assert ours, fact["id"]
-        for f in ours:
-            assert f["date"] == fact["date"]
-            assert f["confidence"] == fact["confidence"]
-            assert f["date_note"] == fact.get("date_note", "")
 
 
 async def test_dry_run_writes_nothing_and_matches_the_real_run(store: Store) -> None:
