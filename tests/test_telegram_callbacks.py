@@ -279,17 +279,16 @@ async def test_a_flush_writes_every_chat_in_one_transaction(
     a busy bot's disk; the saves queue and share one or two transactions, and none is lost."""
     import sqlite3
 
-    from bot.telegram.persistence import SQLitePersistence
+    from bot.store import tg_state
 
     writes: list[int] = []
-    original = SQLitePersistence._write
+    original = tg_state.save
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
-                seconds: float) -> None:
+    def counted(conn: sqlite3.Connection, batch: dict[tuple[str, str], bytes | None]) -> None:
         writes.append(len(batch))
-        original(self, batch, seconds)
+        original(conn, batch)
 
-    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+    monkeypatch.setattr(tg_state, "save", counted)
     async with make_app(tmp_path) as h:
         for chat in range(40):
             h.app.chat_data[7_000 + chat]["searches"] = {"tok": f"query {chat}"}
@@ -311,17 +310,16 @@ async def test_a_flush_writes_only_state_that_changed(
     value the row already holds cost no transaction; a change, and a cleared value, are written."""
     import sqlite3
 
-    from bot.telegram.persistence import SQLitePersistence
+    from bot.store import tg_state
 
     writes: list[dict[tuple[str, str], bytes | None]] = []
-    original = SQLitePersistence._write
+    original = tg_state.save
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
-                seconds: float) -> None:
+    def counted(conn: sqlite3.Connection, batch: dict[tuple[str, str], bytes | None]) -> None:
         writes.append(dict(batch))
-        original(self, batch, seconds)
+        original(conn, batch)
 
-    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+    monkeypatch.setattr(tg_state, "save", counted)
 
     def rows(database: Path) -> dict[str, bytes]:
         conn = sqlite3.connect(database)
