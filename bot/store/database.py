@@ -36,7 +36,7 @@ WRITE_TIMEOUT = 5.0
 refused as busy and nothing of it is saved."""
 
 
-_Job = tuple[asyncio.Future[Any], contextvars.Context, Callable[..., Any], tuple[object, ...]]
+_Job = tuple[asyncio.Future[Any], contextvars.Context, Callable[..., object], tuple[object, ...]]
 
 
 def _done(future: asyncio.Future[T], result: T) -> None:
@@ -47,12 +47,6 @@ def _done(future: asyncio.Future[T], result: T) -> None:
 def _failed(future: asyncio.Future[object], error: BaseException) -> None:
     if not future.done():
         future.set_exception(error)
-
-
-def _hand_back(future: asyncio.Future[T], settle: Callable[[asyncio.Future[T], Any], None],
-               outcome: object) -> None:
-    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
-        future.get_loop().call_soon_threadsafe(settle, future, outcome)
 
 
 class Threads:
@@ -75,12 +69,14 @@ class Threads:
     def _work(self, conn: sqlite3.Connection) -> None:
         while (job := self._jobs.get()) is not None:
             future, context, fn, args = job
-            try:
-                result = context.run(self._call, fn, conn, *args)
-            except BaseException as exc:  # handed to the caller, whatever it is
-                _hand_back(future, _failed, exc)
-            else:
-                _hand_back(future, _done, result)
+            loop = future.get_loop()
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+                try:
+                    result = context.run(self._call, fn, conn, *args)
+                except BaseException as exc:  # handed to the caller, whatever it is
+                    loop.call_soon_threadsafe(_failed, future, exc)
+                else:
+                    loop.call_soon_threadsafe(_done, future, result)
 
     def _call(self, fn: Callable[..., T], conn: sqlite3.Connection, *args: object) -> T:
         """Every job passes here (a test counts the writer's jobs)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.domain import AuditEntry, Built, Company, Fact, Kind
 from bot.store.rows import (
@@ -15,6 +15,7 @@ from bot.store.rows import (
     About,
     Edit,
     FactDraft,
+    Row,
     companies_from_rows,
     fact_from_row,
 )
@@ -58,7 +59,7 @@ def _profile_union(n: int) -> str:
 _PROFILE_ORDER = " ORDER BY kind, date = '', date || char(1114111) DESC, id"
 
 
-def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
+def _involving(ids: Sequence[int]) -> tuple[str, list[object]]:
     """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
     return f" WHERE f.id IN (SELECT id FROM ({_profile_union(len(ids))}))", list(ids)
 
@@ -73,22 +74,22 @@ def _by_id_sql(n: int) -> str:
     return FACT_SELECT + f" WHERE f.id IN ({','.join('?' * n)})"
 
 
-def _in_order(rows: Sequence[Any], ids: Sequence[int]) -> list[Any]:
+def _in_order(rows: Sequence[Row], ids: Sequence[int]) -> list[Row]:
     """Fact rows in the order of ``ids`` (facts are retracted, never deleted)."""
     by_id = {row[0]: row for row in rows}
     return [by_id[i] for i in ids]
 
 
-def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Any]:
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
     return conn.execute(sql, params).fetchall()
 
 
-def _profile_rows(conn: sqlite3.Connection, ids: list[int]) -> list[Any]:
+def _profile_rows(conn: sqlite3.Connection, ids: list[int]) -> list[Row]:
     """Every live fact row of a profile of ``ids``, in the profile's order, from one snapshot."""
     conn.execute("BEGIN")
     try:
         order = [r[0] for r in conn.execute(_profile_ids_sql(len(ids)), ids)]
-        rows: list[Any] = []
+        rows: list[Row] = []
         for start in range(0, len(order), PROFILE_CHUNK):
             chunk = order[start:start + PROFILE_CHUNK]
             rows += _in_order(conn.execute(_by_id_sql(len(chunk)), chunk).fetchall(), chunk)
@@ -107,11 +108,11 @@ class Reads:
     async def read(self, fn: Callable[..., T], *args: object) -> T:
         raise NotImplementedError
 
-    async def _all(self, sql: str, params: Params = ()) -> list[Any]:
+    async def _all(self, sql: str, params: Params = ()) -> list[Row]:
         """One statement's rows, on a reader thread: one trip there and back."""
         return await self.read(_fetchall, sql, params)
 
-    def _point_rows(self, sql: str, params: Params) -> list[Any] | None:
+    def _point_rows(self, sql: str, params: Params) -> list[Row] | None:
         """A tiny indexed read answered in the event loop's own thread.
 
         For a point lookup SQLite needs ~30 µs, while the hop to a reader thread and back costs

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bot.store.rows import FACT_COLUMNS
+from bot.store.rows import FACT_COLUMNS, Row
 
 Record = dict[str, Any]
 """One company or fact as a document holds it (JSON values)."""
@@ -57,7 +57,7 @@ def fact_keys(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 def company_record(conn: sqlite3.Connection,
-                   company_id: int) -> tuple[tuple[Any, ...], list[tuple[str, str, str]]]:
+                   company_id: int) -> tuple[Row, list[tuple[str, str, str]]]:
     """A stored company as an import compares it: (kind, parent_id, description, relation,
     name_zh) and its aliases as (alias, kind, scope), oldest first."""
     row = conn.execute("SELECT kind, parent_id, description, relation, name_zh "
@@ -67,9 +67,9 @@ def company_record(conn: sqlite3.Connection,
     return tuple(row), aliases
 
 
-def fact_before(conn: sqlite3.Connection, fact_id: int) -> tuple[Any, ...] | None:
+def fact_before(conn: sqlite3.Connection, fact_id: int) -> Row | None:
     """A stored fact's columns (FACT_COLUMNS) and its updated_at, before an import changes it."""
-    row: tuple[Any, ...] | None = conn.execute(_FACT_BEFORE, (fact_id,)).fetchone()
+    row: Row | None = conn.execute(_FACT_BEFORE, (fact_id,)).fetchone()
     return row
 
 

@@ -19,6 +19,9 @@ FACT_COLUMNS = ("subject_id", "object_id", "kind", "kind_detail", "status", "dat
                 "summary_zh")
 """A fact's stored values, in the order the write path passes them around."""
 
+Row = tuple[Any, ...]
+"""A row as sqlite3 returns it."""
+
 FACT_SELECT = """
 SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date,
        f.date_note, f.confidence, f.summary, f.retracted, f.created_by, f.created_at,
