@@ -73,7 +73,7 @@ def clean_feedback(text: str, field: str = "report") -> str:
 
 
 class Feedback:
-    """Reports, suggestions and the admin queue, on the Store's write connection."""
+    """Reports, suggestions and the admin queue: named reads and writes of the Store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -63,10 +63,10 @@ class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
         (most often an empty dict that was never stored) costs no transaction."""
 
     async def _save(self, kind: str, key: str, value: object | None) -> None:
-        """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
+        """Pickle on the loop (a snapshot no handler can change halfway); the store's writer writes.
 
         PTB saves every changed chat and user at each flush, all at once: the saves queue here
-        and whoever holds the connection writes every one queued so far in one transaction.
+        and whoever holds the flush lock writes every one queued so far in one transaction.
         A database another process holds longer than ``write_timeout`` (counted from this call,
         queueing included) keeps the rows for the next flush, with one warning and no error:
         the handlers' state lives on in memory meanwhile.
