@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot import datacheck
 from bot.datacheck import Finding
@@ -58,8 +58,7 @@ from bot.rules import (
 )
 from bot.store import Store, rebuild_name_keys, records, utcnow
 from bot.store.bulk import bulk_cache
-from bot.store.records import Record
-from bot.store.rows import FACT_COLUMNS
+from bot.store.rows import FACT_COLUMNS, Record, Row
 from bot.store.writes import Writes
 from bot.texts import t
 
@@ -524,7 +523,7 @@ def _labels_of(raw: object, label: str, field_name: str) -> list[str]:
 _DIFF_FIELDS = tuple(c.removesuffix("_id") for c in FACT_COLUMNS)
 
 
-def _diff(conn: sqlite3.Connection, fid: int, values: tuple[Any, ...], written: str, label: str,
+def _diff(conn: sqlite3.Connection, fid: int, values: Row, written: str, label: str,
           report: ImportReport) -> None:
     """Before an update: which fields of fact ``fid`` change, and whether the stored version is
     newer than the file (``written``: the row's "updated" time or the export's)."""
@@ -743,7 +742,7 @@ async def export_document(store: Store) -> Record:
     return await store.read(_export_document)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     """Neutralise spreadsheet formulas (CSV injection) reversibly with a leading apostrophe.
 
     A cell is guarded when, past any apostrophes it already starts with, it starts like a

@@ -25,7 +25,7 @@ from bot.domain import Company, Fact, Source, StorageError
 from bot.store import chats, schema
 from bot.store.errors import storage_error
 from bot.store.reads import Reads
-from bot.store.rows import FactDraft
+from bot.store.rows import FactDraft, Record
 from bot.store.writes import Writes, one, run_transaction
 
 T = TypeVar("T")
@@ -252,7 +252,7 @@ class Store(Reads):
     async def add_source(self, fact_id: int, source: Source, actor: str) -> Fact:
         return await self._one(actor, lambda w: w.add_source(fact_id, source))
 
-    async def edit_fact(self, fact_id: int, changes: dict[str, Any], actor: str,
+    async def edit_fact(self, fact_id: int, changes: Record, actor: str,
                         *, action: str = "edit") -> Fact:
         return await self._one(actor, lambda w: w.edit_fact(fact_id, changes, action=action))
 

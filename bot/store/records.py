@@ -11,12 +11,8 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from bot.store.rows import FACT_COLUMNS, Row
-
-Record = dict[str, Any]
-"""One company or fact as a document holds it (JSON values)."""
+from bot.store.rows import FACT_COLUMNS, Record, Row
 
 _COMPANY_SQL = "SELECT id, name, kind, parent_id, description, relation, name_zh FROM company ORDER BY id"
 _FACT_EXPORT_SQL = """
