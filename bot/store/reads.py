@@ -115,8 +115,8 @@ class Reads:
     def _point_rows(self, sql: str, params: Params) -> list[Row] | None:
         """A tiny indexed read answered in the event loop's own thread.
 
-        For a point lookup SQLite needs ~30 µs, while the hop to a reader thread and back costs
-        several times that; so the hot path (one pair's facts) skips the hop. None means the
+        For a point lookup SQLite needs ~30 µs, and the trip to a reader thread and back costs as
+        much again or more; so the hot path (one pair's facts) skips the trip. None means the
         file was busy for a moment (rare under WAL): the caller takes the threaded path.
         """
         try:
