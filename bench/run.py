@@ -551,7 +551,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     results["machine"] = {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version()}
     results["versions"] = {name: _version(name) for name in (
-        "python-telegram-bot", "rapidfuzz", "aiosqlite", "interop-bot")}
+        "python-telegram-bot", "rapidfuzz", "interop-bot")}
     results["versions"]["sqlite"] = __import__("sqlite3").sqlite_version
     results["timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return results

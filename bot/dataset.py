@@ -7,7 +7,6 @@ A dry run is the same code path rolled back at the end, so the preview never lie
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -15,11 +14,11 @@ import lzma
 import sqlite3
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot import datacheck
 from bot.datacheck import Finding
@@ -57,9 +56,9 @@ from bot.rules import (
     refuse_surrogates,
     require_sources,
 )
-from bot.store import Store, rebuild_name_keys, utcnow
+from bot.store import Store, rebuild_name_keys, records, utcnow
 from bot.store.bulk import bulk_cache
-from bot.store.rows import FACT_COLUMNS
+from bot.store.rows import FACT_COLUMNS, Record, Row
 from bot.store.writes import Writes
 from bot.texts import t
 
@@ -113,7 +112,7 @@ class ImportReport:
 
 
 def parse_document(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES,
-                   max_rows: int = MAX_IMPORT_ROWS) -> dict[str, Any]:
+                   max_rows: int = MAX_IMPORT_ROWS) -> Record:
     """Bytes of a JSON or CSV export -> the canonical document; clear errors for broken files.
 
     The limits guard the bot against oversized uploads; the offline CLI may raise them.
@@ -180,7 +179,7 @@ def unzip(filename: str, data: bytes, limit: int = MAX_IMPORT_BYTES) -> tuple[st
 
 
 def read_upload(filename: str, data: bytes, *, max_bytes: int = MAX_IMPORT_BYTES,
-                max_rows: int = MAX_IMPORT_ROWS) -> tuple[str, dict[str, Any]]:
+                max_rows: int = MAX_IMPORT_ROWS) -> tuple[str, Record]:
     """A file as sent (a JSON or CSV export, or a zip of one) -> (its name, the document).
 
     Blocking and CPU-bound (about a second for a 17 MB CSV): callers on the event loop run it
@@ -198,14 +197,14 @@ def _uncell(value: str) -> str:
     return value
 
 
-def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
+def _parse_csv(text: str, max_rows: int) -> Record:
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = reader.fieldnames or []
         if "record" not in header:
             raise ValidationError("error.csv_header")
-        companies: list[Any] = []
-        facts: list[Any] = []
+        companies: list[object] = []
+        facts: list[object] = []
         for line_no, row in enumerate(reader, start=2):
             if len(companies) + len(facts) >= max_rows:
                 raise ValidationError("error.too_many_rows", max=max_rows)
@@ -246,11 +245,11 @@ def _parse_csv(text: str, max_rows: int) -> dict[str, Any]:
 # -- validation ------------------------------------------------------------------------------
 
 
-def _label(kind: str, index: int, row: dict[str, Any]) -> str:
+def _label(kind: str, index: int, row: Record) -> str:
     return t("import.label_row", n=row["_row"]) if "_row" in row else t(f"import.label_{kind}", n=index)
 
 
-def _str(raw: dict[str, Any], key: str) -> str:
+def _str(raw: Record, key: str) -> str:
     """A text field, refusing numbers, lists and the like instead of stringifying them."""
     value = raw.get(key)
     if value is None:
@@ -262,7 +261,7 @@ def _str(raw: dict[str, Any], key: str) -> str:
     return value
 
 
-def _validate_company(raw: Any) -> dict[str, Any]:
+def _validate_company(raw: object) -> Record:
     if not isinstance(raw, dict):
         raise ValidationError("error.not_object")
     aliases = raw.get("aliases") or []
@@ -341,7 +340,7 @@ class _Checks:
         return parsed
 
 
-def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
+def _validate_fact(raw: object, checks: _Checks | None = None) -> Record:
     """A document row -> the values to store; sources come back as JSON-able dicts.
 
     Checks run in a fixed order (sources, parties, then the fields in column order), so a row
@@ -402,12 +401,12 @@ def _validate_fact(raw: Any, checks: _Checks | None = None) -> dict[str, Any]:
 # -- applying (synchronous, on the store's writer thread, through the one write path) ----------
 
 
-def _import_body(conn: sqlite3.Connection, path: str, doc: dict[str, Any], actor: str,
+def _import_body(conn: sqlite3.Connection, path: str, doc: Record, actor: str,
                  lint: bool) -> ImportReport:
     """The import as one transaction body for ``Store.write`` (rolled back for a dry run)."""
     report = ImportReport()
     if lint:
-        report.findings = datacheck.check(doc, base_companies=_company_records(conn),
+        report.findings = datacheck.check(doc, base_companies=records.company_records(conn),
                                           whole=False).findings
     with bulk_cache(conn, path):
         writes = Writes(conn, actor, bulk=True)
@@ -440,8 +439,8 @@ class _Names:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         rebuild_name_keys(conn)  # companies written around the write path (bench) get keys too
-        self.owners: dict[str, int] = dict(conn.execute("SELECT key, company_id FROM name_key"))
-        self.names = {name_key(name): cid for cid, name in conn.execute("SELECT id, name FROM company")}
+        self.owners = records.name_owners(conn)
+        self.names = {name_key(name): cid for cid, name in records.company_names(conn).items()}
         self.memo: dict[str, str] = {}
 
     def key(self, label: str) -> str:
@@ -455,7 +454,7 @@ class _Names:
         return self.owners.get(self.key(label))
 
 
-def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: ImportReport) -> None:
+def _apply_companies(writes: Writes, names: _Names, rows: list[object], report: ImportReport) -> None:
     conn = writes.conn
     for index, raw in enumerate(rows, start=1):
         label = _label("company", index, raw if isinstance(raw, dict) else {})
@@ -488,16 +487,13 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
                     names.owners.setdefault(names.key(name), cid)
                 report.new_companies += 1
                 continue
-            old = conn.execute("SELECT kind, parent_id, description, relation, name_zh "
-                               "FROM company WHERE id = ?", (cid,)).fetchone()
-            old_rows = conn.execute("SELECT alias, kind, scope FROM alias WHERE company_id = ? "
-                                    "ORDER BY id", (cid,)).fetchall()
+            old, old_rows = records.company_record(conn, cid)
             have = {(names.key(a), k, sc) for a, k, sc in old_rows} | {(key, "", "")}
             have |= {(names.key(a), "", "") for a, _, _ in old_rows}
             wanted = {(names.key(a), "", "") for a in row["aliases"]}
             wanted |= {(names.key(f["alias"]), f["kind"], f["scope"]) for f in row["features"]}
             new = (row["kind"], parent_id, row["description"], row["relation"], row["name_zh"])
-            if tuple(old) == new and wanted <= have:
+            if old == new and wanted <= have:
                 report.settled_labels.add(row["name"])
                 continue
             writes.update_company(cid, *new)
@@ -518,29 +514,28 @@ def _apply_companies(writes: Writes, names: _Names, rows: list[Any], report: Imp
             report.settled_labels.update(_labels_of(raw, label, "name"))
 
 
-def _labels_of(raw: Any, label: str, field_name: str) -> list[str]:
+def _labels_of(raw: object, label: str, field_name: str) -> list[str]:
     """How the linter names a row: its key (a fact) or name (a company), else its label."""
     value = raw.get(field_name) if isinstance(raw, dict) else None
     return [label, value.strip()] if isinstance(value, str) and value.strip() else [label]
 
 
-_DIFF_SQL = f"SELECT {', '.join(FACT_COLUMNS)}, updated_at FROM fact WHERE id = ?"
 _DIFF_FIELDS = tuple(c.removesuffix("_id") for c in FACT_COLUMNS)
 
 
-def _diff(conn: sqlite3.Connection, fid: int, values: tuple[Any, ...], written: str, label: str,
+def _diff(conn: sqlite3.Connection, fid: int, values: Row, written: str, label: str,
           report: ImportReport) -> None:
     """Before an update: which fields of fact ``fid`` change, and whether the stored version is
     newer than the file (``written``: the row's "updated" time or the export's)."""
-    old = conn.execute(_DIFF_SQL, (fid,)).fetchone()
+    old = records.fact_before(conn, fid)
     if old is None:
         return
-    names: dict[Any, Any] = {}
+    names: dict[int, str] = {}
     for index, (field_name, was, now) in enumerate(zip(_DIFF_FIELDS, old, values, strict=False)):
         if str(was) == str(now):
             continue
         if index < 2:  # the parties are stored as ids: show their names
-            names = names or dict(conn.execute("SELECT id, name FROM company"))
+            names = names or records.company_names(conn)
             was, now = names.get(was, was), names.get(now, now)
         report.diffs.append((label, field_name, str(was), str(now)))
     stored = old[-1] or ""
@@ -548,10 +543,10 @@ def _diff(conn: sqlite3.Connection, fid: int, values: tuple[Any, ...], written: 
         report.older.append((label, stored))
 
 
-def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportReport,
+def _apply_facts(writes: Writes, names: _Names, rows: list[object], report: ImportReport,
                  written: str = "") -> None:
     conn = writes.conn
-    existing = {key: fid for fid, key in conn.execute("SELECT id, key FROM fact")}
+    existing = records.fact_keys(conn)
     checks = _Checks()
     for index, raw in enumerate(rows, start=1):
         label = _label("fact", index, raw if isinstance(raw, dict) else {})
@@ -581,7 +576,8 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
                     report.new += 1
                     continue
                 mark = len(report.diffs), len(report.older)
-                row_time = raw.get("updated") if isinstance(raw.get("updated"), str) else ""
+                updated = raw.get("updated") if isinstance(raw, dict) else None
+                row_time = updated if isinstance(updated, str) else ""
                 _diff(conn, fid, values, row_time or written, f"{label} ({key})", report)
                 changed = writes.update_fact(fid, values, sources, action="import", audit_after=row)
             except Conflict as exc:
@@ -604,7 +600,7 @@ def _apply_facts(writes: Writes, names: _Names, rows: list[Any], report: ImportR
             report.settled_labels.update(_labels_of(raw, label, "key"))
 
 
-async def import_document(store: Store, doc: dict[str, Any], actor: str,
+async def import_document(store: Store, doc: Record, actor: str,
                           *, dry_run: bool, lint: bool = False) -> ImportReport:
     """Validate and apply ``doc`` atomically (or only report, with ``dry_run``: the same
     transaction, rolled back), through the store's one writer.
@@ -624,75 +620,21 @@ async def import_document(store: Store, doc: dict[str, Any], actor: str,
 # -- export: streamed from one read snapshot, written incrementally ------------------------
 
 EXPORT_FORMATS = ("json", "csv", "zip")
-_COMPANY_SQL = "SELECT id, name, kind, parent_id, description, relation, name_zh FROM company ORDER BY id"
-_FACT_EXPORT_SQL = """
-SELECT f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date, f.date_note,
-       f.confidence, f.summary, f.scope, f.region, f.note, f.verified, f.summary_zh, f.retracted,
-       (SELECT json_group_array(json_object('url', s.url, 'title', s.title,
-                                            'publisher', s.publisher, 'date', s.date,
-                                            'quote', s.quote))
-          FROM (SELECT * FROM source WHERE fact_id = f.id ORDER BY position) AS s)
-  FROM fact AS f ORDER BY f.id
-"""
 _FACT_TEXT = ("key", "subject", "object", "kind", "kind_detail", "status", "date", "date_note",
               "confidence", "summary", "scope", "region", "note", "verified", "summary_zh")
 
 
-def _company_records(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every company as a document record, in id order."""
-    names = dict(conn.execute("SELECT id, name FROM company"))
-    aliases: dict[int, list[str]] = {}
-    features: dict[int, list[dict[str, str]]] = {}
-    for cid, alias, kind, scope in conn.execute(
-            "SELECT company_id, alias, kind, scope FROM alias ORDER BY id"):
-        if kind:
-            features.setdefault(cid, []).append({"alias": alias, "kind": kind, "scope": scope})
-        else:
-            aliases.setdefault(cid, []).append(alias)
-    return [{"name": r[1], "kind": r[2], "parent": names.get(r[3]) if r[3] else None,
-             "relation": r[5] or None, "name_zh": r[6], "description": r[4],
-             "aliases": aliases.get(r[0], []), "features": features.get(r[0], [])}
-            for r in conn.execute(_COMPANY_SQL)]
-
-
-class _Snapshot:
-    """One read transaction over the file: every record an export writes comes from it."""
-
-    def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True,
-                                    isolation_level=None)
-        self.conn.execute("BEGIN")  # one snapshot for the whole export
-        self.names = dict(self.conn.execute("SELECT id, name FROM company"))
-
-    def companies(self) -> list[dict[str, Any]]:
-        """Companies (few) in memory, parents before children as import requires."""
-        return _parents_first(_company_records(self.conn))
-
-    def facts(self) -> Iterator[dict[str, Any]]:
-        """Facts one at a time, straight from the cursor: never the whole table in memory."""
-        names = self.names
-        for r in self.conn.execute(_FACT_EXPORT_SQL):
-            yield {"key": r[0], "subject": names[r[1]], "object": names[r[2]], "kind": r[3],
-                   "kind_detail": r[4], "status": r[5], "date": r[6], "date_note": r[7],
-                   "confidence": r[8], "summary": r[9], "scope": r[10], "region": r[11],
-                   "note": r[12], "verified": r[13], "summary_zh": r[14], "retracted": bool(r[15]),
-                   "sources": json.loads(r[16])}
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def _parents_first(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _parents_first(companies: list[Record]) -> list[Record]:
     """Order companies so every parent precedes its children, as import requires; so any export
     re-imports into an empty store. (Writes refuse parent cycles; a loop stored before that
     rule is written in id order rather than hanging the export.)"""
     by_name = {c["name"]: c for c in companies}
-    ordered: list[dict[str, Any]] = []
+    ordered: list[Record] = []
     placed: set[str] = set()
     for company in companies:
-        chain: list[dict[str, Any]] = []
+        chain: list[Record] = []
         seen: set[str] = set()
-        node: dict[str, Any] | None = company
+        node: Record | None = company
         while node is not None and node["name"] not in placed and node["name"] not in seen:
             seen.add(node["name"])
             chain.append(node)
@@ -703,14 +645,14 @@ def _parents_first(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def write_json(out: TextIO, companies: Iterable[dict[str, Any]], facts: Iterable[dict[str, Any]],
+def write_json(out: TextIO, companies: Iterable[Record], facts: Iterable[Record],
                exported_at: str) -> None:
     """The document, one record per line, written as the records come."""
     out.write(f'{{\n "format": {_to_json(FORMAT)},\n "exported_at": {_to_json(exported_at)},\n')
-    for name, records in (("companies", companies), ("facts", facts)):
+    for name, items in (("companies", companies), ("facts", facts)):
         out.write(f' "{name}": [')
         separator = "\n  "
-        for record in records:
+        for record in items:
             out.write(separator)
             out.write(_to_json(record))
             separator = ",\n  "
@@ -718,7 +660,7 @@ def write_json(out: TextIO, companies: Iterable[dict[str, Any]], facts: Iterable
     out.write("}\n")
 
 
-def write_csv(out: TextIO, companies: Iterable[dict[str, Any]], facts: Iterable[dict[str, Any]]) -> None:
+def write_csv(out: TextIO, companies: Iterable[Record], facts: Iterable[Record]) -> None:
     """One row per company, then one per fact; every cell through the formula guard."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
@@ -741,31 +683,32 @@ def export_name(fmt: str, today: date | None = None) -> str:
     return f"interop-export-{stamp}.{fmt}"
 
 
-def _export_to(path: str, target: Path, fmt: str, today: date | None) -> Path:
+def _export_to(conn: sqlite3.Connection, target: Path, fmt: str, today: date | None) -> Path:
     """Write one export file from one snapshot; a .part file renamed at the end, so a reader
     never sees half a file. "zip" holds the JSON and the CSV, from the same snapshot."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    snapshot = _Snapshot(path)
     try:
-        companies = snapshot.companies()
-        if fmt == "zip":
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-                for inner in ("json", "csv"):
-                    with zf.open(export_name(inner, today), "w", force_zip64=True) as raw, \
-                            io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
-                        _write(out, inner, companies, snapshot.facts())
-        else:
-            with tmp.open("w", encoding="utf-8", newline="") as out:
-                _write(out, fmt, companies, snapshot.facts())
+        with records.snapshot(conn):
+            companies = _parents_first(records.company_records(conn))
+            names = records.company_names(conn)
+            if fmt == "zip":
+                with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED,
+                                     compresslevel=6) as zf:
+                    for inner in ("json", "csv"):
+                        with zf.open(export_name(inner, today), "w", force_zip64=True) as raw, \
+                                io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+                            _write(out, inner, companies, records.fact_records(conn, names))
+            else:
+                with tmp.open("w", encoding="utf-8", newline="") as out:
+                    _write(out, fmt, companies, records.fact_records(conn, names))
         tmp.replace(target)
     finally:
-        snapshot.close()
         tmp.unlink(missing_ok=True)
     return target
 
 
-def _write(out: TextIO, fmt: str, companies: list[dict[str, Any]], facts: Iterable[dict[str, Any]]) -> None:
+def _write(out: TextIO, fmt: str, companies: list[Record], facts: Iterable[Record]) -> None:
     if fmt == "csv":
         write_csv(out, companies, facts)
     else:
@@ -777,31 +720,29 @@ async def export_file(store: Store, target_dir: Path, fmt: str, *, today: date |
 
     ``fmt`` is "json" or "csv" (the formats /import takes back), or "zip" (both of them, from
     one snapshot, compressed: what fits Telegram's upload limit). The file is written in a
-    worker thread from one read snapshot, record by record, so neither the event loop nor
+    reader thread from one read snapshot, record by record, so neither the event loop nor
     the memory ever holds the whole store; writes go on meanwhile.
     """
     if fmt not in EXPORT_FORMATS:
         raise ValidationError("error.export_format", value=fmt, allowed=", ".join(EXPORT_FORMATS))
     target = target_dir / export_name(fmt, today)
-    return await asyncio.to_thread(_export_to, str(store.path), target, fmt, today)
+    return await store.read(_export_to, target, fmt, today)
 
 
-def _export_document(path: str) -> dict[str, Any]:
-    snapshot = _Snapshot(path)
-    try:
-        return {"format": FORMAT, "exported_at": utcnow(), "companies": snapshot.companies(),
-                "facts": list(snapshot.facts())}
-    finally:
-        snapshot.close()
+def _export_document(conn: sqlite3.Connection) -> Record:
+    with records.snapshot(conn):
+        return {"format": FORMAT, "exported_at": utcnow(),
+                "companies": _parents_first(records.company_records(conn)),
+                "facts": list(records.fact_records(conn, records.company_names(conn)))}
 
 
-async def export_document(store: Store) -> dict[str, Any]:
+async def export_document(store: Store) -> Record:
     """The whole store as one in-memory document (tests, small stores): the same snapshot
     records that ``export_file`` streams."""
-    return await asyncio.to_thread(_export_document, str(store.path))
+    return await store.read(_export_document)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: object) -> str:
     """Neutralise spreadsheet formulas (CSV injection) reversibly with a leading apostrophe.
 
     A cell is guarded when, past any apostrophes it already starts with, it starts like a
@@ -814,31 +755,29 @@ def _cell(value: Any) -> str:
     return text
 
 
-def to_json_bytes(doc: dict[str, Any]) -> bytes:
+def to_json_bytes(doc: Record) -> bytes:
     out = io.StringIO()
     write_json(out, doc["companies"], doc["facts"], doc.get("exported_at") or utcnow())
     return out.getvalue().encode("utf-8")
 
 
-def to_csv_bytes(doc: dict[str, Any]) -> bytes:
+def to_csv_bytes(doc: Record) -> bytes:
     out = io.StringIO(newline="")
     write_csv(out, doc["companies"], doc["facts"])
     return out.getvalue().encode("utf-8")
 
 
-def _site_exports(path: str, exported_at: str) -> tuple[bytes, bytes]:
-    snapshot = _Snapshot(path)
-    try:
-        companies = snapshot.companies()
+def _site_exports(conn: sqlite3.Connection, exported_at: str) -> tuple[bytes, bytes]:
+    with records.snapshot(conn):
+        companies = _parents_first(records.company_records(conn))
+        names = records.company_names(conn)
         as_json, as_csv = io.StringIO(), io.StringIO(newline="")
-        write_json(as_json, companies, snapshot.facts(), exported_at)
-        write_csv(as_csv, companies, snapshot.facts())
-    finally:
-        snapshot.close()
+        write_json(as_json, companies, records.fact_records(conn, names), exported_at)
+        write_csv(as_csv, companies, records.fact_records(conn, names))
     return as_json.getvalue().encode("utf-8"), as_csv.getvalue().encode("utf-8")
 
 
 async def site_exports(store: Store, exported_at: str) -> tuple[bytes, bytes]:
     """The /export JSON and CSV from one snapshot, stamped with ``exported_at`` (the web table
     gives the data's own last change, so two builds of the same data are the same bytes)."""
-    return await asyncio.to_thread(_site_exports, str(store.path), exported_at)
+    return await store.read(_site_exports, exported_at)

@@ -12,11 +12,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.domain import CheckResult, Fact, Unresolved, ValidationError, Verdict
-from bot.store import FactDraft, Store, settle, utcnow
-from bot.store.database import WriteConnection
+from bot.store import FactDraft, Store, settle
+from bot.store import feedback as feedback_rows
 
 MAX_FEEDBACK = 1000
 """Characters in a report, a suggestion or a rejection reason."""
@@ -25,10 +24,6 @@ PER_HOUR = 5
 MISS_DAYS = 30
 MAX_MISS_TEXT = 80
 MAX_QUEUE = 30
-
-
-class TooMany(ValidationError):
-    """The user reached the hourly limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,42 +72,23 @@ def clean_feedback(text: str, field: str = "report") -> str:
     return text
 
 
-def _since(hours: float) -> str:
-    return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_REPORT = "SELECT id, subject_id, object_id, chat_id, user_id, text, status, created_at FROM report"
-_SUGGESTION = ("SELECT id, chat_id, user_id, line, status, reason, fact_id, created_at "
-               "FROM suggestion")
-
-
 class Feedback:
-    """Reports, suggestions and the admin queue, on the Store's write connection."""
+    """Reports, suggestions and the admin queue: named reads and writes of the Store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    async def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        async with self.store.transaction() as conn:
-            return list(await conn.execute_fetchall(sql, params))
 
     # -- reports -----------------------------------------------------------------------------
 
     async def add_report(self, chat_id: int, user_id: int, subject_id: int, object_id: int,
                          text: str) -> Report:
         text = clean_feedback(text)
-        async with self.store.transaction() as conn:
-            await _check_rate(conn, "report", user_id)
-            cursor = await conn.execute(
-                "INSERT INTO report (subject_id, object_id, chat_id, user_id, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (subject_id, object_id, chat_id, user_id, text, utcnow()))
-            assert cursor.lastrowid is not None
-            rows = await conn.execute_fetchall(_REPORT + " WHERE id = ?", (cursor.lastrowid,))
-        return Report(*next(iter(rows)))
+        return Report(*await self.store.write(feedback_rows.add_report, chat_id, user_id,
+                                              subject_id, object_id, text, PER_HOUR))
 
     async def report(self, report_id: int) -> Report | None:
-        rows = await self._rows(_REPORT + " WHERE id = ?", (report_id,))
-        return Report(*rows[0]) if rows else None
+        row = await self.store.read(feedback_rows.report, report_id)
+        return Report(*row) if row else None
 
     async def close_report(self, report_id: int, status: str, actor: str) -> Report:
         """Resolve or dismiss an open report; audited. One compare-and-set: when another admin
@@ -128,18 +104,12 @@ class Feedback:
     async def add_suggestion(self, chat_id: int, user_id: int, line: str) -> Suggestion:
         """Store a suggestion whose line the caller has validated (Editor.draft)."""
         line = clean_feedback(line, "suggestion")
-        async with self.store.transaction() as conn:
-            await _check_rate(conn, "suggestion", user_id)
-            cursor = await conn.execute(
-                "INSERT INTO suggestion (chat_id, user_id, line, created_at) VALUES (?, ?, ?, ?)",
-                (chat_id, user_id, line, utcnow()))
-            assert cursor.lastrowid is not None
-            rows = await conn.execute_fetchall(_SUGGESTION + " WHERE id = ?", (cursor.lastrowid,))
-        return Suggestion(*next(iter(rows)))
+        return Suggestion(*await self.store.write(feedback_rows.add_suggestion, chat_id, user_id,
+                                                  line, PER_HOUR))
 
     async def suggestion(self, suggestion_id: int) -> Suggestion | None:
-        rows = await self._rows(_SUGGESTION + " WHERE id = ?", (suggestion_id,))
-        return Suggestion(*rows[0]) if rows else None
+        row = await self.store.read(feedback_rows.suggestion, suggestion_id)
+        return Suggestion(*row) if row else None
 
     async def open_suggestion(self, suggestion_id: int) -> Suggestion:
         """The suggestion while it is open; settled already, ``AlreadySettled`` says by whom."""
@@ -170,11 +140,9 @@ class Feedback:
 
     async def queue(self, limit: int = MAX_QUEUE) -> list[Report | Suggestion]:
         """Open reports and suggestions, newest first."""
-        reports = [Report(*r) for r in await self._rows(
-            _REPORT + " WHERE status = 'open' ORDER BY id DESC LIMIT ?", (limit,))]
-        suggestions = [Suggestion(*r) for r in await self._rows(
-            _SUGGESTION + " WHERE status = 'open' ORDER BY id DESC LIMIT ?", (limit,))]
-        items: list[Report | Suggestion] = [*reports, *suggestions]
+        reports, suggestions = await self.store.read(feedback_rows.open_items, limit)
+        items: list[Report | Suggestion] = [*(Report(*r) for r in reports),
+                                            *(Suggestion(*r) for r in suggestions)]
         items.sort(key=lambda i: (i.created_at, i.id), reverse=True)
         return items[:limit]
 
@@ -182,15 +150,7 @@ class Feedback:
 
     async def forget_user(self, user_id: int) -> tuple[int, int]:
         """/forgetme: the user's own follows (their private chat) and their reports/suggestions."""
-        async with self.store.transaction() as conn:
-            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (user_id,))
-            follows = (await conn.execute("DELETE FROM follow WHERE chat_id = ?",
-                                          (user_id,))).rowcount
-            reports = (await conn.execute("DELETE FROM report WHERE user_id = ?",
-                                          (user_id,))).rowcount
-            reports += (await conn.execute("DELETE FROM suggestion WHERE user_id = ?",
-                                           (user_id,))).rowcount
-        return follows, reports
+        return await self.store.write(feedback_rows.forget_user, user_id)
 
     # -- misses --------------------------------------------------------------------------------
 
@@ -198,32 +158,18 @@ class Feedback:
         """Add (day, kind, text) counts to miss_daily and forget days past MISS_DAYS."""
         if not counts:
             return
-        async with self.store.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO miss_daily (day, kind, text, count) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (day, kind, text) DO UPDATE SET count = count + excluded.count",
-                [(day, kind, text, n) for (day, kind, text), n in counts.items()])
-            await conn.execute("DELETE FROM miss_daily WHERE day < ?", (_day(MISS_DAYS),))
+        await self.store.write(feedback_rows.save_misses,
+                               [(day, kind, text, n) for (day, kind, text), n in counts.items()],
+                               _day(MISS_DAYS))
 
     async def misses(self, days: int = MISS_DAYS, limit: int = 20) -> tuple[list[Miss], list[Miss]]:
         """Unknown names and no-record pairs of the last ``days`` days, most asked first."""
         since = _day(days - 1)
         out: list[list[Miss]] = []
         for kind in ("name", "pair"):
-            rows = await self._rows(
-                "SELECT text, sum(count) AS n FROM miss_daily WHERE kind = ? AND day >= ? "
-                "GROUP BY text ORDER BY n DESC, text LIMIT ?", (kind, since, limit))
+            rows = await self.store.read(feedback_rows.misses, kind, since, limit)
             out.append([Miss(kind, text, int(n)) for text, n in rows])
         return out[0], out[1]
-
-
-async def _check_rate(conn: WriteConnection, table: str, user_id: int) -> None:
-    assert table in {"report", "suggestion"}
-    rows = await conn.execute_fetchall(
-        f"SELECT count(*) FROM {table} WHERE user_id = ? AND created_at >= ?",
-        (user_id, _since(1)))
-    if next(iter(rows))[0] >= PER_HOUR:
-        raise TooMany(f"feedback.rate_{table}", n=PER_HOUR)
 
 
 def _day(days_ago: int = 0) -> str:

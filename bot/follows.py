@@ -17,15 +17,15 @@ steps, each its own transaction:
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.domain import Company, Fact, FactView, Status, ValidationError
 from bot.i18n import display_name, summary
 from bot.render import HTML, PAGE_BUDGET, Markup, human_date, pack_lines, source_label
-from bot.store import Store, utcnow
+from bot.store import Store
+from bot.store import follows as follow_rows
+from bot.store.follows import ChatsFor, FollowRow
 
 MAX_FOLLOWS = 50
 """Per chat: enough for anyone's interests, small enough that a digest stays readable."""
@@ -73,10 +73,6 @@ class Batch:
     total: int
 
 
-class FollowLimit(ValidationError):
-    """A chat already follows ``MAX_FOLLOWS`` things."""
-
-
 def pair_key(a_id: int, b_id: int) -> tuple[int, int]:
     """A pair is stored one way round, so "A | B" and "B | A" are the same follow."""
     return (a_id, b_id) if a_id < b_id else (b_id, a_id)
@@ -89,72 +85,37 @@ def _follow_for(company_id: int, other_id: int = 0) -> tuple[int, int]:
 
 
 class Follows:
-    """Follows, the outbox and deliveries, on the Store's single write connection."""
+    """Follows, the outbox and deliveries: named reads and writes of the Store."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    async def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        """A small read on the writer (follow tables are tiny; it also sees the latest commit)."""
-        async with self.store.transaction() as conn:
-            return list(await conn.execute_fetchall(sql, params))
 
     # -- follows ---------------------------------------------------------------------------
 
     async def follow(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
         """Follow a company or a pair; False when the chat already did. Refused past the limit."""
         company_id, other_id = _follow_for(company_id, other_id)
-        async with self.store.transaction() as conn:
-            exists = await (await conn.execute(
-                "SELECT 1 FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
-                (chat_id, company_id, other_id))).fetchone()
-            if exists:
-                return False
-            (count,) = await (await conn.execute(
-                "SELECT count(*) FROM follow WHERE chat_id = ?", (chat_id,))).fetchone()
-            if count >= MAX_FOLLOWS:
-                raise FollowLimit("follows.limit", max=MAX_FOLLOWS)
-            await conn.execute(
-                "INSERT INTO follow (chat_id, company_id, other_id, created_at) VALUES (?, ?, ?, ?)",
-                (chat_id, company_id, other_id, utcnow()))
-        return True
+        return await self.store.write(follow_rows.add, chat_id, company_id, other_id, MAX_FOLLOWS)
 
     async def unfollow(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
         """False when the chat did not follow it."""
         company_id, other_id = _follow_for(company_id, other_id)
-        async with self.store.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
-                (chat_id, company_id, other_id))
-            return cursor.rowcount > 0
+        return await self.store.write(follow_rows.remove, chat_id, company_id, other_id)
 
     async def following(self, chat_id: int) -> list[Follow]:
-        rows = await self._rows("SELECT chat_id, company_id, other_id FROM follow "
-                                "WHERE chat_id = ? ORDER BY id", (chat_id,))
-        return [Follow(*r) for r in rows]
+        return [Follow(*r) for r in await self.store.read(follow_rows.of_chat, chat_id)]
 
     async def follows(self, chat_id: int, company_id: int, other_id: int = 0) -> bool:
         company_id, other_id = _follow_for(company_id, other_id)
-        return bool(await self._rows(
-            "SELECT 1 FROM follow WHERE chat_id = ? AND company_id = ? AND other_id = ?",
-            (chat_id, company_id, other_id)))
+        return await self.store.read(follow_rows.has, chat_id, company_id, other_id)
 
     async def drop_chat(self, chat_id: int) -> int:
         """The bot was blocked or removed: forget the chat's follows and pending messages."""
-        async with self.store.transaction() as conn:
-            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (chat_id,))
-            cursor = await conn.execute("DELETE FROM follow WHERE chat_id = ?", (chat_id,))
-            return cursor.rowcount
+        return await self.store.write(follow_rows.drop_chat, chat_id)
 
     async def move_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its follows and pending messages move to the new id."""
-        async with self.store.transaction() as conn:
-            await conn.execute("UPDATE OR IGNORE follow SET chat_id = ? WHERE chat_id = ?",
-                               (new_id, old_id))
-            await conn.execute("DELETE FROM follow WHERE chat_id = ?", (old_id,))
-            await conn.execute("UPDATE OR IGNORE notification SET chat_id = ? WHERE chat_id = ?",
-                               (new_id, old_id))
-            await conn.execute("DELETE FROM notification WHERE chat_id = ?", (old_id,))
+        await self.store.write(follow_rows.move_chat, old_id, new_id)
 
     # -- the outbox --------------------------------------------------------------------------
 
@@ -167,47 +128,18 @@ class Follows:
         """
         added = 0
         while True:
-            async with self.store.transaction() as conn:
-                changes = list(await conn.execute_fetchall(
-                    "SELECT c.id, coalesce(f.subject_id, 0), coalesce(f.object_id, 0), "
-                    "c.old_subject, c.old_object FROM fact_change AS c "
-                    "LEFT JOIN fact AS f ON f.id = c.fact_id "
-                    "WHERE c.expanded = 0 ORDER BY c.id LIMIT ?", (chunk,)))
-                if not changes:
-                    break
-                matcher = _Matcher(
-                    list(await conn.execute_fetchall(
-                        "SELECT chat_id, company_id, other_id FROM follow")),
-                    {cid: pid for cid, pid in await conn.execute_fetchall(
-                        "SELECT id, parent_id FROM company WHERE parent_id IS NOT NULL")})
-                rows = [(chat, change_id) for change_id, subject, obj, old_subject, old_object
-                        in changes
-                        for chat in matcher.chats(subject, obj, old_subject, old_object)]
-                await conn.executemany(
-                    "INSERT OR IGNORE INTO notification (chat_id, change_id) VALUES (?, ?)", rows)
-                added += len(rows)
-                await conn.execute("UPDATE fact_change SET expanded = 1 WHERE expanded = 0 "
-                                   "AND id <= ?", (changes[-1][0],))
-                # Settled changes (expanded, nobody left to tell) are not kept.
-                await conn.execute(
-                    "DELETE FROM fact_change WHERE expanded = 1 AND NOT EXISTS "
-                    "(SELECT 1 FROM notification AS n WHERE n.change_id = fact_change.id)")
-            if len(changes) < chunk:
-                break
-        return added
+            read, rows = await self.store.write(follow_rows.expand_chunk, chunk, _chats_for)
+            added += rows
+            if read < chunk:
+                return added
 
     async def pending_chats(self, limit: int = 100) -> list[int]:
         """Chats with something to send, the longest-waiting first."""
-        rows = await self._rows("SELECT chat_id FROM notification GROUP BY chat_id "
-                                "ORDER BY min(id) LIMIT ?", (limit,))
-        return [r[0] for r in rows]
+        return await self.store.read(follow_rows.pending_chats, limit)
 
     async def next_batch(self, chat_id: int, limit: int = BATCH_LIMIT) -> Batch | None:
         """The chat's pending changes, oldest first; None when there are none."""
-        rows = await self._rows(
-            "SELECT n.id, c.action, c.before_status, c.fact_id FROM notification AS n "
-            "JOIN fact_change AS c ON c.id = n.change_id WHERE n.chat_id = ? ORDER BY n.id LIMIT ?",
-            (chat_id, limit))
+        rows = await self.store.read(follow_rows.pending_rows, chat_id, limit)
         if not rows:
             return None
         shown = rows[:MAX_DIGEST_LINES]
@@ -227,18 +159,11 @@ class Follows:
         One job on the writer thread (BEGIN, DELETE, COMMIT), handed over in the same tick as
         the caller's: the rows stay pending no longer than that commit takes.
         """
-        ids = [(i,) for i in row_ids]
-        await self.store.write(_delete_rows, ids)
+        await self.store.write(follow_rows.delivered, list(row_ids))
 
     async def pending(self) -> int:
         """Notification rows waiting to be sent plus changes not yet expanded."""
-        rows = await self._rows("SELECT (SELECT count(*) FROM notification), "
-                                "(SELECT count(*) FROM fact_change WHERE expanded = 0)")
-        return int(rows[0][0]) + int(rows[0][1])
-
-
-def _delete_rows(conn: sqlite3.Connection, ids: list[tuple[int]]) -> None:
-    conn.executemany("DELETE FROM notification WHERE id = ?", ids)
+        return await self.store.read(follow_rows.pending_count)
 
 
 def _lineage(company_id: int, parents: dict[int, int]) -> set[int]:
@@ -255,7 +180,7 @@ class _Matcher:
     """Which chats a fact change concerns: followers of either party or of one of its ancestors,
     and followers of a pair with one party (or ancestor) on each side."""
 
-    def __init__(self, follows: list[Any], parents: dict[int, int]) -> None:
+    def __init__(self, follows: list[FollowRow], parents: dict[int, int]) -> None:
         self.parents = parents
         self.company: dict[int, set[int]] = {}
         self.pair: dict[tuple[int, int], set[int]] = {}
@@ -281,6 +206,10 @@ class _Matcher:
                     for y in right:
                         found |= self.pair.get(pair_key(x, y), set())
         return found
+
+
+def _chats_for(follows: list[FollowRow], parents: dict[int, int]) -> ChatsFor:
+    return _Matcher(follows, parents).chats
 
 
 def pair_label(company: Company, other: Company | None) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot import dataset
@@ -20,6 +18,7 @@ from bot.domain import StorageError
 from bot.feedback import MissLog
 from bot.names.resolver import Resolver
 from bot.store import Store
+from bot.store.inspect import DatabaseState, inspect_file
 
 log = logging.getLogger(__name__)
 
@@ -133,38 +132,6 @@ async def _settle(check: asyncio.Task[None] | None, exc: BaseException) -> None:
         pass
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseState:
-    """What ``check-config`` reports: whether the file exists, and what it holds."""
-
-    exists: bool
-    companies: int = 0
-    facts: int = 0
-
-
-def _inspect(path: Path) -> DatabaseState:
-    if not path.exists():
-        return DatabaseState(exists=False)
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise StorageError("error.db_open", path=str(path), error=str(exc)) from None
-    try:
-        (verdict,) = conn.execute("PRAGMA quick_check").fetchone()
-        if verdict != "ok":
-            raise StorageError("error.db_damaged_at", path=str(path), error=verdict)
-        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"company", "fact"} <= tables:
-            return DatabaseState(exists=True)
-        (companies,) = conn.execute("SELECT count(*) FROM company").fetchone()
-        (facts,) = conn.execute("SELECT count(*) FROM fact WHERE retracted = 0").fetchone()
-        return DatabaseState(exists=True, companies=companies, facts=facts)
-    except sqlite3.Error as exc:
-        raise StorageError("error.db_read", path=str(path), error=str(exc)) from None
-    finally:
-        conn.close()
-
-
 async def inspect_database(path: Path) -> DatabaseState:
     """Look at the database read-only: nothing is created, migrated or seeded."""
-    return await asyncio.to_thread(_inspect, path)
+    return await asyncio.to_thread(inspect_file, path)

@@ -8,11 +8,15 @@ Every ``import`` statement in ``bot/`` counts, including those inside functions 
   code or the import/export code.
 - ``bot.render`` imports no service (the admin service, import/export, backups, follows,
   feedback, pictures, start-up).
+- SQL lives only under ``bot/store/``: nothing else calls ``execute``, ``executemany`` or
+  ``executescript``, opens a connection (``sqlite3.connect``), or holds a string that reads as
+  a SQL statement.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +102,51 @@ def test_the_walk_sees_the_imports() -> None:
     edges = graph()
     assert "bot.telegram.app" in edges and "telegram" in {n.split(".")[0] for n in edges["bot.telegram.app"]}
     assert "bot.dataset" in edges["bot.startup"]
+
+
+STORE = BOT / "store"
+SQL_CALLS = frozenset({"execute", "executemany", "executescript", "execute_fetchall", "connect"})
+SQL_TEXT = re.compile(
+    r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+(OR\s+\w+\s+)?\w+\s+SET|"
+    r"DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER|VIEW)|DROP\s+(TABLE|INDEX|TRIGGER)|PRAGMA\s+\w+|"
+    r"BEGIN(\s+IMMEDIATE)?\s*$|COMMIT\s*$|ROLLBACK\s*$)")
+"""Statements as the store writes them: upper-case keywords (user-facing text never is)."""
+
+
+def sql_outside_the_store(path: Path, root: Path = BOT.parent) -> Iterator[str]:
+    """Each SQL call or SQL-looking string in ``path``, as ``file:line: what``."""
+    where = path.relative_to(root)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in SQL_CALLS:
+            owner = node.func.value
+            if node.func.attr != "connect" or (isinstance(owner, ast.Name) and owner.id == "sqlite3"):
+                yield f"{where}:{node.lineno}: .{node.func.attr}(...)"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and SQL_TEXT.search(node.value.strip()):
+            yield f"{where}:{node.lineno}: {node.value.strip()[:60]!r}"
+
+
+def test_sql_lives_only_in_the_store() -> None:
+    outside = [found for path in sorted(BOT.rglob("*.py")) if STORE not in path.parents
+               for found in sql_outside_the_store(path)]
+    assert not outside, "\n".join(outside)
+
+
+def test_the_sql_check_sees_sql(tmp_path: Path) -> None:
+    """The check above would pass if it saw nothing: it must find the SQL of the store itself,
+    and every shape of SQL a module outside it could carry."""
+    assert len([f for path in STORE.glob("*.py") for f in sql_outside_the_store(path)]) > 50
+    sample = tmp_path / "bot" / "sample.py"
+    sample.parent.mkdir()
+    sample.write_text(
+        'import sqlite3\n'
+        'conn = sqlite3.connect("x")\n'
+        'conn.execute("select 1")\n'
+        'conn.executemany(QUERY, rows)\n'
+        'QUERY = "DELETE FROM follow WHERE chat_id = ?"\n'
+        'OTHER = """\nSELECT id\n  FROM fact\n"""\n'
+        'PLAIN = "Select a company from the list, then update it."\n', encoding="utf-8")
+    found = list(sql_outside_the_store(sample, tmp_path))
+    assert [line.split(":")[1] for line in found] == ["2", "3", "4", "5", "6"], found
+

@@ -215,10 +215,10 @@ async def test_the_company_change_log_keeps_its_newest_rows(interop: Interop) ->
 async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown(
         interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
     """The SQL order is the profile's: kind by kind, latest first (a year before its months,
-    undated last), then id; and a fact becomes an object only when someone looks at it."""
+    undated last), then id; every row is read at once (no SQL while a page renders), read in
+    chunks of one snapshot, and a fact becomes an object only when someone looks at it."""
     from bot.answers import _neg
     from bot.store import reads
-    from bot.store.reads import FACT_CHUNK
 
     jd = interop.resolve("JD.com").company
     assert jd is not None
@@ -231,39 +231,16 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     own = LINE.replace("WeChat Pay | payments", "JD Pay | payments").replace("WeChat Pay at", "JD Pay at")
     await editor.add_fact(editor.draft(parse_fact_line(own)), ACTOR)
     ids = {jd.id} | interop.descendants(jd.id)
-    monkeypatch.setattr(reads, "EAGER_FACTS", 3)  # the seed's JD has ~20: read the big way
-    monkeypatch.setattr(reads, "FIRST_FACTS", 2)  # its first page comes along, read in full
-    lazy = await interop.store.profile_facts(ids)
     eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
-    assert len(lazy) == len(eager) > 5
-    assert lazy._made[:2] == eager[:2] and lazy._made[2:].count(None) == len(lazy) - 2  # no more
-    assert lazy[3].id == eager[3].id  # one chunk read: the facts around it, not all
-    assert len(lazy) - lazy._made.count(None) == min(len(lazy), 2 + FACT_CHUNK)
-    assert [f.id for f in lazy] == [f.id for f in eager]
-    assert list(lazy) == eager
-    monkeypatch.setattr(reads, "EAGER_FACTS", 1000)  # a small profile: read whole, same order
-    assert list(await interop.store.profile_facts(ids)) == eager
-    # A big profile reads its first ids with its size; the others when a page first needs them.
-    monkeypatch.setattr(reads, "EAGER_FACTS", 3)
-    monkeypatch.setattr(reads, "FIRST_IDS", 5)
-    monkeypatch.setattr(reads, "FACT_CHUNK", 2)  # facts 2 and 3 come in one read, within the five
-    rest_reads: list[int] = []
-    all_ids = interop.store._all_ids
-    monkeypatch.setattr(interop.store, "_all_ids", lambda *a: rest_reads.append(1) or all_ids(*a))
-    windowed = await interop.store.profile_facts(ids)
-    assert len(windowed) == len(eager) and windowed[2].id == eager[2].id and rest_reads == []
-    assert [f.id for f in windowed] == [f.id for f in eager] and len(rest_reads) == 1
+    monkeypatch.setattr(reads, "PROFILE_CHUNK", 3)  # the seed's JD has ~20: several statements
+    facts = await interop.store.profile_facts(ids)
+    assert len(facts) == len(eager) > 5
+    assert facts[3].id == eager[3].id
+    assert facts._made.count(None) == len(facts) - 1  # one fact looked at, one object made
+    assert list(facts) == eager
     # The ordered ids come from the party indexes alone: no fact row is read, whatever the size.
     plan = await interop.store._all("EXPLAIN QUERY PLAN " + reads._profile_ids_sql(len(ids)), sorted(ids))
     searches = [row[3] for row in plan if row[3].startswith(("SEARCH", "SCAN fact"))]
     assert len(searches) == 2 and all("COVERING INDEX" in s for s in searches), plan
 
 
-def test_a_big_profiles_later_ids_keep_the_size_its_pages_were_counted_with() -> None:
-    """A commit between the first ids and the rest must not break the pages already counted."""
-    from bot.store.reads import _Ids
-
-    shrunk = _Ids([1, 2], 5, lambda: [1, 2, 3, 4])  # a fact was retracted in between
-    assert len(shrunk) == 5 and list(shrunk) == [1, 2, 3, 4, 4] and shrunk[1:3] == [2, 3]
-    grown = _Ids([1, 2], 3, lambda: [1, 2, 3, 9])  # a fact was added: shown on the next ask
-    assert len(grown) == 3 and grown[-1] == 3 and grown[0:2] == [1, 2]

@@ -336,3 +336,43 @@ async def test_search_finds_chinese_names_aliases_and_short_terms(store: Store) 
     assert [f.id for f in await store.search("payments on jd")] == []  # whole words before the last
     assert [f.id for f in await store.search("repay")] == [other.id]  # the last term is a prefix
     assert await store.search("the of and") == []
+
+
+async def test_read_and_write_run_a_function_on_the_stores_own_threads(store: Store) -> None:
+    """The two ways in: ``read(fn)`` on a reader thread's read-only connection, ``write(fn)``
+    on the one writer thread as one transaction (all of it or none), in the caller's context."""
+    import contextvars
+    import threading
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="")
+    where.set("asker")
+
+    def add_two(conn: sqlite3.Connection, name: str) -> tuple[str, str, bool]:
+        conn.execute("INSERT INTO chat_setting (chat_id, language, updated_by, updated_at) "
+                     "VALUES (1, ?, 't', '')", (name,))
+        conn.execute("INSERT INTO chat_setting (chat_id, language, updated_by, updated_at) "
+                     "VALUES (2, ?, 't', '')", (name,))
+        return threading.current_thread().name, where.get(), conn.in_transaction
+
+    def languages(conn: sqlite3.Connection) -> tuple[str, list[tuple[int, str]]]:
+        rows = conn.execute("SELECT chat_id, language FROM chat_setting ORDER BY chat_id").fetchall()
+        return threading.current_thread().name, rows
+
+    thread, context, in_transaction = await store.write(add_two, "zh")
+    assert thread.startswith("store-writer") and context == "asker" and in_transaction
+    thread, rows = await store.read(languages)
+    assert thread.startswith("store-reader") and rows == [(1, "zh"), (2, "zh")]
+
+    def half(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE chat_setting SET language = 'en' WHERE chat_id = 1")
+        raise ValueError("stop halfway")
+
+    with pytest.raises(ValueError, match="halfway"):
+        await store.write(half)
+    assert (await store.read(languages))[1] == [(1, "zh"), (2, "zh")]  # rolled back whole
+
+    def sneak(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM chat_setting")
+
+    with pytest.raises(sqlite3.OperationalError):  # a reader cannot write
+        await store.read(sneak)

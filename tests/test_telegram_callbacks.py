@@ -279,17 +279,16 @@ async def test_a_flush_writes_every_chat_in_one_transaction(
     a busy bot's disk; the saves queue and share one or two transactions, and none is lost."""
     import sqlite3
 
-    from bot.telegram.persistence import SQLitePersistence
+    from bot.store import tg_state
 
     writes: list[int] = []
-    original = SQLitePersistence._write
+    original = tg_state.save
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
-                seconds: float) -> None:
+    def counted(conn: sqlite3.Connection, batch: dict[tuple[str, str], bytes | None]) -> None:
         writes.append(len(batch))
-        original(self, batch, seconds)
+        original(conn, batch)
 
-    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+    monkeypatch.setattr(tg_state, "save", counted)
     async with make_app(tmp_path) as h:
         for chat in range(40):
             h.app.chat_data[7_000 + chat]["searches"] = {"tok": f"query {chat}"}
@@ -305,23 +304,55 @@ async def test_a_flush_writes_every_chat_in_one_transaction(
     assert {str(7_000 + chat) for chat in range(40)} <= keys
 
 
+async def test_saved_state_is_written_by_the_stores_one_writer_and_kept_past_shutdown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PTB persistence holds no connection of its own: its flush is a job of the store's
+    writer thread, and closing the app writes what it still holds before the store closes."""
+    import sqlite3
+    import threading
+
+    from bot.store import tg_state
+
+    threads: list[str] = []
+    original = tg_state.save
+
+    def on_thread(conn: sqlite3.Connection, batch: dict[tuple[str, str], bytes | None]) -> None:
+        threads.append(threading.current_thread().name)
+        original(conn, batch)
+
+    monkeypatch.setattr(tg_state, "save", on_thread)
+    async with make_app(tmp_path) as h:
+        h.app.chat_data[7_100]["searches"] = {"tok": "query"}
+        h.app.mark_data_for_update_persistence(chat_ids=[7_100])
+        await h.app.update_persistence()
+        h.app.chat_data[7_101]["searches"] = {"tok": "unsaved until shutdown"}
+        h.app.mark_data_for_update_persistence(chat_ids=[7_101])
+        database = h.settings.database_path
+    assert threads and all(name.startswith("store-writer") for name in threads)
+    conn = sqlite3.connect(database)
+    try:
+        keys = {k for (k,) in conn.execute("SELECT key FROM tg_state WHERE kind = 'chat'")}
+    finally:
+        conn.close()
+    assert {"7100", "7101"} <= keys
+
+
 async def test_a_flush_writes_only_state_that_changed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """PTB saves every user that sent an update at each flush: an empty dict never stored and a
     value the row already holds cost no transaction; a change, and a cleared value, are written."""
     import sqlite3
 
-    from bot.telegram.persistence import SQLitePersistence
+    from bot.store import tg_state
 
     writes: list[dict[tuple[str, str], bytes | None]] = []
-    original = SQLitePersistence._write
+    original = tg_state.save
 
-    def counted(self: SQLitePersistence, batch: dict[tuple[str, str], bytes | None],
-                seconds: float) -> None:
+    def counted(conn: sqlite3.Connection, batch: dict[tuple[str, str], bytes | None]) -> None:
         writes.append(dict(batch))
-        original(self, batch, seconds)
+        original(conn, batch)
 
-    monkeypatch.setattr(SQLitePersistence, "_write", counted)
+    monkeypatch.setattr(tg_state, "save", counted)
 
     def rows(database: Path) -> dict[str, bytes]:
         conn = sqlite3.connect(database)

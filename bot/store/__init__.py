@@ -1,8 +1,12 @@
-"""SQLite persistence: schema (frozen migrations), reads, THE write path with its audit, bulk helpers.
+"""SQLite persistence, and all of the project's SQL: schema (frozen migrations), reads, THE
+write path with its audit, bulk helpers, and the statements of every other table.
 
-``from bot.store import Store, FactDraft, ...`` keeps working; the parts live in
-schema.py, rows.py, reads.py, search.py, writes.py, bulk.py and database.py; settle.py holds the
-compare-and-set that settles reports and suggestions, stale.py the maintenance queue's SQL.
+``Store`` (database.py) has two ways in, ``read(fn)`` and ``write(fn)``; the functions they run
+live here: reads.py and search.py (facts and companies), writes.py (facts, companies, aliases,
+grants, each with its audit row), settle.py (compare-and-set settling), stale.py (the
+maintenance queue), follows.py (follows and the outbox), feedback.py (reports, suggestions,
+misses), chats.py (chat settings), tg_state.py (PTB persistence's rows), records.py (import and
+export queries), inspect.py (a read-only look at a file), bulk.py, rows.py and schema.py.
 """
 
 from bot.domain import StorageError

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, overload
-
-import aiosqlite
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from bot.domain import AuditEntry, Built, Company, Fact, Kind
 from bot.store.rows import (
@@ -18,24 +15,20 @@ from bot.store.rows import (
     About,
     Edit,
     FactDraft,
+    Row,
     companies_from_rows,
     fact_from_row,
 )
 from bot.store.search import COMPANIES_NAMED, FTS_TEXT, OVERFETCH, Query, like_clause, parse_query
 from bot.store.stale import STALE_COUNT, STALE_PAGE
 
+T = TypeVar("T")
+Params = Sequence[object] | Mapping[str, object]
+
 POINT_PAIRS = 4
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
-EAGER_FACTS = 64
-"""A profile with at most this many facts is read whole at once, off the event loop's thread."""
-FACT_CHUNK = 16
-"""Facts read together when a page first shows one of them (~1 ms; a page shows about ten)."""
-FIRST_FACTS = 32
-"""A big profile's facts read in full with its ids: its first page (~20) and the next few."""
-FIRST_IDS = 128
-"""A big profile's ids read at once, with its size: its first pages (a page shows about twenty).
-The rest are read when a page first needs them: at 13k facts, handing every id to Python held
-the interpreter lock for milliseconds in a reader thread, for pages nobody turned to."""
+PROFILE_CHUNK = 500
+"""Facts of a profile read by one statement (well under SQLite's limit on parameters)."""
 
 _DUPLICATE_SQL = """
 SELECT id FROM fact
@@ -49,37 +42,6 @@ CHANGE_ACTIONS = ("add", "edit", "add_source", "retract", "restore", "import", "
 
 _FTS_SELECT = FACT_SELECT.replace("  FROM fact AS f", f", {FTS_TEXT} AS fts_text\n  FROM fact AS f") + \
     " JOIN fact_fts ON fact_fts.rowid = f.id"
-
-
-class _Ids(Sequence[int]):
-    """A big profile's fact ids: the first ones, and the others read on first need.
-
-    The profile was current when its first ids were read, and a cached profile is handed out
-    only while the store has not changed, so the rest match them. If a commit lands in between
-    anyway, the size stays the one the pages were counted with (a new fact shows on the next
-    ask; a retracted one leaves its place to the last id shown twice).
-    """
-
-    __slots__ = ("_ids", "_rest", "_total")
-
-    def __init__(self, first: list[int], total: int, rest: Callable[[], list[int]]) -> None:
-        self._ids, self._total, self._rest = first, total, rest
-
-    def __len__(self) -> int:
-        return self._total
-
-    @overload
-    def __getitem__(self, index: int) -> int: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[int]: ...
-
-    def __getitem__(self, index: int | slice) -> int | list[int]:
-        end = index.indices(self._total)[1] if isinstance(index, slice) else range(self._total)[index] + 1
-        if end > len(self._ids):
-            every = self._rest()[:self._total]
-            self._ids = every + every[-1:] * (self._total - len(every))
-        return self._ids[index]
 
 
 def _profile_union(n: int) -> str:
@@ -97,7 +59,7 @@ def _profile_union(n: int) -> str:
 _PROFILE_ORDER = " ORDER BY kind, date = '', date || char(1114111) DESC, id"
 
 
-def _involving(ids: Sequence[int]) -> tuple[str, list[Any]]:
+def _involving(ids: Sequence[int]) -> tuple[str, list[object]]:
     """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
     return f" WHERE f.id IN (SELECT id FROM ({_profile_union(len(ids))}))", list(ids)
 
@@ -107,43 +69,54 @@ def _profile_ids_sql(n: int) -> str:
     return f"SELECT id FROM ({_profile_union(n)}){_PROFILE_ORDER}"
 
 
-def _first_profile_ids_sql(n: int) -> str:
-    """The first ``FIRST_IDS`` of them, each with the profile's size (one statement, one snapshot)."""
-    union = _profile_union(n)
-    return f"SELECT id, (SELECT count(*) FROM ({union})) FROM ({union}){_PROFILE_ORDER} LIMIT {FIRST_IDS}"
-
-
 def _by_id_sql(n: int) -> str:
     """Whole facts by ``n`` ids."""
     return FACT_SELECT + f" WHERE f.id IN ({','.join('?' * n)})"
 
 
-def _in_order(rows: Sequence[Any], ids: Sequence[int]) -> list[Any]:
+def _in_order(rows: Sequence[Row], ids: Sequence[int]) -> list[Row]:
     """Fact rows in the order of ``ids`` (facts are retracted, never deleted)."""
     by_id = {row[0]: row for row in rows}
     return [by_id[i] for i in ids]
 
 
-class Reads:
-    """Read queries; ``Store`` provides the connections."""
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    return conn.execute(sql, params).fetchall()
 
-    _readers: list[aiosqlite.Connection]
+
+def _profile_rows(conn: sqlite3.Connection, ids: list[int]) -> list[Row]:
+    """Every live fact row of a profile of ``ids``, in the profile's order, from one snapshot."""
+    conn.execute("BEGIN")
+    try:
+        order = [r[0] for r in conn.execute(_profile_ids_sql(len(ids)), ids)]
+        rows: list[Row] = []
+        for start in range(0, len(order), PROFILE_CHUNK):
+            chunk = order[start:start + PROFILE_CHUNK]
+            rows += _in_order(conn.execute(_by_id_sql(len(chunk)), chunk).fetchall(), chunk)
+        return rows
+    finally:
+        conn.execute("COMMIT")
+
+
+class Reads:
+    """Read queries; ``Store`` provides the connections (``read``, and ``_point`` for the few
+    reads the event loop's thread answers itself)."""
+
     _point: sqlite3.Connection
     _known_versions: tuple[int, int, int] | None = None
 
-    def _reader(self) -> aiosqlite.Connection:
+    async def read(self, fn: Callable[..., T], *args: object) -> T:
         raise NotImplementedError
 
-    async def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        # One trip to the connection's thread instead of three (execute, fetchall, close):
-        # the trips, not SQLite, were most of a /check's time.
-        return list(await self._reader().execute_fetchall(sql, params))
+    async def _all(self, sql: str, params: Params = ()) -> list[Row]:
+        """One statement's rows, on a reader thread: one trip there and back."""
+        return await self.read(_fetchall, sql, params)
 
-    def _point_rows(self, sql: str, params: Sequence[Any]) -> list[Any] | None:
+    def _point_rows(self, sql: str, params: Params) -> list[Row] | None:
         """A tiny indexed read answered in the event loop's own thread.
 
-        For a point lookup SQLite needs ~30 µs, while the hop to a reader thread and back costs
-        several times that; so the hot path (one pair's facts) skips the hop. None means the
+        For a point lookup SQLite needs ~30 µs, and the trip to a reader thread and back costs as
+        much again or more; so the hot path (one pair's facts) skips the trip. None means the
         file was busy for a moment (rare under WAL): the caller takes the threaded path.
         """
         try:
@@ -284,47 +257,13 @@ class Reads:
         """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
         latest date first (a year before its months, undated last), then by id.
 
-        A few facts are read whole. Of more, the size, the first ``FIRST_IDS`` ids and the first
-        ``FIRST_FACTS`` facts are read now, in a reader thread; the other facts are read in full
-        ``FACT_CHUNK`` at a time in the loop's thread when a page first shows them (and the other
-        ids when a page first needs them).
+        Every row is read now, on a reader thread, so no page reads SQL while it is rendered;
+        a fact becomes an object when a page first shows it.
         """
         ids = sorted(set(company_ids))
         if not ids:
-            return Built([], self._facts_by_id)
-        rows = await self._all(_first_profile_ids_sql(len(ids)), ids)
-        fact_ids = [r[0] for r in rows]
-        total = rows[0][1] if rows else 0
-        if len(fact_ids) == total <= EAGER_FACTS:  # a page or a few: all now, in a reader thread
-            rows = await self._all(_by_id_sql(len(fact_ids)), fact_ids)
-            return Built.each(_in_order(rows, fact_ids), fact_from_row)
-        # The first page's facts come along, read in the reader thread like the ids.
-        first = fact_ids[:FIRST_FACTS]
-        made = [fact_from_row(r) for r in _in_order(await self._all(_by_id_sql(len(first)), first), first)]
-        raw: Sequence[int] = fact_ids
-        if total > len(fact_ids):
-            raw = _Ids(fact_ids, total, lambda: self._all_ids(_profile_ids_sql(len(ids)), ids))
-        return Built(raw, self._facts_by_id, FACT_CHUNK, made)
-
-    def _point_rows_now(self, sql: str, params: Sequence[Any]) -> list[Any]:
-        """``_point_rows`` for a caller that cannot await (a page being rendered): the point
-        connection never waits, so a busy moment is retried briefly instead."""
-        for _ in range(3):
-            rows = self._point_rows(sql, params)
-            if rows is not None:
-                return rows
-            time.sleep(0.001)
-        raise sqlite3.OperationalError("database is busy")
-
-    def _all_ids(self, sql: str, params: Sequence[int]) -> list[int]:
-        """Every id of a big profile, in the loop's thread (a page past the first ones asks)."""
-        return [r[0] for r in self._point_rows_now(sql, params)]
-
-    def _facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
-        """The facts with these ids, in this order, in the loop's thread."""
-        if not ids:
-            return []
-        return [fact_from_row(row) for row in _in_order(self._point_rows_now(_by_id_sql(len(ids)), ids), ids)]
+            return Built.each([], fact_from_row)
+        return Built.each(await self.read(_profile_rows, ids), fact_from_row)
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "

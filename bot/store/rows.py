@@ -19,6 +19,11 @@ FACT_COLUMNS = ("subject_id", "object_id", "kind", "kind_detail", "status", "dat
                 "summary_zh")
 """A fact's stored values, in the order the write path passes them around."""
 
+Row = tuple[Any, ...]
+"""A row as sqlite3 returns it; also a fact's values in FACT_COLUMNS order."""
+Record = dict[str, Any]
+"""A company or a fact as a document (an import or export file) holds it: JSON values."""
+
 FACT_SELECT = """
 SELECT f.id, f.key, f.subject_id, f.object_id, f.kind, f.kind_detail, f.status, f.date,
        f.date_note, f.confidence, f.summary, f.retracted, f.created_by, f.created_at,
@@ -42,7 +47,7 @@ _STATUSES = {s.value: s for s in Status}
 and ``Kind(value)`` goes through the enum machinery each time."""
 
 
-def fact_from_row(row: Sequence[Any]) -> Fact:
+def fact_from_row(row: Row) -> Fact:
     sources = tuple(
         Source(url=url, title=title, publisher=publisher, date=date, quote=quote, id=sid)
         for url, title, publisher, date, quote, sid in json.loads(row[21] or "[]")
@@ -57,7 +62,7 @@ def fact_from_row(row: Sequence[Any]) -> Fact:
     )
 
 
-def fact_record(fact: Fact) -> dict[str, Any]:
+def fact_record(fact: Fact) -> Record:
     """A fact as plain JSON-able data, for the audit log and exports."""
     return {
         "key": fact.key, "subject_id": fact.subject_id, "object_id": fact.object_id,
@@ -70,16 +75,16 @@ def fact_record(fact: Fact) -> dict[str, Any]:
     }
 
 
-def values_record(key: str, values: Sequence[Any], sources: Iterable[Sequence[str]]) -> dict[str, Any]:
+def values_record(key: str, values: Row, sources: Iterable[Sequence[str]]) -> Record:
     """``fact_record`` built from the write path's value tuple, without reading the row back."""
-    record: dict[str, Any] = {"key": key, **dict(zip(FACT_COLUMNS, values, strict=True))}
+    record: Record = {"key": key, **dict(zip(FACT_COLUMNS, values, strict=True))}
     record["retracted"] = bool(record["retracted"])
     record["sources"] = [{"url": u, "title": t, "publisher": p, "date": d, "quote": q}
                          for u, t, p, d, q in sources]
     return record
 
 
-def company_record(company: Company) -> dict[str, Any]:
+def company_record(company: Company) -> Record:
     return {"name": company.name, "kind": company.kind, "parent_id": company.parent_id,
             "relation": company.relation.value if company.relation else None,
             "name_zh": company.name_zh, "description": company.description,
@@ -88,8 +93,7 @@ def company_record(company: Company) -> dict[str, Any]:
                          for f in company.features]}
 
 
-def companies_from_rows(rows: Iterable[Sequence[Any]],
-                        alias_rows: Iterable[Sequence[Any]]) -> list[Company]:
+def companies_from_rows(rows: Iterable[Row], alias_rows: Iterable[Row]) -> list[Company]:
     """Companies with their plain aliases and their feature aliases (rows with a kind)."""
     aliases: dict[int, list[str]] = {}
     features: dict[int, list[FeatureAlias]] = {}
@@ -125,7 +129,7 @@ class FactDraft:
     verified: str = ""
     summary_zh: str = ""
 
-    def values(self) -> tuple[Any, ...]:
+    def values(self) -> Row:
         """The stored values, in ``FACT_COLUMNS`` order (a new draft is never retracted)."""
         return (self.subject_id, self.object_id, self.kind.value, self.kind_detail,
                 self.status.value, self.date, self.date_note, self.confidence, self.summary, 0,

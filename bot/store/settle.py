@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 from bot.domain import Fact, NotFound, ValidationError, actor_name
 from bot.store.rows import FactDraft, utcnow
@@ -60,7 +59,7 @@ def require_open(conn: sqlite3.Connection, entity: str, item_id: int) -> None:
         raise AlreadySettled(entity, item_id, status, by)
 
 
-def _won(conn: sqlite3.Connection, sql: str, entity: str, item_id: int, **values: Any) -> None:
+def _won(conn: sqlite3.Connection, sql: str, entity: str, item_id: int, **values: object) -> None:
     """Run the compare-and-set; a lost race raises ``AlreadySettled`` (the transaction rolls back)."""
     if conn.execute(sql, {"id": item_id, **values}).rowcount == 1:
         return
@@ -69,7 +68,7 @@ def _won(conn: sqlite3.Connection, sql: str, entity: str, item_id: int, **values
 
 
 def _audit(conn: sqlite3.Connection, actor: str, action: str, entity: str, item_id: int,
-           before: Any, after: Any) -> None:
+           before: object, after: object) -> None:
     conn.execute(_AUDIT, {"at": utcnow(), "actor": actor, "action": action, "entity": entity,
                           "id": item_id, "before": json.dumps(before, ensure_ascii=False),
                           "after": json.dumps(after, ensure_ascii=False)})

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot.domain import (
     Company,
@@ -36,6 +36,8 @@ from bot.store.rows import (
     FACT_FIELDS,
     FACT_SELECT,
     FactDraft,
+    Record,
+    Row,
     companies_from_rows,
     company_record,
     fact_from_row,
@@ -45,7 +47,7 @@ from bot.store.rows import (
 )
 
 T = TypeVar("T")
-Pair = tuple[Any, ...]
+Pair = Row
 SourceRow = tuple[str, str, str, str, str]
 """url, title, publisher, date, quote."""
 
@@ -71,7 +73,7 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def run_transaction(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any,
+def run_transaction(conn: sqlite3.Connection, fn: Callable[..., T], *args: object,
                     rollback: bool = False) -> T:
     """Run ``fn(conn, *args)`` in one BEGIN IMMEDIATE transaction; commit, or roll back on any
     error (or always, with ``rollback``: a dry run is the same code path, undone)."""
@@ -111,7 +113,7 @@ class _Clock:
         return self.text
 
 
-def pair_of(values: Sequence[Any]) -> Pair:
+def pair_of(values: Row) -> Pair:
     """What makes two live facts the same: (subject, object, kind, scope, status, date)."""
     return (values[0], values[1], values[2], values[10], values[4], values[5])
 
@@ -168,18 +170,18 @@ class Writes:
         self.bulk = bulk
         self.now = utcnow()
         self.clock = _Clock()
-        self.audit_rows: list[tuple[Any, ...]] = []
+        self.audit_rows: list[Row] = []
         self.pairs = LivePairs(conn, preload=bulk)
         (top,) = conn.execute("SELECT max(id) FROM fact").fetchone()
         self.first_id = self.next_id = (top or 0) + 1
-        self.facts: list[tuple[Any, ...]] = []
-        self.sources: list[tuple[Any, ...]] = []
+        self.facts: list[Row] = []
+        self.sources: list[Row] = []
         self.changed_sources: list[int] = []
         self.triggers: list[str] | None = None
 
     # -- audit ---------------------------------------------------------------------------
 
-    def audit(self, action: str, entity: str, entity_id: int | None, before: Any, after: Any) -> None:
+    def audit(self, action: str, entity: str, entity_id: int | None, before: object, after: object) -> None:
         self.audit_rows.append((self.clock(), self.actor, action, entity, entity_id,
                                 None if before is None else _to_json(before),
                                 None if after is None else _to_json(after)))
@@ -197,8 +199,8 @@ class Writes:
 
     # -- facts ---------------------------------------------------------------------------
 
-    def add_fact(self, key: str, values: tuple[Any, ...], sources: Sequence[SourceRow],
-                 *, action: str = "add", audit_after: Any = None, require_note: bool = True) -> int:
+    def add_fact(self, key: str, values: Row, sources: Sequence[SourceRow],
+                 *, action: str = "add", audit_after: object = None, require_note: bool = True) -> int:
         """A new fact: the rules for new facts, the duplicate check, then into the batch."""
         check_new_fact(values[0], values[1], values[4], values[12], len(sources),
                        require_note=require_note)
@@ -234,7 +236,7 @@ class Writes:
         self.facts.clear()
         self.sources.clear()
 
-    def stored(self, fid: int) -> tuple[str, tuple[Any, ...], list[SourceRow]] | None:
+    def stored(self, fid: int) -> tuple[str, Row, list[SourceRow]] | None:
         """A fact's key, values and sources as the write path sees them (buffered rows included)."""
         self.flush()
         row = self.conn.execute(_SELECT_VALUES, (fid,)).fetchone()
@@ -243,8 +245,8 @@ class Writes:
         sources = [tuple(s) for s in self.conn.execute(_SELECT_SOURCES, (fid,))]
         return row[0], tuple(row[1:]), sources
 
-    def update_fact(self, fid: int, values: tuple[Any, ...], sources: Sequence[SourceRow] | None,
-                    *, action: str, audit_after: Any = None) -> bool:
+    def update_fact(self, fid: int, values: Row, sources: Sequence[SourceRow] | None,
+                    *, action: str, audit_after: object = None) -> bool:
         """Replace a stored fact's values (and its sources, unless None); False if nothing changed."""
         stored = self.stored(fid)
         if stored is None:
@@ -279,7 +281,7 @@ class Writes:
             raise ValidationError("error.retracted", id=fid)
         return fact
 
-    def edit_fact(self, fid: int, changes: dict[str, Any], *, action: str = "edit") -> Fact:
+    def edit_fact(self, fid: int, changes: Record, *, action: str = "edit") -> Fact:
         unknown = set(changes) - set(FACT_FIELDS)
         if unknown:
             raise ValidationError("error.cannot_edit", fields=tuple(sorted(unknown)))
@@ -354,7 +356,7 @@ class Writes:
                                        (company_id,)).fetchall()
         return companies_from_rows(rows, alias_rows)[0]
 
-    def add_company(self, company: Company, *, action: str = "add", audit_after: Any = None) -> int:
+    def add_company(self, company: Company, *, action: str = "add", audit_after: object = None) -> int:
         """A new company with its aliases and feature aliases; every name claims its key."""
         cursor = self.conn.execute(
             "INSERT INTO company (name, kind, parent_id, description, relation, name_zh, "
@@ -434,7 +436,7 @@ class Writes:
         return True
 
 
-def _values(fact: Fact) -> tuple[Any, ...]:
+def _values(fact: Fact) -> Row:
     """A stored fact's values in ``FACT_COLUMNS`` order."""
     record = fact_record(fact)
     return tuple(int(record[c]) if c == "retracted" else record[c] for c in FACT_COLUMNS)

@@ -306,15 +306,25 @@ async def post_init(app: BotApp) -> None:
     if data.interop is None:
         data.interop = await open_interop(settings.database_path, seed=settings.seed_path)
         data.owns_interop = True
+    if isinstance(app.persistence, SQLitePersistence):  # its writes go through the open store
+        app.persistence.store = data.interop.store
     await set_menus(app.bot, settings.admin_ids)
     await webapp.start(app)
     log.info("Bot @%s ready", app.bot.username)
 
 
 async def post_shutdown(app: BotApp) -> None:
-    """Close the store if post_init opened it; a passed-in Interop belongs to the caller."""
+    """Close the store if post_init opened it; a passed-in Interop belongs to the caller.
+
+    Persistence writes through the store, so what it holds is written first, whichever of
+    PTB's own flush and this hook comes first."""
     data = app.bot_data
     await webapp.stop(app)
+    persistence = app.persistence
+    if isinstance(persistence, SQLitePersistence) and persistence.store is not None:
+        await app.update_persistence()
+        await persistence.flush()
+        persistence.store = None
     if data.interop is not None and data.owns_interop:
         await data.interop.close()
         data.interop, data.owns_interop = None, False

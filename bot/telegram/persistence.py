@@ -4,8 +4,9 @@
 table (a migration in bot/store/schema.py), so a half-filled form, an import waiting for Apply and the
 tokens behind search page buttons all survive a restart. ``bot_data`` holds live services and is
 not persisted. Values are pickled: they are the adapter's own small objects, never user code.
-Reads tolerate a database that does not exist yet (PTB loads persistence before ``post_init``
-opens and migrates the store); writes come later, after it has.
+Its rows are read and written through the store (bot/store/tg_state.py), on the store's one
+writer: ``post_init`` hands the store over once it is open. PTB loads persistence before that,
+so the first loads read the file directly (and tolerate a file that does not exist yet).
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ import hashlib
 import json
 import logging
 import pickle
-import sqlite3
 import time
 from collections.abc import MutableMapping
 from pathlib import Path
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.store import WRITE_TIMEOUT
-from bot.store.errors import storage_error
+from bot.domain import StorageError
+from bot.store import WRITE_TIMEOUT, Store, tg_state
 from bot.telegram.context import BotData, ChatData
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ def _digest(data: bytes) -> bytes:
 
 
 def _busy(exc: BaseException) -> bool:
-    """Another process holds the file past the timeout (classified as the store classifies)."""
-    return isinstance(exc, sqlite3.Error) and storage_error(exc).key == "error.db_busy"
+    """Another process held the file past the timeout: the store refused the write as busy."""
+    return isinstance(exc, StorageError) and exc.key == "error.db_busy"
 
 
 class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
@@ -53,56 +53,20 @@ class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
         self.write_timeout = WRITE_TIMEOUT
         self.retry_interval = update_interval  # after a busy database refused a save
         self._retry: asyncio.Task[None] | None = None
-        self._conn: sqlite3.Connection | None = None
+        self.store: Store | None = None
+        """Set by ``post_init`` once the store is open; every write goes through it."""
         self._lock = asyncio.Lock()
-        self._pending: dict[tuple[str, str], bytes | None] = {}
-        self._stored: dict[tuple[str, str], bytes] = {}
+        self._pending: dict[tg_state.StateKey, bytes | None] = {}
+        self._stored: dict[tg_state.StateKey, bytes] = {}
         """A digest of what each row holds (no key: no row). PTB saves every user and chat that
         sent an update at each flush, changed or not; a save that would write the same thing
         (most often an empty dict that was never stored) costs no transaction."""
 
-    # -- SQLite, in worker threads ------------------------------------------------------------
-
-    def _read(self, kind: str) -> list[tuple[str, bytes]]:
-        if not self.path.exists():
-            return []
-        conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT key, data FROM tg_state WHERE kind = ?", (kind,)).fetchall()
-        except sqlite3.OperationalError:  # no tg_state yet: a database from before the migration
-            return []
-        finally:
-            conn.close()
-
-    def _write(self, batch: dict[tuple[str, str], bytes | None], seconds: float) -> None:
-        """Every pending row in one transaction: one commit (and one WAL sync) per flush.
-
-        ``seconds``: how long SQLite may wait for another process's lock."""
-        if self._conn is None:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA synchronous = NORMAL")  # as the store's own connections
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {max(1, int(seconds * 1000))}")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for (kind, key), data in batch.items():
-                if data is None:
-                    conn.execute("DELETE FROM tg_state WHERE kind = ? AND key = ?", (kind, key))
-                else:
-                    conn.execute("INSERT INTO tg_state (kind, key, data) VALUES (?, ?, ?) "
-                                 "ON CONFLICT (kind, key) DO UPDATE SET data = excluded.data",
-                                 (kind, key, data))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:  # a failed COMMIT may have ended it already
-                conn.execute("ROLLBACK")
-            raise
-
     async def _save(self, kind: str, key: str, value: object | None) -> None:
-        """Pickle on the loop (a snapshot no handler can change halfway), write in a thread.
+        """Pickle on the loop (a snapshot no handler can change halfway); the store's writer writes.
 
         PTB saves every changed chat and user at each flush, all at once: the saves queue here
-        and whoever holds the connection writes every one queued so far in one transaction.
+        and whoever holds the flush lock writes every one queued so far in one transaction.
         A database another process holds longer than ``write_timeout`` (counted from this call,
         queueing included) keeps the rows for the next flush, with one warning and no error:
         the handlers' state lives on in memory meanwhile.
@@ -120,15 +84,19 @@ class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
         await self._write_pending(deadline)
 
     async def _write_pending(self, deadline: float) -> None:
-        async with self._lock:  # one writer connection, used by one thread at a time
+        async with self._lock:  # one flush at a time: it writes every save queued so far
             if not self._pending:  # an earlier save wrote this one too
                 return
             left = deadline - time.monotonic()
             if left <= 0:  # the writes ahead used this save's time: the next flush writes it
                 return
+            if self.store is None:  # closed already (post_shutdown wrote what it held)
+                log.debug("No store: %d chat and user states not saved", len(self._pending))
+                return
             batch, self._pending = self._pending, {}
             try:
-                await asyncio.to_thread(self._write, batch, left)
+                # Every pending row in one transaction: one commit (and one WAL sync) per flush.
+                await self.store.write(tg_state.save, batch, wait=left)
             except BaseException as exc:
                 self._pending = {**batch, **self._pending}  # newer values win; the next flush retries
                 for row in batch:  # what the file holds is unknown now: the next save writes
@@ -156,7 +124,10 @@ class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
         self._retry = asyncio.create_task(retry())
 
     async def _load(self, kind: str) -> list[tuple[str, object]]:
-        rows = await asyncio.to_thread(self._read, kind)
+        if self.store is not None:
+            rows = await self.store.read(tg_state.load, kind)
+        else:
+            rows = await asyncio.to_thread(tg_state.load_before_open, self.path, kind)
         loaded: list[tuple[str, object]] = []
         for key, data in rows:
             self._stored[(kind, key)] = _digest(data)
@@ -223,7 +194,3 @@ class SQLitePersistence(BasePersistence[ChatData, ChatData, BotData]):
         if self._retry is not None:
             self._retry.cancel()
         await self._write_pending(time.monotonic() + self.write_timeout)
-        async with self._lock:
-            if self._conn is not None:
-                conn, self._conn = self._conn, None
-                await asyncio.to_thread(conn.close)
