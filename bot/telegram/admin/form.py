@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.admin import Access, FactFields, UnknownCompany
+from bot.admin import Access, FactFields
 from bot.domain import (
     Conflict,
     Fact,
@@ -31,6 +31,7 @@ from bot.domain import (
     InvalidValue,
     Kind,
     Status,
+    UnknownCompany,
     ValidationError,
     parse_fact_date,
 )

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.admin import Editor, FactFields, UnknownCompany
-from bot.domain import Conflict, InteropError, actor_name
+from bot.admin import Editor, FactFields
+from bot.domain import Conflict, InteropError, UnknownCompany, actor_name
 from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, render_import_report
 from bot.telegram.admin.common import actor_of, button, button_allowed, edit_reply, editor_for
 from bot.telegram.context import BotContext
