@@ -55,7 +55,7 @@ def _format_value(value: object) -> object:
 _CONVERSION = re.compile(r"\{[^{}]*![rsa]")
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=8192)  # pure: one catalogue string in, one safe template out (never stale)
 def _html_template(template: str) -> tuple[Html, bool]:
     """A catalogue sentence as a safe template (its own b/i/code tags are markup), and whether
     ``str.format`` may fill it: one with a ``!r`` conversion goes through markupsafe's

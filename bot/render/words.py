@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +13,6 @@ from bot.domain import (
     Fact,
     FactView,
     InvalidValue,
-    Kind,
     Link,
     Region,
     Relation,
@@ -24,7 +22,6 @@ from bot.domain import (
     Verdict,
     last_day,
 )
-from bot.i18n import current as current_locale
 from bot.i18n import display_name, fact_date, summary
 from bot.render.markup import Html, Markup
 from bot.texts import t
@@ -51,14 +48,7 @@ def _sources(m: Markup, sources: Sequence[Source]) -> str:
 
 def relation(m: Markup, view: FactView | Thread) -> str:
     kind = view.fact.kind if isinstance(view, FactView) else view.kind
-    return _relation_text(m, kind, display_name(view.subject), display_name(view.object), current_locale())
-
-
-@functools.lru_cache(maxsize=8192)
-def _relation_text(m: Markup, kind: Kind, s: str, o: str, locale: str) -> str:
-    """"<b>JD.com</b> accepts <b>Alipay</b>": the same few pairs fill a long answer (``locale`` is
-    the cache key: the catalogue reads it from the context)."""
-    return m.t(f"verb.{kind.value}", s=m.b(s), o=m.b(o))
+    return m.t(f"verb.{kind.value}", s=m.b(display_name(view.subject)), o=m.b(display_name(view.object)))
 
 
 AUDIT_ACTIONS = frozenset(("add", "edit", "add_source", "retract", "restore", "import", "verify"))
@@ -122,13 +112,8 @@ def verdict_text(m: Markup, verdict: Verdict, lead: Thread | None) -> str:
 
 def status_text(m: Markup, fact: Fact) -> str:
     """The status, with where it holds when that is not everywhere: "🟡 partial (EU/EEA only)"."""
-    return _status_text(m, fact.status, fact.region, current_locale())
-
-
-@functools.lru_cache(maxsize=1024)
-def _status_text(m: Markup, status: Status, region_value: str, locale: str) -> str:
-    text = m.t("status." + status.value)
-    region = _region(region_value)
+    text = m.t("status." + fact.status.value)
+    region = _region(fact.region)
     return m.t("fact.region", status=text, region=t(f"region.{region.name}")) if region else text
 
 
@@ -148,24 +133,17 @@ def qualifiers(m: Markup, fact: Fact, *, today: date | None = None, dated: bool 
     medium = fact.confidence.strip().casefold() == "medium"
     reporter = source_label(fact.sources[0]) if medium and fact.sources else ""
     unchecked = fact.status in UNCHECKED_STATUSES and not dated
-    return list(_qualifiers(m, medium, reporter, fact.verified, fact.date if unchecked else "",
-                            today or today_utc(), current_locale()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _qualifiers(m: Markup, medium: bool, reporter: str, verified: str, fact_date: str, on: date,
-                locale: str) -> tuple[str, ...]:
-    """``qualifiers`` from what it depends on: many facts share a date and a freshness."""
+    fact_date, on = fact.date if unchecked else "", today or today_utc()
     out: list[str] = []
     if medium:
         out.append(m.t("fact.reported", source=reporter) if reporter else m.t("fact.reported_plain"))
-    if verified:
-        out.append(m.t("fact.checked", date=human_date(verified)))
+    if fact.verified:
+        out.append(m.t("fact.checked", date=human_date(fact.verified)))
     elif fact_date:
         last = last_day(fact_date)
         if last is not None and on - last > NOT_RECHECKED_AFTER:
             out.append(m.t("fact.unchecked", date=human_date(fact_date)))
-    return tuple(out)
+    return out
 
 
 _BULLET, _SPACE, _DOT, _DASH = Html("• "), Html(" "), Html(" · "), Html(" — ")
