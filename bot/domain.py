@@ -684,3 +684,56 @@ class ImportReport:
     @property
     def changes(self) -> int:
         return self.new + self.updated + self.new_companies + self.updated_companies
+
+
+# -- what a follower is told ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    """A followed fact that changed, as a chat will read it: what happened (an outbox entry)."""
+
+    action: str  # add, edit, retract, restore
+    fact: Fact
+    before_status: Status | None
+    row_id: int = 0  # its notification row, settled when the message listing it is accepted
+
+
+# -- what readers tell the admins -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A reader's note that something is wrong with a pair's (or a company's) facts."""
+
+    id: int
+    subject_id: int  # 0 when not about a company
+    object_id: int  # 0 when about one company only
+    chat_id: int
+    user_id: int
+    text: str
+    status: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposed fact in /addfact's one-line form; it touches no fact until an admin accepts it."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    line: str
+    status: str
+    reason: str
+    fact_id: int | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A name nobody found, or a pair with no record, and how often it was asked lately."""
+
+    kind: str  # "name" or "pair"
+    text: str
+    count: int

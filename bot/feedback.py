@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.domain import CheckResult, Fact, Unresolved, ValidationError, Verdict
+from bot.domain import CheckResult, Fact, Miss, Report, Suggestion, Unresolved, ValidationError, Verdict
 from bot.store import FactDraft, Store, settle, utcnow
 from bot.store.database import WriteConnection
 
@@ -29,41 +28,6 @@ MAX_QUEUE = 30
 
 class TooMany(ValidationError):
     """The user reached the hourly limit."""
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A reader's note that something is wrong with a pair's (or a company's) facts."""
-
-    id: int
-    subject_id: int  # 0 when not about a company
-    object_id: int  # 0 when about one company only
-    chat_id: int
-    user_id: int
-    text: str
-    status: str
-    created_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """A proposed fact in /addfact's one-line form; it touches no fact until an admin accepts it."""
-
-    id: int
-    chat_id: int
-    user_id: int
-    line: str
-    status: str
-    reason: str
-    fact_id: int | None
-    created_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Miss:
-    kind: str  # "name" or "pair"
-    text: str
-    count: int
 
 
 def clean_feedback(text: str, field: str = "report") -> str:
