@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from bot.domain import (
     EDITABLE_FIELDS,
+    Company,
     Conflict,
     FactView,
     HistoryEntry,
@@ -181,3 +183,46 @@ def render_stale(page: StalePage, m: Markup = HTML, *, commands: bool = False) -
     if commands and page.page < page.pages:
         blocks.append(m.t("stale.more", page=page.page, pages=page.pages, next=page.page + 1))
     return blocks
+
+
+FactReply = Literal["fact_saved", "source_added", "edited", "restored", "verified", "retract_confirm"]
+"""What an admin verb did to a fact; its reply names it above the fact as it now stands."""
+
+
+def render_fact_reply(done: FactReply, view: FactView, m: Markup = HTML, *, field: str = "") -> str:
+    """"✅ Fact #12: status changed. It now reads:" and the fact's card: the one reply of every
+    verb that changes a fact (``field``: the field /editfact changed), in Telegram and the console."""
+    head = m.t(f"admin.{done}", id=view.fact.id, field=field_label(field) if field else "")
+    return m.join("\n\n", [head, render_fact_card(view, m)])
+
+
+def render_retracted(fact_id: int, m: Markup = HTML) -> str:
+    return m.t("admin.retracted", id=fact_id)
+
+
+def render_duplicate(fact_id: int, m: Markup = HTML) -> str:
+    """A fact refused because the same one exists already: which one."""
+    return m.t("admin.duplicate", id=fact_id)
+
+
+def render_company_added(company: Company, parent: Company | None, m: Markup = HTML) -> str:
+    """/addcompany: the new company's name and id, and its parent when it has one."""
+    text = m.t("admin.company_added", name=m.b(company.name), id=company.id)
+    if parent is None:
+        return text
+    return m.join(" ", [text, m.t("admin.company_parent", parent=parent.name)])
+
+
+def render_alias(company: Company, alias: str, m: Markup = HTML, *, added: bool) -> str:
+    """/alias and /unalias: the company and the name it gained or lost."""
+    key = "admin.alias_added" if added else "admin.alias_removed"
+    return m.t(key, company=m.b(company.name), alias=alias)
+
+
+def render_admin_change(user_id: int, m: Markup = HTML, *, granted: bool, changed: bool) -> str:
+    """/grant and /revoke: whether the user is an admin now, and whether that changed anything."""
+    if granted:
+        key = "admin.granted" if changed else "admin.already_admin"
+    else:
+        key = "admin.revoked" if changed else "admin.not_admin"
+    return m.t(key, user=m.code(user_id))
