@@ -232,7 +232,7 @@ def _clearable(value: str) -> str:
 # -- history ---------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -530,7 +530,7 @@ class Editor:
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 
-    def _field_text(self, key: str, value: Any) -> str:
+    def _field_text(self, key: str, value: object) -> str:
         if key in {"subject_id", "object_id"} and isinstance(value, int):
             return self.interop.company(value).name
         return _text(value)

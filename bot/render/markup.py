@@ -13,7 +13,6 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import markupsafe
 
@@ -34,7 +33,7 @@ class Html(markupsafe.Markup):
     __slots__ = ()
 
     @classmethod
-    def escape(cls, s: Any) -> Html:
+    def escape(cls, s: object) -> Html:
         if type(s) is cls:  # already safe: the common case in a rendered answer, kept as is
             return s
         if type(s) is str:  # the next most common: a stored or user string

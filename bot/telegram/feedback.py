@@ -18,7 +18,6 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import (
     Bot,
@@ -429,7 +428,7 @@ async def forgetme(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("suggest", suggest, filters=NEW),
         CommandHandler("reports", reports, filters=NEW),
