@@ -12,8 +12,6 @@ TELEGRAM_LIMIT = 4096  # UTF-16 code units of visible text, as Telegram counts t
 PAGE_BUDGET = 3500  # leaves room for the page footer and for entity expansion
 
 
-
-
 def _utf16_chunks(text: str, budget: int) -> list[str]:
     """``text`` in pieces of at most ``budget`` UTF-16 units, never splitting a character."""
     chunks: list[str] = []
