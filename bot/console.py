@@ -38,20 +38,25 @@ from bot.render import (
     PLAIN,
     plain,
     render_about,
+    render_alias,
     render_changes,
+    render_company_added,
     render_compare,
     render_compare_problem,
     render_decision,
+    render_duplicate,
     render_error,
-    render_fact_card,
+    render_fact_reply,
     render_history,
     render_import_report,
     render_map,
     render_recent,
+    render_retracted,
     render_stale,
     render_suggestions_plain,
+    render_usage,
 )
-from bot.texts import EXAMPLES, field_label, t
+from bot.texts import EXAMPLES, t
 from bot.upkeep import stale_page
 
 MAX_INPUT = 4096
@@ -168,7 +173,7 @@ async def admin_line(editor: Editor, command: str, args: str, today: date | None
     if command == "/stale":
         page = parse_count(args, 1, 999_999)
         if page is None:
-            return PLAIN.t("admin.usage", usage=t("admin.usage.stale"))
+            return render_usage("stale", PLAIN)
         found = await stale_page(editor.interop, page, today or datetime.now(UTC).date())
         return plain(render_stale(found, PLAIN, commands=True))
     if command == "/addfact":
@@ -179,44 +184,42 @@ async def admin_line(editor: Editor, command: str, args: str, today: date | None
         except Conflict as exc:
             if exc.existing_id is None:
                 raise
-            return PLAIN.t("admin.duplicate", id=exc.existing_id)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.fact_saved", id=view.fact.id),
-                                    render_fact_card(view, PLAIN)])
+            return render_duplicate(exc.existing_id, PLAIN)
+        return render_fact_reply("fact_saved", view, PLAIN)
     if command == "/addsource":
         fact_id, url, title, quote = parse_addsource(args)
         view = await editor.add_source(fact_id, url, title, ACTOR, quote)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.source_added", id=fact_id), render_fact_card(view, PLAIN)])
+        return render_fact_reply("source_added", view, PLAIN)
     if command == "/editfact":
         fact_id, field, value = parse_edit(args)
         view = await editor.edit_fact(fact_id, field, value, ACTOR)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.edited", id=fact_id, field=field_label(field)),
-                                    render_fact_card(view, PLAIN)])
+        return render_fact_reply("edited", view, PLAIN, field=field)
     if command == "/retract":
         fact_id = parse_fact_id(args)
         await editor.retract(fact_id, ACTOR)
-        return PLAIN.t("admin.retracted", id=fact_id)
+        return render_retracted(fact_id, PLAIN)
     if command == "/restore":
         fact_id = parse_fact_id(args)
         view = await editor.restore(fact_id, ACTOR)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.restored", id=fact_id), render_fact_card(view, PLAIN)])
+        return render_fact_reply("restored", view, PLAIN)
     if command == "/verify":
         fact_id = parse_fact_id(args)
         view = await editor.verify(fact_id, ACTOR, today=today)
-        return PLAIN.join("\n\n", [PLAIN.t("admin.verified", id=fact_id), render_fact_card(view, PLAIN)])
+        return render_fact_reply("verified", view, PLAIN)
     if command == "/history":
         fact_id = parse_fact_id(args)
         return plain(render_history(fact_id, await editor.history(fact_id), PLAIN))
     if command == "/addcompany":
         name, parent, kind = parse_company_line(args)
         company = await editor.add_company(name, parent, kind, ACTOR)
-        return PLAIN.t("admin.company_added", name=company.name, id=company.id)
+        group = editor.interop.company(company.parent_id) if company.parent_id is not None else None
+        return render_company_added(company, group, PLAIN)
     if command in {"/alias", "/unalias"}:
         if not args:
-            return PLAIN.t("admin.usage", usage=t(f"admin.usage.{command[1:]}"))
+            return render_usage(command[1:], PLAIN)
         change = editor.add_alias if command == "/alias" else editor.remove_alias
         company, alias = await change(args, ACTOR)
-        key = "admin.alias_added" if command == "/alias" else "admin.alias_removed"
-        return PLAIN.t(key, company=company.name, alias=alias)
+        return render_alias(company, alias, PLAIN, added=command == "/alias")
     if command == "/import":
         return await _import(editor, args)
     return await _export(editor, args)

@@ -15,17 +15,16 @@ import sqlite3
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot import datacheck
-from bot.datacheck import Finding
 from bot.domain import (
     Company,
     Conflict,
     FeatureAlias,
+    ImportReport,
     InteropError,
     Kind,
     Relation,
@@ -71,41 +70,6 @@ CSV_COLUMNS = ("record", "name", "kind", "parent", "description", "aliases", "ke
                "note", "verified", "summary_zh")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import did (or, for a dry run, would do)."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    dry_run: bool = True
-    new_companies: int = 0
-    updated_companies: int = 0
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    """Rows accepted as they are but worth fixing (an existing partial fact without a note)."""
-    findings: tuple[Finding, ...] = ()
-    """What the data linter (bot.datacheck) says about the file's rows; any error blocks it."""
-
-    settled_labels: set[str] = field(default_factory=set)
-    """Keys, names and labels of rows that write nothing: identical to what is stored, or
-    rejected (and reported) on their own."""
-    diffs: list[tuple[str, str, str, str]] = field(default_factory=list)
-    """Each changed field of each updated fact: (row label, field, old value, new value)."""
-    older: list[tuple[str, str]] = field(default_factory=list)
-    """Updated facts whose stored version is newer than the file: (row label, stored time).
-    Applying the row would undo that later edit."""
-
-    @property
-    def blocked(self) -> bool:
-        """The linter found errors: the import is refused as a whole and nothing is written."""
-        return any(f.is_error for f in self.findings)
-
-    @property
-    def changes(self) -> int:
-        return self.new + self.updated + self.new_companies + self.updated_companies
 
 
 # -- parsing ---------------------------------------------------------------------------------

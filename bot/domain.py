@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+
+if TYPE_CHECKING:
+    from bot.datacheck import Finding
 
 
 class Choice(StrEnum):
@@ -595,3 +598,142 @@ class Decision:
     """Names a short text may have meant, offered beside the answer (as buttons in Telegram)."""
     corrected: tuple[tuple[str, Company], ...] = ()
     """Names read with a character corrected ("淘包" as 淘宝): said before the answer."""
+
+
+# -- what admin commands return (rendered by bot.render.admin) --------------------------------
+
+EDITABLE_FIELDS = ("subject", "object", "kind", "status", "date", "summary", "kind_detail",
+                   "date_note", "confidence", "scope", "region", "note", "summary_zh", "verified")
+"""The fields ``/editfact`` may change."""
+
+
+class UnknownCompany(InteropError):
+    """A company name in an admin command that does not resolve; carries the close matches."""
+
+    def __init__(self, role: str, resolution: Resolution) -> None:
+        self.role = role
+        self.resolution = resolution
+        super().__init__("error.unknown_company", role=role, name=resolution.query)
+
+    @property
+    def name(self) -> str:
+        return self.resolution.query
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        return self.resolution.candidates
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field's value before and after an audited change, as readable text."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One audit entry of a fact, reduced to the fields that changed."""
+
+    at: str
+    actor: str
+    action: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Who may change facts: configured owners and the admins they granted."""
+
+    owners: tuple[int, ...]
+    granted: tuple[tuple[int, str, str], ...]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    dry_run: bool = True
+    new_companies: int = 0
+    updated_companies: int = 0
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """Rows accepted as they are but worth fixing (an existing partial fact without a note)."""
+    findings: tuple[Finding, ...] = ()
+    """What the data linter (bot.datacheck) says about the file's rows; any error blocks it."""
+
+    settled_labels: set[str] = field(default_factory=set)
+    """Keys, names and labels of rows that write nothing: identical to what is stored, or
+    rejected (and reported) on their own."""
+    diffs: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """Each changed field of each updated fact: (row label, field, old value, new value)."""
+    older: list[tuple[str, str]] = field(default_factory=list)
+    """Updated facts whose stored version is newer than the file: (row label, stored time).
+    Applying the row would undo that later edit."""
+
+    @property
+    def blocked(self) -> bool:
+        """The linter found errors: the import is refused as a whole and nothing is written."""
+        return any(f.is_error for f in self.findings)
+
+    @property
+    def changes(self) -> int:
+        return self.new + self.updated + self.new_companies + self.updated_companies
+
+
+# -- what a follower is told ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FactChange:
+    """A followed fact that changed, as a chat will read it: what happened (an outbox entry)."""
+
+    action: str  # add, edit, retract, restore
+    fact: Fact
+    before_status: Status | None
+    row_id: int = 0  # its notification row, settled when the message listing it is accepted
+
+
+# -- what readers tell the admins -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A reader's note that something is wrong with a pair's (or a company's) facts."""
+
+    id: int
+    subject_id: int  # 0 when not about a company
+    object_id: int  # 0 when about one company only
+    chat_id: int
+    user_id: int
+    text: str
+    status: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposed fact in /addfact's one-line form; it touches no fact until an admin accepts it."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    line: str
+    status: str
+    reason: str
+    fact_id: int | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A name nobody found, or a pair with no record, and how often it was asked lately."""
+
+    kind: str  # "name" or "pair"
+    text: str
+    count: int

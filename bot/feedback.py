@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.domain import CheckResult, Fact, Unresolved, ValidationError, Verdict
+from bot.domain import CheckResult, Fact, Miss, Report, Suggestion, Unresolved, ValidationError, Verdict
 from bot.store import FactDraft, Store, settle
 from bot.store import feedback as feedback_rows
 
@@ -26,39 +25,6 @@ MAX_MISS_TEXT = 80
 MAX_QUEUE = 30
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
-    """A reader's note that something is wrong with a pair's (or a company's) facts."""
-
-    id: int
-    subject_id: int  # 0 when not about a company
-    object_id: int  # 0 when about one company only
-    chat_id: int
-    user_id: int
-    text: str
-    status: str
-    created_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """A proposed fact in /addfact's one-line form; it touches no fact until an admin accepts it."""
-
-    id: int
-    chat_id: int
-    user_id: int
-    line: str
-    status: str
-    reason: str
-    fact_id: int | None
-    created_at: str
-
-
-@dataclass(frozen=True, slots=True)
-class Miss:
-    kind: str  # "name" or "pair"
-    text: str
-    count: int
 
 
 def clean_feedback(text: str, field: str = "report") -> str:

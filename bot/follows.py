@@ -9,7 +9,7 @@ steps, each its own transaction:
    company (or one of its ancestors: a fact about WeChat Pay reaches followers of Tencent) or the
    pair, and marks the change expanded;
 2. ``next_batch`` reads one chat's pending rows (one message, a digest when there are several,
-   split by ``render_messages`` into messages that fit Telegram's limit); the adapter sends each
+   split by ``bot.render.render_messages`` into messages that fit Telegram's limit); the adapter sends each
    message and calls ``delivered`` with exactly the rows it lists, right after Telegram accepted
    it. A refused message's rows stay pending. Delivery is at least once: a crash between
    Telegram's acceptance and that commit sends the message again after a restart.
@@ -17,12 +17,11 @@ steps, each its own transaction:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain import Company, Fact, FactView, Status, ValidationError
-from bot.i18n import display_name, summary
-from bot.render import HTML, PAGE_BUDGET, Markup, human_date, pack_lines, source_label
+from bot.domain import Fact, FactChange, Status, ValidationError
+from bot.render import MAX_DIGEST_LINES
 from bot.store import Store
 from bot.store import follows as follow_rows
 from bot.store.follows import ChatsFor, FollowRow
@@ -33,8 +32,6 @@ EXPAND_CHUNK = 2000
 """Fact changes turned into notification rows per write transaction."""
 BATCH_LIMIT = 10_000
 """Notification rows folded into one digest (a large import: one message per chat); more wait."""
-MAX_DIGEST_LINES = 25
-"""Changes a digest lists; it counts the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +48,6 @@ class Follow:
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
-    """One outbox entry as a chat will read it: what happened to which fact."""
-
-    action: str  # add, edit, retract, restore
-    fact: Fact
-    before_status: Status | None
-    row_id: int = 0  # its notification row, settled when the message listing it is accepted
-
-
-@dataclass(frozen=True, slots=True)
 class Batch:
     """What one chat is sent in one message, and the notification rows that message settles.
 
@@ -69,7 +56,7 @@ class Batch:
 
     chat_id: int
     row_ids: tuple[int, ...]
-    changes: tuple[Change, ...]
+    changes: tuple[FactChange, ...]
     total: int
 
 
@@ -148,7 +135,7 @@ class Follows:
             fact = await self.store.fact(fact_id)
             if fact is not None:
                 facts[fact_id] = fact
-        changes = tuple(Change(action, facts[fid], Status(before) if before else None, row_id)
+        changes = tuple(FactChange(action, facts[fid], Status(before) if before else None, row_id)
                         for row_id, action, before, fid in shown if fid in facts)
         return Batch(chat_id, tuple(r[0] for r in rows), changes,
                      len(changes) + len(rows) - len(shown))
@@ -210,68 +197,3 @@ class _Matcher:
 
 def _chats_for(follows: list[FollowRow], parents: dict[int, int]) -> ChatsFor:
     return _Matcher(follows, parents).chats
-
-
-def pair_label(company: Company, other: Company | None) -> str:
-    """A company or a pair by the reader's names: "Meituan" or "Meituan × Alipay" (follows, reports)."""
-    name = display_name(company)
-    return f"{name} × {display_name(other)}" if other is not None else name
-
-
-# -- what a chat reads ---------------------------------------------------------------------------
-
-
-def _change_note(m: Markup, change: Change) -> str:
-    fact = change.fact
-    if change.action == "edit" and change.before_status and change.before_status != fact.status:
-        return m.t("follows.change.status", before=m.t("status." + change.before_status.value))
-    return m.t("follows.change." + change.action)
-
-
-def _state_line(m: Markup, change: Change, view: FactView) -> str:
-    """The pair with its new state and what changed: "JD.com accepts Alipay — ✅ live (new)"."""
-    fact = view.fact
-    state = m.t("follows.retracted") if fact.retracted else m.t("status." + fact.status.value)
-    verb = m.t("verb." + fact.kind.value, s=m.b(display_name(view.subject)),
-               o=m.b(display_name(view.object)))
-    return m.join("", [verb, " — ", state, " ", m.i(_change_note(m, change))])
-
-
-def render_change(change: Change, view: FactView, m: Markup = HTML) -> str:
-    """One followed fact that changed: the pair, its new state, what changed, the source."""
-    fact = view.fact
-    where = [m.t("kind." + fact.kind.value), *([fact.scope] if fact.scope else []), human_date(fact.date)]
-    lines = [m.join("", ["🔔 ", _state_line(m, change, view)]), m.join(" · ", where), summary(fact)]
-    if fact.sources:
-        links = m.join(" · ", (m.link(source_label(s), s.url) for s in fact.sources[:3]))
-        lines.append(m.join(" ", [m.t("follows.source"), links]))
-    return m.join("\n", lines)
-
-
-def render_messages(changes: Sequence[tuple[Change, FactView]], total: int | None = None,
-                    budget: int = PAGE_BUDGET,
-                    m: Markup = HTML) -> list[tuple[str, tuple[Change, ...]]]:
-    """What a chat is sent: the change itself, or a digest of ``total`` changes, in messages of at
-    most ``budget`` visible UTF-16 units (as pages are measured), each with the changes it lists.
-    The digest's head opens the first message and its "and N more" closes the last."""
-    total = len(changes) if total is None else total
-    if total == 1 and changes:
-        return [(render_change(*changes[0], m=m), (changes[0][0],))]
-    listed = changes[:MAX_DIGEST_LINES]
-    lines = [m.b(m.t("follows.digest", n=total))]
-    for change, view in listed:
-        fact = view.fact
-        line = m.join("", ["• ", _state_line(m, change, view)])
-        if fact.sources:
-            line = m.join(" ", [line, m.link(source_label(fact.sources[0]), fact.sources[0].url)])
-        lines.append(line)
-    if total > len(listed):
-        lines.append(m.t("follows.digest_more", n=total - len(listed)))
-    messages = []
-    first = 0
-    for text, count in pack_lines(lines, budget, m):
-        # line 0 is the head; line i (1..len(listed)) lists change i-1
-        held = tuple(c for c, _ in listed[max(0, first - 1):first + count - 1])
-        messages.append((text, held))
-        first += count
-    return messages

@@ -447,7 +447,7 @@ EN.update({
     "feedback.forgotten": "Done: deleted {follows} follows and {reports} reports and suggestions.",
 })
 
-# answers (bot/answers.py decisions, rendered by bot/render.py)
+# answers (bot/answers.py decisions, rendered by bot/render/)
 EN.update({
     "answers.unknown": "I don't know “{name}” yet.",
     "answers.unknown_suggest": "I don't know “{name}” yet. Did you mean {names}?",

@@ -395,7 +395,7 @@ ZH: dict[str, str] = {
     "picture.kind.other": "其他",
     "admin.too_big_to_send": "⚠️ {what} 压缩后仍有 {size} MB，而 Telegram 最多只能上传 {limit} MB。"
                              "请在服务器上运行 <code>{command}</code>。",
-    # answers (bot/answers.py decisions, rendered by bot/render.py)
+    # answers (bot/answers.py decisions, rendered by bot/render/)
     "answers.unknown": "我还不认识“{name}”。",
     "answers.unknown_suggest": "我还不认识“{name}”。你是不是指 {names}？",
     "answers.headline_kind": "{verdict}：{a} × {b} — {kind}",

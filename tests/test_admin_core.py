@@ -14,7 +14,6 @@ from bot.admin import (
     Access,
     Editor,
     FactFields,
-    UnknownCompany,
     actor_label,
     alias_splits,
     parse_addsource,
@@ -25,7 +24,7 @@ from bot.admin import (
     parse_user_id,
 )
 from bot.answers import Interop
-from bot.domain import Conflict, InvalidValue, Kind, NotFound, Status, ValidationError
+from bot.domain import Conflict, InvalidValue, Kind, NotFound, Status, UnknownCompany, ValidationError
 from tests.core import check_text
 
 OWNER = 1001

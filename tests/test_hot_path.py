@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot import render
 from bot.admin import Editor, actor_label
 from bot.answers import Interop
 from bot.config import SEED_PATH
-from bot.domain import CheckHint, CheckResult, Company, Kind
+from bot.domain import CheckHint, CheckResult, Company
 from bot.names.resolver import Resolver, _grams
 from bot.startup import open_interop
 from tests.resolver_cases import fixture_companies
@@ -117,47 +116,6 @@ async def test_refresh_companies_drops_remembered_fuzzy_answers(
     after = interop.resolve("alipya")
     assert lookups and after.company is None
     assert "Alipyo" in [c.company.name for c in after.candidates]
-
-
-def count_renders(monkeypatch: pytest.MonkeyPatch) -> list[CheckResult]:
-    rendered: list[CheckResult] = []
-    original = render._render_check
-
-    def counted(result: CheckResult, m: render.Markup) -> list[str]:
-        rendered.append(result)
-        return original(result, m)
-
-    monkeypatch.setattr(render, "_render_check", counted)
-    return rendered
-
-
-async def test_an_answer_asked_again_is_rendered_once(
-        interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
-    jd, alipay = interop.resolve("JD.com").company, interop.resolve("Alipay").company
-    assert jd is not None and alipay is not None
-    rendered = count_renders(monkeypatch)
-    render._RENDERED.clear()
-    first = render.render_check(await interop.check_kind(jd, alipay, Kind.PAYMENTS))
-    # A kind asked builds a new result around the cached check: equal, so not rendered again.
-    again = render.render_check(await interop.check_kind(jd, alipay, Kind.PAYMENTS))
-    assert again == first and len(rendered) == 1
-    plain = render.render_check(await interop.check(jd, alipay), render.PLAIN)
-    assert len(rendered) == 2 and plain != first  # another kind and format: its own rendering
-
-
-async def test_a_changed_answer_is_rendered_anew(
-        interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
-    jd, alipay = interop.resolve("JD.com").company, interop.resolve("Alipay").company
-    assert jd is not None and alipay is not None
-    result = await interop.check(jd, alipay)
-    render._RENDERED.clear()
-    before = render.render_check(result)
-    rendered = count_renders(monkeypatch)
-    renamed = CheckResult(result.a, Company(id=alipay.id, name="Zfb Renamed"), result.verdict,
-                          result.threads, result.rollup)
-    after = render.render_check(renamed)
-    assert len(rendered) == 1 and after != before
-    assert "Zfb Renamed" in after[0]
 
 
 def test_grams_come_in_text_order_whatever_the_hash_seed() -> None:

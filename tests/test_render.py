@@ -193,10 +193,10 @@ def test_pages_render_only_what_the_asked_page_needs_and_match_paginate(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A company with thousands of facts: page k renders the blocks up to its end (and a
     lookahead), the count is an estimate until the end, and every page equals paginate's."""
-    from bot import render
     from bot.render import Pages, iter_profile, profile_blocks_estimate
+    from bot.render import pages as paging
 
-    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 5)
+    monkeypatch.setattr(paging, "LOOKAHEAD_BLOCKS", 5)
     many = tuple(fact(i, date=f"{2000 + i % 25}", summary=f"fact {i} " + "word " * 60) for i in range(300))
     profile = Profile(EVIL, None, (), (), tuple(FactView(f, EVIL, ALI) for f in many))
     rendered: list[int] = []

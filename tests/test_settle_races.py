@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.feedback import Feedback, Suggestion
+from bot.domain import Suggestion
+from bot.feedback import Feedback
 from bot.texts import t
 from tests.test_telegram_admin import Files
 from tests.tg import ADMIN, OTHER, USER, Call, Harness, make_app, only, visible

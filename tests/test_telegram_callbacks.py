@@ -181,9 +181,9 @@ def pager(call: Any) -> list[tuple[str, str]]:
 
 async def test_long_profile_pages_forward_and_back_in_the_same_message(
         tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import render
+    from bot.render import pages as paging
 
-    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 1000)  # counted exactly at once
+    monkeypatch.setattr(paging, "LOOKAHEAD_BLOCKS", 1000)  # counted exactly at once
     await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
     page1 = only(await tg.send("/company alipay"))
     labels = [label for label, _ in pager(page1)]
@@ -212,9 +212,9 @@ async def test_a_huge_profile_renders_as_far_as_it_is_paged_and_says_its_count_i
         tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """Thousands of facts would hold the event loop: the first page renders only what it needs
     (here a lookahead of 3 blocks), labels the count "~N", and the last page makes it exact."""
-    from bot import render
+    from bot.render import pages as paging
 
-    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 3)
+    monkeypatch.setattr(paging, "LOOKAHEAD_BLOCKS", 3)
     await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
     page1 = only(await tg.send("/company alipay"))
     label = next(label for label, _ in pager(page1))
@@ -466,9 +466,9 @@ async def test_a_failing_press_is_answered_once_with_the_generic_error(
 
 
 async def test_every_press_is_answered_exactly_once(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot import render
+    from bot.render import pages as paging
 
-    monkeypatch.setattr(render, "LOOKAHEAD_BLOCKS", 1000)  # the page label stays "Page 2/N"
+    monkeypatch.setattr(paging, "LOOKAHEAD_BLOCKS", 1000)  # the page label stays "Page 2/N"
     await add_facts(tg, "alipay", ["jd", "taobao"], 30)
     page1 = only(await tg.send("/company alipay", chat=SUPERGROUP))
     question = only(await tg.send("/check jd ali"))

@@ -18,7 +18,6 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import (
     Bot,
@@ -44,10 +43,17 @@ from telegram.helpers import create_deep_linked_url, mention_html
 
 from bot.admin import Access, Editor, actor_label, parse_fact_line
 from bot.answers import Interop
-from bot.domain import Conflict, InteropError
-from bot.feedback import MAX_FEEDBACK, Feedback, Report, Suggestion
-from bot.follows import pair_label
-from bot.render import HTML
+from bot.domain import Conflict, InteropError, Report
+from bot.feedback import MAX_FEEDBACK, Feedback
+from bot.render import (
+    HTML,
+    pair_label,
+    render_misses,
+    render_queue,
+    render_report,
+    render_suggestion,
+    sentence,
+)
 from bot.store.settle import AlreadySettled
 from bot.telegram.context import BotContext
 from bot.telegram.follow import NEW, reply, save_misses
@@ -58,7 +64,6 @@ log = logging.getLogger(__name__)
 PROMPTS = "feedback_prompts"  # user_data: (chat_id, message_id) -> Prompt
 MAX_PROMPTS = 20
 QUEUE_SHOWN = 10
-QUEUE_BUDGET = 3500  # HTML characters: the visible text is shorter, Telegram's limit is 4096
 REPORT_PATTERN = re.compile(r"^rp:\d{1,19}:\d{1,19}$")
 QUEUE_PATTERN = re.compile(r"^q:(res|dis|acc|edt|rej):\d{1,19}$")
 SUGGESTED = "suggested by a user"
@@ -71,14 +76,6 @@ class Prompt:
     kind: str  # report, suggest, edit, reject
     a: int = 0
     b: int = 0
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "?", "!", ")")) else text + "."
 
 
 def _interop(context: BotContext) -> Interop:
@@ -182,16 +179,10 @@ async def _save_report(update: Update, context: BotContext, prompt: Prompt,
 def report_card(context: BotContext, report: Report, *, new: bool = False) -> str:
     """A report as admins read it, with a link that opens the answer it is about."""
     interop = _interop(context)
-    label = _label(interop, report.subject_id, report.object_id) if report.subject_id else "—"
-    head = t("feedback.report_new" if new else "feedback.report_item", id=report.id, name=label,
-             user=report.user_id, chat=report.chat_id, at=report.created_at.replace("T", " "))
-    lines = [HTML.b(head), HTML.text(report.text)]
+    subject = interop.company(report.subject_id) if report.subject_id else None
+    other = interop.company(report.object_id) if report.subject_id and report.object_id else None
     link = _deep_link(context.bot, report.subject_id, report.object_id) if report.subject_id else None
-    if link:
-        lines.append(HTML.link(t("feedback.open_answer"), link))
-    if new:
-        lines.append(HTML.t("feedback.see_queue"))
-    return HTML.join("\n", lines)
+    return render_report(report, subject, other, link, new=new)
 
 
 # -- suggestions ----------------------------------------------------------------------------------
@@ -232,19 +223,10 @@ async def _save_suggestion(update: Update, context: BotContext, line: str) -> No
         _validate_line(context, line)
         suggestion = await _feedback(context).add_suggestion(message.chat.id, user.id, line)
     except InteropError as exc:
-        await reply(update, HTML.join("\n\n", [_sentence(str(exc)), _suggest_usage()]))
+        await reply(update, HTML.join("\n\n", [sentence(str(exc)), _suggest_usage()]))
         return
     await reply(update, HTML.t("feedback.thanks_suggestion", id=suggestion.id))
-    await _tell_admins(context, suggestion_card(suggestion, new=True))
-
-
-def suggestion_card(suggestion: Suggestion, *, new: bool = False) -> str:
-    head = t("feedback.suggestion_new" if new else "feedback.suggestion_item", id=suggestion.id,
-             user=suggestion.user_id, at=suggestion.created_at.replace("T", " "))
-    lines = [HTML.b(head), HTML.code(suggestion.line)]
-    if new:
-        lines.append(HTML.t("feedback.see_queue"))
-    return HTML.join("\n", lines)
+    await _tell_admins(context, render_suggestion(suggestion, new=True))
 
 
 async def _accept(context: BotContext, admin: User, suggestion_id: int,
@@ -312,9 +294,9 @@ async def prompt_reply(update: Update, context: BotContext) -> None:
         prompts.pop(key, None)
     except AlreadySettled as exc:  # another admin was first: nothing left to answer
         prompts.pop(key, None)
-        await reply(update, HTML.text(_sentence(str(exc))))
+        await reply(update, HTML.text(sentence(str(exc))))
     except InteropError as exc:  # the question stays open: a corrected reply is welcome
-        await reply(update, HTML.text(_sentence(str(exc))))
+        await reply(update, HTML.text(sentence(str(exc))))
     raise ApplicationHandlerStop
 
 
@@ -333,19 +315,13 @@ async def _admin_refusal(update: Update, context: BotContext) -> str | None:
 async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
     """The open items that fit one message (newest first), each with its buttons."""
     items = await _feedback(context).queue(QUEUE_SHOWN + 1)
-    if not items:
-        return HTML.t("feedback.queue_empty"), None
-    blocks = [HTML.b(HTML.t("feedback.queue_head"))]
+    cards = [report_card(context, item) if isinstance(item, Report) else render_suggestion(item)
+             for item in items[:QUEUE_SHOWN]]
+    text, shown = render_queue(cards, len(items))
+    if not shown:
+        return text, None
     rows = []
-    size = len(blocks[0])
-    shown = 0
-    for item in items[:QUEUE_SHOWN]:
-        card = report_card(context, item) if isinstance(item, Report) else suggestion_card(item)
-        if size + len(card) > QUEUE_BUDGET and shown:
-            break
-        blocks.append(card)
-        size += len(card) + 2
-        shown += 1
+    for item in items[:shown]:
         if isinstance(item, Report):
             rows.append([InlineKeyboardButton(t("feedback.button.resolve", id=item.id),
                                               callback_data=f"q:res:{item.id}"),
@@ -358,9 +334,7 @@ async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | N
                                               callback_data=f"q:edt:{item.id}"),
                          InlineKeyboardButton(t("feedback.button.reject", id=item.id),
                                               callback_data=f"q:rej:{item.id}")])
-    if len(items) > shown:
-        blocks.append(HTML.t("feedback.queue_more"))
-    return HTML.join("\n\n", blocks), InlineKeyboardMarkup(rows)
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def reports(update: Update, context: BotContext) -> None:
@@ -413,7 +387,7 @@ async def queue_pressed(update: Update, context: BotContext) -> None:
             await query.answer()
             raise ApplicationHandlerStop
     except InteropError as exc:
-        await query.answer(_sentence(str(exc))[:200], show_alert=True)
+        await query.answer(sentence(str(exc))[:200], show_alert=True)
         raise ApplicationHandlerStop from None
     await _refresh(query, context)
     await query.answer(notice[:200])
@@ -432,11 +406,7 @@ async def misses(update: Update, context: BotContext) -> None:
     interop = _interop(context)
     await save_misses(interop)
     names, pairs = await _feedback(context).misses()
-    lines = [HTML.b(HTML.t("feedback.misses_head")), HTML.t("feedback.misses_names")]
-    lines += [HTML.text(f"• {m.text} — {m.count}") for m in names] or [HTML.t("feedback.misses_none")]
-    lines.append(HTML.t("feedback.misses_pairs"))
-    lines += [HTML.text(f"• {m.text} — {m.count}") for m in pairs] or [HTML.t("feedback.misses_none")]
-    await reply(update, HTML.join("\n", lines))
+    await reply(update, render_misses(names, pairs))
     raise ApplicationHandlerStop
 
 
@@ -458,7 +428,7 @@ async def forgetme(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("suggest", suggest, filters=NEW),
         CommandHandler("reports", reports, filters=NEW),

@@ -44,11 +44,11 @@ from telegram.ext import (
 )
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, InteropError, Profile, StorageError
+from bot.domain import CheckResult, Company, FactChange, InteropError, Profile, StorageError
 from bot.feedback import Feedback
-from bot.follows import Batch, Change, Follows, pair_label, render_messages
+from bot.follows import Batch, Follows
 from bot.i18n import display_name, using
-from bot.render import HTML
+from bot.render import HTML, pair_label, render_messages
 from bot.telegram.context import BotContext
 from bot.texts import t
 
@@ -372,7 +372,7 @@ async def _send_batch(bot: Bot, interop: Interop, follows: Follows, batch: Batch
     return sent
 
 
-def _rows_of(changes: tuple[Change, ...]) -> tuple[int, ...]:
+def _rows_of(changes: tuple[FactChange, ...]) -> tuple[int, ...]:
     return tuple(c.row_id for c in changes)
 
 

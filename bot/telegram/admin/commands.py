@@ -25,7 +25,10 @@ from bot.domain import ValidationError
 from bot.render import (
     HTML,
     paginate,
-    render_fact_card,
+    render_admin_change,
+    render_alias,
+    render_company_added,
+    render_fact_reply,
     render_history,
     render_import_report,
     render_roster,
@@ -35,7 +38,7 @@ from bot.telegram.admin import files
 from bot.telegram.admin.common import IMPORT_CAPTION, actor_of, button, command, editor_for, send_reply
 from bot.telegram.admin.pending import Pending, remember, save_fields
 from bot.telegram.context import BotContext
-from bot.texts import field_label, t
+from bot.texts import t
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
     (name, t(f"cmd.{name}")) for name in (
@@ -59,7 +62,7 @@ async def addsource(update: Update, context: BotContext, editor: Editor,
     """/addsource FACT_ID URL [TITLE] [| quote: EXCERPT]."""
     fact_id, url, title, quote = parse_addsource(args)
     view = await editor.add_source(fact_id, url, title, actor_of(update), quote)
-    await send_reply(update, HTML.t("admin.source_added", id=fact_id) + "\n\n" + render_fact_card(view))
+    await send_reply(update, render_fact_reply("source_added", view))
 
 
 async def editfact(update: Update, context: BotContext, editor: Editor,
@@ -67,8 +70,7 @@ async def editfact(update: Update, context: BotContext, editor: Editor,
     """/editfact FACT_ID FIELD VALUE."""
     fact_id, field, value = parse_edit(args)
     view = await editor.edit_fact(fact_id, field, value, actor_of(update))
-    await send_reply(update, HTML.t("admin.edited", id=fact_id, field=field_label(field)) + "\n\n"
-                     + render_fact_card(view))
+    await send_reply(update, render_fact_reply("edited", view, field=field))
 
 
 async def retract(update: Update, context: BotContext, editor: Editor,
@@ -89,7 +91,7 @@ async def retract_prompt(editor: Editor, fact_id: int, user_id: int) -> tuple[st
         button(t("admin.button.retract", id=fact_id), f"a:ret:{fact_id}:{user_id}"),
         button(t("admin.button.keep"), f"a:keep:{fact_id}:{user_id}")]])
     view = editor.interop.view(fact)
-    return HTML.t("admin.retract_confirm", id=fact_id) + "\n\n" + render_fact_card(view), markup
+    return render_fact_reply("retract_confirm", view), markup
 
 
 async def restore(update: Update, context: BotContext, editor: Editor,
@@ -97,7 +99,7 @@ async def restore(update: Update, context: BotContext, editor: Editor,
     """/restore FACT_ID: undo a retraction (refused if it would duplicate a live fact)."""
     fact_id = parse_fact_id(args)
     view = await editor.restore(fact_id, actor_of(update))
-    await send_reply(update, HTML.t("admin.restored", id=fact_id) + "\n\n" + render_fact_card(view))
+    await send_reply(update, render_fact_reply("restored", view))
 
 
 async def verify(update: Update, context: BotContext, editor: Editor,
@@ -105,7 +107,7 @@ async def verify(update: Update, context: BotContext, editor: Editor,
     """/verify FACT_ID: an admin confirmed the fact today (answers say "checked <date>"); audited."""
     fact_id = parse_fact_id(args)
     view = await editor.verify(fact_id, actor_of(update), today=context.today())
-    await send_reply(update, HTML.t("admin.verified", id=fact_id) + "\n\n" + render_fact_card(view))
+    await send_reply(update, render_fact_reply("verified", view))
 
 
 async def history(update: Update, context: BotContext, editor: Editor,
@@ -121,11 +123,8 @@ async def addcompany(update: Update, context: BotContext, editor: Editor,
     """/addcompany NAME [| PARENT] [| KIND]: indexed at once, so /check finds it."""
     name, parent, kind = parse_company_line(args)
     company = await editor.add_company(name, parent, kind, actor_of(update))
-    text = HTML.t("admin.company_added", name=HTML.b(company.name), id=company.id)
-    if company.parent_id is not None:
-        text += " " + HTML.t("admin.company_parent",
-                           parent=editor.interop.company(company.parent_id).name)
-    await send_reply(update, text)
+    group = editor.interop.company(company.parent_id) if company.parent_id is not None else None
+    await send_reply(update, render_company_added(company, group))
 
 
 async def alias(update: Update, context: BotContext, editor: Editor,
@@ -134,7 +133,7 @@ async def alias(update: Update, context: BotContext, editor: Editor,
     if not args:
         raise ValidationError("error.need_company_alias")
     company, alias = await editor.add_alias(args, actor_of(update))
-    await send_reply(update, HTML.t("admin.alias_added", company=HTML.b(company.name), alias=alias))
+    await send_reply(update, render_alias(company, alias, added=True))
 
 
 async def unalias(update: Update, context: BotContext, editor: Editor,
@@ -143,7 +142,7 @@ async def unalias(update: Update, context: BotContext, editor: Editor,
     if not args:
         raise ValidationError("error.need_company_alias")
     company, alias = await editor.remove_alias(args, actor_of(update))
-    await send_reply(update, HTML.t("admin.alias_removed", company=HTML.b(company.name), alias=alias))
+    await send_reply(update, render_alias(company, alias, added=False))
 
 
 async def grant(update: Update, context: BotContext, editor: Editor,
@@ -151,8 +150,7 @@ async def grant(update: Update, context: BotContext, editor: Editor,
     """/grant USER_ID (owners)."""
     user_id = parse_user_id(args)
     changed = await editor.grant(user_id, actor_of(update))
-    await send_reply(update, HTML.t("admin.granted" if changed else "admin.already_admin",
-                           user=HTML.code(user_id)))
+    await send_reply(update, render_admin_change(user_id, granted=True, changed=changed))
 
 
 async def revoke(update: Update, context: BotContext, editor: Editor,
@@ -160,8 +158,7 @@ async def revoke(update: Update, context: BotContext, editor: Editor,
     """/revoke USER_ID (owners)."""
     user_id = parse_user_id(args)
     changed = await editor.revoke(user_id, actor_of(update))
-    await send_reply(update, HTML.t("admin.revoked" if changed else "admin.not_admin",
-                           user=HTML.code(user_id)))
+    await send_reply(update, render_admin_change(user_id, granted=False, changed=changed))
 
 
 async def admins(update: Update, context: BotContext, editor: Editor,

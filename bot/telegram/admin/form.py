@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.admin import Access, FactFields, UnknownCompany
+from bot.admin import Access, FactFields
 from bot.domain import (
     Conflict,
     Fact,
@@ -31,10 +31,19 @@ from bot.domain import (
     InvalidValue,
     Kind,
     Status,
+    UnknownCompany,
     ValidationError,
     parse_fact_date,
 )
-from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, sentence
+from bot.render import (
+    HTML,
+    MAX_CANDIDATES,
+    render_duplicate,
+    render_error,
+    render_fact_card,
+    render_fact_reply,
+    sentence,
+)
 from bot.rules import MAX_NOTE, MAX_SUMMARY, clean_source, clean_summary, clean_text, partial_note_problem
 from bot.store import FactDraft
 from bot.telegram.admin.commands import addfact_line
@@ -313,7 +322,7 @@ async def form_source(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     duplicate = await editor.store.find_duplicate(draft)
     if duplicate is not None:
-        await send_reply(update, HTML.t("admin.duplicate", id=duplicate))
+        await send_reply(update, render_duplicate(duplicate))
         form_of(context).clear()
         return ConversationHandler.END
     preview = FactView(
@@ -344,9 +353,9 @@ async def form_save(update: Update, context: BotContext) -> int:
     editor = editor_for(context)
     try:
         view = await editor.add_fact(editor.draft(fields_of(form)), actor_of(update))
-        text = HTML.t("admin.fact_saved", id=view.fact.id) + "\n\n" + render_fact_card(view)
+        text = render_fact_reply("fact_saved", view)
     except Conflict as exc:
-        text = HTML.t("admin.duplicate", id=exc.existing_id) if exc.existing_id else render_error(exc)
+        text = render_duplicate(exc.existing_id) if exc.existing_id else render_error(exc)
     except InteropError as exc:
         text = render_error(exc, "addfact")
     await query.answer()

@@ -15,9 +15,17 @@ from dataclasses import dataclass, replace
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.admin import Editor, FactFields, UnknownCompany
-from bot.domain import Conflict, InteropError, actor_name
-from bot.render import HTML, MAX_CANDIDATES, render_error, render_fact_card, render_import_report
+from bot.admin import Editor, FactFields
+from bot.domain import Conflict, InteropError, UnknownCompany, actor_name
+from bot.render import (
+    HTML,
+    MAX_CANDIDATES,
+    render_duplicate,
+    render_error,
+    render_fact_reply,
+    render_import_report,
+    render_retracted,
+)
 from bot.telegram.admin.common import actor_of, button, button_allowed, edit_reply, editor_for
 from bot.telegram.context import BotContext
 from bot.texts import field_label, t
@@ -113,9 +121,9 @@ async def save_fields(update: Update, context: BotContext, editor: Editor,
         return text, InlineKeyboardMarkup(rows)
     except Conflict as exc:
         if exc.existing_id is not None:
-            return HTML.t("admin.duplicate", id=exc.existing_id), None
+            return render_duplicate(exc.existing_id), None
         raise
-    return HTML.t("admin.fact_saved", id=view.fact.id) + "\n\n" + render_fact_card(view), None
+    return render_fact_reply("fact_saved", view), None
 
 
 async def name_chosen(update: Update, context: BotContext) -> None:
@@ -173,7 +181,7 @@ async def retract_pressed(update: Update, context: BotContext) -> None:
     else:
         try:
             await editor_for(context).retract(int(fact_id), actor_of(update))
-            text = HTML.t("admin.retracted", id=int(fact_id))
+            text = render_retracted(int(fact_id))
         except InteropError as exc:
             text = render_error(exc)
     await query.answer()
