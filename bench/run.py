@@ -488,8 +488,8 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
     out["headroom_x_ceiling"] = out["e2e_updates_per_s"] / e2e.TELEGRAM_OVERALL_PER_S
     log(f"  at Telegram's ceiling: {args.ceiling_rate:g} updates/s, open loop, rate limiter on...")
     out.update(await e2e.ceiling(synth_db, work, busiest, tmp, e2e.CeilingOptions(
-        per_s=args.ceiling_rate, seconds=args.ceiling_seconds, rounds=args.ceiling_rounds,
-        reply_timeout=args.e2e_reply_timeout, seed=args.seed)))
+        per_s=args.ceiling_rate, seconds=args.ceiling_seconds, reply_timeout=args.e2e_reply_timeout,
+        seed=args.seed)))
     log("  fairness under a group flood (rate limiter on)...")
     out.update(await e2e.fairness(synth_db, work, tmp, e2e.FairOptions(
         group_updates=args.fair_group_updates, members=args.fair_members,
@@ -705,9 +705,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     e2e_opts.add_argument("--e2e-reply-timeout", type=float, default=30.0, help="seconds per answer")
     e2e_opts.add_argument("--ceiling-rate", type=float, default=float(e2e.TELEGRAM_OVERALL_PER_S),
                           help="updates a second at Telegram's ceiling (default 30)")
-    e2e_opts.add_argument("--ceiling-seconds", type=float, default=40.0,
-                          help="seconds of load at the ceiling per process, over all rounds (default 40)")
-    e2e_opts.add_argument("--ceiling-rounds", type=int, default=2, help="turns each process takes")
+    e2e_opts.add_argument("--ceiling-seconds", type=float, default=60.0,
+                          help="seconds of load at the ceiling, bot and echo at once (default 60)")
     e2e_opts.add_argument("--fair-group-updates", type=int, default=300, help="updates in the flood")
     e2e_opts.add_argument("--fair-members", type=int, default=30, help="group members flooding")
     e2e_opts.add_argument("--fair-private", type=int, default=50, help="private users asking once")

@@ -27,7 +27,7 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
          # end to end: a few updates, a small flood observed briefly (a bigger flood only makes
          # the bot's stop wait for the group's rate-limited backlog)
          "--e2e-updates", "12", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
-         "--ceiling-rate", "10", "--ceiling-seconds", "1.2", "--ceiling-rounds", "1",
+         "--ceiling-rate", "10", "--ceiling-seconds", "1.2",
          "--fair-group-updates", "2", "--fair-members", "2", "--fair-private", "3",
          "--fair-observe", "0.5", "--fair-timeout", "30", "--picture-runs", "1",
          "--flood-members", "2", "--flood-private", "2", "--flood-timeout", "30"],
