@@ -100,6 +100,10 @@ class Phase:
             by_label.setdefault(s.label, []).append(s.ms or 0.0)
         out[f"{prefix}_p50_ms_by_kind"] = {k: round(percentile(v, 0.5), 2)
                                            for k, v in sorted(by_label.items())}
+        out[f"{prefix}_p99_ms_by_kind"] = {k: round(percentile(v, 0.99), 2)
+                                           for k, v in sorted(by_label.items())}
+        slowest = sorted(answered, key=lambda s: s.ms or 0.0, reverse=True)[:10]
+        out[f"{prefix}_slowest"] = [[s.label, round(s.ms or 0.0, 1), round(s.available, 3)] for s in slowest]
         out[f"{prefix}_count_by_kind"] = {k: len(v) for k, v in sorted(by_label.items())}
         return out
 
@@ -475,6 +479,114 @@ async def throughput(db: Path, work: Workload, busiest: Sequence[str], tmp: Path
     out[f"{prefix}_p99_vs_echo_ratio"] = out[f"{prefix}_p99_ms"] / out[f"{prefix}_echo_p99_ms"]
     out[f"{prefix}_concurrency"] = opts.concurrency
     out[f"{prefix}_rounds"] = opts.rounds
+    return out
+
+
+@dataclass(frozen=True)
+class CeilingOptions:
+    per_s: float
+    seconds: float
+    reply_timeout: float
+    seed: int
+
+
+async def open_loop(fake: FakeTelegram, journeys: Sequence[Sequence[Step]], *, per_s: float,
+                    reply_timeout: float) -> Phase:
+    """Journeys start on a fixed clock, ``per_s`` updates a second, whether or not earlier answers came.
+
+    A journey of two steps (a question, then a press on its answer) has two slots: it starts at
+    its first and presses as soon as its answer arrives, as a person does. Unlike
+    ``closed_loop``, a slow answer does not slow the load down, so queueing shows in the latency.
+    """
+    replies = Replies(asyncio.get_running_loop())
+    fake.add_listener(replies.listener)
+    phase = Phase()
+    started = time.monotonic()
+
+    async def journey(at: float, steps: Sequence[Step]) -> None:
+        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
+        previous: dict[str, Any] | None = None
+        for step in steps:
+            sample, previous = await send(fake, replies, step, previous, reply_timeout)
+            if sample is None:
+                phase.skipped += 1
+                return
+            phase.samples.append(sample)
+            if sample.replied is None:
+                return
+
+    slots = itertools.accumulate((len(j) for j in journeys), initial=0)
+    try:
+        await asyncio.gather(*(journey(slot / per_s, j) for slot, j in zip(slots, journeys, strict=False)))
+    finally:
+        fake.remove_listener(replies.listener)
+    phase.failed_calls = list(replies.failed)
+    return phase
+
+
+async def ceiling(db: Path, work: Workload, busiest: Sequence[str], tmp: Path, opts: CeilingOptions,
+                  prefix: str = "ceiling") -> dict[str, Any]:
+    """The mixed load at Telegram's pace (``per_s``, open loop), production limiter on, bot vs echo.
+
+    This is what users feel when the bot is as busy as Telegram lets it be. Both processes get
+    their load at the same time, each from its own fake, for ``seconds``: at this pace neither
+    needs a whole core, and on a shared machine a neighbour's burst then falls on both alike,
+    which keeps the p99 ratio about the bot, not about which side ran during the burst.
+    """
+    out: dict[str, Any] = {}
+    sides = (("bot", prefix), ("bench.echo_bot", f"{prefix}_echo"))
+    updates = max(1, round(opts.per_s * opts.seconds))
+    with _fake() as bot_fake, _fake() as echo_fake:
+        fakes = {prefix: bot_fake, f"{prefix}_echo": echo_fake}
+        running: dict[str, Running] = {}
+        phases: dict[str, Phase] = {}
+        cpu_s: dict[str, float] = {}
+        offered_s: dict[str, float] = {}
+        try:
+            for module, name in sides:
+                running[name] = await start(module, fakes[name], db, tmp / f"{name}.log", rate_limiter=True)
+            warm = mixed_journeys(work, busiest, min(30, updates), opts.seed + 77, admin_writes=0)
+            await asyncio.gather(*(open_loop(fakes[name], warm, per_s=opts.per_s,
+                                             reply_timeout=opts.reply_timeout)
+                                   for _, name in sides))  # warm-up: first queries, lazy imports
+
+            async def load(name: str) -> None:
+                journeys = mixed_journeys(work, busiest, updates, opts.seed + 50, admin_writes=2,
+                                          tag=name.replace("_", ""))
+                cpu, began = running[name].cpu_s(), time.monotonic()
+                phases[name] = await open_loop(fakes[name], journeys, per_s=opts.per_s,
+                                               reply_timeout=opts.reply_timeout)
+                offered_s[name] = time.monotonic() - began
+                cpu_s[name] = running[name].cpu_s() - cpu
+
+            await asyncio.gather(*(load(name) for _, name in sides))
+            rss = {name: proc.rss() for name, proc in running.items()}
+        finally:
+            stopped = {name: proc.stop() for name, proc in running.items()}
+    for _, name in sides:
+        phase = phases[name]
+        figures = phase.figures(name)
+        out[f"{name}_p50_ms"] = figures[f"{name}_p50_ms"]
+        out[f"{name}_p99_ms"] = figures[f"{name}_p99_ms"]
+        for key in ("p50_ms_by_kind", "p99_ms_by_kind", "count_by_kind", "slowest"):
+            out[f"{name}_{key}"] = figures[f"{name}_{key}"]
+        out[f"{name}_updates"] = len(phase.samples)
+        out[f"{name}_answered"] = len(phase.answered)
+        out[f"{name}_unanswered"] = len(phase.samples) - len(phase.answered)
+        out[f"{name}_failed_calls"] = len(phase.failed_calls)
+        out[f"{name}_presses_skipped"] = phase.skipped
+        out[f"{name}_answered_per_s"] = len(phase.answered) / offered_s[name] if offered_s[name] else 0.0
+        out[f"{name}_cpu_ms_per_update"] = round(cpu_s[name] * 1000 / max(1, len(phase.answered)), 2)
+        out[f"{name}_rss_mb"] = rss[name]["rss_mb"]
+        out[f"{name}_peak_rss_mb"] = rss[name]["hwm_mb"]
+        out[f"{name}_tracebacks"] = running[name].tracebacks()
+        if out[f"{name}_tracebacks"]:
+            out[f"{name}_first_error"] = running[name].first_error()
+        out[f"{name}_clean_stop"] = stopped[name]
+    out[f"{prefix}_p99_vs_echo"] = out[f"{prefix}_p99_ms"] / out[f"{prefix}_echo_p99_ms"]
+    out[f"{prefix}_p50_vs_echo"] = out[f"{prefix}_p50_ms"] / out[f"{prefix}_echo_p50_ms"]
+    out[f"{prefix}_load"] = {"per_s": opts.per_s, "seconds": opts.seconds, "rate_limiter": "on (as shipped)",
+                             "loop": "open", "sides": "bot and echo at the same time"}
     return out
 
 

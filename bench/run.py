@@ -50,9 +50,14 @@ REQUIRED_KEYS = (
     "e2e_updates_per_s", "e2e_echo_updates_per_s", "e2e_vs_echo_ratio", "e2e_p50_ms", "e2e_p99_ms",
     "e2e_echo_p99_ms", "fair_private_p99_ms", "fair_idle_p99_ms", "fair_ratio", "startup_vs_floor",
     "import_vs_floor", "export_peak_rss_mb", "map_draw_ms", "seed_load_ms", "flood_private_max_ms",
+    "ceiling_p50_ms", "ceiling_p99_ms", "ceiling_echo_p50_ms", "ceiling_echo_p99_ms", "ceiling_p99_vs_echo",
+    "ceiling_cpu_ms_per_update", "ceiling_echo_cpu_ms_per_update", "ceiling_peak_rss_mb",
+    "headroom_x_ceiling",
 )
 # (figure, comparison, limit, unit): the targets for the 2-core machine.
 TARGETS: tuple[tuple[str, str, float, str], ...] = (
+    ("ceiling_p99_vs_echo", "<=", 1.5, "x"),
+    ("headroom_x_ceiling", ">=", 3.0, "x"),
     ("resolve_free_text_p50_ms", "<=", 1.0, "ms"),
     ("resolve_free_text_p99_ms", "<=", 5.0, "ms"),
     ("speedup_vs_full_scan", ">=", 30.0, "x"),
@@ -475,7 +480,13 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
     synth_db = tmp / "synth.sqlite3"
     shutil.copyfile(db, synth_db)  # the admin writes must not change the cached store
     log("  synthetic store...")
-    out.update(await e2e.throughput(synth_db, work, e2e.busiest_companies(synth_db, 50), tmp, opts, "e2e"))
+    busiest = e2e.busiest_companies(synth_db, 50)
+    out.update(await e2e.throughput(synth_db, work, busiest, tmp, opts, "e2e"))
+    out["headroom_x_ceiling"] = out["e2e_updates_per_s"] / e2e.TELEGRAM_OVERALL_PER_S
+    log(f"  at Telegram's ceiling: {args.ceiling_rate:g} updates/s, open loop, rate limiter on...")
+    out.update(await e2e.ceiling(synth_db, work, busiest, tmp, e2e.CeilingOptions(
+        per_s=args.ceiling_rate, seconds=args.ceiling_seconds, reply_timeout=args.e2e_reply_timeout,
+        seed=args.seed)))
     log("  fairness under a group flood (rate limiter on)...")
     out.update(await e2e.fairness(synth_db, work, tmp, e2e.FairOptions(
         group_updates=args.fair_group_updates, members=args.fair_members,
@@ -484,7 +495,7 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
     log(f"  private answers while {args.flood_members} members of one group each ask once (limiter on)...")
     out.update(await e2e.member_flood(synth_db, work, tmp, e2e.FloodOptions(
         members=args.flood_members, private_users=args.flood_private, timeout=args.flood_timeout)))
-    out["e2e_rate_limiter"] = "off for e2e_* (throughput), on for fair_* and flood_*"
+    out["e2e_rate_limiter"] = "off for e2e_* (throughput), on for ceiling_*, fair_* and flood_*"
     return out
 
 
@@ -571,6 +582,18 @@ def table(r: dict[str, Any]) -> str:
         return "" if target is None else f"{target['target']} {'✅' if target['met'] else '❌'}"
 
     rows = [
+        ("At Telegram's ceiling: latency p50 / p99",
+         f"{r['ceiling_p50_ms']:.0f} / {r['ceiling_p99_ms']:.0f} ms",
+         f"echo {r['ceiling_echo_p50_ms']:.0f} / {r['ceiling_echo_p99_ms']:.0f} ms, p99 ratio "
+         f"{r['ceiling_p99_vs_echo']:.2f} (p50 {r['ceiling_p50_vs_echo']:.2f}); e2e mix at "
+         f"{r['ceiling_load']['per_s']:g} updates/s open loop, limiter on, {r['ceiling_answered']} of "
+         f"{r['ceiling_updates']} answered", met("ceiling_p99_vs_echo")),
+        ("  CPU per update / bot RSS (peak)", f"{r['ceiling_cpu_ms_per_update']:.1f} ms / "
+         f"{r['ceiling_peak_rss_mb']:.0f} MB", f"echo {r['ceiling_echo_cpu_ms_per_update']:.1f} ms / "
+         f"{r['ceiling_echo_peak_rss_mb']:.0f} MB; one process", ""),
+        ("Headroom: limiter-off throughput / 30 a second", f"{r['headroom_x_ceiling']:.1f}x",
+         f"{r['e2e_updates_per_s']:.0f} updates/s (echo {r['e2e_echo_updates_per_s']:.0f}/s), "
+         f"synthetic store, one process", met("headroom_x_ceiling")),
         ("Free-text resolution p50 / p99", f"{ms('resolve_free_text_p50_ms')} / "
          f"{ms('resolve_free_text_p99_ms')}", f"both names found {r['resolve_free_text_accuracy']:.0%}",
          f"{met('resolve_free_text_p50_ms')} / {met('resolve_free_text_p99_ms')}"),
@@ -681,6 +704,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     e2e_opts.add_argument("--e2e-rounds", type=int, default=2,
                           help="turns each process takes; the best is reported")
     e2e_opts.add_argument("--e2e-reply-timeout", type=float, default=30.0, help="seconds per answer")
+    e2e_opts.add_argument("--ceiling-rate", type=float, default=float(e2e.TELEGRAM_OVERALL_PER_S),
+                          help="updates a second at Telegram's ceiling (default 30)")
+    e2e_opts.add_argument("--ceiling-seconds", type=float, default=60.0,
+                          help="seconds of load at the ceiling, bot and echo at once (default 60)")
     e2e_opts.add_argument("--fair-group-updates", type=int, default=300, help="updates in the flood")
     e2e_opts.add_argument("--fair-members", type=int, default=30, help="group members flooding")
     e2e_opts.add_argument("--fair-private", type=int, default=50, help="private users asking once")

@@ -19,14 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
-
-import networkx as nx  # type: ignore[import-untyped]
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bot.domain import Company, Verdict
 from bot.i18n import EN, display_name, using
@@ -34,6 +27,11 @@ from bot.i18n import current as current_locale
 from bot.maps import CompareResult, MapResult
 from bot.render import human_date
 from bot.texts import t
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+# matplotlib and networkx (~58 MB of a running bot) are imported by the first picture, in the
+# drawing thread: most bots never draw one.
 
 WIDTH_PX = 1280  # Telegram shows photos up to about this width without scaling them down
 DPI = 100
@@ -82,6 +80,8 @@ class Picture:
 @functools.cache
 def cjk_font() -> str | None:
     """The system's CJK font family, if matplotlib can find one."""
+    from matplotlib import font_manager
+
     names = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in names:
@@ -124,6 +124,8 @@ def within_photo_limits(png: bytes) -> bool:
 
 
 def _finish(fig: Figure, drawn: tuple[int, ...]) -> Picture:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)
     # zlib level 1: measured ~40% less encoding time than the default 6 for a ~20% larger file
@@ -170,6 +172,8 @@ def map_layout(result: MapResult) -> dict[int, tuple[float, float]]:
     networkx places each ring; the outer ring is then turned so partners sit on the side of the
     group companies they link to, which keeps edges from crossing the centre.
     """
+    import networkx as nx  # type: ignore[import-untyped]
+
     graph: Any = nx.Graph()
     graph.add_nodes_from(c.id for c in result.members)
     for link in result.links:
@@ -216,6 +220,8 @@ def draw_map(result: MapResult) -> Picture:
     if result.empty:
         raise ValueError("a company without facts has no map")
     families = font_families()
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH_PX / DPI, MAP_HEIGHT_PX / DPI), dpi=DPI)
     ax = fig.add_axes((0.02, 0.08, 0.96, 0.82))
     ax.set_axis_off()
@@ -266,6 +272,8 @@ def draw_map(result: MapResult) -> Picture:
 
 
 def _legend(fig: Figure, counts: dict[Verdict, int]) -> None:
+    from matplotlib.lines import Line2D
+
     handles = [Line2D([0], [0], color=COLOURS[v], linestyle=STYLES[v], linewidth=3) for v in counts]
     labels = [t("picture.legend", verdict=t(f"picture.verdict.{v.value}"), n=n) for v, n in counts.items()]
     fig.legend(handles, labels, loc="lower center", ncol=len(handles), frameon=False, fontsize=11,
@@ -284,6 +292,9 @@ def draw_compare(result: CompareResult) -> Picture:
     families = font_families()
     n_rows, n_cols = len(result.rows), len(result.cols)
     height = HEAD_PX + FOOT_PX + ROW_PX * n_rows
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     fig = Figure(figsize=(WIDTH_PX / DPI, height / DPI), dpi=DPI)
     ax = fig.add_axes((0.22, FOOT_PX / height, 0.76, (ROW_PX * n_rows) / height))
     ax.set_xlim(0, n_cols)
@@ -355,6 +366,8 @@ class Pictures:
     async def _get(self, key: Hashable, draw: Callable[[T], Picture], arg: T) -> Picture:
         # i18n: drawn in the reader's language when a CJK font can show it, else in English (the
         # worker thread does not see this task's context, so the locale is passed on explicitly).
+        if cjk_font.cache_info().currsize == 0:  # the first call imports matplotlib: off the loop
+            await asyncio.get_running_loop().run_in_executor(_worker(), cjk_font)
         locale = current_locale() if cjk_font() is not None else EN
         key = (key, locale)
         hit = self._cache.get(key)

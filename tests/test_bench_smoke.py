@@ -27,6 +27,7 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
          # end to end: a few updates, a small flood observed briefly (a bigger flood only makes
          # the bot's stop wait for the group's rate-limited backlog)
          "--e2e-updates", "12", "--e2e-concurrency", "4", "--e2e-seconds", "60", "--e2e-rounds", "1",
+         "--ceiling-rate", "10", "--ceiling-seconds", "1.2",
          "--fair-group-updates", "2", "--fair-members", "2", "--fair-private", "3",
          "--fair-observe", "0.5", "--fair-timeout", "30", "--picture-runs", "1",
          "--flood-members", "2", "--flood-private", "2", "--flood-timeout", "30"],
@@ -46,6 +47,10 @@ def test_tiny_benchmark_writes_every_figure(tmp_path: Path) -> None:
     for prefix in ("e2e", "e2e_echo", "e2e_seed", "e2e_seed_echo"):
         assert results[f"{prefix}_answered"] == results[f"{prefix}_updates"] > 0, prefix
         assert results[f"{prefix}_failed_calls"] == 0 and results[f"{prefix}_tracebacks"] == 0, prefix
+    for prefix in ("ceiling", "ceiling_echo"):  # paced, limiter on: everything asked was answered
+        assert results[f"{prefix}_answered"] == results[f"{prefix}_updates"] > 0, prefix
+        assert results[f"{prefix}_failed_calls"] == 0 and results[f"{prefix}_tracebacks"] == 0, prefix
+    assert results["headroom_x_ceiling"] == results["e2e_updates_per_s"] / 30
     assert results["fair_idle_unanswered"] == 0 and results["fair_tracebacks"] == 0
     assert results["flood_private_unanswered"] == 0 and results["flood_tracebacks"] == 0
     assert results["peak_rss_method"].startswith("VmHWM")

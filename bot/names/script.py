@@ -8,11 +8,11 @@ variants.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+from pathlib import Path
+from sys import intern
 
 import opencc
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CONVERTER = opencc.OpenCC("t2s")
@@ -51,22 +51,31 @@ def to_simplified(text: str) -> str:
 
 MAX_PHRASE = 4
 """Longest word looked up in pypinyin's phrase dictionary (so 银行 reads yin hang, not yin xing)."""
+TABLE_PATH = Path(__file__).with_name("pinyin.tsv")
+"""pypinyin's readings, toneless, for single characters and phrases of up to MAX_PHRASE
+characters; built by ``python -m tests.pinyin_table`` (importing pypinyin costs ~55 MB)."""
 
 
-def _toneless(syllable: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", syllable) if not unicodedata.combining(c))
+def _read_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    with TABLE_PATH.open(encoding="utf-8") as lines:
+        for line in lines:
+            key, _, reading = line.rstrip("\n").partition("\t")
+            table[key] = intern(reading) if len(key) == 1 else reading
+    return table
 
 
-@lru_cache(maxsize=8192)
+_READINGS = _read_table()
+
+
 def _char(ch: str) -> str:
-    readings = PINYIN_DICT.get(ord(ch))
-    return _toneless(readings.split(",")[0]) if readings else ch
+    return _READINGS.get(ch, ch)
 
 
 def pinyin(text: str) -> str:
     """Toneless pinyin of the Han characters, one syllable per word ("微信支付" -> "wei xin zhi fu").
 
-    pypinyin's dictionaries are read directly (longest known phrase first, else each character's
+    pypinyin's readings are looked up directly (longest known phrase first, else each character's
     usual reading): its own ``lazy_pinyin`` costs ~200 us a name, too slow for indexing 100k
     names at start-up. Non-Han characters are kept as they are; empty without any Han.
     """
@@ -76,9 +85,9 @@ def pinyin(text: str) -> str:
     i = 0
     while i < len(text):
         for size in range(min(MAX_PHRASE, len(text) - i), 1, -1):
-            phrase = PHRASES_DICT.get(text[i:i + size])
+            phrase = _READINGS.get(text[i:i + size])
             if phrase is not None:
-                out += [_toneless(p[0]) for p in phrase]
+                out.append(phrase)
                 i += size
                 break
         else:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from sys import intern
 from typing import Any
 
 from bot.domain import Company, Fact, FeatureAlias, Kind, Relation, Source, Status
@@ -102,7 +103,9 @@ def companies_from_rows(rows: Iterable[Row], alias_rows: Iterable[Row]) -> list[
             features.setdefault(company_id, []).append(FeatureAlias(alias, Kind(kind), scope))
         else:
             aliases.setdefault(company_id, []).append(alias)
-    return [Company(id=r[0], name=r[1], kind=r[2], parent_id=r[3], description=r[4],
+    # a kind is one of a dozen words: one string each, not one per company (~6 MB at 100k)
+    return [Company(id=r[0], name=r[1], kind=intern(r[2]) if r[2] else r[2], parent_id=r[3],
+                    description=r[4],
                     relation=Relation(r[5]) if r[5] else None, name_zh=r[6],
                     aliases=tuple(aliases.get(r[0], ())),
                     features=tuple(features.get(r[0], ()))) for r in rows]
