@@ -360,8 +360,6 @@ EN.update({
                      "or /follow NAME | NAME for one pair.",
     "follows.usage_unfollow": "Use /unfollow NAME or /unfollow NAME | NAME; /following lists "
                               "what this chat follows.",
-    "follows.unknown": "I don't know “{name}” yet.",
-    "follows.unknown_suggest": "I don't know “{name}”. Did you mean: {names}?",
     "follows.same": "Both names are {name}; name two companies for a pair.",
     "follows.done": "🔔 This chat now follows {name}.",
     "follows.scope_company": "You will get a message when a fact about it, its products or "
