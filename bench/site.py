@@ -38,9 +38,9 @@ def _forget(interop: Interop) -> None:
     """Cold answer caches: every pair is checked again (the renderer's own cache too)."""
     from bot import render
 
-    interop._checks.clear()
-    interop._readings.clear()
-    interop._splits.clear()
+    interop.queries.checks.clear()
+    interop.readings.clear()
+    interop.splits.clear()
     render._RENDERED.clear()
 
 

@@ -64,5 +64,9 @@ class Cache(Generic[K, V]):
         value = await make()
         return self.put(key, value, version)
 
+    def discard(self, key: K) -> None:
+        """Forget one entry (one no one will ask for again)."""
+        self._entries.pop(key, None)
+
     def clear(self) -> None:
         self._entries.clear()

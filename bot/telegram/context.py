@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.answers import Interop
+from bot.cache import Cache
 from bot.config import Settings
+from bot.domain import Profile
 from bot.ratelimit import RateLimiter
-from bot.render import PAGE_BUDGET, today_utc
+from bot.render import PAGE_BUDGET, Pages, today_utc
 
 if TYPE_CHECKING:
     from bot.pictures import Pictures
@@ -29,6 +31,10 @@ ChatData: TypeAlias = dict[str, object]
 """PTB's ``user_data`` and ``chat_data``: what a handler keeps for a user or a chat, by name."""
 RATE_BURST = 20
 RATE_PER_SECOND = 1.0
+PROFILES_RENDERED = 64
+"""Profiles whose pages are kept (as many as ``Interop`` keeps profiles)."""
+ProfilePages: TypeAlias = Cache[tuple[int, str, int], tuple[Profile, Pages]]
+"""Profiles' rendered pages, per company, language and page budget, with the Profile they show."""
 DEFAULT_TYPING_DELAY = 1.0
 """Seconds before "typing…" is shown: a wait people notice. Each is one more Bot API call, and
 under load (when every answer is a little late) 0.3 s sent one for a quarter of the answers."""
@@ -45,6 +51,7 @@ class BotData:
     typing_delay: float = DEFAULT_TYPING_DELAY  # "typing…" only for answers slower than this
     page_budget: int = PAGE_BUDGET  # visible UTF-16 units per page (tests make it small)
     delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
+    profile_pages: ProfilePages = field(default_factory=lambda: Cache(PROFILES_RENDERED))
     pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
     web: WebServer | None = None  # the web table's server (WEB_PORT), started in post_init
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
