@@ -59,7 +59,7 @@ from bot.feedback import Feedback
 from bot.follows import Batch, Change, Follows, pair_label, render_messages
 from bot.i18n import display_name, using
 from bot.render import HTML, render_meaning, render_preamble
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, ChatLanguages
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -336,7 +336,8 @@ class _Stop(Exception):
     """Telegram asked the whole pass to stop (a pause, or the network)."""
 
 
-async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None) -> int:
+async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None,
+                  languages: ChatLanguages | None = None) -> int:
     """Expand the outbox and send each chat its pending changes; returns messages sent.
 
     A digest too long for one message is sent as several (``render_messages``); each message's
@@ -360,7 +361,7 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
             await follows.delivered(batch.row_ids)
             continue
         try:
-            sent += await _send_batch(bot, interop, follows, batch, state)
+            sent += await _send_batch(bot, interop, follows, batch, state, languages)
         except _Stop:
             return sent
     if await follows.pending():
@@ -369,13 +370,13 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
 
 
 async def _send_batch(bot: Bot, interop: Interop, follows: Follows, batch: Batch,
-                      state: DeliveryState) -> int:
+                      state: DeliveryState, languages: ChatLanguages | None) -> int:
     """One chat's messages in order; stops at the first refused one (its rows and the later
     messages' rows stay pending). Raises ``_Stop`` when the whole pass must stop."""
     from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
 
     chat_id = batch.chat_id
-    with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
+    with using(await chat_locale(interop.store, chat_id, languages)):  # i18n: as the chat reads answers
         messages = render_messages([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
     listed = {c.row_id for c in batch.changes}
     counted = tuple(r for r in batch.row_ids if r not in listed)  # "and N more": settled last
@@ -467,7 +468,7 @@ async def delivery_job(context: BotContext) -> None:
         # Read before draining: a commit during the pass (ours included) brings one more pass,
         # which finds nothing and writes nothing, so the version then stays put.
         state.version = version
-        await deliver(context.bot, interop, state)
+        await deliver(context.bot, interop, state, context.bot_data.languages)
     except StorageError as exc:  # another process holds the database: nothing lost, next tick
         log.warning("Delivering notifications waits: %s", exc)
         state.dirty = True
