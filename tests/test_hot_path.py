@@ -15,7 +15,8 @@ from bot.admin import Editor, actor_label
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.domain import CheckHint, CheckResult, Company, Kind
-from bot.names.resolver import Resolver, _grams
+from bot.names.keys import grams as _grams
+from bot.names.resolver import Resolver
 from bot.startup import open_interop
 from tests.resolver_cases import fixture_companies
 
@@ -168,7 +169,7 @@ def test_grams_come_in_text_order_whatever_the_hash_seed() -> None:
 
 
 def test_the_fuzzy_cache_keeps_the_latest_keys_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.names.resolver.FUZZY_CACHE_SIZE", 2)
+    monkeypatch.setattr("bot.names.index.FUZZY_CACHE_SIZE", 2)
     resolver = Resolver(fixture_companies())
     for typo in ("alipya", "wechta", "taobo", "alipya"):
         resolver.resolve(typo)
