@@ -301,7 +301,7 @@ def _quoted(quote: str) -> str:
 # -- the operations --------------------------------------------------------------------------
 
 
-class _ParsedUploads:
+class ParsedUploads:
     """The last previewed import, parsed, until its Apply (or an hour) comes.
 
     Parsing runs in a worker thread (a 17 MB CSV costs about a second of CPU), and the dry run
@@ -329,15 +329,17 @@ class _ParsedUploads:
         return doc
 
 
-_PARSED = _ParsedUploads()
-
 
 class Editor:
     """Every admin operation: validate, write through the Store, then refresh the live index."""
 
-    def __init__(self, interop: Interop, owners: Iterable[int]) -> None:
+    def __init__(self, interop: Interop, owners: Iterable[int],
+                 uploads: ParsedUploads | None = None) -> None:
         self.interop = interop
         self.owners = frozenset(owners)
+        # The Telegram adapter hands in the Application's own, so a preview's Apply (a later
+        # update, another Editor) reuses its parse.
+        self.uploads = uploads if uploads is not None else ParsedUploads()
 
     @property
     def store(self) -> Store:
@@ -607,12 +609,12 @@ class Editor:
     async def preview_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
         """What an import would do; the same code path as applying it, rolled back. The parsed
         document is kept for the Apply that usually follows, so a big file is parsed once."""
-        doc = await _PARSED.parse(filename, data, keep=True)
+        doc = await self.uploads.parse(filename, data, keep=True)
         return await dataset.import_document(self.store, doc, actor, dry_run=True, lint=True)
 
     async def apply_import(self, filename: str, data: bytes, actor: str) -> dataset.ImportReport:
         """Apply an import in one transaction, then bring the index up to date."""
-        doc = await _PARSED.parse(filename, data, keep=False)
+        doc = await self.uploads.parse(filename, data, keep=False)
         report = await dataset.import_document(self.store, doc, actor, dry_run=False, lint=True)
         await self.interop.sync()
         return report

@@ -12,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -21,7 +20,12 @@ from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
 from bot.names.keys import CORPORATE, STOPWORDS, fold
 from bot.names.resolver import Mention, Resolver
+from bot.names.scan import Token
 from bot.names.script import has_han
+
+Slot = tuple[int, int, Company | None, tuple[Candidate, ...], str, str]
+"""(start, end, company, candidates, matched, display) of one name read in a text."""
+
 
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
 _WORD = re.compile(r"[^\W_]+")
@@ -160,7 +164,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scan = resolver.scan(original)
     folded = scan.text
     mentions, swallowed = _unswallow(resolver, folded, scan.mentions)
-    slots: list[tuple[int, int, Company | None, tuple[Candidate, ...], str, str]] = []
+    slots: list[Slot] = []
     for mention in mentions:
         slots.append((mention.start, mention.end, mention.company, (), mention.matched,
                       _display(original, folded, mention.start, mention.end)))
@@ -344,13 +348,13 @@ def _corporate(word: str) -> bool:
                                                  score_cutoff=NEAR_WORD) is not None
 
 
-def _gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
+def _gap_after_name(folded: str, start: int, slots: list[Slot], run: list[tuple[int, int]]) -> bool:
     """Whether only spaces stand between a name (known, or the run being read) and ``start``."""
     ends = [slot[1] for slot in slots] + ([run[-1][1]] if run else [])
     return any(folded[end:start].strip(" .,") == "" for end in ends if end <= start)
 
 
-def _subject_word(folded: str, rest: tuple[Any, ...]) -> int | None:
+def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
     """The index of an ordinary word standing where a name must ("does *line* work with
     WhatsApp"): right after the opening "does" and right before a verb such as "work"."""
     if len(rest) < 3 or rest[0].start != 0 or rest[0].text not in W.QUESTION_OPENERS:

@@ -199,7 +199,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
-                      usage: str | None = None) -> CommandHandler[BotContext, None]:
+                      usage: str | None = None) -> CommandHandler[BotContext, object]:
         return CommandHandler(name, command(name, body, need, usage), filters=new)
 
     app.add_handlers([

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.admin import ParsedUploads
 from bot.answers import Interop
 from bot.cache import Cache
 from bot.config import Settings
@@ -74,6 +75,7 @@ class BotData:
     delivery: DeliveryState | None = None  # the follow outbox's delivery state, from its first tick
     profile_pages: ProfilePages = field(default_factory=lambda: Cache(PROFILES_RENDERED))
     languages: ChatLanguages = field(default_factory=ChatLanguages)  # /language settings, last read
+    uploads: ParsedUploads = field(default_factory=ParsedUploads)  # the last previewed /import, parsed
     pictures: Pictures | None = None  # the /map and /compare drawing cache, made on first use
     web: WebServer | None = None  # the web table's server (WEB_PORT), started in post_init
     picture_limiter: RateLimiter | None = None  # pictures cost more: a limiter of their own
