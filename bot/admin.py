@@ -273,7 +273,7 @@ def _clearable(value: str) -> str:
 # -- history ---------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -312,12 +312,12 @@ class ParsedUploads:
 
     def __init__(self, ttl: float = 3600.0) -> None:
         self.ttl = ttl
-        self.kept: tuple[bytes, float, dict[str, Any]] | None = None
+        self.kept: tuple[bytes, float, dict[str, object]] | None = None
 
-    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, Any]:
+    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, object]:
         return await asyncio.to_thread(self._parse, filename, data, keep)
 
-    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, Any]:
+    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, object]:
         digest = hashlib.blake2b(filename.encode("utf-8", "replace") + b"\0" + data).digest()
         kept, self.kept = self.kept, None
         if kept is not None and kept[0] == digest and time.monotonic() - kept[1] < self.ttl:
@@ -573,7 +573,7 @@ class Editor:
                                   fields=tuple(self._diff(entry.before, entry.after))))
         return changes
 
-    def _field_text(self, key: str, value: Any) -> str:
+    def _field_text(self, key: str, value: object) -> str:
         if key in {"subject_id", "object_id"} and isinstance(value, int):
             return self.interop.company(value).name
         return _text(value)
