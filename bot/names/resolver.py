@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.domain import Company, Resolution
-from bot.names.index import NameIndex
 from bot.names.keys import (
     DROPPED,
     MAX_SPLITS,
@@ -23,6 +22,7 @@ from bot.names.keys import (
     name_keys,
     normalize,
 )
+from bot.names.lookup import NameLookup
 from bot.names.scan import Mention, Scan, Scanner
 
 __all__ = ["Mention", "Resolver", "Scan", "normalize"]
@@ -36,7 +36,7 @@ class _Piece:
     kind: str  # "word", "cjk", "sep" (punctuation) or "sepword" ("and", "vs", ...)
 
 
-class Resolver(NameIndex):
+class Resolver(NameLookup):
     """The name index, read for /check arguments and free text."""
 
     def __init__(self, companies: Iterable[Company] = ()) -> None:

@@ -29,7 +29,8 @@ from bot.names.keys import (
 )
 
 if TYPE_CHECKING:
-    from bot.names.index import Hit, NameIndex
+    from bot.names.index import Hit
+    from bot.names.lookup import NameLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +71,7 @@ class Scan:
 class Scanner:
     """Finds the names of ``index`` in free text."""
 
-    def __init__(self, index: NameIndex) -> None:
+    def __init__(self, index: NameLookup) -> None:
         self.index = index
 
 
