@@ -263,8 +263,7 @@ def _forget_answers(interop: Any) -> None:
     """Empty the answer caches, so the next round measures the uncached path."""
     from bot import render
 
-    interop._checks.clear()
-    interop._splits.clear()
+    interop.queries.checks.clear()
     render._RENDERED.clear()
 
 

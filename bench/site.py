@@ -40,7 +40,6 @@ def _forget(interop: Interop) -> None:
 
     interop.queries.checks.clear()
     interop.readings.clear()
-    interop.splits.clear()
     render._RENDERED.clear()
 
 

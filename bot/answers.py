@@ -80,10 +80,9 @@ class Interop:
         self.tree = CompanyTree(resolver, companies)
         self.index = IndexSync(store, resolver, self.tree, synced_names)
         self.queries = Queries(store, self.index)
-        # The same few questions come in the same words; their reading and split are reused
-        # until the index changes (every index change moves ``index.version``).
+        # The same few questions come in the same words; their reading is reused until the
+        # index changes (every index change moves ``index.version``).
         self.readings: Cache[tuple[str, bool], Reading] = Cache(READING_CACHE_SIZE)
-        self.splits: Cache[str, tuple[tuple[Resolution, Resolution] | None]] = Cache(READING_CACHE_SIZE)
         self._waiting: Cache[date, int] = Cache(1)  # /about's count of threads waiting for a look
 
     async def close(self) -> None:
@@ -177,8 +176,7 @@ class Interop:
         return next(iter(partners.values()))
 
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
-        # Wrapped in a 1-tuple: "no split" (None) is remembered too.
-        return self.splits.get(text, lambda: (self.resolver.split_pair(text),), self.index.version)[0]
+        return self.resolver.split_pair(text)
 
     # -- what a text means: the one answering policy -------------------------------------
 

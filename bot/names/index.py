@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 
-from bot.cache import Cache
 from bot.domain import Company
 from bot.names.keys import (
     BUILD_CHUNK,
     CJK_GRAMS,
-    FUZZY_CACHE_SIZE,
     LATIN_GRAMS,
     MAX_CJK_KEY,
     grams,
@@ -65,9 +63,6 @@ class NameIndex:
         # Gram -> alias ids, sorted, as compact C ints.
         self._postings: dict[str, array[int]] = {}
         self._max_cjk = 2
-        # (key, budget) -> (hits, truncated) of ``_fuzzy``: valid only for the index it was
-        # computed from, so every change to the index empties it (``_changed``).
-        self._fuzzy_cache: Cache[tuple[str, int], tuple[tuple[Hit, ...], bool]] = Cache(FUZZY_CACHE_SIZE)
         # 2-4 character Chinese names by one masked character, for one-character typos (built
         # on first use, dropped with every index change).
         self._han_masks: dict[str, list[int]] | None = None
@@ -88,8 +83,7 @@ class NameIndex:
         self._index(company)
 
     def _changed(self) -> None:
-        """The index is about to change: remembered fuzzy answers may no longer hold."""
-        self._fuzzy_cache.clear()
+        """The index is about to change: the masked Chinese names are built again on first use."""
         self._han_masks = None
 
     def bulk_index(self, companies: Iterable[Company]) -> Iterator[None]:

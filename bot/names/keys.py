@@ -56,9 +56,6 @@ MAX_TEXT_FUZZY = 6
 """Fuzzy lookups per free-text message, so long noisy text keeps a bounded cost."""
 MAX_SPLITS = 32
 """Split points tried for a /check argument, so a pasted paragraph cannot stall the bot."""
-FUZZY_CACHE_SIZE = 2048
-"""Fuzzy lookups remembered per normalised key (the same few typos come again and again);
-dropped whenever the index changes. An entry holds ~12 hits on average: ~3 MB when full."""
 BUILD_CHUNK = 4096
 """Companies indexed per step of a bulk build: bounds its scratch memory, and how long it
 holds the event loop between steps."""
