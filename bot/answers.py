@@ -26,7 +26,6 @@ from bot.domain import (
     Kind,
     KindFacts,
     Latest,
-    Link,
     Mode,
     Ownership,
     Profile,
@@ -98,9 +97,6 @@ class Interop:
 
     def ancestors(self, company_id: int) -> list[Company]:
         return self.tree.ancestors(company_id)
-
-    def chain(self, company: Company) -> tuple[Link, ...]:
-        return self.tree.chain(company)
 
     async def refresh_companies(self, company_ids: Iterable[int] | None = None) -> None:
         await self.index.refresh(company_ids)
