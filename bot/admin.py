@@ -578,7 +578,7 @@ class Editor:
             return self.interop.company(value).name
         return _text(value)
 
-    def _diff(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldChange]:
+    def _diff(self, before: dict[str, object] | None, after: dict[str, object] | None) -> list[FieldChange]:
         old, new = before or {}, after or {}
         diffs: list[FieldChange] = []
         for key in dict.fromkeys([*old, *new]):

@@ -154,7 +154,7 @@ class PerChatOrder(BaseUpdateProcessor):
         """(chat, user) pairs and chats with an update in hand: 0 when idle (nothing leaks)."""
         return len(self._turns) + len(self._admission)
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, coroutine: Awaitable[object]) -> None:
         async with self._slots:
             self._running += 1
             try:
@@ -162,7 +162,7 @@ class PerChatOrder(BaseUpdateProcessor):
             finally:
                 self._running -= 1
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         key = self.key(update)
         if key is None:
             await self._run(coroutine)
