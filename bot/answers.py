@@ -237,15 +237,32 @@ class Interop:
     async def _decide_company(self, text: str) -> Decision:
         if not text:
             return Decision(Unresolved(()))
+        found, unknown = self._named(text)
+        if found.company is None:
+            return Decision(Unresolved((found,)))
+        return Decision(await self.profile(found.company), unknown)
+
+    def _named(self, text: str) -> tuple[Resolution, tuple[Resolution, ...]]:
+        """The company a /company argument names: the whole text as a name, else the one
+        company its reading finds (with the unknown names beside it); else the whole text,
+        unresolved, with its close names."""
         whole = self.resolver.resolve(text)
         if whole.company is not None:
-            return Decision(await self.profile(whole.company))
+            return whole, ()
         reading = self.read(text, command=True)
         companies = reading.companies()
         if len(companies) == 1 and not reading.doubtful:
-            unknown = tuple(n.resolution for n in reading.unknown)
-            return Decision(await self.profile(companies[0]), unknown)
-        return Decision(Unresolved((whole,)))
+            return Resolution(text, companies[0]), tuple(n.resolution for n in reading.unknown)
+        return whole, ()
+
+    async def name(self, text: str) -> Resolution:
+        """The one company ``text`` names, read as /company reads it, for the commands that
+        take one name (/map, each name of /compare). Beside an unknown name it stays
+        unresolved: an unknown name is never dropped silently."""
+        await self.sync()
+        text = text.strip()
+        found, unknown = self._named(text)
+        return self.resolver.resolve(text) if unknown else found
 
     async def _decide_ask(self, text: str) -> Decision:
         if not text:
