@@ -266,8 +266,7 @@ async def throughput_figures(interop: Any, work: Workload, *, rounds: int) -> di
 
 def _forget_answers(interop: Any) -> None:
     """Empty the answer caches, so the next round measures the uncached path."""
-    interop._checks.clear()
-    interop._splits.clear()
+    interop.queries.checks.clear()
 
 
 async def _feed(app: Any, texts: Sequence[str]) -> float:

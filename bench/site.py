@@ -36,9 +36,8 @@ DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"
 
 def _forget(interop: Interop) -> None:
     """Cold answer caches: every pair is checked again."""
-    interop._checks.clear()
-    interop._readings.clear()
-    interop._splits.clear()
+    interop.queries.checks.clear()
+    interop.readings.clear()
 
 
 async def build(interop: Interop, out: Path, jobs: int = 1) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from bot import datacheck, dataset
 from bot.answers import Interop
@@ -112,7 +111,7 @@ async def _import(settings: Settings, file: Path, dry_run: bool) -> int:
     return 1 if report.rejected or report.blocked else 0
 
 
-def _read(file: Path) -> tuple[str, dict[str, Any]]:
+def _read(file: Path) -> tuple[str, dict[str, object]]:
     """A JSON or CSV export, or a zip of one, parsed: with the operator's generous limits."""
     return dataset.read_upload(file.name, file.read_bytes(), max_bytes=CLI_MAX_IMPORT_BYTES,
                                max_rows=CLI_MAX_IMPORT_ROWS)

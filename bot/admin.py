@@ -260,7 +260,7 @@ def _quoted(quote: str) -> str:
 # -- the operations --------------------------------------------------------------------------
 
 
-class _ParsedUploads:
+class ParsedUploads:
     """The last previewed import, parsed, until its Apply (or an hour) comes.
 
     Parsing runs in a worker thread (a 17 MB CSV costs about a second of CPU), and the dry run
@@ -271,12 +271,12 @@ class _ParsedUploads:
 
     def __init__(self, ttl: float = 3600.0) -> None:
         self.ttl = ttl
-        self.kept: tuple[bytes, float, dict[str, Any]] | None = None
+        self.kept: tuple[bytes, float, dict[str, object]] | None = None
 
-    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, Any]:
+    async def parse(self, filename: str, data: bytes, *, keep: bool) -> dict[str, object]:
         return await asyncio.to_thread(self._parse, filename, data, keep)
 
-    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, Any]:
+    def _parse(self, filename: str, data: bytes, keep: bool) -> dict[str, object]:
         digest = hashlib.blake2b(filename.encode("utf-8", "replace") + b"\0" + data).digest()
         kept, self.kept = self.kept, None
         if kept is not None and kept[0] == digest and time.monotonic() - kept[1] < self.ttl:
@@ -288,15 +288,17 @@ class _ParsedUploads:
         return doc
 
 
-_PARSED = _ParsedUploads()
-
 
 class Editor:
     """Every admin operation: validate, write through the Store, then refresh the live index."""
 
-    def __init__(self, interop: Interop, owners: Iterable[int]) -> None:
+    def __init__(self, interop: Interop, owners: Iterable[int],
+                 uploads: ParsedUploads | None = None) -> None:
         self.interop = interop
         self.owners = frozenset(owners)
+        # The Telegram adapter hands in the Application's own, so a preview's Apply (a later
+        # update, another Editor) reuses its parse.
+        self.uploads = uploads if uploads is not None else ParsedUploads()
 
     @property
     def store(self) -> Store:
@@ -535,7 +537,7 @@ class Editor:
             return self.interop.company(value).name
         return _text(value)
 
-    def _diff(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldChange]:
+    def _diff(self, before: dict[str, object] | None, after: dict[str, object] | None) -> list[FieldChange]:
         old, new = before or {}, after or {}
         diffs: list[FieldChange] = []
         for key in dict.fromkeys([*old, *new]):
@@ -566,12 +568,12 @@ class Editor:
     async def preview_import(self, filename: str, data: bytes, actor: str) -> ImportReport:
         """What an import would do; the same code path as applying it, rolled back. The parsed
         document is kept for the Apply that usually follows, so a big file is parsed once."""
-        doc = await _PARSED.parse(filename, data, keep=True)
+        doc = await self.uploads.parse(filename, data, keep=True)
         return await dataset.import_document(self.store, doc, actor, dry_run=True, lint=True)
 
     async def apply_import(self, filename: str, data: bytes, actor: str) -> ImportReport:
         """Apply an import in one transaction, then bring the index up to date."""
-        doc = await _PARSED.parse(filename, data, keep=False)
+        doc = await self.uploads.parse(filename, data, keep=False)
         report = await dataset.import_document(self.store, doc, actor, dry_run=False, lint=True)
         await self.interop.sync()
         return report

@@ -1,22 +1,20 @@
-"""The answering core: check, profile, search, recent and free questions, as domain objects.
+"""The one answering policy: what any text means (``Interop.decide``), as domain objects.
 
-Both adapters (Telegram and the terminal) call this and only format what it returns. It also
-owns the live company index (resolver + group tree), so every admin write is visible to every
-chat at once.
+Both adapters (Telegram and the terminal) call this and only format what it returns. ``Interop``
+is the façade over the parts that each do one job: the company tree (``bot.tree``), keeping the
+index in step with the store (``bot.sync``) and the answers read from the store (``bot.queries``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from bot.cache import Cache
 from bot.domain import (
-    Built,
     CheckHint,
     CheckResult,
     Checks,
@@ -28,17 +26,12 @@ from bot.domain import (
     Kind,
     KindFacts,
     Latest,
-    Link,
     Mode,
     Ownership,
-    OwnershipVerdict,
     Profile,
-    Region,
-    Relation,
     Resolution,
     SearchResult,
     SmallTalk,
-    Status,
     Substitution,
     Thread,
     Unresolved,
@@ -48,31 +41,26 @@ from bot.feedback import MissLog
 from bot.names import words as W
 from bot.names.reading import Intent, Reading, close_candidates, read
 from bot.names.resolver import Resolver
+from bot.queries import MAX_CHANGES, MAX_RECENT, SCOPE_TOKEN, STATUS_RANK, Queries, fold_text, neg_date
 from bot.store import About, Edit, Store
+from bot.sync import IndexSync
+from bot.tree import CompanyTree
 from bot.upkeep import waiting
+
+__all__ = ["MAX_CHANGES", "MAX_RECENT", "Interop", "parse_count"]
 
 log = logging.getLogger(__name__)
 
-# Which current state answers "does it work?" best: a live thread beats a newer ended one.
-_STATUS_RANK = {Status.LIVE: 0, Status.PARTIAL: 1, Status.ANNOUNCED: 2, Status.ENDED: 3}
-MAX_RECENT = 50
-MAX_CHANGES = 30
-CHECK_CACHE_SIZE = 4096
-PROFILE_CACHE_SIZE = 64
-"""Profiles kept: a big company's profile is thousands of facts, and every page press asks again."""
-RELOAD_ALL_OVER = 500
-"""More companies changed than this since the last sync (a big import): reload every company,
-which is then cheaper than reading them one by one."""
 MAX_PAIRS = 6
 """Pairs answered for one question with many names; the rest are counted ("and 3 more")."""
 MAX_SEARCH_NAME_WORDS = 3
 """A message this short with no name in it may be a misspelt name: offer close names."""
 MAX_PLACE_PARTNERS = 3
 """A place picks the pair ("upi in sri lanka") when at most this many partners are held there."""
-_SEARCH_STOP = frozenset({"the", "a", "an", "of", "in", "on", "to", "and", "or", "for", "with", "is"})
 CLOSE_SUGGESTION = 80.0
 """A doubtful name this close to a company is probably a typo of it: ask which pair was meant.
 Below it, the name is reported as unknown (with the close names) and the rest is answered."""
+READING_CACHE_SIZE = 4096
 
 
 class Interop:
@@ -88,306 +76,93 @@ class Interop:
         # What people asked and the bot could not answer: this service's own counts (never a
         # process global), saved to /misses by the delivery job.
         self.misses = misses if misses is not None else MissLog()
-        self._children: dict[int, set[int]] = defaultdict(set)
-        self._parent: dict[int, int | None] = {}
-        # Popular pairs are asked again and again; each entry remembers the store's content
-        # version, so any change to a fact, a source or a name (an admin, an import, another
-        # process) invalidates it, while commits that change no answer leave it be.
-        self._checks: OrderedDict[tuple[int, int], tuple[tuple[int, int], CheckResult]] = OrderedDict()
-        # Profiles the same way, also keyed by the index version (a parent or child renamed
-        # changes the profile without a fact write in this process).
-        self._profiles: OrderedDict[int, tuple[tuple[int, int], int, Profile]] = OrderedDict()
-        # The same few questions come in the same words; their split is reused until the index
-        # changes (every in-process index change goes through refresh_companies).
-        self._index_version = 0
-        self._splits: OrderedDict[str, tuple[int, tuple[Resolution, Resolution] | None]] = OrderedDict()
-        self._readings: OrderedDict[tuple[str, bool], tuple[int, Reading]] = OrderedDict()
-        # The newest entry of the store's company change log that the index includes; ``sync``
-        # applies the entries after it, one sync at a time. Start-up reads it before the
-        # companies (``synced_names``): a change committed while the index is built is then
-        # applied by the first sync instead of being taken as included.
-        self._synced_names: int = store.company_changes() if synced_names is None else synced_names
-        self._sync_lock = asyncio.Lock()
-        self._waiting: tuple[tuple[tuple[int, int], date], int] | None = None  # /about's count
-        for company in companies:
-            self._link(company)
+        self.tree = CompanyTree(resolver, companies)
+        self.index = IndexSync(store, resolver, self.tree, synced_names)
+        self.queries = Queries(store, self.index)
+        # The same few questions come in the same words; their reading is reused until the
+        # index changes (every index change moves ``index.version``).
+        self.readings: Cache[tuple[str, bool], Reading] = Cache(READING_CACHE_SIZE)
+        self._waiting: Cache[date, int] = Cache(1)  # /about's count of threads waiting for a look
 
     async def close(self) -> None:
         await self.store.close()
 
-    # -- company graph -------------------------------------------------------------------
-
-    def _link(self, company: Company) -> None:
-        old_parent = self._parent.get(company.id)
-        if old_parent is not None:
-            self._children[old_parent].discard(company.id)
-        self._parent[company.id] = company.parent_id
-        if company.parent_id is not None:
-            self._children[company.parent_id].add(company.id)
+    # -- the parts, as adapters ask for them ---------------------------------------------
 
     def company(self, company_id: int) -> Company:
-        company = self.resolver.company(company_id)
-        if company is None:  # only if the index and the store disagree; keep answering
-            return Company(id=company_id, name=f"company #{company_id}")
-        return company
+        return self.tree.company(company_id)
 
     def descendants(self, company_id: int) -> set[int]:
-        found: set[int] = set()
-        stack = [company_id]
-        while stack:
-            for child in self._children.get(stack.pop(), ()):
-                if child not in found and child != company_id:
-                    found.add(child)
-                    stack.append(child)
-        return found
+        return self.tree.descendants(company_id)
 
     def ancestors(self, company_id: int) -> list[Company]:
-        chain: list[Company] = []
-        seen = {company_id}
-        parent = self._parent.get(company_id)
-        while parent is not None and parent not in seen:
-            chain.append(self.company(parent))
-            seen.add(parent)
-            parent = self._parent.get(parent)
-        return chain
+        return self.tree.ancestors(company_id)
 
     async def refresh_companies(self, company_ids: Iterable[int] | None = None) -> None:
-        """Reload the named companies into the index, or all of them.
-
-        The split and reading caches are versioned by the index they were computed from, so
-        the version moves only once the index has changed, after every await: a question
-        answered meanwhile is stored under the old version and cannot outlive this refresh.
-        """
-        if company_ids is None:
-            companies = await self.store.companies()
-            present = {c.id for c in companies}
-            for company in companies:
-                if self.resolver.company(company.id) != company:
-                    self.resolver.upsert_company(company)
-                    self._link(company)
-            for gone in [cid for cid in self._parent if cid not in present]:
-                self._unlink(gone)
-                self.resolver.remove_company(gone)
-        else:
-            loaded = [(cid, await self.store.company(cid)) for cid in company_ids]
-            for company_id, found in loaded:
-                if found is None:
-                    self._unlink(company_id)
-                    self.resolver.remove_company(company_id)
-                else:
-                    self.resolver.upsert_company(found)
-                    self._link(found)
-        self._index_version += 1
+        await self.index.refresh(company_ids)
 
     async def sync(self) -> None:
-        """Bring the index up to the store's company change log: the companies changed since
-        it last matched (by this process or another, such as ``python -m bot import``), or
-        every company after a big change.
-
-        Every update calls this, so the common case is one indexed read. One sync runs at a
-        time: updates arriving during a reload wait for it instead of starting their own.
-        """
-        if self.store.company_changes() == self._synced_names:
-            return
-        async with self._sync_lock:
-            changed = self.store.companies_changed_since(self._synced_names, RELOAD_ALL_OVER)
-            if changed is None:
-                newest = self.store.company_changes()  # read first: later changes get the next sync
-                await self.refresh_companies()
-            else:
-                newest, company_ids = changed
-                if company_ids:
-                    await self.refresh_companies(company_ids)
-            self._synced_names = max(self._synced_names, newest)
-
-    def _unlink(self, company_id: int) -> None:
-        parent = self._parent.pop(company_id, None)
-        if parent is not None:
-            self._children[parent].discard(company_id)
-
-    # -- answers -------------------------------------------------------------------------
-
-    def view(self, fact: Fact, *, via_affiliate: bool = False) -> FactView:
-        return FactView(fact, self.company(fact.subject_id), self.company(fact.object_id),
-                        via_affiliate)
-
-    def _threads(self, views: Iterable[FactView],
-                 asked: tuple[Company, Company] | None = None) -> tuple[Thread, ...]:
-        """Facts grouped per (subject, object, kind, scope, region), best standing first; for a roll-up
-        (``asked`` set) each thread says how its parties belong to the asked companies."""
-        grouped: dict[tuple[int, int, str, str, str], list[FactView]] = defaultdict(list)
-        for v in views:
-            grouped[(v.fact.subject_id, v.fact.object_id, v.fact.kind.value, v.fact.scope,
-                     v.fact.region)].append(v)
-        threads = [
-            Thread(subject=vs[0].subject, object=vs[0].object, kind=vs[0].fact.kind,
-                   events=tuple(sorted(vs, key=lambda v: v.fact.sort_key)),
-                   links=self._via(vs[0].subject, vs[0].object, asked) if asked else ())
-            for vs in grouped.values()
-        ]
-        threads.sort(key=lambda t: (_STATUS_RANK[t.standing.fact.status],
-                                    _neg(t.standing.fact.date), t.subject.name))
-        return tuple(threads)
-
-    def _via(self, subject: Company, obj: Company, asked: tuple[Company, Company]) -> tuple[Link, ...]:
-        """For each party that is not an asked company: the link that says how it belongs.
-
-        The weakest link on the way up counts ("via Ant Group (Alibaba affiliate)"); if all are
-        owned, the party's own link does ("via WeChat Pay, WeChat's payment service").
-        """
-        asked_ids = {c.id for c in asked}
-        links: list[Link] = []
-        for party in (subject, obj):
-            if party.id in asked_ids:
-                continue
-            chain = self.chain(party)
-            upto: list[Link] = []
-            for link in chain:
-                upto.append(link)
-                if link.parent.id in asked_ids:
-                    break
-            if not upto:
-                continue
-            weak = [link for link in upto if link.relation is Relation.AFFILIATE]
-            links.append(weak[-1] if weak else upto[0])
-        return tuple(links)
-
-    def chain(self, company: Company) -> tuple[Link, ...]:
-        """The company's links upwards: itself to its parent, the parent to its own, ..."""
-        links: list[Link] = []
-        seen = {company.id}
-        child = company
-        parent_id = self._parent.get(company.id, company.parent_id)
-        while parent_id is not None and parent_id not in seen:
-            parent = self.company(parent_id)
-            links.append(Link(child, parent, child.relation))
-            seen.add(parent_id)
-            child = parent
-            parent_id = self._parent.get(parent_id)
-        return tuple(links)
-
-    async def check(self, a: Company, b: Company) -> CheckResult:
-        """Direct facts in both directions, plus facts between the two groups' members."""
-        key = (a.id, b.id)
-        version = self.store.content_version()  # read first: a later commit can only invalidate
-        cached = self._checks.get(key)
-        if cached is not None and cached[0] == version and cached[1].a == a and cached[1].b == b:
-            self._checks.move_to_end(key)
-            return cached[1]
-        result = await self._check(a, b)
-        self._checks[key] = (version, result)
-        if len(self._checks) > CHECK_CACHE_SIZE:
-            self._checks.popitem(last=False)
-        return result
-
-    async def _check(self, a: Company, b: Company) -> CheckResult:
-        group_a = self.descendants(a.id) | {a.id}
-        group_b = self.descendants(b.id) | {b.id}
-        if len(group_a) > 1 or len(group_b) > 1:  # one query covers both the pair and the groups
-            found = await self.store.facts_between(group_a, group_b)
-            pair = {a.id, b.id}
-            direct = [f for f in found if {f.subject_id, f.object_id} == pair]
-            rollup = [f for f in found if {f.subject_id, f.object_id} != pair]
-        else:
-            direct, rollup = await self.store.facts_between([a.id], [b.id]), []
-        threads = self._threads(self.view(f) for f in direct)
-        rolled = self._threads((self.view(f, via_affiliate=True) for f in rollup), (a, b))
-        best = threads[0] if threads else (rolled[0] if rolled else None)
-        verdict = Verdict(best.standing.fact.status.value) if best else Verdict.NO_RECORD
-        return CheckResult(a=a, b=b, verdict=verdict, threads=threads, rollup=rolled)
-
-    async def check_kind(self, a: Company, b: Company, kind: Kind | None,
-                         scope: str = "", region: str = "", feature: str = "") -> CheckResult:
-        """A check whose headline answers ``kind`` (the pair's best state when None); threads of
-        the asked ``region`` lead, then those that hold everywhere. A named ``feature`` is
-        answered by its own threads (``scope``) only: another feature's state is never its answer."""
-        result = _prefer_region(await self.check(a, b), region)
-        if kind is None:
-            return result
-        focus = result.of_kind(kind)
-        if scope:
-            same = tuple(t for t in focus if t.scope.casefold() == scope.casefold())
-            focus = same if feature else same or focus
-        verdict = Verdict(focus[0].standing.fact.status.value) if focus else Verdict.NO_RECORD
-        return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
-                           rollup=result.rollup, kind=kind, scope=scope, feature=feature)
-
-    def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
-        cached = self._splits.get(text)
-        if cached is not None and cached[0] == self._index_version:
-            self._splits.move_to_end(text)
-            return cached[1]
-        pair = self.resolver.split_pair(text)
-        self._splits[text] = (self._index_version, pair)
-        if len(self._splits) > CHECK_CACHE_SIZE:
-            self._splits.popitem(last=False)
-        return pair
-
-    async def profile(self, company: Company) -> Profile:
-        """The company's card and every fact of its group; cached until the store changes."""
-        version = self.store.content_version()  # read first: a later commit can only invalidate
-        index = self._index_version
-        cached = self._profiles.get(company.id)
-        if (cached is not None and cached[0] == version and cached[1] == index
-                and cached[2].company == company):
-            self._profiles.move_to_end(company.id)
-            return cached[2]
-        profile = await self._profile(company)
-        self._profiles[company.id] = (version, index, profile)
-        if len(self._profiles) > PROFILE_CACHE_SIZE:
-            self._profiles.popitem(last=False)
-        return profile
-
-    async def _profile(self, company: Company) -> Profile:
-        family = self.descendants(company.id)
-        facts = await self.store.profile_facts({company.id} | family)
-        views: Built[FactView] = Built.each(
-            facts, lambda f: self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id)))
-        parent = self.company(company.parent_id) if company.parent_id is not None else None
-        children = tuple(sorted((self.company(c) for c in self._children.get(company.id, ())),
-                                key=lambda c: c.name))
-        siblings: tuple[Company, ...] = ()
-        if company.parent_id is not None:
-            siblings = tuple(sorted(
-                (self.company(c) for c in self._children.get(company.parent_id, ())
-                 if c != company.id), key=lambda c: c.name))
-        return Profile(company=company, parent=parent, children=children, affiliates=siblings,
-                       facts=views)
+        await self.index.sync()
 
     def resolve(self, name: str) -> Resolution:
         return self.resolver.resolve(name)
 
-    async def search(self, text: str, limit: int = 10) -> SearchResult:
-        """Facts about the term first (it is in their text, or they are the feature it names);
-        facts that only share a party named like it ("rcs" is an alias of Android) are left
-        out when any fact is about it. Terms of one or two letters match whole words only."""
-        facts = await self.store.search(text, limit * 3)
-        terms = [t for t in _SCOPE_TOKEN.findall(_fold_text(text)) if t not in _SEARCH_STOP] or \
-            [text.strip().casefold()]
-        about = [f for f in facts if self._about(f, terms)]
-        if about or all(len(t) <= 2 and t.isascii() for t in terms):
-            facts = about
-        return SearchResult(query=text, hits=tuple(self.view(f) for f in facts[:limit]))
+    def view(self, fact: Fact, *, via_affiliate: bool = False) -> FactView:
+        return self.queries.view(fact, via_affiliate=via_affiliate)
 
-    def _about(self, fact: Fact, terms: list[str]) -> bool:
-        text = " ".join((fact.summary, fact.summary_zh, fact.scope, fact.kind_detail)).casefold()
-        for term in terms:
-            short = len(term) <= 2 and term.isascii()
-            if re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", text) if short or term.isascii() \
-                    else term in text:
-                continue
-            scopes = {f.scope.casefold() for cid in (fact.subject_id, fact.object_id)
-                      for f in self.company(cid).features if term in _fold_text(f.alias)}
-            if not (fact.scope.casefold() in scopes and fact.scope):
-                return False
-        return True
+    async def check(self, a: Company, b: Company) -> CheckResult:
+        return await self.queries.check(a, b)
+
+    async def check_kind(self, a: Company, b: Company, kind: Kind | None,
+                         scope: str = "", region: str = "", feature: str = "") -> CheckResult:
+        return await self.queries.check_kind(a, b, kind, scope, region, feature)
+
+    async def profile(self, company: Company) -> Profile:
+        return await self.queries.profile(company)
+
+    async def kind_facts(self, company: Company, kind: Kind, scope: str = "", region: str = ""
+                         ) -> KindFacts:
+        return await self.queries.kind_facts(company, kind, scope, region)
+
+    async def search(self, text: str, limit: int = 10) -> SearchResult:
+        return await self.queries.search(text, limit)
+
+    async def recent(self, n: int = 10) -> list[FactView]:
+        return await self.queries.recent(n)
+
+    async def changes(self, n: int = 10) -> list[tuple[Edit, FactView]]:
+        return await self.queries.changes(n)
+
+    async def thread_of(self, fact: Fact) -> Thread:
+        return await self.queries.thread_of(fact)
+
+    async def partner_for(self, company: Company) -> Company | None:
+        return await self.queries.partner_for(company)
+
+    async def options(self, unresolved: Unresolved) -> list[CheckResult]:
+        return await self.queries.options(unresolved)
+
+    async def about(self, today: date | None = None) -> About:
+        """/about: what the store covers, when it last changed, and how many threads wait for
+        an admin's look (``bot.upkeep``)."""
+        about = await self.store.about()
+        day = today or datetime.now(UTC).date()
+        version = self.store.content_version()  # read first: a later commit only invalidates
+        # Counting waiting threads reads every live fact (~0.5 s at 100k facts): once per
+        # change to the facts and per day, not once per /about.
+        count = await self._waiting.aget(day, lambda: waiting(self, day), version)
+        return replace(about, waiting=count)
+
+    def ownership(self, first: Company, second: Company | None, reading: Reading) -> Ownership:
+        """Answer "who owns X", "is X part of Y", "does Y own X" from the company tree."""
+        return self.tree.ownership(first, second, reading.owner_first)
 
     async def _place_partner(self, company: Company, reading: Reading) -> Company | None:
         """The other party of the company's facts held in, or about, the place the question
         names; None when no fact is, or when so many are that the place picks nothing."""
         facts = await self.store.facts_involving([company.id], reading.kind)
         partners: dict[int, Company] = {}
-        for fact in sorted(facts, key=lambda f: (_STATUS_RANK[f.status], _neg(f.date))):
+        for fact in sorted(facts, key=lambda f: (STATUS_RANK[f.status], neg_date(f.date))):
             other = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
             about = " ".join((fact.summary, other.name, *other.aliases, other.description)).casefold()
             if (reading.region and fact.region == reading.region) or _mentions_place(about, reading.place):
@@ -396,58 +171,16 @@ class Interop:
             return None
         return next(iter(partners.values()))
 
-    async def recent(self, n: int = 10) -> list[FactView]:
-        n = max(1, min(n, MAX_RECENT))
-        return [self.view(f) for f in await self.store.recent(n)]
-
-    async def changes(self, n: int = 10) -> list[tuple[Edit, FactView]]:
-        """/changes: the latest admin edits, newest first, each with its fact as it is now."""
-        return [(e, self.view(e.fact)) for e in await self.store.changes(max(1, min(n, MAX_CHANGES)))]
-
-    async def about(self, today: date | None = None) -> About:
-        """/about: what the store covers, when it last changed, and how many threads wait for
-        an admin's look (``bot.upkeep``)."""
-        about = await self.store.about()
-        day = today or datetime.now(UTC).date()
-        key = (self.store.content_version(), day)  # read first: a later commit only invalidates
-        if self._waiting is None or self._waiting[0] != key:
-            # Counting waiting threads reads every live fact (~0.5 s at 100k facts): once per
-            # change to the facts and per day, not once per /about.
-            self._waiting = (key, await waiting(self, day))
-        return replace(about, waiting=self._waiting[1])
-
-    async def thread_of(self, fact: Fact) -> Thread:
-        """The thread ``fact`` belongs to (its pair, kind, scope and region), with all its facts."""
-        key = (fact.subject_id, fact.object_id, fact.kind, fact.scope, fact.region)
-        same = [f for f in await self.store.facts_between([fact.subject_id], [fact.object_id])
-                if (f.subject_id, f.object_id, f.kind, f.scope, f.region) == key]
-        return self._threads(self.view(f) for f in same or [fact])[0]
-
-    async def partner_for(self, company: Company) -> Company | None:
-        """The other party of the company's latest fact: a pair worth suggesting."""
-        facts = await self.store.facts_involving([company.id])
-        if not facts:
-            return None
-        latest = facts[-1]
-        return self.company(latest.object_id if latest.subject_id == company.id else latest.subject_id)
-
+    def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
+        return self.resolver.split_pair(text)
 
     # -- what a text means: the one answering policy -------------------------------------
 
     def read(self, text: str, *, command: bool = False) -> Reading:
         """The reading of a text, reused while the index is unchanged (the same few questions
         come in the same words)."""
-        key = (text, command)
-        cached = self._readings.get(key)
-        if cached is not None and cached[0] == self._index_version:
-            self._readings.move_to_end(key)
-            return cached[1]
-        version = self._index_version
-        reading = read(self.resolver, text, command=command)
-        self._readings[key] = (version, reading)
-        if len(self._readings) > CHECK_CACHE_SIZE:
-            self._readings.popitem(last=False)
-        return reading
+        return self.readings.get((text, command), lambda: read(self.resolver, text, command=command),
+                                 self.index.version)
 
     async def decide(self, text: str, mode: Mode = Mode.ASK) -> Decision:
         """What any text means, answered: /check and /company arguments, free text in chats and
@@ -504,15 +237,32 @@ class Interop:
     async def _decide_company(self, text: str) -> Decision:
         if not text:
             return Decision(Unresolved(()))
+        found, unknown = self._named(text)
+        if found.company is None:
+            return Decision(Unresolved((found,)))
+        return Decision(await self.profile(found.company), unknown)
+
+    def _named(self, text: str) -> tuple[Resolution, tuple[Resolution, ...]]:
+        """The company a /company argument names: the whole text as a name, else the one
+        company its reading finds (with the unknown names beside it); else the whole text,
+        unresolved, with its close names."""
         whole = self.resolver.resolve(text)
         if whole.company is not None:
-            return Decision(await self.profile(whole.company))
+            return whole, ()
         reading = self.read(text, command=True)
         companies = reading.companies()
         if len(companies) == 1 and not reading.doubtful:
-            unknown = tuple(n.resolution for n in reading.unknown)
-            return Decision(await self.profile(companies[0]), unknown)
-        return Decision(Unresolved((whole,)))
+            return Resolution(text, companies[0]), tuple(n.resolution for n in reading.unknown)
+        return whole, ()
+
+    async def name(self, text: str) -> Resolution:
+        """The one company ``text`` names, read as /company reads it, for the commands that
+        take one name (/map, each name of /compare). Beside an unknown name it stays
+        unresolved: an unknown name is never dropped silently."""
+        await self.sync()
+        text = text.strip()
+        found, unknown = self._named(text)
+        return self.resolver.resolve(text) if unknown else found
 
     async def _decide_ask(self, text: str) -> Decision:
         if not text:
@@ -575,7 +325,7 @@ class Interop:
                 return Decision(Unresolved(unknown))
             if len(text.split()) <= MAX_SEARCH_NAME_WORDS:
                 guess = self.resolver.resolve(text)
-                guess = replace(guess, candidates=close_candidates(_fold_text(text), guess.candidates))
+                guess = replace(guess, candidates=close_candidates(fold_text(text), guess.candidates))
                 if guess.candidates:  # a lone weak match is a suggestion, never an answer
                     return Decision(Unresolved((guess,)))
         return Decision(result)
@@ -645,27 +395,12 @@ class Interop:
                 return Kind(company.kind)
         return None
 
-    def products(self, company: Company) -> list[Company]:
-        """The company's products and services (WeChat Pay of WeChat): children typed as
-        products; in a tree without types, family members whose name extends this one."""
-        children = [self.company(c) for c in self._children.get(company.id, ())]
-        typed = [c for c in children if c.relation is Relation.PRODUCT]
-        if typed:
-            return sorted(typed, key=lambda c: c.name)
-        family = set(self._children.get(company.id, ()))
-        if company.parent_id is not None:
-            family |= self._children.get(company.parent_id, set())
-        prefix = company.name.casefold() + " "
-        return sorted((self.company(c) for c in family
-                       if c != company.id and self.company(c).name.casefold().startswith(prefix)
-                       and self.company(c).relation is None), key=lambda c: c.name)
-
     async def _through_product(self, a: Company, b: Company, kind: Kind, scope: str, region: str = ""
                                ) -> tuple[CheckResult, Substitution] | None:
         """Answer with a product's facts when the named company holds none of the kind
         ("pay with WeChat on Ele.me" is WeChat Pay's)."""
         for asked, other in ((b, a), (a, b)):
-            for product in self.products(asked):
+            for product in self.tree.products(asked):
                 if product.id == other.id:
                     continue
                 result = await self.check_kind(*((other, product) if asked is b else (product, other)),
@@ -673,52 +408,6 @@ class Interop:
                 if result.of_kind(kind):
                     return result, Substitution(asked, product, product.relation)
         return None
-
-    async def kind_facts(self, company: Company, kind: Kind, scope: str = "", region: str = ""
-                         ) -> KindFacts:
-        """One company's threads of one kind, best first ("does rcs work on iPhone?")."""
-        family = self.descendants(company.id)
-        facts = await self.store.facts_involving({company.id} | family, kind)
-        threads = self._threads(self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
-                                for f in facts)
-        threads = _by_region(threads, region)
-        if scope:
-            threads = tuple(sorted(threads, key=lambda t: t.scope != scope))
-        return KindFacts(company, kind, threads, scope)
-
-    def ownership(self, first: Company, second: Company | None, reading: Reading) -> Ownership:
-        """Answer "who owns X", "is X part of Y", "does Y own X" from the company tree."""
-        if second is None:
-            return Ownership(first, None, OwnershipVerdict.CHAIN, self.chain(first))
-        if reading.owner_first:  # "does Tencent own JD": JD is the one asked about
-            first, second = second, first
-        for child, parent in ((first, second), (second, first)):
-            chain = self.chain(child)
-            upto: list[Link] = []
-            for link in chain:
-                upto.append(link)
-                if link.parent.id == parent.id:
-                    weak = any(x.relation is Relation.AFFILIATE for x in upto)
-                    verdict = OwnershipVerdict.AFFILIATE if weak else OwnershipVerdict.YES
-                    return Ownership(child, parent, verdict, tuple(upto))
-        chain, other_chain = self.chain(first), self.chain(second)
-        above = {link.parent.id for link in other_chain}
-        common = next((i for i, link in enumerate(chain) if link.parent.id in above), None)
-        if common is not None:  # "is Temu related to Pinduoduo": both PDD Holdings'
-            group = chain[common].parent
-            top = next(i for i, link in enumerate(other_chain) if link.parent.id == group.id)
-            return Ownership(first, group, OwnershipVerdict.RELATED, chain[:common + 1],
-                             other_chain[:top + 1], other=second)
-        return Ownership(first, second, OwnershipVerdict.NO, chain, other_chain)
-
-    async def options(self, unresolved: Unresolved) -> list[CheckResult]:
-        """Candidate pairs for a check with one or both names unsure (inline offers them)."""
-        sides: list[list[Company]] = []
-        for r in unresolved.resolutions:
-            sides.append([r.company] if r.company else [c.company for c in r.candidates[:3]])
-        if len(sides) != 2:
-            return []
-        return [await self.check(a, b) for a in sides[0] for b in sides[1] if a.id != b.id]
 
 
 
@@ -729,9 +418,6 @@ def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:
             if company.id == company_id:
                 return next((f for f in company.features if f.alias == alias), None)
     return None
-
-
-_SCOPE_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def _same_word(x: str, y: str) -> bool:
@@ -751,7 +437,7 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
     for thread in (*result.threads, *result.rollup):
         if (kind is not None and thread.kind is not kind) or not thread.scope:
             continue
-        tokens = [x for x in _SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
+        tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
         score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
         if score > best_score:
             best, best_score = thread, score
@@ -789,20 +475,16 @@ def _named_by(unknown: tuple[Resolution, ...], pair: tuple[Resolution, Resolutio
     companies = [r.company for r in pair if r.company is not None]
 
     def named(typed: str) -> bool:
-        key = _fold_text(typed)
+        key = fold_text(typed)
         for company in companies:
             for name in (company.name, *company.aliases):
-                folded = _fold_text(name)
+                folded = fold_text(name)
                 if folded == key or (folded.startswith(key) and all(
                         _COMPANY_FORM.fullmatch(word) for word in folded[len(key):].split())):
                     return True
         return False
 
     return all(named(r.query) for r in unknown)
-
-
-def _fold_text(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def _note_misses(misses: MissLog, decision: Decision) -> None:
@@ -823,32 +505,3 @@ def parse_count(text: str, default: int, maximum: int) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 6:
         return None
     return min(max(int(text), 1), maximum)
-
-
-def _by_region(threads: tuple[Thread, ...], region: str) -> tuple[Thread, ...]:
-    """The asked region's threads first, then those without one, then other regions' (each
-    group keeps its best-first order)."""
-    if not region:
-        return threads
-
-    def rank(thread: Thread) -> int:
-        held = thread.current.fact.region
-        return 0 if held == region else 1 if held in ("", Region.GLOBAL.value) else 2
-
-    return tuple(sorted(threads, key=rank))
-
-
-def _prefer_region(result: CheckResult, region: str) -> CheckResult:
-    """``result`` with the asked region's threads leading, and the verdict they give."""
-    if not region:
-        return result
-    threads, rollup = _by_region(result.threads, region), _by_region(result.rollup, region)
-    best = threads[0] if threads else (rollup[0] if rollup else None)
-    verdict = Verdict(best.standing.fact.status.value) if best else Verdict.NO_RECORD
-    return replace(result, verdict=verdict, threads=threads, rollup=rollup)
-
-
-def _neg(date: str) -> str:
-    """Sort key that puts later ISO dates first (and undated last)."""
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in date) if date else "\U0010ffff"
-

@@ -8,7 +8,7 @@ the first time it is asked under a newer version: a change is never answered fro
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -29,6 +29,10 @@ class Cache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __iter__(self) -> Iterator[K]:
+        """The keys, least recently used first."""
+        return iter(self._entries)
 
     def _at(self, version: Hashable) -> None:
         if version != self._version:
@@ -63,6 +67,10 @@ class Cache(Generic[K, V]):
             return found
         value = await make()
         return self.put(key, value, version)
+
+    def discard(self, key: K) -> None:
+        """Forget one entry (one no one will ask for again)."""
+        self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -131,7 +131,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if command == "/map":
         if not args:
             return t("usage.map")
-        resolution = read_name(interop, args)
+        resolution = await read_name(interop, args)
         if resolution.company is None:
             return _render(Decision(Unresolved((resolution,))))
         found = await map_of(interop, resolution.company)

@@ -93,7 +93,7 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8") if not text.isprintable() else text
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
@@ -133,7 +133,7 @@ def _months_between(earlier: date, later: date) -> int:
 class _Companies:
     """The companies by normalised name key (bot.rules.name_key), as every write path matches."""
 
-    def __init__(self, rows: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(self, rows: Sequence[Mapping[str, object]]) -> None:
         self.rows = rows
         self.owner: dict[str, int] = {}  # key of a name or alias -> index of its company
         self.parent: dict[int, int | None] = {}
@@ -156,7 +156,7 @@ class _Companies:
 
 
 def check(doc: Mapping[str, Any], *, today: date | None = None,
-          base_companies: Sequence[Mapping[str, Any]] = (), whole: bool = True) -> Report:
+          base_companies: Sequence[Mapping[str, object]] = (), whole: bool = True) -> Report:
     """Every finding in ``doc`` (the import/export document), errors and warnings in row order.
 
     ``whole=False`` is for a file about to be imported into a store holding ``base_companies``:
@@ -233,7 +233,7 @@ class _Memo:
     repeats them thousands of times."""
 
     def __init__(self) -> None:
-        self.choices: dict[tuple[type, Any], Any] = {}
+        self.choices: dict[tuple[type, object], object] = {}
         self.dates: dict[str, str] = {}
         self.companies: dict[str, int | None] = {}
 
@@ -260,7 +260,7 @@ class _Memo:
         return self.companies[name]
 
 
-def _fact_key(index: int, row: Mapping[str, Any]) -> str:
+def _fact_key(index: int, row: Mapping[str, object]) -> str:
     key = _text(row.get("key")).strip()
     if key:
         return key
@@ -272,9 +272,9 @@ def _fact_rules(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Comp
                 *, whole: bool) -> list[Finding]:
     findings: list[Finding] = []
     seen: dict[tuple[Any, ...], str] = {}
-    threads: dict[tuple[Any, ...], list[tuple[str, int, Mapping[str, Any]]]] = defaultdict(list)
+    threads: dict[tuple[object, ...], list[tuple[str, int, Mapping[str, object]]]] = defaultdict(list)
     by_key: dict[str, int] = {}  # a fact's key -> its position (the first, if used twice)
-    placed: dict[int, tuple[tuple[Any, ...], str]] = {}  # position -> (thread, date)
+    placed: dict[int, tuple[tuple[object, ...], str]] = {}  # position -> (thread, date)
     memo = _Memo()
 
     for position, (index, row) in enumerate(facts):
@@ -363,7 +363,7 @@ def _fact_rules(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Comp
     return findings
 
 
-def _stale_threads(threads: Mapping[tuple[Any, ...], list[tuple[str, int, Mapping[str, Any]]]],
+def _stale_threads(threads: Mapping[tuple[object, ...], list[tuple[str, int, Mapping[str, object]]]],
                    companies: _Companies, today: date) -> list[Finding]:
     """A thread whose newest fact (the store's order: date, then file order) is an announcement
     more than a year old: probably shipped, or quietly dropped, since."""
@@ -382,7 +382,7 @@ def _stale_threads(threads: Mapping[tuple[Any, ...], list[tuple[str, int, Mappin
     return findings
 
 
-def _empty_trees(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Companies) -> list[Finding]:
+def _empty_trees(facts: Sequence[tuple[int, Mapping[str, object]]], companies: _Companies) -> list[Finding]:
     """A company none of whose group (everything under its topmost parent) has a fact: nothing
     the bot can say about it, so probably a leftover or a name with its facts missing."""
     def root(index: int) -> int:
@@ -406,7 +406,7 @@ def _empty_trees(facts: Sequence[tuple[int, Mapping[str, Any]]], companies: _Com
             for index in range(len(companies.rows)) if root(index) not in busy]
 
 
-def _choice(kind: type[Kind] | type[Status] | type[Region], value: Any) -> Any:
+def _choice(kind: type[Kind] | type[Status] | type[Region], value: object) -> object:
     try:
         return kind.parse(value) if isinstance(value, str) else None
     except InteropError:

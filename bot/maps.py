@@ -79,9 +79,10 @@ class CompareProblem:
     cols: int = 0
 
 
-def read_name(interop: Interop, text: str) -> Resolution:
-    """The one place /map and /compare turn a typed name into a company (same policy as /company)."""
-    return interop.resolve(text)
+async def read_name(interop: Interop, text: str) -> Resolution:
+    """The one place /map and /compare turn a typed name into a company (``Interop.name``: the
+    policy /company reads its argument with)."""
+    return await interop.name(text)
 
 
 def _changed(check: CheckResult) -> str:
@@ -174,7 +175,7 @@ async def compare_text(interop: Interop, text: str) -> CompareResult | Unresolve
     row_names, col_names = (list(dict.fromkeys(side)) for side in split)
     if len(row_names) > MAX_COMPARE or len(col_names) > MAX_COMPARE:
         return CompareProblem("too_big", len(row_names), len(col_names))
-    resolutions = [read_name(interop, n) for n in (*row_names, *col_names)]
+    resolutions = [await read_name(interop, n) for n in (*row_names, *col_names)]
     if not all(r.resolved for r in resolutions):
         return Unresolved(tuple(resolutions))
     companies = [r.company for r in resolutions if r.company is not None]

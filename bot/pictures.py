@@ -15,12 +15,12 @@ import io
 import math
 import re
 import struct
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from bot.cache import Cache
 from bot.domain import Company, Verdict
 from bot.i18n import EN, display_name, using
 from bot.i18n import current as current_locale
@@ -351,8 +351,7 @@ class Pictures:
     """Draws in the worker thread and keeps recent PNGs, keyed on what they show and the content version."""
 
     def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._cache: OrderedDict[Hashable, Picture] = OrderedDict()
+        self._cache: Cache[Hashable, Picture] = Cache(size)
         self.drawn = 0  # pictures actually drawn (the rest came from the cache)
 
     async def map(self, result: MapResult) -> Picture:
@@ -370,13 +369,9 @@ class Pictures:
             await asyncio.get_running_loop().run_in_executor(_worker(), cjk_font)
         locale = current_locale() if cjk_font() is not None else EN
         key = (key, locale)
-        hit = self._cache.get(key)
+        hit = self._cache.peek(key)
         if hit is not None:
-            self._cache.move_to_end(key)
             return hit
         picture = await asyncio.get_running_loop().run_in_executor(_worker(), _drawn_in, locale, draw, arg)
         self.drawn += 1
-        self._cache[key] = picture
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return picture
+        return self._cache.put(key, picture)

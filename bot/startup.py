@@ -52,7 +52,7 @@ async def open_interop(path: Path | str, *, seed: Path | None = None) -> Interop
 async def _indexed(store: Store) -> Interop:
     """The Interop over an open store: its companies read and indexed, pausing at each chunk so
     the event loop stays responsive. The change log's position is read before the companies
-    (see Interop's ``synced_names``)."""
+    (see ``IndexSync``'s ``synced_names``)."""
     synced = store.company_changes()
     companies = await store.companies()
     resolver = Resolver()

@@ -9,8 +9,6 @@ Placeholders use str.format names.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.i18n import EN as _EN_LOCALE
 from bot.i18n import ZH_HANS, ZH_HANT, current, to_traditional
 
@@ -360,8 +358,6 @@ EN.update({
                      "or /follow NAME | NAME for one pair.",
     "follows.usage_unfollow": "Use /unfollow NAME or /unfollow NAME | NAME; /following lists "
                               "what this chat follows.",
-    "follows.unknown": "I don't know “{name}” yet.",
-    "follows.unknown_suggest": "I don't know “{name}”. Did you mean: {names}?",
     "follows.same": "Both names are {name}; name two companies for a pair.",
     "follows.done": "🔔 This chat now follows {name}.",
     "follows.scope_company": "You will get a message when a fact about it, its products or "
@@ -861,7 +857,7 @@ def template(key: str, lang: str | None = None) -> str:
     return CATALOGUES.get(lang, EN).get(key) or EN[key]
 
 
-def t(key: str, lang: str | None = None, /, **values: Any) -> str:
+def t(key: str, lang: str | None = None, /, **values: object) -> str:
     """The message ``key`` in ``lang`` (default: the current locale), filled with ``values``."""
     text = template(key, lang)
     return text.format(**values) if values else text

@@ -269,8 +269,6 @@ ZH: dict[str, str] = {
                      "或用 /follow 名称 | 名称 关注一对公司。",
     "follows.usage_unfollow": "用 /unfollow 名称 或 /unfollow 名称 | 名称 取消关注；/following "
                               "列出这个聊天关注的内容。",
-    "follows.unknown": "我还不认识“{name}”。",
-    "follows.unknown_suggest": "我不认识“{name}”。你是不是指：{names}？",
     "follows.same": "两个名称都是 {name}；关注一对公司请写两家不同的公司。",
     "follows.done": "🔔 这个聊天现在关注 {name}。",
     "follows.scope_company": "当有关它、它的产品或子公司的记录被添加或修改时，你会收到消息。",

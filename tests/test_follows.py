@@ -84,12 +84,38 @@ async def test_follow_a_pair_either_way_round_and_unfollow_it(h: Harness) -> Non
 @pytest.mark.parametrize(("text", "expected"), [
     ("/follow", t("follows.usage")),
     ("/unfollow", t("follows.usage_unfollow")),
-    ("/follow zorblaxq", t("follows.unknown", name="zorblaxq")),
+    ("/follow zorblaxq", t("answers.unknown", name="zorblaxq")),
+    ("/follow jd zorblaxq", t("answers.unknown", name="zorblaxq")),
+    ("/follow alipay alipay", t("follows.same", name="Alipay")),
     ("/follow alipay | alipay", t("follows.same", name="Alipay")),
     ("/follow a | b | c", t("follows.usage")),
 ])
 async def test_follow_refusals_are_clear(h: Harness, text: str, expected: str) -> None:
     assert visible(only(await h.send(text))) == expected
+    assert rows(h, "SELECT count(*) FROM follow") == [(0,)]
+
+
+@pytest.mark.parametrize(("text", "label", "pair"), [
+    ("/follow jd alipay", "JD.com × Alipay", True),
+    ("/follow jd | alipay", "JD.com × Alipay", True),
+    ("/follow wechat pay", "WeChat Pay", False),
+    ("/follow tencent", "Tencent", False),
+])
+async def test_follow_reads_its_names_as_check_does(h: Harness, text: str, label: str, pair: bool) -> None:
+    """/follow takes what /check takes: two names side by side are the pair, one name the company."""
+    reply = only(await h.send(text))
+    assert visible(reply).startswith(t("follows.done", name=label))
+    [follow] = await Follows(h.interop.store).following(USER["id"])
+    assert follow.is_pair is pair
+    undone = only(await h.send(text.replace("/follow", "/unfollow")))
+    assert visible(undone) == t("follows.undone", name=label)
+
+
+async def test_an_unsure_follow_says_what_check_says_and_follows_nothing(h: Harness) -> None:
+    follow = visible(only(await h.send("/follow jd alipya zorblaxq")))
+    check = visible(only(await h.send("/check jd alipya zorblaxq")))
+    assert t("answers.unknown", name="zorblaxq") in follow
+    assert follow.split("\n")[0] == check.split("\n")[0]
     assert rows(h, "SELECT count(*) FROM follow") == [(0,)]
 
 

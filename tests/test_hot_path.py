@@ -13,8 +13,9 @@ import pytest
 from bot.admin import Editor, actor_label
 from bot.answers import Interop
 from bot.config import SEED_PATH
-from bot.domain import CheckHint, CheckResult, Company
-from bot.names.resolver import Resolver, _grams
+from bot.domain import CheckHint, CheckResult, Company, Kind
+from bot.names.keys import grams as _grams
+from bot.names.resolver import Resolver
 from bot.startup import open_interop
 from tests.resolver_cases import fixture_companies
 
@@ -84,18 +85,7 @@ def test_exact_is_a_unique_exact_name_only() -> None:
     assert resolver.resolve("alipya").company is not None
 
 
-def test_a_fuzzy_answer_is_remembered_per_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    resolver = Resolver(fixture_companies())
-    lookups = count_lookups(monkeypatch)
-    first = resolver.resolve("alipya")
-    assert lookups  # the first time does the work...
-    done = len(lookups)
-    again = resolver.resolve("ALIPYA")  # ...the same normalised key again does none
-    assert again.company == first.company and len(lookups) == done
-    assert resolver.find_in_text("does jd take alipya")[1:] == [first.company]
-
-
-def test_the_fuzzy_cache_is_dropped_when_the_index_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fuzzy_answer_follows_the_index_changes(monkeypatch: pytest.MonkeyPatch) -> None:
     resolver = Resolver(fixture_companies())
     alipay = resolver.resolve("alipya").company
     assert alipay is not None and alipay.name == "Alipay"
@@ -108,7 +98,7 @@ def test_the_fuzzy_cache_is_dropped_when_the_index_changes(monkeypatch: pytest.M
     assert resolver.resolve("alipya").company == alipay
 
 
-async def test_refresh_companies_drops_remembered_fuzzy_answers(
+async def test_refresh_companies_changes_fuzzy_answers(
         interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
     assert interop.resolve("alipya").company == interop.resolve("Alipay").company
     await Editor(interop, {OWNER}).add_company("Alipyo", "", "", ACTOR)  # refresh_companies
@@ -123,12 +113,3 @@ def test_grams_come_in_text_order_whatever_the_hash_seed() -> None:
     # hash seed, and the same typo would get other suggestions after a restart.
     assert list(_grams("banana")) == ["^ba", "ban", "ana", "nan", "na$"]
     assert list(_grams("京东")) == ["^京", "京东", "东$"]
-
-
-def test_the_fuzzy_cache_keeps_the_latest_keys_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.names.resolver.FUZZY_CACHE_SIZE", 2)
-    resolver = Resolver(fixture_companies())
-    for typo in ("alipya", "wechta", "taobo", "alipya"):
-        resolver.resolve(typo)
-    assert len(resolver._fuzzy_cache) == 2
-    assert [key for key, _ in resolver._fuzzy_cache] == ["taobo", "alipya"]

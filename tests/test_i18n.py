@@ -582,7 +582,7 @@ async def test_notifications_read_like_the_chats_answers(h: Harness) -> None:
         summary="JD takes Alipay everywhere now.", summary_zh="京东现在全面支持支付宝。",
         sources=(Source(url="https://example.com/news"),)), "test")
     start = len(h.rec.calls)
-    await deliver(h.app.bot, h.interop)
+    await deliver(h.app.bot, h.interop, languages=h.app.bot_data.languages)
     sent = {c.chat_id: visible(c) for c in h.rec.calls[start:] if c.method == "sendMessage"}
     assert sent[ZH_USER["id"]].startswith("🔔 京东 支持 支付宝 付款")
     assert "京东现在全面支持支付宝。" in sent[ZH_USER["id"]]

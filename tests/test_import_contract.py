@@ -23,8 +23,9 @@ from pathlib import Path
 BOT = Path(__file__).resolve().parent.parent / "bot"
 
 ADAPTERS = ("bot.telegram", "bot.console", "bot.__main__")
-CORE = ("bot.domain", "bot.store", "bot.names", "bot.answers", "bot.render", "bot.i18n", "bot.texts",
-        "bot.texts_zh", "bot.rules", "bot.feedback", "bot.follows", "bot.maps", "bot.ratelimit",
+CORE = ("bot.domain", "bot.store", "bot.names", "bot.answers", "bot.tree", "bot.sync", "bot.queries",
+        "bot.cache", "bot.render", "bot.i18n", "bot.texts", "bot.texts_zh", "bot.rules", "bot.feedback",
+        "bot.follows", "bot.maps", "bot.ratelimit",
         "bot.config", "bot.logs")
 SERVICES = ("bot.admin", "bot.dataset", "bot.backups", "bot.follows", "bot.feedback", "bot.pictures",
             "bot.startup")

@@ -10,14 +10,16 @@ from typing import Any
 
 import pytest
 
-from bot import answers
+from bot import sync
 from bot.admin import Editor, actor_label, parse_fact_line
 from bot.answers import Interop
+from bot.cache import Cache
 from bot.domain import Profile
 from bot.i18n import ZH_HANS, using
 from bot.startup import open_interop
 from bot.telegram import callbacks
 from bot.telegram.app import build_application, rate_limiter
+from bot.telegram.context import ProfilePages
 from tests.tg import settings_for
 
 OWNER = 1001
@@ -81,7 +83,7 @@ async def test_an_alias_removed_by_another_process_stops_resolving(
 
 async def test_a_big_change_reloads_every_company_once(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(answers, "RELOAD_ALL_OVER", 3)
+    monkeypatch.setattr(sync, "RELOAD_ALL_OVER", 3)
     reloads = count_calls(monkeypatch, interop.store, "companies")
     other = await open_interop(interop.store.path)
     try:
@@ -115,7 +117,7 @@ async def test_a_pruned_change_log_reloads_every_company(
 async def test_updates_arriving_during_a_reload_share_it(
         interop: Interop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The herd: 50 updates see the log move at once; the index is refreshed once, not 50 times."""
-    refreshes = count_calls(monkeypatch, interop, "refresh_companies")
+    refreshes = count_calls(monkeypatch, interop.index, "refresh")
     other = await open_interop(interop.store.path)
     try:
         await Editor(other, {OWNER}).add_company("Herdco", "", "", ACTOR)
@@ -194,11 +196,12 @@ async def test_a_page_press_does_not_render_the_profile_again(
     monkeypatch.setattr(callbacks, "iter_profile", counted)
     company = interop.resolve("JD.com").company
     assert company is not None
-    first = callbacks.profile_pages(await interop.profile(company))
-    again = callbacks.profile_pages(await interop.profile(company))
+    kept: ProfilePages = Cache(2)
+    first = callbacks.profile_pages(kept, await interop.profile(company))
+    again = callbacks.profile_pages(kept, await interop.profile(company))
     assert again is first and again.page(2) == first.page(2) and len(renders) == 1
     with using(ZH_HANS):  # another language is another rendering
-        callbacks.profile_pages(await interop.profile(company))
+        callbacks.profile_pages(kept, await interop.profile(company))
     assert len(renders) == 2
 
 
@@ -217,7 +220,7 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     """The SQL order is the profile's: kind by kind, latest first (a year before its months,
     undated last), then id; every row is read at once (no SQL while a page renders), read in
     chunks of one snapshot, and a fact becomes an object only when someone looks at it."""
-    from bot.answers import _neg
+    from bot.queries import neg_date as _neg
     from bot.store import reads
 
     jd = interop.resolve("JD.com").company

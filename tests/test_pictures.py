@@ -18,7 +18,7 @@ from bot import pictures as drawing
 from bot.answers import Interop
 from bot.config import SEED_PATH
 from bot.console import answer_line
-from bot.domain import Company, Kind, Source, Status, Unresolved, Verdict
+from bot.domain import Company, Kind, Mode, Profile, Source, Status, Unresolved, Verdict
 from bot.maps import MAX_COMPARE, MAX_PARTNERS, CompareProblem, CompareResult, compare_text, map_of
 from bot.pictures import Pictures, draw_compare, draw_map, label
 from bot.ratelimit import RateLimiter
@@ -321,6 +321,17 @@ async def test_map_usage_unknown_names_and_no_facts(tg: Harness) -> None:
     assert answered.method == "answerCallbackQuery" and photo.method == "sendPhoto"
     assert photo.caption == map_caption(await map_of(tg.interop, alipay))
     assert [c.method for c in await tg.press(choice, data="mp:999999")] == ["answerCallbackQuery"]
+
+
+async def test_map_reads_its_name_as_company_does(tg: Harness) -> None:
+    """"/map meituan app" is Meituan's map, as "/company meituan app" is Meituan's card; a name
+    beside an unknown word is not guessed ("jd zorblaxq" names nothing /map can draw)."""
+    card = (await tg.interop.decide("meituan app", Mode.COMPANY)).result
+    assert isinstance(card, Profile) and card.company == named(tg.interop, "meituan")
+    photo = only(await tg.send("/map meituan app"), "sendPhoto")
+    assert photo.caption == map_caption(await map_of(tg.interop, named(tg.interop, "meituan")))
+    assert (await tg.interop.name("jd zorblaxq")).company is None
+    assert (await tg.interop.name("京东的")).company == named(tg.interop, "jd")
 
 
 async def test_compare_sends_the_picture_then_the_same_table_as_text(tg: Harness) -> None:

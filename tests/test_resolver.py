@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Company, Resolution
+from bot.names.keys import _ascii_keys, _unicode_keys, normalize
 from bot.names.reading import read
-from bot.names.resolver import Resolver, _ascii_keys, _unicode_keys, normalize
+from bot.names.resolver import Resolver
 from tests.resolver_cases import (
     AMBIGUOUS,
     COMMON_WORDS,
@@ -448,7 +449,7 @@ def test_bulk_build_equals_one_by_one_upserts() -> None:
         sequential.upsert_company(company)
     for chunk in (1, 7, 4096):
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("bot.names.resolver.BUILD_CHUNK", chunk)
+            mp.setattr("bot.names.index.BUILD_CHUNK", chunk)
             bulk = Resolver()
             steps = sum(1 for _ in bulk.bulk_index(companies))
         assert _index_state(bulk) == _index_state(sequential), chunk

@@ -12,15 +12,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
-from bot.names.resolver import _CORPORATE, _STOPWORDS, Mention, Resolver, _fold
+from bot.names.keys import CORPORATE, STOPWORDS, fold
+from bot.names.resolver import Mention, Resolver
+from bot.names.scan import Token
 from bot.names.script import has_han
+
+Slot = tuple[int, int, Company | None, tuple[Candidate, ...], str, str]
+"""(start, end, company, candidates, matched, display) of one name read in a text."""
+
 
 _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
 _WORD = re.compile(r"[^\W_]+")
@@ -50,7 +55,7 @@ _GLUE = frozenset({
     "now", "currently",
 })
 _VOCABULARY = tuple(sorted({
-    *(w for w in _STOPWORDS if len(w) >= 4), *(w for w in W.COMMON_WORDS if len(w) >= 4),
+    *(w for w in STOPWORDS if len(w) >= 4), *(w for w in W.COMMON_WORDS if len(w) >= 4),
     *(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii() and len(w) >= 4)}))
 NEAR_WORD = 0.75
 """OSA similarity at which a leftover word is a typo of an ordinary word ("acept"), not a name."""
@@ -159,7 +164,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scan = resolver.scan(original)
     folded = scan.text
     mentions, swallowed = _unswallow(resolver, folded, scan.mentions)
-    slots: list[tuple[int, int, Company | None, tuple[Candidate, ...], str, str]] = []
+    slots: list[Slot] = []
     for mention in mentions:
         slots.append((mention.start, mention.end, mention.company, (), mention.matched,
                       _display(original, folded, mention.start, mention.end)))
@@ -171,12 +176,12 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     words: list[str] = []
     features: list[tuple[int, str, str]] = []
     for mention in mentions:  # "AirDrop" names the iPhone and says what about it
-        said = _fold(mention.matched)
+        said = fold(mention.matched)
         if (topic := _kind_of(said)) is not None:
             kind_hits.append((mention.start - 10_000, topic))
             scope = scope or W.TOPIC_SCOPES.get(said, "")
         for feature in mention.company.features:
-            if _fold(feature.alias) == _fold(mention.matched):
+            if fold(feature.alias) == fold(mention.matched):
                 kind_hits.append((mention.start - 10_000, feature.kind))
                 scope = scope or feature.scope
                 words += _LATIN.findall(said)
@@ -198,7 +203,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     for index, token in enumerate(rest):
         word = token.text
         start, end = token.start, token.start + len(word)
-        if not command and len(word) >= 4 and word not in _STOPWORDS and _kind_of(word) is None:
+        if not command and len(word) >= 4 and word not in STOPWORDS and _kind_of(word) is None:
             near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
                                       score_cutoff=NEAR_WORD)
             if near is not None:
@@ -219,7 +224,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                      and word not in W.NEGATION_WORDS and word not in W.PLACES
                      and (command or not _inflected(word))
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
-                     and (command or (word not in _STOPWORDS and word not in W.COMMON_WORDS
+                     and (command or (word not in STOPWORDS and word not in W.COMMON_WORDS
                                       and word not in W.GREETINGS and len(word) >= 3)))
         if command and (word in W.ALTERNATIVE_WORDS or word in W.SIDE_WORDS):
             name_like = False
@@ -326,30 +331,30 @@ def _inflected(word: str) -> bool:
     """An ordinary word with an English ending ("happened", "lately", "countries")."""
     for ending in _INFLECTIONS:
         stem = word.removesuffix(ending)
-        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in _STOPWORDS
+        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
                                                  or stem.removesuffix("i") + "y" in W.COMMON_WORDS):
             return True
     return False
 
 
-_CORPORATE_WORDS = tuple(sorted(w for w in _CORPORATE if len(w) >= 4))
+_CORPORATE_WORDS = tuple(sorted(w for w in CORPORATE if len(w) >= 4))
 
 
 def _corporate(word: str) -> bool:
     """A company form ("limited", "holdings"), or a misspelling of one ("linited", "hlodings")."""
-    if word in _CORPORATE:
+    if word in CORPORATE:
         return True
     return len(word) >= 4 and process.extractOne(word, _CORPORATE_WORDS, scorer=OSA.normalized_similarity,
                                                  score_cutoff=NEAR_WORD) is not None
 
 
-def _gap_after_name(folded: str, start: int, slots: list[Any], run: list[tuple[int, int]]) -> bool:
+def _gap_after_name(folded: str, start: int, slots: list[Slot], run: list[tuple[int, int]]) -> bool:
     """Whether only spaces stand between a name (known, or the run being read) and ``start``."""
     ends = [slot[1] for slot in slots] + ([run[-1][1]] if run else [])
     return any(folded[end:start].strip(" .,") == "" for end in ends if end <= start)
 
 
-def _subject_word(folded: str, rest: tuple[Any, ...]) -> int | None:
+def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
     """The index of an ordinary word standing where a name must ("does *line* work with
     WhatsApp"): right after the opening "does" and right before a verb such as "work"."""
     if len(rest) < 3 or rest[0].start != 0 or rest[0].text not in W.QUESTION_OPENERS:
@@ -357,7 +362,7 @@ def _subject_word(folded: str, rest: tuple[Any, ...]) -> int | None:
     word, verb = rest[1], rest[2]
     adjacent = folded[rest[0].start + len(rest[0].text):word.start].strip() == "" and \
         folded[word.start + len(word.text):verb.start].strip() == ""
-    if not adjacent or verb.text not in W.NAME_VERBS or word.text in _STOPWORDS \
+    if not adjacent or verb.text not in W.NAME_VERBS or word.text in STOPWORDS \
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
@@ -463,7 +468,7 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
     for c in candidates:
         forms: list[str] = []
         for name in (c.matched, c.company.name, *c.company.aliases):
-            said = _fold(name)
+            said = fold(name)
             if has_han(said) == han:
                 forms += [said.replace(" ", ""), *said.split()]
         if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))

@@ -22,7 +22,6 @@ def has_han(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
-@lru_cache(maxsize=65536)
 def _t2s(text: str) -> str:
     converted: str = _CONVERTER.convert(text)
     # OpenCC converts phrase by phrase; a length change would shift every position we report.

@@ -154,7 +154,7 @@ class PerChatOrder(BaseUpdateProcessor):
         """(chat, user) pairs and chats with an update in hand: 0 when idle (nothing leaks)."""
         return len(self._turns) + len(self._admission)
 
-    async def _run(self, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, coroutine: Awaitable[object]) -> None:
         async with self._slots:
             self._running += 1
             try:
@@ -162,7 +162,7 @@ class PerChatOrder(BaseUpdateProcessor):
             finally:
                 self._running -= 1
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         key = self.key(update)
         if key is None:
             await self._run(coroutine)
@@ -199,7 +199,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(TypeHandler(Update, language.choose_locale), group=language.LOCALE_GROUP)
 
     def admin_command(name: str, body: AdminCommand, need: Access = Access.ADMIN,
-                      usage: str | None = None) -> CommandHandler[BotContext, None]:
+                      usage: str | None = None) -> CommandHandler[BotContext, object]:
         return CommandHandler(name, command(name, body, need, usage), filters=new)
 
     app.add_handlers([

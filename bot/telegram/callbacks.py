@@ -54,7 +54,7 @@ from bot.render import (
     render_search,
     render_unresolved,
 )
-from bot.telegram.context import BotContext, ChatData
+from bot.telegram.context import BotContext, ChatData, ProfilePages
 from bot.telegram.follow import with_answer_buttons
 from bot.texts import t
 
@@ -284,25 +284,16 @@ def _options(resolution: Resolution, limit: int) -> list[Company]:
     return [c.company for c in resolution.candidates[:limit]]
 
 
-PROFILES_RENDERED = 64
-"""Profiles whose pages are kept (as many as ``Interop`` keeps profiles): a page press renders
-nothing again, and a big company's pages are rendered only as far as anyone has turned."""
-_profile_pages: OrderedDict[tuple[int, str, int], tuple[Profile, Pages]] = OrderedDict()
-
-
-def profile_pages(profile: Profile, budget: int = PAGE_BUDGET) -> Pages:
-    """The profile's pages, reused while ``Interop.profile`` hands back the same cached Profile
-    (it does until the store changes)."""
+def profile_pages(kept: ProfilePages, profile: Profile, budget: int = PAGE_BUDGET) -> Pages:
+    """The profile's pages, reused while ``Interop.profile`` hands back the same remembered
+    Profile (it does until the store changes): a page press renders nothing again, and a big
+    company's pages are rendered only as far as anyone has turned."""
     key = (profile.company.id, current_locale(), budget)
-    kept = _profile_pages.get(key)
-    if kept is not None and kept[0] is profile:
-        _profile_pages.move_to_end(key)
-        return kept[1]
+    found = kept.peek(key)
+    if found is not None and found[0] is profile:
+        return found[1]
     pages = Pages(iter_profile(profile), budget, expected=profile_blocks_estimate(profile))
-    _profile_pages[key] = (profile, pages)
-    if len(_profile_pages) > PROFILES_RENDERED:
-        _profile_pages.popitem(last=False)
-    return pages
+    return kept.put(key, (profile, pages))[1]
 
 
 def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decision, user_id: int,
@@ -315,7 +306,8 @@ def reply_for(result: CheckResult | Profile | SearchResult | Unresolved | Decisi
     if isinstance(result, CheckResult | Profile):  # with the 🔔 Follow and ⚠️ Report row
         reply = (paged(render_check(result), CheckPage(result.a.id, result.b.id, page, user_id), budget)
                  if isinstance(result, CheckResult) else
-                 paged(profile_pages(result, budget), ProfilePage(result.company.id, page, user_id), budget))
+                 paged(profile_pages(context.bot_data.profile_pages, result, budget),
+                       ProfilePage(result.company.id, page, user_id), budget))
         return replace(reply, markup=with_answer_buttons(reply.markup, result))
     if isinstance(result, SearchResult):
         blocks = render_search(result)

@@ -20,7 +20,6 @@ import time
 import traceback
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
 
 from telegram import InlineQueryResultsButton, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
@@ -103,11 +102,11 @@ def busy_store(exc: BaseException | None) -> bool:
     return isinstance(exc, StorageError) and exc.key == "error.db_busy"
 
 
-def summarize(update: object) -> dict[str, Any]:
+def summarize(update: object) -> dict[str, object]:
     """Who, where and what: enough to reproduce, without dumping whole payloads into a chat."""
     if not isinstance(update, Update):
         return {"update": repr(update)[:200]}
-    summary: dict[str, Any] = {"update_id": update.update_id}
+    summary: dict[str, object] = {"update_id": update.update_id}
     if update.effective_user:
         summary["user_id"] = update.effective_user.id
     if update.effective_chat:

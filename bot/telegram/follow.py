@@ -44,12 +44,23 @@ from telegram.ext import (
 )
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, FactChange, InteropError, Profile, StorageError
+from bot.domain import (
+    CheckHint,
+    CheckResult,
+    Company,
+    Decision,
+    FactChange,
+    InteropError,
+    Mode,
+    Profile,
+    StorageError,
+    Unresolved,
+)
 from bot.feedback import Feedback
 from bot.follows import Batch, Follows
 from bot.i18n import display_name, using
-from bot.render import HTML, pair_label, render_messages
-from bot.telegram.context import BotContext
+from bot.render import HTML, pair_label, render_meaning, render_messages, render_preamble
+from bot.telegram.context import BotContext, ChatLanguages
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -149,28 +160,37 @@ async def _command_refusal(update: Update, context: BotContext) -> str | None:
 # -- commands -------------------------------------------------------------------------------------
 
 
-def _resolve(interop: Interop, name: str) -> Company:
-    resolution = interop.resolve(name)
-    if resolution.company is not None:
-        return resolution.company
-    if resolution.candidates:
-        names = t("list.separator").join(display_name(c.company) for c in resolution.candidates[:4])
-        raise InteropError("follows.unknown_suggest", name=name, names=names)
-    raise InteropError("follows.unknown", name=name)
+class _Unclear(Exception):
+    """The argument does not name one company or one pair; /check's reading says why."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__()
+        self.decision = decision
 
 
-def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
-    """``NAME`` or ``NAME | NAME``; an unknown name is an error naming close matches."""
+async def parse_target(interop: Interop, text: str) -> tuple[Company, Company | None]:
+    """The company or pair the argument names, read as /check reads it (``Interop.decide``):
+    "jd alipay" and "jd | alipay" are the pair, "wechat pay" the one company."""
     parts = [p.strip() for p in text.split("|")]
     if not text.strip() or len(parts) > 2 or not all(parts):
         raise InteropError("follows.usage")
-    first = _resolve(interop, parts[0])
-    if len(parts) == 1:
-        return first, None
-    second = _resolve(interop, parts[1])
-    if second.id == first.id:
-        raise InteropError("follows.same", name=display_name(first))
-    return first, second
+    decision = await interop.decide(" | ".join(parts), Mode.CHECK)
+    result = decision.result
+    if decision.unknown or isinstance(result, Unresolved):
+        raise _Unclear(decision)
+    if isinstance(result, CheckResult):
+        return result.a, result.b
+    if isinstance(result, CheckHint) and result.same is not None:
+        raise InteropError("follows.same", name=display_name(result.same))
+    if isinstance(result, CheckHint) and result.single is not None:
+        return result.single, None
+    raise InteropError("follows.usage")  # several pairs: one follow names one pair
+
+
+def _unclear_lines(decision: Decision) -> list[str]:
+    """The unknown and unsure names, said as /check says them."""
+    result = decision.result
+    return render_preamble(decision) + (render_meaning(result) if isinstance(result, Unresolved) else [])
 
 
 async def _change(update: Update, context: BotContext, on: bool) -> None:
@@ -185,7 +205,7 @@ async def _change(update: Update, context: BotContext, on: bool) -> None:
         if not args:
             await reply(update, HTML.t("follows.usage" if on else "follows.usage_unfollow"))
             raise ApplicationHandlerStop
-        company, other = parse_target(_interop(context), args)
+        company, other = await parse_target(_interop(context), args)
         follows = follows_of(context)
         other_id = other.id if other else 0
         label = pair_label(company, other)
@@ -201,6 +221,8 @@ async def _change(update: Update, context: BotContext, on: bool) -> None:
                                      name=label))
     except InteropError as exc:
         await reply(update, HTML.text(_sentence(str(exc))))
+    except _Unclear as exc:
+        await reply(update, HTML.join("\n", _unclear_lines(exc.decision)))
     raise ApplicationHandlerStop
 
 
@@ -315,7 +337,8 @@ class _Stop(Exception):
     """Telegram asked the whole pass to stop (a pause, or the network)."""
 
 
-async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None) -> int:
+async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None,
+                  languages: ChatLanguages | None = None) -> int:
     """Expand the outbox and send each chat its pending changes; returns messages sent.
 
     A digest too long for one message is sent as several (``render_messages``); each message's
@@ -339,7 +362,7 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
             await follows.delivered(batch.row_ids)
             continue
         try:
-            sent += await _send_batch(bot, interop, follows, batch, state)
+            sent += await _send_batch(bot, interop, follows, batch, state, languages)
         except _Stop:
             return sent
     if await follows.pending():
@@ -348,13 +371,13 @@ async def deliver(bot: Bot, interop: Interop, state: DeliveryState | None = None
 
 
 async def _send_batch(bot: Bot, interop: Interop, follows: Follows, batch: Batch,
-                      state: DeliveryState) -> int:
+                      state: DeliveryState, languages: ChatLanguages | None) -> int:
     """One chat's messages in order; stops at the first refused one (its rows and the later
     messages' rows stay pending). Raises ``_Stop`` when the whole pass must stop."""
     from bot.telegram.language import chat_locale  # here: language imports callbacks, which imports us
 
     chat_id = batch.chat_id
-    with using(await chat_locale(interop.store, chat_id)):  # i18n: as the chat reads answers
+    with using(await chat_locale(interop.store, chat_id, languages)):  # i18n: as the chat reads answers
         messages = render_messages([(c, interop.view(c.fact)) for c in batch.changes], batch.total)
     listed = {c.row_id for c in batch.changes}
     counted = tuple(r for r in batch.row_ids if r not in listed)  # "and N more": settled last
@@ -446,7 +469,7 @@ async def delivery_job(context: BotContext) -> None:
         # Read before draining: a commit during the pass (ours included) brings one more pass,
         # which finds nothing and writes nothing, so the version then stays put.
         state.version = version
-        await deliver(context.bot, interop, state)
+        await deliver(context.bot, interop, state, context.bot_data.languages)
     except StorageError as exc:  # another process holds the database: nothing lost, next tick
         log.warning("Delivering notifications waits: %s", exc)
         state.dirty = True

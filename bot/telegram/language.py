@@ -11,8 +11,6 @@ the language it was written in, so page 2 reads like page 1.
 from __future__ import annotations
 
 import logging
-import weakref
-from collections import OrderedDict
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
@@ -21,7 +19,7 @@ from telegram.error import TelegramError
 from bot.domain import InteropError
 from bot.i18n import AUTO, EN, choose, message_locale, parse_setting, set_locale
 from bot.store import Store
-from bot.telegram.context import BotContext
+from bot.telegram.context import BotContext, ChatLanguages
 from bot.telegram.user import say
 from bot.texts import t
 
@@ -29,70 +27,20 @@ log = logging.getLogger(__name__)
 
 LOCALE_GROUP = -3
 """Before everything else, the admin handlers (-1) included."""
-_CACHES: weakref.WeakKeyDictionary[Store, ChatLanguages] = weakref.WeakKeyDictionary()
-MAX_CACHED_CHATS = 50_000
 _ADMINS = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 
-class ChatLanguages:
-    """Each chat's /language setting, read from SQLite once and then remembered (bounded, LRU).
-
-    Only /language writes the setting, through ``set``, so the memory never goes stale.
-    """
-
-    def __init__(self, size: int = MAX_CACHED_CHATS) -> None:
-        self._size = size
-        self._known: OrderedDict[int, str] = OrderedDict()
-
-    async def get(self, store: Store, chat_id: int) -> str:
-        found = self._known.get(chat_id)
-        if found is None:
-            found = await store.chat_language(chat_id)
-            self._remember(chat_id, found)
-        else:
-            self._known.move_to_end(chat_id)
-        return found
-
-    async def set(self, store: Store, chat_id: int, value: str, actor: str) -> None:
-        await store.set_chat_language(chat_id, value, actor)
-        self._remember(chat_id, value)
-
-    def _remember(self, chat_id: int, value: str) -> None:
-        self._known[chat_id] = value
-        self._known.move_to_end(chat_id)
-        while len(self._known) > self._size:
-            self._known.popitem(last=False)
-
-
-_last_read: OrderedDict[int, str] = OrderedDict()
-"""The locale each chat last got an answer in (bounded): what a notification to it should use."""
-
-
-def _read_in(chat_id: int, locale: str) -> None:
-    _last_read[chat_id] = locale
-    _last_read.move_to_end(chat_id)
-    while len(_last_read) > MAX_CACHED_CHATS:
-        _last_read.popitem(last=False)
-
-
-async def chat_locale(store: Store, chat_id: int) -> str:
+async def chat_locale(store: Store, chat_id: int, languages: ChatLanguages | None = None) -> str:
     """The locale for a message the bot sends on its own (a notification): the chat's /language
-    setting, else the language the chat last read here, else English."""
+    setting, else the language the chat last read here (``languages``), else English."""
     try:
         setting = await store.chat_language(chat_id)
     except InteropError:
         setting = AUTO
     if setting:
         return choose(setting, None, None)
-    return _last_read.get(chat_id, EN)
-
-
-def _languages(store: Store) -> ChatLanguages:
-    """The cache of one store's chat settings (one per open database)."""
-    found = _CACHES.get(store)
-    if found is None:
-        found = _CACHES[store] = ChatLanguages()
-    return found
+    last = languages.last_read.peek(chat_id) if languages is not None else None
+    return last or EN
 
 
 async def _setting(context: BotContext, chat_id: int | None) -> str:
@@ -100,7 +48,7 @@ async def _setting(context: BotContext, chat_id: int | None) -> str:
     if chat_id is None or interop is None:
         return AUTO
     try:
-        return await _languages(interop.store).get(interop.store, chat_id)
+        return await context.bot_data.languages.get(interop.store, chat_id)
     except InteropError as exc:  # a busy or broken store must not cost the answer its language
         log.warning("Could not read the language of chat %s: %s", chat_id, exc)
         return AUTO
@@ -134,7 +82,7 @@ async def choose_locale(update: object, context: BotContext) -> None:
     locale = choose(setting, text, code)
     set_locale(locale)
     if chat is not None:
-        _read_in(chat.id, locale)
+        context.bot_data.languages.last_read.put(chat.id, locale)
 
 
 async def _may_change(update: Update, context: BotContext) -> bool:
@@ -173,6 +121,6 @@ async def language_command(update: Update, context: BotContext) -> None:
         await say(update, t("language.admins_only"))
         return
     actor = f"tg:{user.id}" if user else f"chat:{chat.id}"
-    await _languages(interop.store).set(interop.store, chat.id, value, actor)
+    await context.bot_data.languages.set(interop.store, chat.id, value, actor)
     set_locale(choose(value, None, user.language_code if user else None))  # answer in the new one
     await say(update, t("language.auto") if value == AUTO else t("language.set", name=_name(value)))

@@ -171,7 +171,7 @@ async def map_command(update: Update, context: BotContext) -> None:
     if len(args) > MAX_ARGS:
         await say(update, t("too_long", max=MAX_ARGS))
         return
-    resolution = read_name(_interop(context), args)
+    resolution = await read_name(_interop(context), args)
     if resolution.company is None:
         unresolved = Unresolved((resolution,))
         rows = [[InlineKeyboardButton(display_name(c.company), callback_data=f"mp:{c.company.id}")]

@@ -4,7 +4,6 @@ reading back only what the bot uses of the messages it sent."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
@@ -13,7 +12,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 JSON_HEADERS = {"User-Agent": HTTPXRequest.USER_AGENT, "Content-Type": "application/json"}
 SENT_UNREAD = ("entities", "reply_markup", "link_preview_options")
 """What the bot already knows of a message it sent, and never reads back."""
-JSONDict = dict[str, Any]
+JSONDict = dict[str, object]
 
 
 class JsonRequest(HTTPXRequest):

@@ -14,7 +14,6 @@ import asyncio
 import json
 import multiprocessing
 import re
-from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from bot import dataset
 from bot.answers import MAX_CHANGES, Interop
+from bot.cache import Cache
 from bot.domain import Company
 from bot.i18n import ZH_HANS, ZH_HANT, display_name
 from bot.render import as_of
@@ -66,7 +66,7 @@ class Site:
         self.bot_username = bot_username
         self.max_rows, self.max_cols = max_rows, max_cols
         self._built: Built | None = None
-        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._pages: Cache[str, bytes] = Cache(PAGE_CACHE)  # under the content version
         self._lock = asyncio.Lock()
         self._known: Known | None = None  # a whole-site build keeps each pair's cells for its companies
 
@@ -87,7 +87,6 @@ class Site:
                         order.setdefault(frozenset((row, col)), (row, col))
                 companies = tuple(sorted(await self.interop.store.companies(), key=lambda c: c.id))
                 self._built = Built(links, made, await self.interop.about(), order, companies)
-                self._pages.clear()
         return self._built
 
     def _links(self, built: Built) -> SiteLinks:
@@ -109,16 +108,13 @@ class Site:
         """The page at ``path`` (relative, "index.html"), None when there is none."""
         path = path.lstrip("/") or "index.html"
         built = await self.built()
-        cached = self._pages.get(path)
+        cached = self._pages.peek(path, built.links.version)
         if cached is not None:
-            self._pages.move_to_end(path)
             return cached
         with as_of(_day(built.about.last_change)):
             body = await self._render(path, built)
         if body is not None and self._built is built:
-            self._pages[path] = body
-            if len(self._pages) > PAGE_CACHE:
-                self._pages.popitem(last=False)
+            self._pages.put(path, body, built.links.version)
         return body
 
     async def _render(self, path: str, built: Built) -> bytes | None:
@@ -134,7 +130,8 @@ class Site:
             return atom_feed(await interop.changes(MAX_CHANGES), built.about.last_change, links).encode()
         if path in ("data/interop.json", "data/interop.csv"):
             as_json, as_csv = await dataset.site_exports(interop.store, built.about.last_change)
-            self._pages["data/interop.json"], self._pages["data/interop.csv"] = as_json, as_csv
+            self._pages.put("data/interop.json", as_json, built.links.version)
+            self._pages.put("data/interop.csv", as_csv, built.links.version)
             return as_json if path.endswith(".json") else as_csv
         if path == "data/names.json":
             return _names(built.companies)
@@ -194,7 +191,7 @@ class Site:
                     for path, body in zip(batch, bodies, strict=True):
                         if body is None:  # pragma: no cover - every listed path renders
                             continue
-                        self._pages.pop(path, None)
+                        self._pages.discard(path)
                         target = out / path
                         if target.parent not in folders:
                             target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -37,14 +36,14 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NEW = filters.UpdateType.MESSAGE
 """Not edits: editing an old /retract or form answer must not run it again."""
 
-Handler = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
+Handler = Callable[[Update, BotContext], Coroutine[object, None, object]]
 # A command body: the update, the context, an Editor acting for the sender, and the arguments.
-AdminCommand = Callable[[Update, BotContext, Editor, str], Coroutine[Any, Any, None]]
+AdminCommand = Callable[[Update, BotContext, Editor, str], Coroutine[object, None, None]]
 
 
 def editor_for(context: BotContext) -> Editor:
     """The core's editor, with the owners from the settings."""
-    return Editor(context.interop, context.settings.admin_ids)
+    return Editor(context.interop, context.settings.admin_ids, context.bot_data.uploads)
 
 
 
@@ -70,7 +69,7 @@ def ends_update(handler: Handler) -> Handler:
     """
 
     @functools.wraps(handler)
-    async def run(update: Update, context: BotContext) -> Any:
+    async def run(update: Update, context: BotContext) -> object:
         try:
             return await handler(update, context)
         except ApplicationHandlerStop:
