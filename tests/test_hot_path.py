@@ -13,7 +13,7 @@ import pytest
 from bot.admin import Editor, actor_label
 from bot.answers import Interop
 from bot.config import SEED_PATH
-from bot.domain import CheckHint, CheckResult, Company, Kind
+from bot.domain import CheckHint, CheckResult, Company
 from bot.names.keys import grams as _grams
 from bot.names.resolver import Resolver
 from bot.startup import open_interop

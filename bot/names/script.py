@@ -8,7 +8,6 @@ variants.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 from sys import intern
 
