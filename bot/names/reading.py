@@ -285,9 +285,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                             corrected.append((slot[5], fixed[0]))
                             slot = (slot[0], slot[1], fixed[0], (), fixed[1], slot[5])
                     slots.append(slot)
-    if " part of " in f" {folded} " or " member of " in f" {folded} ":
+    if any(f" {p} " in f" {folded} " for p in _PART_OF):
         ownership = True
-    if _ZH_OWNERSHIP.search(folded) and len(mentions) >= 1:
+    if len(mentions) >= 1 and _zh_owner_named(folded, mentions):
         ownership = True
     slots.sort(key=lambda s: s[0])
     names = _sides(folded, slots)
@@ -312,9 +312,21 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+_PART_OF = ("part of", "member of", "made by", "a product of", "product of", "developed by")
+"""Passive ownership shapes: the first name is the child ("is Chrome made by Google")."""
+
+
+def _zh_owner_named(folded: str, mentions: tuple[Mention, ...]) -> bool:
+    """"支付宝是阿里巴巴的吗", "微信是哪家公司的": an owner (a name, 谁, 哪家) between 是 and 的,
+    not a feature ("RCS是端到端加密的吗")."""
+    for match in _ZH_OWNERSHIP.finditer(folded):
+        start, end = match.start(), match.end()
+        if any(start < m.start < end for m in mentions) or re.search("谁|哪|公司|集团", match.group()):
+            return True
+    return False
 _BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand", "subsidiary",
                       "really", "actually", "just"})
-_ACTIVE_OWN = ("own", "owns", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
+_ACTIVE_OWN = ("own", "owns", "yongyou", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
                "买下")
 _HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
 

@@ -57,6 +57,11 @@ _COMMON_TEXT = """
     maps transfer transfers encrypted encryption encrypt company companies same related
     end-to-end e2ee ecommerce e-commerce online walled garden gardens bianhua dongxi bangding
     chongdian shouji available outside forwarding forward happen late
+    merchant merchants seller sellers buyer buyers shop shops shopper shoppers customer customers
+    scan scanning scanner tap taps aware tv tvs speaker speakers longer shut codes qr entry
+    entries link links linked shopping back books book notifications anymore credit debit
+    hao nihao xiexie neng yong shi zhichi kuaidi keyi bu meiyou ma ne de le he gen zai haishi
+    zenme shenme nali weishenme xianzai huozhe
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -138,12 +143,14 @@ REGION_PHRASES: dict[Region, tuple[str, ...]] = {
 GREETINGS = frozenset({
     "hi", "hello", "hey", "hiya", "yo", "start", "help", "menu", "thanks", "thank", "thx", "ty",
     "cheers", "ok", "okay", "bye", "goodbye", "thanx", "lol", "haha", "howdy", "sup",
+    "nihao", "xiexie", "zaijian",
     "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的", "在吗",
     "在不在", "早上好", "晚上好", "哈哈",
 })
 HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
                 "who are you", "what are you", "thank you", "good morning", "good evening",
-                "how are you", "how r u",
+                "how are you", "how r u", "good bot", "nice bot", "great bot", "ni hao",
+                "xie xie", "zai jian",
                 "你能做什么", "你会什么", "怎么用", "你是谁")
 LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest", "news", "recent",
                   "anything new", "updates", "最新", "新闻", "最近", "有什么新")
@@ -151,7 +158,7 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 # Ownership questions: "who owns X", "is X part of Y", "支付宝是阿里巴巴的吗".
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake"})
+                             "affiliated", "stake", "yongyou"})
 OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
@@ -184,7 +191,8 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "refuses", "refused", "restrict", "restricts", "restricted",
                             "discontinued", "discontinue", "removed", "remove", "removes",
                             "disable", "disabled", "disables", "cut", "pingbi", "fengsha",
-                            "buneng", "jinzhi"})
+                            "buneng", "jinzhi", "drop", "drops", "dropped", "dropping",
+                            "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
@@ -244,7 +252,9 @@ INSIDE_WORDS = frozenset({"inside", "within", "里", "裡", "里面", "中的"})
 ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
              "之间", "数据", "公司", "一家", "同一", "关系", "功能", "情况", "怎么了", "设置", "安装",
              "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
-             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡")
+             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡",
+             "商家", "卖家", "买家", "商户", "恢复", "设为", "设置为", "接口", "哪家", "资料", "資料",
+             "扫码", "二维码", "付款码", "外卖", "网购", "购物")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
