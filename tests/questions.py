@@ -437,3 +437,30 @@ READING3: list[tuple[str, Expect]] = [
 ]
 TUNING += READING3[0::2]
 HELD_OUT += READING3[1::2]
+
+
+# Found by a second new-user trial: ordinary words and pinyin glue are no names, small talk in
+# pinyin gets help, "did X drop Y"/"still" ask for the state, "made by"/"yongyou" ask for the
+# owner, and 的 before a feature is no ownership question. Pairs: the first tunes, the second is
+# held out.
+_RCS_E2EE = pair("iPhone", "Android", "partial", "messaging")
+READING4: list[tuple[str, Expect]] = [
+    ("can jd merchants use cainiao", _clean(pair("JD.com", "Cainiao", "live"))),
+    ("京东商家可以用菜鸟吗", _clean(pair("JD.com", "Cainiao", "live"))),
+    ("can taobao sellers ship with jd logistics", _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
+    ("淘宝商家能用京东物流发货吗", _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
+    ("taobao neng yong weixin zhifu ma", _clean(pair("Taobao", "WeChat Pay", "live"))),
+    ("jingdong zhichi zhifubao ma", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("微信是哪家公司的", _clean(owner("WeChat", None, "chain"))),
+    ("淘宝是哪家公司的", _clean(owner("Taobao", None, "chain"))),
+    ("ni hao", HELP), ("xiexie", HELP), ("good bot", HELP), ("xie xie", HELP),
+    ("did meituan drop alipay", _state("Meituan", "Alipay", "ended", "payments")),
+    ("does kuaishou still have taobao links", _state("Kuaishou", "Taobao", "live", "shopping/links")),
+    ("is android made by google", owner("Android", "Google", "yes")),
+    ("is youku a product of alibaba", owner("Youku", "Alibaba Group", "yes")),
+    ("tengxun yongyou jingdong ma", owner("JD.com", "Tencent", "no")),
+    ("alibaba yongyou youku ma", owner("Youku", "Alibaba Group", "yes")),
+    ("iPhone和安卓的RCS是端到端加密的吗", _RCS_E2EE), ("iPhone和安卓的RCS是加密的吗", _RCS_E2EE),
+]
+TUNING += READING4[0::2]
+HELD_OUT += READING4[1::2]
