@@ -418,7 +418,8 @@ READING3: list[tuple[str, Expect]] = [
     ("虾皮能用GrabPay吗", unknown("虾皮", "grabpay")),
     ("蝦皮能用GrabPay嗎", unknown("蝦皮", "grabpay")),
     # ordinary and topic words are no names
-    ("how do i change the default browser on iphone", _clean(profile("iPhone"))),
+    ("how do i change the default browser on iphone",
+     _clean(pair("iPhone", "Third-party web browsers", "partial", "other"))),
     ("iphone notifications and app store", _clean(profile("iPhone"))),
     ("DMA iphone", _clean(profile("iPhone"))), ("install apps on android", _clean(profile("Android"))),
     ("微信和淘宝有什么变化", _clean(pair("WeChat", "Taobao", "live"))),
@@ -444,10 +445,17 @@ HELD_OUT += READING3[1::2]
 # owner, and 的 before a feature is no ownership question. Pairs: the first tunes, the second is
 # held out.
 _RCS_E2EE = pair("iPhone", "Android", "partial", "messaging")
+
+
+def _topic(topic: str) -> Expect:
+    return pair("iPhone", topic, "partial", "other")
+
+
 READING4: list[tuple[str, Expect]] = [
     ("can jd merchants use cainiao", _clean(pair("JD.com", "Cainiao", "live"))),
     ("京东商家可以用菜鸟吗", _clean(pair("JD.com", "Cainiao", "live"))),
-    ("can taobao sellers ship with jd logistics", _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
+    ("can taobao sellers ship with jd logistics",
+     _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
     ("淘宝商家能用京东物流发货吗", _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
     ("taobao neng yong weixin zhifu ma", _clean(pair("Taobao", "WeChat Pay", "live"))),
     ("jingdong zhichi zhifubao ma", _clean(pair("JD.com", "Alipay", "partial"))),
@@ -461,6 +469,13 @@ READING4: list[tuple[str, Expect]] = [
     ("tengxun yongyou jingdong ma", owner("JD.com", "Tencent", "no")),
     ("alibaba yongyou youku ma", owner("Youku", "Alibaba Group", "yes")),
     ("iPhone和安卓的RCS是端到端加密的吗", _RCS_E2EE), ("iPhone和安卓的RCS是加密的吗", _RCS_E2EE),
+    ("taobao tianmao shi tong yi jia gongsi ma", owner("Taobao", "Alibaba Group", "related")),
+    ("youku taobao shi tongyi jia gongsi ma", owner("Youku", "Alibaba Group", "related")),
+    # a topic the data keeps as a party: the other side of a one-company question
+    ("does iphone show a browser choice screen", _clean(_topic("Third-party web browsers"))),
+    ("iPhone有浏览器选择界面吗", _clean(_topic("Third-party web browsers"))),
+    ("can I change the default navigation app on iphone", _clean(_topic("Third-party navigation apps"))),
+    ("iPhone能改默认导航应用吗", _clean(_topic("Third-party navigation apps"))),
 ]
 TUNING += READING4[0::2]
 HELD_OUT += READING4[1::2]

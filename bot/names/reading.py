@@ -290,7 +290,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     if len(mentions) >= 1 and _zh_owner_named(folded, mentions):
         ownership = True
     slots.sort(key=lambda s: s[0])
-    names = _sides(folded, slots)
+    names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -384,6 +384,31 @@ def _has_phrase(folded: str, phrases: tuple[str, ...]) -> bool:
         elif re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9])", folded):
             return True
     return False
+
+
+def _topic_name(resolver: Resolver, original: str, folded: str, names: tuple[Name, ...],
+                command: bool) -> tuple[Name, ...]:
+    """"can I change the default navigation app on iPhone": a topic the data keeps as a party of
+    its own ("Third-party navigation apps") is the other side of a question naming one company."""
+    known = {n.company.id for n in names if n.company is not None}
+    if command or len(known) != 1:
+        return names
+    for phrase, target in W.TOPIC_NAMES.items():
+        if has_han(phrase):
+            at = folded.find(phrase)
+        else:
+            found = re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9])", folded)
+            at = found.start() if found else -1
+        if at < 0:
+            continue
+        company = resolver.exact(target)
+        if company is None or company.id in known:
+            return names
+        end = at + len(phrase)
+        kept = tuple(n for n in names if n.company is not None or n.end <= at or n.start >= end)
+        side = max((n.side for n in kept), default=-1) + 1
+        return (*kept, Name(_display(original, folded, at, end), at, end, side, company, (), phrase))
+    return names
 
 
 def _bare_is(folded: str, rest: tuple[object, ...], known: list[Name]) -> bool:

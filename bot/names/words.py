@@ -61,7 +61,7 @@ _COMMON_TEXT = """
     scan scanning scanner tap taps aware tv tvs speaker speakers longer shut codes qr entry
     entries link links linked shopping back books book notifications anymore credit debit
     hao nihao xiexie neng yong shi zhichi kuaidi keyi bu meiyou ma ne de le he gen zai haishi
-    zenme shenme nali weishenme xianzai huozhe
+    zenme shenme nali weishenme xianzai huozhe jia gongsi tong tongyi yijia nfc chip
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -201,7 +201,8 @@ NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off
 OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
-                     "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si")
+                     "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
+                     "yi jia gongsi", "tongyi jia", "tong yi jia")
 OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
 """Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
 
@@ -254,8 +255,32 @@ ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手
              "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
              "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡",
              "商家", "卖家", "买家", "商户", "恢复", "设为", "设置为", "接口", "哪家", "资料", "資料",
-             "扫码", "二维码", "付款码", "外卖", "网购", "购物")
+             "扫码", "二维码", "付款码", "外卖", "网购", "购物", "界面", "选择界面")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
+
+# Topics the data keeps as a party of their own: with one company named, the phrase is the other
+# side ("does iphone show a browser choice screen" -> iPhone x Third-party web browsers). First
+# match wins, so the narrower phrase comes first.
+TOPIC_NAMES: dict[str, str] = {
+    "search choice": "Third-party search engines", "search engine": "Third-party search engines",
+    "search engines": "Third-party search engines", "default search": "Third-party search engines",
+    "搜索引擎": "Third-party search engines",
+    "navigation app": "Third-party navigation apps", "navigation apps": "Third-party navigation apps",
+    "default navigation": "Third-party navigation apps", "maps app": "Third-party navigation apps",
+    "导航应用": "Third-party navigation apps", "导航软件": "Third-party navigation apps",
+    "默认导航": "Third-party navigation apps",
+    "browser choice": "Third-party web browsers", "default browser": "Third-party web browsers",
+    "other browsers": "Third-party web browsers", "choice screen": "Third-party web browsers",
+    "浏览器": "Third-party web browsers",
+    "nfc": "Third-party NFC wallets", "other wallets": "Third-party NFC wallets",
+    "nfc钱包": "Third-party NFC wallets",
+    "web apps": "Web apps", "web app": "Web apps", "网页应用": "Web apps",
+    "other messaging apps": "Third-party messaging apps", "other messengers": "Third-party messaging apps",
+    "other chat apps": "Third-party messaging apps",
+    "foreign credit card": "Foreign bank cards", "foreign credit cards": "Foreign bank cards",
+    "foreign card": "Foreign bank cards", "foreign bank card": "Foreign bank cards",
+    "外国信用卡": "Foreign bank cards",
+}
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
 QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would", "could"})
