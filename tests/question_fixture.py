@@ -68,6 +68,8 @@ COMPANIES = [
     _company("LankaPay", kind="payments"),
     _company("MauCAS", kind="payments", aliases=("Mauritius payment switch",)),
     _company("PayNow", kind="payments", aliases=("PayNow Singapore",)),
+    _company("Apple App Store", parent="Apple", relation="product", kind="app store", zh="苹果应用商店",
+             aliases=("App Store",)),
     _company("Third-party web browsers", kind="browsers", zh="第三方浏览器"),
     _company("Third-party navigation apps", kind="navigation", zh="第三方导航应用"),
 ]
@@ -118,6 +120,7 @@ FACTS = [
     _fact("iphone-beeper-imessage", "iPhone", "Beeper Mini", "messaging", "ended", "2023-12-08",
           "iMessage"),
     _fact("wx-tb-0", "WeChat", "Taobao", "shopping/links", "ended", "2013-11", "links in chats"),
+    _fact("appstore-wxp", "Apple App Store", "WeChat Pay", "payments", "live", "2017-08-29"),
     _fact("iphone-browsers", "iPhone", "Third-party web browsers", "other", "partial", "2024-12",
           "browser choice screen", region="EU/EEA"),
     _fact("iphone-navigation", "iPhone", "Third-party navigation apps", "other", "partial", "2025-04",

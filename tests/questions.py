@@ -420,7 +420,7 @@ READING3: list[tuple[str, Expect]] = [
     # ordinary and topic words are no names
     ("how do i change the default browser on iphone",
      _clean(pair("iPhone", "Third-party web browsers", "partial", "other"))),
-    ("iphone notifications and app store", _clean(profile("iPhone"))),
+    ("iphone notifications and app store", _clean(pair("iPhone", "Apple App Store", "no_record"))),
     ("DMA iphone", _clean(profile("iPhone"))), ("install apps on android", _clean(profile("Android"))),
     ("微信和淘宝有什么变化", _clean(pair("WeChat", "Taobao", "live"))),
     ("微信和淘寶有什麼變化", _clean(pair("WeChat", "Taobao", "live"))),
@@ -471,6 +471,11 @@ READING4: list[tuple[str, Expect]] = [
     ("iPhone和安卓的RCS是端到端加密的吗", _RCS_E2EE), ("iPhone和安卓的RCS是加密的吗", _RCS_E2EE),
     ("taobao tianmao shi tong yi jia gongsi ma", owner("Taobao", "Alibaba Group", "related")),
     ("youku taobao shi tongyi jia gongsi ma", owner("Youku", "Alibaba Group", "related")),
+    # "app store" in lower case is the App Store, not two ordinary words
+    ("app store wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
+    ("can I pay in the app store with wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
+    ("does apple own the app store", owner("Apple App Store", "Apple", "yes")),
+    ("is the app store owned by apple", owner("Apple App Store", "Apple", "yes")),
     # a topic the data keeps as a party: the other side of a one-company question
     ("does iphone show a browser choice screen", _clean(_topic("Third-party web browsers"))),
     ("iPhone有浏览器选择界面吗", _clean(_topic("Third-party web browsers"))),

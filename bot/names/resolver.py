@@ -24,7 +24,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Resolution
 from bot.names.script import pinyin, to_simplified
-from bot.names.words import COMMON_WORDS
+from bot.names.words import COMMON_NAMES, COMMON_WORDS
 
 # --- Thresholds, tuned on tests/resolver_cases.py --------------------------------------------
 # Suggestions are ranked by rapidfuzz ``fuzz.ratio`` on normalised keys; confidence uses the
@@ -935,7 +935,7 @@ class Resolver:
             capitalised = (cased is not None and alias != alias.lower()
                            and cased[tokens[i].start:end] == alias)  # "Find My", not "find my"
             if common and alias_words == words and not all(t.glued for t in window[1:]) \
-                    and not capitalised:
+                    and not capitalised and " ".join(words) not in COMMON_NAMES:
                 continue
             found.append((tokens[i].start, end, hits[0].company_id, hits[0].alias_id, False))
             return width

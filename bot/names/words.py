@@ -68,6 +68,9 @@ COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     "android", "threads", "messenger", "meta", "apple",
 }
 """At least the 500 most frequent ordinary English words, minus names the index holds."""
+COMMON_NAMES = frozenset({"app store", "play store", "google play"})
+"""Ordinary words that together are a name when the index holds it, even in lower case ("can
+kindle sell books in the app store"), unlike "find my", which is just words unless capitalised."""
 
 # What a question asks about. English words match whole words; Chinese ones anywhere in the
 # text left over once the names are taken out.
