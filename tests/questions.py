@@ -476,6 +476,9 @@ READING4: list[tuple[str, Expect]] = [
     ("can I pay in the app store with wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
     ("does apple own the app store", owner("Apple App Store", "Apple", "yes")),
     ("is the app store owned by apple", owner("Apple App Store", "Apple", "yes")),
+    # more places are places, never unknown names
+    ("微信支付能在柬埔寨用吗", _clean(profile("WeChat Pay"))),
+    ("alipay in turkey", _clean(profile("Alipay"))),
     # a topic the data keeps as a party: the other side of a one-company question
     ("does iphone show a browser choice screen", _clean(_topic("Third-party web browsers"))),
     ("iPhone有浏览器选择界面吗", _clean(_topic("Third-party web browsers"))),
