@@ -62,6 +62,13 @@ _COMMON_TEXT = """
     entries link links linked shopping back books book notifications anymore credit debit
     hao nihao xiexie neng yong shi zhichi kuaidi keyi bu meiyou ma ne de le he gen zai haishi
     zenme shenme nali weishenme xianzai huozhe jia gongsi tong tongyi yijia nfc chip
+    activate adapter announce announced backup balance basket bluetooth cashback contactless
+    coupon coupons deposit desktop discount discounts domestic dropshipping earbuds ecosystem
+    expats export fee headphones holiday identity import kyc launched livestream local
+    membership migrate mirror mirroring nor official officially paired pairing passport premium
+    receiving refund refunds region register registration resell restore rewards rollout rumor
+    rumour since stream streaming subscribe subscription switch switching sync topup unlink usb
+    vacation verify vouchers wholesale withdraw within workers
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -152,7 +159,7 @@ GREETINGS = frozenset({
 })
 HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
                 "who are you", "what are you", "thank you", "good morning", "good evening",
-                "how are you", "how r u", "good bot", "nice bot", "great bot", "ni hao",
+                "how are you", "how r u", "good bot", "nice bot", "great bot", "bad bot", "ni hao",
                 "xie xie", "zai jian",
                 "你能做什么", "你会什么", "怎么用", "你是谁")
 LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest", "news", "recent",
@@ -273,7 +280,15 @@ ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手
              "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
              "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡",
              "商家", "卖家", "买家", "商户", "恢复", "设为", "设置为", "接口", "哪家", "资料", "資料",
-             "扫码", "二维码", "付款码", "外卖", "网购", "购物", "界面", "选择界面")
+             "扫码", "二维码", "付款码", "外卖", "网购", "购物", "界面", "选择界面",
+             "餐厅", "限制", "门店", "通话", "退货", "退款", "转账", "转发", "车机",
+             "跨境", "超市", "认证", "订单", "解绑", "视频", "蓝牙", "耳机", "网店",
+             "线下", "线上", "红包", "积分", "留学生", "电视", "版本", "点餐", "注册",
+             "正式", "更新", "旅游", "收费", "提现", "护照", "扫一扫", "打车", "打电话",
+             "手续费", "手环", "开放", "开店", "店铺", "宣布", "实名", "官网", "官方",
+             "好友", "备份", "城市", "地铁", "地区", "国际版", "国家", "商品", "发红包",
+             "出国", "关闭", "公交", "入驻", "免费", "充值", "便利店", "余额", "优惠券",
+             "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 
 # Topics the data keeps as a party of their own: with one company named, the phrase is the other
