@@ -480,6 +480,9 @@ READING4: list[tuple[str, Expect]] = [
     ("can I pay in the app store with wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
     ("does apple own the app store", owner("Apple App Store", "Apple", "yes")),
     ("is the app store owned by apple", owner("Apple App Store", "Apple", "yes")),
+    # "X+" is the company named "X Plus", never X itself
+    ("does alipay+ work with paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
+    ("alipay+ paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
     # more places are places, never unknown names
     ("微信支付能在柬埔寨用吗", _clean(profile("WeChat Pay"))),
     ("alipay in turkey", _clean(profile("Alipay"))),

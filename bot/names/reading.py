@@ -159,6 +159,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scan = resolver.scan(original)
     folded = scan.text
     mentions, swallowed = _unswallow(resolver, folded, scan.mentions)
+    mentions = _plus_names(resolver, folded, mentions)
     slots: list[tuple[int, int, Company | None, tuple[Candidate, ...], str, str]] = []
     for mention in mentions:
         slots.append((mention.start, mention.end, mention.company, (), mention.matched,
@@ -461,6 +462,22 @@ def _unswallow(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]
                 continue
         out.append(mention)
     return tuple(out), places
+
+
+def _plus_names(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """"alipay+" is Alipay Plus, not Alipay: a name written with "+" after it is the company
+    named "<name> Plus", when the index holds one."""
+    out: list[Mention] = []
+    for mention in mentions:
+        end = mention.end
+        if folded[end:end + 1] == "+" and not folded[end + 1:end + 2].isalnum():
+            said = folded[mention.start:end]
+            plus = resolver.exact(f"{said} plus")
+            if plus is not None and plus.id != mention.company.id:
+                out.append(Mention(mention.start, end + 1, plus, f"{said}+"))
+                continue
+        out.append(mention)
+    return tuple(out)
 
 
 def _kind_of(word: str) -> Kind | None:
