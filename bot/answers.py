@@ -382,15 +382,20 @@ class Interop:
                 return False
         return True
 
-    async def _place_partner(self, company: Company, reading: Reading) -> Company | None:
-        """The other party of the company's facts held in, or about, the place the question
-        names; None when no fact is, or when so many are that the place picks nothing."""
+    async def _place_partner(self, company: Company, reading: Reading, held_only: bool = False
+                             ) -> Company | None:
+        """The other party of the company's facts held in, or (unless ``held_only``) about, the
+        place the question names; None when no fact is, or when so many are that the place picks
+        nothing."""
         facts = await self.store.facts_involving([company.id], reading.kind)
         partners: dict[int, Company] = {}
         for fact in sorted(facts, key=lambda f: (_STATUS_RANK[f.status], _neg(f.date))):
             other = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
             about = " ".join((fact.summary, other.name, *other.aliases, other.description)).casefold()
-            if (reading.region and fact.region == reading.region) or _mentions_place(about, reading.place):
+            if reading.region and fact.region not in ("", reading.region, Region.GLOBAL.value):
+                continue  # held elsewhere: "alipay in malaysia" is not Malaysians paying in China
+            if (reading.region and fact.region == reading.region) or (
+                    not held_only and _mentions_place(about, reading.place)):
                 partners.setdefault(other.id, other)
         if not 1 <= len(partners) <= MAX_PLACE_PARTNERS:
             return None
@@ -555,6 +560,17 @@ class Interop:
                 if partner is not None:
                     return await self._pairs(replace(reading, names=(
                         *reading.names, replace(reading.known[0], company=partner, side=99))), unknown)
+                held_here = reading.region and any(
+                    f.region == reading.region
+                    for f in await self.store.facts_involving([company.id], reading.kind))
+                for sister in self._sisters(company) if reading.region and not held_here else ():
+                    # "alipay in malaysia": what is held there is its sister's (Alipay+ x DuitNow)
+                    partner = await self._place_partner(sister, reading, held_only=True)
+                    if partner is not None and partner.id != company.id:
+                        known = reading.known[0]
+                        return await self._pairs(replace(reading, names=(
+                            replace(known, company=sister), replace(known, company=partner, side=99))),
+                            unknown)
             if kind is not None:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
                                 unknown, corrected=reading.corrected)
@@ -644,6 +660,13 @@ class Interop:
             if company.kind in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
                 return Kind(company.kind)
         return None
+
+    def _sisters(self, company: Company) -> list[Company]:
+        """The other children of the company's parent, by name."""
+        if company.parent_id is None:
+            return []
+        return sorted((self.company(c) for c in self._children.get(company.parent_id, ())
+                       if c != company.id), key=lambda c: c.name)
 
     def products(self, company: Company) -> list[Company]:
         """The company's products and services (WeChat Pay of WeChat): children typed as

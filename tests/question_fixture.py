@@ -121,7 +121,7 @@ FACTS = [
     _fact("iphone-beeper-imessage", "iPhone", "Beeper Mini", "messaging", "ended", "2023-12-08",
           "iMessage"),
     _fact("wx-tb-0", "WeChat", "Taobao", "shopping/links", "ended", "2013-11", "links in chats"),
-    _fact("paynow-aplus", "PayNow", "Alipay Plus", "payments", "live", "2023-03"),
+    _fact("paynow-aplus", "PayNow", "Alipay Plus", "payments", "live", "2023-03", region="Singapore"),
     _fact("appstore-wxp", "Apple App Store", "WeChat Pay", "payments", "live", "2017-08-29"),
     _fact("iphone-browsers", "iPhone", "Third-party web browsers", "other", "partial", "2024-12",
           "browser choice screen", region="EU/EEA"),

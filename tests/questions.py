@@ -483,6 +483,9 @@ READING4: list[tuple[str, Expect]] = [
     # "X+" is the company named "X Plus", never X itself
     ("does alipay+ work with paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
     ("alipay+ paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
+    # a place where only a sister holds a fact: the sister's pair, not a fact held elsewhere
+    ("alipay in singapore", _clean(pair("Alipay Plus", "PayNow", "live"))),
+    ("支付宝能在新加坡用吗", _clean(pair("Alipay Plus", "PayNow", "live"))),
     # more places are places, never unknown names
     ("微信支付能在柬埔寨用吗", _clean(profile("WeChat Pay"))),
     ("alipay in turkey", _clean(profile("Alipay"))),
