@@ -392,7 +392,8 @@ class Interop:
         for fact in sorted(facts, key=lambda f: (_STATUS_RANK[f.status], _neg(f.date))):
             other = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
             about = " ".join((fact.summary, other.name, *other.aliases, other.description)).casefold()
-            if reading.region and fact.region not in ("", reading.region, Region.GLOBAL.value):
+            if reading.region and fact.region not in ("", reading.region, Region.GLOBAL.value) \
+                    and not _names_region(reading.text, fact.region):
                 continue  # held elsewhere: "alipay in malaysia" is not Malaysians paying in China
             if (reading.region and fact.region == reading.region) or (
                     not held_only and _mentions_place(about, reading.place)):
@@ -793,6 +794,15 @@ def _negated(result: CheckResult, reading: Reading) -> CheckResult:
             return replace(result, kind=kind, verdict=Verdict(focus[0].standing.fact.status.value),
                            negated=True)
     return replace(result, negated=True)
+
+
+def _names_region(text: str, held: str) -> bool:
+    """Whether the question also names the region a fact is held in ("韩国的Kakao Pay能在中国用吗")."""
+    region = next((r for r in Region if r.value == held), None)
+    if region is None:
+        return False
+    folded = text.casefold()
+    return any(w in folded for w in (*W.REGION_WORDS.get(region, ()), *W.REGION_PHRASES.get(region, ())))
 
 
 def _mentions_place(text: str, place: str) -> bool:
