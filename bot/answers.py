@@ -29,6 +29,7 @@ from bot.domain import (
     Mode,
     Ownership,
     Profile,
+    Region,
     Resolution,
     SearchResult,
     SmallTalk,
@@ -157,15 +158,21 @@ class Interop:
         """Answer "who owns X", "is X part of Y", "does Y own X" from the company tree."""
         return self.tree.ownership(first, second, reading.owner_first)
 
-    async def _place_partner(self, company: Company, reading: Reading) -> Company | None:
-        """The other party of the company's facts held in, or about, the place the question
-        names; None when no fact is, or when so many are that the place picks nothing."""
+    async def _place_partner(self, company: Company, reading: Reading, held_only: bool = False
+                             ) -> Company | None:
+        """The other party of the company's facts held in, or (unless ``held_only``) about, the
+        place the question names; None when no fact is, or when so many are that the place picks
+        nothing."""
         facts = await self.store.facts_involving([company.id], reading.kind)
         partners: dict[int, Company] = {}
         for fact in sorted(facts, key=lambda f: (STATUS_RANK[f.status], neg_date(f.date))):
             other = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
             about = " ".join((fact.summary, other.name, *other.aliases, other.description)).casefold()
-            if (reading.region and fact.region == reading.region) or _mentions_place(about, reading.place):
+            if reading.region and fact.region not in ("", reading.region, Region.GLOBAL.value) \
+                    and not _names_region(reading.text, fact.region):
+                continue  # held elsewhere: "alipay in malaysia" is not Malaysians paying in China
+            if (reading.region and fact.region == reading.region) or (
+                    not held_only and _mentions_place(about, reading.place)):
                 partners.setdefault(other.id, other)
         if not 1 <= len(partners) <= MAX_PLACE_PARTNERS:
             return None
@@ -305,6 +312,17 @@ class Interop:
                 if partner is not None:
                     return await self._pairs(replace(reading, names=(
                         *reading.names, replace(reading.known[0], company=partner, side=99))), unknown)
+                held_here = reading.region and any(
+                    f.region == reading.region
+                    for f in await self.store.facts_involving([company.id], reading.kind))
+                for sister in self.tree.sisters(company) if reading.region and not held_here else ():
+                    # "alipay in malaysia": what is held there is its sister's (Alipay+ x DuitNow)
+                    partner = await self._place_partner(sister, reading, held_only=True)
+                    if partner is not None and partner.id != company.id:
+                        known = reading.known[0]
+                        return await self._pairs(replace(reading, names=(
+                            replace(known, company=sister), replace(known, company=partner, side=99))),
+                            unknown)
             if kind is not None:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
                                 unknown, corrected=reading.corrected)
@@ -456,6 +474,15 @@ def _negated(result: CheckResult, reading: Reading) -> CheckResult:
             return replace(result, kind=kind, verdict=Verdict(focus[0].standing.fact.status.value),
                            negated=True)
     return replace(result, negated=True)
+
+
+def _names_region(text: str, held: str) -> bool:
+    """Whether the question also names the region a fact is held in ("韩国的Kakao Pay能在中国用吗")."""
+    region = next((r for r in Region if r.value == held), None)
+    if region is None:
+        return False
+    folded = text.casefold()
+    return any(w in folded for w in (*W.REGION_WORDS.get(region, ()), *W.REGION_PHRASES.get(region, ())))
 
 
 def _mentions_place(text: str, place: str) -> bool:

@@ -105,6 +105,13 @@ class CompanyTree:
             links.append(weak[-1] if weak else upto[0])
         return tuple(links)
 
+    def sisters(self, company: Company) -> list[Company]:
+        """The other children of the company's parent, by name."""
+        if company.parent_id is None:
+            return []
+        return sorted((self.company(c) for c in self._children.get(company.parent_id, ())
+                       if c != company.id), key=lambda c: c.name)
+
     def products(self, company: Company) -> list[Company]:
         """The company's products and services (WeChat Pay of WeChat): children typed as
         products; in a tree without types, family members whose name extends this one."""

@@ -68,6 +68,11 @@ COMPANIES = [
     _company("LankaPay", kind="payments"),
     _company("MauCAS", kind="payments", aliases=("Mauritius payment switch",)),
     _company("PayNow", kind="payments", aliases=("PayNow Singapore",)),
+    _company("Alipay Plus", parent="Ant Group", relation="product", kind="payments"),
+    _company("Apple App Store", parent="Apple", relation="product", kind="app store", zh="苹果应用商店",
+             aliases=("App Store",)),
+    _company("Third-party web browsers", kind="browsers", zh="第三方浏览器"),
+    _company("Third-party navigation apps", kind="navigation", zh="第三方导航应用"),
 ]
 
 
@@ -116,6 +121,12 @@ FACTS = [
     _fact("iphone-beeper-imessage", "iPhone", "Beeper Mini", "messaging", "ended", "2023-12-08",
           "iMessage"),
     _fact("wx-tb-0", "WeChat", "Taobao", "shopping/links", "ended", "2013-11", "links in chats"),
+    _fact("paynow-aplus", "PayNow", "Alipay Plus", "payments", "live", "2023-03", region="Singapore"),
+    _fact("appstore-wxp", "Apple App Store", "WeChat Pay", "payments", "live", "2017-08-29"),
+    _fact("iphone-browsers", "iPhone", "Third-party web browsers", "other", "partial", "2024-12",
+          "browser choice screen", region="EU/EEA"),
+    _fact("iphone-navigation", "iPhone", "Third-party navigation apps", "other", "partial", "2025-04",
+          "default navigation app", region="EU/EEA"),
     _fact("ks-tb-1", "Kuaishou", "Taobao", "shopping/links", "ended", "2022-03-01", "product links"),
     _fact("ks-tb-2", "Kuaishou", "Taobao", "shopping/links", "live", "2022-10-28", "product links"),
     _fact("dy-tb-links", "Douyin", "Taobao", "shopping/links", "ended", "2020-10-09", "livestream links"),

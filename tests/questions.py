@@ -418,8 +418,9 @@ READING3: list[tuple[str, Expect]] = [
     ("虾皮能用GrabPay吗", unknown("虾皮", "grabpay")),
     ("蝦皮能用GrabPay嗎", unknown("蝦皮", "grabpay")),
     # ordinary and topic words are no names
-    ("how do i change the default browser on iphone", _clean(profile("iPhone"))),
-    ("iphone notifications and app store", _clean(profile("iPhone"))),
+    ("how do i change the default browser on iphone",
+     _clean(pair("iPhone", "Third-party web browsers", "partial", "other"))),
+    ("iphone notifications and app store", _clean(pair("iPhone", "Apple App Store", "no_record"))),
     ("DMA iphone", _clean(profile("iPhone"))), ("install apps on android", _clean(profile("Android"))),
     ("微信和淘宝有什么变化", _clean(pair("WeChat", "Taobao", "live"))),
     ("微信和淘寶有什麼變化", _clean(pair("WeChat", "Taobao", "live"))),
@@ -437,3 +438,62 @@ READING3: list[tuple[str, Expect]] = [
 ]
 TUNING += READING3[0::2]
 HELD_OUT += READING3[1::2]
+
+
+# Found by a second new-user trial: ordinary words and pinyin glue are no names, small talk in
+# pinyin gets help, "did X drop Y"/"still" ask for the state, "made by"/"yongyou" ask for the
+# owner, and 的 before a feature is no ownership question. Pairs: the first tunes, the second is
+# held out.
+_RCS_E2EE = pair("iPhone", "Android", "partial", "messaging")
+
+
+def _topic(topic: str) -> Expect:
+    return pair("iPhone", topic, "partial", "other")
+
+
+READING4: list[tuple[str, Expect]] = [
+    ("can jd merchants use cainiao", _clean(pair("JD.com", "Cainiao", "live"))),
+    ("京东商家可以用菜鸟吗", _clean(pair("JD.com", "Cainiao", "live"))),
+    ("can taobao sellers ship with jd logistics",
+     _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
+    ("淘宝商家能用京东物流发货吗", _clean(pair("Taobao", "JD Logistics", "live", "logistics"))),
+    ("taobao neng yong weixin zhifu ma", _clean(pair("Taobao", "WeChat Pay", "live"))),
+    ("jingdong zhichi zhifubao ma", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("微信是哪家公司的", _clean(owner("WeChat", None, "chain"))),
+    ("淘宝是哪家公司的", _clean(owner("Taobao", None, "chain"))),
+    ("ni hao", HELP), ("xiexie", HELP), ("good bot", HELP), ("xie xie", HELP),
+    ("京东退款能用支付宝吗", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("京东会员能用支付宝吗", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("does jd accept alipay for refunds", _clean(pair("JD.com", "Alipay", "partial", "payments"))),
+    ("does jd accept alipay with cashback", _clean(pair("JD.com", "Alipay", "partial", "payments"))),
+    ("did meituan drop alipay", _state("Meituan", "Alipay", "ended", "payments")),
+    ("does kuaishou still have taobao links", _state("Kuaishou", "Taobao", "live", "shopping/links")),
+    ("is android made by google", owner("Android", "Google", "yes")),
+    ("is youku a product of alibaba", owner("Youku", "Alibaba Group", "yes")),
+    ("tengxun yongyou jingdong ma", owner("JD.com", "Tencent", "no")),
+    ("alibaba yongyou youku ma", owner("Youku", "Alibaba Group", "yes")),
+    ("iPhone和安卓的RCS是端到端加密的吗", _RCS_E2EE), ("iPhone和安卓的RCS是加密的吗", _RCS_E2EE),
+    ("taobao tianmao shi tong yi jia gongsi ma", owner("Taobao", "Alibaba Group", "related")),
+    ("youku taobao shi tongyi jia gongsi ma", owner("Youku", "Alibaba Group", "related")),
+    # "app store" in lower case is the App Store, not two ordinary words
+    ("app store wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
+    ("can I pay in the app store with wechat pay", _clean(pair("Apple App Store", "WeChat Pay", "live"))),
+    ("does apple own the app store", owner("Apple App Store", "Apple", "yes")),
+    ("is the app store owned by apple", owner("Apple App Store", "Apple", "yes")),
+    # "X+" is the company named "X Plus", never X itself
+    ("does alipay+ work with paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
+    ("alipay+ paynow", _clean(pair("PayNow", "Alipay Plus", "live"))),
+    # a place where only a sister holds a fact: the sister's pair, not a fact held elsewhere
+    ("alipay in singapore", _clean(pair("Alipay Plus", "PayNow", "live"))),
+    ("支付宝能在新加坡用吗", _clean(pair("Alipay Plus", "PayNow", "live"))),
+    # more places are places, never unknown names
+    ("微信支付能在柬埔寨用吗", _clean(profile("WeChat Pay"))),
+    ("alipay in turkey", _clean(profile("Alipay"))),
+    # a topic the data keeps as a party: the other side of a one-company question
+    ("does iphone show a browser choice screen", _clean(_topic("Third-party web browsers"))),
+    ("iPhone有浏览器选择界面吗", _clean(_topic("Third-party web browsers"))),
+    ("can I change the default navigation app on iphone", _clean(_topic("Third-party navigation apps"))),
+    ("iPhone能改默认导航应用吗", _clean(_topic("Third-party navigation apps"))),
+]
+TUNING += READING4[0::2]
+HELD_OUT += READING4[1::2]

@@ -140,3 +140,12 @@ def test_negation_and_place_words_are_no_names(interop: Interop) -> None:
     assert read(interop.resolver, "does wechat block taobao links").negated
     assert not read(interop.resolver, "京东能不能用支付宝").negated
     assert "mauritius" in W.PLACES
+
+
+def test_mainland_words_are_the_place_of_a_wallet_question(interop: Interop) -> None:
+    """"支付宝香港能在内地用吗": 内地/大陆 name the place, which picks the pair held there."""
+    for text, place in (("支付宝能在内地用吗", "china"), ("支付宝能在大陆用吗", "china"),
+                        ("微信支付能在柬埔寨用吗", "cambodia"), ("alipay in turkey", "turkey")):
+        reading = read(interop.resolver, text)
+        assert reading.place == place, text
+        assert not reading.unknown, text

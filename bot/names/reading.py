@@ -164,6 +164,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scan = resolver.scan(original)
     folded = scan.text
     mentions, swallowed = _unswallow(resolver, folded, scan.mentions)
+    mentions = _plus_names(resolver, folded, mentions)
     slots: list[Slot] = []
     for mention in mentions:
         slots.append((mention.start, mention.end, mention.company, (), mention.matched,
@@ -290,12 +291,12 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                             corrected.append((slot[5], fixed[0]))
                             slot = (slot[0], slot[1], fixed[0], (), fixed[1], slot[5])
                     slots.append(slot)
-    if " part of " in f" {folded} " or " member of " in f" {folded} ":
+    if any(f" {p} " in f" {folded} " for p in _PART_OF):
         ownership = True
-    if _ZH_OWNERSHIP.search(folded) and len(mentions) >= 1:
+    if len(mentions) >= 1 and _zh_owner_named(folded, mentions):
         ownership = True
     slots.sort(key=lambda s: s[0])
-    names = _sides(folded, slots)
+    names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -317,9 +318,21 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+_PART_OF = ("part of", "member of", "made by", "a product of", "product of", "developed by")
+"""Passive ownership shapes: the first name is the child ("is Chrome made by Google")."""
+
+
+def _zh_owner_named(folded: str, mentions: tuple[Mention, ...]) -> bool:
+    """"支付宝是阿里巴巴的吗", "微信是哪家公司的": an owner (a name, 谁, 哪家) between 是 and 的,
+    not a feature ("RCS是端到端加密的吗")."""
+    for match in _ZH_OWNERSHIP.finditer(folded):
+        start, end = match.start(), match.end()
+        if any(start < m.start < end for m in mentions) or re.search("谁|哪|公司|集团", match.group()):
+            return True
+    return False
 _BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand", "subsidiary",
                       "really", "actually", "just"})
-_ACTIVE_OWN = ("own", "owns", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
+_ACTIVE_OWN = ("own", "owns", "yongyou", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
                "买下")
 _HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
 
@@ -379,6 +392,31 @@ def _has_phrase(folded: str, phrases: tuple[str, ...]) -> bool:
     return False
 
 
+def _topic_name(resolver: Resolver, original: str, folded: str, names: tuple[Name, ...],
+                command: bool) -> tuple[Name, ...]:
+    """"can I change the default navigation app on iPhone": a topic the data keeps as a party of
+    its own ("Third-party navigation apps") is the other side of a question naming one company."""
+    known = {n.company.id for n in names if n.company is not None}
+    if command or len(known) != 1:
+        return names
+    for phrase, target in W.TOPIC_NAMES.items():
+        if has_han(phrase):
+            at = folded.find(phrase)
+        else:
+            found = re.search(rf"(?<![a-z0-9']){re.escape(phrase)}(?![a-z0-9])", folded)
+            at = found.start() if found else -1
+        if at < 0:
+            continue
+        company = resolver.exact(target)
+        if company is None or company.id in known:
+            return names
+        end = at + len(phrase)
+        kept = tuple(n for n in names if n.company is not None or n.end <= at or n.start >= end)
+        side = max((n.side for n in kept), default=-1) + 1
+        return (*kept, Name(_display(original, folded, at, end), at, end, side, company, (), phrase))
+    return names
+
+
 def _bare_is(folded: str, rest: tuple[object, ...], known: list[Name]) -> bool:
     """"is youku alibaba", "is youku a tencent company": two names and only "is" around them."""
     if len({n.company.id for n in known if n.company}) != 2 or not re.match(r"(is|are)\b", folded):
@@ -429,6 +467,22 @@ def _unswallow(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]
                 continue
         out.append(mention)
     return tuple(out), places
+
+
+def _plus_names(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]) -> tuple[Mention, ...]:
+    """"alipay+" is Alipay Plus, not Alipay: a name written with "+" after it is the company
+    named "<name> Plus", when the index holds one."""
+    out: list[Mention] = []
+    for mention in mentions:
+        end = mention.end
+        if folded[end:end + 1] == "+" and not folded[end + 1:end + 2].isalnum():
+            said = folded[mention.start:end]
+            plus = resolver.exact(f"{said} plus")
+            if plus is not None and plus.id != mention.company.id:
+                out.append(Mention(mention.start, end + 1, plus, f"{said}+"))
+                continue
+        out.append(mention)
+    return tuple(out)
 
 
 def _kind_of(word: str) -> Kind | None:

@@ -27,6 +27,7 @@ from bot.names.keys import (
     WORD_RE,
     fold,
 )
+from bot.names.words import COMMON_NAMES
 
 if TYPE_CHECKING:
     from bot.names.index import Hit
@@ -153,7 +154,7 @@ class Scanner:
             capitalised = (cased is not None and alias != alias.lower()
                            and cased[tokens[i].start:end] == alias)  # "Find My", not "find my"
             if common and alias_words == words and not all(t.glued for t in window[1:]) \
-                    and not capitalised:
+                    and not capitalised and " ".join(words) not in COMMON_NAMES:
                 continue
             found.append((tokens[i].start, end, hits[0].company_id, hits[0].alias_id, False))
             return width

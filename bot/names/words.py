@@ -57,12 +57,27 @@ _COMMON_TEXT = """
     maps transfer transfers encrypted encryption encrypt company companies same related
     end-to-end e2ee ecommerce e-commerce online walled garden gardens bianhua dongxi bangding
     chongdian shouji available outside forwarding forward happen late
+    merchant merchants seller sellers buyer buyers shop shops shopper shoppers customer customers
+    scan scanning scanner tap taps aware tv tvs speaker speakers longer shut codes qr entry
+    entries link links linked shopping back books book notifications anymore credit debit
+    hao nihao xiexie neng yong shi zhichi kuaidi keyi bu meiyou ma ne de le he gen zai haishi
+    zenme shenme nali weishenme xianzai huozhe jia gongsi tong tongyi yijia nfc chip
+    activate adapter announce announced backup balance basket bluetooth cashback contactless
+    coupon coupons deposit desktop discount discounts domestic dropshipping earbuds ecosystem
+    expats export fee headphones holiday identity import kyc launched livestream local
+    membership migrate mirror mirroring nor official officially paired pairing passport premium
+    receiving refund refunds region register registration resell restore rewards rollout rumor
+    rumour since stream streaming subscribe subscription switch switching sync topup unlink usb
+    vacation verify vouchers wholesale withdraw within workers
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
     "android", "threads", "messenger", "meta", "apple",
 }
 """At least the 500 most frequent ordinary English words, minus names the index holds."""
+COMMON_NAMES = frozenset({"app store", "play store", "google play"})
+"""Ordinary words that together are a name when the index holds it, even in lower case ("can
+kindle sell books in the app store"), unlike "find my", which is just words unless capitalised."""
 
 # What a question asks about. English words match whole words; Chinese ones anywhere in the
 # text left over once the names are taken out.
@@ -138,12 +153,14 @@ REGION_PHRASES: dict[Region, tuple[str, ...]] = {
 GREETINGS = frozenset({
     "hi", "hello", "hey", "hiya", "yo", "start", "help", "menu", "thanks", "thank", "thx", "ty",
     "cheers", "ok", "okay", "bye", "goodbye", "thanx", "lol", "haha", "howdy", "sup",
+    "nihao", "xiexie", "zaijian",
     "你好", "您好", "嗨", "哈喽", "谢谢", "多谢", "感谢", "帮助", "帮忙", "再见", "好的", "在吗",
     "在不在", "早上好", "晚上好", "哈哈",
 })
 HELP_PHRASES = ("what can you do", "what do you do", "how does this work", "how do i use",
                 "who are you", "what are you", "thank you", "good morning", "good evening",
-                "how are you", "how r u",
+                "how are you", "how r u", "good bot", "nice bot", "great bot", "bad bot", "ni hao",
+                "xie xie", "zai jian",
                 "你能做什么", "你会什么", "怎么用", "你是谁")
 LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest", "news", "recent",
                   "anything new", "updates", "最新", "新闻", "最近", "有什么新")
@@ -151,7 +168,7 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 # Ownership questions: "who owns X", "is X part of Y", "支付宝是阿里巴巴的吗".
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake"})
+                             "affiliated", "stake", "yongyou"})
 OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
@@ -184,7 +201,8 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "refuses", "refused", "restrict", "restricts", "restricted",
                             "discontinued", "discontinue", "removed", "remove", "removes",
                             "disable", "disabled", "disables", "cut", "pingbi", "fengsha",
-                            "buneng", "jinzhi"})
+                            "buneng", "jinzhi", "drop", "drops", "dropped", "dropping",
+                            "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
@@ -193,7 +211,8 @@ NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off
 OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
-                     "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si")
+                     "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
+                     "yi jia gongsi", "tongyi jia", "tong yi jia")
 OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
 """Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
 
@@ -212,8 +231,23 @@ PLACES: dict[str, str] = {
     "毛里求斯": "mauritius", "法国": "france", "巴黎": "paris", "德国": "germany", "尼泊尔": "nepal",
     "蒙古": "mongolia", "加拿大": "canada", "俄罗斯": "russia", "斯里兰卡": "sri lanka",
     "新加坡": "singapore", "泰国": "thailand", "马来西亚": "malaysia", "印度": "india",
-    "中国": "china", "香港": "hong kong", "澳门": "macau", "日本": "japan", "韩国": "korea",
+    "中国": "china", "内地": "china", "大陆": "china", "香港": "hong kong", "澳门": "macau",
+    "日本": "japan", "韩国": "korea",
     "印尼": "indonesia", "欧盟": "eu", "欧洲": "europe", "美国": "us", "英国": "uk",
+    "cambodia": "cambodia", "laos": "laos", "myanmar": "myanmar", "pakistan": "pakistan",
+    "bangladesh": "bangladesh", "turkey": "turkey", "egypt": "egypt", "kenya": "kenya",
+    "nigeria": "nigeria", "argentina": "argentina", "chile": "chile", "peru": "peru",
+    "colombia": "colombia", "netherlands": "netherlands", "sweden": "sweden",
+    "switzerland": "switzerland", "portugal": "portugal", "poland": "poland", "greece": "greece",
+    "israel": "israel", "kazakhstan": "kazakhstan", "saudi": "saudi arabia",
+    "jianpuzhai": "cambodia", "laowo": "laos", "miandian": "myanmar", "yuenan": "vietnam",
+    "柬埔寨": "cambodia", "老挝": "laos", "缅甸": "myanmar", "巴基斯坦": "pakistan",
+    "孟加拉": "bangladesh", "土耳其": "turkey", "埃及": "egypt", "肯尼亚": "kenya",
+    "尼日利亚": "nigeria", "阿根廷": "argentina", "智利": "chile", "秘鲁": "peru",
+    "哥伦比亚": "colombia", "荷兰": "netherlands", "瑞典": "sweden", "瑞士": "switzerland",
+    "葡萄牙": "portugal", "波兰": "poland", "希腊": "greece", "以色列": "israel",
+    "哈萨克斯坦": "kazakhstan", "沙特": "saudi arabia", "西班牙": "spain", "意大利": "italy",
+    "墨西哥": "mexico", "巴西": "brazil", "澳大利亚": "australia", "菲律宾": "philippines",
 }
 PLACE_TEXT: dict[str, tuple[str, ...]] = {
     "china": ("china", "chinese"), "eu": ("eu", "europe", "european"), "europe": ("europe", "eu"),
@@ -244,8 +278,42 @@ INSIDE_WORDS = frozenset({"inside", "within", "里", "裡", "里面", "中的"})
 ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
              "之间", "数据", "公司", "一家", "同一", "关系", "功能", "情况", "怎么了", "设置", "安装",
              "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
-             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡")
+             "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡",
+             "商家", "卖家", "买家", "商户", "恢复", "设为", "设置为", "接口", "哪家", "资料", "資料",
+             "扫码", "二维码", "付款码", "外卖", "网购", "购物", "界面", "选择界面",
+             "餐厅", "限制", "门店", "通话", "退货", "退款", "转账", "转发", "车机",
+             "跨境", "超市", "认证", "订单", "解绑", "视频", "蓝牙", "耳机", "网店",
+             "线下", "线上", "红包", "积分", "留学生", "电视", "版本", "点餐", "注册",
+             "正式", "更新", "旅游", "收费", "提现", "护照", "扫一扫", "打车", "打电话",
+             "手续费", "手环", "开放", "开店", "店铺", "宣布", "实名", "官网", "官方",
+             "好友", "备份", "城市", "地铁", "地区", "国际版", "国家", "商品", "发红包",
+             "出国", "关闭", "公交", "入驻", "免费", "充值", "便利店", "余额", "优惠券",
+             "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
+
+# Topics the data keeps as a party of their own: with one company named, the phrase is the other
+# side ("does iphone show a browser choice screen" -> iPhone x Third-party web browsers). First
+# match wins, so the narrower phrase comes first.
+TOPIC_NAMES: dict[str, str] = {
+    "search choice": "Third-party search engines", "search engine": "Third-party search engines",
+    "search engines": "Third-party search engines", "default search": "Third-party search engines",
+    "搜索引擎": "Third-party search engines",
+    "navigation app": "Third-party navigation apps", "navigation apps": "Third-party navigation apps",
+    "default navigation": "Third-party navigation apps", "maps app": "Third-party navigation apps",
+    "导航应用": "Third-party navigation apps", "导航软件": "Third-party navigation apps",
+    "默认导航": "Third-party navigation apps",
+    "browser choice": "Third-party web browsers", "default browser": "Third-party web browsers",
+    "other browsers": "Third-party web browsers", "choice screen": "Third-party web browsers",
+    "浏览器": "Third-party web browsers",
+    "nfc": "Third-party NFC wallets", "other wallets": "Third-party NFC wallets",
+    "nfc钱包": "Third-party NFC wallets",
+    "web apps": "Web apps", "web app": "Web apps", "网页应用": "Web apps",
+    "other messaging apps": "Third-party messaging apps", "other messengers": "Third-party messaging apps",
+    "other chat apps": "Third-party messaging apps",
+    "foreign credit card": "Foreign bank cards", "foreign credit cards": "Foreign bank cards",
+    "foreign card": "Foreign bank cards", "foreign bank card": "Foreign bank cards",
+    "外国信用卡": "Foreign bank cards",
+}
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
 QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would", "could"})
