@@ -190,9 +190,11 @@ def _table(table: Table, site: SiteLinks) -> Markup:
                 cells.append(Markup(f'<td class="v-{found.verdict.value}">{link}</td>'))
         body.append(Markup(f'<tr data-keys="{escape(_keys(row))}">{"".join(cells)}</tr>'))
     note = Markup("")
-    if len(table.rows) < table.all_rows or len(table.cols) < table.all_cols:
+    some_rows, some_cols = len(table.rows) < table.all_rows, len(table.cols) < table.all_cols
+    if some_rows or some_cols:  # what is left out, and only that: "all 44 platforms", never "44 of 44"
+        key = "site.shown" if some_rows and some_cols else "site.shown_rows" if some_rows else "site.shown_cols"
         note = Markup('<p class="note">{}</p>').format(tri(lambda: t(
-            "site.shown", rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
+            key, rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
             all_cols=table.all_cols)))
     return Markup(
         '<section class="kind" id="k-{slug}" data-kind="{kind}">\n<h2>{title}</h2>\n{note}'
