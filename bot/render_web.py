@@ -30,7 +30,7 @@ from bot.domain import (
     Source,
     Status,
 )
-from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, traditional_block, using
+from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, to_traditional, traditional_block, using
 from bot.render import (
     HTML,
     PLAIN,
@@ -80,9 +80,32 @@ def said(key: str) -> Markup:
     return tri(lambda: t(key))
 
 
-@functools.lru_cache(maxsize=4096)
+NAMES = 16384
+"""Companies, cell titles and fact heads remembered: a whole-site build at 10k companies
+meets each of them on many pages."""
+
+
+@functools.lru_cache(maxsize=NAMES)
 def _name(company: Company) -> Markup:
     return tri(lambda: display_name(company))
+
+
+@functools.lru_cache(maxsize=NAMES)
+def _name3(company: Company) -> tuple[str, str, str]:
+    """The company's name as each language reads it, escaped (Traditional as ``tri`` makes it:
+    the Simplified through OpenCC)."""
+    zh = display_name(company, ZH_HANS)
+    return (str(escape(company.name)), str(escape(zh)), str(escape(to_traditional(zh))))
+
+
+def _pair_title(a: Company, b: Company) -> Markup:
+    """"A × B" in the three languages, as ``tri`` would render it, from the remembered names."""
+    (a_en, a_zh, a_hant), (b_en, b_zh, b_hant) = _name3(a), _name3(b)
+    en, zh, hant = f"{a_en} × {b_en}", f"{a_zh} × {b_zh}", f"{a_hant} × {b_hant}"
+    if zh == en and hant == zh:
+        return Markup(en)
+    return Markup(f'<span class="l-en">{en}</span><span class="l-zh">{zh}</span>'
+                  f'<span class="l-hant">{hant}</span>')
 
 
 @functools.lru_cache(maxsize=16)
@@ -136,7 +159,7 @@ def page(title: str, body: Markup, root: str = "", back: bool = True) -> str:
             "</body>\n</html>\n")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=NAMES)
 def _titles(status: Status, region: str, day: str) -> Markup:
     """A cell's title in the three languages, as attributes (the script shows the reader's)."""
     fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
@@ -192,7 +215,8 @@ def _table(table: Table, site: SiteLinks) -> Markup:
     note = Markup("")
     some_rows, some_cols = len(table.rows) < table.all_rows, len(table.cols) < table.all_cols
     if some_rows or some_cols:  # what is left out, and only that: "all 44 platforms", never "44 of 44"
-        key = "site.shown" if some_rows and some_cols else "site.shown_rows" if some_rows else "site.shown_cols"
+        key = ("site.shown" if some_rows and some_cols else "site.shown_rows" if some_rows
+               else "site.shown_cols")
         note = Markup('<p class="note">{}</p>').format(tri(lambda: t(
             key, rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
             all_cols=table.all_cols)))
@@ -257,7 +281,7 @@ def _source_item(source: Source) -> Markup:
     return Markup(f'<li><a href="{url}" rel="nofollow noopener">{escape(label)}</a>{extra}</li>')
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=NAMES)
 def _fact_head(day: str, status: Status, region: str) -> Markup:
     fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
                 region=region)
@@ -276,7 +300,7 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     """Everything /check shows for the pair, then every fact's sources with their quotes, and a
     link that opens the bot on the same pair."""
     a, b = result.a, result.b
-    title = tri(lambda: f"{display_name(a)} × {display_name(b)}")
+    title = _pair_title(a, b)
     answer = tri(lambda: _blocks(render_check(result, HTML)), "div")
     views = sorted({v.fact.id: v for th in (*result.threads, *result.rollup) for v in th.events}.values(),
                    key=lambda v: (v.fact.date, v.fact.id), reverse=True)
