@@ -29,6 +29,7 @@ from bot.domain import (
     Region,
     Source,
     Status,
+    Verdict,
 )
 from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, to_traditional, traditional_block, using
 from bot.render import (
@@ -80,7 +81,7 @@ def said(key: str) -> Markup:
     return tri(lambda: t(key))
 
 
-NAMES = 16384
+NAMES = 32768
 """Companies, cell titles and fact heads remembered: a whole-site build at 10k companies
 meets each of them on many pages."""
 
@@ -117,6 +118,7 @@ def _blocks(blocks: Sequence[str]) -> Markup:
     return Markup("".join(f'<p class="block">{escape(b)}</p>' for b in blocks))
 
 
+@functools.lru_cache(maxsize=256)
 def short_region(value: str) -> str:
     """"EU" for a fact limited to the EU/EEA; "" when it holds everywhere."""
     try:
@@ -173,12 +175,17 @@ def _titles(status: Status, region: str, day: str) -> Markup:
     return Markup(f'title="{en}" data-zh="{zh}"{extra}')
 
 
+@functools.lru_cache(maxsize=16)
+def _mark(verdict: Verdict) -> Markup:
+    return escape(t(f"mark.{verdict.value}", EN))
+
+
 def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
     """"✅" (and "EU" when limited) linking to the pair's page, its status and date as a title."""
     region = short_region(cell.fact.region)
     href = escape(root + site.pair_path(cell.row.id, cell.col.id))
     titles = _titles(cell.fact.status, cell.fact.region, cell.fact.date)
-    mark = escape(t(f"mark.{cell.verdict.value}", EN))
+    mark = _mark(cell.verdict)
     small = f"<small>{escape(region)}</small>" if region else ""
     return Markup(f'<a href="{href}" {titles}>{mark}{small}</a>')
 

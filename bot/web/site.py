@@ -41,6 +41,8 @@ TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".csv": "text/csv; charset=utf-8", ".atom": "application/atom+xml; charset=utf-8"}
 PAGE_CACHE = 2048
 """Rendered pages kept per content version: the popular pairs and companies."""
+RENDER_BATCH = 16
+"""Pages a build renders at once."""
 EXCHANGE_WAIT = 900.0
 """Seconds a build process waits for the others' cells before it gives up."""
 _PAIR = re.compile(r"pair/([0-9]{1,12})-([0-9]{1,12})\.html")
@@ -211,8 +213,9 @@ class Site:
                           exchange: Exchange | None = None) -> tuple[int, int]:
         """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows
         (with ``exchange``, the processes then swap the cells each worked out for the others'
-        companies, so no pair is checked twice). Pages are rendered one after another here
-        while a thread writes the files, so the disk's waits overlap the rendering."""
+        companies, so no pair is checked twice). A few pages are rendered at once, so one's
+        database read (a group's check, a profile) overlaps another's rendering, while a thread
+        writes the files, so the disk's waits overlap it too."""
         built = await self.built() if extra is None else await self._shard_built(extra)
         files = total = 0
         self._known = {}
@@ -224,13 +227,15 @@ class Site:
                 for group in (pairs, rest):
                     if group is rest and exchange is not None:
                         self._known.update(exchange.swap(self._known))
-                    for path in group:
-                        body = await self._render(path, built)
-                        if body is None:  # pragma: no cover - every listed path renders
-                            continue
-                        writer.add(path, body)
-                        files += 1
-                        total += len(body)
+                    for start in range(0, len(group), RENDER_BATCH):
+                        batch = group[start:start + RENDER_BATCH]
+                        bodies = await asyncio.gather(*(self._render(p, built) for p in batch))
+                        for path, body in zip(batch, bodies, strict=True):
+                            if body is None:  # pragma: no cover - every listed path renders
+                                continue
+                            writer.add(path, body)
+                            files += 1
+                            total += len(body)
             writer.close()
         finally:
             writer.stop()
