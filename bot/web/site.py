@@ -170,16 +170,12 @@ class Site:
 
         With ``jobs`` > 1 the pages are shared out to that many processes (this one and
         ``jobs - 1`` more, each opening the same file read-only): a page is a function of the
-        store alone, so the output is the same whoever writes it. The other processes get the
-        pair order this one worked out (they never build the tables: only the index shows them).
+        store alone, so the output is the same whoever writes it. The others start at once and
+        list their own pairs and companies from the store (they never build the tables: only
+        the index shows them), while this one builds the tables and writes everything else.
         """
-        paths = await self.paths()
         if jobs <= 1:
-            return await self.write_shard(out, paths)
-        built = await self.built()
-        links_order = built.links.pair_order()
-        extra = [pair for key, pair in built.order.items() if key not in links_order]
-        shards = _shards(paths, jobs)
+            return await self.write_shard(out, await self.paths())
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked event loop
         barrier = context.Barrier(jobs)
         with tempfile.TemporaryDirectory(prefix="site-cells-") as folder, \
@@ -187,36 +183,45 @@ class Site:
                                     initargs=(barrier,)) as pool:
             others = [asyncio.wrap_future(pool.submit(
                 _write_shard, str(self.interop.store.path), self.bot_username, self.max_rows,
-                self.max_cols, str(out), shard, extra, Exchange(folder, n, jobs)))
-                for n, shard in enumerate(shards) if n]
+                self.max_cols, str(out), Exchange(folder, n, jobs))) for n in range(1, jobs)]
             try:
-                mine = await self.write_shard(out, shards[0], exchange=Exchange(folder, 0, jobs, barrier))
+                paths = await self.paths()
+                linked = (await self.built()).links.pair_order()
+                mine = [p for p in paths if _owner(p, linked, jobs) == 0]
+                done = [await self.write_shard(out, mine, Exchange(folder, 0, jobs, barrier))]
             except BaseException:
                 barrier.abort()  # the others stop waiting for this one's cells
                 raise
-            done = [mine, *await asyncio.gather(*others)]
+            done += await asyncio.gather(*others)
         return sum(f for f, _ in done), sum(b for _, b in done)
 
-    async def _shard_built(self, extra: list[tuple[int, int]]) -> Built:
-        """What a build process needs of the content version: links, pair order (``extra``: the
-        roll-up pairs the first process found in the tables), companies, the data's date."""
+    async def _shard(self, index: int, jobs: int) -> list[str]:
+        """A build process's pages (its pairs and companies, as ``_owner`` shares them out),
+        and what it needs of the content version: links, pair order, companies, the data's date."""
         await self.interop.sync()
         links = await Links.read(self.interop)
         order = links.pair_order()
-        for row, col in extra:
-            order.setdefault(frozenset((row, col)), (row, col))
         companies = tuple(sorted(await self.interop.store.companies(), key=lambda c: c.id))
         self._built = Built(links, (), await self.interop.store.about(), order, companies)
-        return self._built
+        pairs = [f"pair/{a}-{b}.html" for a, b in order.values() if _pair_shard(a, jobs) == index]
+        return sorted([*pairs, *(f"company/{c.id}.html" for c in companies
+                                 if _shard_of(c.id, jobs) == index)])
 
-    async def write_shard(self, out: Path, paths: list[str], extra: list[tuple[int, int]] | None = None,
+    async def write_shard(self, out: Path, paths: list[str] | None,
                           exchange: Exchange | None = None) -> tuple[int, int]:
         """Write ``paths`` under ``out``: pairs first, whose checks make the companies' rows
         (with ``exchange``, the processes then swap the cells each worked out for the others'
         companies, so no pair is checked twice). A few pages are rendered at once, so one's
         database read (a group's check, a profile) overlaps another's rendering, while a thread
-        writes the files, so the disk's waits overlap it too."""
-        built = await self.built() if extra is None else await self._shard_built(extra)
+        writes the files, so the disk's waits overlap it too. ``paths`` None: a started
+        build process's own share (``exchange.index``)."""
+        if paths is None:
+            assert exchange is not None
+            paths = await self._shard(exchange.index, exchange.jobs)
+            built = self._built
+            assert built is not None
+        else:
+            built = await self.built()
         files = total = 0
         self._known = {}
         pairs = [p for p in paths if p.startswith("pair/")]
@@ -346,18 +351,32 @@ def _shard_of(company_id: int, jobs: int) -> int:
     return company_id % jobs
 
 
-def _shards(paths: list[str], jobs: int) -> list[list[str]]:
-    """Pages for each process: a pair goes with its first company, and that company's page with
-    it (so most of a company's row is checked where its page is written); the rest to the first."""
-    shards: list[list[str]] = [[] for _ in range(jobs)]
-    for path in paths:
-        match = _PAIR.fullmatch(path) or _COMPANY.fullmatch(path)
-        shards[_shard_of(int(match.group(1)), jobs) if match else 0].append(path)
-    return shards
+PARENT_SHARE = 8
+"""The first process also builds the tables and writes the index, the open data and the feed
+(about a tenth of a build): one in this many of its pairs go to the next process instead."""
+
+
+def _pair_shard(subject: int, jobs: int) -> int:
+    shard = subject % jobs
+    if shard == 0 and (subject // jobs) % PARENT_SHARE == 0:
+        shard = 1
+    return shard
+
+
+def _owner(path: str, linked: dict[frozenset[int], tuple[int, int]], jobs: int) -> int:
+    """The process that writes ``path``: a linked pair by its subject, a company by its id (the
+    processes swap the cells of the pairs each checked, so a company's row needs no pair to be
+    where its page is), anything else (the roll-up pairs only the tables show) the first."""
+    if match := _PAIR.fullmatch(path):
+        a, b = int(match.group(1)), int(match.group(2))
+        return _pair_shard(a, jobs) if linked.get(frozenset((a, b))) == (a, b) else 0
+    if match := _COMPANY.fullmatch(path):
+        return _shard_of(int(match.group(1)), jobs)
+    return 0
 
 
 def _write_shard(database: str, bot_username: str | None, max_rows: int, max_cols: int, out: str,
-                 paths: list[str], extra: list[tuple[int, int]], exchange: Exchange) -> tuple[int, int]:
+                 exchange: Exchange) -> tuple[int, int]:
     """A build process: open the store read-only and write its share of the pages."""
     from bot.startup import open_interop
 
@@ -365,7 +384,7 @@ def _write_shard(database: str, bot_username: str | None, max_rows: int, max_col
         interop = await open_interop(Path(database), seed=None)
         try:
             site = Site(interop, bot_username, max_rows=max_rows, max_cols=max_cols)
-            return await site.write_shard(Path(out), paths, extra, exchange)
+            return await site.write_shard(Path(out), None, exchange)
         finally:
             await interop.close()
 
