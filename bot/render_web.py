@@ -118,6 +118,27 @@ def _blocks(blocks: Sequence[str]) -> Markup:
     return Markup("".join(f'<p class="block">{escape(b)}</p>' for b in blocks))
 
 
+@functools.lru_cache(maxsize=NAMES)
+def _traditional(block: str) -> str:
+    """One rendered block through OpenCC, remembered: a group's facts are the same lines on
+    each member's page."""
+    return traditional_block(block) if not block.isascii() else block
+
+
+def tri_blocks(render: Callable[[], Sequence[str]]) -> Markup:
+    """``tri(lambda: _blocks(render()), "div")``, the Traditional converted block by block (a
+    phrase never spans the markup between two blocks, so the text is the same)."""
+    with using(EN):
+        en = _blocks(render())
+    with using(ZH_HANS):
+        zh_blocks = [str(escape(b)) for b in render()]
+    zh = Markup("".join(f'<p class="block">{b}</p>' for b in zh_blocks))
+    hant = Markup("".join(f'<p class="block">{_traditional(b)}</p>' for b in zh_blocks))
+    if zh == en and hant == zh:
+        return en
+    return Markup(f'<div class="l-en">{en}</div><div class="l-zh">{zh}</div><div class="l-hant">{hant}</div>')
+
+
 @functools.lru_cache(maxsize=256)
 def short_region(value: str) -> str:
     """"EU" for a fact limited to the EU/EEA; "" when it holds everywhere."""
@@ -318,7 +339,7 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     link that opens the bot on the same pair."""
     a, b = result.a, result.b
     title = _pair_title(a, b)
-    answer = tri(lambda: _blocks(render_check(result, HTML)), "div")
+    answer = tri_blocks(lambda: render_check(result, HTML))
     views = sorted({v.fact.id: v for th in (*result.threads, *result.rollup) for v in th.events}.values(),
                    key=lambda v: (v.fact.date, v.fact.id), reverse=True)
     sources = ""
@@ -360,7 +381,7 @@ def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
     company = profile.company
     shown = replace(profile, facts=profile.facts[:PROFILE_FACTS])
     parts = [f"<h1>{_name(company)}</h1>",
-             f'<div class="answer">{tri(lambda: _blocks(render_profile(shown, HTML)), "div")}</div>']
+             f'<div class="answer">{tri_blocks(lambda: render_profile(shown, HTML))}</div>']
     if len(profile.facts) > PROFILE_FACTS:
         parts.append(f'<p class="note">… +{len(profile.facts) - PROFILE_FACTS}</p>')
     if row.as_platform:
@@ -374,7 +395,7 @@ def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
 def about_page(about: About) -> str:
     """/about on the web: counts, the last change, how facts are sourced, how to report."""
     body = Markup('<div class="answer">{}</div>\n{}').format(
-        tri(lambda: _blocks(render_about(about, HTML)), "div"), _footer(""))
+        tri_blocks(lambda: render_about(about, HTML)), _footer(""))
     return page(t("site.about", EN), body)
 
 
