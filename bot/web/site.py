@@ -139,7 +139,7 @@ class Site:
             return about_page(built.about).encode()
         if path == "changes.atom":
             return atom_feed(await interop.changes(MAX_CHANGES), built.about.last_change, links).encode()
-        if path in ("data/interop.json", "data/interop.csv"):
+        if path in EXPORTS:
             as_json, as_csv = await dataset.site_exports(interop.store, built.about.last_change)
             self._pages["data/interop.json"], self._pages["data/interop.csv"] = as_json, as_csv
             return as_json if path.endswith(".json") else as_csv
@@ -172,7 +172,8 @@ class Site:
         ``jobs - 1`` more, each opening the same file read-only): a page is a function of the
         store alone, so the output is the same whoever writes it. The others start at once and
         list their own pairs and companies from the store (they never build the tables: only
-        the index shows them), while this one builds the tables and writes everything else.
+        the index shows them; the last also writes the open data), while this one builds the
+        tables and writes everything else.
         """
         if jobs <= 1:
             return await self.write_shard(out, await self.paths())
@@ -196,16 +197,18 @@ class Site:
         return sum(f for f, _ in done), sum(b for _, b in done)
 
     async def _shard(self, index: int, jobs: int) -> list[str]:
-        """A build process's pages (its pairs and companies, as ``_owner`` shares them out),
+        """A build process's pages (its pairs and companies, and the open data for the last, as
+        ``_owner`` shares them out),
         and what it needs of the content version: links, pair order, companies, the data's date."""
         await self.interop.sync()
         links = await Links.read(self.interop)
         order = links.pair_order()
         companies = tuple(sorted(await self.interop.store.companies(), key=lambda c: c.id))
         self._built = Built(links, (), await self.interop.store.about(), order, companies)
-        pairs = [f"pair/{a}-{b}.html" for a, b in order.values() if _pair_shard(a, jobs) == index]
-        return sorted([*pairs, *(f"company/{c.id}.html" for c in companies
-                                 if _shard_of(c.id, jobs) == index)])
+        pairs = [f"pair/{a}-{b}.html" for a, b in order.values() if _shard_of(a, jobs) == index]
+        exports = EXPORTS if index == jobs - 1 else ()
+        return sorted([*pairs, *exports, *(f"company/{c.id}.html" for c in companies
+                                           if _company_shard(c.id, jobs) == index)])
 
     async def write_shard(self, out: Path, paths: list[str] | None,
                           exchange: Exchange | None = None) -> tuple[int, int]:
@@ -326,7 +329,7 @@ class Exchange:
         outgoing: list[Known] = [{} for _ in range(self.jobs)]
         for key, found in known.items():
             for company in key[:2]:
-                shard = _shard_of(company, self.jobs)
+                shard = _company_shard(company, self.jobs)
                 if shard != self.index:
                     outgoing[shard][key] = found
         for shard, cells in enumerate(outgoing):
@@ -351,28 +354,32 @@ def _shard_of(company_id: int, jobs: int) -> int:
     return company_id % jobs
 
 
-PARENT_SHARE = 8
-"""The first process also builds the tables and writes the index, the open data and the feed
-(about a tenth of a build): one in this many of its pairs go to the next process instead."""
+EXPORTS = ("data/interop.json", "data/interop.csv")
+"""The open data: written by the last process (the first builds the tables and the index)."""
+EXPORT_SHARE = 4
+"""The last process also writes the open data (about as long as a quarter of its company pages):
+one in this many of its companies go to the first process instead."""
 
 
-def _pair_shard(subject: int, jobs: int) -> int:
-    shard = subject % jobs
-    if shard == 0 and (subject // jobs) % PARENT_SHARE == 0:
-        shard = 1
+def _company_shard(company_id: int, jobs: int) -> int:
+    """The process that writes a company's page (and is sent its row's cells)."""
+    shard = company_id % jobs
+    if jobs > 1 and shard == jobs - 1 and (company_id // jobs) % EXPORT_SHARE == 0:
+        shard = 0
     return shard
 
 
 def _owner(path: str, linked: dict[frozenset[int], tuple[int, int]], jobs: int) -> int:
     """The process that writes ``path``: a linked pair by its subject, a company by its id (the
     processes swap the cells of the pairs each checked, so a company's row needs no pair to be
-    where its page is), anything else (the roll-up pairs only the tables show) the first."""
+    where its page is), the open data the last, anything else (the index, the roll-up pairs only
+    the tables show) the first."""
     if match := _PAIR.fullmatch(path):
         a, b = int(match.group(1)), int(match.group(2))
-        return _pair_shard(a, jobs) if linked.get(frozenset((a, b))) == (a, b) else 0
+        return _shard_of(a, jobs) if linked.get(frozenset((a, b))) == (a, b) else 0
     if match := _COMPANY.fullmatch(path):
-        return _shard_of(int(match.group(1)), jobs)
-    return 0
+        return _company_shard(int(match.group(1)), jobs)
+    return jobs - 1 if path in EXPORTS else 0
 
 
 def _write_shard(database: str, bot_username: str | None, max_rows: int, max_cols: int, out: str,
