@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -40,12 +41,19 @@ def _forget(interop: Interop) -> None:
     interop.readings.clear()
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (the build's other processes)."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 async def build(interop: Interop, out: Path, jobs: int = 1) -> dict[str, Any]:
-    started = time.perf_counter()
+    cpu, started = _cpu_s(), time.perf_counter()
     files, size = await Site(interop, "InteropBot").write(out, jobs)
     elapsed = time.perf_counter() - started
-    return {"build_s": round(elapsed, 2), "files": files, "total_mb": round(size / 1e6, 1),
-            "index_kb": round((out / "index.html").stat().st_size / 1e3, 1)}
+    return {"build_s": round(elapsed, 2), "cpu_s": round(_cpu_s() - cpu, 1), "jobs": jobs, "files": files,
+            "total_mb": round(size / 1e6, 1), "index_kb": round((out / "index.html").stat().st_size / 1e3, 1),
+            "load_1min": round(os.getloadavg()[0], 1)}
 
 
 async def serving(interop: Interop, pairs: int, seed: int) -> dict[str, Any]:

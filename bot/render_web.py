@@ -29,8 +29,9 @@ from bot.domain import (
     Region,
     Source,
     Status,
+    Verdict,
 )
-from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, traditional_block, using
+from bot.i18n import EN, ZH_HANS, ZH_HANT, display_name, summary, to_traditional, traditional_block, using
 from bot.render import (
     HTML,
     PLAIN,
@@ -80,9 +81,32 @@ def said(key: str) -> Markup:
     return tri(lambda: t(key))
 
 
-@functools.lru_cache(maxsize=4096)
+NAMES = 32768
+"""Companies, cell titles and fact heads remembered: a whole-site build at 10k companies
+meets each of them on many pages."""
+
+
+@functools.lru_cache(maxsize=NAMES)
 def _name(company: Company) -> Markup:
     return tri(lambda: display_name(company))
+
+
+@functools.lru_cache(maxsize=NAMES)
+def _name3(company: Company) -> tuple[str, str, str]:
+    """The company's name as each language reads it, escaped (Traditional as ``tri`` makes it:
+    the Simplified through OpenCC)."""
+    zh = display_name(company, ZH_HANS)
+    return (str(escape(company.name)), str(escape(zh)), str(escape(to_traditional(zh))))
+
+
+def _pair_title(a: Company, b: Company) -> Markup:
+    """"A × B" in the three languages, as ``tri`` would render it, from the remembered names."""
+    (a_en, a_zh, a_hant), (b_en, b_zh, b_hant) = _name3(a), _name3(b)
+    en, zh, hant = f"{a_en} × {b_en}", f"{a_zh} × {b_zh}", f"{a_hant} × {b_hant}"
+    if zh == en and hant == zh:
+        return Markup(en)
+    return Markup(f'<span class="l-en">{en}</span><span class="l-zh">{zh}</span>'
+                  f'<span class="l-hant">{hant}</span>')
 
 
 @functools.lru_cache(maxsize=16)
@@ -94,6 +118,28 @@ def _blocks(blocks: Sequence[str]) -> Markup:
     return Markup("".join(f'<p class="block">{escape(b)}</p>' for b in blocks))
 
 
+@functools.lru_cache(maxsize=NAMES)
+def _traditional(block: str) -> str:
+    """One rendered block through OpenCC, remembered: a group's facts are the same lines on
+    each member's page."""
+    return traditional_block(block) if not block.isascii() else block
+
+
+def tri_blocks(render: Callable[[], Sequence[str]]) -> Markup:
+    """``tri(lambda: _blocks(render()), "div")``, the Traditional converted block by block (a
+    phrase never spans the markup between two blocks, so the text is the same)."""
+    with using(EN):
+        en = _blocks(render())
+    with using(ZH_HANS):
+        zh_blocks = [str(escape(b)) for b in render()]
+    zh = Markup("".join(f'<p class="block">{b}</p>' for b in zh_blocks))
+    hant = Markup("".join(f'<p class="block">{_traditional(b)}</p>' for b in zh_blocks))
+    if zh == en and hant == zh:
+        return en
+    return Markup(f'<div class="l-en">{en}</div><div class="l-zh">{zh}</div><div class="l-hant">{hant}</div>')
+
+
+@functools.lru_cache(maxsize=256)
 def short_region(value: str) -> str:
     """"EU" for a fact limited to the EU/EEA; "" when it holds everywhere."""
     try:
@@ -136,7 +182,7 @@ def page(title: str, body: Markup, root: str = "", back: bool = True) -> str:
             "</body>\n</html>\n")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=NAMES)
 def _titles(status: Status, region: str, day: str) -> Markup:
     """A cell's title in the three languages, as attributes (the script shows the reader's)."""
     fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
@@ -150,12 +196,17 @@ def _titles(status: Status, region: str, day: str) -> Markup:
     return Markup(f'title="{en}" data-zh="{zh}"{extra}')
 
 
+@functools.lru_cache(maxsize=16)
+def _mark(verdict: Verdict) -> Markup:
+    return escape(t(f"mark.{verdict.value}", EN))
+
+
 def _cell_link(root: str, site: SiteLinks, cell: Cell) -> Markup:
     """"✅" (and "EU" when limited) linking to the pair's page, its status and date as a title."""
     region = short_region(cell.fact.region)
     href = escape(root + site.pair_path(cell.row.id, cell.col.id))
     titles = _titles(cell.fact.status, cell.fact.region, cell.fact.date)
-    mark = escape(t(f"mark.{cell.verdict.value}", EN))
+    mark = _mark(cell.verdict)
     small = f"<small>{escape(region)}</small>" if region else ""
     return Markup(f'<a href="{href}" {titles}>{mark}{small}</a>')
 
@@ -190,9 +241,12 @@ def _table(table: Table, site: SiteLinks) -> Markup:
                 cells.append(Markup(f'<td class="v-{found.verdict.value}">{link}</td>'))
         body.append(Markup(f'<tr data-keys="{escape(_keys(row))}">{"".join(cells)}</tr>'))
     note = Markup("")
-    if len(table.rows) < table.all_rows or len(table.cols) < table.all_cols:
+    some_rows, some_cols = len(table.rows) < table.all_rows, len(table.cols) < table.all_cols
+    if some_rows or some_cols:  # what is left out, and only that: "all 44 platforms", never "44 of 44"
+        key = ("site.shown" if some_rows and some_cols else "site.shown_rows" if some_rows
+               else "site.shown_cols")
         note = Markup('<p class="note">{}</p>').format(tri(lambda: t(
-            "site.shown", rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
+            key, rows=len(table.rows), all_rows=table.all_rows, cols=len(table.cols),
             all_cols=table.all_cols)))
     return Markup(
         '<section class="kind" id="k-{slug}" data-kind="{kind}">\n<h2>{title}</h2>\n{note}'
@@ -239,6 +293,16 @@ def _footer(root: str) -> Markup:
         tri(data), root, said("site.about"))
 
 
+@functools.lru_cache(maxsize=4)
+def _footer_links(root: str) -> Markup:
+    """The footer of the many pair and company pages: the same links as the index's footer,
+    without its sentence about them (a few hundred bytes on each of 100k pages)."""
+    return Markup('<footer><p><a href="{root}data/interop.json">interop.json</a> · '
+                  '<a href="{root}data/interop.csv">interop.csv</a> · '
+                  '<a href="{root}changes.atom">changes.atom</a> · <a href="{root}about.html">{about}</a>'
+                  '</p></footer>').format(root=root, about=said("site.about"))
+
+
 def _deep_link(bot_username: str, a: int, b: int) -> str:
     """The bot's own deep link for a pair (``/start check_<a>_<b>``)."""
     return f"https://t.me/{bot_username}?start=check_{a}_{b}"
@@ -255,7 +319,7 @@ def _source_item(source: Source) -> Markup:
     return Markup(f'<li><a href="{url}" rel="nofollow noopener">{escape(label)}</a>{extra}</li>')
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=NAMES)
 def _fact_head(day: str, status: Status, region: str) -> Markup:
     fact = Fact(id=0, subject_id=0, object_id=0, kind=Kind.OTHER, status=status, date=day, summary="",
                 region=region)
@@ -274,8 +338,8 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
     """Everything /check shows for the pair, then every fact's sources with their quotes, and a
     link that opens the bot on the same pair."""
     a, b = result.a, result.b
-    title = tri(lambda: f"{display_name(a)} × {display_name(b)}")
-    answer = tri(lambda: _blocks(render_check(result, HTML)), "div")
+    title = _pair_title(a, b)
+    answer = tri_blocks(lambda: render_check(result, HTML))
     views = sorted({v.fact.id: v for th in (*result.threads, *result.rollup) for v in th.events}.values(),
                    key=lambda v: (v.fact.date, v.fact.id), reverse=True)
     sources = ""
@@ -287,7 +351,7 @@ def pair_page(result: CheckResult, site: SiteLinks) -> str:
         url = escape(_deep_link(site.bot_username, a.id, b.id))
         links.append(f'<a class="bot" href="{url}">{said("site.open_bot")}</a>')
     body = Markup(f'<h1>{title}</h1>\n<div class="answer">{answer}</div>\n'
-                  f'<p class="links">{" · ".join(links)}</p>\n{sources}\n{_footer("../")}')
+                  f'<p class="links">{" · ".join(links)}</p>\n{sources}\n{_footer_links("../")}')
     return page(f"{a.name} × {b.name}", body, "../")
 
 
@@ -298,11 +362,15 @@ page): every pair's page holds all of its facts, and the company's rows below li
 
 def _row_table(cells: Sequence[Cell], more: int, site: SiteLinks, platform: bool) -> Markup:
     rows = []
-    for found in cells:
+    kind = None
+    for found in cells:  # in kind order: each kind named once, above its partners
+        if found.kind is not kind:
+            kind = found.kind
+            rows.append(f'<tr class="kind"><th colspan="2">{_kind(kind)}</th></tr>')
         other = found.col if platform else found.row
         href = _company_href("../", other)
-        rows.append(f'<tr><td>{_kind(found.kind)}</td><th class="row"><a href="{href}">{_name(other)}</a>'
-                    f'</th><td class="v-{found.verdict.value}">{_cell_link("../", site, found)}</td></tr>')
+        rows.append(f'<tr><th class="row"><a href="{href}">{_name(other)}</a></th>'
+                    f'<td class="v-{found.verdict.value}">{_cell_link("../", site, found)}</td></tr>')
     left = f'<p class="note">… +{more}</p>' if more else ""
     head = said("site.as_platform" if platform else "site.as_service")
     return Markup(f'<h2>{head}</h2>\n<table class="row-table">{"".join(rows)}</table>{left}')
@@ -313,21 +381,21 @@ def company_page(profile: Profile, row: CompanyRow, site: SiteLinks) -> str:
     company = profile.company
     shown = replace(profile, facts=profile.facts[:PROFILE_FACTS])
     parts = [f"<h1>{_name(company)}</h1>",
-             f'<div class="answer">{tri(lambda: _blocks(render_profile(shown, HTML)), "div")}</div>']
+             f'<div class="answer">{tri_blocks(lambda: render_profile(shown, HTML))}</div>']
     if len(profile.facts) > PROFILE_FACTS:
         parts.append(f'<p class="note">… +{len(profile.facts) - PROFILE_FACTS}</p>')
     if row.as_platform:
         parts.append(_row_table(row.as_platform, row.more_platform, site, True))
     if row.as_service:
         parts.append(_row_table(row.as_service, row.more_service, site, False))
-    parts.append(_footer("../"))
+    parts.append(_footer_links("../"))
     return page(company.name, Markup("\n".join(parts)), "../")
 
 
 def about_page(about: About) -> str:
     """/about on the web: counts, the last change, how facts are sourced, how to report."""
     body = Markup('<div class="answer">{}</div>\n{}').format(
-        tri(lambda: _blocks(render_about(about, HTML)), "div"), _footer(""))
+        tri_blocks(lambda: render_about(about, HTML)), _footer(""))
     return page(t("site.about", EN), body)
 
 

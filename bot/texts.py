@@ -823,6 +823,10 @@ EN.update({
     "site.platforms": "Platforms ↓ · services →",
     "site.shown": ("{rows} of {all_rows} platforms and {cols} of {all_cols} services shown (the most "
                    "connected); the filter searches the rest."),
+    "site.shown_rows": ("{rows} of {all_rows} platforms shown (the most connected), and all {cols} "
+                        "services; the filter searches the rest."),
+    "site.shown_cols": ("All {rows} platforms shown, and {cols} of {all_cols} services (the most "
+                        "connected); the filter searches the rest."),
     "site.no_match": "Nothing in this table matches.",
     "site.elsewhere": "Other companies:",
     "site.cell": "{status} · {date}",

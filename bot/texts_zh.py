@@ -756,6 +756,10 @@ ZH.update({
     "site.platforms": "平台 ↓ · 服务 →",
     "site.shown": ("显示了 {all_rows} 个平台中的 {rows} 个、{all_cols} 个服务中的 {cols} 个（关联最多的）；"
                    "筛选框也会搜索其余的。"),
+    "site.shown_rows": ("显示了 {all_rows} 个平台中的 {rows} 个（关联最多的）和全部 {cols} 个服务；"
+                        "筛选框也会搜索其余的。"),
+    "site.shown_cols": ("显示了全部 {rows} 个平台和 {all_cols} 个服务中的 {cols} 个（关联最多的）；"
+                        "筛选框也会搜索其余的。"),
     "site.no_match": "这张表里没有匹配的。",
     "site.elsewhere": "其他公司：",
     "site.cell": "{status} · {date}",

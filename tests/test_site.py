@@ -230,3 +230,24 @@ async def test_a_company_page_has_its_profile_and_its_row(interop: Interop) -> N
     links = await Links.read(interop)
     row = await company_row(interop, links, jd, limit=1)
     assert len(row.as_platform) == 1 and row.more_platform == len(links.as_subject[jd.id]) - 1
+
+
+async def test_the_index_note_says_plainly_what_is_left_out(interop: Interop) -> None:
+    """A kind whose platforms all fit says "All N platforms", never "N of N"; no note when all fit."""
+    def note(html: bytes, kind: Kind) -> str:
+        section = html.decode().split(f'data-kind="{kind.value}"')[1].split("</section>")[0]
+        return section.split('<p class="note">')[1].split("</p>")[0] if 'class="note"' in section else ""
+
+    made = await tables(interop, await Links.read(interop), max_rows=10_000, max_cols=4)
+    payments = next(x for x in made if x.kind is Kind.PAYMENTS)
+    rows, cols = len(payments.rows), payments.all_cols
+    assert rows == payments.all_rows and cols > 4
+    html = await Site(interop, max_rows=10_000, max_cols=4).page("index.html") or b""
+    said = note(html, Kind.PAYMENTS)
+    assert f"All {rows} platforms shown, and 4 of {cols} services" in said and f"{rows} of {rows}" not in said
+    assert f"显示了全部 {rows} 个平台和 {cols} 个服务中的 4 个" in said
+    html = await Site(interop, max_rows=5, max_cols=10_000).page("index.html") or b""
+    said = note(html, Kind.PAYMENTS)
+    assert f"5 of {rows} platforms shown (the most connected), and all {cols} services" in said
+    html = await Site(interop, max_rows=10_000, max_cols=10_000).page("index.html") or b""
+    assert note(html, Kind.PAYMENTS) == ""
