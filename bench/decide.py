@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,7 @@ def fingerprint(decision: Any, blocks: Sequence[str]) -> list[Any]:
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from bot import render
+    from bot.domain import rendered
     from bot.startup import open_interop
 
     db, _ = await asyncio.to_thread(synth.cached_store, args.cache_dir, args.seed, args.scale)
@@ -90,7 +92,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
                         profile.enable()
                     started = time.perf_counter()
                     decision = await interop.decide(text, mode)
-                    blocks = render.render_decision(decision)
+                    blocks = await rendered(partial(render.render_decision, decision))
                     times.append((time.perf_counter() - started) * 1000)
                     if profile is not None:
                         profile.disable()

@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -30,7 +31,7 @@ from bot.admin import (
     parse_fact_line,
 )
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import Conflict, Decision, InteropError, Mode, Unresolved
+from bot.domain import Conflict, Decision, InteropError, Mode, Unresolved, rendered
 from bot.i18n import AUTO, choose, from_posix, parse_setting, using
 from bot.maps import CompareProblem, CompareResult, MapResult, compare_text, map_of, read_name
 from bot.pictures import Pictures
@@ -90,7 +91,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if len(line) > MAX_INPUT:
         return t("too_long", max=MAX_INPUT)
     if not line.startswith("/"):
-        return _render(await interop.decide(line, Mode.ASK))
+        return await _render(await interop.decide(line, Mode.ASK))
     command, _, args = line.partition(" ")
     command = command.split("@", 1)[0].lower()
     args = args.strip()
@@ -107,15 +108,15 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
     if command in {"/start", "/help"}:
         return t("help", examples="\n".join(f"  {e}" for e in EXAMPLES))
     if command == "/check":
-        return _render(await interop.decide(args, Mode.CHECK))
+        return await _render(await interop.decide(args, Mode.CHECK))
     if command == "/company":
         if not args:
             return t("usage.company")
-        return _render(await interop.decide(args, Mode.COMPANY))
+        return await _render(await interop.decide(args, Mode.COMPANY))
     if command == "/search":
         if not args:
             return t("usage.search")
-        return _render(Decision(await interop.search(args)))
+        return await _render(Decision(await interop.search(args)))
     if command == "/recent":
         n = parse_count(args, 10, 50)
         if n is None:
@@ -133,7 +134,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
             return t("usage.map")
         resolution = await read_name(interop, args)
         if resolution.company is None:
-            return _render(Decision(Unresolved((resolution,))))
+            return await _render(Decision(Unresolved((resolution,))))
         found = await map_of(interop, resolution.company)
         return await _picture(found, render_map(found, PLAIN), picture_dir,
                               f"map-{resolution.company.id}.png")
@@ -142,7 +143,7 @@ async def answer_line(interop: Interop, line: str, editor: Editor | None = None,
         if isinstance(table, CompareProblem):
             return render_compare_problem(table, PLAIN)
         if isinstance(table, Unresolved):
-            return _render(Decision(table))
+            return await _render(Decision(table))
         name = "compare-" + "-".join(str(c.id) for c in (*table.rows, *table.cols)) + ".png"
         return await _picture(table, render_compare(table, PLAIN), picture_dir, name[:200])
     return t("console.unknown_command", cmd=command)
@@ -256,7 +257,12 @@ async def _export(editor: Editor, args: str) -> str:
     return t("console.exported", files=", ".join(written))
 
 
-def _render(decision: Decision) -> str:
+async def _render(decision: Decision) -> str:
+    """The decision in plain text, once the facts it shows are loaded."""
+    return await rendered(partial(_plain_text, decision))
+
+
+def _plain_text(decision: Decision) -> str:
     """The decision in plain text; did-you-mean choices as a list under it."""
     blocks = render_decision(decision, PLAIN)
     if isinstance(decision.result, Unresolved):

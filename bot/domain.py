@@ -6,7 +6,7 @@ Nothing here knows about SQLite or Telegram, so every layer can pass these aroun
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -414,23 +414,67 @@ class CheckResult:
 T = TypeVar("T")
 
 
+class NotLoaded(LookupError):
+    """A render reached an item that was never loaded: rendering reads no SQL, so whoever
+    renders awaits ``rendered`` (which loads what is missing first) instead."""
+
+    def __init__(self, items: Built[Any], index: int) -> None:
+        super().__init__(f"item {index} of {len(items)} is not loaded; render through rendered()")
+        self.items = items
+        self.index = index
+
+
+def _unbuildable(items: Sequence[Any]) -> Sequence[Any]:
+    raise AssertionError("loaded items are built by ensure() only")
+
+
 class Built(Sequence[T], Generic[T]):
     """Items built from their raw form on first access, each once, ``chunk`` at a time.
 
     A company with thousands of facts is shown ten to a page: its fact ids are read at once,
     but only the facts someone looks at are read in full and become objects (``build`` turns
-    a run of raw items into as many built ones: one database read per chunk).
+    a run of raw items into as many built ones). With ``load`` the items are read by an
+    awaited ``ensure`` instead, off the event loop's thread; an item not loaded then raises
+    ``NotLoaded`` rather than reading in the middle of a render.
     """
 
-    __slots__ = ("_build", "_chunk", "_made", "_raw")
+    __slots__ = ("_build", "_chunk", "_load", "_made", "_raw", "_ready")
 
     def __init__(self, raw: Sequence[Any], build: Callable[[Sequence[Any]], Sequence[T]],
-                 chunk: int = 1, made: Sequence[T] = ()) -> None:
+                 chunk: int = 1, made: Sequence[T] = (),
+                 load: Callable[[Sequence[Any]], Awaitable[Sequence[T]]] | None = None) -> None:
         """``made``: the first items, built already (read along with the raw ones)."""
         self._raw = raw
         self._build = build
         self._chunk = max(1, chunk)
         self._made: list[T | None] = [*made[:len(raw)], *[None] * (len(raw) - len(made))]
+        self._load = load
+        self._ready = min(len(made), len(raw))  # the first items, built without a gap
+
+    @classmethod
+    def loaded(cls, raw: Sequence[Any], made: Sequence[T],
+               load: Callable[[Sequence[Any]], Awaitable[Sequence[T]]]) -> Built[T]:
+        """Items whose first ones are ``made``; the rest only by ``ensure`` (``load`` reads a
+        run of raw items into as many built ones)."""
+        return cls(raw, _unbuildable, made=made, load=load)
+
+    @property
+    def ready(self) -> int:
+        """How many of the first items are built."""
+        return self._ready
+
+    async def ensure(self, upto: int | None = None) -> None:
+        """Load the first ``upto`` items (all when None) that are not loaded yet, in one read."""
+        end = len(self._raw) if upto is None else min(max(0, upto), len(self._raw))
+        if end <= self._ready:
+            return
+        if self._load is None:
+            self[self._ready:end]  # built in place (the builder reads no store)
+        else:
+            for offset, item in enumerate(await self._load(self._raw[self._ready:end])):
+                if self._made[self._ready + offset] is None:
+                    self._made[self._ready + offset] = item
+        self._ready = max(self._ready, end)
 
     @classmethod
     def each(cls, raw: Sequence[Any], build: Callable[[Any], T]) -> Built[T]:
@@ -452,6 +496,8 @@ class Built(Sequence[T], Generic[T]):
         made = self._made[index]
         if made is None:
             index = range(len(self))[index]  # a negative index counts from the end
+            if self._load is not None:
+                raise NotLoaded(self, index)
             for offset, item in enumerate(self._build(self._raw[index:index + self._chunk])):
                 if self._made[index + offset] is None:
                     self._made[index + offset] = item
@@ -471,6 +517,22 @@ class Built(Sequence[T], Generic[T]):
 
     def __repr__(self) -> str:
         return f"Built({len(self)} items)"
+
+
+R = TypeVar("R")
+LOAD_AHEAD = 64
+"""Items read at least per load when a render runs short (a page of facts is some 20 to 40)."""
+
+
+async def rendered(make: Callable[[], R]) -> R:
+    """``make()`` (a render) once every item it reaches is loaded: a render that meets an item
+    not loaded stops there, the items up to twice as far are read (awaited, on a reader
+    thread), and it runs again. So no SQL runs while a page renders."""
+    while True:
+        try:
+            return make()
+        except NotLoaded as missing:
+            await missing.items.ensure(max(2 * missing.index, missing.index + LOAD_AHEAD))
 
 
 @dataclass(frozen=True, slots=True)

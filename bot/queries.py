@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from bot.cache import Cache
@@ -143,9 +143,15 @@ class Queries:
 
     async def _profile(self, company: Company) -> Profile:
         family = self.tree.descendants(company.id)
-        facts = await self.store.profile_facts({company.id} | family)
-        views: Built[FactView] = Built.each(
-            facts, lambda f: self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id)))
+        order, first = await self.store.profile_facts({company.id} | family)
+
+        def view(f: Fact) -> FactView:
+            return self.view(f, via_affiliate=company.id not in (f.subject_id, f.object_id))
+
+        async def load(ids: Sequence[int]) -> list[FactView]:
+            return [view(f) for f in await self.store.facts_by_id(ids)]
+
+        views: Built[FactView] = Built.loaded(order, [view(f) for f in first], load)
         parent = self.company(company.parent_id) if company.parent_id is not None else None
         children = tuple(sorted((self.company(c) for c in self.tree.children(company.id)),
                                 key=lambda c: c.name))

@@ -215,11 +215,11 @@ async def test_the_company_change_log_keeps_its_newest_rows(interop: Interop) ->
     assert interop.store.companies_changed_since(newest, 20_000) is None  # pruned: reload all
 
 
-async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown(
+async def test_profile_facts_come_in_the_profiles_order_and_the_rest_are_read_by_id(
         interop: Interop, monkeypatch: pytest.MonkeyPatch) -> None:
     """The SQL order is the profile's: kind by kind, latest first (a year before its months,
-    undated last), then id; every row is read at once (no SQL while a page renders), read in
-    chunks of one snapshot, and a fact becomes an object only when someone looks at it."""
+    undated last), then id; the ids are read at once (no SQL while a page renders), facts in
+    chunks; only the first pages' facts are read with the ids, the rest by id when paged to."""
     from bot.queries import neg_date as _neg
     from bot.store import reads
 
@@ -236,11 +236,10 @@ async def test_profile_facts_come_in_the_profiles_order_and_are_built_when_shown
     ids = {jd.id} | interop.descendants(jd.id)
     eager = sorted(await interop.store.facts_involving(ids), key=lambda f: (f.kind.value, _neg(f.date), f.id))
     monkeypatch.setattr(reads, "PROFILE_CHUNK", 3)  # the seed's JD has ~20: several statements
-    facts = await interop.store.profile_facts(ids)
-    assert len(facts) == len(eager) > 5
-    assert facts[3].id == eager[3].id
-    assert facts._made.count(None) == len(facts) - 1  # one fact looked at, one object made
-    assert list(facts) == eager
+    order, first = await interop.store.profile_facts(ids, eager=7)
+    assert order == [f.id for f in eager] and len(order) > 7
+    assert first == eager[:7]  # only the first pages' facts are read whole
+    assert await interop.store.facts_by_id(order[7:]) == eager[7:]
     # The ordered ids come from the party indexes alone: no fact row is read, whatever the size.
     plan = await interop.store._all("EXPLAIN QUERY PLAN " + reads._profile_ids_sql(len(ids)), sorted(ids))
     searches = [row[3] for row in plan if row[3].startswith(("SEARCH", "SCAN fact"))]

@@ -6,6 +6,7 @@ Runs the real Application (tests/tg.py) on a seeded SQLite file in tmp_path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain import Company, Kind, Source, Status
-from bot.render import utf16_len, visible_len
+from bot.domain import Built, Company, Fact, Kind, NotLoaded, Source, Status, rendered
+from bot.render import render_profile, utf16_len, visible_len
 from bot.store import FactDraft
 from bot.telegram.callbacks import (
     MAX_CALLBACK_BYTES,
@@ -229,6 +230,46 @@ async def test_a_huge_profile_renders_as_far_as_it_is_paged_and_says_its_count_i
     last = [label for label, _ in pager(current)]
     assert last[-1] == f"Page {len(seen)}/{len(seen)}"  # exact once the end is rendered
     assert all(f"Fact number {i}:" in "".join(seen) for i in range(40))  # nothing lost
+
+
+async def test_a_big_profile_reads_its_later_facts_before_the_page_that_shows_them(
+        tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a profile's first facts come with it; turning further awaits a read of the next ones
+    before the page renders, and a render that reaches a fact not read stops with NotLoaded
+    instead of reading SQL mid-render. The pages are the ones a fully read profile makes."""
+    from bot.render import pages as paging
+    from bot.store import reads
+
+    monkeypatch.setattr(paging, "LOOKAHEAD_BLOCKS", 3)
+    monkeypatch.setattr(reads, "PROFILE_EAGER", 4)
+    await add_facts(tg, "alipay", ["jd", "taobao", "wechat", "meituan"], 40)
+    alipay = tg.interop.resolver.company(cid(tg, "alipay"))
+    assert alipay is not None
+    profile = await tg.interop.profile(alipay)
+    assert isinstance(profile.facts, Built) and profile.facts.ready == 4 < len(profile.facts)
+    with pytest.raises(NotLoaded):
+        render_profile(profile)
+    loads: list[int] = []
+    by_id = tg.interop.store.facts_by_id
+
+    async def counted(ids: Sequence[int]) -> list[Fact]:
+        loads.append(len(ids))
+        return await by_id(ids)
+
+    monkeypatch.setattr(tg.interop.store, "facts_by_id", counted)
+    page1 = only(await tg.send("/company alipay"))
+    current, seen = page1, [visible(page1)]
+    for _ in range(40):
+        if pager(current)[-1][0] != "▶":
+            break
+        current, _ = edited(await tg.press(page1, "▶"), page1)
+        seen.append(visible(current))
+    assert loads and sum(loads) == len(profile.facts) - 4  # each later fact read once
+    assert pager(current)[-1][0] == f"Page {len(seen)}/{len(seen)}"
+    shown = "".join(seen)
+    assert all(shown.count(f"Fact number {i}:") == 1 for i in range(40))  # nothing lost or repeated
+    everything = await rendered(lambda: render_profile(profile))  # all read now: renders whole
+    assert len(everything) > 40 and profile.facts.ready == len(profile.facts)
 
 
 async def test_long_check_pages_with_stateless_buttons(tg: Harness) -> None:

@@ -67,6 +67,8 @@ class Pages:
         self._pages = self._packer.chunks  # the closed pages; the packer's pending one follows
         self._consumed = 0
         self._done = False
+        self.failed = False
+        """A block raised (``NotLoaded``): these pages are unusable, render them anew."""
 
     def page(self, number: int) -> str:
         """Page ``number`` (1-based; clamped to the pages there are)."""
@@ -94,7 +96,11 @@ class Pages:
         want = self._consumed + self._lookahead if small else 0
         while not self._done and (number is None or len(self._pages) < number
                                   or self._consumed < want):
-            block = next(self._blocks, None)
+            try:
+                block = next(self._blocks, None)
+            except BaseException:  # the blocks ended early (a fact not loaded): not a last page
+                self.failed = True
+                raise
             if block is None:
                 self._done = True
                 self._packer.close()

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from bot.domain import AuditEntry, Built, Company, Fact, Kind
+from bot.domain import AuditEntry, Company, Fact, Kind
 from bot.store.rows import (
     ALIAS_SELECT,
     COMPANY_SELECT,
@@ -29,6 +29,8 @@ POINT_PAIRS = 4
 """Pair lookups up to this many (left, right) combinations are served in the event loop's thread."""
 PROFILE_CHUNK = 500
 """Facts of a profile read by one statement (well under SQLite's limit on parameters)."""
+PROFILE_EAGER = 64
+"""A profile's facts read with its ids: its first pages (some 20 to 40 facts a page)."""
 
 _DUPLICATE_SQL = """
 SELECT id FROM fact
@@ -84,16 +86,22 @@ def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
     return conn.execute(sql, params).fetchall()
 
 
-def _profile_rows(conn: sqlite3.Connection, ids: list[int]) -> list[Row]:
-    """Every live fact row of a profile of ``ids``, in the profile's order, from one snapshot."""
+def _rows_by_id(conn: sqlite3.Connection, order: Sequence[int]) -> list[Row]:
+    """Whole fact rows of ``order``, in its order, ``PROFILE_CHUNK`` ids per statement."""
+    rows: list[Row] = []
+    for start in range(0, len(order), PROFILE_CHUNK):
+        chunk = order[start:start + PROFILE_CHUNK]
+        rows += _in_order(conn.execute(_by_id_sql(len(chunk)), chunk).fetchall(), chunk)
+    return rows
+
+
+def _profile_rows(conn: sqlite3.Connection, ids: list[int], eager: int) -> tuple[list[int], list[Row]]:
+    """Every live fact id of a profile of ``ids`` in the profile's order, and the rows of its
+    first ``eager`` facts, from one snapshot."""
     conn.execute("BEGIN")
     try:
         order = [r[0] for r in conn.execute(_profile_ids_sql(len(ids)), ids)]
-        rows: list[Row] = []
-        for start in range(0, len(order), PROFILE_CHUNK):
-            chunk = order[start:start + PROFILE_CHUNK]
-            rows += _in_order(conn.execute(_by_id_sql(len(chunk)), chunk).fetchall(), chunk)
-        return rows
+        return order, _rows_by_id(conn, order[:eager])
     finally:
         conn.execute("COMMIT")
 
@@ -253,17 +261,25 @@ class Reads:
         rows = await self._all(FACT_SELECT + where, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
-    async def profile_facts(self, company_ids: Iterable[int]) -> Built[Fact]:
+    async def profile_facts(self, company_ids: Iterable[int], eager: int | None = None
+                            ) -> tuple[list[int], list[Fact]]:
         """Live facts with a party in ``company_ids``, in a profile's order: kind by kind, the
         latest date first (a year before its months, undated last), then by id.
 
-        Every row is read now, on a reader thread, so no page reads SQL while it is rendered;
-        a fact becomes an object when a page first shows it.
+        Every id comes at once (the party indexes alone), but only the first ``eager`` facts
+        whole: a big company's later pages are read by ``facts_by_id`` when someone turns to them.
         """
         ids = sorted(set(company_ids))
         if not ids:
-            return Built.each([], fact_from_row)
-        return Built.each(await self.read(_profile_rows, ids), fact_from_row)
+            return [], []
+        order, rows = await self.read(_profile_rows, ids, PROFILE_EAGER if eager is None else eager)
+        return order, [fact_from_row(r) for r in rows]
+
+    async def facts_by_id(self, ids: Sequence[int]) -> list[Fact]:
+        """Whole facts by id, in the order of ``ids`` (the rest of a profile, as it is paged)."""
+        if not ids:
+            return []
+        return [fact_from_row(r) for r in await self.read(_rows_by_id, list(ids))]
 
     async def recent(self, limit: int) -> list[Fact]:
         rows = await self._all(FACT_SELECT + " WHERE f.retracted = 0 "

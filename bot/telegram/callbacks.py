@@ -26,6 +26,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import chain
 
 from telegram import (
@@ -37,7 +38,17 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.answers import Interop
-from bot.domain import CheckResult, Company, Decision, Latest, Profile, Resolution, SearchResult, Unresolved
+from bot.domain import (
+    CheckResult,
+    Company,
+    Decision,
+    Latest,
+    Profile,
+    Resolution,
+    SearchResult,
+    Unresolved,
+    rendered,
+)
 from bot.i18n import current as current_locale
 from bot.i18n import display_name
 from bot.render import (
@@ -290,7 +301,7 @@ def profile_pages(kept: ProfilePages, profile: Profile, budget: int = PAGE_BUDGE
     company's pages are rendered only as far as anyone has turned."""
     key = (profile.company.id, current_locale(), budget)
     found = kept.peek(key)
-    if found is not None and found[0] is profile:
+    if found is not None and found[0] is profile and not found[1].failed:
         return found[1]
     pages = Pages(iter_profile(profile), budget, expected=profile_blocks_estimate(profile))
     return kept.put(key, (profile, pages))[1]
@@ -371,7 +382,7 @@ async def _reply_for_pager(data: Pager, context: BotContext) -> Reply | None:
             company = interop.resolver.company(company_id)
             if company is None:
                 return None
-            return reply_for(await interop.profile(company), uid, context, page)
+            return await rendered(partial(reply_for, await interop.profile(company), uid, context, page))
         case CheckPage(a_id, b_id, page, uid):
             a, b = interop.resolver.company(a_id), interop.resolver.company(b_id)
             if a is None or b is None or a.id == b.id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from functools import partial
 from itertools import chain
 
 from telegram import (
@@ -39,6 +40,7 @@ from bot.domain import (
     SearchResult,
     SmallTalk,
     Unresolved,
+    rendered,
 )
 from bot.i18n import display_name, number, summary
 from bot.render import (
@@ -159,7 +161,7 @@ async def _articles(interop: Interop, decision: Decision,
         articles = [decision_article(f"cks:{len(result.results)}:{result.results[0].a.id}", decision)]
         return articles + [check_article(r, bot_username, prefix) for r in result.results]
     if isinstance(result, Profile):
-        return [profile_article(result, bot_username, prefix)]
+        return [await rendered(partial(profile_article, result, bot_username, prefix))]
     if isinstance(result, KindFacts):
         return [decision_article(f"kf:{result.company.id}:{result.kind.name}", decision)]
     if isinstance(result, Ownership):
@@ -178,7 +180,7 @@ async def _articles(interop: Interop, decision: Decision,
     candidates = [c.company for r in result.resolutions if r.company is None for c in r.candidates]
     if candidates:
         unique = list({c.id: c for c in candidates}.values())  # both names may offer one company
-        return [profile_article(await interop.profile(c), bot_username, prefix)
+        return [await rendered(partial(profile_article, await interop.profile(c), bot_username, prefix))
                 for c in unique[:MAX_CHOICES]]
     return [decision_article("unknown", decision)] if decision.unknown or result.resolutions else []
 

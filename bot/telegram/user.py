@@ -14,6 +14,7 @@ import logging
 import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 
 from telegram import (
     InlineKeyboardButton,
@@ -28,7 +29,7 @@ from telegram.error import TelegramError
 from telegram.ext import filters
 
 from bot.answers import MAX_CHANGES, Interop, parse_count
-from bot.domain import CheckResult, Decision, InteropError, Mode, Profile, SearchResult, Unresolved
+from bot.domain import CheckResult, Decision, InteropError, Mode, Profile, SearchResult, Unresolved, rendered
 from bot.render import HTML, paginate, render_about, render_changes, utf16_len
 from bot.telegram.admin import ADMIN_COMMANDS
 from bot.telegram.callbacks import (
@@ -121,7 +122,7 @@ async def allowed(update: Update, context: BotContext) -> bool:
 
 
 async def _answer(update: Update, context: BotContext, result: Answer) -> None:
-    await send(update, reply_for(result, _user_id(update), context))
+    await send(update, await rendered(partial(reply_for, result, _user_id(update), context)))
 
 
 async def _decided(update: Update, context: BotContext, text: str, mode: Mode) -> None:
@@ -350,7 +351,7 @@ async def example_pressed(update: Update, context: BotContext) -> None:
         await query.answer(t("tg.stale"))
         return
     result = await run_example(_interop(context), EXAMPLES[data.index])
-    reply = reply_for(result, query.from_user.id, context)
+    reply = await rendered(partial(reply_for, result, query.from_user.id, context))
     await context.bot.send_message(chat.id, str(reply.text), reply_markup=reply.markup,
                                    link_preview_options=reply.link_preview,
                                    message_thread_id=_thread_id(query.message))

@@ -22,13 +22,14 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bot import dataset
 from bot.answers import MAX_CHANGES, Interop
 from bot.cache import Cache
-from bot.domain import Company
+from bot.domain import Company, rendered
 from bot.i18n import ZH_HANS, ZH_HANT, display_name
 from bot.render import as_of
 from bot.render_web import SiteLinks, about_page, atom_feed, company_page, index_page, pair_page
@@ -158,7 +159,7 @@ class Site:
                 return None
             profile = await interop.profile(company)
             row = await company_row(interop, built.links, company, self._known)
-            return company_page(profile, row, links).encode()
+            return (await rendered(partial(company_page, profile, row, links))).encode()
         return None
 
 
