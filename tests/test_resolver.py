@@ -494,3 +494,26 @@ def test_pinyin_aliases_are_generated_not_stored(fresh: Resolver) -> None:
     wechat_pay = by_name(resolver, "WeChat Pay")
     assert not any(a.isascii() and "zhifu" in a.casefold() for a in wechat_pay.aliases)
     assert resolver.resolve("weixin zhifu").company == wechat_pay
+
+
+def test_one_character_chinese_typos_follow_company_changes_without_a_rebuild() -> None:
+    """The masked Chinese names are built once, then kept up to date name by name: a company
+    added, renamed or removed later is found (or no longer found) exactly as after a fresh build."""
+    resolver = Resolver(fixture_companies())
+    assert resolver.one_off_han("淘包") is not None  # builds the masks
+    built = resolver._han_masks
+    resolver.upsert_company(Company(id=9001, name="Zorblax", kind="app", aliases=("佐布拉",)))
+    found = resolver.one_off_han("佐布拍")
+    assert found is not None and found[0].id == 9001
+    resolver.upsert_company(Company(id=9001, name="Zorblax", kind="app", aliases=("佐克斯",)))
+    assert resolver.one_off_han("佐布拍") is None
+    assert resolver.one_off_han("佐克期") is not None
+    assert resolver._han_masks is built  # kept, not rebuilt
+    resolver.remove_company(9001)
+    assert resolver.one_off_han("佐克期") is None
+    fresh = Resolver(fixture_companies())
+
+    def names(r: Resolver, masks: dict[str, list[int]]) -> dict[str, list[str]]:
+        return {k: sorted(r._alias_text[a] for a in v) for k, v in masks.items() if v}
+
+    assert names(resolver, resolver._han_masks or {}) == names(fresh, fresh._build_han_masks())

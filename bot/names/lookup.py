@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Resolution
-from bot.names.index import Hit, NameIndex
+from bot.names.index import Hit, NameIndex, han_masks
 from bot.names.keys import (
     EXACT_QUALITY,
     MARGIN,
@@ -236,13 +236,12 @@ class NameLookup(NameIndex):
         return (company, alias) if company is not None else None
 
     def _build_han_masks(self) -> dict[str, list[int]]:
-        """Each 2-4 character Chinese name with one character masked ("淘?") -> its alias ids."""
+        """Each 2-4 character Chinese name with one character masked ("淘?") -> its alias ids;
+        built on first use, then kept up to date name by name as companies change."""
         masks: dict[str, list[int]] = defaultdict(list)
         for aid, alias in enumerate(self._alias_text):
-            key = fold(alias) if alias else ""
-            if 2 <= len(key) <= 4 and all(has_cjk(ch) for ch in key):
-                for at in range(len(key)):
-                    masks[key[:at] + "?" + key[at + 1:]].append(aid)
+            for mask in han_masks(alias):
+                masks[mask].append(aid)
         return dict(masks)
 
     def exact(self, name: str) -> Company | None:
