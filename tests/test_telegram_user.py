@@ -126,39 +126,50 @@ async def test_updates_without_a_chat_are_ordered_per_user_only() -> None:
     assert processor.waiting_keys == 0
 
 
+async def _group_flood_then_private(h: Harness, group_updates: list[dict[str, Any]], guard_s: float
+                                    ) -> tuple[list[str], bool, int]:
+    """Every group send waits (as for Telegram's 20 a minute) while the group's updates queue,
+    then one private /check: the send order, whether it was answered while the group's sends
+    were still held, and how many updates held a slot meanwhile."""
+    group_stuck, release = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def on_send(call: Any) -> None:
+        if call.chat_id == GROUP["id"]:
+            order.append("group")
+            group_stuck.set()
+            await release.wait()
+        else:
+            order.append("private")
+
+    h.rec.on("sendMessage", on_send)
+    processor = h.app.update_processor
+    tasks = []
+    for raw in group_updates:
+        update = Update.de_json(raw, h.app.bot)
+        tasks.append(asyncio.create_task(processor.process_update(update, h.app.process_update(update))))
+    await asyncio.wait_for(group_stuck.wait(), 60)
+    private = Update.de_json(h.updates.message("/check jd alipay"), h.app.bot)
+    answered = asyncio.create_task(processor.process_update(private, h.app.process_update(private)))
+    done, _ = await asyncio.wait({answered}, timeout=guard_s)  # a hang guard, not a speed assert
+    in_slots = processor.current_concurrent_updates
+    release.set()
+    await asyncio.gather(*tasks, answered)
+    return order, answered in done, in_slots
+
+
 async def test_a_busy_group_never_holds_the_slots_a_private_chat_needs(tmp_path: Path) -> None:
     """300 queued updates from one group wait for their chat's turn without a global slot, so a
     private /check is answered while the group's first answer is still stuck."""
     async with make_app(tmp_path) as h:
         h.rec.clear()
-        group_stuck, release = asyncio.Event(), asyncio.Event()
-        order: list[str] = []
-
-        async def on_send(call: Any) -> None:
-            if call.chat_id == GROUP["id"]:
-                order.append("group")
-                group_stuck.set()
-                await release.wait()  # Telegram's 20-a-minute group limit, held forever
-            else:
-                order.append("private")
-
-        h.rec.on("sendMessage", on_send)
-        processor = h.app.update_processor
-        assert processor.slot_limit < 300  # the group alone could fill every slot
-        tasks = []
-        for i in range(300):
-            update = Update.de_json(h.updates.message(f"/check jd alipay {i}", chat=GROUP), h.app.bot)
-            tasks.append(asyncio.create_task(processor.process_update(update, h.app.process_update(update))))
-        await asyncio.wait_for(group_stuck.wait(), 60)
-        private = Update.de_json(h.updates.message("/check jd alipay"), h.app.bot)
-        answered = asyncio.create_task(processor.process_update(private, h.app.process_update(private)))
-        done, _ = await asyncio.wait({answered}, timeout=60)  # a hang guard, not a speed assert
-        release.set()
-        await asyncio.gather(*tasks, answered)
-        assert answered in done, "the private /check waited behind the group"
+        assert h.app.update_processor.slot_limit < 300  # the group alone could fill every slot
+        order, in_time, _ = await _group_flood_then_private(
+            h, [h.updates.message(f"/check jd alipay {i}", chat=GROUP) for i in range(300)], 60)
+        assert in_time, "the private /check waited behind the group"
         assert order[:2] == ["group", "private"]
         assert order.count("group") == 300 and order.count("private") == 1
-        assert processor.waiting_keys == 0
+        assert h.app.update_processor.waiting_keys == 0
 
 
 async def test_300_members_of_one_group_asking_once_never_hold_the_slots_a_private_chat_needs(
@@ -167,37 +178,15 @@ async def test_300_members_of_one_group_asking_once_never_hold_the_slots_a_priva
     holds at most ``CHAT_ADMISSION`` slots while its sends wait, the rest wait without one."""
     async with make_app(tmp_path) as h:
         h.rec.clear()
-        group_stuck, release = asyncio.Event(), asyncio.Event()
-        order: list[str] = []
-
-        async def on_send(call: Any) -> None:
-            if call.chat_id == GROUP["id"]:
-                order.append("group")
-                group_stuck.set()
-                await release.wait()  # every group send waits, as for Telegram's 20 a minute
-            else:
-                order.append("private")
-
-        h.rec.on("sendMessage", on_send)
-        processor = h.app.update_processor
         members = [{"id": 50_000 + i, "is_bot": False, "first_name": f"Member {i}"} for i in range(300)]
-        tasks = []
-        for member in members:
-            update = Update.de_json(h.updates.message("/check@InteropTestBot jd alipay", chat=GROUP,
-                                                      user=member), h.app.bot)
-            tasks.append(asyncio.create_task(processor.process_update(update, h.app.process_update(update))))
-        await asyncio.wait_for(group_stuck.wait(), 60)
-        private = Update.de_json(h.updates.message("/check jd alipay"), h.app.bot)
-        answered = asyncio.create_task(processor.process_update(private, h.app.process_update(private)))
-        done, _ = await asyncio.wait({answered}, timeout=30)  # a hang guard, not a speed assert
-        in_slots = processor.current_concurrent_updates
-        release.set()
-        await asyncio.gather(*tasks, answered)
-        assert answered in done, "the private /check waited behind the group's members"
+        order, in_time, in_slots = await _group_flood_then_private(
+            h, [h.updates.message("/check@InteropTestBot jd alipay", chat=GROUP, user=member)
+                for member in members], 30)
+        assert in_time, "the private /check waited behind the group's members"
         assert in_slots <= tg_app.CHAT_ADMISSION  # the group's, while its sends waited
         assert order.index("private") <= tg_app.CHAT_ADMISSION
         assert order.count("group") == 300 and order.count("private") == 1  # none dropped
-        assert processor.waiting_keys == 0
+        assert h.app.update_processor.waiting_keys == 0
 
 
 def test_run_bot_polls_by_default_and_returns_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
