@@ -128,6 +128,42 @@ async def test_a_refused_part_of_a_digest_is_kept_and_sent_on_the_next_pass(
     assert tracebacks(caplog) == []
 
 
+async def test_a_message_refused_on_every_pass_is_given_up_and_the_later_news_moves_on(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A bad request is the text's fault, not the network's: after a few passes it is dropped
+    (one error line naming how many changes), and the chat's next messages are sent."""
+    from bot.telegram.follow import REFUSALS_BEFORE_GIVING_UP
+
+    async with make_app(tmp_path) as h:
+        h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
+        h.allow_rejected = True
+        await h.send("/follow alipay")
+        names = await long_named_changes(h, 30)
+        h.rec.clear()
+        h.rec.fail_when("sendMessage", lambda p: names[0] in str(p["text"]),  # never taken
+                        description="Bad Request: can't parse entities: unsupported start tag")
+        state = DeliveryState()
+        pending = []
+        for _ in range(REFUSALS_BEFORE_GIVING_UP):
+            await deliver(h.app.bot, h.interop, state)
+            pending.append(rows(h, "SELECT count(*) FROM notification")[0][0])
+        assert pending[0] > 0 and pending[0] == pending[-2]  # kept while it may still go
+        assert pending[-1] < pending[-2]  # then the refused part's rows are settled
+        assert state.dirty and state.refusals == {}
+        refused_texts = {c.text for c in h.rec.of("sendMessage") if c.result is None}
+        assert len(refused_texts) == 1  # the same message each pass, nothing new refused yet
+        for _ in range(3):  # the rest of the chat's news goes out; nothing is tried forever
+            await deliver(h.app.bot, h.interop, state)
+        assert rows(h, "SELECT count(*) FROM notification") == [(0,)]
+        accepted = [c for c in h.rec.of("sendMessage") if c.result is not None]
+        assert accepted and names[1] not in listed(accepted, names)  # it shared the dropped message
+        assert names[-1] in listed(accepted, names)
+    given_up = [r for r in caplog.records if "refused 3 times" in r.getMessage()]
+    assert len(given_up) == 1 and given_up[0].exc_info is None
+    kept = [r for r in caplog.records if "kept for a later try" in r.getMessage()]
+    assert len(kept) == REFUSALS_BEFORE_GIVING_UP - 1
+
+
 # -- inline answers and expected refusals -------------------------------------------------------
 
 

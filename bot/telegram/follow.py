@@ -72,6 +72,9 @@ DELIVERY_JOB = "follow_delivery"
 DELIVERY_INTERVAL = 1.0
 FULL_PASS_SECONDS = 30.0
 """Even with no new commit seen, look at the outbox this often (a retry after a network error)."""
+REFUSALS_BEFORE_GIVING_UP = 3
+"""A message Telegram refuses as a bad request this many passes in a row will never be taken
+(its text, not the network, is at fault): its rows are settled so the chat's later news moves on."""
 FOLLOW_PATTERN = re.compile(r"^f[wu]:\d{1,19}:\d{1,19}$")
 _ADMINS = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 _GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.BANNED}
@@ -331,6 +334,8 @@ class DeliveryState:
     not_before: float = 0.0
     last_full: float = 0.0
     accepted: list[int] = field(default_factory=list)
+    refusals: dict[int, int] = field(default_factory=dict)
+    """Per chat: passes in a row whose first unsent message Telegram refused as a bad request."""
 
 
 class _Stop(Exception):
@@ -388,9 +393,10 @@ async def _send_batch(bot: Bot, interop: Interop, follows: Follows, batch: Batch
             await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=NO_PREVIEW)
         except TelegramError as exc:
-            await _refused(follows, chat_id, exc, state)
+            await _refused(follows, chat_id, rows, exc, state)
             return sent
         await _settle(follows, rows, state)  # first thing after the acceptance: no await between
+        state.refusals.pop(chat_id, None)
         sent += 1
     return sent
 
@@ -408,7 +414,8 @@ async def _settle(follows: Follows, rows: tuple[int, ...], state: DeliveryState)
         raise
 
 
-async def _refused(follows: Follows, chat_id: int, exc: TelegramError, state: DeliveryState) -> None:
+async def _refused(follows: Follows, chat_id: int, rows: tuple[int, ...], exc: TelegramError,
+                   state: DeliveryState) -> None:
     """What a refused notification means for the chat; raises ``_Stop`` to end the pass."""
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/telegram/__init__.py)
@@ -429,8 +436,17 @@ async def _refused(follows: Follows, chat_id: int, exc: TelegramError, state: De
         if "chat not found" in exc.message.lower():
             await follows.drop_chat(chat_id)
             return
-        # Kept, never marked sent: tried again on a later pass (a commit, or FULL_PASS_SECONDS).
-        log.warning("Notification to %s refused (%s); kept for a later try", chat_id, exc.message)
+        tries = state.refusals.get(chat_id, 0) + 1
+        if tries < REFUSALS_BEFORE_GIVING_UP:
+            # Kept, never marked sent: tried again on a later pass (a commit, or FULL_PASS_SECONDS).
+            state.refusals[chat_id] = tries
+            log.warning("Notification to %s refused (%s); kept for a later try", chat_id, exc.message)
+            return
+        state.refusals.pop(chat_id, None)
+        await follows.delivered(rows)
+        state.dirty = True  # the chat's later messages go on the next pass
+        log.error("Notification to %s refused %d times (%s); its %d changes are dropped",
+                  chat_id, tries, exc.message, len(rows))
     else:  # network trouble: keep the rows, try again next tick
         log.info("Notification to %s not sent yet: %s", chat_id, exc)
         state.dirty = True
