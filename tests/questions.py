@@ -281,8 +281,8 @@ def _clean(expect: Expect) -> Expect:
     return replace(expect, clean=True)
 
 
-# Found by trying the bot as a new user (docs/trials/console-116.md). The readings were fixed on TRIAL_TUNING, so
-# it joins the tuning half; TRIAL_HELD_OUT was written after the fixes and run once.
+# Found by trying the bot as a new user (docs/trials/console-116.md). The readings were fixed on
+# TRIAL_TUNING, so it joins the tuning half; TRIAL_HELD_OUT was written after the fixes and run once.
 TRIAL_TUNING: list[tuple[str, Expect]] = [
     ("cool thanks", HELP), ("how are you", HELP), ("lol", HELP), ("?", HELP), ("thanks lol", HELP),
     ("你好呀", HELP), ("在吗", HELP), ("谢谢啦", HELP), ("你好吗", HELP),
@@ -306,7 +306,7 @@ TRIAL_HELD_OUT: list[tuple[str, Expect]] = [
     ("<p>does tmall accept wechat pay?</p>", _clean(pair("Tmall", "WeChat Pay", "live", "payments"))),
     ('<span class="x">jd</span> alipay', _clean(pair("JD.com", "Alipay", "partial"))),
     ("taobao\u200bwechat pay\u200b", pair("Taobao", "WeChat Pay", "live")),
-    ("海外的淘宝能用微信支付吗", _clean(pair("Taobao", "WeChat Pay", "live"))),  # kind: see docs/trials/console-116.md
+    ("海外的淘宝能用微信支付吗", _clean(pair("Taobao", "WeChat Pay", "live"))),  # kind: the trial
 ]
 TUNING += TRIAL_TUNING
 HELD_OUT += TRIAL_HELD_OUT
