@@ -126,6 +126,39 @@ async def test_updates_without_a_chat_are_ordered_per_user_only() -> None:
     assert processor.waiting_keys == 0
 
 
+async def test_after_close_a_busy_chats_backlog_is_dropped_and_in_flight_and_quiet_chats_finish(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A stop signal must not wait out a busy group's queue at Telegram's 20 replies a minute."""
+    processor = tg_app.PerChatOrder(chat_admission=1)
+    factory = UpdateFactory(BOT_USER)
+    members = [{"id": 70_000 + i, "is_bot": False, "first_name": f"M{i}"} for i in range(4)]
+    asks = [Update.de_json(factory.message(f"q{i}", chat=GROUP, user=m), None)
+            for i, m in enumerate(members)]
+    quiet = Update.de_json(factory.message("private", user=OTHER), None)
+    ran: list[str] = []
+    sending = asyncio.Event()
+    release = asyncio.Event()
+
+    async def answer(name: str) -> None:
+        ran.append(name)
+        sending.set()
+        await release.wait()  # the reply waits for the group's send spacing
+
+    flood = [asyncio.ensure_future(processor.process_update(u, answer(f"q{i}")))
+             for i, u in enumerate(asks)]
+    await sending.wait()
+    await asyncio.sleep(0)  # the other three are queued behind the chat's one admission slot
+    processor.close()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*flood, processor.process_update(quiet, answer("private"))),
+                           10)
+    assert ran == ["q0", "private"]  # the one in flight and the quiet chat; the backlog is not
+    assert processor.not_answered == 3 and processor.waiting_keys == 0
+    with caplog.at_level(logging.WARNING):
+        await processor.shutdown()
+    assert "3 updates of busy chats not answered" in caplog.text
+
+
 async def _group_flood_then_private(h: Harness, group_updates: list[dict[str, Any]], guard_s: float
                                     ) -> tuple[list[str], bool, int]:
     """Every group send waits (as for Telegram's 20 a minute) while the group's updates queue,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Hashable
 from contextlib import asynccontextmanager
 from datetime import UTC, time
 from typing import Any
@@ -91,12 +91,14 @@ class _Gates:
         return len(self._gates)
 
     @asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+    async def hold(self, key: Hashable) -> AsyncIterator[bool]:
+        """Held in arrival order; yields whether this holder had to wait for it."""
         gate, users = self._gates.setdefault(key, (asyncio.Semaphore(self.size), [0]))
         users[0] += 1
         try:
+            waited = gate.locked()
             async with gate:  # waiters are woken in arrival order
-                yield
+                yield waited
         finally:
             users[0] -= 1
             if users[0] == 0:
@@ -120,11 +122,17 @@ class PerChatOrder(BaseUpdateProcessor):
        than Telegram's 30 messages a second would let the bot answer anyway;
     3. one of the ``slot_limit`` global slots.
 
+    On a stop signal (``close``), an update that had to wait for its chat's admission is not
+    started: a busy group's backlog at the production pace (3.1 s a reply) would hold the
+    shutdown for minutes, past any supervisor's patience, and those questions are already
+    confirmed to Telegram either way. Updates in flight, and those of quiet chats, still finish.
+
     PTB's own semaphore (taken before ``do_process_update``, in a final method) is sized so it
     never waits; ``_slots`` is the limit.
     """
 
-    __slots__ = ("_admission", "_running", "_slots", "_turns", "slot_limit")
+    __slots__ = ("_admission", "_closing", "_running", "_slots", "_turns", "not_answered",
+                 "slot_limit")
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
                  chat_admission: int = CHAT_ADMISSION) -> None:
@@ -134,6 +142,13 @@ class PerChatOrder(BaseUpdateProcessor):
         self._running = 0
         self._turns = _Gates(1)
         self._admission = _Gates(chat_admission)
+        self._closing = False
+        self.not_answered = 0
+        """Updates of busy chats dropped after ``close``."""
+
+    def close(self) -> None:
+        """Stopping: updates still waiting for their chat's admission will not be started."""
+        self._closing = True
 
     @staticmethod
     def key(update: object) -> tuple[int | None, int | None] | None:
@@ -171,14 +186,20 @@ class PerChatOrder(BaseUpdateProcessor):
             if key[0] is None:  # no chat (an inline query): the user's turn is the whole order
                 await self._run(coroutine)
                 return
-            async with self._admission.hold(key[0]):
+            async with self._admission.hold(key[0]) as waited:
+                if waited and self._closing:
+                    if isinstance(coroutine, Coroutine):
+                        coroutine.close()  # never started: no "never awaited" warning
+                    self.not_answered += 1
+                    return
                 await self._run(coroutine)
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
-        return None
+        if self.not_answered:
+            log.warning("Stopped with %d updates of busy chats not answered", self.not_answered)
 
 
 SYNC_GROUP = language.LOCALE_GROUP - 1
@@ -394,6 +415,8 @@ def _stop_on_first_signal(loop: asyncio.AbstractEventLoop, app: BotApp) -> None:
         stopping = True
         log.info("Stop signal received; finishing in-flight updates")
         hold_jobs(app)
+        if isinstance(app.update_processor, PerChatOrder):
+            app.update_processor.close()
         raise SystemExit
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):

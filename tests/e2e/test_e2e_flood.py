@@ -12,11 +12,12 @@ Waiting for 300 replies 3.1 s apart would take 15 minutes, so this bot spaces a 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 
 from tests.fakebot import Call
 
-from .harness import BOT_USERNAME, REPLY_TIMEOUT, Launch, replies_in, sends_to
+from .harness import BOT_USERNAME, REPLY_TIMEOUT, STOP_TIMEOUT, Launch, replies_in, sends_to
 
 MEMBERS = 300
 SPACING = 0.05
@@ -69,3 +70,20 @@ async def test_300_members_asking_at_once_do_not_stall_a_private_chat(launch: La
     # The group's pace held: a bucket of one lets at most 1 + w / SPACING through in w seconds
     # (one more for the network between the bot and the fake).
     assert most_in_window([c.time for c in replies], 1.0) <= 1 + 1 / SPACING + 1
+
+
+async def test_a_stop_signal_during_a_group_flood_ends_within_5_s(launch: Launch) -> None:
+    """At the production pace (3.1 s a group reply) the flood would take 15 minutes to drain;
+    the replies in flight finish, the backlog is dropped with one log line, and the exit is clean."""
+    bot = await launch(extra_env={"RATE_LIMITER": "on"})
+    fake = bot.fake
+    since = fake.mark()
+    for i in range(MEMBERS):
+        fake.group_message(GROUP, FIRST_MEMBER + i, f"/check@{BOT_USERNAME} jd alipay",
+                           first_name=f"Member {i}")
+    await fake.await_for(sends_to(GROUP), REPLY_TIMEOUT, since=since)
+    code = await bot.astop(STOP_TIMEOUT, signal.SIGTERM)
+    assert code == 0, bot.log()
+    assert bot.stop_seconds is not None and bot.stop_seconds < STOP_TIMEOUT
+    assert "updates of busy chats not answered" in bot.log()
+    assert len(replies_in(fake, GROUP, since)) < 10  # the backlog was not drained first
