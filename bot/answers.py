@@ -38,6 +38,7 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
+from bot import fact_words
 from bot.feedback import MissLog
 from bot.names import words as W
 from bot.names.reading import Intent, Reading, close_candidates, read
@@ -178,6 +179,16 @@ class Interop:
             return None
         return next(iter(partners.values()))
 
+    async def _spelt_partner(self, company: Company, reading: Reading, unknown: tuple[Resolution, ...]
+                             ) -> tuple[Company, list[str]] | None:
+        """The other party of the one pair whose facts spell a word of the question as a name."""
+        found = fact_words.terms(reading, self.resolver.exact, (r.query for r in unknown))
+        if not found:
+            return None
+        facts = await self.store.facts_involving([company.id], reading.kind)
+        picked = fact_words.partner(company, facts, found)
+        return (self.company(picked[0]), picked[1]) if picked is not None else None
+
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         return self.resolver.split_pair(text)
 
@@ -307,6 +318,12 @@ class Interop:
             unknown += doubtful  # "amazon" is not "Amazon Fire TV": say so, answer the rest
             company = companies[0]
             kind = reading.kind
+            spelt = await self._spelt_partner(company, reading, unknown)
+            if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
+                partner, used = spelt
+                rest = tuple(r for r in unknown if r.query.casefold() not in used)
+                return await self._pairs(replace(reading, names=(
+                    *reading.names, replace(reading.known[0], company=partner, side=99))), rest)
             if reading.place:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:
