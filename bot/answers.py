@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from bot import fact_words
 from bot.cache import Cache
 from bot.domain import (
     CheckHint,
@@ -38,7 +39,6 @@ from bot.domain import (
     Unresolved,
     Verdict,
 )
-from bot import fact_words
 from bot.feedback import MissLog
 from bot.names import words as W
 from bot.names.reading import Intent, Reading, close_candidates, read

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
 from bot.domain import Company, Fact
 from bot.names import words as W
@@ -19,6 +20,7 @@ from bot.names.keys import STOPWORDS
 from bot.names.reading import Reading
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_PLAIN = STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP
 MAX_PHRASE = 3
 """Words in a phrase the question spells as one name ("find my", "galaxy s26")."""
 
@@ -33,14 +35,13 @@ def terms(reading: Reading, exact: Callable[[str], Company | None], unknown: Ite
              if not any(s <= m.start() < e for s, e in taken)]
     for m in words:
         w = m.group()
-        if w.isascii() and len(w) >= 3 and w not in STOPWORDS and w not in W.QUESTION_OPENERS \
-                and w not in W.NAME_VERBS and not any(w in ws for ws in W.KIND_WORDS.values()) and w not in W.SCOPE_STOP:
+        if w.isascii() and len(w) >= 3 and w not in _PLAIN and not any(w in ws for ws in W.KIND_WORDS.values()):
             found.append(w)
     text = reading.text.casefold()
     for i in range(len(words)):
         for size in range(2, MAX_PHRASE + 1):
             run = words[i:i + size]
-            if len(run) < size or not all(b.start() - a.end() == 1 for a, b in zip(run, run[1:], strict=False)):
+            if len(run) < size or not all(b.start() - a.end() == 1 for a, b in pairwise(run)):
                 continue
             phrase = " ".join(m.group() for m in run)
             after = text[run[-1].end():].lstrip()
