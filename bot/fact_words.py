@@ -21,6 +21,7 @@ from bot.names.reading import Reading
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _PLAIN = STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP
+_KIND_WORDS = frozenset(w for ws in W.KIND_WORDS.values() for w in ws)
 MAX_PHRASE = 3
 """Words in a phrase the question spells as one name ("find my", "galaxy s26")."""
 
@@ -35,7 +36,7 @@ def terms(reading: Reading, exact: Callable[[str], Company | None], unknown: Ite
              if not any(s <= m.start() < e for s, e in taken)]
     for m in words:
         w = m.group()
-        if w.isascii() and len(w) >= 3 and w not in _PLAIN and not any(w in ws for ws in W.KIND_WORDS.values()):
+        if w.isascii() and len(w) >= 3 and w not in _PLAIN and w not in _KIND_WORDS:
             found.append(w)
     text = reading.text.casefold()
     for i in range(len(words)):
