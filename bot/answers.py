@@ -320,10 +320,10 @@ class Interop:
             kind = reading.kind
             spelt = await self._spelt_partner(company, reading, unknown)
             if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
-                partner, used = spelt
+                named, used = spelt
                 rest = tuple(r for r in unknown if r.query.casefold() not in used)
                 return await self._pairs(replace(reading, names=(
-                    *reading.names, replace(reading.known[0], company=partner, side=99))), rest)
+                    *reading.names, replace(reading.known[0], company=named, side=99))), rest)
             if reading.place:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:
