@@ -179,6 +179,21 @@ class Interop:
             return None
         return next(iter(partners.values()))
 
+    def _with_place(self, company: Company, reading: Reading) -> Company:
+        """The company whose own name is the one asked plus the place asked ("WeChat Pay Hong
+        Kong", "Alipay HK"), else the company itself."""
+        name = next((n for n in reading.known if n.company is company), None)
+        if not reading.place or name is None:
+            return company
+        said = fold_text(name.matched or name.text)
+        asked = reading.place
+        for place in (asked, *W.PLACE_TEXT.get(asked, ()), *W.PLACE_SHORT.get(asked, ())):
+            for joined in (f"{said} {place}", f"{said}{place}"):
+                found = self.resolver.exact(joined)
+                if found is not None and found.id != company.id:
+                    return found
+        return company
+
     async def _spelt_partner(self, company: Company, reading: Reading, unknown: tuple[Resolution, ...]
                              ) -> tuple[Company, list[str]] | None:
         """The other party of the one pair whose facts spell a word of the question as a name."""
@@ -256,8 +271,9 @@ class Interop:
         if not text:
             return Decision(Unresolved(()))
         found, unknown = self._named(text)
-        if found.company is None:
-            return Decision(Unresolved((found,)))
+        if found.company is None:  # only names genuinely close to it ("shein" is no "SF Express")
+            return Decision(Unresolved((replace(
+                found, candidates=close_candidates(fold_text(text), found.candidates)),)))
         return Decision(await self.profile(found.company), unknown)
 
     def _named(self, text: str) -> tuple[Resolution, tuple[Resolution, ...]]:
@@ -316,8 +332,12 @@ class Interop:
                 rest = tuple(r for r in doubtful if r is not close[0])
                 return Decision(Unresolved((known.resolution, close[0])), unknown + rest)
             unknown += doubtful  # "amazon" is not "Amazon Fire TV": say so, answer the rest
-            company = companies[0]
+            company = self._with_place(companies[0], reading)
             kind = reading.kind
+            if company is not companies[0]:  # "wechat pay in hong kong" is WeChat Pay HK
+                reading = replace(reading, names=tuple(
+                    replace(n, company=company) if n.company is companies[0] else n for n in reading.names),
+                    place="", region="")
             spelt = await self._spelt_partner(company, reading, unknown)
             if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
                 named, used = spelt
@@ -463,7 +483,8 @@ def _same_word(x: str, y: str) -> bool:
 def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
                 ) -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
-    best first on a tie; None when no word names one."""
+    the latest news on a tie (two "shopping entry" threads: the one that changed last); None
+    when no word names one."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
     if not asked:
         return None
@@ -474,7 +495,8 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
             continue
         tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
         score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
-        if score > best_score:
+        if score > best_score or (score and score == best_score and best is not None
+                                  and thread.current.fact.date > best.current.fact.date):
             best, best_score = thread, score
     return (best.kind, best.scope) if best is not None else None
 

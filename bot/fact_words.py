@@ -20,7 +20,10 @@ from bot.names.keys import STOPWORDS
 from bot.names.reading import Reading
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
-_PLAIN = STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP
+_PLAIN = (STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP | frozenset(W.PLACES)
+          | frozenset(w for p in W.PLACES.values() for w in p.split())
+          | frozenset(w for ws in W.REGION_WORDS.values() for w in ws))
+"""Words that never name a fact's party: places pick facts their own way ("upi in sri lanka")."""
 _KIND_WORDS = frozenset(w for ws in W.KIND_WORDS.values() for w in ws)
 MAX_PHRASE = 3
 """Words in a phrase the question spells as one name ("find my", "galaxy s26")."""
