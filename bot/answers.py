@@ -183,11 +183,18 @@ class Interop:
         """The company whose own name is the one asked plus the place asked ("WeChat Pay Hong
         Kong", "Alipay HK"), else the company itself."""
         name = next((n for n in reading.known if n.company is company), None)
-        if not reading.place or name is None:
+        region = next((r for r in Region if r.value == reading.region), None)
+        asked = [reading.place] if reading.place else []
+        if region is not None:
+            asked += [*W.REGION_PHRASES.get(region, ()), *W.REGION_WORDS.get(region, ())]
+        if not asked or name is None:
             return company
         said = fold_text(name.matched or name.text)
-        asked = reading.place
-        for place in (asked, *W.PLACE_TEXT.get(asked, ()), *W.PLACE_SHORT.get(asked, ())):
+        after = fold_text(reading.text)[name.end:]  # "在香港能用支付宝吗" asks about Alipay itself
+        asked = [a for a in asked if not a.startswith(("in ", "the "))]  # "Alipay+ in China" is no place
+        for place in dict.fromkeys(p for a in asked for p in (a, *W.PLACE_SHORT.get(a, ()))):
+            if place not in after and not any(a in after for a in asked):
+                continue
             for joined in (f"{said} {place}", f"{said}{place}"):
                 found = self.resolver.exact(joined)
                 if found is not None and found.id != company.id:

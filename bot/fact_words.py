@@ -62,6 +62,8 @@ def spelt(term: str, summary: str) -> bool:
             continue
         if re.match(r"\s+[A-Z0-9]", summary[match.end():]):
             continue  # "Find My Device": a longer name than "Find My"
+        if " " not in term and re.search(r"[A-Z][\w'’]*\s+$", summary[:match.start()]):
+            continue  # "Google Maps": one word of a longer name, not "Edge" alone
         return True
     return False
 
