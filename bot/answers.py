@@ -29,6 +29,7 @@ from bot.domain import (
     Latest,
     Mode,
     Ownership,
+    OwnershipVerdict,
     Profile,
     Region,
     Resolution,
@@ -420,13 +421,15 @@ class Interop:
                 guest = b if reading.host == a.id else a
                 if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
                     kind = Kind.SHOPPING
+            if kind is Kind.SHOPPING and {a.kind, b.kind} <= _MONEY_KINDS:
+                kind = Kind.PAYMENTS  # "link mastercard to wechat pay": a card bound to pay with
             feature = _feature(reading, a, b)
             if feature is not None:
                 result = await self.check_kind(a, b, feature.kind, feature.scope, reading.region,
                                                feature.alias)
                 results.append(_negated(result, reading))
                 continue
-            picked = _scope_pick(await self.check(a, b), reading.words, kind)
+            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=reading.negated)
             if picked is not None:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
@@ -443,11 +446,19 @@ class Interop:
                     result, note = substitute
                     notes.append(note)
             results.append(_negated(result, reading))
+        results = [self._grouped(r) for r in results]
         if len(results) == 1:
             return Decision(results[0], unknown, tuple(notes), corrected=reading.corrected)
         more = max(0, len(pairs) - MAX_PAIRS)
         return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
                         corrected=reading.corrected)
+
+    def _grouped(self, result: CheckResult) -> CheckResult:
+        """A pair with no record at all, whose parties are one group's: the group, to be said."""
+        if result.threads or result.rollup:
+            return result
+        own = self.tree.ownership(result.a, result.b)
+        return replace(result, group=own.parent) if own.verdict is OwnershipVerdict.RELATED else result
 
     def _implied_kind(self, a: Company, b: Company) -> Kind | None:
         """With no kind word, a party that is itself a kind of service ("支付宝" is payments)
@@ -473,6 +484,10 @@ class Interop:
 
 
 
+_MONEY_KINDS = frozenset({Kind.PAYMENTS.value, "card network", "bank"})
+"""Parties between which a "link" is a card or account bound for paying, not a web link."""
+
+
 def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:
     """The feature of ``a`` or ``b`` the question named by its own name ("iMessage"), if any."""
     for company_id, alias, _scope in reading.features:
@@ -487,11 +502,11 @@ def _same_word(x: str, y: str) -> bool:
     return x == y or x.rstrip("s") == y.rstrip("s") or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
 
 
-def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
+def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False
                 ) -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
-    the latest news on a tie (two "shopping entry" threads: the one that changed last); None
-    when no word names one."""
+    best first on a tie, or the one that changed last when the question asks where things
+    stand now ("does WeChat *still* have a JD shopping entry"); None when no word names one."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
     if not asked:
         return None
@@ -502,7 +517,7 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
             continue
         tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
         score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
-        if score > best_score or (score and score == best_score and best is not None
+        if score > best_score or (latest and score and score == best_score and best is not None
                                   and thread.current.fact.date > best.current.fact.date):
             best, best_score = thread, score
     return (best.kind, best.scope) if best is not None else None

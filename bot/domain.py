@@ -404,6 +404,9 @@ class CheckResult:
     """A feature the question named ("iMessage"): only its own threads (``scope``) answer."""
     negated: bool = False
     """The question was negated ("does X block Y"): the headline states where it stands."""
+    group: Company | None = None
+    """With no record at all: the group both parties belong to ("Taobao and Alipay"), said so
+    that "no record" is not read as "unrelated"."""
 
     def of_kind(self, kind: Kind) -> tuple[Thread, ...]:
         """This kind's threads: direct ones, or else the roll-up's."""

@@ -61,7 +61,7 @@ CASES: list[tuple[str, Want]] = [
     ("does imessage work on android", _NO_IMESSAGE), ("can android use imessage", _NO_IMESSAGE),
     # two threads a scope word names: the one that changed last
     ("does wechat still have a JD shopping entry", _JD_ENTRY), ("微信还有京东购物入口吗", _JD_ENTRY),
-    ("微信還有京東購物入口嗎", _JD_ENTRY), ("wechat jd shopping entry", _JD_ENTRY),
+    ("微信還有京東購物入口嗎", _JD_ENTRY), ("is the jd shopping entry still in wechat", _JD_ENTRY),
     # a name and a place that together are a name
     ("wechat pay in hong kong", _HK), ("weixin zhifu xianggang", _HK),
     ("alipay in hong kong", Want(profile="AlipayHK")), ("zhifubao xianggang", Want(profile="AlipayHK")),

@@ -209,7 +209,8 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
-                    "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
+                    "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了",
+                    "还有", "还在", "仍然", "依然", "仍有")
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
 OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
@@ -298,7 +299,7 @@ ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手
              "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接",
              "加入", "文章", "提醒", "追踪器", "跟踪器", "防跟踪", "入口", "搜到",
              "扫描", "移除", "删除", "地区", "版本", "活动", "直播间", "电视机", "智能电视",
-             "功能吗", "平台", "网站", "网页", "支付方式", "付款方式")
+             "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 
 # Topics the data keeps as a party of their own: with one company named, the phrase is the other

@@ -60,6 +60,9 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     """Verdict first, then each thread's history with sources, then the group roll-up."""
     a, b = display_name(result.a), display_name(result.b)
     if not result.threads and not result.rollup:
+        if result.group is not None:
+            return [m.t("check.no_record", a=a, b=b),
+                    m.t("check.same_group", a=a, b=b, group=display_name(result.group))]
         return [m.t("check.no_record", a=a, b=b)]
     if result.kind is not None:
         return _render_kind_check(result, m)
