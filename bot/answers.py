@@ -205,11 +205,12 @@ class Interop:
     async def _spelt_partner(self, company: Company, reading: Reading, unknown: tuple[Resolution, ...]
                              ) -> tuple[Company, list[str]] | None:
         """The other party of the one pair whose facts spell a word of the question as a name."""
-        found = fact_words.terms(reading, self.resolver.exact, (r.query for r in unknown))
+        names = [r.query for r in unknown]
+        found = fact_words.terms(reading, self.resolver.exact, names)
         if not found:
             return None
         facts = await self.store.facts_involving([company.id], reading.kind)
-        picked = fact_words.partner(company, facts, found)
+        picked = fact_words.partner(company, facts, found, names, self.company)
         return (self.company(picked[0]), picked[1]) if picked is not None else None
 
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
@@ -429,7 +430,8 @@ class Interop:
                                                feature.alias)
                 results.append(_negated(result, reading))
                 continue
-            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=reading.negated)
+            latest = _mentions(reading.text, W.STILL_WORDS)
+            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=latest)
             if picked is not None:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
@@ -535,6 +537,12 @@ def _negated(result: CheckResult, reading: Reading) -> CheckResult:
             return replace(result, kind=kind, verdict=Verdict(focus[0].standing.fact.status.value),
                            negated=True)
     return replace(result, negated=True)
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    folded = text.casefold()
+    return any(w in folded if not w.isascii() else re.search(rf"(?<![a-z]){w}(?![a-z])", folded) is not None
+               for w in words)
 
 
 def _names_region(text: str, held: str) -> bool:

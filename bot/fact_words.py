@@ -68,12 +68,21 @@ def spelt(term: str, summary: str) -> bool:
     return False
 
 
-def partner(company: Company, facts: Iterable[Fact], found: list[str]) -> tuple[int, list[str]] | None:
-    """The one other party of the company's facts that spell a term, with the terms it used."""
+def partner(company: Company, facts: Iterable[Fact], found: list[str], unknown: Iterable[str],
+            company_of: Callable[[int], Company]) -> tuple[int, list[str]] | None:
+    """The one other party of the company's facts that spell a term, with the terms it used.
+
+    An unknown name must also be what that party is ("Galaxy" devices are Samsung Quick
+    Share's): a fact that only lists it ("Beeper's inbox for WhatsApp, Telegram, ...") does not
+    make the party the name asked about."""
+    names = {u.casefold() for u in unknown}
     partners: dict[int, list[str]] = {}
     for fact in facts:
         other = fact.object_id if fact.subject_id == company.id else fact.subject_id
-        used = [t for t in found if spelt(t, fact.summary)]
+        party = company_of(other)
+        about = " ".join((party.name, *party.aliases, party.description)).casefold()
+        used = [t for t in found if spelt(t, fact.summary) and (
+            t not in names or any(len(w) >= 3 and w in about for w in t.split()))]
         if used:
             partners.setdefault(other, [])
             partners[other] += [t for t in used if t not in partners[other]]
