@@ -534,7 +534,8 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
         # inside a longer one is not close ("aliexpress" is not "SF Express").
         if any((OSA.normalized_similarity(key, form) >= CLOSE_NAME and OSA.distance(key, form) <= MAX_EDITS)
                or (len(key) >= 3 and form.startswith(key)) for form in forms) or any(
-                OSA.distance(key, w) <= 1 or (len(key) >= 3 and w.startswith(key)) for w in words):
+                (OSA.distance(key, w) <= 1 and OSA.normalized_similarity(key, w) >= CLOSE_NAME)
+                or (len(key) >= 3 and w.startswith(key)) for w in words):
             kept.append(c)
     return tuple(kept)
 

@@ -212,7 +212,8 @@ NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了",
                     "还有", "还在", "仍然", "依然", "仍有")
 
-STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "仍然", "依然", "仍有", "hai you")
+STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "還在", "仍然", "依然", "仍有",
+               "hai you")
 """Words that ask where things stand now: of two threads a scope word names, the latest answers."""
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
