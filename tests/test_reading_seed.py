@@ -41,6 +41,7 @@ _OPPO = Want(("Oppo", "iPhone"), Verdict.ANNOUNCED, never=("No record",))
 _ROKU = Want(("Roku", "iPhone"), Verdict.ANNOUNCED, never=("No record",))
 _CAST = Want(("Android", "Samsung Smart TV"), Verdict.PARTIAL, never=("No record",))
 _NO_IMESSAGE = Want(("iPhone", "Android"), Verdict.NO_RECORD, says=("iMessage",), never=("✅ Yes",))
+_WATCHES = Want(("iPhone", "Third-party connected devices"), Verdict.PARTIAL, clean=True)
 _JD_ENTRY = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover",))
 _HK = Want(profile="WeChat Pay HK")
 
@@ -85,6 +86,12 @@ CASES: list[tuple[str, Want]] = [
     ("湯博樂加入聯邦宇宙了嗎", Want(clean=True)),
     ("苹果手机会提醒安卓追踪器吗", Want(("iPhone", "Android"), clean=True)),
     ("can alipay scan unionpay qr codes", Want(clean=True)),
+    # a topic the data keeps as a party; a card linked to a wallet is for paying
+    ("does the iphone work with third-party smartwatches", _WATCHES),
+    ("iPhone能转发通知到智能手表吗", _WATCHES),
+    ("can foreigners link mastercard to wechat pay",
+     Want(("Mastercard", "WeChat Pay"), Verdict.LIVE, clean=True)),
+    ("支付宝能关联Visa卡吗", Want(("Alipay", "Visa"), Verdict.LIVE, clean=True)),
 ]
 TUNING, HELD_OUT = CASES[0::2], CASES[1::2]
 

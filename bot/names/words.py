@@ -69,7 +69,8 @@ _COMMON_TEXT = """
     receiving refund refunds region register registration resell restore rewards rollout rumor
     rumour since stream streaming subscribe subscription switch switching sync topup unlink usb
     vacation verify vouchers wholesale withdraw within workers
-    alert alerts alerted tracker trackers tracking unknown take taking took taken allow allowed
+    search searches searching alert alerts alerted tracker trackers tracking unknown take taking
+    took taken allow allowed
     remove removed removing bind binding bound article articles post posts subscription
     subscriptions version versions update updates launch region regions city cities abroad
     overseas foreign travel traveling travelling tourist programs entrance
@@ -328,6 +329,10 @@ TOPIC_NAMES: dict[str, str] = {
     "foreign credit card": "Foreign bank cards", "foreign credit cards": "Foreign bank cards",
     "foreign card": "Foreign bank cards", "foreign bank card": "Foreign bank cards",
     "外国信用卡": "Foreign bank cards",
+    "notification forwarding": "Third-party connected devices",
+    "smartwatches": "Third-party connected devices",
+    "smartwatch": "Third-party connected devices", "通知转发": "Third-party connected devices",
+    "智能手表": "Third-party connected devices",
 }
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
