@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from bot import fact_words
 from bot.cache import Cache
 from bot.domain import (
     CheckHint,
@@ -28,6 +29,7 @@ from bot.domain import (
     Latest,
     Mode,
     Ownership,
+    OwnershipVerdict,
     Profile,
     Region,
     Resolution,
@@ -178,6 +180,39 @@ class Interop:
             return None
         return next(iter(partners.values()))
 
+    def _with_place(self, company: Company, reading: Reading) -> Company:
+        """The company whose own name is the one asked plus the place asked ("WeChat Pay Hong
+        Kong", "Alipay HK"), else the company itself."""
+        name = next((n for n in reading.known if n.company is company), None)
+        region = next((r for r in Region if r.value == reading.region), None)
+        asked = [reading.place] if reading.place else []
+        if region is not None:
+            asked += [*W.REGION_PHRASES.get(region, ()), *W.REGION_WORDS.get(region, ())]
+        if not asked or name is None:
+            return company
+        said = fold_text(name.matched or name.text)
+        after = fold_text(reading.text)[name.end:]  # "在香港能用支付宝吗" asks about Alipay itself
+        asked = [a for a in asked if not a.startswith(("in ", "the "))]  # "Alipay+ in China" is no place
+        for place in dict.fromkeys(p for a in asked for p in (a, *W.PLACE_SHORT.get(a, ()))):
+            if place not in after and not any(a in after for a in asked):
+                continue
+            for joined in (f"{said} {place}", f"{said}{place}"):
+                found = self.resolver.exact(joined)
+                if found is not None and found.id != company.id:
+                    return found
+        return company
+
+    async def _spelt_partner(self, company: Company, reading: Reading, unknown: tuple[Resolution, ...]
+                             ) -> tuple[Company, list[str]] | None:
+        """The other party of the one pair whose facts spell a word of the question as a name."""
+        names = [r.query for r in unknown]
+        found = fact_words.terms(reading, self.resolver.exact, names)
+        if not found:
+            return None
+        facts = await self.store.facts_involving([company.id], reading.kind)
+        picked = fact_words.partner(company, facts, found, names, self.company)
+        return (self.company(picked[0]), picked[1]) if picked is not None else None
+
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         return self.resolver.split_pair(text)
 
@@ -245,8 +280,9 @@ class Interop:
         if not text:
             return Decision(Unresolved(()))
         found, unknown = self._named(text)
-        if found.company is None:
-            return Decision(Unresolved((found,)))
+        if found.company is None:  # only names genuinely close to it ("shein" is no "SF Express")
+            return Decision(Unresolved((replace(
+                found, candidates=close_candidates(fold_text(text), found.candidates)),)))
         return Decision(await self.profile(found.company), unknown)
 
     def _named(self, text: str) -> tuple[Resolution, tuple[Resolution, ...]]:
@@ -305,8 +341,18 @@ class Interop:
                 rest = tuple(r for r in doubtful if r is not close[0])
                 return Decision(Unresolved((known.resolution, close[0])), unknown + rest)
             unknown += doubtful  # "amazon" is not "Amazon Fire TV": say so, answer the rest
-            company = companies[0]
+            company = self._with_place(companies[0], reading)
             kind = reading.kind
+            if company is not companies[0]:  # "wechat pay in hong kong" is WeChat Pay HK
+                reading = replace(reading, names=tuple(
+                    replace(n, company=company) if n.company is companies[0] else n for n in reading.names),
+                    place="", region="")
+            spelt = await self._spelt_partner(company, reading, unknown)
+            if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
+                named, used = spelt
+                rest = tuple(r for r in unknown if r.query.casefold() not in used)
+                return await self._pairs(replace(reading, names=(
+                    *reading.names, replace(reading.known[0], company=named, side=99))), rest)
             if reading.place:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:
@@ -376,13 +422,16 @@ class Interop:
                 guest = b if reading.host == a.id else a
                 if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
                     kind = Kind.SHOPPING
+            if kind is Kind.SHOPPING and {a.kind, b.kind} <= _MONEY_KINDS:
+                kind = Kind.PAYMENTS  # "link mastercard to wechat pay": a card bound to pay with
             feature = _feature(reading, a, b)
             if feature is not None:
                 result = await self.check_kind(a, b, feature.kind, feature.scope, reading.region,
                                                feature.alias)
                 results.append(_negated(result, reading))
                 continue
-            picked = _scope_pick(await self.check(a, b), reading.words, kind)
+            latest = _mentions(reading.text, W.STILL_WORDS)
+            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=latest)
             if picked is not None:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
@@ -399,11 +448,19 @@ class Interop:
                     result, note = substitute
                     notes.append(note)
             results.append(_negated(result, reading))
+        results = [self._grouped(r) for r in results]
         if len(results) == 1:
             return Decision(results[0], unknown, tuple(notes), corrected=reading.corrected)
         more = max(0, len(pairs) - MAX_PAIRS)
         return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
                         corrected=reading.corrected)
+
+    def _grouped(self, result: CheckResult) -> CheckResult:
+        """A pair with no record at all, whose parties are one group's: the group, to be said."""
+        if result.threads or result.rollup:
+            return result
+        own = self.tree.ownership(result.a, result.b)
+        return replace(result, group=own.parent) if own.verdict is OwnershipVerdict.RELATED else result
 
     def _implied_kind(self, a: Company, b: Company) -> Kind | None:
         """With no kind word, a party that is itself a kind of service ("支付宝" is payments)
@@ -429,6 +486,10 @@ class Interop:
 
 
 
+_MONEY_KINDS = frozenset({Kind.PAYMENTS.value, "card network", "bank"})
+"""Parties between which a "link" is a card or account bound for paying, not a web link."""
+
+
 def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:
     """The feature of ``a`` or ``b`` the question named by its own name ("iMessage"), if any."""
     for company_id, alias, _scope in reading.features:
@@ -443,10 +504,11 @@ def _same_word(x: str, y: str) -> bool:
     return x == y or x.rstrip("s") == y.rstrip("s") or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
 
 
-def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
+def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False
                 ) -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
-    best first on a tie; None when no word names one."""
+    best first on a tie, or the one that changed last when the question asks where things
+    stand now ("does WeChat *still* have a JD shopping entry"); None when no word names one."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
     if not asked:
         return None
@@ -457,7 +519,8 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None
             continue
         tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
         score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
-        if score > best_score:
+        if score > best_score or (latest and score and score == best_score and best is not None
+                                  and thread.current.fact.date > best.current.fact.date):
             best, best_score = thread, score
     return (best.kind, best.scope) if best is not None else None
 
@@ -474,6 +537,12 @@ def _negated(result: CheckResult, reading: Reading) -> CheckResult:
             return replace(result, kind=kind, verdict=Verdict(focus[0].standing.fact.status.value),
                            negated=True)
     return replace(result, negated=True)
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    folded = text.casefold()
+    return any(w in folded if not w.isascii() else re.search(rf"(?<![a-z]){w}(?![a-z])", folded) is not None
+               for w in words)
 
 
 def _names_region(text: str, held: str) -> bool:

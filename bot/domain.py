@@ -404,11 +404,29 @@ class CheckResult:
     """A feature the question named ("iMessage"): only its own threads (``scope``) answer."""
     negated: bool = False
     """The question was negated ("does X block Y"): the headline states where it stands."""
+    group: Company | None = None
+    """With no record at all: the group both parties belong to ("Taobao and Alipay"), said so
+    that "no record" is not read as "unrelated"."""
 
     def of_kind(self, kind: Kind) -> tuple[Thread, ...]:
         """This kind's threads: direct ones, or else the roll-up's."""
         direct = tuple(t for t in self.threads if t.kind is kind)
         return direct or tuple(t for t in self.rollup if t.kind is kind)
+
+    def of_feature(self, threads: Sequence[Thread]) -> tuple[Thread, ...]:
+        """The threads that answer the named feature: its own scope's, and those with no
+        scope whose facts say its name ("Oppo will add AirDrop-compatible sharing"). A thread
+        scoped to another feature never answers it."""
+        scope = self.scope.casefold()
+        names = {scope} | {f.alias.casefold() for c in (self.a, self.b) for f in c.features
+                           if f.scope.casefold() == scope}
+        return tuple(t for t in threads if t.scope.casefold() == scope or (
+            not t.scope and any(_says_name(e.fact.summary, names) for e in t.events)))
+
+
+def _says_name(text: str, names: set[str]) -> bool:
+    folded = text.casefold()
+    return any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", folded) for n in names if n)
 
 
 T = TypeVar("T")

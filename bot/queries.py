@@ -116,13 +116,13 @@ class Queries:
         result = _prefer_region(await self.check(a, b), region)
         if kind is None:
             return result
+        asked = replace(result, kind=kind, scope=scope, feature=feature)
         focus = result.of_kind(kind)
         if scope:
             same = tuple(t for t in focus if t.scope.casefold() == scope.casefold())
-            focus = same if feature else same or focus
+            focus = asked.of_feature(focus) if feature else same or focus
         verdict = Verdict(focus[0].standing.fact.status.value) if focus else Verdict.NO_RECORD
-        return CheckResult(a=a, b=b, verdict=verdict, threads=result.threads,
-                           rollup=result.rollup, kind=kind, scope=scope, feature=feature)
+        return replace(asked, verdict=verdict)
 
     async def options(self, unresolved: Unresolved) -> list[CheckResult]:
         """Candidate pairs for a check with one or both names unsure (inline offers them)."""

@@ -26,6 +26,7 @@ EN: dict[str, str] = {
     "check.headline": "{verdict}: {a} × {b}",
     "check.no_record": "❔ No record between {a} and {b}. That is not the same as “ended”: "
                        "nobody has reported a link either way yet.",
+    "check.same_group": "🔗 {a} and {b} are both in {group}'s group; no link between them is recorded.",
     "check.rollup_only": "No direct record between {a} and {b}, but their groups are linked:",
     "check.rollup": "Through group companies and affiliates:",
     "check.via": "(via affiliate: {names})",

@@ -20,6 +20,7 @@ ZH: dict[str, str] = {
     "check.headline": "{verdict}：{a} × {b}",
     "check.no_record": "❔ {a} 与 {b} 之间暂无记录。这不等于“已终止”：只是还没有人报告过两者之间"
                        "是否互通。",
+    "check.same_group": "🔗 {a} 和 {b} 同属 {group} 旗下，但两者之间暂无互通记录。",
     "check.rollup_only": "{a} 与 {b} 之间没有直接记录，但它们所在的集团之间有关联：",
     "check.rollup": "通过集团公司和关联公司：",
     "check.via": "（经由关联公司：{names}）",

@@ -497,3 +497,32 @@ READING4: list[tuple[str, Expect]] = [
 ]
 TUNING += READING4[0::2]
 HELD_OUT += READING4[1::2]
+
+
+# Found by a third new-user trial (the rest of its classes need the seed's facts: see
+# tests/test_reading_seed.py). The owner is the top of the owning links, a pair with no record
+# in one group says so, far-fetched suggestions are none, and ordinary words are no names.
+# Pairs: the first tunes, the second is held out.
+_NO_FAR = ("Did you mean", "你是不是指")
+_ALIPAY_OWNER = _says(owner("Alipay", None, "chain"), "Ant Group")
+READING5: list[tuple[str, Expect]] = [
+    ("who owns alipay", _ALIPAY_OWNER), ("who is alipay's parent company", _ALIPAY_OWNER),
+    ("支付宝是谁的", _ALIPAY_OWNER),
+    ("支付寶是誰的", _ALIPAY_OWNER),
+    ("taobao alipay", _says(pair("Taobao", "Alipay", "no_record"), "Alibaba")),
+    ("淘宝和支付宝", _says(pair("Taobao", "Alipay", "no_record"), "Alibaba")),
+    ("淘寶和支付寶", _says(pair("Taobao", "Alipay", "no_record"), "Alibaba")),
+    ("zhifubao taobao", _says(pair("Alipay", "Taobao", "no_record"), "Alibaba")),
+    ("/company aliexpress", replace(unknown("aliexpress"), never=_NO_FAR)),
+    ("/company shein", replace(unknown("shein"), never=_NO_FAR)),
+    ("/company 希音", replace(unknown("希音"), never=_NO_FAR)),
+    ("/company lazada", replace(unknown("lazada"), never=_NO_FAR)),
+    ("are jd merchants taking alipay", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("is taobao taking wechat pay", _clean(pair("Taobao", "WeChat Pay", "live"))),
+    ("淘宝商家加入京东物流了吗", _clean(pair("Taobao", "JD Logistics", "live"))),
+    ("淘寶商家加入京東物流了嗎", _clean(pair("Taobao", "JD Logistics", "live"))),
+    ("京东和支付宝的文章", _clean(pair("JD.com", "Alipay", "partial"))),
+    ("京東和支付寶的文章", _clean(pair("JD.com", "Alipay", "partial"))),
+]
+TUNING += READING5[0::2]
+HELD_OUT += READING5[1::2]

@@ -345,7 +345,8 @@ def _inflected(word: str) -> bool:
     for ending in _INFLECTIONS:
         stem = word.removesuffix(ending)
         if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
-                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS):
+                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS
+                                                 or stem + "e" in W.COMMON_WORDS):  # "taking"
             return True
     return False
 
@@ -510,6 +511,8 @@ def _leftover(resolver: Resolver, original: str, folded: str, start: int, end: i
 
 
 CLOSE_NAME = 0.7
+MAX_EDITS = 2
+"""Edits a suggested name may be from the word typed, however long ("aliexpress" is no "SF Express")."""
 """OSA similarity a suggested name needs to the word typed ("alipya" -> Alipay; not "at&t" -> Matter)."""
 
 
@@ -521,12 +524,18 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
     kept = []
     for c in candidates:
         forms: list[str] = []
+        words: list[str] = []
         for name in (c.matched, c.company.name, *c.company.aliases):
             said = fold(name)
             if has_han(said) == han:
-                forms += [said.replace(" ", ""), *said.split()]
-        if any(OSA.normalized_similarity(key, form) >= CLOSE_NAME or (len(key) >= 3 and form.startswith(key))
-               for form in forms):  # a whole name, or one of its words ("metal" ~ "Meta Platforms")
+                forms.append(said.replace(" ", ""))
+                words += said.split()
+        # A whole name, or one of its words one edit away ("metal" ~ "Meta Platforms"); a word
+        # inside a longer one is not close ("aliexpress" is not "SF Express").
+        if any((OSA.normalized_similarity(key, form) >= CLOSE_NAME and OSA.distance(key, form) <= MAX_EDITS)
+               or (len(key) >= 3 and form.startswith(key)) for form in forms) or any(
+                (OSA.distance(key, w) <= 1 and OSA.normalized_similarity(key, w) >= CLOSE_NAME)
+                or (len(key) >= 3 and w.startswith(key)) for w in words):
             kept.append(c)
     return tuple(kept)
 

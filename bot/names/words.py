@@ -69,6 +69,11 @@ _COMMON_TEXT = """
     receiving refund refunds region register registration resell restore rewards rollout rumor
     rumour since stream streaming subscribe subscription switch switching sync topup unlink usb
     vacation verify vouchers wholesale withdraw within workers
+    search searches searching alert alerts alerted tracker trackers tracking unknown take taking
+    took taken allow allowed
+    remove removed removing bind binding bound article articles post posts subscription
+    subscriptions version versions update updates launch region regions city cities abroad
+    overseas foreign travel traveling travelling tourist programs entrance
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -205,7 +210,12 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
-                    "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了")
+                    "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了",
+                    "还有", "还在", "仍然", "依然", "仍有")
+
+STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "還在", "仍然", "依然", "仍有",
+               "hai you")
+"""Words that ask where things stand now: of two threads a scope word names, the latest answers."""
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
 OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
@@ -255,6 +265,8 @@ PLACE_TEXT: dict[str, tuple[str, ...]] = {
     "uae": ("uae", "emirates", "dubai"),
 }
 """The words a fact or a company description uses for a place, when more than the place itself."""
+PLACE_SHORT: dict[str, tuple[str, ...]] = {"hong kong": ("hk",), "macau": ("mo", "macao"), "taiwan": ("tw",)}
+"""Short forms of a place inside company names ("AlipayHK", "WeChat Pay HK")."""
 
 # Words that say which feature of a pair ("is RCS encrypted", "数据迁移"): matched against the
 # words of each thread's scope; Chinese ones name the English scope word they stand for.
@@ -264,6 +276,7 @@ SCOPE_WORDS_ZH: dict[str, str] = {
     "直播": "livestream", "智能家居": "smart", "充电": "charging", "投屏": "cast",
     "选择": "choice", "浏览器": "browser", "导航": "navigation", "通知": "notification",
     "卸载": "uninstall", "搜索": "search", "群聊": "group", "jiami": "encrypted",
+    "入口": "entry", "发现": "discover", "追踪器": "tracker", "防跟踪": "tracker",
 }
 SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
                         "data", "network", "built", "from", "does", "can", "work", "works",
@@ -288,7 +301,10 @@ ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手
              "手续费", "手环", "开放", "开店", "店铺", "宣布", "实名", "官网", "官方",
              "好友", "备份", "城市", "地铁", "地区", "国际版", "国家", "商品", "发红包",
              "出国", "关闭", "公交", "入驻", "免费", "充值", "便利店", "余额", "优惠券",
-             "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接")
+             "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接",
+             "加入", "文章", "提醒", "追踪器", "跟踪器", "防跟踪", "入口", "搜到",
+             "扫描", "移除", "删除", "地区", "版本", "活动", "直播间", "电视机", "智能电视",
+             "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 
 # Topics the data keeps as a party of their own: with one company named, the phrase is the other
@@ -313,6 +329,10 @@ TOPIC_NAMES: dict[str, str] = {
     "foreign credit card": "Foreign bank cards", "foreign credit cards": "Foreign bank cards",
     "foreign card": "Foreign bank cards", "foreign bank card": "Foreign bank cards",
     "外国信用卡": "Foreign bank cards",
+    "notification forwarding": "Third-party connected devices",
+    "smartwatches": "Third-party connected devices",
+    "smartwatch": "Third-party connected devices", "通知转发": "Third-party connected devices",
+    "智能手表": "Third-party connected devices",
 }
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.

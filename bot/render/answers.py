@@ -60,6 +60,9 @@ def render_check(result: CheckResult, m: Markup = HTML) -> list[str]:
     """Verdict first, then each thread's history with sources, then the group roll-up."""
     a, b = display_name(result.a), display_name(result.b)
     if not result.threads and not result.rollup:
+        if result.group is not None:
+            return [m.t("check.no_record", a=a, b=b),
+                    m.t("check.same_group", a=a, b=b, group=display_name(result.group))]
         return [m.t("check.no_record", a=a, b=b)]
     if result.kind is not None:
         return _render_kind_check(result, m)
@@ -83,7 +86,7 @@ def _render_kind_check(result: CheckResult, m: Markup) -> list[str]:
     if result.scope:
         focus = tuple(sorted(focus, key=lambda th: th.scope.casefold() != result.scope.casefold()))
     if result.feature:  # a named feature: its own threads only
-        focus = tuple(th for th in focus if th.scope.casefold() == result.scope.casefold())
+        focus = result.of_feature(focus)
     if focus and result.negated:  # "does X block Y?": where it stands, never a yes or no
         current = focus[0].standing.fact
         blocks = [m.t("answers.headline_state", a=m.b(a), b=m.b(b), kind=kind_label,
@@ -149,7 +152,14 @@ def render_ownership(result: Ownership, m: Markup = HTML) -> list[str]:
     if result.verdict is OwnershipVerdict.CHAIN:
         if not result.chain:
             return [m.t("answers.own.top", child=child)]
-        head = m.t("answers.own.chain", child=child, top=display_name(result.chain[-1].parent))
+        # The owner is the top of the owning links: a minority stake above it owns nothing
+        # ("Alipay belongs to Ant Group", and Ant Group is an Alibaba affiliate).
+        weak = next((i for i, x in enumerate(result.chain) if x.relation is Relation.AFFILIATE), None)
+        if weak == 0:
+            head = m.t("answers.own.affiliate", child=child, parent=display_name(result.chain[0].parent))
+        else:
+            top = result.chain[-1 if weak is None else weak - 1].parent
+            head = m.t("answers.own.chain", child=child, top=display_name(top))
     else:
         assert result.parent is not None
         other = display_name(result.other) if result.other is not None else ""

@@ -1,0 +1,128 @@
+"""Reading on the real seed (data/seed.json), where the question table's fixture has no such facts:
+a word one pair's facts spell as a name (Edge, Galaxy S26, Find My), a named feature answered by
+a thread that has no scope but says its name (Oppo's AirDrop-compatible sharing), the latest of
+two threads a scope word names, a name plus a place that is itself a name, the owner at the top
+of the owning links, close suggestions only, and ordinary words that are no names.
+
+Each class in English, Simplified and Traditional Chinese and pinyin where it applies. Written in
+pairs: the first of each pair was tuned on, the second held out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from bot.answers import Interop
+from bot.console import answer_line
+from bot.domain import CheckResult, Ownership, Profile, Unresolved, Verdict
+
+
+@dataclass(frozen=True)
+class Want:
+    pair: tuple[str, str] | None = None
+    """The pair the headline answers (display names, either order)."""
+    verdict: Verdict | None = None
+    profile: str = ""
+    says: tuple[str, ...] = ()
+    """Text the reply must contain."""
+    never: tuple[str, ...] = ()
+    """Text the reply must not contain."""
+    clean: bool = False
+    """No word of the question is reported as an unknown name."""
+
+
+_WIN_BROWSERS = Want(("Microsoft Windows", "Third-party web browsers"), Verdict.PARTIAL, clean=True)
+_EDGE_PAY = Want(("iPhone", "Microsoft Edge"), Verdict.LIVE)
+_CHIPOLO = Want(("Chipolo", "iPhone"), Verdict.ANNOUNCED, clean=True)
+_S26 = Want(("Samsung Quick Share", "iPhone"), Verdict.PARTIAL)
+_OPPO = Want(("Oppo", "iPhone"), Verdict.ANNOUNCED, never=("No record",))
+_ROKU = Want(("Roku", "iPhone"), Verdict.ANNOUNCED, never=("No record",))
+_CAST = Want(("Android", "Samsung Smart TV"), Verdict.PARTIAL, never=("No record",))
+_NO_IMESSAGE = Want(("iPhone", "Android"), Verdict.NO_RECORD, says=("iMessage",), never=("✅ Yes",))
+_WATCHES = Want(("iPhone", "Third-party connected devices"), Verdict.PARTIAL, clean=True)
+_JD_ENTRY = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover",))
+_HK = Want(profile="WeChat Pay HK")
+
+
+CASES: list[tuple[str, Want]] = [
+    # a word one pair's facts spell as a name picks that pair
+    ("can I remove edge from windows", _WIN_BROWSERS), ("can edge be uninstalled on windows", _WIN_BROWSERS),
+    ("edge apple pay", _EDGE_PAY), ("does apple pay work in edge", _EDGE_PAY),
+    ("does chipolo work with find my", _CHIPOLO), ("can chipolo trackers use find my", _CHIPOLO),
+    ("can a galaxy s26 airdrop to an iphone", _S26), ("galaxy s26 airdrop iphone", _S26),
+    ("can I find my android phone", Want(profile="Android")),
+    ("huawei airdrop", Want(says=("huawei",))),
+    # a named feature: a thread with no scope that says the feature's name answers it
+    ("does oppo support airdrop", _OPPO), ("OPPO支持隔空投送吗", _OPPO),
+    ("OPPO支援隔空投送嗎", _OPPO), ("oppo airdrop", _OPPO),
+    ("does roku support airplay", _ROKU), ("roku airplay", _ROKU),
+    ("can I chromecast to a samsung tv", _CAST), ("does samsung tv support chromecast", _CAST),
+    ("does imessage work on android", _NO_IMESSAGE), ("can android use imessage", _NO_IMESSAGE),
+    # two threads a scope word names: the one that changed last
+    ("does wechat still have a JD shopping entry", _JD_ENTRY), ("微信还有京东购物入口吗", _JD_ENTRY),
+    ("微信還有京東購物入口嗎", _JD_ENTRY), ("is the jd shopping entry still in wechat", _JD_ENTRY),
+    # a name and a place that together are a name
+    ("wechat pay in hong kong", _HK), ("weixin zhifu xianggang", _HK),
+    ("alipay in hong kong", Want(profile="AlipayHK")), ("zhifubao xianggang", Want(profile="AlipayHK")),
+    ("alipay in china", Want(profile="Alipay", clean=True)),
+    ("香港能用支付宝吗", Want(profile="Alipay", clean=True)),
+    # ownership: the owner is the top of the owning links, not past a minority stake
+    ("who owns alipay", Want(says=("belongs to Ant Group",))),
+    ("支付宝是谁的", Want(says=("belongs to Ant Group",))),
+    ("支付寶是誰的", Want(says=("Ant Group",))),
+    ("who owns ant group", Want(says=("affiliate",), never=("belongs",))),
+    # suggestions only when close in spelling
+    ("aliexpress", Want(never=("Cainiao", "SF Express", "JD Logistics"))),
+    ("/company shein", Want(never=("SF Express",))),
+    ("alipya jd", Want(("JD.com", "Alipay"), Verdict.PARTIAL)), ("/company wechta", Want(profile="WeChat")),
+    # ordinary words are no names
+    ("do iphones alert me about android trackers", Want(("iPhone", "Android"), clean=True)),
+    ("do apple and google work together on tracker alerts", Want(clean=True)),
+    ("is taking alipay allowed on jd", Want(("JD.com", "Alipay"), clean=True)),
+    ("汤博乐加入联邦宇宙了吗", Want(clean=True)),
+    ("百度能搜到微信文章吗", Want(says=("百度",), never=("文章",))),
+    ("湯博樂加入聯邦宇宙了嗎", Want(clean=True)),
+    ("苹果手机会提醒安卓追踪器吗", Want(("iPhone", "Android"), clean=True)),
+    ("can alipay scan unionpay qr codes", Want(clean=True)),
+    # a topic the data keeps as a party; a card linked to a wallet is for paying
+    ("does the iphone work with third-party smartwatches", _WATCHES),
+    ("iPhone能转发通知到智能手表吗", _WATCHES),
+    ("can foreigners link mastercard to wechat pay",
+     Want(("Mastercard", "WeChat Pay"), Verdict.LIVE, clean=True)),
+    ("支付宝能关联Visa卡吗", Want(("Alipay", "Visa"), Verdict.LIVE, clean=True)),
+]
+TUNING, HELD_OUT = CASES[0::2], CASES[1::2]
+
+
+async def _check(interop: Interop, text: str, want: Want) -> None:
+    decision = await interop.decide(text)
+    reply = await answer_line(interop, text)
+    result = decision.result
+    if want.pair is not None:
+        assert isinstance(result, CheckResult), (text, type(result).__name__, reply[:200])
+        assert {result.a.name, result.b.name} == set(want.pair), (text, result.a.name, result.b.name)
+        if want.verdict is not None:
+            assert result.verdict is want.verdict, (text, result.verdict)
+    if want.profile:
+        assert isinstance(result, Profile) and result.company.name == want.profile, (text, reply[:200])
+    for said in want.says:
+        assert said.casefold() in reply.casefold(), (text, said, reply[:300])
+    first = reply.split("\n\n")[0] if not isinstance(result, Ownership) else reply.split("\n")[0]
+    for never in want.never:
+        where = first if never.startswith(("✅", "No record")) else reply
+        assert never not in where, (text, never, reply[:300])
+    if want.clean:
+        assert not decision.unknown, (text, decision.unknown, reply[:200])
+        assert not isinstance(result, Unresolved), (text, reply[:200])
+
+
+@pytest.mark.parametrize(("text", "want"), TUNING)
+async def test_tuning(interop: Interop, text: str, want: Want) -> None:
+    await _check(interop, text, want)
+
+
+@pytest.mark.parametrize(("text", "want"), HELD_OUT)
+async def test_held_out(interop: Interop, text: str, want: Want) -> None:
+    await _check(interop, text, want)
