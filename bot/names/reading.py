@@ -344,7 +344,7 @@ def _inflected(word: str) -> bool:
     """An ordinary word with an English ending ("happened", "lately", "countries")."""
     for ending in _INFLECTIONS:
         stem = word.removesuffix(ending)
-        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
+        if len(word) >= (4 if ending == "s" else 5) and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
                                                  or stem.removesuffix("i") + "y" in W.COMMON_WORDS
                                                  or stem + "e" in W.COMMON_WORDS):  # "taking"
             return True
@@ -432,6 +432,10 @@ def _owner_first(folded: str, known: list[Name]) -> bool:
     between = folded[known[0].end:known[1].start]
     if re.search(r"\bby\b|被", between):
         return False
+    after = folded[known[1].end:known[1].end + 12]
+    if re.search(r"\b(owner|boss|parent)( company)? of\b", between) or re.match(
+            r"\s*(的|')?\s*(老板|老闆|母公司|owner|boss|parent)", after):
+        return True  # "腾讯是京东的老板吗", "is tencent jd's owner": the first is the owner
     return any((re.search(rf"\b{w}\b", between) if w.isascii() else w in between) for w in _ACTIVE_OWN)
 
 

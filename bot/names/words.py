@@ -74,6 +74,10 @@ _COMMON_TEXT = """
     remove removed removing bind binding bound article articles post posts subscription
     subscriptions version versions update updates launch region regions city cities abroad
     overseas foreign travel traveling travelling tourist programs entrance
+    stuff thing things item items goods product products bulky large small vip vips ad ads advert
+    adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
+    smartphones wearable wearables gadget gadgets purchase purchases order orders
+    kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -172,9 +176,10 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 
 # Ownership questions: "who owns X", "is X part of Y", "支付宝是阿里巴巴的吗".
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
+                             "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
                              "affiliated", "stake", "yongyou"})
-OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股",
+OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
 
@@ -207,11 +212,15 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "discontinued", "discontinue", "removed", "remove", "removes",
                             "disable", "disabled", "disables", "cut", "pingbi", "fengsha",
                             "buneng", "jinzhi", "drop", "drops", "dropped", "dropping",
-                            "still"})
+                            "kill", "kills", "killed", "killing", "scrap", "scraps", "scrapped",
+                            "axe", "axes", "axed", "ditch", "ditches", "ditched", "abandon",
+                            "abandons", "abandoned", "pull", "pulls", "pulled", "quxiao",
+                            "guanbi", "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了",
-                    "还有", "还在", "仍然", "依然", "仍有")
+                    "还有", "还在", "仍然", "依然", "仍有", "砍掉", "去掉", "撤掉", "撤下", "关停",
+                    "停用", "废除", "取消", "关闭", "pulled out", "got rid of", "get rid of")
 
 STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "還在", "仍然", "依然", "仍有",
                "hai you")
