@@ -431,7 +431,16 @@ class Interop:
                 results.append(_negated(result, reading))
                 continue
             latest = _mentions(reading.text, W.STILL_WORDS)
-            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=latest)
+            whole = await self.check(a, b)
+            said, named = reading.asked
+            picked = _scope_pick(whole, reading.words, kind, latest=latest, need=named)
+            if picked is None and named:  # "group chat links": the feature's thread, whatever its kind
+                picked = _scope_pick(whole, reading.words, None, latest=latest, need=named)
+            if picked is None and named:  # "a taobao mini program in wechat": none, said so
+                asked = kind or W.FEATURE_KINDS.get(named)
+                result = await self.check_kind(a, b, asked, named, reading.region, said)
+                results.append(_negated(result, reading))
+                continue
             if picked is not None:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
@@ -504,25 +513,36 @@ def _same_word(x: str, y: str) -> bool:
     return x == y or x.rstrip("s") == y.rstrip("s") or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
 
 
-def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False
-                ) -> tuple[Kind, str] | None:
+def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False,
+                need: str = "") -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
     best first on a tie, or the one that changed last when the question asks where things
-    stand now ("does WeChat *still* have a JD shopping entry"); None when no word names one."""
+    stand now and names the scope by more than its kind's word ("does WeChat *still* have a
+    JD shopping *entry*", not "does WeChat still block Taobao *links*"); None when no word
+    names one. With ``need`` (a feature word asked), only a scope that has that word counts."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
     if not asked:
         return None
     best: Thread | None = None
     best_score = 0
+    best_plain = False
     for thread in (*result.threads, *result.rollup):
         if (kind is not None and thread.kind is not kind) or not thread.scope:
             continue
         tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
-        score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
-        if score > best_score or (latest and score and score == best_score and best is not None
-                                  and thread.current.fact.date > best.current.fact.date):
-            best, best_score = thread, score
+        if need and not any(_same_word(x, need) for x in tokens):
+            continue
+        hits = [x for x in tokens if any(_same_word(x, w) for w in asked)]
+        plain = any(not any(_same_word(x, k) for k in _KIND_TEXT) for x in hits)
+        score = len(hits)
+        if score > best_score or (latest and plain and best_plain and score == best_score
+                                  and best is not None and thread.current.fact.date > best.current.fact.date):
+            best, best_score, best_plain = thread, score, plain
     return (best.kind, best.scope) if best is not None else None
+
+
+_KIND_TEXT = frozenset(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii())
+"""A kind's own words ("links", "pay"): they name the kind, not one scope within it."""
 
 
 def _negated(result: CheckResult, reading: Reading) -> CheckResult:

@@ -31,6 +31,7 @@ _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
 _WORD = re.compile(r"[^\W_]+")
 _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ALT_SPLIT = re.compile(r"(\s+(?:and|or|&)\s+|\s*[和与或&]\s*)")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
 _HTML_TAG = re.compile(r"</?(a|b|i|u|s|p|br|hr|em|strong|code|pre|span|div|font|img|script|style|"
@@ -119,6 +120,8 @@ class Reading:
     """(company id, alias, scope) of each feature named by its own name ("iMessage")."""
     corrected: tuple[tuple[str, Company], ...] = ()
     """Chinese names read with one character corrected ("淘包" -> 淘宝), to be reported."""
+    asked: tuple[str, str] = ("", "")
+    """(the user's words, the scope word) of a feature named by a word ("e2ee", "小程序")."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -311,13 +314,27 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     negated = not command and (any(t.text in W.NEGATION_WORDS for t in scan.rest)
                                or _has_phrase(folded.replace("能不能", "").replace("可不可以", ""),
                                               W.NEGATION_PHRASES))
+    asked = _asked_feature(original, folded, names)
+    if asked[1]:
+        words.append(asked[1])
     return Reading(original, names, kind, scope, intent, region, negated=negated,
-                   words=tuple(dict.fromkeys(words)), place=places[0] if places else "",
+                   words=tuple(dict.fromkeys(words)), asked=asked, place=places[0] if places else "",
                    host=_host(folded, known), owner_first=_owner_first(folded, known),
                    features=tuple(features), corrected=tuple(corrected))
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+_FEATURE_WORD = re.compile("|".join(
+    re.escape(w) if has_han(w) else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])"
+    for w in sorted(W.FEATURE_WORDS, key=len, reverse=True)))
+
+
+def _asked_feature(original: str, folded: str, names: tuple[Name, ...]) -> tuple[str, str]:
+    """The first feature word outside the names: the user's spelling and the scope word."""
+    for match in _FEATURE_WORD.finditer(folded):
+        if not any(n.start < match.end() and match.start() < n.end for n in names):
+            return _display(original, folded, match.start(), match.end()), W.FEATURE_WORDS[match.group()]
+    return "", ""
 _PART_OF = ("part of", "member of", "made by", "a product of", "product of", "developed by")
 """Passive ownership shapes: the first name is the child ("is Chrome made by Google")."""
 
@@ -462,6 +479,23 @@ def _unswallow(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]
     places: list[str] = []
     for mention in mentions:
         said = folded[mention.start:mention.end]
+        cut = next((m.start() for m in _FEATURE_WORD.finditer(folded)
+                    if mention.start < m.start() < mention.end < m.end()), None)
+        if cut is not None:  # "taobao group chat": the company form "group" begins a feature
+            head = folded[mention.start:cut].rstrip()
+            if resolver.exact(head) == mention.company:
+                out.append(Mention(mention.start, mention.start + len(head), mention.company, head))
+                continue
+        halves = _ALT_SPLIT.split(said, maxsplit=1)
+        if len(halves) == 3 and fold(said) not in {fold(x) for x in (mention.company.name,
+                                                                      *mention.company.aliases)}:
+            first, joiner, second = halves  # "taobao and tmall": two names, not "Taobao and Tmall Group"
+            one, two = resolver.exact(first), resolver.exact(second)
+            if one is not None and two is not None and one.id != two.id:
+                at = mention.start + len(first) + len(joiner)
+                out += [Mention(mention.start, mention.start + len(first), one, first),
+                        Mention(at, at + len(second), two, second)]
+                continue
         head, sep, tail = said.partition(" in ")
         if sep and (tail in _REGION_OF or tail in W.PLACES or any(
                 tail == p for ps in W.REGION_PHRASES.values() for p in ps)):

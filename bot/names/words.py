@@ -77,6 +77,7 @@ _COMMON_TEXT = """
     stuff thing things item items goods product products bulky large small vip vips ad ads advert
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
+    qunliao duandaoduan jiami
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
@@ -286,7 +287,24 @@ SCOPE_WORDS_ZH: dict[str, str] = {
     "选择": "choice", "浏览器": "browser", "导航": "navigation", "通知": "notification",
     "卸载": "uninstall", "搜索": "search", "群聊": "group", "jiami": "encrypted",
     "入口": "entry", "发现": "discover", "追踪器": "tracker", "防跟踪": "tracker",
+    "端到端": "encrypted", "群组": "group", "群里": "group",
 }
+# Words that name one feature of a pair, whatever its kind ("is e2ee RCS live", "a Taobao mini
+# program in WeChat", "group chat links"): the scope word each stands for, and the kind it is of
+# when the question says no other. The answer is that feature's thread, or "no record of" it.
+FEATURE_WORDS: dict[str, str] = {
+    "mini program": "mini", "mini programs": "mini", "mini-program": "mini", "mini-programs": "mini",
+    "miniprogram": "mini", "miniprograms": "mini", "mini app": "mini", "mini apps": "mini",
+    "mini-app": "mini", "mini-apps": "mini", "miniapp": "mini", "miniapps": "mini",
+    "xiaochengxu": "mini", "xiao chengxu": "mini", "小程序": "mini", "小程式": "mini",
+    "e2ee": "encrypted", "end-to-end": "encrypted", "end to end": "encrypted",
+    "encrypted": "encrypted", "encryption": "encrypted", "encrypt": "encrypted",
+    "jiami": "encrypted", "duandaoduan": "encrypted", "加密": "encrypted", "端到端": "encrypted",
+    "group chat": "group", "group chats": "group", "group-chat": "group", "group-chats": "group",
+    "qunliao": "group", "群聊": "group", "群组": "group", "群里": "group",
+}
+FEATURE_KINDS: dict[str, Kind] = {"mini": Kind.SHOPPING, "encrypted": Kind.MESSAGING,
+                                  "group": Kind.MESSAGING}
 SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
                         "data", "network", "built", "from", "does", "can", "work", "works",
                         "between", "users", "use", "using", "how", "what", "when", "are", "was",
