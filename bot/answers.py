@@ -42,7 +42,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names import words as W
-from bot.names.reading import Intent, Reading, close_candidates, read
+from bot.names.reading import Intent, Name, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.queries import MAX_CHANGES, MAX_RECENT, SCOPE_TOKEN, STATUS_RANK, Queries, fold_text, neg_date
 from bot.store import About, Edit, Store
@@ -397,7 +397,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = reading.known
+        known = self._products_named(reading.known)
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -463,6 +463,16 @@ class Interop:
         more = max(0, len(pairs) - MAX_PAIRS)
         return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
                         corrected=reading.corrected)
+
+    def _products_named(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
+        """Of three or more names, a company named beside its own product ("匯豐 PayMe 微信支付")
+        is how the product was said: the product answers, the owner makes no pair of its own."""
+        ids = {n.company.id for n in known if n.company is not None}
+        if len(ids) < 3:
+            return known
+        owners = {i for i in ids if self.tree.descendants(i) & (ids - {i})}
+        kept = tuple(n for n in known if n.company is not None and n.company.id not in owners)
+        return kept if len({n.company.id for n in kept if n.company is not None}) >= 2 else known
 
     def _grouped(self, result: CheckResult) -> CheckResult:
         """A pair with no record at all, whose parties are one group's: the group, to be said."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import process
@@ -300,6 +300,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         ownership = True
     slots.sort(key=lambda s: s[0])
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
+    if not command:
+        names, fixed = _one_edit(names)
+        corrected += fixed
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -576,6 +579,29 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
                 or (len(key) >= 3 and w.startswith(key)) for w in words):
             kept.append(c)
     return tuple(kept)
+
+
+ONE_EDIT_LENGTH = 5
+"""Letters a typed name needs before one edit from a company's name reads as that company."""
+
+
+def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str, Company]]]:
+    """Beside one known name, a doubtful one whose candidates hold exactly one company named
+    within one edit of it ("pinduodou" -> Pinduoduo, not PDD Holdings' "Pinduoduo Inc."): that
+    company, reported as read so."""
+    doubtful = [n for n in names if n.company is None and n.candidates]
+    if len(names) != 2 or len(doubtful) != 1 or has_han(doubtful[0].text):
+        return names, []
+    typed = fold(doubtful[0].text).replace(" ", "")
+    near = {c.company.id: c.company for c in doubtful[0].candidates
+            if len(typed) >= ONE_EDIT_LENGTH and OSA.distance(typed, fold(c.company.name).replace(" ", "")) <= 1}
+    if len(near) != 1:
+        return names, []
+    company = next(iter(near.values()))
+    if any(n.company is not None and n.company.id == company.id for n in names):
+        return names, []
+    return (tuple(replace(n, company=company, candidates=(), matched=company.name) if n is doubtful[0] else n
+                  for n in names), [(doubtful[0].text, company)])
 
 
 def _one_off_window(resolver: Resolver, piece: str, at: int) -> tuple[int, int, Company, str] | None:
