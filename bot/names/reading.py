@@ -300,6 +300,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         ownership = True
     slots.sort(key=lambda s: s[0])
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
+    names = _product_line(folded, names)
     if not command:
         names, fixed = _one_edit(names)
         corrected += fixed
@@ -579,6 +580,26 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
                 or (len(key) >= 3 and w.startswith(key)) for w in words):
             kept.append(c)
     return tuple(kept)
+
+
+def _product_line(folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
+    """"samsung galaxy": a word after a company's name that, with it, begins the name of one of
+    its own products ("Samsung Galaxy Watch") is the company's product line, not an unknown name."""
+    out: list[Name] = []
+    for name in names:
+        prev = out[-1] if out else None
+        if prev is not None and prev.company is not None and name.company is None \
+                and folded[prev.end:name.start].strip() == "":
+            word = fold(folded[name.start:name.end])
+            said = {f"{fold(x)} {word} " for x in (folded[prev.start:prev.end], prev.company.name,
+                                                  *prev.company.aliases)}
+            if any(c.company.parent_id == prev.company.id and any(
+                    f"{fold(x)} ".startswith(tuple(said)) for x in (c.company.name, *c.company.aliases))
+                   for c in name.candidates):
+                out[-1] = replace(prev, end=name.end, text=f"{prev.text} {name.text}")
+                continue
+        out.append(name)
+    return tuple(out)
 
 
 ONE_EDIT_LENGTH = 5
