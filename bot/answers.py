@@ -349,10 +349,9 @@ class Interop:
                     place="", region="")
             spelt = await self._spelt_partner(company, reading, unknown)
             if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
-                named, used = spelt
-                rest = tuple(r for r in unknown if r.query.casefold() not in used)
+                named, _used = spelt  # an unknown name is still said, though a fact spells it
                 return await self._pairs(replace(reading, names=(
-                    *reading.names, replace(reading.known[0], company=named, side=99))), rest)
+                    *reading.names, replace(reading.known[0], company=named, side=99))), unknown)
             if reading.place:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:

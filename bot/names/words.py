@@ -77,7 +77,7 @@ _COMMON_TEXT = """
     stuff thing things item items goods product products bulky large small vip vips ad ads advert
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
-    qunliao duandaoduan jiami
+    qunliao duandaoduan jiami hai laoban
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
