@@ -302,8 +302,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
     names = _product_line(folded, names)
     if not command:
-        names, fixed = _one_edit(names)
-        corrected += fixed
+        names, edited = _one_edit(names)
+        corrected += edited
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -365,9 +365,10 @@ def _inflected(word: str) -> bool:
     """An ordinary word with an English ending ("happened", "lately", "countries")."""
     for ending in _INFLECTIONS:
         stem = word.removesuffix(ending)
-        if len(word) >= (4 if ending == "s" else 5) and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
-                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS
-                                                 or stem + "e" in W.COMMON_WORDS):  # "taking"
+        shortest = 4 if ending == "s" else 5  # "runs", but no 4-letter name ending "ed"
+        if len(word) >= shortest and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
+                                                       or stem.removesuffix("i") + "y" in W.COMMON_WORDS
+                                                       or stem + "e" in W.COMMON_WORDS):  # "taking"
             return True
     return False
 
@@ -419,7 +420,8 @@ def _topic_name(resolver: Resolver, original: str, folded: str, names: tuple[Nam
     """"can I change the default navigation app on iPhone": a topic the data keeps as a party of
     its own ("Third-party navigation apps") is the other side of a question naming one company."""
     known = {n.company.id for n in names if n.company is not None}
-    if command or len(known) != 1:
+    makers = {n.company.parent_id for n in names if n.company is not None}
+    if command or len(known - makers) != 1:  # "apple ... on the iphone": the maker is the product's
         return names
     for phrase, target in W.TOPIC_NAMES.items():
         if has_han(phrase):
@@ -453,9 +455,9 @@ def _owner_first(folded: str, known: list[Name]) -> bool:
     between = folded[known[0].end:known[1].start]
     if re.search(r"\bby\b|被", between):
         return False
-    after = folded[known[1].end:known[1].end + 12]
+    after = folded[known[1].end:known[1].end + 16]
     if re.search(r"\b(owner|boss|parent)( company)? of\b", between) or re.match(
-            r"\s*(的|')?\s*(老板|老闆|母公司|owner|boss|parent)", after):
+            r"\s*(的|'|de\s)?\s*(老板|老闆|母公司|laoban|mugongsi|owner|boss|parent)", after):
         return True  # "腾讯是京东的老板吗", "is tencent jd's owner": the first is the owner
     return any((re.search(rf"\b{w}\b", between) if w.isascii() else w in between) for w in _ACTIVE_OWN)
 
@@ -614,8 +616,8 @@ def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str
     if len(names) != 2 or len(doubtful) != 1 or has_han(doubtful[0].text):
         return names, []
     typed = fold(doubtful[0].text).replace(" ", "")
-    near = {c.company.id: c.company for c in doubtful[0].candidates
-            if len(typed) >= ONE_EDIT_LENGTH and OSA.distance(typed, fold(c.company.name).replace(" ", "")) <= 1}
+    near = {c.company.id: c.company for c in doubtful[0].candidates if len(typed) >= ONE_EDIT_LENGTH
+            and OSA.distance(typed, fold(c.company.name).replace(" ", "")) <= 1}
     if len(near) != 1:
         return names, []
     company = next(iter(near.values()))

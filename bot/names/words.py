@@ -232,7 +232,8 @@ OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", 
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
-                     "yi jia gongsi", "tongyi jia", "tong yi jia")
+                     "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
+                     "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
 OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
 """Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
 
