@@ -42,7 +42,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names import words as W
-from bot.names.reading import Intent, Reading, close_candidates, read
+from bot.names.reading import Intent, Name, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.queries import MAX_CHANGES, MAX_RECENT, SCOPE_TOKEN, STATUS_RANK, Queries, fold_text, neg_date
 from bot.store import About, Edit, Store
@@ -349,10 +349,9 @@ class Interop:
                     place="", region="")
             spelt = await self._spelt_partner(company, reading, unknown)
             if spelt is not None:  # "can I remove edge from windows": a fact spells "Edge"
-                named, used = spelt
-                rest = tuple(r for r in unknown if r.query.casefold() not in used)
+                named, _used = spelt  # an unknown name is still said, though a fact spells it
                 return await self._pairs(replace(reading, names=(
-                    *reading.names, replace(reading.known[0], company=named, side=99))), rest)
+                    *reading.names, replace(reading.known[0], company=named, side=99))), unknown)
             if reading.place:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:
@@ -397,7 +396,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = reading.known
+        known = self._products_named(reading.known)
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -431,7 +430,16 @@ class Interop:
                 results.append(_negated(result, reading))
                 continue
             latest = _mentions(reading.text, W.STILL_WORDS)
-            picked = _scope_pick(await self.check(a, b), reading.words, kind, latest=latest)
+            whole = await self.check(a, b)
+            said, named = reading.asked
+            picked = _scope_pick(whole, reading.words, kind, latest=latest, need=named)
+            if picked is None and named:  # "group chat links": the feature's thread, whatever its kind
+                picked = _scope_pick(whole, reading.words, None, latest=latest, need=named)
+            if picked is None and named:  # "a taobao mini program in wechat": none, said so
+                asked = kind or W.FEATURE_KINDS.get(named)
+                result = await self.check_kind(a, b, asked, named, reading.region, said)
+                results.append(_negated(result, reading))
+                continue
             if picked is not None:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
@@ -454,6 +462,16 @@ class Interop:
         more = max(0, len(pairs) - MAX_PAIRS)
         return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
                         corrected=reading.corrected)
+
+    def _products_named(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
+        """Of three or more names, a company named beside its own product ("匯豐 PayMe 微信支付")
+        is how the product was said: the product answers, the owner makes no pair of its own."""
+        ids = {n.company.id for n in known if n.company is not None}
+        if len(ids) < 3:
+            return known
+        owners = {i for i in ids if self.tree.descendants(i) & (ids - {i})}
+        kept = tuple(n for n in known if n.company is not None and n.company.id not in owners)
+        return kept if len({n.company.id for n in kept if n.company is not None}) >= 2 else known
 
     def _grouped(self, result: CheckResult) -> CheckResult:
         """A pair with no record at all, whose parties are one group's: the group, to be said."""
@@ -504,25 +522,36 @@ def _same_word(x: str, y: str) -> bool:
     return x == y or x.rstrip("s") == y.rstrip("s") or (len(x) >= 5 and len(y) >= 5 and x[:5] == y[:5])
 
 
-def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False
-                ) -> tuple[Kind, str] | None:
+def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False,
+                need: str = "") -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
     best first on a tie, or the one that changed last when the question asks where things
-    stand now ("does WeChat *still* have a JD shopping entry"); None when no word names one."""
+    stand now and names the scope by more than its kind's word ("does WeChat *still* have a
+    JD shopping *entry*", not "does WeChat still block Taobao *links*"); None when no word
+    names one. With ``need`` (a feature word asked), only a scope that has that word counts."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
     if not asked:
         return None
     best: Thread | None = None
     best_score = 0
+    best_plain = False
     for thread in (*result.threads, *result.rollup):
         if (kind is not None and thread.kind is not kind) or not thread.scope:
             continue
         tokens = [x for x in SCOPE_TOKEN.findall(thread.scope.casefold()) if x not in W.SCOPE_STOP]
-        score = sum(1 for x in tokens if any(_same_word(x, w) for w in asked))
-        if score > best_score or (latest and score and score == best_score and best is not None
-                                  and thread.current.fact.date > best.current.fact.date):
-            best, best_score = thread, score
+        if need and not any(_same_word(x, need) for x in tokens):
+            continue
+        hits = [x for x in tokens if any(_same_word(x, w) for w in asked)]
+        plain = any(not any(_same_word(x, k) for k in _KIND_TEXT) for x in hits)
+        score = len(hits)
+        if score > best_score or (latest and plain and best_plain and score == best_score
+                                  and best is not None and thread.current.fact.date > best.current.fact.date):
+            best, best_score, best_plain = thread, score, plain
     return (best.kind, best.scope) if best is not None else None
+
+
+_KIND_TEXT = frozenset(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii())
+"""A kind's own words ("links", "pay"): they name the kind, not one scope within it."""
 
 
 def _negated(result: CheckResult, reading: Reading) -> CheckResult:

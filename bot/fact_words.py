@@ -25,6 +25,10 @@ _PLAIN = (STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP | frozens
           | frozenset(w for ws in W.REGION_WORDS.values() for w in ws))
 """Words that never name a fact's party: places pick facts their own way ("upi in sri lanka")."""
 _KIND_WORDS = frozenset(w for ws in W.KIND_WORDS.values() for w in ws)
+_COMMON_NOUN = re.compile(r"\s+(protocol|protocols|standard|standards|chip|chips|chipset|"
+                         r"specification|spec|specs|format|formats|framework|api|apis|technology|"
+                         r"consortium|alliance|engine|engines|profile|layer|bug|exploit|rules?|law|act)\b")
+"""Common nouns after a capitalised word that make it the name of a thing, not of a party."""
 MAX_PHRASE = 3
 """Words in a phrase the question spells as one name ("find my", "galaxy s26")."""
 
@@ -62,6 +66,8 @@ def spelt(term: str, summary: str) -> bool:
             continue
         if re.match(r"\s+[A-Z0-9]", summary[match.end():]):
             continue  # "Find My Device": a longer name than "Find My"
+        if _COMMON_NOUN.match(summary[match.end():]):
+            continue  # "the Matter protocol", "a Tensor chip": a thing's name, not a product's
         if " " not in term and re.search(r"[A-Z][\w'’]*\s+$", summary[:match.start()]):
             continue  # "Google Maps": one word of a longer name, not "Edge" alone
         return True

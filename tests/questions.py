@@ -526,3 +526,41 @@ READING5: list[tuple[str, Expect]] = [
 ]
 TUNING += READING5[0::2]
 HELD_OUT += READING5[1::2]
+
+
+# Found by a fourth new-user trial: a word that names a feature (e2ee, mini program, 小程序)
+# answers from that feature's thread or says there is none; reversal verbs (kill, scrap, 砍掉)
+# get the state; "boss"/老板 asks who owns whom; ordinary words (stuff, vip, items, ads) are no
+# names. Pairs: the first tunes, the second is held out.
+_E2EE = pair("iPhone", "Android", "partial", "messaging")
+_NO_MINI = replace(_says(pair("WeChat", "Taobao", "no_record", "shopping/links")), never=_AGREE)
+READING6: list[tuple[str, Expect]] = [
+    ("is e2ee on for rcs between iphone and android", _E2EE),
+    ("end to end encrypted rcs iphone android", _E2EE),
+    ("iPhone和安卓的RCS是端到端的吗", _E2EE), ("iphone anzhuo rcs jiami", _E2EE),
+    ("does wechat have a taobao mini program", replace(_NO_MINI, says=("mini program",))),
+    ("can I open a taobao mini-program inside wechat", replace(_NO_MINI, says=("mini-program",))),
+    ("微信里有淘宝的小程序吗", replace(_NO_MINI, says=("小程序",))),
+    ("微信裡有淘寶的小程式嗎", replace(_NO_MINI, says=("小程式",))),
+    ("did meituan scrap alipay", _state("Meituan", "Alipay", "ended", "payments")),
+    ("has meituan axed alipay payments", _state("Meituan", "Alipay", "ended", "payments")),
+    ("美团砍掉支付宝付款了吗", _state("Meituan", "Alipay", "ended", "payments")),
+    ("美團取消支付寶付款了嗎", _state("Meituan", "Alipay", "ended", "payments")),
+    ("is tencent the boss of jd", owner("JD.com", "Tencent", "no")),
+    ("is alibaba youku's boss", owner("Youku", "Alibaba Group", "yes")),
+    ("阿里巴巴是优酷的老板吗", owner("Youku", "Alibaba Group", "yes")),
+    ("騰訊是京東的老闆嗎", owner("JD.com", "Tencent", "no")),
+    ("alibaba shi youku de laoban ma", owner("Youku", "Alibaba Group", "yes")),
+    ("tengxun shi jingdong de laoban ma", owner("JD.com", "Tencent", "no")),
+    ("can I buy stuff on tmall with wechat pay", _clean(pair("Tmall", "WeChat Pay", "live", "payments"))),
+    ("does youku vip take wechat pay", _clean(pair("Youku", "WeChat Pay", "no_record"))),
+    ("can jd ship large items with cainiao", _clean(pair("JD.com", "Cainiao", "announced", "logistics"))),
+    ("wechat taobao ads", _clean(pair("WeChat", "Taobao", "live"))),
+    ("who runs alipay", _clean(owner("Alipay", None, "chain"))),
+    ("who runs wechat", _clean(owner("WeChat", None, "chain"))),
+    ("can taobao links be shared in wechat group chats",
+     replace(_says(pair("WeChat", "Taobao", "no_record"), "group chats"), never=_AGREE)),
+    ("does wechat still block taobao links", _state("WeChat", "Taobao", "live", "shopping/links")),
+]
+TUNING += READING6[0::2]
+HELD_OUT += READING6[1::2]

@@ -100,6 +100,52 @@ CASES: list[tuple[str, Want]] = [
 ]
 TUNING, HELD_OUT = CASES[0::2], CASES[1::2]
 
+_E2EE = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("encrypted RCS",), never=("✅ Yes",))
+_NO_MINI = Want(("WeChat", "Taobao"), Verdict.NO_RECORD, never=("✅ Yes", "Taobao Deals"))
+_GROUP_LINKS = Want(("WeChat", "Taobao"), Verdict.PARTIAL, says=("group-chat links",), clean=True)
+_WX_LINKS = Want(("WeChat", "Taobao"), Verdict.LIVE, says=("live since 17 Sep 2021",), never=("✅ Yes",))
+_SAME_GROUP = Want(says=("not one company", "Taobao and Tmall Group"))
+_PAYME = Want(("PayMe", "WeChat Pay"), Verdict.LIVE, never=("No record",))
+_PDD = Want(("Pinduoduo", "Alipay"), Verdict.LIVE)
+_GALAXY = Want(("iPhone", "Samsung Electronics"), Verdict.PARTIAL, says=("Samsung Quick Share",), clean=True)
+_WEB_APPS = Want(says=("live",), never=("✅ Yes", "⛔ No"))
+CASES2: list[tuple[str, Want]] = [
+    # a feature word (e2ee, mini program, group chat) answers from that feature's thread, or
+    # says there is none, never from another feature's thread
+    ("does the iphone have e2ee rcs with android", _E2EE), ("end-to-end encrypted rcs iphone android", _E2EE),
+    ("does taobao run a mini program in wechat", _NO_MINI), ("微信里能打开淘宝小程序吗", _NO_MINI),
+    ("微信裡能打開淘寶小程式嗎", _NO_MINI), ("weixin li you taobao xiaochengxu ma", _NO_MINI),
+    ("can wechat group chats open taobao links", _GROUP_LINKS),
+    ("淘宝链接能在微信群聊里打开吗", _GROUP_LINKS),
+    ("淘寶連結能在微信群聊裡打開嗎", _GROUP_LINKS), ("weixin qunliao taobao lianjie", _GROUP_LINKS),
+    # "still" with no feature named keeps the pair's main thread
+    ("is wechat still blocking taobao links", _WX_LINKS),
+    ("does wechat still block links to taobao", _WX_LINKS),
+    # a reversal verb gets the state, never a yes
+    ("did apple scrap home screen web apps in europe", _WEB_APPS),
+    ("has apple killed web apps on the iphone in the eu", _WEB_APPS),
+    # a name with "and" inside does not swallow a same-company question
+    ("are tmall and taobao one company", _SAME_GROUP), ("天猫和淘宝是一家公司吗", _SAME_GROUP),
+    ("天貓和淘寶是同一家公司嗎", _SAME_GROUP), ("is taobao the same company as tmall", _SAME_GROUP),
+    # of three names, an owner named beside its product: the product answers
+    ("hsbc payme wechat pay", _PAYME), ("汇丰 PayMe 微信支付", _PAYME),
+    ("滙豐 PayMe 微信支付", _PAYME), ("can hsbc's payme pay wechat pay merchants", _PAYME),
+    # one edit from exactly one company's name: read as it, and said
+    ("pniduoduo alipay", Want(_PDD.pair, _PDD.verdict, says=("pniduoduo",))),
+    ("does pinduodou accept alipay", Want(_PDD.pair, _PDD.verdict, says=("pinduodou",))),
+    # a product line after its maker's name is no unknown name
+    ("samsung galaxy airdrop", _GALAXY), ("can a samsung galaxy airdrop to an iphone", _GALAXY),
+    ("三星galaxy能隔空投送到iPhone吗", _GALAXY), ("三星Galaxy 隔空投送", _GALAXY),
+    # an unknown name is said even when a fact spells it; "the Signal protocol" names no party
+    ("galaxy s26 airdrop iphone", Want(_S26.pair, _S26.verdict, says=("galaxy s26",))),
+    ("does signal talk to whatsapp", Want(profile="WhatsApp", says=("signal",))),
+    # ordinary words are no names
+    ("notification forwarding iphone smartwatch", _WATCHES),
+    ("can iphones forward notifications to smartwatches", _WATCHES),
+]
+TUNING += CASES2[0::2]
+HELD_OUT += CASES2[1::2]
+
 
 async def _mismatch(interop: Interop, text: str, want: Want) -> str | None:
     """Why the core's answer is not ``want``, or None when it is."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import process
@@ -31,6 +31,7 @@ _POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b")
 _WORD = re.compile(r"[^\W_]+")
 _LATIN = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ALT_SPLIT = re.compile(r"(\s+(?:and|or|&)\s+|\s*[和与或&]\s*)")
 _ALT_PUNCT = re.compile(r"^[\s,/&+|、，;；]*$")
 _ZH_OWNERSHIP = re.compile(W.OWNERSHIP_ZH_PATTERN)
 _HTML_TAG = re.compile(r"</?(a|b|i|u|s|p|br|hr|em|strong|code|pre|span|div|font|img|script|style|"
@@ -119,6 +120,8 @@ class Reading:
     """(company id, alias, scope) of each feature named by its own name ("iMessage")."""
     corrected: tuple[tuple[str, Company], ...] = ()
     """Chinese names read with one character corrected ("淘包" -> 淘宝), to be reported."""
+    asked: tuple[str, str] = ("", "")
+    """(the user's words, the scope word) of a feature named by a word ("e2ee", "小程序")."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -297,6 +300,10 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         ownership = True
     slots.sort(key=lambda s: s[0])
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
+    names = _product_line(folded, names)
+    if not command:
+        names, edited = _one_edit(names)
+        corrected += edited
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -311,13 +318,27 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     negated = not command and (any(t.text in W.NEGATION_WORDS for t in scan.rest)
                                or _has_phrase(folded.replace("能不能", "").replace("可不可以", ""),
                                               W.NEGATION_PHRASES))
+    asked = _asked_feature(original, folded, names)
+    if asked[1]:
+        words.append(asked[1])
     return Reading(original, names, kind, scope, intent, region, negated=negated,
-                   words=tuple(dict.fromkeys(words)), place=places[0] if places else "",
+                   words=tuple(dict.fromkeys(words)), asked=asked, place=places[0] if places else "",
                    host=_host(folded, known), owner_first=_owner_first(folded, known),
                    features=tuple(features), corrected=tuple(corrected))
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+_FEATURE_WORD = re.compile("|".join(
+    re.escape(w) if has_han(w) else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])"
+    for w in sorted(W.FEATURE_WORDS, key=len, reverse=True)))
+
+
+def _asked_feature(original: str, folded: str, names: tuple[Name, ...]) -> tuple[str, str]:
+    """The first feature word outside the names: the user's spelling and the scope word."""
+    for match in _FEATURE_WORD.finditer(folded):
+        if not any(n.start < match.end() and match.start() < n.end for n in names):
+            return _display(original, folded, match.start(), match.end()), W.FEATURE_WORDS[match.group()]
+    return "", ""
 _PART_OF = ("part of", "member of", "made by", "a product of", "product of", "developed by")
 """Passive ownership shapes: the first name is the child ("is Chrome made by Google")."""
 
@@ -344,9 +365,10 @@ def _inflected(word: str) -> bool:
     """An ordinary word with an English ending ("happened", "lately", "countries")."""
     for ending in _INFLECTIONS:
         stem = word.removesuffix(ending)
-        if len(word) >= 5 and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
-                                                 or stem.removesuffix("i") + "y" in W.COMMON_WORDS
-                                                 or stem + "e" in W.COMMON_WORDS):  # "taking"
+        shortest = 4 if ending == "s" else 5  # "runs", but no 4-letter name ending "ed"
+        if len(word) >= shortest and stem != word and (stem in W.COMMON_WORDS or stem in STOPWORDS
+                                                       or stem.removesuffix("i") + "y" in W.COMMON_WORDS
+                                                       or stem + "e" in W.COMMON_WORDS):  # "taking"
             return True
     return False
 
@@ -398,7 +420,8 @@ def _topic_name(resolver: Resolver, original: str, folded: str, names: tuple[Nam
     """"can I change the default navigation app on iPhone": a topic the data keeps as a party of
     its own ("Third-party navigation apps") is the other side of a question naming one company."""
     known = {n.company.id for n in names if n.company is not None}
-    if command or len(known) != 1:
+    makers = {n.company.parent_id for n in names if n.company is not None}
+    if command or len(known - makers) != 1:  # "apple ... on the iphone": the maker is the product's
         return names
     for phrase, target in W.TOPIC_NAMES.items():
         if has_han(phrase):
@@ -432,6 +455,10 @@ def _owner_first(folded: str, known: list[Name]) -> bool:
     between = folded[known[0].end:known[1].start]
     if re.search(r"\bby\b|被", between):
         return False
+    after = folded[known[1].end:known[1].end + 16]
+    if re.search(r"\b(owner|boss|parent)( company)? of\b", between) or re.match(
+            r"\s*(的|'|de\s)?\s*(老板|老闆|母公司|laoban|mugongsi|owner|boss|parent)", after):
+        return True  # "腾讯是京东的老板吗", "is tencent jd's owner": the first is the owner
     return any((re.search(rf"\b{w}\b", between) if w.isascii() else w in between) for w in _ACTIVE_OWN)
 
 
@@ -458,6 +485,23 @@ def _unswallow(resolver: Resolver, folded: str, mentions: tuple[Mention, ...]
     places: list[str] = []
     for mention in mentions:
         said = folded[mention.start:mention.end]
+        cut = next((m.start() for m in _FEATURE_WORD.finditer(folded)
+                    if mention.start < m.start() < mention.end < m.end()), None)
+        if cut is not None:  # "taobao group chat": the company form "group" begins a feature
+            head = folded[mention.start:cut].rstrip()
+            if resolver.exact(head) == mention.company:
+                out.append(Mention(mention.start, mention.start + len(head), mention.company, head))
+                continue
+        halves = _ALT_SPLIT.split(said, maxsplit=1)
+        if len(halves) == 3 and fold(said) not in {fold(x) for x in (mention.company.name,
+                                                                      *mention.company.aliases)}:
+            first, joiner, second = halves  # "taobao and tmall": two names, not "Taobao and Tmall Group"
+            one, two = resolver.exact(first), resolver.exact(second)
+            if one is not None and two is not None and one.id != two.id:
+                at = mention.start + len(first) + len(joiner)
+                out += [Mention(mention.start, mention.start + len(first), one, first),
+                        Mention(at, at + len(second), two, second)]
+                continue
         head, sep, tail = said.partition(" in ")
         if sep and (tail in _REGION_OF or tail in W.PLACES or any(
                 tail == p for ps in W.REGION_PHRASES.values() for p in ps)):
@@ -538,6 +582,49 @@ def close_candidates(typed: str, candidates: tuple[Candidate, ...]) -> tuple[Can
                 or (len(key) >= 3 and w.startswith(key)) for w in words):
             kept.append(c)
     return tuple(kept)
+
+
+def _product_line(folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
+    """"samsung galaxy": a word after a company's name that, with it, begins the name of one of
+    its own products ("Samsung Galaxy Watch") is the company's product line, not an unknown name."""
+    out: list[Name] = []
+    for name in names:
+        prev = out[-1] if out else None
+        if prev is not None and prev.company is not None and name.company is None \
+                and folded[prev.end:name.start].strip() == "":
+            word = fold(folded[name.start:name.end])
+            said = {f"{fold(x)} {word} " for x in (folded[prev.start:prev.end], prev.company.name,
+                                                  *prev.company.aliases)}
+            if any(c.company.parent_id == prev.company.id and any(
+                    f"{fold(x)} ".startswith(tuple(said)) for x in (c.company.name, *c.company.aliases))
+                   for c in name.candidates):
+                out[-1] = replace(prev, end=name.end, text=f"{prev.text} {name.text}")
+                continue
+        out.append(name)
+    return tuple(out)
+
+
+ONE_EDIT_LENGTH = 5
+"""Letters a typed name needs before one edit from a company's name reads as that company."""
+
+
+def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str, Company]]]:
+    """Beside one known name, a doubtful one whose candidates hold exactly one company named
+    within one edit of it ("pinduodou" -> Pinduoduo, not PDD Holdings' "Pinduoduo Inc."): that
+    company, reported as read so."""
+    doubtful = [n for n in names if n.company is None and n.candidates]
+    if len(names) != 2 or len(doubtful) != 1 or has_han(doubtful[0].text):
+        return names, []
+    typed = fold(doubtful[0].text).replace(" ", "")
+    near = {c.company.id: c.company for c in doubtful[0].candidates if len(typed) >= ONE_EDIT_LENGTH
+            and OSA.distance(typed, fold(c.company.name).replace(" ", "")) <= 1}
+    if len(near) != 1:
+        return names, []
+    company = next(iter(near.values()))
+    if any(n.company is not None and n.company.id == company.id for n in names):
+        return names, []
+    return (tuple(replace(n, company=company, candidates=(), matched=company.name) if n is doubtful[0] else n
+                  for n in names), [(doubtful[0].text, company)])
 
 
 def _one_off_window(resolver: Resolver, piece: str, at: int) -> tuple[int, int, Company, str] | None:

@@ -74,6 +74,11 @@ _COMMON_TEXT = """
     remove removed removing bind binding bound article articles post posts subscription
     subscriptions version versions update updates launch region regions city cities abroad
     overseas foreign travel traveling travelling tourist programs entrance
+    stuff thing things item items goods product products bulky large small vip vips ad ads advert
+    adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
+    smartphones wearable wearables gadget gadgets purchase purchases order orders
+    qunliao duandaoduan jiami hai laoban
+    kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
     # common words that are also the whole name of a tracked company
@@ -172,9 +177,10 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 
 # Ownership questions: "who owns X", "is X part of Y", "支付宝是阿里巴巴的吗".
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
+                             "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
                              "affiliated", "stake", "yongyou"})
-OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股",
+OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
 
@@ -207,11 +213,15 @@ NEGATION_WORDS = frozenset({"block", "blocks", "blocked", "blocking", "ban", "ba
                             "discontinued", "discontinue", "removed", "remove", "removes",
                             "disable", "disabled", "disables", "cut", "pingbi", "fengsha",
                             "buneng", "jinzhi", "drop", "drops", "dropped", "dropping",
-                            "still"})
+                            "kill", "kills", "killed", "killing", "scrap", "scraps", "scrapped",
+                            "axe", "axes", "axed", "ditch", "ditches", "ditched", "abandon",
+                            "abandons", "abandoned", "pull", "pulls", "pulled", "quxiao",
+                            "guanbi", "still"})
 NEGATION_PHRASES = ("no longer", "not anymore", "any more", "cut off", "shut off", "shut down",
                     "can't", "cannot", "can not", "屏蔽", "封杀", "封锁", "拦截", "不能", "不可以",
                     "不再", "禁止", "禁用", "断开", "切断", "下架", "停止", "取消了",
-                    "还有", "还在", "仍然", "依然", "仍有")
+                    "还有", "还在", "仍然", "依然", "仍有", "砍掉", "去掉", "撤掉", "撤下", "关停",
+                    "停用", "废除", "取消", "关闭", "pulled out", "got rid of", "get rid of")
 
 STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "還在", "仍然", "依然", "仍有",
                "hai you")
@@ -222,7 +232,8 @@ OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", 
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
-                     "yi jia gongsi", "tongyi jia", "tong yi jia")
+                     "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
+                     "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
 OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
 """Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
 
@@ -277,7 +288,24 @@ SCOPE_WORDS_ZH: dict[str, str] = {
     "选择": "choice", "浏览器": "browser", "导航": "navigation", "通知": "notification",
     "卸载": "uninstall", "搜索": "search", "群聊": "group", "jiami": "encrypted",
     "入口": "entry", "发现": "discover", "追踪器": "tracker", "防跟踪": "tracker",
+    "端到端": "encrypted", "群组": "group", "群里": "group",
 }
+# Words that name one feature of a pair, whatever its kind ("is e2ee RCS live", "a Taobao mini
+# program in WeChat", "group chat links"): the scope word each stands for, and the kind it is of
+# when the question says no other. The answer is that feature's thread, or "no record of" it.
+FEATURE_WORDS: dict[str, str] = {
+    "mini program": "mini", "mini programs": "mini", "mini-program": "mini", "mini-programs": "mini",
+    "miniprogram": "mini", "miniprograms": "mini", "mini app": "mini", "mini apps": "mini",
+    "mini-app": "mini", "mini-apps": "mini", "miniapp": "mini", "miniapps": "mini",
+    "xiaochengxu": "mini", "xiao chengxu": "mini", "小程序": "mini", "小程式": "mini",
+    "e2ee": "encrypted", "end-to-end": "encrypted", "end to end": "encrypted",
+    "encrypted": "encrypted", "encryption": "encrypted", "encrypt": "encrypted",
+    "jiami": "encrypted", "duandaoduan": "encrypted", "加密": "encrypted", "端到端": "encrypted",
+    "group chat": "group", "group chats": "group", "group-chat": "group", "group-chats": "group",
+    "qunliao": "group", "群聊": "group", "群组": "group", "群里": "group",
+}
+FEATURE_KINDS: dict[str, Kind] = {"mini": Kind.SHOPPING, "encrypted": Kind.MESSAGING,
+                                  "group": Kind.MESSAGING}
 SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
                         "data", "network", "built", "from", "does", "can", "work", "works",
                         "between", "users", "use", "using", "how", "what", "when", "are", "was",
