@@ -564,3 +564,27 @@ READING6: list[tuple[str, Expect]] = [
 ]
 TUNING += READING6[0::2]
 HELD_OUT += READING6[1::2]
+
+
+# A name read from a misspelling is said with the answer, in every script; the same name written
+# another way (case, spacing, Traditional characters, tone marks) is no misspelling.
+_READ_AS = ("I read",)
+READING7: list[tuple[str, Expect]] = [
+    ("alipya jd", _says(pair("JD.com", "Alipay", "partial"), "I read “alipya” as Alipay")),
+    ("does tmall take wechat pya", _says(pair("Tmall", "WeChat Pay", "live"), "“wechat pya”")),
+    ("jd alipay", replace(_clean(pair("JD.com", "Alipay", "partial")), never=_READ_AS)),
+    ("tabao wechat pay", _says(pair("Taobao", "WeChat Pay", "live"), "I read “tabao” as Taobao")),
+    ("淘寶 微信支付", replace(_clean(pair("Taobao", "WeChat Pay", "live")), never=_READ_AS)),
+    ("Wechat-Pay TAOBAO", replace(_clean(pair("Taobao", "WeChat Pay", "live")), never=_READ_AS)),
+]
+TUNING += READING7[0::2]
+HELD_OUT += READING7[1::2]
+
+# "No record of …" names the feature as a noun, whatever form the question used.
+_NO_E2EE = replace(pair("WhatsApp", "BirdyChat", "no_record"), never=("✅ Yes", "🟡 Partly"))
+READING8: list[tuple[str, Expect]] = [
+    ("is whatsapp encrypted with birdychat", _says(_NO_E2EE, "No record of encryption between")),
+    ("whatsapp birdychat end to end", _says(_NO_E2EE, "No record of end-to-end encryption between")),
+]
+TUNING += READING8[0::2]
+HELD_OUT += READING8[1::2]

@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Resolution
 from bot.names import words as W
-from bot.names.keys import CORPORATE, STOPWORDS, fold
+from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys
 from bot.names.resolver import Mention, Resolver
 from bot.names.scan import Token
 from bot.names.script import has_han
@@ -253,6 +253,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     for parts in runs:
         start, end = parts[0][0], parts[-1][1]
         slots.append(_leftover(resolver, original, folded, start, end, command))
+    slots = _joined_typos(resolver, original, folded, slots)
     # Leftover Han characters: kinds and glue taken out, what remains is an unknown name.
     corrected: list[tuple[str, Company]] = []
     covered = [(m.start, m.end) for m in mentions]
@@ -304,6 +305,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     if not command:
         names, edited = _one_edit(names)
         corrected += edited
+    corrected += _misspelt(names, corrected)
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -337,7 +339,9 @@ def _asked_feature(original: str, folded: str, names: tuple[Name, ...]) -> tuple
     """The first feature word outside the names: the user's spelling and the scope word."""
     for match in _FEATURE_WORD.finditer(folded):
         if not any(n.start < match.end() and match.start() < n.end for n in names):
-            return _display(original, folded, match.start(), match.end()), W.FEATURE_WORDS[match.group()]
+            word = match.group()
+            shown = W.FEATURE_NOUNS.get(word) or _display(original, folded, match.start(), match.end())
+            return shown, W.FEATURE_WORDS[word]
     return "", ""
 _PART_OF = ("part of", "member of", "made by", "a product of", "product of", "developed by")
 """Passive ownership shapes: the first name is the child ("is Chrome made by Google")."""
@@ -625,6 +629,40 @@ def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str
         return names, []
     return (tuple(replace(n, company=company, candidates=(), matched=company.name) if n is doubtful[0] else n
                   for n in names), [(doubtful[0].text, company)])
+
+
+def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Slot]) -> list[Slot]:
+    """A known name and the unknown word right after it that together are a misspelt longer
+    name ("wechat pya" is WeChat Pay, not WeChat and "pya"): one slot, reported as read so."""
+    known = {s[0]: s for s in slots if s[2] is not None}
+    for slot in [s for s in slots if s[2] is None and not has_han(folded[s[0]:s[1]])]:
+        prior = next((k for k in known.values() if k[1] + 1 == slot[0] and folded[k[1]] == " "), None)
+        if prior is None or prior[2] is None:
+            continue
+        resolution = resolver.resolve(folded[prior[0]:slot[1]])
+        if resolution.company is None or resolution.company.id == prior[2].id:
+            continue
+        display = _display(original, folded, prior[0], slot[1])
+        slots = [s for s in slots if s is not prior and s is not slot]
+        slots.append((prior[0], slot[1], resolution.company, (), resolution.company.name, display))
+        del known[prior[0]]
+    return slots
+
+
+def _untoned_key(text: str) -> str:
+    """A name's core key without tone marks: "jīngdōng" is Jingdong as typed, not a typo."""
+    core = name_keys(text)[1]
+    return "".join(c for c in unicodedata.normalize("NFKD", core) if not unicodedata.combining(c))
+
+
+def _misspelt(names: tuple[Name, ...], said: list[tuple[str, Company]]) -> list[tuple[str, Company]]:
+    """Names read from a spelling that is not the name matched ("alipy" as Alipay): reported
+    with the answer like every other correction, so no guess is silent. Case, spacing, script
+    (淘寶/淘宝) and tone marks are the same name written another way."""
+    already = {typed for typed, _ in said}
+    return [(n.text, n.company) for n in names
+            if n.company is not None and n.matched and n.text not in already
+            and _untoned_key(n.text) != _untoned_key(n.matched)]
 
 
 def _one_off_window(resolver: Resolver, piece: str, at: int) -> tuple[int, int, Company, str] | None:

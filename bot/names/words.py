@@ -304,6 +304,12 @@ FEATURE_WORDS: dict[str, str] = {
     "group chat": "group", "group chats": "group", "group-chat": "group", "group-chats": "group",
     "qunliao": "group", "群聊": "group", "群组": "group", "群里": "group",
 }
+FEATURE_NOUNS: dict[str, str] = {
+    "encrypted": "encryption", "encrypt": "encryption", "jiami": "encryption",
+    "end-to-end": "end-to-end encryption", "end to end": "end-to-end encryption",
+    "duandaoduan": "end-to-end encryption",
+}
+"""How "No record of …" names a feature asked with an adjective, a verb or pinyin."""
 FEATURE_KINDS: dict[str, Kind] = {"mini": Kind.SHOPPING, "encrypted": Kind.MESSAGING,
                                   "group": Kind.MESSAGING}
 SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "for", "to",
