@@ -396,7 +396,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = self._products_named(reading.known)
+        known = _topics_named(self._products_named(reading.known), reading)
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -427,6 +427,12 @@ class Interop:
             if feature is not None:
                 result = await self.check_kind(a, b, feature.kind, feature.scope, reading.region,
                                                feature.alias)
+                results.append(_negated(result, reading))
+                continue
+            topic = await self._default_topic(a, b, reading) if _asks_default(reading) else None
+            if topic is not None:  # "google maps as default on iphone": navigation apps
+                result, note = topic
+                notes.append(note)
                 results.append(_negated(result, reading))
                 continue
             latest = _mentions(reading.text, W.STILL_WORDS)
@@ -462,6 +468,30 @@ class Interop:
         more = max(0, len(pairs) - MAX_PAIRS)
         return Decision(Checks(tuple(results), reading.kind, more), unknown, tuple(notes),
                         corrected=reading.corrected)
+
+    async def _default_topic(self, a: Company, b: Company, reading: Reading
+                             ) -> tuple[CheckResult, Substitution] | None:
+        """Making an app the default where the pair has no thread about defaults: the other
+        company's thread with the topic the app is one of, by its kind ("Google Maps", a
+        navigation app, -> Third-party navigation apps), said as such."""
+        whole = await self.check(a, b)
+        if any("default" in t.scope.casefold() for t in (*whole.threads, *whole.rollup)):
+            return None
+        for app, other in ((a, b), (b, a)):
+            forms = _kind_forms(app.kind)
+            if not forms:
+                continue
+            for fact in await self.store.facts_involving([other.id], None):
+                topic = self.company(fact.object_id if fact.subject_id == other.id else fact.subject_id)
+                if topic.kind != _TOPIC_KIND or topic.id == app.id or not any(
+                        fold_text(name).endswith(forms) for name in (topic.name, *topic.aliases)):
+                    continue
+                found = await self.check(other, topic)
+                picked = _scope_pick(found, reading.words, None)
+                kind, scope = picked if picked is not None else (None, "")
+                result = await self.check_kind(other, topic, kind, scope, reading.region)
+                return result, Substitution(app, topic, topic=True)
+        return None
 
     def _products_named(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
         """Of three or more names, a company named beside its own product ("匯豐 PayMe 微信支付")
@@ -506,6 +536,34 @@ class Interop:
 
 _MONEY_KINDS = frozenset({Kind.PAYMENTS.value, "card network", "bank"})
 """Parties between which a "link" is a card or account bound for paying, not a web link."""
+
+
+_TOPIC_KIND = "category"
+"""The kind of a party that stands for a topic ("Third-party navigation apps")."""
+
+
+def _topics_named(known: tuple[Name, ...], reading: Reading) -> tuple[Name, ...]:
+    """"waze as the default navigation app on iphone": a topic named beside an app that is one
+    of it says what the app is; the app answers (through its topic, when it has no thread)."""
+    if not _asks_default(reading):
+        return known
+    apps = [n.company for n in known if n.company is not None and n.company.kind != _TOPIC_KIND]
+    kept = tuple(n for n in known if n.company is None or n.company.kind != _TOPIC_KIND or not any(
+        fold_text(name).endswith(_kind_forms(app.kind)) for app in apps if _kind_forms(app.kind)
+        for name in (n.company.name, *n.company.aliases)))
+    return kept if len({n.company.id for n in kept if n.company is not None}) >= 2 else known
+
+
+def _asks_default(reading: Reading) -> bool:
+    return any(w in W.DEFAULT_WORDS for w in reading.words)
+
+
+def _kind_forms(kind: str) -> tuple[str, ...]:
+    """How a topic's name ends when it names apps of this kind ("browser" -> "... browsers")."""
+    kind = kind.casefold().strip()
+    if not kind or kind == _TOPIC_KIND:
+        return ()
+    return (f" {kind}", f" {kind}s", f" {kind} app", f" {kind} apps")
 
 
 def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:

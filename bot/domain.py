@@ -651,6 +651,8 @@ class Substitution:
     asked: Company
     used: Company
     relation: Relation | None = None
+    topic: bool = False
+    """``used`` is a topic ``asked`` is one of ("Google Maps" -> Third-party navigation apps)."""
 
 
 Meaning = (CheckResult | Checks | Profile | KindFacts | Ownership | SmallTalk | Latest

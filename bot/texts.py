@@ -460,6 +460,8 @@ EN.update({
     "answers.kind_header": "{kind} — {name}",
     "answers.kind_none": "❔ No {kind} facts recorded for {name} yet. See everything about it with "
                          "/company {name}",
+    "answers.default_topic": "Nothing on making {asked} itself the default; {asked} is one of the "
+                             "{topic}, so here is what I have on those.",
     "answers.substituted": "{asked}: answering with {label}.",
     "answers.via": "via {labels}",
     "answers.link.product": "{child}, {parent}'s {service}",

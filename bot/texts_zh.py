@@ -408,6 +408,7 @@ ZH: dict[str, str] = {
     "answers.more_pairs": "… 另有 {n} 对。只问其中两家即可查看详情。",
     "answers.kind_header": "{kind} — {name}",
     "answers.kind_none": "❔ 暂未记录 {name} 的 {kind} 信息。用 /company {name} 查看它的全部信息",
+    "answers.default_topic": "没有把 {asked} 本身设为默认的记录；{asked} 属于{topic}，以下是这一类的记录。",
     "answers.substituted": "{asked}：用 {label} 的记录回答。",
     "answers.via": "经由 {labels}",
     "answers.link.product": "{child}，{parent} 的{service}",

@@ -146,6 +146,49 @@ CASES2: list[tuple[str, Want]] = [
 TUNING += CASES2[0::2]
 HELD_OUT += CASES2[1::2]
 
+_PIX_US = Want(("Pix", "Verifone"), Verdict.PARTIAL, says=("US only",), clean=True)
+_MAPS = Want(("iPhone", "Third-party navigation apps"), Verdict.PARTIAL, says=("Google Maps",), clean=True)
+_BROWSERS = Want(("iPhone", "Third-party web browsers"), Verdict.PARTIAL, clean=True)
+_WA_DEFAULT = Want(("WhatsApp", "iPhone"), Verdict.LIVE, says=("default messaging app",),
+                   never=("Nothing on making",))
+_STORES = Want(("iPhone", "Alternative app marketplaces"), Verdict.PARTIAL, clean=True)
+_EPIC = Want(says=("“epic” as Epic Games", "part of Epic Games"), never=("I don't know",))
+_VIVA = Want(says=("Viva Republica",), never=("I don't know",))
+CASES3: list[tuple[str, Want]] = [
+    # a place, however written, is the only anchor beside one company: it picks the fact held there
+    ("pix in the us", _PIX_US), ("can i pay with pix in the United States", _PIX_US),
+    ("pix 在美国", _PIX_US), ("pix在美國能用嗎", _PIX_US),
+    ("pix zai meiguo", _PIX_US), ("pix in the U.S.", _PIX_US),
+    ("pix in US", _PIX_US), ("does pix work in the usa", _PIX_US),
+    ("upi in qatar", Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)),
+    ("upi in japan", Want(("UPI", "NTT Data"), Verdict.ANNOUNCED, clean=True)),
+    # a lone lower-case "us" is a pronoun, no place
+    ("does wechat work for us", Want(profile="WeChat", clean=True)),
+    ("can you help us with alipay", Want(profile="Alipay", clean=True)),
+    # making an app the default: the topic it is one of, said as such; a pair's own thread first
+    ("can i set google maps as default on iphone", _MAPS), ("iPhone 能把谷歌地图设为默认吗", _MAPS),
+    ("iPhone 能把谷歌地圖設為預設嗎", _MAPS), ("iphone neng ba guge ditu shewei moren ma", _MAPS),
+    ("can waze be the default navigation app on iphone", Want(_MAPS.pair, _MAPS.verdict, says=("Waze",))),
+    ("make google maps my default maps on an iphone", _MAPS),
+    ("set chrome as default browser on iphone", _BROWSERS),
+    ("can firefox be my default browser on iphone", _BROWSERS),
+    ("whatsapp as default on iphone", _WA_DEFAULT),
+    ("can whatsapp be the default messaging app on iphone", _WA_DEFAULT),
+    # a topic phrase names the topic party
+    ("can i install other app stores on iphone", _STORES),
+    ("does iphone allow third-party app stores", _STORES),
+    ("iPhone能装第三方应用商店吗", _STORES), ("iPhone能用其他應用商店嗎", _STORES),
+    ("can i sideload apps on iphone", _STORES), ("苹果手机能侧载吗", _STORES),
+    ("iphone neng zhuang disanfang yingyong shangdian ma", _STORES),
+    ("iphone alternative app stores", _STORES),
+    # ownership: an owner named by the first word of its name
+    ("is fortnite an epic game", _EPIC), ("is fortnite made by epic", _EPIC),
+    ("fortnite是epic的吗", _EPIC), ("fortnite是epic的嗎", _EPIC),
+    ("fortnite shi epic de ma", _EPIC), ("is toss pay a viva company", _VIVA),
+]
+TUNING += CASES3[0::2]
+HELD_OUT += CASES3[1::2]
+
 
 async def _mismatch(interop: Interop, text: str, want: Want) -> str | None:
     """Why the core's answer is not ``want``, or None when it is."""

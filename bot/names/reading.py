@@ -16,7 +16,7 @@ from enum import StrEnum
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.domain import Candidate, Company, Kind, Resolution
+from bot.domain import Candidate, Company, Kind, Region, Resolution
 from bot.names import words as W
 from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys
 from bot.names.resolver import Mention, Resolver
@@ -46,6 +46,10 @@ _REGION_WORDS = frozenset({
     *(w for w in W.PLACES if not has_han(w)),
 })
 _REGION_OF = {w: region for region, ws in W.REGION_WORDS.items() for w in ws}
+_PLACE_REGION = {**{w: r for w, r in _REGION_OF.items() if not has_han(w)},
+                 **{place: r for r, place in W.REGION_PLACE.items()}}
+"""The region of a place named by a word of its own ("meiguo" -> "us" -> US)."""
+_CAPITAL_US = re.compile(r"(?<![A-Za-z.])US(?![A-Za-z])")
 _REGION_PHRASE = [(re.compile(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])"), region)
                   for region, ps in W.REGION_PHRASES.items() for p in ps]
 _GLUE = frozenset({
@@ -176,7 +180,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     scope = ""
     region_hits = [(match.start(), region) for pattern, region in _REGION_PHRASE
                    for match in pattern.finditer(folded)]
-    places = list(swallowed)
+    if (capital := _CAPITAL_US.search(original)) and not original.isupper():  # "pix in US"
+        region_hits.append((capital.start(), Region.US))
+    places = [*swallowed, *(W.REGION_PLACE[r] for _, r in sorted(region_hits) if r in W.REGION_PLACE)]
     words: list[str] = []
     features: list[tuple[int, str, str]] = []
     for mention in mentions:  # "AirDrop" names the iPhone and says what about it
@@ -306,6 +312,11 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         names, edited = _one_edit(names)
         corrected += edited
     corrected += _misspelt(names, corrected)
+    if not command:  # "is fortnite an epic game": "epic" is Epic Games, Fortnite's owner
+        names, owner_said = _owner_word(resolver, folded, names, ownership)
+        if owner_said:
+            corrected += owner_said
+            ownership = True
     known = [n for n in names if n.company is not None]
     if not command and (_has_phrase(folded, W.OWNERSHIP_RELATED) or _PINYIN_OWNERSHIP.search(folded)
                         or _bare_is(folded, scan.rest, known)):
@@ -316,6 +327,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         intent = _small_talk(folded)
     elif ownership and known:
         intent = Intent.OWNERSHIP
+    if not region_hits and places and places[0] in _PLACE_REGION:  # "pix zai meiguo"
+        region_hits.append((0, _PLACE_REGION[places[0]]))
     region = min(region_hits)[1].value if region_hits else ""
     negated = not command and (any(t.text in W.NEGATION_WORDS for t in scan.rest)
                                or _has_phrase(folded.replace("能不能", "").replace("可不可以", ""),
@@ -356,7 +369,8 @@ def _zh_owner_named(folded: str, mentions: tuple[Mention, ...]) -> bool:
             return True
     return False
 _BARE_IS = frozenset({"is", "are", "a", "an", "the", "company", "group", "brand", "subsidiary",
-                      "really", "actually", "just"})
+                      "really", "actually", "just", "product", "app", "game", "service", "site",
+                      "thing", "platform"})
 _ACTIVE_OWN = ("own", "owns", "yongyou", "control", "controls", "bought", "acquired", "拥有", "控股", "收购",
                "买下")
 _HOST_AFTER = ("里", "裡", "里面", "里的", "上的", "中的")
@@ -443,6 +457,47 @@ def _topic_name(resolver: Resolver, original: str, folded: str, names: tuple[Nam
         side = max((n.side for n in kept), default=-1) + 1
         return (*kept, Name(_display(original, folded, at, end), at, end, side, company, (), phrase))
     return names
+
+
+_IS_A = re.compile(r"\s*(a|an|the)?\s*$")
+MAX_OWNERS = 12
+"""Links followed up a company's owner chain (a guard against a cycle in edited data)."""
+
+
+def _owner_word(resolver: Resolver, folded: str, names: tuple[Name, ...], ownership: bool
+                ) -> tuple[tuple[Name, ...], list[tuple[str, Company]]]:
+    """In an ownership-shaped question about one company ("is X a Y game", "is X made by Y",
+    "X是Y的吗"), an unknown word that is the first word of exactly one name in X's owner chain
+    is that owner ("epic" -> Epic Games), to be reported as read so."""
+    known = [n for n in names if n.company is not None]
+    others = [n for n in names if n.company is None]
+    if len({n.company.id for n in known if n.company}) != 1 or len(others) != 1:
+        return names, []
+    company, word = known[0].company, others[0]
+    typed = fold(word.text)
+    if company is None or word.start < known[0].end or " " in typed or len(typed) < 2:
+        return names, []
+    is_a = folded[:known[0].start].strip() in ("is", "are", "was") \
+        and _IS_A.fullmatch(folded[known[0].end:word.start]) is not None
+    shaped = ownership or is_a or _PINYIN_OWNERSHIP.search(folded) is not None or any(
+        m.start() < word.start < m.end() for m in _ZH_OWNERSHIP.finditer(folded))
+    if not shaped:
+        return names, []
+    owners: dict[int, Company] = {}
+    parent = resolver.company(company.parent_id) if company.parent_id else None
+    for _ in range(MAX_OWNERS):
+        if parent is None:
+            break
+        for name in (parent.name, *parent.aliases):
+            said = fold(name)
+            if said.split()[0] == typed if not has_han(typed) else said.startswith(typed) and said != typed:
+                owners[parent.id] = parent
+        parent = resolver.company(parent.parent_id) if parent.parent_id else None
+    if len(owners) != 1:
+        return names, []
+    owner = next(iter(owners.values()))
+    return (tuple(replace(n, company=owner, candidates=(), matched=owner.name) if n is word else n
+                  for n in names), [(word.text, owner)])
 
 
 def _bare_is(folded: str, rest: tuple[object, ...], known: list[Name]) -> bool:

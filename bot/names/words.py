@@ -77,7 +77,8 @@ _COMMON_TEXT = """
     stuff thing things item items goods product products bulky large small vip vips ad ads advert
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
-    qunliao duandaoduan jiami hai laoban
+    qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
+    sideload sideloading
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
@@ -149,7 +150,7 @@ REGION_WORDS: dict[Region, tuple[str, ...]] = {
     Region.NP: ("nepal", "尼泊尔"),
 }
 REGION_PHRASES: dict[Region, tuple[str, ...]] = {
-    Region.US: ("in the us", "in us", "the us", "united states", "u.s.", "u.s"),
+    Region.US: ("in the us", "the us", "united states", "u.s.", "u.s"),
     Region.HK: ("hong kong",),
     Region.KR: ("south korea",),
     Region.LK: ("sri lanka",),
@@ -157,7 +158,12 @@ REGION_PHRASES: dict[Region, tuple[str, ...]] = {
     Region.EU: ("european union", "european economic area"),
     Region.CN: ("in china", "mainland china"),  # also where a name swallowed it ("alipay+ in china")
 }
-"""Region phrases of several words (or with a dot), found in the whole folded text."""
+"""Region phrases of several words (or with a dot), found in the whole folded text. A bare "us"
+is a pronoun ("does it work for us"): the US only after "the", or written "US"."""
+REGION_PLACE: dict[Region, str] = {Region.US: "us", Region.HK: "hong kong", Region.KR: "korea",
+                                   Region.LK: "sri lanka", Region.AE: "uae", Region.EU: "eu",
+                                   Region.CN: "china"}
+"""The place (as ``PLACES`` names it) a region phrase names, so it can pick the fact asked."""
 
 # Whole messages that are small talk, once punctuation and the bot's name are gone.
 GREETINGS = frozenset({
@@ -272,7 +278,7 @@ PLACES: dict[str, str] = {
 }
 PLACE_TEXT: dict[str, tuple[str, ...]] = {
     "china": ("china", "chinese"), "eu": ("eu", "europe", "european"), "europe": ("europe", "eu"),
-    "us": ("us", "united states", "america"), "korea": ("korea", "korean"),
+    "us": ("u.s.", "u.s", "united states", "america", "american"), "korea": ("korea", "korean"),
     "uae": ("uae", "emirates", "dubai"),
 }
 """The words a fact or a company description uses for a place, when more than the place itself."""
@@ -367,7 +373,28 @@ TOPIC_NAMES: dict[str, str] = {
     "smartwatches": "Third-party connected devices",
     "smartwatch": "Third-party connected devices", "通知转发": "Third-party connected devices",
     "智能手表": "Third-party connected devices",
+    "other app stores": "Alternative app marketplaces", "other app store": "Alternative app marketplaces",
+    "third-party app stores": "Alternative app marketplaces",
+    "third party app stores": "Alternative app marketplaces",
+    "third-party app store": "Alternative app marketplaces",
+    "third party app store": "Alternative app marketplaces",
+    "alternative app stores": "Alternative app marketplaces",
+    "alternative app store": "Alternative app marketplaces",
+    "app marketplaces": "Alternative app marketplaces",
+    "app marketplace": "Alternative app marketplaces", "sideload": "Alternative app marketplaces",
+    "sideloading": "Alternative app marketplaces", "sideloaded": "Alternative app marketplaces",
+    "side-load": "Alternative app marketplaces", "side load": "Alternative app marketplaces",
+    "第三方应用商店": "Alternative app marketplaces", "其他应用商店": "Alternative app marketplaces",
+    "其它应用商店": "Alternative app marketplaces", "别的应用商店": "Alternative app marketplaces",
+    "第三方商店": "Alternative app marketplaces", "侧载": "Alternative app marketplaces",
+    "disanfang yingyong shangdian": "Alternative app marketplaces",
+    "disanfang shangdian": "Alternative app marketplaces",
+    "qita yingyong shangdian": "Alternative app marketplaces",
+    "cezai": "Alternative app marketplaces",
 }
+
+DEFAULT_WORDS = frozenset({"default", "defaults", "moren"})
+"""Words (and the scope word 默认/預設 stand for) that ask about making an app the default."""
 
 # "does line work with whatsapp": an ordinary word in a name's place is that name.
 QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would", "could"})

@@ -195,6 +195,8 @@ def _unknown_line(m: Markup, r: Resolution) -> str:
 
 
 def _note(m: Markup, note: Substitution) -> str:
+    if note.topic:
+        return m.t("answers.default_topic", asked=display_name(note.asked), topic=display_name(note.used))
     label = link_label(Link(note.used, note.asked, note.relation or Relation.PRODUCT))
     return m.t("answers.substituted", asked=display_name(note.asked), label=label)
 
