@@ -352,7 +352,8 @@ class Interop:
                 named, _used = spelt  # an unknown name is still said, though a fact spells it
                 return await self._pairs(replace(reading, names=(
                     *reading.names, replace(reading.known[0], company=named, side=99))), unknown)
-            if reading.place:  # "upi in sri lanka": the place picks the pair
+            home = _home_place(company, reading.place)  # "upi in india" is UPI itself
+            if reading.place and not home:  # "upi in sri lanka": the place picks the pair
                 partner = await self._place_partner(company, reading)
                 if partner is not None:
                     return await self._pairs(replace(reading, names=(
@@ -639,6 +640,14 @@ def _names_region(text: str, held: str) -> bool:
         return False
     folded = text.casefold()
     return any(w in folded for w in (*W.REGION_WORDS.get(region, ()), *W.REGION_PHRASES.get(region, ())))
+
+
+def _home_place(company: Company, place: str) -> bool:
+    """Whether the company's description says the place is its home ("India's real-time payment
+    system", "PayPal's US payments app"): then the place asks about the company, picks no pair."""
+    said = company.description
+    code = re.compile(rf"(?<![A-Za-z]){re.escape(place.upper())}(?![A-Za-z])")  # "US", not "us"
+    return bool(place) and (_mentions_place(said.casefold(), place) or code.search(said) is not None)
 
 
 def _mentions_place(text: str, place: str) -> bool:

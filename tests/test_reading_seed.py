@@ -162,6 +162,9 @@ CASES3: list[tuple[str, Want]] = [
     ("pix in US", _PIX_US), ("does pix work in the usa", _PIX_US),
     ("upi in qatar", Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)),
     ("upi in japan", Want(("UPI", "NTT Data"), Verdict.ANNOUNCED, clean=True)),
+    # a company's own home place asks about the company itself
+    ("does venmo work in the US", Want(profile="Venmo", clean=True)),
+    ("upi in india", Want(profile="UPI", clean=True)),
     # a lone lower-case "us" is a pronoun, no place
     ("does wechat work for us", Want(profile="WeChat", clean=True)),
     ("can you help us with alipay", Want(profile="Alipay", clean=True)),

@@ -78,7 +78,7 @@ _COMMON_TEXT = """
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
-    sideload sideloading
+    sideload sideloading engine engines
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
