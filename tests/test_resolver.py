@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Company, Resolution
+from bot.names.index import ids_in
 from bot.names.keys import _ascii_keys, _unicode_keys, normalize
 from bot.names.reading import read
 from bot.names.resolver import Resolver
@@ -497,7 +498,7 @@ def test_pinyin_aliases_are_generated_not_stored(fresh: Resolver) -> None:
 
 
 def _mask_names(r: Resolver) -> dict[str, list[str]]:
-    return {k: sorted(r._alias_text[a] for a in v) for k, v in r._han_masks.items() if v}
+    return {k: sorted(r._alias_text[a] for a in ids_in(r._han_masks, k)) for k in r._han_masks}
 
 
 def test_one_character_chinese_typos_are_indexed_at_start_up_not_on_first_use() -> None:

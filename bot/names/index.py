@@ -39,6 +39,41 @@ def han_masks(alias: str) -> list[str]:
     return []
 
 
+IdTable = dict[str, int | tuple[int, ...]]
+"""Key -> alias id, or a tuple of ids when names share a key: no container for the common
+single id, and tuples of ints drop out of the garbage collector's view (unlike lists)."""
+
+
+def _add_id(table: IdTable, key: str, aid: int) -> None:
+    current = table.get(key)
+    if current is None:
+        table[key] = aid
+    else:
+        table[key] = (current, aid) if isinstance(current, int) else (*current, aid)
+
+
+def _remove_id(table: IdTable, key: str, aid: int) -> None:
+    current = table.get(key)
+    if current is None:
+        return
+    if isinstance(current, int):
+        if current == aid:
+            del table[key]
+        return
+    rest = tuple(other for other in current if other != aid)
+    table[key] = rest[0] if len(rest) == 1 else rest
+
+
+def ids_in(table: IdTable, key: str) -> Sequence[int]:
+    """The alias ids under ``key`` (none, one or several)."""
+    current = table.get(key)
+    if current is None:
+        return ()
+    if isinstance(current, int):
+        return (current,)
+    return current
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One company's showing for a query.
@@ -67,15 +102,14 @@ class NameIndex:
         self._alias_text: list[str] = []
         self._alias_company = array("q")
         self._free: list[int] = []
-        # Key -> alias id, or a tuple of ids when names share a key (no container per key).
-        self._exact: dict[str, int | tuple[int, ...]] = {}
+        self._exact: IdTable = {}
         # Gram -> alias ids, sorted, as compact C ints.
         self._postings: dict[str, array[int]] = {}
         self._max_cjk = 2
         # 2-4 character Chinese names by one masked character ("淘?") -> alias ids, for
         # one-character typos: built with the rest at start-up (built on first use, it held the
         # event loop 0.7 s at 100k companies), then kept up to date name by name.
-        self._han_masks: dict[str, array[int]] = {}
+        self._han_masks: IdTable = {}
         deque(self.bulk_index(companies), maxlen=0)
 
     def __len__(self) -> int:
@@ -156,7 +190,7 @@ class NameIndex:
                     cjk.append(core)
                     cjk_ids.append(aid)
                     for mask in han_masks(text):
-                        masks.setdefault(mask, array("i")).append(aid)
+                        _add_id(masks, mask, aid)
                 if not loose.isascii() and has_cjk(loose):
                     max_cjk = max(max_cjk, min(len(loose), MAX_CJK_KEY))
         self._max_cjk = max_cjk
@@ -226,7 +260,7 @@ class NameIndex:
             if has_cjk(loose):
                 self._max_cjk = max(self._max_cjk, min(len(loose), MAX_CJK_KEY))
             for mask in han_masks(text):
-                self._han_masks.setdefault(mask, array("i")).append(aid)
+                _add_id(self._han_masks, mask, aid)
 
     def _unindex(self, company: Company) -> None:
         """Find the company's slots through its own keys, so no per-company list is kept."""
@@ -238,11 +272,7 @@ class NameIndex:
 
     def _drop_alias(self, aid: int) -> None:
         for mask in han_masks(self._alias_text[aid]):
-            held = self._han_masks.get(mask)
-            if held is not None and aid in held:
-                held.remove(aid)
-                if not held:
-                    del self._han_masks[mask]
+            _remove_id(self._han_masks, mask, aid)
         core = self._alias_key[aid]
         loose = name_keys(self._alias_text[aid])[0]
         self._exact_remove(loose, aid)
@@ -262,27 +292,10 @@ class NameIndex:
         self._free.append(aid)
 
     def _exact_add(self, key: str, aid: int) -> None:
-        current = self._exact.get(key)
-        if current is None:
-            self._exact[key] = aid
-        else:  # a tuple, not a list: tuples of ints drop out of the garbage collector's view
-            self._exact[key] = (current, aid) if isinstance(current, int) else (*current, aid)
+        _add_id(self._exact, key, aid)
 
     def _exact_remove(self, key: str, aid: int) -> None:
-        current = self._exact.get(key)
-        if current is None:
-            return
-        if isinstance(current, int):
-            if current == aid:
-                del self._exact[key]
-            return
-        rest = tuple(other for other in current if other != aid)
-        self._exact[key] = rest[0] if len(rest) == 1 else rest
+        _remove_id(self._exact, key, aid)
 
     def _exact_ids(self, key: str) -> Sequence[int]:
-        current = self._exact.get(key)
-        if current is None:
-            return ()
-        if isinstance(current, int):
-            return (current,)
-        return current
+        return ids_in(self._exact, key)

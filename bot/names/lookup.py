@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Resolution
-from bot.names.index import Hit, NameIndex
+from bot.names.index import Hit, NameIndex, ids_in
 from bot.names.keys import (
     EXACT_QUALITY,
     MARGIN,
@@ -220,7 +220,7 @@ class NameLookup(NameIndex):
             return None
         found: dict[int, str] = {}
         for at in range(1 if len(folded) == 2 else 0, len(folded)):  # a 2-character name keeps its first
-            for aid in self._han_masks.get(folded[:at] + "?" + folded[at + 1:], ()):
+            for aid in ids_in(self._han_masks, folded[:at] + "?" + folded[at + 1:]):
                 alias = self._alias_text[aid]
                 if alias and fold(alias) != folded:
                     found.setdefault(self._alias_company[aid], alias)
