@@ -7,14 +7,15 @@ on it. No timing is asserted here: latency is the bench suite's job.
 from __future__ import annotations
 
 import random
+from array import array
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import Company, Resolution
-from bot.names.index import ids_in
 from bot.names.keys import _ascii_keys, _unicode_keys, normalize
+from bot.names.masks import ID_BITS, HanMasks, han_masks
 from bot.names.reading import read
 from bot.names.resolver import Resolver
 from tests.resolver_cases import (
@@ -497,8 +498,10 @@ def test_pinyin_aliases_are_generated_not_stored(fresh: Resolver) -> None:
     assert resolver.resolve("weixin zhifu").company == wechat_pay
 
 
-def _mask_names(r: Resolver) -> dict[str, list[str]]:
-    return {k: sorted(r._alias_text[a] for a in ids_in(r._han_masks, k)) for k in r._han_masks}
+def _mask_names(r: Resolver) -> list[tuple[int, str]]:
+    """(a mask's hash, a name under it), all of them: two indexes compared by what they hold."""
+    r._han_masks.settle()
+    return sorted((p >> ID_BITS, r._alias_text[p & ((1 << ID_BITS) - 1)]) for p in r._han_masks._packed)
 
 
 def test_one_character_chinese_typos_are_indexed_at_start_up_not_on_first_use() -> None:
@@ -531,3 +534,29 @@ def test_one_character_chinese_typos_follow_company_changes_without_a_rebuild() 
     resolver.remove_company(9001)
     assert resolver.one_off_han("佐克期") is None
     assert _mask_names(resolver) == _mask_names(Resolver(fixture_companies()))
+
+
+def test_a_masked_name_found_by_its_hash_is_checked_against_the_name() -> None:
+    """The masks are keyed by hash: an alias filed under a colliding hash is not taken for a
+    one-character typo of a name it does not fit."""
+    resolver = Resolver(fixture_companies())
+    assert resolver.one_off_han("佐布拍") is None
+    taobao = next(aid for aid, text in enumerate(resolver._alias_text) if text == "淘宝")
+    resolver._han_masks._packed.append(HanMasks._pack("佐布?", taobao))  # as if 淘宝 had that mask
+    resolver._han_masks._packed = array("q", sorted(resolver._han_masks._packed))
+    assert resolver.one_off_han("佐布拍") is None
+
+
+def test_masks_are_found_after_bulk_runs_single_adds_and_removals() -> None:
+    masks = HanMasks()
+    masks.add_run([("淘宝", 1), ("淘特", 2), ("Taobao", 3)])
+    masks.add_run([("支付宝", 4)])
+    masks.add("淘天", 5)
+    assert sorted(masks.ids("淘?")) == [1, 2, 5]
+    assert masks.ids("?宝") == []  # a 2-character name keeps its first character
+    assert masks.ids("支?宝") == [4] and masks.ids("?付宝") == [4]
+    masks.remove("淘特", 2)
+    masks.remove("淘特", 2)  # gone already: nothing happens
+    assert sorted(masks.ids("淘?")) == [1, 5]
+    assert len(masks) == 2 + 3
+    assert han_masks("Taobao") == [] and han_masks("淘宝网") == ["?宝网", "淘?网", "淘宝?"]

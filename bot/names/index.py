@@ -23,55 +23,12 @@ from bot.names.keys import (
     CJK_GRAMS,
     LATIN_GRAMS,
     MAX_CJK_KEY,
-    fold,
     grams,
     has_cjk,
     name_keys,
     names_of,
 )
-
-
-def han_masks(alias: str) -> list[str]:
-    """A 2-4 character Chinese name with each character masked in turn ("淘宝" -> "?宝", "淘?")."""
-    key = fold(alias) if alias else ""
-    if 2 <= len(key) <= 4 and all(has_cjk(ch) for ch in key):
-        return [key[:at] + "?" + key[at + 1:] for at in range(len(key))]
-    return []
-
-
-IdTable = dict[str, int | tuple[int, ...]]
-"""Key -> alias id, or a tuple of ids when names share a key: no container for the common
-single id, and tuples of ints drop out of the garbage collector's view (unlike lists)."""
-
-
-def _add_id(table: IdTable, key: str, aid: int) -> None:
-    current = table.get(key)
-    if current is None:
-        table[key] = aid
-    else:
-        table[key] = (current, aid) if isinstance(current, int) else (*current, aid)
-
-
-def _remove_id(table: IdTable, key: str, aid: int) -> None:
-    current = table.get(key)
-    if current is None:
-        return
-    if isinstance(current, int):
-        if current == aid:
-            del table[key]
-        return
-    rest = tuple(other for other in current if other != aid)
-    table[key] = rest[0] if len(rest) == 1 else rest
-
-
-def ids_in(table: IdTable, key: str) -> Sequence[int]:
-    """The alias ids under ``key`` (none, one or several)."""
-    current = table.get(key)
-    if current is None:
-        return ()
-    if isinstance(current, int):
-        return (current,)
-    return current
+from bot.names.masks import HanMasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +59,14 @@ class NameIndex:
         self._alias_text: list[str] = []
         self._alias_company = array("q")
         self._free: list[int] = []
-        self._exact: IdTable = {}
+        # Key -> alias id, or a tuple of ids when names share a key (no container per key).
+        self._exact: dict[str, int | tuple[int, ...]] = {}
         # Gram -> alias ids, sorted, as compact C ints.
         self._postings: dict[str, array[int]] = {}
         self._max_cjk = 2
-        # 2-4 character Chinese names by one masked character ("淘?") -> alias ids, for
-        # one-character typos: built with the rest at start-up (built on first use, it held the
-        # event loop 0.7 s at 100k companies), then kept up to date name by name.
-        self._han_masks: IdTable = {}
+        # For one-character typos of Chinese names: built with the rest at start-up (built on
+        # first use, it held the event loop 0.7 s at 100k companies), then kept up to date.
+        self._han_masks = HanMasks()
         deque(self.bulk_index(companies), maxlen=0)
 
     def __len__(self) -> int:
@@ -148,6 +105,7 @@ class NameIndex:
                 batch = []
                 yield
         self._append(batch)
+        self._han_masks.settle()
 
     def _append(self, companies: list[Company]) -> None:
         """Index companies (already in ``_companies``, not yet indexed) under new alias ids.
@@ -157,7 +115,7 @@ class NameIndex:
         grouped by gram through C-level map() calls: no Python loop per (gram, alias) pair.
         """
         keys, texts, owners, exact = self._alias_key, self._alias_text, self._alias_company, self._exact
-        masks = self._han_masks
+        han: list[tuple[str, int]] = []  # Chinese names, for their masks
         latin: list[str] = []  # keys indexed by trigrams...
         latin_ids: list[int] = []
         cjk: list[str] = []  # ...and by bigrams
@@ -189,14 +147,15 @@ class NameIndex:
                 else:
                     cjk.append(core)
                     cjk_ids.append(aid)
-                    for mask in han_masks(text):
-                        _add_id(masks, mask, aid)
+                    if len(core) <= 4:  # a 2-4 character Chinese name is its own core key
+                        han.append((text, aid))
                 if not loose.isascii() and has_cjk(loose):
                     max_cjk = max(max_cjk, min(len(loose), MAX_CJK_KEY))
         self._max_cjk = max_cjk
         # A padded key of n characters has n trigrams, or n + 1 bigrams.
         self._append_grams(LATIN_GRAMS, latin, latin_ids, map(len, latin))
         self._append_grams(CJK_GRAMS, cjk, cjk_ids, map((1).__add__, map(len, cjk)))
+        self._han_masks.add_run(han)
 
     def _append_grams(
         self, pattern: re.Pattern[str], keys: list[str], ids: list[int], counts: Iterable[int]
@@ -259,8 +218,7 @@ class NameIndex:
                     posting.insert(bisect_left(posting, aid), aid)
             if has_cjk(loose):
                 self._max_cjk = max(self._max_cjk, min(len(loose), MAX_CJK_KEY))
-            for mask in han_masks(text):
-                _add_id(self._han_masks, mask, aid)
+            self._han_masks.add(text, aid)
 
     def _unindex(self, company: Company) -> None:
         """Find the company's slots through its own keys, so no per-company list is kept."""
@@ -271,8 +229,7 @@ class NameIndex:
                         self._drop_alias(aid)
 
     def _drop_alias(self, aid: int) -> None:
-        for mask in han_masks(self._alias_text[aid]):
-            _remove_id(self._han_masks, mask, aid)
+        self._han_masks.remove(self._alias_text[aid], aid)
         core = self._alias_key[aid]
         loose = name_keys(self._alias_text[aid])[0]
         self._exact_remove(loose, aid)
@@ -292,10 +249,27 @@ class NameIndex:
         self._free.append(aid)
 
     def _exact_add(self, key: str, aid: int) -> None:
-        _add_id(self._exact, key, aid)
+        current = self._exact.get(key)
+        if current is None:
+            self._exact[key] = aid
+        else:  # a tuple, not a list: tuples of ints drop out of the garbage collector's view
+            self._exact[key] = (current, aid) if isinstance(current, int) else (*current, aid)
 
     def _exact_remove(self, key: str, aid: int) -> None:
-        _remove_id(self._exact, key, aid)
+        current = self._exact.get(key)
+        if current is None:
+            return
+        if isinstance(current, int):
+            if current == aid:
+                del self._exact[key]
+            return
+        rest = tuple(other for other in current if other != aid)
+        self._exact[key] = rest[0] if len(rest) == 1 else rest
 
     def _exact_ids(self, key: str) -> Sequence[int]:
-        return ids_in(self._exact, key)
+        current = self._exact.get(key)
+        if current is None:
+            return ()
+        if isinstance(current, int):
+            return (current,)
+        return current

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Resolution
-from bot.names.index import Hit, NameIndex, ids_in
+from bot.names.index import Hit, NameIndex
 from bot.names.keys import (
     EXACT_QUALITY,
     MARGIN,
@@ -34,6 +34,7 @@ from bot.names.keys import (
     min_fuzzy_len,
     name_keys,
 )
+from bot.names.masks import han_masks
 from bot.names.script import pinyin
 from bot.names.words import COMMON_WORDS
 
@@ -219,10 +220,10 @@ class NameLookup(NameIndex):
         if not 2 <= len(folded) <= 4 or not all(has_cjk(ch) for ch in folded):
             return None
         found: dict[int, str] = {}
-        for at in range(1 if len(folded) == 2 else 0, len(folded)):  # a 2-character name keeps its first
-            for aid in ids_in(self._han_masks, folded[:at] + "?" + folded[at + 1:]):
+        for mask in han_masks(folded):
+            for aid in self._han_masks.ids(mask):
                 alias = self._alias_text[aid]
-                if alias and fold(alias) != folded:
+                if alias and fold(alias) != folded and mask in han_masks(alias):  # ids are filed by hash
                     found.setdefault(self._alias_company[aid], alias)
         if len(found) > 1:  # "淘包": 淘宝, 淘天 and 淘特 differ by one; 包 sounds like 宝
             found = {cid: alias for cid, alias in found.items()
