@@ -97,39 +97,30 @@ class Tracer:
                         "collected": info.get("collected", 0)})
 
     def _watch(self) -> None:
-        pending: list[float] = []  # perf_counter when the current ping was posted, if any
-        ping_wall = 0.0
-        samples: Counter[str] = Counter()
-
-        def pong(posted: list[float]) -> None:
-            posted.append(time.perf_counter())
-
+        """Post a ping whenever none is out; when one comes back late, report how late, with the
+        main thread's stacks sampled while it was out."""
+        posted = 0.0  # perf_counter when the ping now out was posted; 0 when none is
+        posted_at = 0.0
         answered: list[float] = []
+        samples: Counter[str] = Counter()
         while not self._stop.wait(SAMPLE_S):
             loop = self._loop
             if loop is None or loop.is_closed() or not loop.is_running():
-                pending.clear()
-                answered.clear()
-                samples.clear()
-                continue
-            if not pending:
-                answered = []
-                pending.append(time.perf_counter())
-                ping_wall = time.time()
+                posted = 0.0
+            elif not posted:
+                answered, samples = [], Counter()  # a late pong of an abandoned ping goes nowhere
+                posted, posted_at = time.perf_counter(), time.time()
                 try:
-                    loop.call_soon_threadsafe(pong, answered)
+                    loop.call_soon_threadsafe(_pong, answered)
                 except RuntimeError:  # closed between the check and the call
-                    pending.clear()
-                continue
-            waited_ms = (time.perf_counter() - pending[0]) * 1000
-            if answered:
-                lag_ms = (answered[0] - pending[0]) * 1000
+                    posted = 0.0
+            elif answered:
+                lag_ms = (answered[0] - posted) * 1000
                 if lag_ms > STALL_MS:
-                    self.write({"event": "stall", "at": ping_wall, "ms": round(lag_ms, 1),
+                    self.write({"event": "stall", "at": posted_at, "ms": round(lag_ms, 1),
                                 "stacks": [[n, s] for s, n in samples.most_common(6)]})
-                pending.clear()
-                samples.clear()
-            elif waited_ms > STALL_MS / 2:
+                posted = 0.0
+            elif (time.perf_counter() - posted) * 1000 > STALL_MS / 2:
                 samples[self._main_stack()] += 1
 
     def _main_stack(self) -> str:
@@ -139,6 +130,10 @@ class Tracer:
         lines = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
                  for f in traceback.extract_stack(frame)[-STACK_DEPTH:]]
         return " < ".join(reversed(lines))
+
+
+def _pong(answered: list[float]) -> None:
+    answered.append(time.perf_counter())
 
 
 class _Policy(asyncio.DefaultEventLoopPolicy):
