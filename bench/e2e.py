@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import stalls
 from bench.probe import vm_hwm_mb, vm_rss_mb
 from bench.workload import Workload, is_cjk
 from tests.e2e.harness import OWNER_IDS, BotProcess, new_fake
@@ -380,10 +381,14 @@ async def start(module: str, fake: FakeTelegram, db: Path, log_path: Path, *,
     """``python -m <module>`` with the e2e harness's isolated settings, once it long-polls the fake."""
     env = BotProcess(fake, db, log_path, log_level="INFO",
                      extra_env={"RATE_LIMITER": "on" if rate_limiter else "off"}).env()
+    command = [sys.executable, "-m", module]
+    if stalls.trace_path(log_path.stem) is not None:  # traced: the same module, under bench.stalls
+        command = [sys.executable, "-m", "bench.stalls", module]
+        env[stalls.NAME_ENV] = log_path.stem
     started = time.monotonic()
     with log_path.open("ab") as log:
         # Popen returns at once; the wait for polling below is async.
-        proc = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,  # noqa: ASYNC220
+        proc = subprocess.Popen(command, cwd=ROOT, env=env,  # noqa: ASYNC220
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     running = Running(proc, log_path, 0.0)
     while True:
@@ -536,6 +541,7 @@ async def ceiling(db: Path, work: Workload, busiest: Sequence[str], tmp: Path, o
     out: dict[str, Any] = {}
     sides = (("bot", prefix), ("bench.echo_bot", f"{prefix}_echo"))
     updates = max(1, round(opts.per_s * opts.seconds))
+    tracer = stalls.trace_this_loop(f"{prefix}_bench")  # the load generator and both fakes
     with _fake() as bot_fake, _fake() as echo_fake:
         fakes = {prefix: bot_fake, f"{prefix}_echo": echo_fake}
         running: dict[str, Running] = {}
@@ -563,6 +569,11 @@ async def ceiling(db: Path, work: Workload, busiest: Sequence[str], tmp: Path, o
             rss = {name: proc.rss() for name, proc in running.items()}
         finally:
             stopped = {name: proc.stop() for name, proc in running.items()}
+            if tracer is not None:
+                tracer.close()
+                for name, phase in phases.items():  # every answer and call, to line up with the stalls
+                    stalls.write_samples(name, [(x.label, x.available, x.ms) for x in phase.samples],
+                                         fakes[name].calls)
     for _, name in sides:
         phase = phases[name]
         figures = phase.figures(name)

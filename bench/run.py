@@ -501,6 +501,28 @@ async def e2e_figures(db: Path, work: Workload, tmp: Path, args: argparse.Namesp
 # -- orchestration ---------------------------------------------------------------------------
 
 
+async def part_figures(part: str, db: Path, work: Workload, args: argparse.Namespace,
+                       results: dict[str, Any], started: float) -> dict[str, Any]:
+    """One part of the run (``--only``), for working on it: no targets, never the README's table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if part == "e2e":
+            log("end to end: python -m bot and the echo bot polling a local fake Telegram...")
+            results.update(await e2e_figures(db, work, Path(tmp), args))
+        else:
+            synth_db = Path(tmp) / "synth.sqlite3"
+            shutil.copyfile(db, synth_db)  # the admin writes must not change the cached store
+            log(f"at Telegram's ceiling: {args.ceiling_rate:g} updates/s, open loop, rate limiter on...")
+            results.update(await e2e.ceiling(synth_db, work, e2e.busiest_companies(synth_db, 50), Path(tmp),
+                                             e2e.CeilingOptions(per_s=args.ceiling_rate,
+                                                                seconds=args.ceiling_seconds,
+                                                                reply_timeout=args.e2e_reply_timeout,
+                                                                seed=args.seed)))
+    results["only"] = part
+    results["bench_s"] = time.perf_counter() - started
+    results["timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return results
+
+
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     from bot.startup import open_interop
 
@@ -517,6 +539,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "aliases": counts.aliases, "facts": counts.facts, "indexed_names": len(work.choices),
         "generate_s": generated_s,
     }
+    if args.only:
+        return await part_figures(args.only, db, work, args, results, started)
     log("start-up and peak RSS (fresh interpreter)...")
     results.update(startup_figures(db, work))
     interop = await open_interop(db)
@@ -685,7 +709,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of 100k companies / 300k aliases / 1M facts (default 1)")
     parser.add_argument("--seed", type=int, default=42, help="generation seed (default 42)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON path")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results JSON path (default bench/results.json)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
                         help="where generated stores are cached (default bench/.cache)")
     parser.add_argument("--samples", type=int, default=0, help="resolver queries per kind")
@@ -720,11 +745,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     e2e_opts.add_argument("--flood-private", type=int, default=5, help="private users asking during it")
     e2e_opts.add_argument("--flood-timeout", type=float, default=180.0,
                           help="seconds a private user waits before counting as unanswered")
+    parser.add_argument("--only", choices=("e2e", "ceiling"), default=None,
+                        help="run one part and write its figures to --out (default "
+                             "bench/.cache/results-<part>.json), not the whole table")
     parser.add_argument("--picture-runs", type=int, default=10,
                         help="draws of each picture whose median is reported (default 10)")
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 10:
         parser.error("--scale must be in (0, 10]")
+    if args.out is None:
+        args.out = DEFAULT_OUT if args.only is None else args.cache_dir / f"results-{args.only}.json"
     return args
 
 
@@ -733,6 +763,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = asyncio.run(measure(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.only:
+        print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict | list)}, indent=1))
+        print(f"\nwrote {args.out} in {results['bench_s']:.0f} s")
+        return 0
     print(table(results))
     print(f"\nwrote {args.out} in {results['bench_s']:.0f} s")
     return 0

@@ -7,14 +7,14 @@ ranked candidates so the UI can ask "did you mean".
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from itertools import islice
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Resolution
-from bot.names.index import Hit, NameIndex, han_masks
+from bot.names.index import Hit, NameIndex
 from bot.names.keys import (
     EXACT_QUALITY,
     MARGIN,
@@ -34,6 +34,7 @@ from bot.names.keys import (
     min_fuzzy_len,
     name_keys,
 )
+from bot.names.masks import han_masks
 from bot.names.script import pinyin
 from bot.names.words import COMMON_WORDS
 
@@ -218,13 +219,11 @@ class NameLookup(NameIndex):
         folded = fold(text)
         if not 2 <= len(folded) <= 4 or not all(has_cjk(ch) for ch in folded):
             return None
-        if self._han_masks is None:
-            self._han_masks = self._build_han_masks()
         found: dict[int, str] = {}
-        for at in range(1 if len(folded) == 2 else 0, len(folded)):  # a 2-character name keeps its first
-            for aid in self._han_masks.get(folded[:at] + "?" + folded[at + 1:], ()):
+        for mask in han_masks(folded):
+            for aid in self._han_masks.ids(mask):
                 alias = self._alias_text[aid]
-                if alias and fold(alias) != folded:
+                if alias and fold(alias) != folded and mask in han_masks(alias):  # ids are filed by hash
                     found.setdefault(self._alias_company[aid], alias)
         if len(found) > 1:  # "淘包": 淘宝, 淘天 and 淘特 differ by one; 包 sounds like 宝
             found = {cid: alias for cid, alias in found.items()
@@ -234,15 +233,6 @@ class NameLookup(NameIndex):
         cid, alias = next(iter(found.items()))
         company = self._companies.get(cid)
         return (company, alias) if company is not None else None
-
-    def _build_han_masks(self) -> dict[str, list[int]]:
-        """Each 2-4 character Chinese name with one character masked ("淘?") -> its alias ids;
-        built on first use, then kept up to date name by name as companies change."""
-        masks: dict[str, list[int]] = defaultdict(list)
-        for aid, alias in enumerate(self._alias_text):
-            for mask in han_masks(alias):
-                masks[mask].append(aid)
-        return dict(masks)
 
     def exact(self, name: str) -> Company | None:
         """The one company ``name`` is exactly a name of (after normalising), with no fuzzy
