@@ -431,9 +431,10 @@ class Interop:
             kind = reading.kind
             if kind in (None, Kind.PAYMENTS) and reading.host in (a.id, b.id):
                 # "支付宝里能用美团吗", "buy taobao stuff inside wechat": being used inside a host
-                # app is its mini-program, link or checkout, not paying with a wallet
+                # app is its mini-program, link or checkout (when the pair has one), not paying
                 guest = b if reading.host == a.id else a
-                if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
+                if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value) and (
+                        kind is None or (await self.check(a, b)).of_kind(Kind.SHOPPING)):
                     kind = Kind.SHOPPING
             if kind is Kind.SHOPPING and {a.kind, b.kind} <= _MONEY_KINDS:
                 kind = Kind.PAYMENTS  # "link mastercard to wechat pay": a card bound to pay with
@@ -465,9 +466,9 @@ class Interop:
                 results.append(_negated(result, reading))
                 continue
             if not whole.threads and not whole.rollup:  # "windows search without bing": no pair,
-                topic = await self._topic_thread((a, b), reading)  # a topic thread its words say
-                if topic is not None:
-                    results.append(_negated(await self.check_kind(*topic, reading.region), reading))
+                topical = await self._topic_thread((a, b), reading)  # a topic thread its words say
+                if topical is not None:
+                    results.append(_negated(await self.check_kind(*topical, reading.region), reading))
                     continue
             result = await self.check_kind(a, b, kind, reading.scope, reading.region)
             implied = self._implied_kind(a, b) if kind is None else None
@@ -668,7 +669,7 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, 
         plain = any(not any(_same_word(x, k) for k in _KIND_TEXT) for x in hits)
         score = len(hits)
         if thread.scope.casefold() in named:
-            score += scope_words.scope_hits(text, thread.scope)
+            score += 2 * scope_words.scope_hits(text, thread.scope)  # its own words say more than a verb
         if score > best_score or (latest and plain and best_plain and score == best_score
                                   and best is not None and thread.current.fact.date > best.current.fact.date):
             best, best_score, best_plain = thread, score, plain

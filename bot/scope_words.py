@@ -27,25 +27,28 @@ SCOPE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "find my device network": ("find my device", "查找设备"),
     "find my network": ("find my", "查找网络", "查找"),
     "google cast": ("google cast", "chromecast", "cast", "casting", "投屏", "投射"),
-    "hce tap-to-pay": ("hce", "tap to pay", "tap-to-pay", "contactless", "nfc", "碰一碰", "非接触", "感应支付"),
+    "hce tap-to-pay": ("hce", "tap to pay", "tap-to-pay", "contactless", "nfc", "碰一碰", "非接触",
+                       "感应支付"),
     "home screen web apps": ("web app", "web apps", "pwa", "pwas", "home screen", "主屏幕", "网页应用"),
     "qr codes": ("qr", "qr code", "qr codes", "scan", "scanning", "二维码", "扫码", "互扫", "erweima"),
     "rcs messaging": ("rcs", "texting", "text messages", "sms", "短信", "富媒体"),
     "secure element api": ("secure element", "nfc chip", "nfc", "安全元件", "安全芯片"),
-    "wi-fi aware": ("wi-fi aware", "wifi aware", "wi fi aware"),
+    "wi-fi aware": ("wi-fi aware", "wifi aware", "wi fi aware", "wifi直连", "wi-fi直连",
+                    "近场直连"),
     "windows search": ("windows search", "search box", "start menu search", "搜索框", "windows搜索"),
     "ads": ("ads", "ad", "adverts", "advertising", "advertisements", "广告", "guanggao"),
     "browser choice screen": ("browser choice", "choice screen", "choose a browser", "浏览器选择",
                               "选择屏幕", "选择界面"),
     "bulky items": ("bulky", "big items", "large items", "heavy items", "big item", "large item",
                     "heavy item", "big furniture", "furniture", "appliance", "appliances",
-                    "white goods", "大件", "家电", "家具", "大家电", "dajian", "jiadian", "jiaju"),
+                    "white goods", "大件", "大型", "家电", "家具", "大家电", "dajian", "jiadian", "jiaju"),
     "charging port": ("charging", "charger", "charging port", "usb-c port", "lightning", "充电口",
                       "充电", "接口", "chongdian"),
-    "chat links": ("chat", "chats", "private chat", "links", "link", "链接", "私聊", "聊天", "lianjie"),
+    "chat links": ("chat", "chats", "private chat", "links", "link", "链接", "连结", "私聊", "聊天",
+                   "lianjie"),
     "choice screen": ("choice screen", "choose", "choice", "选择屏幕", "选择界面", "选择"),
-    "courier delivery": ("courier", "delivery", "deliver", "parcel", "parcels", "shipping", "ship",
-                         "快递", "配送", "送货", "kuaidi"),
+    "courier delivery": ("courier", "couriers", "parcel", "parcels", "package", "packages", "快递",
+                         "包裹", "kuaidi"),
     "data transfer": ("data transfer", "transfer", "migrate", "switch phones", "move data",
                       "迁移", "转移", "换机", "qianyi"),
     "default messaging app": ("default messaging", "default messages", "default texting",
@@ -128,9 +131,12 @@ def scopes_named(text: str) -> frozenset[str]:
 
 def is_scope_word(text: str) -> bool:
     """Whether the whole text (an unknown name's words) only says scope words ("大件家电",
-    "furniture"): a thread's scope, never a name to report."""
+    "furniture", or "送大件家具" with one verb character glued on): a thread's scope, never a
+    name to report."""
     rest = fold(text)
     for ps in _patterns().values():
         for p in ps:
             rest = p.sub(" ", rest)
-    return bool(fold(text).strip()) and not rest.strip()
+    left = rest.split()
+    glued = len(left) == 1 and len(left[0]) == 1 and has_han(left[0])
+    return bool(fold(text).strip()) and (not left or glued)
