@@ -408,7 +408,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = _topics_named(self._products_named(reading.known), reading)
+        known = await self._scope_not_name(_topics_named(self._products_named(reading.known), reading))
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -512,6 +512,26 @@ class Interop:
                 result = await self.check_kind(other, topic, kind, scope, reading.region)
                 return result, Substitution(app, topic, topic=True)
         return None
+
+    async def _scope_not_name(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
+        """Of three or more names, one said by a word that names a scope of the other names'
+        pair ("did wechat remove jd from *discover*": JD's Discover shopping entry, not the card
+        network) is that scope, not a party: the pair answers alone."""
+        ids = {n.company.id for n in known if n.company is not None}
+        if len(ids) < 3:
+            return known
+        for name in known:
+            said = name.matched or name.text
+            if name.company is None or not scope_words.is_scope_word(said):
+                continue
+            rest = [n.company for n in known if n.company is not None and n.company.id != name.company.id]
+            if len({c.id for c in rest}) != 2:
+                continue
+            found = await self.check(rest[0], rest[1])
+            scopes = {t.scope.casefold() for t in (*found.threads, *found.rollup)}
+            if scopes & scope_words.scopes_named(said):
+                return tuple(n for n in known if n is not name)
+        return known
 
     async def _product_at_place(self, companies: list[Company], reading: Reading) -> Company | None:
         """Of two names and a place, a company named beside its own product ("Kasikornbank K PLUS

@@ -202,7 +202,7 @@ _ANDROID_STORES = Want(("Android", "Alternative app marketplaces"), Verdict.ANNO
 _WIN_SEARCH = Want(("Microsoft Windows", "Third-party search engines"), Verdict.PARTIAL, never=("No record",))
 _PAY_ON_IPHONE = Want(("iPhone", "Google Chrome"), Verdict.LIVE, says=("Apple Pay on iPhone",))
 _CHAT_LINKS = Want(("WeChat", "Taobao"), Verdict.LIVE, headline="live since 17 Sep 2021")
-_DISCOVER = Want(says=("WeChat × JD.com — 🔗 Shopping & links, 🟡 partial since 30 Sep 2025",))
+_DISCOVER = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover shopping entry",))
 CASES4: list[tuple[str, Want]] = [
     # words that say a thread's scope ("furniture" -> bulky items) pick that thread; none keeps the main one
     ("will cainiao carry large appliances for jd.com sellers", _BULKY),
@@ -225,7 +225,7 @@ CASES4: list[tuple[str, Want]] = [
     ("apple pay in chrome on iphone", _PAY_ON_IPHONE),
     ("can i use apple pay inside chrome on my iphone", _PAY_ON_IPHONE),
     ("微信还屏蔽淘宝链接吗", _CHAT_LINKS), ("微信還封殺淘寶連結嗎", _CHAT_LINKS),
-    # among several pairs, a pair's line shows the state of the scope thread that gave its verdict
+    # a name said by a word that names a scope of the other two names' pair is that scope
     ("did wechat remove jd from discover", _DISCOVER), ("has wechat taken jd out of discover", _DISCOVER),
 ]
 TUNING += CASES4[0::2]
