@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from bot import fact_words
+from bot import fact_words, scope_words
 from bot.cache import Cache
 from bot.domain import (
     CheckHint,
@@ -316,11 +316,18 @@ class Interop:
         if reading.intent is Intent.LATEST:
             return Decision(Latest(tuple(await self.recent(10))))
         companies = reading.companies()
-        unknown = tuple(n.resolution for n in reading.unknown)
+        # "big furniture", "大件家电": words that name a thread's scope are no unknown names
+        unknown = tuple(n.resolution for n in reading.unknown
+                        if not (companies and scope_words.is_scope_word(n.resolution.query)))
         doubtful = tuple(n.resolution for n in reading.doubtful)
         if reading.intent is Intent.OWNERSHIP and companies:
             return Decision(self.ownership(companies[0], companies[1] if len(companies) > 1 else None,
                                            reading), unknown + doubtful, corrected=reading.corrected)
+        product = await self._product_at_place(companies, reading)
+        if product is not None:  # "開泰銀行K PLUS在中國": the product is asked about, at the place
+            reading = replace(reading, names=tuple(n for n in reading.names
+                                                   if n.company is None or n.company is product))
+            companies = [product]
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name
@@ -369,6 +376,10 @@ class Interop:
                         return await self._pairs(replace(reading, names=(
                             replace(known, company=sister), replace(known, company=partner, side=99))),
                             unknown)
+            topic = await self._topic_thread([company], reading)
+            if topic is not None:  # "android registered app stores": the topic its words imply
+                return await self._pairs(replace(reading, names=(
+                    *reading.names, replace(reading.known[0], company=topic[1], side=99))), unknown)
             if kind is not None:
                 return Decision(await self.kind_facts(company, kind, reading.scope, reading.region),
                                 unknown, corrected=reading.corrected)
@@ -397,7 +408,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = _topics_named(self._products_named(reading.known), reading)
+        known = await self._scope_not_name(_topics_named(self._products_named(reading.known), reading))
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -418,9 +429,12 @@ class Interop:
         results: list[CheckResult] = []
         for a, b in pairs[:MAX_PAIRS]:
             kind = reading.kind
-            if kind is None and reading.host in (a.id, b.id):  # "支付宝里能用美团吗": a mini-program
+            if kind in (None, Kind.PAYMENTS) and reading.host in (a.id, b.id):
+                # "支付宝里能用美团吗", "buy taobao stuff inside wechat": being used inside a host
+                # app is its mini-program, link or checkout (when the pair has one), not paying
                 guest = b if reading.host == a.id else a
-                if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value):
+                if guest.kind not in (Kind.PAYMENTS.value, Kind.LOGISTICS.value) and (
+                        kind is None or (await self.check(a, b)).of_kind(Kind.SHOPPING)):
                     kind = Kind.SHOPPING
             if kind is Kind.SHOPPING and {a.kind, b.kind} <= _MONEY_KINDS:
                 kind = Kind.PAYMENTS  # "link mastercard to wechat pay": a card bound to pay with
@@ -439,9 +453,9 @@ class Interop:
             latest = _mentions(reading.text, W.STILL_WORDS)
             whole = await self.check(a, b)
             said, named = reading.asked
-            picked = _scope_pick(whole, reading.words, kind, latest=latest, need=named)
+            picked = _scope_pick(whole, reading.words, kind, latest=latest, need=named, text=reading.text)
             if picked is None and named:  # "group chat links": the feature's thread, whatever its kind
-                picked = _scope_pick(whole, reading.words, None, latest=latest, need=named)
+                picked = _scope_pick(whole, reading.words, None, latest=latest, need=named, text=reading.text)
             if picked is None and named:  # "a taobao mini program in wechat": none, said so
                 asked = kind or W.FEATURE_KINDS.get(named)
                 result = await self.check_kind(a, b, asked, named, reading.region, said)
@@ -451,6 +465,11 @@ class Interop:
                 result = await self.check_kind(a, b, picked[0], picked[1], reading.region)
                 results.append(_negated(result, reading))
                 continue
+            if not whole.threads and not whole.rollup:  # "windows search without bing": no pair,
+                topical = await self._topic_thread((a, b), reading)  # a topic thread its words say
+                if topical is not None:
+                    results.append(_negated(await self.check_kind(*topical, reading.region), reading))
+                    continue
             result = await self.check_kind(a, b, kind, reading.scope, reading.region)
             implied = self._implied_kind(a, b) if kind is None else None
             if implied is not None:  # the wallet's own kind leads only when it says otherwise
@@ -488,11 +507,75 @@ class Interop:
                         fold_text(name).endswith(forms) for name in (topic.name, *topic.aliases)):
                     continue
                 found = await self.check(other, topic)
-                picked = _scope_pick(found, reading.words, None)
+                picked = _scope_pick(found, reading.words, None, text=reading.text)
                 kind, scope = picked if picked is not None else (None, "")
                 result = await self.check_kind(other, topic, kind, scope, reading.region)
                 return result, Substitution(app, topic, topic=True)
         return None
+
+    async def _scope_not_name(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
+        """Of three or more names, one said by a word that names a scope of the other names'
+        pair ("did wechat remove jd from *discover*": JD's Discover shopping entry, not the card
+        network) is that scope, not a party: the pair answers alone."""
+        ids = {n.company.id for n in known if n.company is not None}
+        if len(ids) < 3:
+            return known
+        for name in known:
+            said = name.matched or name.text
+            if name.company is None or not scope_words.is_scope_word(said):
+                continue
+            rest = [n.company for n in known if n.company is not None and n.company.id != name.company.id]
+            if len({c.id for c in rest}) != 2:
+                continue
+            found = await self.check(rest[0], rest[1])
+            scopes = {t.scope.casefold() for t in (*found.threads, *found.rollup)}
+            if scopes & scope_words.scopes_named(said):
+                return tuple(n for n in known if n is not name)
+        return known
+
+    async def _product_at_place(self, companies: list[Company], reading: Reading) -> Company | None:
+        """Of two names and a place, a company named beside its own product ("Kasikornbank K PLUS
+        in China") that share no fact of their own: the product, which the place then asks about."""
+        if len(companies) != 2 or not (reading.place or reading.region):
+            return None
+        for owner, product in (companies, companies[::-1]):
+            if product.id in self.tree.descendants(owner.id):
+                found = await self.check(owner, product)
+                return None if found.threads else product
+        return None
+
+    async def _topic_thread(self, companies: Iterable[Company], reading: Reading
+                            ) -> tuple[Company, Company, Kind, str] | None:
+        """The one thread of a named company with a topic party ("Alternative app marketplaces")
+        whose scope, summary and topic names say at least two of the question's own words, a
+        name asked beside it counting as one ("windows search without bing" -> Windows x Third-party
+        search engines): the topic the question implies without naming it. None on a tie."""
+        named = [c for c in companies]
+        own = {w for c in named for n in (c.name, *c.aliases) for w in SCOPE_TOKEN.findall(n.casefold())}
+        asked = [w for w in reading.words if w not in W.SCOPE_STOP and w not in own]
+        scores: dict[tuple[int, int, str, str], int] = {}
+        for company in named:
+            others = [c for c in named if c.id != company.id]
+            for fact in await self.store.facts_involving([company.id], None):
+                topic = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
+                if topic.kind != _TOPIC_KIND:
+                    continue
+                said = " ".join((fact.summary, fact.scope, topic.name, *topic.aliases)).casefold()
+                tokens = set(SCOPE_TOKEN.findall(said))
+                score = sum(1 for w in asked if any(_same_word(w, x) for x in tokens))
+                score += any(_mentions(said, (fold_text(o.name), *(fold_text(x) for x in o.aliases
+                                                                   if x.isascii())))
+                             for o in others)
+                key = (company.id, topic.id, fact.kind.value, fact.scope)
+                scores[key] = max(scores.get(key, 0), score)
+        if not scores:
+            return None
+        best = max(scores.values())
+        top = {k[:2] for k, v in scores.items() if v == best}
+        if best < 2 or len(top) != 1:
+            return None
+        key = next(k for k, v in scores.items() if v == best)
+        return self.company(key[0]), self.company(key[1]), Kind(key[2]), key[3]
 
     def _products_named(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
         """Of three or more names, a company named beside its own product ("匯豐 PayMe 微信支付")
@@ -582,14 +665,16 @@ def _same_word(x: str, y: str) -> bool:
 
 
 def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, latest: bool = False,
-                need: str = "") -> tuple[Kind, str] | None:
+                need: str = "", text: str = "") -> tuple[Kind, str] | None:
     """The thread whose scope the question's words name ("is RCS *encrypted*" -> encrypted RCS),
     best first on a tie, or the one that changed last when the question asks where things
     stand now and names the scope by more than its kind's word ("does WeChat *still* have a
     JD shopping *entry*", not "does WeChat still block Taobao *links*"); None when no word
-    names one. With ``need`` (a feature word asked), only a scope that has that word counts."""
+    names one. With ``need`` (a feature word asked), only a scope that has that word counts.
+    The scope's words and synonyms in ``text`` (``bot.scope_words``: "furniture", "大件") count too."""
     asked = [w for w in words if w not in W.SCOPE_STOP]
-    if not asked:
+    named = scope_words.scopes_named(text) if text else frozenset()
+    if not asked and not named:
         return None
     best: Thread | None = None
     best_score = 0
@@ -603,6 +688,8 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, 
         hits = [x for x in tokens if any(_same_word(x, w) for w in asked)]
         plain = any(not any(_same_word(x, k) for k in _KIND_TEXT) for x in hits)
         score = len(hits)
+        if thread.scope.casefold() in named:
+            score += 2 * scope_words.scope_hits(text, thread.scope)  # its own words say more than a verb
         if score > best_score or (latest and plain and best_plain and score == best_score
                                   and best is not None and thread.current.fact.date > best.current.fact.date):
             best, best_score, best_plain = thread, score, plain

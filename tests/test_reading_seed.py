@@ -36,6 +36,8 @@ class Want:
     """Text the reply must not contain."""
     clean: bool = False
     """No word of the question is reported as an unknown name."""
+    headline: str = ""
+    """Text the reply's first paragraph (its headline) must contain."""
 
 
 _WIN_BROWSERS = Want(("Microsoft Windows", "Third-party web browsers"), Verdict.PARTIAL, clean=True)
@@ -192,6 +194,43 @@ CASES3: list[tuple[str, Want]] = [
 TUNING += CASES3[0::2]
 HELD_OUT += CASES3[1::2]
 
+_BULKY = Want(("JD.com", "Cainiao"), Verdict.ANNOUNCED, says=("bulky items",), clean=True)
+_COURIER = Want(("JD.com", "Cainiao"), Verdict.LIVE, says=("courier delivery",))
+_CHECKOUT = Want(("WeChat", "Taobao"), Verdict.LIVE, says=("in-app checkout",), headline="Shopping & links")
+_KPLUS = Want(("K PLUS", "WeChat Pay"), Verdict.LIVE, never=("No record",))
+_ANDROID_STORES = Want(("Android", "Alternative app marketplaces"), Verdict.ANNOUNCED, clean=True)
+_WIN_SEARCH = Want(("Microsoft Windows", "Third-party search engines"), Verdict.PARTIAL, never=("No record",))
+_PAY_ON_IPHONE = Want(("iPhone", "Google Chrome"), Verdict.LIVE, says=("Apple Pay on iPhone",))
+_CHAT_LINKS = Want(("WeChat", "Taobao"), Verdict.LIVE, headline="live since 17 Sep 2021")
+_DISCOVER = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover shopping entry",))
+CASES4: list[tuple[str, Want]] = [
+    # words that say a thread's scope ("furniture" -> bulky items) pick that thread; none keeps the main one
+    ("will cainiao carry large appliances for jd.com sellers", _BULKY),
+    ("can jd shops send big furniture by cainiao", _BULKY),
+    ("菜鸟能给京东送大件家具吗", _BULKY), ("京東的家電大件能用菜鳥送嗎", _BULKY),
+    ("jingdong cainiao jiadian", _BULKY), ("cainiao jd bulky", _BULKY),
+    ("can jd sellers ship parcels with cainiao", _COURIER), ("does cainiao work with jd", _COURIER),
+    # a guest used inside a host app is its checkout or link thread, not the host's wallet
+    ("can you purchase taobao goods inside wechat", _CHECKOUT),
+    ("can i buy taobao items in the wechat app", _CHECKOUT),
+    ("在微信里能买淘宝的东西吗", _CHECKOUT), ("在微信裡能買淘寶的東西嗎", _CHECKOUT),
+    # an owner named beside its own product, with a place: what the product has there
+    ("kasikornbank k plus in china", _KPLUS), ("开泰银行K PLUS在中国能用吗", _KPLUS),
+    # the only named company's words that a topic thread says: that topic thread
+    ("android registered app stores", _ANDROID_STORES),
+    ("registered app stores on android", _ANDROID_STORES),
+    ("windows search without bing in the eea", _WIN_SEARCH),
+    ("can i take bing out of windows search", _WIN_SEARCH),
+    # "on iphone" picks the on-iPhone thread; "links" picks the chat-links thread of a negated question
+    ("apple pay in chrome on iphone", _PAY_ON_IPHONE),
+    ("can i use apple pay inside chrome on my iphone", _PAY_ON_IPHONE),
+    ("微信还屏蔽淘宝链接吗", _CHAT_LINKS), ("微信還封殺淘寶連結嗎", _CHAT_LINKS),
+    # a name said by a word that names a scope of the other two names' pair is that scope
+    ("did wechat remove jd from discover", _DISCOVER), ("has wechat taken jd out of discover", _DISCOVER),
+]
+TUNING += CASES4[0::2]
+HELD_OUT += CASES4[1::2]
+
 
 async def _mismatch(interop: Interop, text: str, want: Want) -> str | None:
     """Why the core's answer is not ``want``, or None when it is."""
@@ -215,6 +254,9 @@ async def _mismatch(interop: Interop, text: str, want: Want) -> str | None:
         where = first if never.startswith(("✅", "No record")) else reply
         if never in where:
             return f"says {never!r}: {reply[:300]!r}"
+    headline = next((p for p in reply.split("\n\n") if " × " in p), first)  # past "I read … as …"
+    if want.headline and want.headline not in headline:
+        return f"headline lacks {want.headline!r}: {headline!r}"
     if want.clean and (decision.unknown or isinstance(result, Unresolved)):
         return f"reported as unknown: {[r.query for r in decision.unknown]}: {reply[:200]!r}"
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.domain import (
     CheckResult,
+    Checks,
     Company,
     Fact,
     FactView,
@@ -27,6 +29,7 @@ from bot.render import (
     human_date,
     paginate,
     render_check,
+    render_checks,
     render_profile,
     visible_len,
 )
@@ -216,3 +219,14 @@ def test_pages_render_only_what_the_asked_page_needs_and_match_paginate(
     assert pages.count(len(expected)) == (len(expected), True)
     assert [pages.page(n) for n in range(1, len(expected) + 1)] == expected
     assert len(rendered) == len(render_profile(profile))  # each block rendered once
+
+
+def test_a_pair_line_among_several_shows_the_asked_scope_threads_state() -> None:
+    """The verdict came from the asked scope's thread, so the state after it must be that thread's."""
+    live = replace(fact(1, Status.LIVE, "2022-06-29"), scope="shopping entry")
+    partial = replace(fact(2, Status.PARTIAL, "2025-09-30"), scope="Discover shopping entry")
+    threads = tuple(Thread(EVIL, ALI, Kind.PAYMENTS, (FactView(f, EVIL, ALI),)) for f in (live, partial))
+    asked = CheckResult(EVIL, ALI, Verdict.PARTIAL, threads, kind=Kind.PAYMENTS,
+                        scope="Discover shopping entry")
+    line = render_checks(Checks((asked, asked), Kind.PAYMENTS, 0), PLAIN)[0].split("\n")[0]
+    assert "partial since 30 Sep 2025" in line and "live" not in line

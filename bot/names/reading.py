@@ -528,10 +528,13 @@ def _host(folded: str, known: list[Name]) -> int:
     first, second = known[0], known[1]
     assert first.company is not None and second.company is not None
     after = folded[first.end:first.end + 2]
-    if any(after.startswith(w) for w in _HOST_AFTER):
+    if any(after.startswith(w) for w in _HOST_AFTER) or re.match(r"\s*(li|limian)\b", folded[first.end:]):
         return first.company.id
     between = folded[first.end:second.start]
     if re.search(r"\b(inside|within)\b", between) or re.search(r"\b(inside|within)\s*$", folded):
+        return second.company.id
+    if re.search(r"\bin( the)?\s*$", folded[:second.start]) and (  # "in the wechat app"
+            folded[second.start:second.end].endswith("app") or re.match(r"\s*app\b", folded[second.end:])):
         return second.company.id
     return 0
 

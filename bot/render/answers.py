@@ -124,6 +124,8 @@ def render_checks(result: Checks, m: Markup = HTML) -> list[str]:
     lines = []
     for r in result.results:
         focus = r.of_kind(r.kind) if r.kind is not None else (r.threads or r.rollup)
+        if r.scope:  # the asked scope's thread gave the verdict: its state follows it
+            focus = tuple(sorted(focus, key=lambda th: th.scope.casefold() != r.scope.casefold()))
         # The detail after the pair says how old an announcement is; the verdict stays short.
         line = m.t("answers.pair_line", verdict=m.t(f"verdict.{r.verdict.value}"),
                    a=m.b(display_name(r.a)), b=m.b(display_name(r.b)))
