@@ -264,3 +264,18 @@ async def test_tuning(seeded: Harness) -> None:
 
 async def test_held_out(seeded: Harness) -> None:
     await _run(seeded, HELD_OUT)
+
+_FILES_TO_ANDROID = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("file sharing",), never=("✅ Yes",))
+_ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
+CASES4: list[tuple[str, Want]] = [
+    # a feature's Chinese alias typed in pinyin names that feature, as its characters do
+    ("gekong tousong neng chuan dao anzhuo ma", _FILES_TO_ANDROID),
+    ("anzhuo shouji gekong tousong", _FILES_TO_ANDROID),
+    ("roku zhichi gekong bofang ma", _ROKU), ("roku gekong bofang", _ROKU),
+    # ownership shapes in pinyin, as 谁的 / 属于 / 母公司 are in Chinese
+    ("zhifubao shi shui de", _ALIPAY_OWNER), ("zhifubao de mu gongsi shi shei", _ALIPAY_OWNER),
+    ("taobao shuyu alibaba ma", Want(says=("part of Alibaba Group",), clean=True)),
+    ("youku shi na jia gongsi de", Want(says=("belongs to Alibaba Group",), clean=True)),
+]
+TUNING += CASES4[0::2]
+HELD_OUT += CASES4[1::2]

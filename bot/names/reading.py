@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Region, Resolution
 from bot.names import words as W
-from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys
+from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys, same_name
 from bot.names.resolver import Mention, Resolver
 from bot.names.scan import Token
 from bot.names.script import has_han
@@ -191,7 +191,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             kind_hits.append((mention.start - 10_000, topic))
             scope = scope or W.TOPIC_SCOPES.get(said, "")
         for feature in mention.company.features:
-            if fold(feature.alias) == fold(mention.matched):
+            if same_name(feature.alias, mention.matched):
                 kind_hits.append((mention.start - 10_000, feature.kind))
                 scope = scope or feature.scope
                 words += _LATIN.findall(said)

@@ -79,6 +79,7 @@ _COMMON_TEXT = """
     smartphones wearable wearables gadget gadgets purchase purchases order orders
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
     sideload sideloading engine engines
+    chuan dao chuanshu fasong fa song dakai
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
@@ -185,7 +186,8 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake", "yongyou"})
+                             "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
+                             "mugongsi", "shougou", "konggu"})
 OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
@@ -240,8 +242,11 @@ OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", 
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
                      "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
                      "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
-OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
-"""Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
+OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b", r"\b(shei|shui)\s*de\b", r"\bshi\s*(shei|shui)\b",
+                    r"\bna\s*jia\s*(gong\s*si\s*)?de\b", r"\bshu\s*yu\b", r"\bqi\s*xia\b",
+                    r"\bmu\s*gong\s*si\b", r"\bshou\s*gou\b", r"\bkong\s*gu\b")
+"""Pinyin ownership shapes, as the Chinese ones spell: "youku shi alibaba de ma" (优酷是阿里巴巴的吗),
+"zhifubao shi shei de" (是谁的), "shu yu" (属于), "qixia" (旗下), "mu gongsi" (母公司)."""
 
 # Places that are no ``Region`` of a fact: a question's place all the same, never a name. Each
 # maps to the English word facts and descriptions use ("毛里求斯" -> "mauritius").
