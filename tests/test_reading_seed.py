@@ -266,6 +266,8 @@ async def test_held_out(seeded: Harness) -> None:
     await _run(seeded, HELD_OUT)
 
 _FILES_TO_ANDROID = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("file sharing",), never=("✅ Yes",))
+_BHUTAN = Want(("UPI", "Royal Monetary Authority of Bhutan"), Verdict.LIVE, clean=True)
+_QATAR = Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)
 _ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
 CASES4: list[tuple[str, Want]] = [
     # a feature's Chinese alias typed in pinyin names that feature, as its characters do
@@ -276,6 +278,9 @@ CASES4: list[tuple[str, Want]] = [
     ("zhifubao shi shui de", _ALIPAY_OWNER), ("zhifubao de mu gongsi shi shei", _ALIPAY_OWNER),
     ("taobao shuyu alibaba ma", Want(says=("part of Alibaba Group",), clean=True)),
     ("youku shi na jia gongsi de", Want(says=("belongs to Alibaba Group",), clean=True)),
+    # a region named in Chinese, Taiwan's word or pinyin is the place that picks the fact held there
+    ("在不丹可以用UPI付款吗", _BHUTAN), ("upi budan", _BHUTAN),
+    ("卡達的商店收UPI嗎", _QATAR), ("upi zai kataer", _QATAR),
 ]
 TUNING += CASES4[0::2]
 HELD_OUT += CASES4[1::2]

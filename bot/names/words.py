@@ -6,6 +6,7 @@ Kept as data, apart from the code that reads them, so a missed word is a one-lin
 from __future__ import annotations
 
 from bot.domain import Kind, Region
+from bot.names.script import has_han, pinyin, taiwan_word
 
 # Ordinary English words that are never company names: a fuzzy match for one of them ("metal"
 # -> Meta, "bridge" -> Bridgy) is only ever a suggestion, and a leftover one is not reported
@@ -406,3 +407,28 @@ QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would",
 NAME_VERBS = frozenset({"work", "works", "accept", "accepts", "support", "supports", "take",
                         "takes", "connect", "connects", "talk", "talks", "integrate", "pay",
                         "interoperate", "federate", "chat", "message", "let", "allow"})
+
+
+def _every_place_spelling() -> None:
+    """One table, every script: each region word is also a place, the way "bhutan" is (不丹 ->
+    "bhutan", so it can pick the fact held there), and each Chinese place is also read in
+    Taiwan's word for it (卡塔尔, 卡達) and in glued toneless pinyin (不丹 -> "budan"), as Chinese
+    names are. Traditional characters are folded to Simplified before any lookup."""
+    for region, words in REGION_WORDS.items():
+        place = REGION_PLACE.get(region) or next(w for w in words if w.isascii())
+        for word in words:
+            PLACES.setdefault(word, place)
+    for word, place in list(PLACES.items()):
+        if has_han(word):
+            PLACES.setdefault(taiwan_word(word), place)
+    for word, place in list(PLACES.items()):
+        spelled = pinyin(word).replace(" ", "")
+        if has_han(word) and spelled not in _PINYIN_NOT_PLACE:
+            PLACES.setdefault(spelled, place)
+
+
+_PINYIN_NOT_PLACE = frozenset({"bali"})
+"""Pinyin that is another place in English: "bali" is Bali, not 巴黎 (Paris)."""
+
+
+_every_place_spelling()
