@@ -22,7 +22,7 @@ from bot.names.reading import Reading
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _PLAIN = (STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP | frozenset(W.PLACES)
           | frozenset(w for p in W.PLACES.values() for w in p.split())
-          | frozenset(w for ws in W.REGION_WORDS.values() for w in ws))
+          | frozenset(w for ws in W.REGION_WORDS.values() for w in ws) | W.DEMONYMS)
 """Words that never name a fact's party: places pick facts their own way ("upi in sri lanka")."""
 _KIND_WORDS = frozenset(w for ws in W.KIND_WORDS.values() for w in ws)
 _COMMON_NOUN = re.compile(r"\s+(protocol|protocols|standard|standards|chip|chips|chipset|"

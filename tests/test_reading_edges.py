@@ -23,7 +23,6 @@ from bot.names.script import has_han, pinyin
 from bot.texts import EN
 from bot.texts_zh import ZH
 
-
 _S2TWP = opencc.OpenCC("s2twp")
 
 

@@ -268,6 +268,7 @@ async def test_held_out(seeded: Harness) -> None:
 _FILES_TO_ANDROID = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("file sharing",), never=("✅ Yes",))
 _BHUTAN = Want(("UPI", "Royal Monetary Authority of Bhutan"), Verdict.LIVE, clean=True)
 _QATAR = Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)
+_NEPAL = Want(("UPI", "Gateway Payments Service"), Verdict.LIVE, clean=True)
 _ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
 CASES4: list[tuple[str, Want]] = [
     # a feature's Chinese alias typed in pinyin names that feature, as its characters do
@@ -281,6 +282,17 @@ CASES4: list[tuple[str, Want]] = [
     # a region named in Chinese, Taiwan's word or pinyin is the place that picks the fact held there
     ("在不丹可以用UPI付款吗", _BHUTAN), ("upi budan", _BHUTAN),
     ("卡達的商店收UPI嗎", _QATAR), ("upi zai kataer", _QATAR),
+    # people of a place, inflections and Chinese verb-object words are no names
+    ("do indians pay with upi in nepal", _NEPAL), ("can nepalis use upi in nepal", _NEPAL),
+    ("has ant merged into alibaba", Want(says=("affiliate",), clean=True)),
+    ("has taobao merged with tmall", Want(says=("Taobao and Tmall Group",), clean=True)),
+    ("微信支付能卡绑万事达吗", Want(("WeChat Pay", "Mastercard"), Verdict.LIVE, clean=True)),
+    ("支付宝和云闪付能互扫吗", Want(("Alipay", "UnionPay Cloud QuickPass"), Verdict.LIVE, clean=True)),
+    ("淘寶能在微信服務號裡打開嗎", Want(("Taobao", "WeChat"), clean=True)),
+    ("淘宝链接能在微信公众号里打开吗", Want(("Taobao", "WeChat"), clean=True)),
+    # an unknown name before an ordinary word: only the name is reported
+    ("baidu index on wechat", Want(says=("“baidu”",), never=("baidu index",))),
+    ("naver hub alipay", Want(never=("naver hub",))),
 ]
 TUNING += CASES4[0::2]
 HELD_OUT += CASES4[1::2]

@@ -232,6 +232,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             words.append(token.text)
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
                      and word not in W.NEGATION_WORDS and word not in W.PLACES
+                     and word not in W.DEMONYMS
                      and (command or not _inflected(word))
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in STOPWORDS and word not in W.COMMON_WORDS
@@ -300,6 +301,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                         if fixed is not None:  # "淘包" -> 淘宝, reported with the answer
                             corrected.append((slot[5], fixed[0]))
                             slot = (slot[0], slot[1], fixed[0], (), fixed[1], slot[5])
+                    if slot[2] is None and not slot[3] and not command and e - s == 2 \
+                            and any(c in W.ZH_VERBS for c in piece[s:e]):
+                        continue  # "刷绑", "互传": a verb and its object, no name
                     slots.append(slot)
     if any(f" {p} " in f" {folded} " for p in _PART_OF):
         ownership = True
@@ -417,6 +421,7 @@ def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
     adjacent = folded[rest[0].start + len(rest[0].text):word.start].strip() == "" and \
         folded[word.start + len(word.text):verb.start].strip() == ""
     if not adjacent or verb.text not in W.NAME_VERBS or word.text in STOPWORDS \
+            or word.text in W.DEMONYMS \
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
