@@ -321,6 +321,9 @@ class Interop:
         if reading.intent is Intent.OWNERSHIP and companies:
             return Decision(self.ownership(companies[0], companies[1] if len(companies) > 1 else None,
                                            reading), unknown + doubtful, corrected=reading.corrected)
+        if len(companies) >= 3:  # "did wechat remove jd from discover": a scope word, no party
+            reading = fact_words.scope_names(reading, await self.store.facts_involving(c.id for c in companies))
+            companies = reading.companies()
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from itertools import pairwise
 
 from bot.domain import Company, Fact
@@ -95,3 +96,30 @@ def partner(company: Company, facts: Iterable[Fact], found: list[str], unknown: 
     if len(partners) != 1:
         return None
     return next(iter(partners.items()))
+
+
+def scope_names(reading: Reading, facts: Iterable[Fact]) -> Reading:
+    """A name that is a word of a thread's scope between two other names of the question is that
+    scope, not a third party: in "did wechat remove jd from discover", WeChat × JD.com has the
+    "Discover shopping entry" thread, so "discover" is that entry, not the card network. The
+    word then picks the thread, as a feature word does; a kind asked that the thread is not of
+    ("pay with discover on jd in wechat") leaves the party."""
+    known = reading.known
+    if len(reading.companies()) < 3:
+        return reading
+    facts = list(facts)
+    ids = {n.company.id for n in known if n.company is not None}
+    for name in known:
+        assert name.company is not None
+        others = ids - {name.company.id}
+        # as typed ("discover"), or by the name it was read as ("发现页" -> 发现卡 -> Discover)
+        for said in (_TOKEN.findall((name.matched or name.text).casefold()),
+                     _TOKEN.findall(name.company.name.casefold())):
+            for fact in facts:
+                scope = set(_TOKEN.findall(fact.scope.casefold()))
+                if said and set(said) <= scope and {fact.subject_id, fact.object_id} <= others \
+                        and reading.kind in (None, fact.kind):
+                    return replace(reading, names=tuple(n for n in reading.names if n is not name),
+                                   words=tuple(dict.fromkeys((*reading.words, *said))),
+                                   corrected=tuple(c for c in reading.corrected if c[1] is not name.company))
+    return reading

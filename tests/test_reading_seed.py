@@ -269,6 +269,8 @@ _FILES_TO_ANDROID = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("file sha
 _BHUTAN = Want(("UPI", "Royal Monetary Authority of Bhutan"), Verdict.LIVE, clean=True)
 _QATAR = Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)
 _NEPAL = Want(("UPI", "Gateway Payments Service"), Verdict.LIVE, clean=True)
+_DISCOVER_ENTRY = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover shopping entry",),
+                       never=("✅ Yes", "发现卡"), clean=True)
 _ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
 CASES4: list[tuple[str, Want]] = [
     # a feature's Chinese alias typed in pinyin names that feature, as its characters do
@@ -293,6 +295,12 @@ CASES4: list[tuple[str, Want]] = [
     # an unknown name before an ordinary word: only the name is reported
     ("baidu index on wechat", Want(says=("“baidu”",), never=("baidu index",))),
     ("naver hub alipay", Want(never=("naver hub",))),
+    # a name that is a word of a thread's scope between the two other names is that scope
+    ("has jd been taken out of wechat discover", _DISCOVER_ENTRY),
+    ("is jd still in the wechat discover tab", _DISCOVER_ENTRY),
+    ("微信发现页还有京东吗", _DISCOVER_ENTRY), ("微信發現頁還有京東嗎", _DISCOVER_ENTRY),
+    ("can i pay with discover on jd in wechat", Want(says=("Discover × WeChat",))),
+    ("does wechat discover still link to jd", _DISCOVER_ENTRY),
 ]
 TUNING += CASES4[0::2]
 HELD_OUT += CASES4[1::2]

@@ -85,6 +85,7 @@ _COMMON_TEXT = """
     hub hubs index indexes furniture appliance appliances fridge fridges sofa bulky heavy big
     oversize oversized item large parcel piece pieces citizen citizens resident residents
     native natives national nationals tourist expat expats student students worker migrant
+    tab tabs page pages section sections menu menus button buttons icon icons
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
