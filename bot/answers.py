@@ -322,7 +322,8 @@ class Interop:
             return Decision(self.ownership(companies[0], companies[1] if len(companies) > 1 else None,
                                            reading), unknown + doubtful, corrected=reading.corrected)
         if len(companies) >= 3:  # "did wechat remove jd from discover": a scope word, no party
-            reading = fact_words.scope_names(reading, await self.store.facts_involving(c.id for c in companies))
+            facts = await self.store.facts_involving(c.id for c in companies)
+            reading = fact_words.scope_names(reading, facts)
             companies = reading.companies()
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
