@@ -213,6 +213,24 @@ class Interop:
         picked = fact_words.partner(company, facts, found, names, self.company)
         return (self.company(picked[0]), picked[1]) if picked is not None else None
 
+    async def _spelt_third(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Reading:
+        """Two names and a word one's facts spell as a third party's name ("edge apple pay on
+        windows": an iPhone fact spells "Edge"): that party is named too, never dropped. A named
+        company of its own group (Windows, beside Microsoft Edge) only said where it runs."""
+        named = reading.companies()
+        for company in named:
+            spelt = await self._spelt_partner(company, reading, unknown)
+            if spelt is None or any(c.id == spelt[0].id for c in named):
+                continue
+            party = spelt[0]
+            other = next(n for n in reading.known if n.company is not None and n.company.id != company.id)
+            assert other.company is not None
+            if party.parent_id is not None and party.parent_id == other.company.parent_id:
+                return replace(reading, names=tuple(replace(n, company=party) if n is other else n
+                                                    for n in reading.names))
+            return replace(reading, names=(*reading.names, replace(other, company=party, side=99)))
+        return reading
+
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         return self.resolver.split_pair(text)
 
@@ -324,6 +342,9 @@ class Interop:
         if len(companies) >= 3:  # "did wechat remove jd from discover": a scope word, no party
             facts = await self.store.facts_involving(c.id for c in companies)
             reading = fact_words.scope_names(reading, facts)
+            companies = reading.companies()
+        elif len(companies) == 2:  # "edge apple pay on windows": a fact spells a third party
+            reading = await self._spelt_third(reading, unknown)
             companies = reading.companies()
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)

@@ -21,6 +21,8 @@ from bot.names.keys import STOPWORDS
 from bot.names.reading import Reading
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_WORD = re.compile(r"[^\W_\u3400-\u9fff]+(?:[-'][^\W_\u3400-\u9fff]+)*")
+"""A word of the question, cut where Chinese starts ("edge瀏覽器" -> "edge")."""
 _PLAIN = (STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP | frozenset(W.PLACES)
           | frozenset(w for p in W.PLACES.values() for w in p.split())
           | frozenset(w for ws in W.REGION_WORDS.values() for w in ws) | W.DEMONYMS)
@@ -40,7 +42,7 @@ def terms(reading: Reading, exact: Callable[[str], Company | None], unknown: Ite
     my") when it ends the question or its clause (not "find my android phone")."""
     found = [u.casefold() for u in unknown if u.isascii()]
     taken = [(n.start, n.end) for n in reading.known]
-    words = [m for m in _TOKEN.finditer(reading.text.casefold())
+    words = [m for m in _WORD.finditer(reading.text.casefold())
              if not any(s <= m.start() < e for s, e in taken)]
     for m in words:
         w = m.group()

@@ -301,6 +301,9 @@ CASES4: list[tuple[str, Want]] = [
     ("微信发现页还有京东吗", _DISCOVER_ENTRY), ("微信發現頁還有京東嗎", _DISCOVER_ENTRY),
     ("can i pay with discover on jd in wechat", Want(says=("Discover × WeChat",))),
     ("does wechat discover still link to jd", _DISCOVER_ENTRY),
+    # two names and a word one's facts spell as a third: that party is named, never dropped
+    ("can i use apple pay in edge on windows", _EDGE_PAY), ("edge on windows apple pay", _EDGE_PAY),
+    ("windows edge 能用苹果支付吗", _EDGE_PAY), ("edge瀏覽器在windows上能用apple pay嗎", _EDGE_PAY),
 ]
 TUNING += CASES4[0::2]
 HELD_OUT += CASES4[1::2]
