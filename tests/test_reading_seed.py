@@ -271,6 +271,7 @@ _QATAR = Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)
 _NEPAL = Want(("UPI", "Gateway Payments Service"), Verdict.LIVE, clean=True)
 _DISCOVER_ENTRY = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover shopping entry",),
                        never=("✅ Yes", "发现卡"), clean=True)
+_MAPS_TYPO = Want(("Google Maps", "CarPlay"), Verdict.LIVE, says=("“gogle maps” as Google Maps",))
 _ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
 CASES4: list[tuple[str, Want]] = [
     # a feature's Chinese alias typed in pinyin names that feature, as its characters do
@@ -295,6 +296,8 @@ CASES4: list[tuple[str, Want]] = [
     # an unknown name before an ordinary word: only the name is reported
     ("baidu index on wechat", Want(says=("“baidu”",), never=("baidu index",))),
     ("naver hub alipay", Want(never=("naver hub",))),
+    # ...but a misspelt name with an ordinary last word is read whole, and said
+    ("does gogle maps work on carplay", _MAPS_TYPO), ("can i use gogle maps with carplay", _MAPS_TYPO),
     # a name that is a word of a thread's scope between the two other names is that scope
     ("has jd been taken out of wechat discover", _DISCOVER_ENTRY),
     ("is jd still in the wechat discover tab", _DISCOVER_ENTRY),

@@ -257,10 +257,17 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         last_end = end
     if run:
         runs.append(run)
+    tails = {t.start: t.start + len(t.text) for t in rest if t.text in W.COMMON_WORDS}
     for parts in runs:
         start, end = parts[0][0], parts[-1][1]
-        slots.append(_leftover(resolver, original, folded, start, end, command))
-    slots = _joined_typos(resolver, original, folded, slots)
+        slot = _leftover(resolver, original, folded, start, end, command)
+        after = len(folded[end:]) - len(folded[end:].lstrip(" "))
+        if not command and after == 1 and (tail := tails.get(end + 1)) is not None:
+            longer = _leftover(resolver, original, folded, start, tail, command)
+            if longer[3] and not slot[3]:
+                slot = longer  # "kiolou hb": an ordinary word that ends the name typed ("Hub")
+        slots.append(slot)
+    slots = _joined_typos(resolver, original, folded, slots, tails)
     # Leftover Han characters: kinds and glue taken out, what remains is an unknown name.
     corrected: list[tuple[str, Company]] = []
     covered = [(m.start, m.end) for m in mentions]
@@ -691,11 +698,15 @@ def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str
                   for n in names), [(doubtful[0].text, company)])
 
 
-def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Slot]) -> list[Slot]:
-    """A known name and the unknown word right after it that together are a misspelt longer
-    name ("wechat pya" is WeChat Pay, not WeChat and "pya"): one slot, reported as read so."""
+def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Slot],
+                  tails: dict[int, int]) -> list[Slot]:
+    """A known name and the unknown or ordinary word right after it that together are a
+    misspelt longer name ("wechat pya" is WeChat Pay, not WeChat and "pya"; "kilou hub" is
+    Kiolou Hub): one slot, reported as read so."""
     known = {s[0]: s for s in slots if s[2] is not None}
-    for slot in [s for s in slots if s[2] is None and not has_han(folded[s[0]:s[1]])]:
+    ordinary: list[Slot] = [(a, b, None, (), "", "") for a, b in tails.items()
+                            if not any(s[0] <= a < s[1] for s in slots)]
+    for slot in [s for s in slots if s[2] is None and not has_han(folded[s[0]:s[1]])] + ordinary:
         prior = next((k for k in known.values() if k[1] + 1 == slot[0] and folded[k[1]] == " "), None)
         if prior is None or prior[2] is None:
             continue
@@ -703,7 +714,7 @@ def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Sl
         if resolution.company is None or resolution.company.id == prior[2].id:
             continue
         display = _display(original, folded, prior[0], slot[1])
-        slots = [s for s in slots if s is not prior and s is not slot]
+        slots = [s for s in slots if s is not prior and s[:2] != slot[:2]]
         slots.append((prior[0], slot[1], resolution.company, (), resolution.company.name, display))
         del known[prior[0]]
     return slots
