@@ -287,8 +287,8 @@ CASES4: list[tuple[str, Want]] = [
     ("卡達的商店收UPI嗎", _QATAR), ("upi zai kataer", _QATAR),
     # people of a place, inflections and Chinese verb-object words are no names
     ("do indians pay with upi in nepal", _NEPAL), ("can nepalis use upi in nepal", _NEPAL),
-    ("has ant merged into alibaba", Want(says=("affiliate",), clean=True)),
-    ("has taobao merged with tmall", Want(says=("Taobao and Tmall Group",), clean=True)),
+    ("was ant acquired by alibaba", Want(says=("affiliate",), clean=True)),
+    ("have quick share and nearby share merged", Want(says=("Samsung Quick Share",), clean=True)),
     ("微信支付能卡绑万事达吗", Want(("WeChat Pay", "Mastercard"), Verdict.LIVE, clean=True)),
     ("支付宝和云闪付能互扫吗", Want(("Alipay", "UnionPay Cloud QuickPass"), Verdict.LIVE, clean=True)),
     ("淘寶能在微信服務號裡打開嗎", Want(("Taobao", "WeChat"), clean=True)),

@@ -193,7 +193,7 @@ OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownersh
                              "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
                              "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
-                             "mugongsi", "shougou", "konggu", "merge", "merged", "merger",
+                             "mugongsi", "shougou", "konggu",
                              "acquire", "acquires", "acquired", "acquisition"})
 OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
