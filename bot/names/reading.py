@@ -264,7 +264,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         after = len(folded[end:]) - len(folded[end:].lstrip(" "))
         if not command and after == 1 and (tail := tails.get(end + 1)) is not None:
             longer = _leftover(resolver, original, folded, start, tail, command)
-            if longer[3] and not slot[3]:
+            top = longer[3][0] if longer[3] else None
+            if top is not None and all(c.company.id != top.company.id for c in slot[3]) \
+                    and folded[end + 1:tail] in fold(top.matched).split():
                 slot = longer  # "kiolou hb": an ordinary word that ends the name typed ("Hub")
         slots.append(slot)
     slots = _joined_typos(resolver, original, folded, slots, tails)
@@ -710,6 +712,8 @@ def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Sl
         prior = next((k for k in known.values() if k[1] + 1 == slot[0] and folded[k[1]] == " "), None)
         if prior is None or prior[2] is None:
             continue
+        if not slot[5] and name_keys(folded[prior[0]:prior[1]])[0] == name_keys(prior[4])[0]:
+            continue  # a name as written: a longer one would have been read whole already
         resolution = resolver.resolve(folded[prior[0]:slot[1]])
         if resolution.company is None or resolution.company.id == prior[2].id:
             continue
