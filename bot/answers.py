@@ -42,6 +42,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names import words as W
+from bot.names.keys import CORPORATE
 from bot.names.reading import Intent, Name, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.queries import MAX_CHANGES, MAX_RECENT, SCOPE_TOKEN, STATUS_RANK, Queries, fold_text, neg_date
@@ -218,11 +219,21 @@ class Interop:
         windows": an iPhone fact spells "Edge"): that party is named too, never dropped. A named
         company of its own group (Windows, beside Microsoft Edge) only said where it runs."""
         named = reading.companies()
+        said = [r.query.casefold() for r in unknown]  # an unknown name is reported already
+        text = fold_text(reading.text)
+        after = {m.group(1) for n in reading.known  # "X Pluus", "x.com": part of a name
+                 if (m := _NEXT_WORD.match(text, n.end)) is not None}
+        found = [t for t in fact_words.terms(reading, self.resolver.exact, ())
+                 if not any(t in u for u in said) and t not in CORPORATE
+                 and (t not in after or t in W.COMMON_WORDS)]  # "windows edge" is Windows' Edge
+        if not found:
+            return reading
         for company in named:
-            spelt = await self._spelt_partner(company, reading, unknown)
-            if spelt is None or any(c.id == spelt[0].id for c in named):
+            facts = await self.store.facts_involving([company.id], reading.kind)
+            picked = fact_words.partner(company, facts, found, (), self.company)
+            if picked is None or any(c.id == picked[0] for c in named):
                 continue
-            party = spelt[0]
+            party = self.company(picked[0])
             other = next(n for n in reading.known if n.company is not None and n.company.id != company.id)
             assert other.company is not None
             if party.parent_id is not None and party.parent_id == other.company.parent_id:
@@ -590,6 +601,10 @@ def _kind_forms(kind: str) -> tuple[str, ...]:
     if not kind or kind == _TOPIC_KIND:
         return ()
     return (f" {kind}", f" {kind}s", f" {kind} app", f" {kind} apps")
+
+
+_NEXT_WORD = re.compile(r"[\s.]*([a-z0-9]+)")
+"""The Latin word right after a name."""
 
 
 def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:
