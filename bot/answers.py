@@ -42,6 +42,7 @@ from bot.domain import (
 )
 from bot.feedback import MissLog
 from bot.names import words as W
+from bot.names.keys import CORPORATE
 from bot.names.reading import Intent, Name, Reading, close_candidates, read
 from bot.names.resolver import Resolver
 from bot.queries import MAX_CHANGES, MAX_RECENT, SCOPE_TOKEN, STATUS_RANK, Queries, fold_text, neg_date
@@ -213,6 +214,34 @@ class Interop:
         picked = fact_words.partner(company, facts, found, names, self.company)
         return (self.company(picked[0]), picked[1]) if picked is not None else None
 
+    async def _spelt_third(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Reading:
+        """Two names and a word one's facts spell as a third party's name ("edge apple pay on
+        windows": an iPhone fact spells "Edge"): that party is named too, never dropped. A named
+        company of its own group (Windows, beside Microsoft Edge) only said where it runs."""
+        named = reading.companies()
+        said = [r.query.casefold() for r in unknown]  # an unknown name is reported already
+        text = fold_text(reading.text)
+        after = {m.group(1) for n in reading.known  # "X Pluus", "x.com": part of a name
+                 if (m := _NEXT_WORD.match(text, n.end)) is not None}
+        found = [t for t in fact_words.terms(reading, self.resolver.exact, ())
+                 if not any(t in u for u in said) and t not in CORPORATE
+                 and (t not in after or t in W.COMMON_WORDS)]  # "windows edge" is Windows' Edge
+        if not found:
+            return reading
+        for company in named:
+            facts = await self.store.facts_involving([company.id], reading.kind)
+            picked = fact_words.partner(company, facts, found, (), self.company)
+            if picked is None or any(c.id == picked[0] for c in named):
+                continue
+            party = self.company(picked[0])
+            other = next(n for n in reading.known if n.company is not None and n.company.id != company.id)
+            assert other.company is not None
+            if party.parent_id is not None and party.parent_id == other.company.parent_id:
+                return replace(reading, names=tuple(replace(n, company=party) if n is other else n
+                                                    for n in reading.names))
+            return replace(reading, names=(*reading.names, replace(other, company=party, side=99)))
+        return reading
+
     def _split_pair(self, text: str) -> tuple[Resolution, Resolution] | None:
         return self.resolver.split_pair(text)
 
@@ -328,6 +357,13 @@ class Interop:
             reading = replace(reading, names=tuple(n for n in reading.names
                                                    if n.company is None or n.company is product))
             companies = [product]
+        elif len(companies) >= 3:  # "did wechat remove jd from discover": a scope word, no party
+            facts = await self.store.facts_involving(c.id for c in companies)
+            reading = fact_words.scope_names(reading, facts)
+            companies = reading.companies()
+        elif len(companies) == 2:  # "edge apple pay on windows": a fact spells a third party
+            reading = await self._spelt_third(reading, unknown)
+            companies = reading.companies()
         if len(companies) >= 2:
             return await self._pairs(reading, unknown + doubtful)
         # Names only ("at&t corp alipay"): as /check. A text that is exactly one company's name
@@ -408,7 +444,7 @@ class Interop:
     async def _pairs(self, reading: Reading, unknown: tuple[Resolution, ...]) -> Decision:
         """Each meaningful pair of the names: across sides when the question has sides ("Alipay
         or WeChat Pay on JD"), else every pair; one full answer for one pair."""
-        known = await self._scope_not_name(_topics_named(self._products_named(reading.known), reading))
+        known = _topics_named(self._products_named(reading.known), reading)
         pairs: list[tuple[Company, Company]] = []
         seen: set[frozenset[int]] = set()
         sides = {n.side for n in known}
@@ -512,26 +548,6 @@ class Interop:
                 result = await self.check_kind(other, topic, kind, scope, reading.region)
                 return result, Substitution(app, topic, topic=True)
         return None
-
-    async def _scope_not_name(self, known: tuple[Name, ...]) -> tuple[Name, ...]:
-        """Of three or more names, one said by a word that names a scope of the other names'
-        pair ("did wechat remove jd from *discover*": JD's Discover shopping entry, not the card
-        network) is that scope, not a party: the pair answers alone."""
-        ids = {n.company.id for n in known if n.company is not None}
-        if len(ids) < 3:
-            return known
-        for name in known:
-            said = name.matched or name.text
-            if name.company is None or not scope_words.is_scope_word(said):
-                continue
-            rest = [n.company for n in known if n.company is not None and n.company.id != name.company.id]
-            if len({c.id for c in rest}) != 2:
-                continue
-            found = await self.check(rest[0], rest[1])
-            scopes = {t.scope.casefold() for t in (*found.threads, *found.rollup)}
-            if scopes & scope_words.scopes_named(said):
-                return tuple(n for n in known if n is not name)
-        return known
 
     async def _product_at_place(self, companies: list[Company], reading: Reading) -> Company | None:
         """Of two names and a place, a company named beside its own product ("Kasikornbank K PLUS
@@ -648,6 +664,10 @@ def _kind_forms(kind: str) -> tuple[str, ...]:
     if not kind or kind == _TOPIC_KIND:
         return ()
     return (f" {kind}", f" {kind}s", f" {kind} app", f" {kind} apps")
+
+
+_NEXT_WORD = re.compile(r"[\s.]*([a-z0-9]+)")
+"""The Latin word right after a name."""
 
 
 def _feature(reading: Reading, a: Company, b: Company) -> FeatureAlias | None:

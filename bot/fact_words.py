@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from itertools import pairwise
 
 from bot.domain import Company, Fact
@@ -20,9 +21,11 @@ from bot.names.keys import STOPWORDS
 from bot.names.reading import Reading
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_WORD = re.compile(r"[^\W_\u3400-\u9fff]+(?:[-'][^\W_\u3400-\u9fff]+)*")
+"""A word of the question, cut where Chinese starts ("edge瀏覽器" -> "edge")."""
 _PLAIN = (STOPWORDS | W.QUESTION_OPENERS | W.NAME_VERBS | W.SCOPE_STOP | frozenset(W.PLACES)
           | frozenset(w for p in W.PLACES.values() for w in p.split())
-          | frozenset(w for ws in W.REGION_WORDS.values() for w in ws))
+          | frozenset(w for ws in W.REGION_WORDS.values() for w in ws) | W.DEMONYMS)
 """Words that never name a fact's party: places pick facts their own way ("upi in sri lanka")."""
 _KIND_WORDS = frozenset(w for ws in W.KIND_WORDS.values() for w in ws)
 _COMMON_NOUN = re.compile(r"\s+(protocol|protocols|standard|standards|chip|chips|chipset|"
@@ -39,7 +42,7 @@ def terms(reading: Reading, exact: Callable[[str], Company | None], unknown: Ite
     my") when it ends the question or its clause (not "find my android phone")."""
     found = [u.casefold() for u in unknown if u.isascii()]
     taken = [(n.start, n.end) for n in reading.known]
-    words = [m for m in _TOKEN.finditer(reading.text.casefold())
+    words = [m for m in _WORD.finditer(reading.text.casefold())
              if not any(s <= m.start() < e for s, e in taken)]
     for m in words:
         w = m.group()
@@ -95,3 +98,30 @@ def partner(company: Company, facts: Iterable[Fact], found: list[str], unknown: 
     if len(partners) != 1:
         return None
     return next(iter(partners.items()))
+
+
+def scope_names(reading: Reading, facts: Iterable[Fact]) -> Reading:
+    """A name that is a word of a thread's scope between two other names of the question is that
+    scope, not a third party: in "did wechat remove jd from discover", WeChat × JD.com has the
+    "Discover shopping entry" thread, so "discover" is that entry, not the card network. The
+    word then picks the thread, as a feature word does; a kind asked that the thread is not of
+    ("pay with discover on jd in wechat") leaves the party."""
+    known = reading.known
+    if len(reading.companies()) < 3:
+        return reading
+    facts = list(facts)
+    ids = {n.company.id for n in known if n.company is not None}
+    for name in known:
+        assert name.company is not None
+        others = ids - {name.company.id}
+        # as typed ("discover"), or by the name it was read as ("发现页" -> 发现卡 -> Discover)
+        for said in (_TOKEN.findall((name.matched or name.text).casefold()),
+                     _TOKEN.findall(name.company.name.casefold())):
+            for fact in facts:
+                scope = set(_TOKEN.findall(fact.scope.casefold()))
+                if said and set(said) <= scope and {fact.subject_id, fact.object_id} <= others \
+                        and reading.kind in (None, fact.kind):
+                    return replace(reading, names=tuple(n for n in reading.names if n is not name),
+                                   words=tuple(dict.fromkeys((*reading.words, *said))),
+                                   corrected=tuple(c for c in reading.corrected if c[1] is not name.company))
+    return reading

@@ -14,11 +14,12 @@ import opencc
 import pytest
 
 from bot.answers import Interop
+from bot.config import SEED_PATH
 from bot.console import answer_line, operator_editor, run_console
-from bot.domain import CheckResult, Kind, SearchResult, Unresolved
+from bot.domain import CheckResult, Kind, Region, SearchResult, Unresolved
 from bot.names import words as W
 from bot.names.reading import read
-from bot.names.script import has_han
+from bot.names.script import has_han, pinyin
 from bot.texts import EN
 from bot.texts_zh import ZH
 
@@ -140,6 +141,25 @@ def test_negation_and_place_words_are_no_names(interop: Interop) -> None:
     assert read(interop.resolver, "does wechat block taobao links").negated
     assert not read(interop.resolver, "京东能不能用支付宝").negated
     assert "mauritius" in W.PLACES
+
+
+def test_every_region_the_seeds_facts_hold_is_read_in_every_script(interop: Interop) -> None:
+    """A region a fact is held in, named in English, Simplified, Traditional or glued pinyin, is
+    that region and a place (which picks the fact held there), never an unknown name."""
+    seed = json.loads(SEED_PATH.read_text(encoding="utf-8"))
+    regions = {Region(f["region"]) for f in seed["facts"] if f["region"]}
+    assert len(regions) >= 10
+    for region in sorted(regions):
+        words = W.REGION_WORDS[region]
+        chinese = [w for w in words if has_han(w)]
+        assert chinese, region
+        written = [f"upi in {w}" for w in words if w.isascii()]
+        for zh in chinese:
+            written += [f"{zh}能用UPI吗", f"{_S2TWP.convert(zh)}能用UPI嗎",
+                        f"upi zai {pinyin(zh).replace(' ', '')} neng yong ma"]
+        for text in written:
+            reading = read(interop.resolver, text)
+            assert (reading.region, bool(reading.place), reading.unknown) == (region.value, True, ()), text
 
 
 def test_mainland_words_are_the_place_of_a_wallet_question(interop: Interop) -> None:

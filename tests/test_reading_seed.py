@@ -306,3 +306,49 @@ async def test_tuning(seeded: Harness) -> None:
 
 async def test_held_out(seeded: Harness) -> None:
     await _run(seeded, HELD_OUT)
+
+_FILES_TO_ANDROID = Want(("iPhone", "Android"), Verdict.PARTIAL, says=("file sharing",), never=("✅ Yes",))
+_BHUTAN = Want(("UPI", "Royal Monetary Authority of Bhutan"), Verdict.LIVE, clean=True)
+_QATAR = Want(("UPI", "Qatar National Bank"), Verdict.PARTIAL, clean=True)
+_NEPAL = Want(("UPI", "Gateway Payments Service"), Verdict.LIVE, clean=True)
+_DISCOVER_ENTRY = Want(("WeChat", "JD.com"), Verdict.PARTIAL, says=("Discover shopping entry",),
+                       never=("✅ Yes", "发现卡"), clean=True)
+_MAPS_TYPO = Want(("Google Maps", "CarPlay"), Verdict.LIVE, says=("“gogle maps” as Google Maps",))
+_ALIPAY_OWNER = Want(says=("belongs to Ant Group",), clean=True)
+CASES4: list[tuple[str, Want]] = [
+    # a feature's Chinese alias typed in pinyin names that feature, as its characters do
+    ("gekong tousong neng chuan dao anzhuo ma", _FILES_TO_ANDROID),
+    ("anzhuo shouji gekong tousong", _FILES_TO_ANDROID),
+    ("roku zhichi gekong bofang ma", _ROKU), ("roku gekong bofang", _ROKU),
+    # ownership shapes in pinyin, as 谁的 / 属于 / 母公司 are in Chinese
+    ("zhifubao shi shui de", _ALIPAY_OWNER), ("zhifubao de mu gongsi shi shei", _ALIPAY_OWNER),
+    ("taobao shuyu alibaba ma", Want(says=("part of Alibaba Group",), clean=True)),
+    ("youku shi na jia gongsi de", Want(says=("belongs to Alibaba Group",), clean=True)),
+    # a region named in Chinese, Taiwan's word or pinyin is the place that picks the fact held there
+    ("在不丹可以用UPI付款吗", _BHUTAN), ("upi budan", _BHUTAN),
+    ("卡達的商店收UPI嗎", _QATAR), ("upi zai kataer", _QATAR),
+    # people of a place, inflections and Chinese verb-object words are no names
+    ("do indians pay with upi in nepal", _NEPAL), ("can nepalis use upi in nepal", _NEPAL),
+    ("was ant acquired by alibaba", Want(says=("affiliate",), clean=True)),
+    ("have quick share and nearby share merged", Want(says=("Samsung Quick Share",), clean=True)),
+    ("微信支付能卡绑万事达吗", Want(("WeChat Pay", "Mastercard"), Verdict.LIVE, clean=True)),
+    ("支付宝和云闪付能互扫吗", Want(("Alipay", "UnionPay Cloud QuickPass"), Verdict.LIVE, clean=True)),
+    ("淘寶能在微信服務號裡打開嗎", Want(("Taobao", "WeChat"), clean=True)),
+    ("淘宝链接能在微信公众号里打开吗", Want(("Taobao", "WeChat"), clean=True)),
+    # an unknown name before an ordinary word: only the name is reported
+    ("baidu index on wechat", Want(says=("“baidu”",), never=("baidu index",))),
+    ("naver hub alipay", Want(never=("naver hub",))),
+    # ...but a misspelt name with an ordinary last word is read whole, and said
+    ("does gogle maps work on carplay", _MAPS_TYPO), ("can i use gogle maps with carplay", _MAPS_TYPO),
+    # a name that is a word of a thread's scope between the two other names is that scope
+    ("has jd been taken out of wechat discover", _DISCOVER_ENTRY),
+    ("is jd still in the wechat discover tab", _DISCOVER_ENTRY),
+    ("微信发现页还有京东吗", _DISCOVER_ENTRY), ("微信發現頁還有京東嗎", _DISCOVER_ENTRY),
+    ("can i pay with discover on jd in wechat", Want(says=("Discover × WeChat",))),
+    ("does wechat discover still link to jd", _DISCOVER_ENTRY),
+    # two names and a word one's facts spell as a third: that party is named, never dropped
+    ("can i use apple pay in edge on windows", _EDGE_PAY), ("edge on windows apple pay", _EDGE_PAY),
+    ("windows edge 能用苹果支付吗", _EDGE_PAY), ("edge瀏覽器在windows上能用apple pay嗎", _EDGE_PAY),
+]
+TUNING += CASES4[0::2]
+HELD_OUT += CASES4[1::2]

@@ -139,11 +139,20 @@ def names_of(company: Company) -> tuple[str, ...]:
     """Every text the index knows a company by: its name, aliases, feature aliases, and the
     generated toneless pinyin of each Chinese one ("微信支付" -> "wei xin zhi fu")."""
     texts = [company.name, *company.aliases, *(f.alias for f in company.features)]
-    for text in list(texts):
-        spelled = pinyin(text)
-        if len(spelled.replace(" ", "")) >= MIN_FUZZY_LEN:
-            texts.append(spelled)
-    return tuple(texts)
+    return tuple(texts + [spelled for text in texts for spelled in spellings(text)[1:]])
+
+
+def spellings(text: str) -> tuple[str, ...]:
+    """A name as written and, for a Chinese one, its toneless pinyin ("隔空投送" -> "ge kong tou
+    song"): the one place a Chinese name, company or feature alias, gets its pinyin form."""
+    spelled = pinyin(text)
+    return (text, spelled) if len(spelled.replace(" ", "")) >= MIN_FUZZY_LEN else (text,)
+
+
+def same_name(alias: str, said: str) -> bool:
+    """Whether ``said`` (as matched in a question) is ``alias`` in any of its spellings."""
+    key = normalize(said)
+    return any(normalize(text) == key for text in spellings(alias))
 
 
 def has_cjk(text: str) -> bool:

@@ -18,7 +18,7 @@ from rapidfuzz.distance import OSA
 
 from bot.domain import Candidate, Company, Kind, Region, Resolution
 from bot.names import words as W
-from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys
+from bot.names.keys import CORPORATE, STOPWORDS, fold, name_keys, same_name
 from bot.names.resolver import Mention, Resolver
 from bot.names.scan import Token
 from bot.names.script import has_han
@@ -191,7 +191,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             kind_hits.append((mention.start - 10_000, topic))
             scope = scope or W.TOPIC_SCOPES.get(said, "")
         for feature in mention.company.features:
-            if fold(feature.alias) == fold(mention.matched):
+            if same_name(feature.alias, mention.matched):
                 kind_hits.append((mention.start - 10_000, feature.kind))
                 scope = scope or feature.scope
                 words += _LATIN.findall(said)
@@ -232,6 +232,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             words.append(token.text)
         name_like = (kind is None and word not in W.OWNERSHIP_WORDS and word not in _GLUE
                      and word not in W.NEGATION_WORDS and word not in W.PLACES
+                     and word not in W.DEMONYMS
                      and (command or not _inflected(word))
                      and word not in _REGION_WORDS and word not in _TALK_WORDS and not word.isdigit()
                      and (command or (word not in STOPWORDS and word not in W.COMMON_WORDS
@@ -256,10 +257,19 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         last_end = end
     if run:
         runs.append(run)
+    tails = {t.start: t.start + len(t.text) for t in rest if t.text in W.COMMON_WORDS}
     for parts in runs:
         start, end = parts[0][0], parts[-1][1]
-        slots.append(_leftover(resolver, original, folded, start, end, command))
-    slots = _joined_typos(resolver, original, folded, slots)
+        slot = _leftover(resolver, original, folded, start, end, command)
+        after = len(folded[end:]) - len(folded[end:].lstrip(" "))
+        if not command and after == 1 and (tail := tails.get(end + 1)) is not None:
+            longer = _leftover(resolver, original, folded, start, tail, command)
+            top = longer[3][0] if longer[3] else None
+            if top is not None and all(c.company.id != top.company.id for c in slot[3]) \
+                    and folded[end + 1:tail] in fold(top.matched).split():
+                slot = longer  # "kiolou hb": an ordinary word that ends the name typed ("Hub")
+        slots.append(slot)
+    slots = _joined_typos(resolver, original, folded, slots, tails)
     # Leftover Han characters: kinds and glue taken out, what remains is an unknown name.
     corrected: list[tuple[str, Company]] = []
     covered = [(m.start, m.end) for m in mentions]
@@ -300,6 +310,9 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                         if fixed is not None:  # "淘包" -> 淘宝, reported with the answer
                             corrected.append((slot[5], fixed[0]))
                             slot = (slot[0], slot[1], fixed[0], (), fixed[1], slot[5])
+                    if slot[2] is None and not slot[3] and not command and e - s == 2 \
+                            and any(c in W.ZH_VERBS for c in piece[s:e]):
+                        continue  # "刷绑", "互传": a verb and its object, no name
                     slots.append(slot)
     if any(f" {p} " in f" {folded} " for p in _PART_OF):
         ownership = True
@@ -417,6 +430,7 @@ def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
     adjacent = folded[rest[0].start + len(rest[0].text):word.start].strip() == "" and \
         folded[word.start + len(word.text):verb.start].strip() == ""
     if not adjacent or verb.text not in W.NAME_VERBS or word.text in STOPWORDS \
+            or word.text in W.DEMONYMS \
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
@@ -689,19 +703,25 @@ def _one_edit(names: tuple[Name, ...]) -> tuple[tuple[Name, ...], list[tuple[str
                   for n in names), [(doubtful[0].text, company)])
 
 
-def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Slot]) -> list[Slot]:
-    """A known name and the unknown word right after it that together are a misspelt longer
-    name ("wechat pya" is WeChat Pay, not WeChat and "pya"): one slot, reported as read so."""
+def _joined_typos(resolver: Resolver, original: str, folded: str, slots: list[Slot],
+                  tails: dict[int, int]) -> list[Slot]:
+    """A known name and the unknown or ordinary word right after it that together are a
+    misspelt longer name ("wechat pya" is WeChat Pay, not WeChat and "pya"; "kilou hub" is
+    Kiolou Hub): one slot, reported as read so."""
     known = {s[0]: s for s in slots if s[2] is not None}
-    for slot in [s for s in slots if s[2] is None and not has_han(folded[s[0]:s[1]])]:
+    ordinary: list[Slot] = [(a, b, None, (), "", "") for a, b in tails.items()
+                            if not any(s[0] <= a < s[1] for s in slots)]
+    for slot in [s for s in slots if s[2] is None and not has_han(folded[s[0]:s[1]])] + ordinary:
         prior = next((k for k in known.values() if k[1] + 1 == slot[0] and folded[k[1]] == " "), None)
         if prior is None or prior[2] is None:
             continue
+        if not slot[5] and name_keys(folded[prior[0]:prior[1]])[0] == name_keys(prior[4])[0]:
+            continue  # a name as written: a longer one would have been read whole already
         resolution = resolver.resolve(folded[prior[0]:slot[1]])
         if resolution.company is None or resolution.company.id == prior[2].id:
             continue
         display = _display(original, folded, prior[0], slot[1])
-        slots = [s for s in slots if s is not prior and s is not slot]
+        slots = [s for s in slots if s is not prior and s[:2] != slot[:2]]
         slots.append((prior[0], slot[1], resolution.company, (), resolution.company.name, display))
         del known[prior[0]]
     return slots

@@ -47,6 +47,15 @@ def to_simplified(text: str) -> str:
     return _t2s(text)
 
 
+_TAIWAN = opencc.OpenCC("s2twp")
+
+
+def taiwan_word(text: str) -> str:
+    """The word Taiwan uses for a Simplified one, folded back to Simplified characters (卡塔尔 ->
+    卡達 -> 卡达): a different word, not just other characters, so it needs a key of its own."""
+    return to_simplified(_TAIWAN.convert(text))
+
+
 MAX_PHRASE = 4
 """Longest word looked up in pypinyin's phrase dictionary (so 银行 reads yin hang, not yin xing)."""
 TABLE_PATH = Path(__file__).with_name("pinyin.tsv")

@@ -6,6 +6,7 @@ Kept as data, apart from the code that reads them, so a missed word is a one-lin
 from __future__ import annotations
 
 from bot.domain import Kind, Region
+from bot.names.script import has_han, pinyin, taiwan_word
 
 # Ordinary English words that are never company names: a fuzzy match for one of them ("metal"
 # -> Meta, "bridge" -> Bridgy) is only ever a suggestion, and a leftover one is not reported
@@ -79,6 +80,12 @@ _COMMON_TEXT = """
     smartphones wearable wearables gadget gadgets purchase purchases order orders
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
     sideload sideloading engine engines
+    chuan dao chuanshu fasong fa song dakai
+    merge merges merged merging merger mergers acquire acquired acquisition external internal
+    hub hubs index indexes furniture appliance appliances fridge fridges sofa bulky heavy big
+    oversize oversized item large parcel piece pieces citizen citizens resident residents
+    native natives national nationals tourist expat expats student students worker migrant
+    tab tabs page pages section sections menu menus button buttons icon icons
     kill kills killed killing scrap scraps scrapped axe axed ditch ditched abandon abandoned
 """
 COMMON_WORDS = frozenset(_COMMON_TEXT.split()) - {
@@ -185,7 +192,9 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake", "yongyou"})
+                             "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
+                             "mugongsi", "shougou", "konggu",
+                             "acquire", "acquires", "acquired", "acquisition"})
 OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
@@ -198,7 +207,7 @@ SIDE_WORDS = frozenset({"x", "vs", "versus", "to", "on", "for", "via", "with", "
                         "跟", "对", "同", "在", "用"})
 
 # Chinese glue around names: taken out before what remains is treated as an unknown name.
-ZH_FUNCTION = (
+ZH_FUNCTION: tuple[str, ...] = (
     "可以用", "能不能", "可不可以", "支不支持", "是不是", "有没有", "怎么样", "吗", "呢", "吧", "啊",
     "么", "嘛", "能", "可以", "用", "支持", "接入", "接受", "是否", "是", "的", "了", "在", "上",
     "里", "和", "与", "跟", "对", "同", "或", "还是", "及", "我", "你", "他", "她", "它", "们", "怎么",
@@ -240,8 +249,11 @@ OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", 
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
                      "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
                      "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
-OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b",)
-"""Pinyin ownership shapes: "youku shi alibaba de ma" (优酷是阿里巴巴的吗)."""
+OWNERSHIP_PINYIN = (r"\bshi\b.*\bde\s*(ma|me)\b", r"\b(shei|shui)\s*de\b", r"\bshi\s*(shei|shui)\b",
+                    r"\bna\s*jia\s*(gong\s*si\s*)?de\b", r"\bshu\s*yu\b", r"\bqi\s*xia\b",
+                    r"\bmu\s*gong\s*si\b", r"\bshou\s*gou\b", r"\bkong\s*gu\b")
+"""Pinyin ownership shapes, as the Chinese ones spell: "youku shi alibaba de ma" (优酷是阿里巴巴的吗),
+"zhifubao shi shei de" (是谁的), "shu yu" (属于), "qixia" (旗下), "mu gongsi" (母公司)."""
 
 # Places that are no ``Region`` of a fact: a question's place all the same, never a name. Each
 # maps to the English word facts and descriptions use ("毛里求斯" -> "mauritius").
@@ -328,7 +340,8 @@ SCOPE_STOP = frozenset({"app", "apps", "and", "the", "of", "on", "in", "with", "
 INSIDE_WORDS = frozenset({"inside", "within", "里", "裡", "里面", "中的"})
 
 # Ordinary Chinese words around names ("能绑定visa吗", "有什么变化"): never unknown names.
-ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
+ZH_COMMON: tuple[str, ...] = (
+             "东西", "绑定", "充电口", "充电", "变化", "变了", "手表", "手机", "电脑", "平板",
              "之间", "数据", "公司", "一家", "同一", "关系", "功能", "情况", "怎么了", "设置", "安装",
              "卸载", "默认", "通知", "应用", "软件", "用户", "游客", "外国人", "第三方", "应用商店",
              "商店", "互相", "之前", "以后", "以前", "为什么", "为啥", "还能", "买东西", "绑卡",
@@ -344,8 +357,13 @@ ZH_COMMON = ("东西", "绑定", "充电口", "充电", "变化", "变了", "手
              "优惠", "交通", "互联", "下载", "下线", "会员", "朋友圈", "分享", "链接",
              "加入", "文章", "提醒", "追踪器", "跟踪器", "防跟踪", "入口", "搜到",
              "扫描", "移除", "删除", "地区", "版本", "活动", "直播间", "电视机", "智能电视",
-             "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接")
+             "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接",
+             "公众号", "服务号", "订阅号", "家电", "大件", "家具", "大家电", "出货", "发货", "送货",
+             "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
+ZH_VERBS = "绑扫传送寄转付买卖发收充登连装投"
+"""One-character verbs that make an ordinary two-character word with a noun or adverb beside
+them ("卡绑", "互扫", "出货"): such a word that is no name, nor close to one, is not reported."""
 
 # Topics the data keeps as a party of their own: with one company named, the phrase is the other
 # side ("does iphone show a browser choice screen" -> iPhone x Third-party web browsers). First
@@ -401,3 +419,62 @@ QUESTION_OPENERS = frozenset({"does", "do", "can", "will", "is", "did", "would",
 NAME_VERBS = frozenset({"work", "works", "accept", "accepts", "support", "supports", "take",
                         "takes", "connect", "connects", "talk", "talks", "integrate", "pay",
                         "interoperate", "federate", "chat", "message", "let", "allow"})
+
+
+def _every_place_spelling() -> None:
+    """One table, every script: each region word is also a place, the way "bhutan" is (不丹 ->
+    "bhutan", so it can pick the fact held there), and each Chinese place is also read in
+    Taiwan's word for it (卡塔尔, 卡達) and in glued toneless pinyin (不丹 -> "budan"), as Chinese
+    names are. Traditional characters are folded to Simplified before any lookup."""
+    for region, words in REGION_WORDS.items():
+        place = REGION_PLACE.get(region) or next(w for w in words if w.isascii())
+        for word in words:
+            PLACES.setdefault(word, place)
+    for word, place in list(PLACES.items()):
+        if has_han(word):
+            PLACES.setdefault(taiwan_word(word), place)
+    for word, place in list(PLACES.items()):
+        spelled = pinyin(word).replace(" ", "")
+        if has_han(word) and spelled not in _PINYIN_NOT_PLACE:
+            PLACES.setdefault(spelled, place)
+
+
+_PINYIN_NOT_PLACE = frozenset({"bali"})
+"""Pinyin that is another place in English: "bali" is Bali, not 巴黎 (Paris)."""
+
+
+_every_place_spelling()
+
+
+def _demonyms() -> frozenset[str]:
+    """The people of each place ("indian", "indians", "chinese", "nepali", "qataris", "brazilian"):
+    the usual English endings on each one-word place, for words that are never names."""
+    out: set[str] = set()
+    for place in {*PLACES.values(), *(w for ws in REGION_WORDS.values() for w in ws if w.isascii())}:
+        if " " in place or len(place) < 4 or not place.isalpha():
+            continue
+        stems = {place, place[:-1]} if place[-1] in "aeiouy" else {place}
+        for stem in stems:
+            for ending in ("n", "an", "ian", "ese", "i", "ish"):
+                out |= {stem + ending, stem + ending + "s"}
+    return frozenset(out)
+
+
+DEMONYMS = _demonyms() | {"filipino", "filipinos", "thai", "thais", "british", "brits", "emirati",
+                          "emiratis", "kiwis", "swiss", "dutch", "greek", "greeks", "turkish",
+                          "europeans", "asian", "asians", "foreigner", "locals"}
+"""Words for people of a place: ordinary words of a question, never unknown names."""
+
+
+def _taiwan(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` and, after them, the word Taiwan uses for each Chinese one (文件 -> 檔案)."""
+    extra = (taiwan_word(w) for w in words if has_han(w))
+    return tuple(dict.fromkeys((*words, *extra)))
+
+
+KIND_WORDS = {kind: _taiwan(words) for kind, words in KIND_WORDS.items()}
+TOPIC_SCOPES |= {taiwan_word(w): scope for w, scope in TOPIC_SCOPES.items() if has_han(w)} | TOPIC_SCOPES
+SCOPE_WORDS_ZH |= {taiwan_word(w): s for w, s in SCOPE_WORDS_ZH.items() if has_han(w)} | SCOPE_WORDS_ZH
+ZH_COMMON = _taiwan(ZH_COMMON)
+ZH_FUNCTION = _taiwan(ZH_FUNCTION)
+"""Taiwan's words are read as the mainland's are: the bot's own Traditional replies use them."""
