@@ -87,6 +87,7 @@ class Interop:
         # index changes (every index change moves ``index.version``).
         self.readings: Cache[tuple[str, bool], Reading] = Cache(READING_CACHE_SIZE)
         self._waiting: Cache[date, int] = Cache(1)  # /about's count of threads waiting for a look
+        self.topics: Cache[None, frozenset[int]] = Cache(1)  # the topic parties ("Third-party …")
 
     async def close(self) -> None:
         await self.store.close()
@@ -210,7 +211,7 @@ class Interop:
         found = fact_words.terms(reading, self.resolver.exact, names)
         if not found:
             return None
-        facts = await self.store.facts_involving([company.id], reading.kind)
+        facts = await self.store.facts_involving([company.id], reading.kind, found)
         picked = fact_words.partner(company, facts, found, names, self.company)
         return (self.company(picked[0]), picked[1]) if picked is not None else None
 
@@ -229,7 +230,7 @@ class Interop:
         if not found:
             return reading
         for company in named:
-            facts = await self.store.facts_involving([company.id], reading.kind)
+            facts = await self.store.facts_involving([company.id], reading.kind, found)
             picked = fact_words.partner(company, facts, found, (), self.company)
             if picked is None or any(c.id == picked[0] for c in named):
                 continue
@@ -358,8 +359,8 @@ class Interop:
                                                    if n.company is None or n.company is product))
             companies = [product]
         elif len(companies) >= 3:  # "did wechat remove jd from discover": a scope word, no party
-            facts = await self.store.facts_involving(c.id for c in companies)
-            reading = fact_words.scope_names(reading, facts)
+            ids = [c.id for c in companies]
+            reading = fact_words.scope_names(reading, await self.store.facts_between(ids, ids))
             companies = reading.companies()
         elif len(companies) == 2:  # "edge apple pay on windows": a fact spells a third party
             reading = await self._spelt_third(reading, unknown)
@@ -569,13 +570,15 @@ class Interop:
         named = [c for c in companies]
         own = {w for c in named for n in (c.name, *c.aliases) for w in SCOPE_TOKEN.findall(n.casefold())}
         asked = [w for w in reading.words if w not in W.SCOPE_STOP and w not in own]
+        if len(asked) + (len(named) > 1) < 2:  # two words needed, a second name counting as one
+            return None
+        topics = self.topics.get(None, lambda: frozenset(
+            i for i in self.tree.ids() if self.company(i).kind == _TOPIC_KIND), self.index.version)
         scores: dict[tuple[int, int, str, str], int] = {}
         for company in named:
             others = [c for c in named if c.id != company.id]
-            for fact in await self.store.facts_involving([company.id], None):
+            for fact in await self.store.facts_between([company.id], topics):  # a few of its facts
                 topic = self.company(fact.object_id if fact.subject_id == company.id else fact.subject_id)
-                if topic.kind != _TOPIC_KIND:
-                    continue
                 said = " ".join((fact.summary, fact.scope, topic.name, *topic.aliases)).casefold()
                 tokens = set(SCOPE_TOKEN.findall(said))
                 score = sum(1 for w in asked if any(_same_word(w, x) for x in tokens))

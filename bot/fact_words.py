@@ -44,9 +44,12 @@ def terms(reading: Reading, exact: Callable[[str], Company | None], unknown: Ite
     taken = [(n.start, n.end) for n in reading.known]
     words = [m for m in _WORD.finditer(reading.text.casefold())
              if not any(s <= m.start() < e for s, e in taken)]
+    # a word of a named company's own name ("Hub" after a misspelt "Laaidroundar") is no third party
+    own = {w for n in reading.known if n.company is not None
+           for name in (n.company.name, *n.company.aliases) for w in _WORD.findall(name.casefold())}
     for m in words:
         w = m.group()
-        if w.isascii() and len(w) >= 3 and w not in _PLAIN and w not in _KIND_WORDS:
+        if w.isascii() and len(w) >= 3 and w not in _PLAIN and w not in _KIND_WORDS and w not in own:
             found.append(w)
     text = reading.text.casefold()
     for i in range(len(words)):

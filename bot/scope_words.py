@@ -98,23 +98,33 @@ def _own_words(scope: str) -> tuple[str, ...]:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_Word = tuple[re.Pattern[str], str]
+"""A Latin scope word's pattern and its scope."""
 
 
 @cache
-def _patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
-    """Each scope's words as patterns: Latin words whole, Han anywhere, and the pinyin of each
-    Han word written with or without spaces ("jia dian", "jiadian")."""
-    out: dict[str, tuple[re.Pattern[str], ...]] = {}
+def _forms() -> dict[str, tuple[str, ...]]:
+    """Each scope's words, folded, with the pinyin of each Han word written with or without
+    spaces ("jia dian", "jiadian")."""
+    out: dict[str, tuple[str, ...]] = {}
     for scope, words in SCOPE_SYNONYMS.items():
         forms: set[str] = {fold(w) for w in (*_own_words(scope), *words)}
         for word in list(forms):
             if has_han(word) and len(word) >= 2:
                 spelled = pinyin(word)
                 forms |= {spelled, spelled.replace(" ", "")}
-        out[scope] = tuple(
-            re.compile(re.escape(w)) if has_han(w) else
-            re.compile(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])") for w in sorted(forms) if w)
+        out[scope] = tuple(sorted(w for w in forms if w))
     return out
+
+
+def _pattern(word: str) -> re.Pattern[str]:
+    """Latin words match whole; Han words anywhere."""
+    return re.compile(re.escape(word) if has_han(word) else rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
+
+
+@cache
+def _patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
+    return {scope: tuple(_pattern(w) for w in words) for scope, words in _forms().items()}
 
 
 def scope_hits(text: str, scope: str) -> int:
@@ -123,10 +133,31 @@ def scope_hits(text: str, scope: str) -> int:
     return sum(1 for p in _patterns().get(fold(scope), ()) if p.search(folded))
 
 
+@cache
+def _by_first_word() -> tuple[dict[str, tuple[_Word, ...]], tuple[tuple[str, str], ...]]:
+    """The same words for a quick look-up: Latin words under their first word, so a question
+    is only tried against words it contains; Han words as plain substrings."""
+    latin: dict[str, list[_Word]] = {}
+    han: list[tuple[str, str]] = []
+    for scope, words in _forms().items():
+        for word in words:
+            first = _TOKEN.findall(word)
+            if has_han(word) or not first:
+                han.append((word, scope))
+            else:
+                latin.setdefault(first[0], []).append((_pattern(word), scope))
+    return {k: tuple(v) for k, v in latin.items()}, tuple(han)
+
+
 def scopes_named(text: str) -> frozenset[str]:
-    """The folded scopes whose words the text says."""
+    """The folded scopes whose words the text says (each question meets ~850 words: the
+    first-word table keeps that to the few it could match)."""
     folded = fold(text)
-    return frozenset(s for s, ps in _patterns().items() if any(p.search(folded) for p in ps))
+    latin, han = _by_first_word()
+    named = {scope for word, scope in han if word in folded}
+    for token in set(_TOKEN.findall(folded)):
+        named.update(scope for pattern, scope in latin.get(token, ()) if pattern.search(folded))
+    return frozenset(named)
 
 
 def is_scope_word(text: str) -> bool:

@@ -67,6 +67,8 @@ NEAR_WORD = 0.75
 _HAN_KIND_WORDS = tuple((kind, w) for kind, ws in W.KIND_WORDS.items() for w in ws if has_han(w))
 """The Chinese kind words, found anywhere in the Han text left over (in catalogue order)."""
 _HAN_OWNERSHIP = tuple(p for p in W.OWNERSHIP_PHRASES if has_han(p))
+_HAN_PLACES = tuple((w, place) for w, place in W.PLACES.items() if has_han(w))
+"""The Chinese spellings of places, looked for in each Chinese leftover."""
 _HAN_REGIONS = tuple((w, region) for w, region in _REGION_OF.items() if has_han(w))
 _TALK_WORDS = frozenset(w for p in (*W.LATEST_PHRASES, *W.HELP_PHRASES) for w in _LATIN.findall(p))
 MAX_NAME_RUN = 4
@@ -284,7 +286,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
                 ownership = True
             region_hits += [(start + at, region) for w, region in _HAN_REGIONS
                             if (at := piece.find(w)) >= 0]
-            places += [place for w, place in W.PLACES.items() if has_han(w) and w in piece]
+            places += [place for w, place in _HAN_PLACES if w in piece]
             words += [w for zh, w in W.SCOPE_WORDS_ZH.items() if zh in piece]
             for s, e in _residue(piece):
                 if e - s == 1 and not command:  # "支付包": the glue word 支付 took part of the name

@@ -61,6 +61,11 @@ def _profile_union(n: int) -> str:
 _PROFILE_ORDER = " ORDER BY kind, date = '', date || char(1114111) DESC, id"
 
 
+def _like(word: str) -> str:
+    """A word for LIKE, its wildcards taken literally."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _involving(ids: Sequence[int]) -> tuple[str, list[object]]:
     """The WHERE clause (and its parameters) of live facts with a party among ``ids``."""
     return f" WHERE f.id IN (SELECT id FROM ({_profile_union(len(ids))}))", list(ids)
@@ -249,8 +254,11 @@ class Reads:
             rows = await self._all(sql, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
-    async def facts_involving(self, company_ids: Iterable[int], kind: Kind | None = None) -> list[Fact]:
-        """Live facts with a party in ``company_ids`` (of one ``kind`` when given), oldest first."""
+    async def facts_involving(self, company_ids: Iterable[int], kind: Kind | None = None,
+                              saying: Sequence[str] = ()) -> list[Fact]:
+        """Live facts with a party in ``company_ids`` (of one ``kind`` when given, and whose
+        summary contains one of the words ``saying`` when given: a big company's other facts
+        are then never built), oldest first."""
         ids = sorted(set(company_ids))
         if not ids:
             return []
@@ -258,6 +266,9 @@ class Reads:
         if kind is not None:
             where += " AND f.kind = ?"
             params.append(kind.value)
+        if saying:
+            where += " AND (" + " OR ".join(["f.summary LIKE ? ESCAPE '\\'"] * len(saying)) + ")"
+            params += [f"%{_like(word)}%" for word in saying]
         rows = await self._all(FACT_SELECT + where, params)
         return sorted((fact_from_row(r) for r in rows), key=lambda f: f.sort_key)
 
