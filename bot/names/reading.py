@@ -224,7 +224,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         if kind is not None:  # a topic word ("files") says more than a verb ("share")
             kind_hits.append((start - 5_000 if word in W.TOPIC_SCOPES else start, kind))
             scope = scope or W.TOPIC_SCOPES.get(word, "")
-        if word in W.OWNERSHIP_WORDS:
+        if word in W.OWNERSHIP_WORDS and not _user_owner(folded, start, word):
             ownership = True
         if word in _REGION_OF:
             region_hits.append((start, _REGION_OF[word]))
@@ -358,6 +358,20 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+
+
+_OWNER_SHAPE = re.compile(r"\b(?:the|its|their|whose|new|real|parent)\s+$")
+"""Before "owner", a word that makes it a company's owner ("the owner of", "whose owner")."""
+
+
+def _user_owner(folded: str, start: int, word: str) -> bool:
+    """"iphone owner here", "as an owner of a Pixel", "android owners": "owner" as the person
+    asking, not who owns a company. "the owner", "whose owner", or "owner" first or last in the
+    question ("owner of taobao?", "alipay's owner") ask that."""
+    if word not in ("owner", "owners"):
+        return False
+    alone = not folded[:start].strip() or not re.sub(r"[\W_]+", "", folded[start + len(word):])
+    return not alone and _OWNER_SHAPE.search(folded[:start]) is None
 _FEATURE_WORD = re.compile("|".join(
     re.escape(w) if has_han(w) else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])"
     for w in sorted(W.FEATURE_WORDS, key=len, reverse=True)))

@@ -246,6 +246,7 @@ STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "�
 OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
+                     "一间公司", "同一间", "是一间", "同一个集团", "同一集团", "一个集团", "同个集团",
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
                      "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
                      "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
@@ -378,6 +379,11 @@ TOPIC_NAMES: dict[str, str] = {
     "默认导航": "Third-party navigation apps",
     "browser choice": "Third-party web browsers", "default browser": "Third-party web browsers",
     "other browsers": "Third-party web browsers", "choice screen": "Third-party web browsers",
+    "other browser": "Third-party web browsers", "different browser": "Third-party web browsers",
+    "different browsers": "Third-party web browsers", "another browser": "Third-party web browsers",
+    "third-party browser": "Third-party web browsers", "third-party browsers": "Third-party web browsers",
+    "third party browser": "Third-party web browsers", "third party browsers": "Third-party web browsers",
+    "alternative browser": "Third-party web browsers", "alternative browsers": "Third-party web browsers",
     "浏览器": "Third-party web browsers",
     "nfc": "Third-party NFC wallets", "other wallets": "Third-party NFC wallets",
     "nfc钱包": "Third-party NFC wallets",
@@ -476,5 +482,7 @@ KIND_WORDS = {kind: _taiwan(words) for kind, words in KIND_WORDS.items()}
 TOPIC_SCOPES |= {taiwan_word(w): scope for w, scope in TOPIC_SCOPES.items() if has_han(w)} | TOPIC_SCOPES
 SCOPE_WORDS_ZH |= {taiwan_word(w): s for w, s in SCOPE_WORDS_ZH.items() if has_han(w)} | SCOPE_WORDS_ZH
 ZH_COMMON = _taiwan(ZH_COMMON)
+OWNERSHIP_PHRASES = _taiwan(OWNERSHIP_PHRASES)
+OWNERSHIP_RELATED = _taiwan(OWNERSHIP_RELATED)
 ZH_FUNCTION = _taiwan(ZH_FUNCTION)
 """Taiwan's words are read as the mainland's are: the bot's own Traditional replies use them."""
