@@ -128,6 +128,8 @@ class Reading:
     """Chinese names read with one character corrected ("淘包" -> 淘宝), to be reported."""
     asked: tuple[str, str] = ("", "")
     """(the user's words, the scope word) of a feature named by a word ("e2ee", "小程序")."""
+    kinds: tuple[Kind, ...] = ()
+    """Every kind the words say, first said first ("posts linking to": content, then links)."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -354,7 +356,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     return Reading(original, names, kind, scope, intent, region, negated=negated,
                    words=tuple(dict.fromkeys(words)), asked=asked, place=places[0] if places else "",
                    host=_host(folded, known), owner_first=_owner_first(folded, known),
-                   features=tuple(features), corrected=tuple(corrected))
+                   features=tuple(features), corrected=tuple(corrected),
+                   kinds=tuple(dict.fromkeys(k for _, k in sorted(kind_hits))))
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))

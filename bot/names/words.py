@@ -78,6 +78,12 @@ _COMMON_TEXT = """
     stuff thing things item items goods product products bulky large small vip vips ad ads advert
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
+    one two three four five settlement settlements lawsuit lawsuits ruling verdict court
+    developer developers dev devs journalist journalists reporter reporters teacher teachers
+    engineer engineers designer designers writer writers blogger bloggers traveler travelers
+    traveller travellers fan fans beginner beginners newbie newbies student students
+    detect detects detected detection unwanted warn warns warned warning warnings notify
+    notifies notified stalker stalkers stalking
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
     sideload sideloading engine engines
     chuan dao chuanshu fasong fa song dakai
@@ -360,7 +366,8 @@ ZH_COMMON: tuple[str, ...] = (
              "扫描", "移除", "删除", "地区", "版本", "活动", "直播间", "电视机", "智能电视",
              "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接",
              "公众号", "服务号", "订阅号", "家电", "大件", "家具", "大家电", "出货", "发货", "送货",
-             "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部")
+             "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部",
+             "设成", "设定为", "设定成", "改成", "换成", "笔记", "帖子", "发帖", "集团", "同一间")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 ZH_VERBS = "绑扫传送寄转付买卖发收充登连装投"
 """One-character verbs that make an ordinary two-character word with a noun or adverb beside
