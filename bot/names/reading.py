@@ -213,6 +213,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         before = rest[i - 1].start + len(rest[i - 1].text)
         if before == rest[i].start - 1 and folded[before] in "&+":
             glued |= {i - 1, i}
+    glued |= _brand_pay(original, folded, rest)
     subject = _subject_word(folded, rest) if not command else None
     for index, token in enumerate(rest):
         word = token.text
@@ -220,8 +221,10 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         if not command and len(word) >= 4 and word not in STOPWORDS and _kind_of(word) is None:
             near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
                                       score_cutoff=NEAR_WORD)
-            if near is not None:
-                word = near[0]  # "acept" reads as "accept": a kind word, not an unknown name
+            if near is not None and (len(word) > 4 or _kind_of(near[0]) is not None):
+                # "acept" reads as "accept": a kind word, not an unknown name; a four-letter
+                # word one letter off an ordinary one ("dana", "ikea") is as likely a name
+                word = near[0]
         kind = _kind_of(word)
         if kind is not None:  # a topic word ("files") says more than a verb ("share")
             kind_hits.append((start - 5_000 if word in W.TOPIC_SCOPES else start, kind))
@@ -453,6 +456,29 @@ def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
+
+
+_BRAND_TAILS = frozenset({"pay", "wallet"})
+"""Words that end many a wallet's name ("LINE Pay", "Kakao Pay", "Touch 'n Go eWallet")."""
+
+
+def _brand_pay(original: str, folded: str, rest: tuple[Token, ...]) -> set[int]:
+    """The indices of "<word> pay" read as one name even when the word is ordinary ("line pay
+    alipay", "LINE Pay 微信支付"): when the word is capitalised as a name is, or the question is
+    only names. "pay" alone stays a kind word, and "i pay", "to pay" are never names."""
+    out: set[int] = set()
+    for i in range(1, len(rest)):
+        word, tail = rest[i - 1], rest[i]
+        if tail.text not in _BRAND_TAILS or tail.start != word.start + len(word.text) + 1 \
+                or folded[word.start + len(word.text)] != " " or word.text in STOPWORDS \
+                or _kind_of(word.text) is not None or word.text in W.QUESTION_OPENERS \
+                or word.text in W.SIDE_WORDS or word.text in W.ALTERNATIVE_WORDS or len(word.text) < 2:
+            continue
+        said = original[word.start:word.start + len(word.text)] if original.casefold() == folded else ""
+        capital = said[:1].isupper() and not original.isupper()
+        if capital or len(rest) <= 2:
+            out |= {i - 1, i}
+    return out
 
 
 def _has_phrase(folded: str, phrases: tuple[str, ...]) -> bool:
