@@ -329,6 +329,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
     names = _product_line(folded, names)
     if not command:
+        names = _brand_product(resolver, folded, names)
+    if not command:
         names, edited = _one_edit(names)
         corrected += edited
     corrected += _misspelt(names, corrected)
@@ -722,6 +724,32 @@ def _product_line(folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
                 out[-1] = replace(prev, end=name.end, text=f"{prev.text} {name.text}")
                 continue
         out.append(name)
+    return tuple(out)
+
+
+def _brand_product(resolver: Resolver, folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
+    """"galaxy s26 quick share": an unknown run right before a known name, where one company's
+    name says both a word of the run and that name ("Samsung Galaxy Quick Share"), is that
+    company: the brand's own product, not the generic feature with an unknown name beside it."""
+    out: list[Name] = []
+    for name in names:
+        prev = out[-1] if out else None
+        if prev is None or prev.company is not None or name.company is None \
+                or folded[prev.end:name.start].strip() != "" or has_han(prev.text):
+            out.append(name)
+            continue
+        said = fold(name.matched or name.text)
+        words = [w for w in _LATIN.findall(fold(prev.text)) if len(w) >= 3 and w.isalpha()]
+        joined = f"{folded[prev.start:prev.end]} {said}"
+        hit = next((c.company for c in resolver.suggest(joined)[:1]
+                    if c.company.id != name.company.id and any(
+                        said in fold(x) and any(w in _LATIN.findall(fold(x)) for w in words)
+                        for x in (c.company.name, *c.company.aliases))), None)
+        if hit is None:
+            out.append(name)
+            continue
+        out[-1] = replace(name, start=prev.start, text=f"{prev.text} {name.text}", company=hit,
+                          matched=hit.name)
     return tuple(out)
 
 
