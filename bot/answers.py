@@ -727,8 +727,8 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, 
 _KIND_TEXT = frozenset(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii())
 """A kind's own words ("links", "pay"): they name the kind, not one scope within it."""
 
-_KIND_WORD = re.compile(r"(?<![a-z0-9])(?:%s)(?![a-z0-9])" % "|".join(
-    sorted(map(re.escape, _KIND_TEXT), key=len, reverse=True)))
+_KIND_ALTERNATIVES = "|".join(sorted(map(re.escape, _KIND_TEXT), key=len, reverse=True))
+_KIND_WORD = re.compile(rf"(?<![a-z0-9])(?:{_KIND_ALTERNATIVES})(?![a-z0-9])")
 _HAN_KIND = tuple(sorted((w for ws in W.KIND_WORDS.values() for w in ws if not w.isascii()), key=len,
                          reverse=True))
 

@@ -201,7 +201,8 @@ OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownersh
                              "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
                              "mugongsi", "shougou", "konggu",
                              "acquire", "acquires", "acquired", "acquisition"})
-OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
+OWNERSHIP_PHRASES: tuple[str, ...] = (
+                     "part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
 
@@ -249,7 +250,8 @@ STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "�
 """Words that ask where things stand now: of two threads a scope word names, the latest answers."""
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
-OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
+OWNERSHIP_RELATED: tuple[str, ...] = (
+                     "related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
                      "一间公司", "同一间", "是一间", "同一个集团", "同一集团", "一个集团", "同个集团",
