@@ -221,9 +221,11 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         if not command and len(word) >= 4 and word not in STOPWORDS and _kind_of(word) is None:
             near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
                                       score_cutoff=NEAR_WORD)
-            if near is not None and (len(word) > 4 or _kind_of(near[0]) is not None):
+            if near is not None and (len(word) > 4 or _kind_of(near[0]) is not None
+                                     or sorted(word) == sorted(near[0])):
                 # "acept" reads as "accept": a kind word, not an unknown name; a four-letter
-                # word one letter off an ordinary one ("dana", "ikea") is as likely a name
+                # word one letter off an ordinary one ("dana", "ikea") is as likely a name,
+                # unless two letters only swapped places ("wrok")
                 word = near[0]
         kind = _kind_of(word)
         if kind is not None:  # a topic word ("files") says more than a verb ("share")

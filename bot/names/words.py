@@ -83,7 +83,9 @@ _COMMON_TEXT = """
     engineer engineers designer designers writer writers blogger bloggers traveler travelers
     traveller travellers fan fans beginner beginners newbie newbies student students
     detect detects detected detection unwanted warn warns warned warning warnings notify
-    notifies notified stalker stalkers stalking
+    notifies notified stalker stalkers stalking flag flags flagged
+    made sent paid gave went told said came done gone seen knew used felt kept held hurt lent
+    sold drew meant spent bought brought built caught found heard thought taught
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
     sideload sideloading engine engines
     chuan dao chuanshu fasong fa song dakai
@@ -198,7 +200,7 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
+                             "affiliated", "stake", "yongyou", "shei", "shui", "shuyu", "qixia",
                              "mugongsi", "shougou", "konggu",
                              "acquire", "acquires", "acquired", "acquisition"})
 OWNERSHIP_PHRASES: tuple[str, ...] = (
@@ -369,7 +371,8 @@ ZH_COMMON: tuple[str, ...] = (
              "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接",
              "公众号", "服务号", "订阅号", "家电", "大件", "家具", "大家电", "出货", "发货", "送货",
              "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部",
-             "设成", "设定为", "设定成", "改成", "换成", "笔记", "帖子", "发帖", "集团", "同一间")
+             "设成", "设定为", "设定成", "改成", "换成", "笔记", "帖子", "发帖", "集团", "同一间",
+             "陌生", "跟着", "盯上")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 ZH_VERBS = "绑扫传送寄转付买卖发收充登连装投"
 """One-character verbs that make an ordinary two-character word with a noun or adverb beside
