@@ -222,10 +222,11 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
             near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
                                       score_cutoff=NEAR_WORD)
             if near is not None and (len(word) > 4 or _kind_of(near[0]) is not None
-                                     or sorted(word) == sorted(near[0])):
+                                     or sorted(word) == sorted(near[0])
+                                     or not _name_place(folded, rest, index, mentions)):
                 # "acept" reads as "accept": a kind word, not an unknown name; a four-letter
-                # word one letter off an ordinary one ("dana", "ikea") is as likely a name,
-                # unless two letters only swapped places ("wrok")
+                # word one letter off an ordinary one is as likely a name where a name stands
+                # ("dana qris", "does ikea ..."), unless two letters only swapped ("wrok")
                 word = near[0]
         kind = _kind_of(word)
         if kind is not None:  # a topic word ("files") says more than a verb ("share")
@@ -460,6 +461,20 @@ def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
+
+
+def _name_place(folded: str, rest: tuple[Token, ...], index: int, mentions: tuple[Mention, ...]) -> bool:
+    """Whether a leftover word stands where a name does: first in the question, right after an
+    opening "does"/"is", or right before a known name ("dana qris")."""
+    token = rest[index]
+    if not folded[:token.start].strip():
+        return True
+    prev = rest[index - 1] if index else None
+    if prev is not None and prev.text in W.QUESTION_OPENERS and not folded[:prev.start].strip() \
+            and not folded[prev.start + len(prev.text):token.start].strip():
+        return True
+    end = token.start + len(token.text)
+    return any(m.start > end and not folded[end:m.start].strip() for m in mentions)
 
 
 _BRAND_TAILS = frozenset({"pay", "wallet"})
