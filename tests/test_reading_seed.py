@@ -386,6 +386,9 @@ CASES5: list[tuple[str, Want]] = [
     ("as a developer can i use wechat login on douyin", Want(clean=True)),
     ("谷歌地图能设成苹果手机默认导航吗", Want(clean=True)),
     ("journalist here: does threads federate with mastodon", Want(clean=True)),
+    ("wifi aware between iphone and android", Want(("iPhone", "Android"), Verdict.LIVE, clean=True)),
+    ("wifi aware iphone android", Want(("iPhone", "Android"), Verdict.LIVE, clean=True)),
+    ("uber alipay", Want(says=("“uber”",))), ("does zoom work with wechat", Want(says=("“zoom”",))),
 ]
 TUNING += CASES5[0::2]
 HELD_OUT += CASES5[1::2]

@@ -83,7 +83,7 @@ _COMMON_TEXT = """
     engineer engineers designer designers writer writers blogger bloggers traveler travelers
     traveller travellers fan fans beginner beginners newbie newbies student students
     detect detects detected detection unwanted warn warns warned warning warnings notify
-    notifies notified stalker stalkers stalking flag flags flagged
+    notifies notified stalker stalkers stalking flag flags flagged wifi
     made sent paid gave went told said came done gone seen knew used felt kept held hurt lent
     sold drew meant spent bought brought built caught found heard thought taught
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
