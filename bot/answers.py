@@ -489,8 +489,13 @@ class Interop:
                 continue
             latest = _mentions(reading.text, W.STILL_WORDS)
             whole = await self.check(a, b)
+            if kind is not None and not whole.of_kind(kind):  # "posts linking to": the kind it has
+                kind = next((k for k in reading.kinds if whole.of_kind(k)), kind)
             said, named = reading.asked
             picked = _scope_pick(whole, reading.words, kind, latest=latest, need=named, text=reading.text)
+            if picked is None and kind is not None and not named:  # "an android *tracker*
+                # following me": a scope said by its own words outranks a kind's verb
+                picked = _scope_pick(whole, (), None, latest=latest, text=_without_kind_words(reading.text))
             if picked is None and named:  # "group chat links": the feature's thread, whatever its kind
                 picked = _scope_pick(whole, reading.words, None, latest=latest, need=named, text=reading.text)
             if picked is None and named:  # "a taobao mini program in wechat": none, said so
@@ -721,6 +726,19 @@ def _scope_pick(result: CheckResult, words: tuple[str, ...], kind: Kind | None, 
 
 _KIND_TEXT = frozenset(w for ws in W.KIND_WORDS.values() for w in ws if w.isascii())
 """A kind's own words ("links", "pay"): they name the kind, not one scope within it."""
+
+_KIND_ALTERNATIVES = "|".join(sorted(map(re.escape, _KIND_TEXT), key=len, reverse=True))
+_KIND_WORD = re.compile(rf"(?<![a-z0-9])(?:{_KIND_ALTERNATIVES})(?![a-z0-9])")
+_HAN_KIND = tuple(sorted((w for ws in W.KIND_WORDS.values() for w in ws if not w.isascii()), key=len,
+                         reverse=True))
+
+
+def _without_kind_words(text: str) -> str:
+    """The text with every kind word blanked: what is left names a scope by its own words."""
+    rest = _KIND_WORD.sub(" ", fold_text(text))
+    for word in _HAN_KIND:
+        rest = rest.replace(word, " ")
+    return rest
 
 
 def _negated(result: CheckResult, reading: Reading) -> CheckResult:

@@ -83,7 +83,8 @@ SCOPE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "smart home": ("smart home", "homekit", "home app", "home control", "智能家居", "米家"),
     "streaming app": ("streaming app", "tv app", "apple tv app", "itunes", "movies", "流媒体", "影视"),
     "tracker alerts": ("tracker", "trackers", "tracking alerts", "unknown tracker", "stalking",
-                       "追踪器", "防跟踪", "跟踪"),
+                       "unwanted tracking", "tracker alert", "tracking alert", "airtag", "airtags",
+                       "追踪器", "防跟踪", "跟踪", "追踪", "跟踪器", "防追踪"),
     "uninstall edge": ("uninstall", "remove edge", "uninstalled", "卸载", "删除edge"),
 }
 """Every scope the data uses (folded) -> the words that name it. Each scope's own words count too."""

@@ -352,3 +352,43 @@ CASES4: list[tuple[str, Want]] = [
 ]
 TUNING += CASES4[0::2]
 HELD_OUT += CASES4[1::2]
+
+_TRACKERS = Want(("iPhone", "Android"), Verdict.LIVE, says=("tracker alerts",), never=("Wi-Fi Aware",))
+_PDD = Want(says=("PDD Holdings",), never=("No record",), clean=True)
+_BROWSERS = Want(("iPhone", "Third-party web browsers"), Verdict.PARTIAL, never=("belongs to",))
+_RED_LINKS = Want(("Xiaohongshu", "Taobao"), Verdict.PARTIAL, never=("No record",))
+_OWNERS = Want(says=("belongs to",))
+
+CASES5: list[tuple[str, Want]] = [
+    # a scope said by its own words outranks a kind's verb ("following" is content)
+    ("will my iphone warn me about an android tracker following me", _TRACKERS),
+    ("does android flag unwanted tracking by iphone users", _TRACKERS),
+    ("安卓会提醒苹果手机有陌生追踪器跟着我吗", _TRACKERS), ("iPhone會提醒安卓的防跟蹤嗎", _TRACKERS),
+    # "owner" about the person asking is no ownership question; "the owner", "X's owner" are
+    ("as an iphone owner can i pick a different browser", _BROWSERS),
+    ("eu iphone owners: alternative browsers on iphone?", _BROWSERS),
+    ("who is the owner of alipay", Want(says=("belongs to Ant Group",))), ("taobao's owner?", _OWNERS),
+    # Traditional and Taiwan wordings of "the same company" ask about ownership
+    ("拼多多跟Temu是同一間公司嗎", _PDD), ("Temu和拼多多是同一個集團嗎", _PDD),
+    ("淘寶和天貓是一間公司嗎", Want(says=("Taobao and Tmall Group",), never=("No record",))),
+    ("拼多多和temu是同一家公司嗎", _PDD),
+    # of two kind words, the one whose thread the pair has leads, never "No record of <kind>"
+    ("xiaohongshu posts linking to taobao", _RED_LINKS), ("can xiaohongshu posts link to taobao", _RED_LINKS),
+    ("小红书笔记能链接到淘宝吗", _RED_LINKS), ("小紅書帖子可以放淘寶連結嗎", _RED_LINKS),
+    # an unknown name that collides with an ordinary word is still reported
+    ("line pay alipay", Want(says=("“line pay”",))), ("Line Pay 能用支付宝吗", Want(says=("“Line Pay”",))),
+    ("dana qris", Want(says=("“dana”",))), ("does ikea work with matter", Want(says=("“ikea”",))),
+    ("LINE Pay 微信支付", Want(says=("“LINE Pay”",))), ("ikea smart home matter", Want(says=("“ikea”",))),
+    # a brand run before a known feature name is that brand's product of it
+    ("galaxy s26 quick share with airdrop", _S26), ("can galaxy quick share send to an iphone", _S26),
+    # role words and numbers are no names
+    ("are temu and pinduoduo one company", Want(says=("PDD Holdings",), clean=True)),
+    ("as a developer can i use wechat login on douyin", Want(clean=True)),
+    ("谷歌地图能设成苹果手机默认导航吗", Want(clean=True)),
+    ("journalist here: does threads federate with mastodon", Want(clean=True)),
+    ("wifi aware between iphone and android", Want(("iPhone", "Android"), Verdict.LIVE, clean=True)),
+    ("wifi aware iphone android", Want(("iPhone", "Android"), Verdict.LIVE, clean=True)),
+    ("uber alipay", Want(says=("“uber”",))), ("does zoom work with wechat", Want(says=("“zoom”",))),
+]
+TUNING += CASES5[0::2]
+HELD_OUT += CASES5[1::2]

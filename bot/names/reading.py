@@ -128,6 +128,8 @@ class Reading:
     """Chinese names read with one character corrected ("淘包" -> 淘宝), to be reported."""
     asked: tuple[str, str] = ("", "")
     """(the user's words, the scope word) of a feature named by a word ("e2ee", "小程序")."""
+    kinds: tuple[Kind, ...] = ()
+    """Every kind the words say, first said first ("posts linking to": content, then links)."""
 
     @property
     def known(self) -> tuple[Name, ...]:
@@ -211,6 +213,7 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         before = rest[i - 1].start + len(rest[i - 1].text)
         if before == rest[i].start - 1 and folded[before] in "&+":
             glued |= {i - 1, i}
+    glued |= _brand_pay(original, folded, rest)
     subject = _subject_word(folded, rest) if not command else None
     for index, token in enumerate(rest):
         word = token.text
@@ -218,13 +221,18 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
         if not command and len(word) >= 4 and word not in STOPWORDS and _kind_of(word) is None:
             near = process.extractOne(word, _VOCABULARY, scorer=OSA.normalized_similarity,
                                       score_cutoff=NEAR_WORD)
-            if near is not None:
-                word = near[0]  # "acept" reads as "accept": a kind word, not an unknown name
+            if near is not None and (len(word) > 4 or _kind_of(near[0]) is not None
+                                     or sorted(word) == sorted(near[0])
+                                     or not _name_place(folded, rest, index, mentions)):
+                # "acept" reads as "accept": a kind word, not an unknown name; a four-letter
+                # word one letter off an ordinary one is as likely a name where a name stands
+                # ("dana qris", "does ikea ..."), unless two letters only swapped ("wrok")
+                word = near[0]
         kind = _kind_of(word)
         if kind is not None:  # a topic word ("files") says more than a verb ("share")
             kind_hits.append((start - 5_000 if word in W.TOPIC_SCOPES else start, kind))
             scope = scope or W.TOPIC_SCOPES.get(word, "")
-        if word in W.OWNERSHIP_WORDS:
+        if word in W.OWNERSHIP_WORDS and not _user_owner(folded, start, word):
             ownership = True
         if word in _REGION_OF:
             region_hits.append((start, _REGION_OF[word]))
@@ -324,6 +332,8 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     names = _topic_name(resolver, original, folded, _sides(folded, slots), command)
     names = _product_line(folded, names)
     if not command:
+        names = _brand_product(resolver, folded, names)
+    if not command:
         names, edited = _one_edit(names)
         corrected += edited
     corrected += _misspelt(names, corrected)
@@ -354,10 +364,25 @@ def read(resolver: Resolver, text: str, *, command: bool = False) -> Reading:
     return Reading(original, names, kind, scope, intent, region, negated=negated,
                    words=tuple(dict.fromkeys(words)), asked=asked, place=places[0] if places else "",
                    host=_host(folded, known), owner_first=_owner_first(folded, known),
-                   features=tuple(features), corrected=tuple(corrected))
+                   features=tuple(features), corrected=tuple(corrected),
+                   kinds=tuple(dict.fromkeys(k for _, k in sorted(kind_hits))))
 
 
 _PINYIN_OWNERSHIP = re.compile("|".join(W.OWNERSHIP_PINYIN))
+
+
+_OWNER_SHAPE = re.compile(r"\b(?:the|its|their|whose|new|real|parent)\s+$")
+"""Before "owner", a word that makes it a company's owner ("the owner of", "whose owner")."""
+
+
+def _user_owner(folded: str, start: int, word: str) -> bool:
+    """"iphone owner here", "as an owner of a Pixel", "android owners": "owner" as the person
+    asking, not who owns a company. "the owner", "whose owner", or "owner" first or last in the
+    question ("owner of taobao?", "alipay's owner") ask that."""
+    if word not in ("owner", "owners"):
+        return False
+    alone = not folded[:start].strip() or not re.sub(r"[\W_]+", "", folded[start + len(word):])
+    return not alone and _OWNER_SHAPE.search(folded[:start]) is None
 _FEATURE_WORD = re.compile("|".join(
     re.escape(w) if has_han(w) else rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])"
     for w in sorted(W.FEATURE_WORDS, key=len, reverse=True)))
@@ -436,6 +461,43 @@ def _subject_word(folded: str, rest: tuple[Token, ...]) -> int | None:
             or _kind_of(word.text) is not None or len(word.text) < 3:
         return None
     return 1
+
+
+def _name_place(folded: str, rest: tuple[Token, ...], index: int, mentions: tuple[Mention, ...]) -> bool:
+    """Whether a leftover word stands where a name does: first in the question, right after an
+    opening "does"/"is", or right before a known name ("dana qris")."""
+    token = rest[index]
+    if not folded[:token.start].strip():
+        return True
+    prev = rest[index - 1] if index else None
+    if prev is not None and prev.text in W.QUESTION_OPENERS and not folded[:prev.start].strip() \
+            and not folded[prev.start + len(prev.text):token.start].strip():
+        return True
+    end = token.start + len(token.text)
+    return any(m.start > end and not folded[end:m.start].strip() for m in mentions)
+
+
+_BRAND_TAILS = frozenset({"pay", "wallet"})
+"""Words that end many a wallet's name ("LINE Pay", "Kakao Pay", "Touch 'n Go eWallet")."""
+
+
+def _brand_pay(original: str, folded: str, rest: tuple[Token, ...]) -> set[int]:
+    """The indices of "<word> pay" read as one name even when the word is ordinary ("line pay
+    alipay", "LINE Pay 微信支付"): when the word is capitalised as a name is, or the question is
+    only names. "pay" alone stays a kind word, and "i pay", "to pay" are never names."""
+    out: set[int] = set()
+    for i in range(1, len(rest)):
+        word, tail = rest[i - 1], rest[i]
+        if tail.text not in _BRAND_TAILS or tail.start != word.start + len(word.text) + 1 \
+                or folded[word.start + len(word.text)] != " " or word.text in STOPWORDS \
+                or _kind_of(word.text) is not None or word.text in W.QUESTION_OPENERS \
+                or word.text in W.SIDE_WORDS or word.text in W.ALTERNATIVE_WORDS or len(word.text) < 2:
+            continue
+        said = original[word.start:word.start + len(word.text)] if original.casefold() == folded else ""
+        capital = said[:1].isupper() and not original.isupper()
+        if capital or len(rest) <= 2:
+            out |= {i - 1, i}
+    return out
 
 
 def _has_phrase(folded: str, phrases: tuple[str, ...]) -> bool:
@@ -679,6 +741,32 @@ def _product_line(folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
                 out[-1] = replace(prev, end=name.end, text=f"{prev.text} {name.text}")
                 continue
         out.append(name)
+    return tuple(out)
+
+
+def _brand_product(resolver: Resolver, folded: str, names: tuple[Name, ...]) -> tuple[Name, ...]:
+    """"galaxy s26 quick share": an unknown run right before a known name, where one company's
+    name says both a word of the run and that name ("Samsung Galaxy Quick Share"), is that
+    company: the brand's own product, not the generic feature with an unknown name beside it."""
+    out: list[Name] = []
+    for name in names:
+        prev = out[-1] if out else None
+        if prev is None or prev.company is not None or name.company is None \
+                or folded[prev.end:name.start].strip() != "" or has_han(prev.text):
+            out.append(name)
+            continue
+        said = fold(name.matched or name.text)
+        words = [w for w in _LATIN.findall(fold(prev.text)) if len(w) >= 3 and w.isalpha()]
+        joined = f"{folded[prev.start:prev.end]} {said}"
+        hit = next((c.company for c in resolver.suggest(joined)[:1]
+                    if c.company.id != name.company.id and any(
+                        said in fold(x) and any(w in _LATIN.findall(fold(x)) for w in words)
+                        for x in (c.company.name, *c.company.aliases))), None)
+        if hit is None:
+            out.append(name)
+            continue
+        out[-1] = replace(name, start=prev.start, text=f"{prev.text} {name.text}", company=hit,
+                          matched=hit.name)
     return tuple(out)
 
 

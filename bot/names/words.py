@@ -78,6 +78,14 @@ _COMMON_TEXT = """
     stuff thing things item items goods product products bulky large small vip vips ad ads advert
     adverts advertising run runs running ran boss bosses smartwatch smartwatches smartphone
     smartphones wearable wearables gadget gadgets purchase purchases order orders
+    one two three four five settlement settlements lawsuit lawsuits ruling verdict court
+    developer developers dev devs journalist journalists reporter reporters teacher teachers
+    engineer engineers designer designers writer writers blogger bloggers traveler travelers
+    traveller travellers fan fans beginner beginners newbie newbies student students
+    detect detects detected detection unwanted warn warns warned warning warnings notify
+    notifies notified stalker stalkers stalking flag flags flagged wifi
+    made sent paid gave went told said came done gone seen knew used felt kept held hurt lent
+    sold drew meant spent bought brought built caught found heard thought taught
     qunliao duandaoduan jiami hai laoban zhuang anzhuang xiazai shewei shezhi moren ba
     sideload sideloading engine engines
     chuan dao chuanshu fasong fa song dakai
@@ -192,10 +200,11 @@ LATEST_PHRASES = ("what's new", "whats new", "what new", "what is new", "latest"
 OWNERSHIP_WORDS = frozenset({"own", "owns", "owned", "owner", "owners", "ownership", "parent",
                              "boss", "bosses", "laoban",
                              "subsidiary", "subsidiaries", "belong", "belongs", "affiliate",
-                             "affiliated", "stake", "yongyou", "shei", "shuyu", "qixia",
+                             "affiliated", "stake", "yongyou", "shei", "shui", "shuyu", "qixia",
                              "mugongsi", "shougou", "konggu",
                              "acquire", "acquires", "acquired", "acquisition"})
-OWNERSHIP_PHRASES = ("part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
+OWNERSHIP_PHRASES: tuple[str, ...] = (
+                     "part of", "member of", "属于", "旗下", "母公司", "拥有", "谁的", "控股", "老板", "老闆",
                      "子公司", "是谁", "收购")
 OWNERSHIP_ZH_PATTERN = r"是.{0,12}的(吗|么|嘛|\?|？|$)"
 
@@ -243,9 +252,11 @@ STILL_WORDS = ("still", "anymore", "any more", "还有", "还在", "還有", "�
 """Words that ask where things stand now: of two threads a scope word names, the latest answers."""
 
 # Ownership in other shapes: "is X related to Y", "are X and Y the same company", "一家公司".
-OWNERSHIP_RELATED = ("related to", "same company", "the same as", "same group", "same owner", "same parent",
+OWNERSHIP_RELATED: tuple[str, ...] = (
+                     "related to", "same company", "the same as", "same group", "same owner", "same parent",
                      "sister company", "sister companies", "one company", "a company",
                      "一家公司", "同一家", "一家的", "同一个公司", "同一公司", "有关系", "什么关系",
+                     "一间公司", "同一间", "是一间", "同一个集团", "同一集团", "一个集团", "同个集团",
                      "关系吗", "是一家", "一个公司", "yijia gongsi", "yi jia gong si",
                      "yi jia gongsi", "tongyi jia", "tong yi jia", "who runs", "who operates",
                      "who makes", "who is behind", "who's behind", "谁运营", "谁在运营", "谁做的")
@@ -359,7 +370,9 @@ ZH_COMMON: tuple[str, ...] = (
              "扫描", "移除", "删除", "地区", "版本", "活动", "直播间", "电视机", "智能电视",
              "功能吗", "平台", "网站", "网页", "支付方式", "付款方式", "关联", "连接",
              "公众号", "服务号", "订阅号", "家电", "大件", "家具", "大家电", "出货", "发货", "送货",
-             "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部")
+             "档案", "照片", "图片", "互扫", "卡绑", "绑定卡", "快递员", "外部", "内部",
+             "设成", "设定为", "设定成", "改成", "换成", "笔记", "帖子", "发帖", "集团", "同一间",
+             "陌生", "跟着", "盯上")
 """Multi-character only: a lone character taken as glue could hide part of an unknown name."""
 ZH_VERBS = "绑扫传送寄转付买卖发收充登连装投"
 """One-character verbs that make an ordinary two-character word with a noun or adverb beside
@@ -378,6 +391,11 @@ TOPIC_NAMES: dict[str, str] = {
     "默认导航": "Third-party navigation apps",
     "browser choice": "Third-party web browsers", "default browser": "Third-party web browsers",
     "other browsers": "Third-party web browsers", "choice screen": "Third-party web browsers",
+    "other browser": "Third-party web browsers", "different browser": "Third-party web browsers",
+    "different browsers": "Third-party web browsers", "another browser": "Third-party web browsers",
+    "third-party browser": "Third-party web browsers", "third-party browsers": "Third-party web browsers",
+    "third party browser": "Third-party web browsers", "third party browsers": "Third-party web browsers",
+    "alternative browser": "Third-party web browsers", "alternative browsers": "Third-party web browsers",
     "浏览器": "Third-party web browsers",
     "nfc": "Third-party NFC wallets", "other wallets": "Third-party NFC wallets",
     "nfc钱包": "Third-party NFC wallets",
@@ -476,5 +494,7 @@ KIND_WORDS = {kind: _taiwan(words) for kind, words in KIND_WORDS.items()}
 TOPIC_SCOPES |= {taiwan_word(w): scope for w, scope in TOPIC_SCOPES.items() if has_han(w)} | TOPIC_SCOPES
 SCOPE_WORDS_ZH |= {taiwan_word(w): s for w, s in SCOPE_WORDS_ZH.items() if has_han(w)} | SCOPE_WORDS_ZH
 ZH_COMMON = _taiwan(ZH_COMMON)
+OWNERSHIP_PHRASES = _taiwan(OWNERSHIP_PHRASES)
+OWNERSHIP_RELATED = _taiwan(OWNERSHIP_RELATED)
 ZH_FUNCTION = _taiwan(ZH_FUNCTION)
 """Taiwan's words are read as the mainland's are: the bot's own Traditional replies use them."""
