@@ -47,13 +47,24 @@ def to_simplified(text: str) -> str:
     return _t2s(text)
 
 
-_TAIWAN = opencc.OpenCC("s2twp")
+TAIWAN_PATH = Path(__file__).with_name("taiwan.tsv")
+"""OpenCC's s2twp word for each Chinese word the word lists hold, folded back to Simplified;
+built by ``python -m tests.taiwan_table`` (loading s2twp's dictionaries costs ~43 MB)."""
+
+
+def _read_taiwan() -> dict[str, str]:
+    with TAIWAN_PATH.open(encoding="utf-8") as lines:
+        return dict(line.rstrip("\n").split("\t", 1) for line in lines if "\t" in line)
+
+
+_TAIWAN_WORDS = _read_taiwan()
 
 
 def taiwan_word(text: str) -> str:
     """The word Taiwan uses for a Simplified one, folded back to Simplified characters (卡塔尔 ->
-    卡達 -> 卡达): a different word, not just other characters, so it needs a key of its own."""
-    return to_simplified(_TAIWAN.convert(text))
+    卡達 -> 卡达): a different word, not just other characters, so it needs a key of its own.
+    Only for the word lists' own words (the table holds those); any other text is returned."""
+    return _TAIWAN_WORDS.get(text, text)
 
 
 MAX_PHRASE = 4
