@@ -72,6 +72,19 @@ async def long_named_changes(h: Harness, n: int) -> list[str]:
     return names
 
 
+@asynccontextmanager
+async def following_long_names(tmp_path: Path) -> AsyncIterator[tuple[Harness, list[str]]]:
+    """A chat following Alipay, 30 long-named changes waiting for it, and a recorder that may
+    refuse (its calls so far cleared)."""
+    async with make_app(tmp_path) as h:
+        h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
+        h.allow_rejected = True
+        await h.send("/follow alipay")
+        names = await long_named_changes(h, 30)
+        h.rec.clear()
+        yield h, names
+
+
 def listed(calls: list[Call], names: list[str]) -> list[str]:
     """Each name as often as the accepted notifications list it."""
     texts = [visible(c) for c in calls if c.method == "sendMessage" and c.rejected is None
@@ -104,12 +117,7 @@ async def test_a_refused_part_of_a_digest_is_kept_and_sent_on_the_next_pass(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from bot.follows import MAX_DIGEST_LINES
 
-    async with make_app(tmp_path) as h:
-        h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
-        h.allow_rejected = True
-        await h.send("/follow alipay")
-        names = await long_named_changes(h, 30)
-        h.rec.clear()
+    async with following_long_names(tmp_path) as (h, names):
         refuse = {"on": True}
         h.rec.fail_when("sendMessage", lambda p: refuse["on"] and not str(p["text"]).startswith("<b>"),
                         description="Bad Request: can't parse entities: unsupported start tag")
@@ -134,12 +142,7 @@ async def test_a_message_refused_on_every_pass_is_given_up_and_the_later_news_mo
     (one error line naming how many changes), and the chat's next messages are sent."""
     from bot.telegram.follow import REFUSALS_BEFORE_GIVING_UP
 
-    async with make_app(tmp_path) as h:
-        h.app.bot._rate_limiter = None  # type: ignore[attr-defined]
-        h.allow_rejected = True
-        await h.send("/follow alipay")
-        names = await long_named_changes(h, 30)
-        h.rec.clear()
+    async with following_long_names(tmp_path) as (h, names):
         h.rec.fail_when("sendMessage", lambda p: names[0] in str(p["text"]),  # never taken
                         description="Bad Request: can't parse entities: unsupported start tag")
         state = DeliveryState()
@@ -158,7 +161,8 @@ async def test_a_message_refused_on_every_pass_is_given_up_and_the_later_news_mo
         accepted = [c for c in h.rec.of("sendMessage") if c.result is not None]
         assert accepted and names[1] not in listed(accepted, names)  # it shared the dropped message
         assert names[-1] in listed(accepted, names)
-    given_up = [r for r in caplog.records if "refused 3 times" in r.getMessage()]
+    given_up = [r for r in caplog.records
+                if f"refused {REFUSALS_BEFORE_GIVING_UP} times" in r.getMessage()]
     assert len(given_up) == 1 and given_up[0].exc_info is None
     kept = [r for r in caplog.records if "kept for a later try" in r.getMessage()]
     assert len(kept) == REFUSALS_BEFORE_GIVING_UP - 1
