@@ -140,13 +140,14 @@ def _by_first_word() -> tuple[dict[str, tuple[_Word, ...]], tuple[tuple[str, str
     is only tried against words it contains; Han words as plain substrings."""
     latin: dict[str, list[_Word]] = {}
     han: list[tuple[str, str]] = []
+    patterns = _patterns()
     for scope, words in _forms().items():
-        for word in words:
+        for word, pattern in zip(words, patterns[scope], strict=True):
             first = _TOKEN.findall(word)
             if has_han(word) or not first:
                 han.append((word, scope))
             else:
-                latin.setdefault(first[0], []).append((_pattern(word), scope))
+                latin.setdefault(first[0], []).append((pattern, scope))
     return {k: tuple(v) for k, v in latin.items()}, tuple(han)
 
 
