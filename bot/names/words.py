@@ -439,6 +439,14 @@ NAME_VERBS = frozenset({"work", "works", "accept", "accepts", "support", "suppor
                         "interoperate", "federate", "chat", "message", "let", "allow"})
 
 
+def _add_taiwan_keys(table: dict[str, str]) -> None:
+    """Each Chinese key also under the word Taiwan uses for it (卡塔尔 -> 卡達); a key already
+    there keeps its value."""
+    for word, value in list(table.items()):
+        if has_han(word):
+            table.setdefault(taiwan_word(word), value)
+
+
 def _every_place_spelling() -> None:
     """One table, every script: each region word is also a place, the way "bhutan" is (不丹 ->
     "bhutan", so it can pick the fact held there), and each Chinese place is also read in
@@ -448,9 +456,7 @@ def _every_place_spelling() -> None:
         place = REGION_PLACE.get(region) or next(w for w in words if w.isascii())
         for word in words:
             PLACES.setdefault(word, place)
-    for word, place in list(PLACES.items()):
-        if has_han(word):
-            PLACES.setdefault(taiwan_word(word), place)
+    _add_taiwan_keys(PLACES)
     for word, place in list(PLACES.items()):
         spelled = pinyin(word).replace(" ", "")
         if has_han(word) and spelled not in _PINYIN_NOT_PLACE:
@@ -491,8 +497,8 @@ def _taiwan(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 KIND_WORDS = {kind: _taiwan(words) for kind, words in KIND_WORDS.items()}
-TOPIC_SCOPES |= {taiwan_word(w): scope for w, scope in TOPIC_SCOPES.items() if has_han(w)} | TOPIC_SCOPES
-SCOPE_WORDS_ZH |= {taiwan_word(w): s for w, s in SCOPE_WORDS_ZH.items() if has_han(w)} | SCOPE_WORDS_ZH
+_add_taiwan_keys(TOPIC_SCOPES)
+_add_taiwan_keys(SCOPE_WORDS_ZH)
 ZH_COMMON = _taiwan(ZH_COMMON)
 OWNERSHIP_PHRASES = _taiwan(OWNERSHIP_PHRASES)
 OWNERSHIP_RELATED = _taiwan(OWNERSHIP_RELATED)
